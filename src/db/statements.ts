@@ -1,0 +1,58 @@
+// Counts the SQL statements Prisma sends through its driver adapter, inside transactions too.
+// Tests use it to prove that nested lists cost one statement per level, not one per row.
+import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+
+export interface StatementCounter {
+  count: number;
+  /** The statements since the last reset, for diagnosing a failed expectation. */
+  log: string[];
+  reset(): void;
+}
+
+const COUNTED = new Set(['queryRaw', 'executeRaw']);
+
+export function countStatements<F extends SqlDriverAdapterFactory>(
+  factory: F,
+): { factory: F; counter: StatementCounter } {
+  const counter: StatementCounter = {
+    count: 0,
+    log: [],
+    reset() {
+      this.count = 0;
+      this.log = [];
+    },
+  };
+  const record = (sql: string) => {
+    counter.count += 1;
+    if (counter.log.length < 500) counter.log.push(sql);
+  };
+  // Proxies rather than subclasses: the adapters' classes are not exported, and only these
+  // methods matter.
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(obj, prop, receiver) {
+        const value = Reflect.get(obj, prop, receiver);
+        if (typeof value !== 'function') return value;
+        if (COUNTED.has(prop as string)) {
+          return (query: { sql: string }, ...rest: unknown[]) => {
+            record(query.sql);
+            return value.call(obj, query, ...rest);
+          };
+        }
+        if (prop === 'startTransaction') {
+          return async (...args: unknown[]) => wrap(await value.apply(obj, args));
+        }
+        return value.bind(obj);
+      },
+    });
+  const wrapped = new Proxy(factory, {
+    get(obj, prop, receiver) {
+      const value = Reflect.get(obj, prop, receiver);
+      if (prop === 'connect' && typeof value === 'function') {
+        return async () => wrap(await value.call(obj));
+      }
+      return typeof value === 'function' ? value.bind(obj) : value;
+    },
+  });
+  return { factory: wrapped, counter };
+}
