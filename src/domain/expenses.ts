@@ -1,0 +1,304 @@
+// Expense rules: validation (every problem of an input at once, with the reference's messages),
+// derived money, approval and rejection. Each write runs in one transaction on the scoped client
+// and returns the expense or the complete list of user errors; nothing is written when any exists.
+import type { Expense } from '../generated/prisma/client.js';
+import type { ScopedClient } from '../db/scope.js';
+import { expenseMoneyColumns } from '../money/expense-amounts.js';
+import { isCurrencyCode, isValidRate } from '../money/money.js';
+import type { Viewer } from '../server/auth.js';
+import { fail, MESSAGES, notFound, ok, type Result, type UserError } from './result.js';
+
+/** A create or update input. Ids are database ids; `INVALID_ID` stands for an id that cannot exist. */
+export interface ExpenseInput {
+  name?: string | null;
+  dealId?: number | null;
+  serviceTypeId?: number | null;
+  personId?: number | null;
+  amount?: bigint | null;
+  billableAmount?: bigint | null;
+  currency?: string | null;
+  exchangeRate?: string | null;
+  date?: Date | null;
+  payOn?: Date | null;
+  paidOn?: Date | null;
+  position?: number | null;
+  reimbursable?: boolean | null;
+  reimbursedOn?: Date | null;
+}
+
+/** Stands in for an id that was malformed or of another type: it behaves like one that does not exist. */
+export const INVALID_ID = -1;
+
+const MAX_NAME = 255;
+/** 10^15 minor units: far above any real expense, and safe from overflow once multiplied by a rate. */
+const MAX_CENTS = 10n ** 15n;
+
+const at = (name: string) => ['input', name];
+const blank = (name: string): UserError => ({ field: at(name), message: MESSAGES.blank, code: 'BLANK' });
+const invalid = (name: string, message: string = MESSAGES.invalid): UserError => ({
+  field: at(name),
+  message,
+  code: 'INVALID',
+});
+const isBlank = (value: string | null | undefined) => value == null || value.trim() === '';
+const given = <K extends keyof ExpenseInput>(input: ExpenseInput, key: K) => input[key] !== undefined;
+
+type Tx = Omit<ScopedClient, '$transaction' | '$connect' | '$disconnect' | '$on' | '$extends'>;
+
+interface Related {
+  deal: { id: number; currency: string; exchangeRate: { toString(): string } } | null;
+  errors: UserError[];
+}
+
+/** Checks the fields present in `input`; `required` names those that may not be blank. */
+async function check(tx: Tx, input: ExpenseInput, required: boolean): Promise<Related> {
+  const errors: UserError[] = [];
+  const needs = (key: keyof ExpenseInput) => required || given(input, key);
+
+  if (needs('name')) {
+    if (isBlank(input.name)) errors.push(blank('name'));
+    else if (input.name!.length > MAX_NAME) {
+      errors.push({ field: at('name'), message: `is too long (maximum is ${MAX_NAME} characters)`, code: 'TOO_LONG' });
+    }
+  }
+  if (needs('dealId') && input.dealId == null) errors.push(blank('dealId'));
+  if (needs('serviceTypeId') && input.serviceTypeId == null) errors.push(blank('serviceTypeId'));
+  for (const key of ['amount', 'billableAmount'] as const) {
+    const value = input[key];
+    if (key === 'amount' && needs(key) && value == null) errors.push(blank(key));
+    else if (value != null && (value < 0n || value > MAX_CENTS)) {
+      errors.push(invalid(key, `must be between 0 and ${MAX_CENTS}`));
+    }
+  }
+  if (needs('currency')) {
+    // The reference reports both for a missing currency: it is blank, and blank is no currency.
+    if (isBlank(input.currency)) errors.push(blank('currency'));
+    if (isBlank(input.currency) || !isCurrencyCode(input.currency!.trim())) {
+      errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
+    }
+  }
+  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
+    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25'));
+  }
+  if (needs('date') && input.date == null) errors.push(blank('date'));
+  if (input.position != null && input.position < 1) errors.push(invalid('position', 'must be at least 1'));
+
+  // Ids are looked up through the scoped client: another organization's id is simply not found.
+  const [deal, serviceType, person] = await Promise.all([
+    input.dealId != null
+      ? tx.deal.findUnique({ where: { id: input.dealId }, select: { id: true, currency: true, exchangeRate: true } })
+      : null,
+    input.serviceTypeId != null ? tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } }) : null,
+    input.personId != null ? tx.person.findUnique({ where: { id: input.personId }, select: { id: true } }) : null,
+  ]);
+  if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
+  if (input.serviceTypeId != null && !serviceType) errors.push(notFound(at('serviceTypeId'), 'Service type'));
+  if (input.personId != null && !person) errors.push(notFound(at('personId'), 'Person'));
+  return { deal, errors };
+}
+
+/**
+ * The rate to the default currency: as given; 1 for the default currency itself; the deal's own
+ * rate for the deal's currency. Otherwise the caller must give it -- we have no rate source to guess from.
+ */
+function resolveRate(
+  currency: string,
+  givenRate: string | null | undefined,
+  deal: { currency: string; exchangeRate: { toString(): string } },
+  viewer: Viewer,
+): string | UserError {
+  if (givenRate != null) return givenRate;
+  if (currency === viewer.organization.defaultCurrency) return '1';
+  if (currency === deal.currency) return deal.exchangeRate.toString();
+  return {
+    field: at('exchangeRate'),
+    message: `${MESSAGES.blank} when the currency is neither the organization's (${viewer.organization.defaultCurrency}) nor the deal's (${deal.currency})`,
+    code: 'BLANK',
+  };
+}
+
+export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
+  return db.$transaction(async (tx) => {
+    const { deal, errors } = await check(tx, input, true);
+    if (errors.length > 0 || !deal) return fail(...errors);
+    const currency = input.currency!.trim();
+    const rate = resolveRate(currency, input.exchangeRate, deal, viewer);
+    if (typeof rate !== 'string') return fail(rate);
+
+    const amount = input.amount!;
+    const billableAmount = input.billableAmount ?? 0n;
+    const position =
+      input.position ??
+      ((await tx.expense.aggregate({ where: { dealId: deal.id }, _max: { position: true } }))._max.position ?? 0) + 1;
+    const expense = await tx.expense.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        name: input.name!.trim(),
+        dealId: deal.id,
+        serviceTypeId: input.serviceTypeId!,
+        personId: input.personId ?? null,
+        creatorId: viewer.person.id,
+        date: input.date!,
+        payOn: input.payOn ?? null,
+        paidOn: input.paidOn ?? null,
+        position,
+        reimbursable: input.reimbursable ?? null,
+        reimbursedOn: input.reimbursedOn ?? null,
+        currency,
+        exchangeRate: rate,
+        exchangeDate: input.date!,
+        amount,
+        billableAmount,
+        ...expenseMoneyColumns({
+          amount,
+          billableAmount,
+          currency,
+          exchangeRate: rate,
+          deal: { currency: deal.currency, exchangeRate: deal.exchangeRate.toString() },
+        }),
+      },
+    });
+    return ok(expense);
+  });
+}
+
+export async function updateExpense(
+  db: ScopedClient,
+  viewer: Viewer,
+  id: number,
+  input: ExpenseInput,
+): Promise<Result<Expense>> {
+  return db.$transaction(async (tx) => {
+    const existing = await tx.expense.findUnique({ where: { id }, include: { deal: true } });
+    if (!existing) return fail(notFound(at('id'), 'Expense'));
+    const { deal: newDeal, errors } = await check(tx, input, false);
+    if (errors.length > 0) return fail(...errors);
+
+    const deal = newDeal ?? existing.deal;
+    const currency = input.currency?.trim() ?? existing.currency;
+    let rate = input.exchangeRate ?? existing.exchangeRate.toString();
+    if (input.exchangeRate == null && (currency !== existing.currency || deal.id !== existing.dealId)) {
+      const resolved = resolveRate(currency, null, deal, viewer);
+      if (typeof resolved !== 'string') return fail(resolved);
+      rate = resolved;
+    }
+    const amount = input.amount ?? existing.amount;
+    const billableAmount = given(input, 'billableAmount') ? (input.billableAmount ?? 0n) : existing.billableAmount;
+    const date = input.date ?? existing.date;
+
+    const expense = await tx.expense.update({
+      where: { id },
+      data: {
+        ...(given(input, 'name') && { name: input.name!.trim() }),
+        ...(given(input, 'serviceTypeId') && { serviceTypeId: input.serviceTypeId! }),
+        ...(given(input, 'personId') && { personId: input.personId }),
+        ...(given(input, 'payOn') && { payOn: input.payOn }),
+        ...(given(input, 'paidOn') && { paidOn: input.paidOn }),
+        ...(given(input, 'reimbursable') && { reimbursable: input.reimbursable }),
+        ...(given(input, 'reimbursedOn') && { reimbursedOn: input.reimbursedOn }),
+        ...(input.position != null && { position: input.position }),
+        dealId: deal.id,
+        date,
+        currency,
+        exchangeRate: rate,
+        exchangeDate: given(input, 'exchangeRate') || given(input, 'date') ? date : existing.exchangeDate,
+        amount,
+        billableAmount,
+        ...expenseMoneyColumns({
+          amount,
+          billableAmount,
+          currency,
+          exchangeRate: rate,
+          deal: { currency: deal.currency, exchangeRate: deal.exchangeRate.toString() },
+        }),
+      },
+    });
+    return ok(expense);
+  });
+}
+
+/** Soft delete: the row stays for the recycle bin, and the scoped client hides it everywhere. */
+export async function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  const { count } = await db.expense.updateMany({
+    where: { id },
+    data: { deletedAt: new Date(), deleterId: viewer.person.id },
+  });
+  return count === 1 ? ok({ id }) : fail(notFound(at('id'), 'Expense'));
+}
+
+/**
+ * A state change guarded in the UPDATE itself (`WHERE approved = false`), so that of two
+ * concurrent approvals exactly one succeeds and the other sees ALREADY_APPROVED.
+ */
+async function transition(
+  db: ScopedClient,
+  id: number,
+  guard: { approved?: boolean; rejected?: boolean },
+  data: Parameters<ScopedClient['expense']['updateMany']>[0]['data'],
+  refused: UserError,
+): Promise<Result<Expense>> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.expense.updateMany({ where: { id, ...guard }, data });
+    const expense = await tx.expense.findUnique({ where: { id } });
+    if (!expense) return fail(notFound(at('id'), 'Expense'));
+    return count === 1 ? ok(expense) : fail(refused);
+  });
+}
+
+export function approveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
+  return transition(
+    db,
+    id,
+    { approved: false },
+    {
+      approved: true,
+      approvedAt: new Date(),
+      approverId: viewer.person.id,
+      // Approving settles a rejection.
+      rejected: false,
+      rejectedAt: null,
+      rejectedReason: null,
+      rejecterId: null,
+    },
+    { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
+  );
+}
+
+export function unapproveExpense(db: ScopedClient, _viewer: Viewer, id: number): Promise<Result<Expense>> {
+  return transition(
+    db,
+    id,
+    { approved: true },
+    { approved: false, approvedAt: null, approverId: null },
+    { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
+  );
+}
+
+export async function rejectExpense(
+  db: ScopedClient,
+  viewer: Viewer,
+  id: number,
+  reason: string | null | undefined,
+): Promise<Result<Expense>> {
+  if (isBlank(reason)) {
+    // Still report a missing expense first-class, alongside the blank reason.
+    const exists = await db.expense.count({ where: { id } });
+    return fail(...(exists ? [] : [notFound(at('id'), 'Expense')]), blank('reason'));
+  }
+  return transition(
+    db,
+    id,
+    { rejected: false },
+    {
+      rejected: true,
+      rejectedAt: new Date(),
+      rejectedReason: reason!.trim(),
+      rejecterId: viewer.person.id,
+      // A rejected expense is no longer approved.
+      approved: false,
+      approvedAt: null,
+      approverId: null,
+    },
+    { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
+  );
+}

@@ -1,0 +1,42 @@
+// How an expense's money is derived, read off the reference examples:
+// - `amount` is in the expense's currency; default = amount × expense rate; normalized is in the
+//   deal's currency = amount × expense rate / deal rate.
+// - `billable_amount` is what the client is billed on the deal, in the deal's currency; default =
+//   billable × deal rate. (Reference: a 10000 USD expense, rate 1.0, on a EUR deal at 1.25 bills
+//   10000 → default 12500, normalized 10000, profit 2000 normalized / 2500 default.)
+// - profit = billable − amount, in the deal's currency and in the default currency.
+import { between, toDefault } from './money.js';
+
+export interface ExpenseMoneyInput {
+  amount: bigint;
+  billableAmount: bigint;
+  currency: string;
+  exchangeRate: string;
+  deal: { currency: string; exchangeRate: string };
+}
+
+export interface ExpenseMoneyColumns {
+  amountDefault: bigint;
+  amountNormalized: bigint;
+  billableAmountDefault: bigint;
+  normalizedCurrency: string;
+  profitNormalized: bigint;
+  profitDefault: bigint;
+}
+
+export function expenseMoneyColumns(input: ExpenseMoneyInput): ExpenseMoneyColumns {
+  const amountDefault = toDefault(input.amount, input.exchangeRate);
+  const amountNormalized =
+    input.currency === input.deal.currency
+      ? input.amount
+      : between(input.amount, input.exchangeRate, input.deal.exchangeRate);
+  const billableAmountDefault = toDefault(input.billableAmount, input.deal.exchangeRate);
+  return {
+    amountDefault,
+    amountNormalized,
+    billableAmountDefault,
+    normalizedCurrency: input.deal.currency,
+    profitNormalized: input.billableAmount - amountNormalized,
+    profitDefault: billableAmountDefault - amountDefault,
+  };
+}

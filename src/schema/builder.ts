@@ -1,0 +1,60 @@
+// Builder configuration only: plugins, scalars, defaults. Types live in one file per domain.
+import SchemaBuilder from '@pothos/core';
+import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import { BigIntResolver, DateResolver, DateTimeResolver } from 'graphql-scalars';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type PrismaTypes from '../generated/pothos-types.js';
+import { getDatamodel } from '../generated/pothos-types.js';
+import type { Context } from '../server/context.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  PrismaTypes: PrismaTypes;
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: { list: false; items: false };
+  DefaultNodeNullability: false;
+  Scalars: {
+    ID: { Input: string; Output: string | number | bigint };
+    BigInt: { Input: bigint; Output: bigint };
+    Date: { Input: Date; Output: Date };
+    DateTime: { Input: Date; Output: Date };
+  };
+}>({
+  plugins: [RelayPlugin, PrismaPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: { list: false, items: false } },
+    nodeFieldOptions: { nullable: false },
+    nodesOnConnection: true,
+  },
+  prisma: {
+    // Resolvers only ever see the request's organization-scoped client.
+    client: (ctx) => ctx.db as unknown as PrismaClient,
+    dmmf: getDatamodel(),
+    exposeDescriptions: false,
+    filterConnectionTotalCount: true,
+    defaultConnectionSize: DEFAULT_PAGE_SIZE,
+    maxConnectionSize: MAX_PAGE_SIZE,
+    // A resolver that ignores Pothos' query would silently load relations row by row.
+    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'error',
+  },
+});
+
+builder.addScalarType('BigInt', BigIntResolver, {
+  description:
+    'An integer of any size. Serialized as a JSON number when it is a safe integer (|n| < 2^53), ' +
+    'as a decimal string otherwise, so that it is always exact.',
+});
+builder.addScalarType('Date', DateResolver, { description: 'A calendar date, `YYYY-MM-DD`.' });
+builder.addScalarType('DateTime', DateTimeResolver, {
+  description: 'A point in time, ISO 8601 with time zone, e.g. `2021-04-15T01:03:38.804Z`.',
+});
+
+builder.queryType({ description: 'Everything is scoped to the organization of the request (token and `X-Tenant`).' });
+builder.mutationType({
+  description: 'Writes. Each returns a payload with `userErrors`; when any is present, nothing was written.',
+});

@@ -1,0 +1,15 @@
+// Imports every type family and builds the schema; defines nothing itself.
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './money.js';
+import './errors.js';
+import './organization.js';
+import './person.js';
+import './company.js';
+import './project.js';
+import './service-type.js';
+import './deal.js';
+import './expense.js';
+import './viewer.js';
+
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,89 @@
+// Who is calling, and for which organization. Tokens are random secrets shown once; only their
+// SHA-256 hash is stored, so a leaked database does not leak usable tokens.
+import { createHash, randomBytes } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+const TOKEN_PREFIX = 'agw_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newToken(): { token: string; tokenHash: string } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return { token, tokenHash: hashToken(token) };
+}
+
+export interface Viewer {
+  person: { id: number; firstName: string; lastName: string; email: string };
+  organization: { id: number; name: string; defaultCurrency: string };
+}
+
+function refuse(message: string, code: string, status: number): never {
+  throw new GraphQLError(message, { extensions: { code, http: { status } } });
+}
+
+/** Decodes an `X-Tenant` value: an organization's database id, or its global id. */
+function parseTenant(header: string): number | null {
+  const trimmed = header.trim();
+  if (/^\d{1,9}$/.test(trimmed)) return Number(trimmed);
+  const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
+  const match = /^Organization:(\d{1,9})$/.exec(decoded);
+  return match ? Number(match[1]) : null;
+}
+
+/**
+ * Resolves the request's viewer. Uses the unscoped client: this is the only code that reads tokens
+ * and memberships across organizations, to decide which organization the request is bound to.
+ */
+export async function authenticate(system: PrismaClient, headers: Headers): Promise<Viewer> {
+  const authorization = headers.get('authorization');
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (!match) {
+    refuse('Authentication required: send `Authorization: Bearer <token>`.', 'UNAUTHENTICATED', 401);
+  }
+  const token = await system.apiToken.findUnique({
+    where: { tokenHash: hashToken(match[1]!) },
+    select: {
+      revokedAt: true,
+      person: {
+        select: {
+          id: true,
+          firstName: true,
+          lastName: true,
+          email: true,
+          memberships: {
+            select: { organization: { select: { id: true, name: true, defaultCurrency: true } } },
+            orderBy: { organizationId: 'asc' },
+          },
+        },
+      },
+    },
+  });
+  if (!token || token.revokedAt) refuse('Invalid or revoked API token.', 'UNAUTHENTICATED', 401);
+
+  const { memberships, ...person } = token.person;
+  const organizations = memberships.map((m) => m.organization);
+  const tenantHeader = headers.get('x-tenant');
+  let organization;
+  if (tenantHeader !== null && tenantHeader.trim() !== '') {
+    const id = parseTenant(tenantHeader);
+    organization = organizations.find((o) => o.id === id);
+    // The same answer whether the organization exists or not: nothing leaks about other tenants.
+    if (!organization) refuse(`You are not a member of organization ${tenantHeader.trim()}.`, 'FORBIDDEN', 403);
+  } else if (organizations.length === 1) {
+    organization = organizations[0]!;
+  } else if (organizations.length === 0) {
+    refuse('This token belongs to a person with no organization.', 'FORBIDDEN', 403);
+  } else {
+    refuse(
+      `This person belongs to several organizations: choose one with the \`X-Tenant\` header (one of ${organizations
+        .map((o) => o.id)
+        .join(', ')}).`,
+      'TENANT_REQUIRED',
+      400,
+    );
+  }
+  return { person, organization };
+}

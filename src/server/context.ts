@@ -1,0 +1,21 @@
+// Built once per request, already scoped: resolvers get the organization-bound client and never
+// the raw one.
+import type { YogaInitialContext } from 'graphql-yoga';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { scopedClient, type ScopedClient } from '../db/scope.js';
+import { authenticate, type Viewer } from './auth.js';
+
+export interface Context {
+  requestId: string;
+  viewer: Viewer;
+  db: ScopedClient;
+}
+
+export async function buildContext(
+  system: PrismaClient,
+  initial: YogaInitialContext,
+  requestId: string,
+): Promise<Context> {
+  const viewer = await authenticate(system, initial.request.headers);
+  return { requestId, viewer, db: scopedClient(system, { organizationId: viewer.organization.id }) };
+}

@@ -1,0 +1,45 @@
+// Error masking: a client sees GraphQL errors we raised on purpose, and for anything else only
+// "Unexpected error." with a request id -- never a stack, a SQL text or a driver message. The
+// original is logged server-side under the same request id.
+import { PothosValidationError } from '@pothos/core';
+import { GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Logger } from './logger.js';
+
+function isIntended(error: GraphQLError): boolean {
+  return error.originalError === undefined || error.originalError instanceof GraphQLError;
+}
+
+export function maskError(error: GraphQLError, requestId: string | undefined, logger: Logger): GraphQLError {
+  if (isIntended(error)) return error;
+  const original = error.originalError!;
+  if (original instanceof PothosValidationError) {
+    // Pothos rejects malformed cursors and connection arguments this way: the client's mistake.
+    return new GraphQLError(original.message, {
+      path: error.path,
+      nodes: error.nodes,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  logger.error({ err: original, requestId, path: error.path?.join('.') }, 'unexpected error');
+  return new GraphQLError('Unexpected error.', {
+    path: error.path,
+    nodes: error.nodes,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId },
+  });
+}
+
+/** Masks execution errors with the request's id at hand (Yoga's own masking has no context). */
+export function useErrorMasking(logger: Logger): Plugin<{ requestId?: string }> {
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ args, result, setResult }) {
+          if (!('errors' in result) || !result.errors?.length) return;
+          const requestId = args.contextValue.requestId;
+          setResult({ ...result, errors: result.errors.map((e) => maskError(e as GraphQLError, requestId, logger)) });
+        },
+      };
+    },
+  };
+}
