@@ -1,4 +1,5 @@
 // Configuration comes from the environment only; .env.example lists every setting.
+import dotenv from 'dotenv';
 import { z } from 'zod';
 
 const schema = z.object({
@@ -22,6 +23,8 @@ const schema = z.object({
 export type Config = z.infer<typeof schema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // A .env file, when present, fills in what the environment leaves unset.
+  if (env === process.env) dotenv.config({ quiet: true });
   const parsed = schema.safeParse({ ...env, DATABASE_URL: env.DATABASE_URL || undefined });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -30,6 +30,8 @@ export const builder = new SchemaBuilder<{
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
     nodesOnConnection: true,
+    nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection.' },
   },
   prisma: {
     // Resolvers only ever see the request's organization-scoped client.

@@ -20,5 +20,8 @@ builder.queryFields((t) => ({
     totalCount: (_parent, _args, ctx) => ctx.db.company.count(),
     resolve: (query, _parent, _args, ctx) =>
       ctx.db.company.findMany({ ...query, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
-  }),
+  },
+  { name: 'CompanyConnection' },
+  { name: 'CompanyEdge' },
+  ),
 }));

@@ -31,5 +31,8 @@ builder.queryFields((t) => ({
     description: 'Deals (budgets) of the organization, by id.',
     totalCount: (_parent, _args, ctx) => ctx.db.deal.count(),
     resolve: (query, _parent, _args, ctx) => ctx.db.deal.findMany({ ...query, orderBy: { id: 'asc' } }),
-  }),
+  },
+  { name: 'DealConnection' },
+  { name: 'DealEdge' },
+  ),
 }));

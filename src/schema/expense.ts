@@ -29,6 +29,7 @@ import { MoneySetRef, MoneyTotalRef, type MoneySetShape } from './money.js';
 import { pageSizeOptions } from './pagination.js';
 
 const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
+  description: 'Where an expense stands in approval.',
   values: {
     APPROVED: { description: 'Approved.' },
     NOT_APPROVED: { description: 'Neither approved nor rejected: awaiting a decision.' },
@@ -37,6 +38,7 @@ const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
 });
 
 const PaymentStatus = builder.enumType('ExpensePaymentStatus', {
+  description: 'Whether an expense has been paid.',
   values: { PAID: { description: 'Has a `paidOn` date.' }, UNPAID: { description: 'Has no `paidOn` date.' } } as const,
 });
 
@@ -192,6 +194,7 @@ function decodeFilter(filter: FilterArgs | null | undefined, path = 'filter'): E
 }
 
 const SortField = builder.enumType('ExpenseOrderField', {
+  description: 'What expenses can be sorted by.',
   values: {
     NAME: {},
     DATE: {},
@@ -373,6 +376,7 @@ const ExpenseIdInput = (name: string, description: string) =>
   builder.inputType(name, { description, fields: (t) => ({ id: t.id({ required: true }) }) });
 
 const RejectExpenseInput = builder.inputType('RejectExpenseInput', {
+  description: 'The expense to reject, and why.',
   fields: (t) => ({
     id: t.id({ required: true }),
     reason: t.string({ description: 'Why it is rejected; required.' }),

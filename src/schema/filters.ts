@@ -54,5 +54,6 @@ export const DateTimeOperators = builder.inputType('DateTimeOperators', {
 });
 
 export const SortDirection = builder.enumType('SortDirection', {
+  description: 'Ascending or descending.',
   values: { ASC: { description: 'Smallest first.' }, DESC: { description: 'Largest first.' } } as const,
 });

@@ -25,5 +25,8 @@ builder.queryFields((t) => ({
     description: 'People of the organization, by id.',
     totalCount: (_parent, _args, ctx) => ctx.db.person.count(),
     resolve: (query, _parent, _args, ctx) => ctx.db.person.findMany({ ...query, orderBy: { id: 'asc' } }),
-  }),
+  },
+  { name: 'PersonConnection' },
+  { name: 'PersonEdge' },
+  ),
 }));

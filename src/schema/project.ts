@@ -22,5 +22,8 @@ builder.queryFields((t) => ({
     totalCount: (_parent, _args, ctx) => ctx.db.project.count(),
     resolve: (query, _parent, _args, ctx) =>
       ctx.db.project.findMany({ ...query, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
-  }),
+  },
+  { name: 'ProjectConnection' },
+  { name: 'ProjectEdge' },
+  ),
 }));

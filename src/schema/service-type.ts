@@ -21,5 +21,8 @@ builder.queryFields((t) => ({
     totalCount: (_parent, _args, ctx) => ctx.db.serviceType.count(),
     resolve: (query, _parent, _args, ctx) =>
       ctx.db.serviceType.findMany({ ...query, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
-  }),
+  },
+  { name: 'ServiceTypeConnection' },
+  { name: 'ServiceTypeEdge' },
+  ),
 }));

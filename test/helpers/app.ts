@@ -1,0 +1,71 @@
+// One app per test file, on the backend chosen by TEST_DATABASE_URL, with its log captured so
+// tests can check what reaches the server log (and what does not reach the client).
+import { Writable } from 'node:stream';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type ExecutionResult } from 'graphql';
+import pino from 'pino';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createApp, type App } from '../../src/server/yoga.js';
+
+export interface TestApp {
+  db: Database;
+  app: App;
+  logs: Array<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+export async function startApp(): Promise<TestApp> {
+  const url = process.env.TEST_DATABASE_URL;
+  const db = await openDatabase(url ? { url } : { dataDir: 'memory://' });
+  await migrate(db.scripts);
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  });
+  const logger = pino({ level: 'info' }, sink);
+  const app = createApp({ prisma: db.prisma, logger });
+  return { db, app, logs, close: () => db.close() };
+}
+
+export interface Caller {
+  token?: string;
+  tenant?: string | number;
+  headers?: Record<string, string>;
+}
+
+export interface Response<T> {
+  status: number;
+  headers: Headers;
+  body: ExecutionResult<T> & { errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }> };
+}
+
+/** Sends a typed document through HTTP (`app.fetch`, no port) and returns the typed result. */
+export async function execute<T, V>(
+  app: App,
+  document: TypedDocumentNode<T, V>,
+  variables: V,
+  caller: Caller = {},
+): Promise<Response<T>> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...caller.headers };
+  if (caller.token) headers.authorization = `Bearer ${caller.token}`;
+  if (caller.tenant !== undefined) headers['x-tenant'] = String(caller.tenant);
+  const response = await app.fetch('http://test/graphql', {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ query: print(document), variables }),
+  });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+/** The data of a response that must have succeeded; fails the test with the errors otherwise. */
+export async function data<T, V>(app: App, document: TypedDocumentNode<T, V>, variables: V, caller: Caller): Promise<T> {
+  const { body, status } = await execute(app, document, variables, caller);
+  if (body.errors?.length || !body.data) {
+    throw new Error(`Expected data, got ${status}: ${JSON.stringify(body.errors)}`);
+  }
+  return body.data;
+}

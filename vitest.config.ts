@@ -1,0 +1,20 @@
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+const require = createRequire(import.meta.url);
+
+// `npm test` runs on embedded PGlite; with TEST_DATABASE_URL set, the same suite runs on PostgreSQL.
+export default defineConfig({
+  resolve: {
+    // graphql 16 ships CJS (`main`) and ESM (`module`). Node hands the CJS build to Pothos and Yoga,
+    // Vite would hand the ESM one to our code: two copies, and instanceof checks fail. Use Node's choice.
+    alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    env: { NODE_ENV: 'test' },
+  },
+});
