@@ -46,10 +46,15 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.addScalarType('BigInt', BigIntResolver, {
+// graphql-scalars validates and serializes; inputs are always handed to resolvers as bigint (it
+// would give a number for small values, and money arithmetic must not mix the two).
+builder.scalarType('BigInt', {
   description:
     'An integer of any size. Serialized as a JSON number when it is a safe integer (|n| < 2^53), ' +
-    'as a decimal string otherwise, so that it is always exact.',
+    'as a decimal string otherwise, so that it is always exact. Accepted as a number or a string.',
+  serialize: (value) => BigIntResolver.serialize(value) as bigint,
+  parseValue: (value) => BigInt(BigIntResolver.parseValue(value) as bigint | number | string),
+  parseLiteral: (ast) => BigInt(BigIntResolver.parseLiteral(ast, {}) as bigint | number | string),
 });
 builder.addScalarType('Date', DateResolver, { description: 'A calendar date, `YYYY-MM-DD`.' });
 builder.addScalarType('DateTime', DateTimeResolver, {

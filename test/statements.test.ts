@@ -1,0 +1,142 @@
+// Nested reads must cost one statement per level, whatever the number of rows: the SQL a request
+// makes is part of its expected behaviour.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { graphql } from './generated/index.js';
+import { data, startApp, type TestApp } from './helpers/app.js';
+import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+
+const Nested = graphql(`
+  query StatementsNested($first: Int) {
+    expenses(first: $first) {
+      totalCount
+      nodes {
+        name
+        amount { default { cents currency } }
+        deal { name company { name } project { name company { name } } }
+        serviceType { name }
+        creator { name }
+        approver { name }
+      }
+    }
+  }
+`);
+
+const Aliased = graphql(`
+  query StatementsAliased($a: ExpenseFilter, $b: ExpenseFilter) {
+    first: expenses(first: 200, filter: $a) { nodes { deal { company { name } } creator { name } } }
+    second: expenses(first: 200, filter: $b) { nodes { deal { name } serviceType { name } } }
+  }
+`);
+
+const Nodes = graphql(`
+  query StatementsNodes($ids: [ID!]!) {
+    nodes(ids: $ids) { ... on Expense { name deal { name company { name } } creator { name } } }
+  }
+`);
+
+let t: TestApp;
+let small: Tenant;
+let large: Tenant;
+
+beforeAll(async () => {
+  t = await startApp();
+  small = await createTenant(t.db.prisma);
+  large = await createTenant(t.db.prisma);
+  for (let i = 0; i < 5; i += 1) await small.expense({ name: `small ${i}` });
+  const approver = await large.member();
+  for (let i = 0; i < 200; i += 1) {
+    await large.expense({
+      name: `large ${i}`,
+      dealId: i % 2 ? large.deals.eur : large.deals.usd,
+      currency: i % 2 ? 'EUR' : 'USD',
+      serviceTypeId: i % 3 ? large.serviceTypes.travel : large.serviceTypes.software,
+      personId: i % 5 ? null : approver.personId,
+    });
+  }
+});
+afterAll(() => t.close());
+
+/** Statements made by one request (authentication included). */
+async function statements(run: () => Promise<unknown>): Promise<{ count: number; log: string[] }> {
+  t.db.statements.reset();
+  await run();
+  return { count: t.db.statements.count, log: [...t.db.statements.log] };
+}
+
+const Create = graphql(`
+  mutation StatementsCreate($input: CreateExpenseInput!) {
+    createExpense(input: $input) {
+      expense { name deal { name company { name } } serviceType { name } creator { name } }
+      userErrors { code }
+    }
+  }
+`);
+
+/** Authentication reads the token, its person, the memberships and their organizations. */
+const AUTH = 4;
+
+describe('statement counts', () => {
+  test('200 expenses with deal, company, project, service type and people cost the same as 5', async () => {
+    const few = await statements(() => data(t.app, Nested, { first: 200 }, { token: small.token }));
+    const many = await statements(async () => {
+      const result = await data(t.app, Nested, { first: 200 }, { token: large.token });
+      expect(result.expenses.nodes).toHaveLength(200);
+      expect(result.expenses.totalCount).toBe(200);
+    });
+    expect(many.count, many.log.join('\n')).toBe(few.count);
+    // The page, then one statement per relation per level (deal, service type, creator, approver;
+    // deal.company, deal.project; project.company), then the count.
+    expect(many.count, many.log.join('\n')).toBe(AUTH + 1 + 4 + 2 + 1 + 1);
+  });
+
+  test('aliases of one list with different arguments each cost their own fixed number', async () => {
+    const run = (tenant: Tenant) =>
+      statements(() =>
+        data(
+          t.app,
+          Aliased,
+          { a: { currency: { eq: 'EUR' } }, b: { currency: { eq: 'USD' } } },
+          { token: tenant.token },
+        ),
+      );
+    const few = await run(small);
+    const many = await run(large);
+    expect(many.count, many.log.join('\n')).toBe(few.count);
+    // first: page, deal, deal.company, creator; second: page, deal, service type.
+    expect(many.count, many.log.join('\n')).toBe(AUTH + 4 + 3);
+  });
+
+  test('nodes(ids:) for 200 expenses loads them and their relations per level, not per id', async () => {
+    const ids = (await large.db.expense.findMany({ select: { id: true } })).map((e) => gid('Expense', e.id));
+    expect(ids).toHaveLength(200);
+    const counted = await statements(async () => {
+      const result = await data(t.app, Nodes, { ids }, { token: large.token });
+      expect(result.nodes.filter((n) => n && 'name' in n)).toHaveLength(200);
+    });
+    expect(counted.count, counted.log.join('\n')).toBeLessThanOrEqual(AUTH + 1 + 3 + 1);
+  });
+
+  test('a mutation payload with nested relations costs a fixed number of statements', async () => {
+    const counted = await statements(async () => {
+      const result = await data(
+        t.app,
+        Create,
+        {
+          input: {
+            name: 'Statement check',
+            dealId: gid('Deal', large.deals.eur),
+            serviceTypeId: gid('ServiceType', large.serviceTypes.travel),
+            amount: 100,
+            currency: 'EUR',
+            date: '2021-04-15',
+          },
+        },
+        { token: large.token },
+      );
+      expect(result.createExpense.userErrors).toEqual([]);
+      expect(result.createExpense.expense?.deal.company.name).toBe('Acme');
+    });
+    // Transaction: begin, deal, service type, max position, insert, commit; then the payload's read.
+    expect(counted.count, counted.log.join('\n')).toBeLessThanOrEqual(AUTH + 6 + 5);
+  });
+});
