@@ -1,0 +1,118 @@
+// `npm run bench`: load benchmarks over HTTP on a large generated data set. Not part of the tests
+// (timings depend on the machine); it prints latency percentiles and throughput per scenario and
+// flags those above their target.
+//
+//   npm run bench -- [--scale 100000] [--seconds 10] [--concurrency 8]
+// Uses DATABASE_URL when set, otherwise a PGlite folder of its own (BENCH_DATA_DIR, default .data/bench),
+// and generates the data set once (it is reused while its size matches).
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { generate } from '../src/cli/generate.js';
+import { openDatabase } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { newToken } from '../src/server/auth.js';
+import { createLogger } from '../src/server/logger.js';
+import { createApp } from '../src/server/yoga.js';
+
+const { values } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '100000' },
+    seconds: { type: 'string', default: '10' },
+    concurrency: { type: 'string', default: '8' },
+  },
+});
+const scale = Number(values.scale);
+const seconds = Number(values.seconds);
+const concurrency = Number(values.concurrency);
+
+const url = process.env.DATABASE_URL || undefined;
+const dataDir = process.env.BENCH_DATA_DIR ?? '.data/bench';
+if (!url) await mkdir(dataDir, { recursive: true });
+const db = await openDatabase({ url, dataDir });
+await migrate(db.scripts);
+
+const marker = `bench ${scale}`;
+let organization = await db.prisma.organization.findFirst({ where: { name: { startsWith: 'Scale org 1 ' } }, orderBy: { id: 'desc' } });
+const existing = organization ? await db.prisma.expense.count({ where: { organizationId: organization.id } }) : 0;
+if (!organization || existing !== Math.ceil(scale / 2)) {
+  console.log(`Generating ${scale} expenses (${marker})...`);
+  const { organizationIds } = await generate(db.prisma, { expenses: scale, organizations: 2, dealsPerOrganization: 500, progress: true });
+  organization = await db.prisma.organization.findUniqueOrThrow({ where: { id: organizationIds[0]! } });
+}
+const member = await db.prisma.membership.findFirstOrThrow({ where: { organizationId: organization.id } });
+const { token, tokenHash } = newToken();
+await db.prisma.apiToken.create({ data: { personId: member.personId, name: 'bench', tokenHash } });
+const someDeal = await db.prisma.deal.findFirstOrThrow({ where: { organizationId: organization.id } });
+const someExpense = await db.prisma.expense.findFirstOrThrow({ where: { organizationId: organization.id }, orderBy: { id: 'desc' } });
+
+const app = createApp({ prisma: db.prisma, logger: createLogger('warn') });
+const server = createServer(app);
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+
+const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
+const scenarios: Array<{ name: string; targetP95Ms: number; query: string; variables?: Record<string, unknown> }> = [
+  {
+    name: '200 expenses, nested deal/company/service type/creator, by date',
+    targetP95Ms: 300,
+    query: `query($f: Int) { expenses(first: $f, orderBy: [{ field: DATE, direction: DESC }]) { totalCount nodes { name amount { default { cents currency } } deal { name company { name } } serviceType { name } creator { name } } } }`,
+    variables: { f: 200 },
+  },
+  {
+    name: 'aggregates over a filtered set (approved, one year)',
+    targetP95Ms: 300,
+    query: `query { expenses(first: 1, filter: { approvalStatus: APPROVED, dateAfter: "2025-01-01", dateBefore: "2025-12-31" }) { totalCount aggregates { totalAmount { default { cents } } totalProfit { default { cents } } } } }`,
+  },
+  {
+    name: '30 expenses of one deal, sorted by profit',
+    targetP95Ms: 150,
+    query: `query($d: ID!) { expenses(filter: { dealIds: [$d] }, orderBy: [{ field: PROFIT, direction: DESC }]) { nodes { name profit { default { cents } } } } }`,
+    variables: { d: gid('Deal', someDeal.id) },
+  },
+  {
+    name: 'one expense by id',
+    targetP95Ms: 50,
+    query: `query($id: ID!) { expense(id: $id) { name amount { original { cents currency } } deal { name } } }`,
+    variables: { id: gid('Expense', someExpense.id) },
+  },
+];
+
+async function run(scenario: (typeof scenarios)[number]) {
+  const body = JSON.stringify({ query: scenario.query, variables: scenario.variables });
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  const latencies: number[] = [];
+  let failures = 0;
+  const deadline = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        const started = performance.now();
+        const response = await fetch(endpoint, { method: 'POST', headers, body });
+        const json = (await response.json()) as { errors?: unknown };
+        latencies.push(performance.now() - started);
+        if (!response.ok || json.errors) failures += 1;
+      }
+    }),
+  );
+  latencies.sort((x, y) => x - y);
+  const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: p(0.5), p95: p(0.95), p99: p(0.99), failures };
+}
+
+console.log(`\n${db.kind}, ${scale} expenses in 2 organizations, ${concurrency} concurrent clients, ${seconds}s per scenario\n`);
+let over = 0;
+for (const scenario of scenarios) {
+  const r = await run(scenario);
+  const flag = r.p95 > scenario.targetP95Ms || r.failures > 0 ? 'OVER TARGET' : 'ok';
+  if (flag !== 'ok') over += 1;
+  console.log(
+    `${scenario.name}\n  ${r.requests} requests, ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms ` +
+      `(target ${scenario.targetP95Ms}), p99 ${r.p99.toFixed(1)} ms, failures ${r.failures}: ${flag}`,
+  );
+}
+server.close();
+await db.prisma.apiToken.deleteMany({ where: { tokenHash } });
+await db.close();
+process.exitCode = over > 0 ? 1 : 0;
