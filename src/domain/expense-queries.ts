@@ -52,15 +52,27 @@ export interface ExpenseFilter {
 type Where = Prisma.ExpenseWhereInput;
 
 /**
+ * A condition on a nullable field that is false, never unknown, when the field is empty. SQL
+ * would make `pay_on = X` unknown for a NULL, and `NOT (unknown)` is still unknown, so a `not`
+ * group would silently drop rows without a value. Guarded, every condition is two-valued.
+ */
+function present(field: string, condition: Where): Where {
+  return { AND: [{ [field]: { not: null } } as Where, condition] };
+}
+
+/**
  * One field's operators. `notEq`/`notContains` keep rows where a nullable field is null: "not
  * equal to X" includes "has no value", unlike SQL's `<>`.
  */
 function operators<T>(field: string, ops: Operators<T>, nullable: boolean): Where[] {
   const out: Where[] = [];
-  const on = (condition: unknown): Where => ({ [field]: condition }) as Where;
-  const orNull = (condition: Where): Where => (nullable ? { OR: [condition, on(null)] } : condition);
+  const on = (condition: unknown): Where => {
+    const where = { [field]: condition } as Where;
+    return nullable ? present(field, where) : where;
+  };
+  const orNull = (condition: Where): Where => (nullable ? { OR: [condition, { [field]: null } as Where] } : condition);
   if (ops.eq != null) out.push(on({ equals: ops.eq }));
-  if (ops.notEq != null) out.push(orNull(on({ not: ops.notEq })));
+  if (ops.notEq != null) out.push(orNull({ NOT: on({ equals: ops.notEq }) }));
   if (ops.contains != null) out.push(on({ contains: ops.contains, mode: 'insensitive' }));
   if (ops.notContains != null) {
     out.push(orNull({ NOT: on({ contains: ops.notContains, mode: 'insensitive' }) }));
@@ -70,7 +82,7 @@ function operators<T>(field: string, ops: Operators<T>, nullable: boolean): Wher
   if (ops.lt != null) out.push(on({ lt: ops.lt }));
   if (ops.lte != null) out.push(on({ lte: ops.lte }));
   if (ops.in != null) out.push(on({ in: ops.in }));
-  if (ops.isNull != null) out.push(ops.isNull ? on(null) : on({ not: null }));
+  if (ops.isNull != null) out.push({ [field]: ops.isNull ? null : { not: null } } as Where);
   return out;
 }
 
@@ -85,21 +97,25 @@ export function expenseWhere(filter: ExpenseFilter | null | undefined): Where {
   const all: Where[] = [];
   if (filter.dealIds) all.push({ dealId: { in: filter.dealIds } });
   if (filter.serviceTypeIds) all.push({ serviceTypeId: { in: filter.serviceTypeIds } });
-  if (filter.personIds) all.push({ personId: { in: filter.personIds } });
+  if (filter.personIds) all.push(present('personId', { personId: { in: filter.personIds } }));
   if (filter.companyIds) all.push({ deal: { companyId: { in: filter.companyIds } } });
   if (filter.projectIds) all.push({ deal: { projectId: { in: filter.projectIds } } });
   // The REST `*_after` / `*_before` filters are inclusive: a day is "after" itself.
   if (filter.dateAfter) all.push({ date: { gte: filter.dateAfter } });
   if (filter.dateBefore) all.push({ date: { lte: filter.dateBefore } });
-  if (filter.payOnAfter) all.push({ payOn: { gte: filter.payOnAfter } });
-  if (filter.payOnBefore) all.push({ payOn: { lte: filter.payOnBefore } });
-  if (filter.paidOnAfter) all.push({ paidOn: { gte: filter.paidOnAfter } });
-  if (filter.paidOnBefore) all.push({ paidOn: { lte: filter.paidOnBefore } });
+  if (filter.payOnAfter) all.push(present('payOn', { payOn: { gte: filter.payOnAfter } }));
+  if (filter.payOnBefore) all.push(present('payOn', { payOn: { lte: filter.payOnBefore } }));
+  if (filter.paidOnAfter) all.push(present('paidOn', { paidOn: { gte: filter.paidOnAfter } }));
+  if (filter.paidOnBefore) all.push(present('paidOn', { paidOn: { lte: filter.paidOnBefore } }));
   if (filter.status) all.push({ paidOn: filter.status === 'PAID' ? { not: null } : null });
   if (filter.approvalStatus) all.push(APPROVAL[filter.approvalStatus]);
   if (filter.invoiced != null) all.push({ invoiced: filter.invoiced });
   if (filter.reimbursable != null) {
-    all.push(filter.reimbursable ? { reimbursable: true } : { OR: [{ reimbursable: false }, { reimbursable: null }] });
+    all.push(
+      filter.reimbursable
+        ? present('reimbursable', { reimbursable: true })
+        : { OR: [{ reimbursable: false }, { reimbursable: null }] },
+    );
   }
   if (filter.name) all.push(...operators('name', filter.name, false));
   if (filter.currency) all.push(...operators('currency', filter.currency, false));

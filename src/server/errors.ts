@@ -11,8 +11,8 @@ function isIntended(error: GraphQLError): boolean {
 }
 
 export function maskError(error: GraphQLError, requestId: string | undefined, logger: Logger): GraphQLError {
-  if (isIntended(error)) return error;
-  const original = error.originalError!;
+  const original = error.originalError ?? error;
+  // Checked first: Pothos' validation errors are GraphQLErrors too, but carry no code.
   if (original instanceof PothosValidationError) {
     // Pothos rejects malformed cursors and connection arguments this way: the client's mistake.
     return new GraphQLError(original.message, {
@@ -21,6 +21,7 @@ export function maskError(error: GraphQLError, requestId: string | undefined, lo
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
+  if (isIntended(error)) return error;
   logger.error({ err: original, requestId, path: error.path?.join('.') }, 'unexpected error');
   return new GraphQLError('Unexpected error.', {
     path: error.path,
