@@ -3,6 +3,8 @@ import { pageSizeOptions } from './pagination.js';
 
 builder.prismaNode('Company', {
   id: { field: 'id' },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
   description: 'A client company.',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),

@@ -4,6 +4,8 @@ import { pageSizeOptions } from './pagination.js';
 
 builder.prismaNode('Deal', {
   id: { field: 'id' },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
   description: 'A deal or budget. Expenses are booked against it, and its currency is their normalized currency.',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),

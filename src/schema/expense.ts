@@ -58,6 +58,8 @@ function moneySet(
 
 builder.prismaNode('Expense', {
   id: { field: 'id' },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
   description: 'A cost booked on a deal, possibly billable to the client, subject to approval.',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
@@ -312,8 +314,13 @@ function payloadType(name: string, description: string) {
         type: 'Expense',
         nullable: true,
         description: 'The expense as it is now; null when there are user errors.',
-        resolve: (query, payload, _args, ctx) =>
-          payload.expenseId === null ? null : ctx.db.expense.findUnique({ ...query, where: { id: payload.expenseId } }),
+        resolve: (query, payload, _args, ctx) => {
+          // Read the selection even when there is nothing to load: Pothos checks it was used.
+          const selection = { ...query };
+          return payload.expenseId === null
+            ? null
+            : ctx.db.expense.findUnique({ ...selection, where: { id: payload.expenseId } });
+        },
       }),
       userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
     }),

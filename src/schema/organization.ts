@@ -2,6 +2,8 @@ import { builder } from './builder.js';
 
 builder.prismaNode('Organization', {
   id: { field: 'id' },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
   description: 'A tenant. Every request is bound to exactly one (see the `X-Tenant` header).',
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id, as used in `X-Tenant`.' }),

@@ -3,6 +3,8 @@ import { pageSizeOptions } from './pagination.js';
 
 builder.prismaNode('Project', {
   id: { field: 'id' },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
   description: 'A project of a client company; deals (budgets) belong to it.',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),

@@ -3,6 +3,8 @@ import { pageSizeOptions } from './pagination.js';
 
 builder.prismaNode('ServiceType', {
   id: { field: 'id' },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
   description: 'A kind of service or cost an expense is booked as.',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),

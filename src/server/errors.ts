@@ -1,13 +1,15 @@
 // Error masking: a client sees GraphQL errors we raised on purpose, and for anything else only
 // "Unexpected error." with a request id -- never a stack, a SQL text or a driver message. The
 // original is logged server-side under the same request id.
-import { PothosValidationError } from '@pothos/core';
+import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Logger } from './logger.js';
 
+/** Raised on purpose for the client: our GraphQLErrors. Pothos' own errors are GraphQLErrors too, but internal. */
 function isIntended(error: GraphQLError): boolean {
-  return error.originalError === undefined || error.originalError instanceof GraphQLError;
+  const original = error.originalError ?? error;
+  return original instanceof GraphQLError && !(original instanceof PothosError);
 }
 
 export function maskError(error: GraphQLError, requestId: string | undefined, logger: Logger): GraphQLError {

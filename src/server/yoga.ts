@@ -86,7 +86,9 @@ export function createApp(options: AppOptions) {
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
         maxAliases: { n: 30 },
-        costLimit: { maxCost: 20000 },
+        // Sized so that the largest page (first: 200) with every field and the totals fits
+        // (about 82 000); depth, alias and token limits bound the rest.
+        costLimit: { maxCost: 250_000 },
         maxTokens: { n: 5000 },
         maxDirectives: { n: 50 },
         // Field suggestions help people exploring in GraphiQL; the schema is public anyway.
