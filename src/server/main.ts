@@ -29,6 +29,15 @@ if (config.SEED_DEMO) {
 
 const app = createApp({ prisma: db.prisma, logger, graphiqlToken: demoToken });
 const server = createServer(app);
+server.on('error', async (error: NodeJS.ErrnoException) => {
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${config.PORT} on ${config.HOST} is already in use: set PORT to another one.`
+      : `Cannot serve on ${config.HOST}:${config.PORT}: ${error.message}`,
+  );
+  await db.close();
+  process.exit(1);
+});
 server.listen(config.PORT, config.HOST, () => {
   const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}/graphql`;
   console.log(`\nGraphiQL:   ${url}`);
