@@ -117,6 +117,29 @@ function resolveRate(
   };
 }
 
+/** The stored money columns of an expense: what was entered, and everything derived from it. */
+function money(m: {
+  amount: bigint;
+  billableAmount: bigint;
+  currency: string;
+  rate: string;
+  deal: { currency: string; exchangeRate: { toString(): string } };
+}) {
+  return {
+    currency: m.currency,
+    exchangeRate: m.rate,
+    amount: m.amount,
+    billableAmount: m.billableAmount,
+    ...expenseMoneyColumns({
+      amount: m.amount,
+      billableAmount: m.billableAmount,
+      currency: m.currency,
+      exchangeRate: m.rate,
+      deal: { currency: m.deal.currency, exchangeRate: m.deal.exchangeRate.toString() },
+    }),
+  };
+}
+
 export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
   return db.$transaction(async (tx) => {
     const { deal, errors } = await check(tx, input, true);
@@ -144,18 +167,8 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
         position,
         reimbursable: input.reimbursable ?? null,
         reimbursedOn: input.reimbursedOn ?? null,
-        currency,
-        exchangeRate: rate,
         exchangeDate: input.date!,
-        amount,
-        billableAmount,
-        ...expenseMoneyColumns({
-          amount,
-          billableAmount,
-          currency,
-          exchangeRate: rate,
-          deal: { currency: deal.currency, exchangeRate: deal.exchangeRate.toString() },
-        }),
+        ...money({ amount, billableAmount, currency, rate, deal }),
       },
     });
     return ok(expense);
@@ -199,18 +212,8 @@ export async function updateExpense(
         ...(input.position != null && { position: input.position }),
         dealId: deal.id,
         date,
-        currency,
-        exchangeRate: rate,
         exchangeDate: given(input, 'exchangeRate') || given(input, 'date') ? date : existing.exchangeDate,
-        amount,
-        billableAmount,
-        ...expenseMoneyColumns({
-          amount,
-          billableAmount,
-          currency,
-          exchangeRate: rate,
-          deal: { currency: deal.currency, exchangeRate: deal.exchangeRate.toString() },
-        }),
+        ...money({ amount, billableAmount, currency, rate, deal }),
       },
     });
     return ok(expense);
