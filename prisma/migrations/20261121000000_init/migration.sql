@@ -40,7 +40,6 @@ CREATE TABLE "api_tokens" (
     "name" TEXT NOT NULL,
     "token_hash" TEXT NOT NULL,
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "last_used_at" TIMESTAMPTZ(3),
     "revoked_at" TIMESTAMPTZ(3),
 
     CONSTRAINT "api_tokens_pkey" PRIMARY KEY ("id")
