@@ -195,6 +195,17 @@ function decodeFilter(filter: FilterArgs | null | undefined, path = 'filter'): E
   };
 }
 
+/** The Prisma condition of one field's arguments, built once and shared by the page, totalCount and totals. */
+const wheres = new WeakMap<object, ReturnType<typeof expenseWhere>>();
+function whereOf(args: { filter?: FilterArgs | null }) {
+  let where = wheres.get(args);
+  if (!where) {
+    where = expenseWhere(decodeFilter(args.filter));
+    wheres.set(args, where);
+  }
+  return where;
+}
+
 const SortField = builder.enumType('ExpenseOrderField', {
   description: 'What expenses can be sorted by.',
   values: {
@@ -255,11 +266,11 @@ builder.queryFields((t) => ({
         filter: t.arg({ type: ExpenseFilterInput }),
         orderBy: t.arg({ type: [ExpenseOrder] }),
       },
-      totalCount: (_parent, args, ctx) => ctx.db.expense.count({ where: expenseWhere(decodeFilter(args.filter)) }),
+      totalCount: (_parent, args, ctx) => ctx.db.expense.count({ where: whereOf(args) }),
       resolve: (query, _parent, args, ctx) =>
         ctx.db.expense.findMany({
           ...query,
-          where: expenseWhere(decodeFilter(args.filter)),
+          where: whereOf(args),
           orderBy: expenseOrderBy(
             args.orderBy?.map((o) => ({ field: o.field as ExpenseSortField, direction: o.direction ?? 'ASC' })),
           ),
@@ -272,7 +283,7 @@ builder.queryFields((t) => ({
           type: ExpenseAggregates,
           description: 'Totals over the whole filtered set.',
           resolve: (connection, _args, ctx) => {
-            const where = expenseWhere(decodeFilter((connection.args as { filter?: FilterArgs }).filter));
+            const where = whereOf(connection.args as { filter?: FilterArgs });
             let totals: Promise<ExpenseTotals> | undefined;
             return {
               totals: () => (totals ??= expenseTotals(ctx.db, where, ctx.viewer.organization.defaultCurrency)),
