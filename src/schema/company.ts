@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import { pageSizeOptions } from './pagination.js';
+import { listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Company', {
   id: { field: 'id' },
@@ -14,16 +14,14 @@ builder.prismaNode('Company', {
 });
 
 builder.queryFields((t) => ({
-  companies: t.prismaConnection({
+  companies: listField(t, {
     type: 'Company',
-    cursor: 'id',
-    ...pageSizeOptions,
-    description: 'Client companies of the organization, by name.',
-    totalCount: (_parent, _args, ctx) => ctx.db.company.count(),
-    resolve: (query, _parent, _args, ctx) =>
-      ctx.db.company.findMany({ ...query, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
-  },
-  { name: 'CompanyConnection' },
-  { name: 'CompanyEdge' },
-  ),
+    description: 'Client companies of the organization, by name unless another order is given.',
+    filter: {
+      description: 'Which companies to include.',
+      fields: { name: ops('string'), createdAt: ops('datetime') },
+    },
+    sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+    defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
 }));

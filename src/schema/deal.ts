@@ -1,6 +1,6 @@
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
-import { pageSizeOptions } from './pagination.js';
+import { idsIn, listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Deal', {
   id: { field: 'id' },
@@ -26,15 +26,27 @@ builder.prismaNode('Deal', {
 });
 
 builder.queryFields((t) => ({
-  deals: t.prismaConnection({
+  deals: listField(t, {
     type: 'Deal',
-    cursor: 'id',
-    ...pageSizeOptions,
-    description: 'Deals (budgets) of the organization, by id.',
-    totalCount: (_parent, _args, ctx) => ctx.db.deal.count(),
-    resolve: (query, _parent, _args, ctx) => ctx.db.deal.findMany({ ...query, orderBy: { id: 'asc' } }),
-  },
-  { name: 'DealConnection' },
-  { name: 'DealEdge' },
-  ),
+    description: 'Deals (budgets) of the organization, by id unless another order is given.',
+    filter: {
+      description: 'Which deals to include.',
+      fields: {
+        companyIds: idsIn('Company', 'companyId', 'Deals of any of these companies.'),
+        projectIds: idsIn('Project', 'projectId', 'Deals of any of these projects.'),
+        name: ops('string'),
+        number: ops('int'),
+        currency: ops('string'),
+        date: ops('date'),
+        createdAt: ops('datetime'),
+      },
+    },
+    sorts: {
+      NAME: sortBy('string', 'name'),
+      NUMBER: sortBy('int', 'number'),
+      DATE: sortBy('date', 'date'),
+      COMPANY_NAME: sortBy('string', ['company', 'name'], "By the company's name."),
+      CREATED_AT: sortBy('datetime', 'createdAt'),
+    },
+  }),
 }));

@@ -2,14 +2,7 @@
 // ids, input objects, payloads) and call src/domain; the rules live there.
 import { GraphQLError } from 'graphql';
 import type { Expense } from '../generated/prisma/client.js';
-import {
-  expenseOrderBy,
-  expenseTotals,
-  expenseWhere,
-  type ExpenseFilter,
-  type ExpenseSortField,
-  type ExpenseTotals,
-} from '../domain/expense-queries.js';
+import { expenseConditions, expenseSortKeys, expenseTotals } from '../domain/expense-queries.js';
 import {
   approveExpense,
   createExpense,
@@ -23,10 +16,9 @@ import type { Result, UserError } from '../domain/result.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import { UserErrorRef } from './errors.js';
-import { BigIntOperators, DateOperators, DateTimeOperators, SortDirection, StringOperators } from './filters.js';
-import { databaseId, filterIds, inputId } from './ids.js';
-import { MoneySetRef, MoneyTotalRef, type MoneySetShape } from './money.js';
-import { pageSizeOptions } from './pagination.js';
+import { databaseId, inputId } from './ids.js';
+import { listField, ops, type ListSpec } from './kit/list.js';
+import { MoneySetRef, type MoneySetShape } from './money.js';
 
 const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
   description: 'Where an expense stands in approval.',
@@ -134,166 +126,83 @@ builder.prismaNode('Expense', {
 
 // ---- Reading -------------------------------------------------------------------------------
 
-interface FilterArgs {
-  dealIds?: readonly string[] | null;
-  serviceTypeIds?: readonly string[] | null;
-  companyIds?: readonly string[] | null;
-  projectIds?: readonly string[] | null;
-  personIds?: readonly string[] | null;
-  and?: readonly FilterArgs[] | null;
-  or?: readonly FilterArgs[] | null;
-  not?: FilterArgs | null;
-  [key: string]: unknown;
-}
-
-const ExpenseFilterInput = builder.inputRef<FilterArgs>('ExpenseFilter').implement({
-  description:
-    'Which expenses to include. All given conditions must hold; `and`, `or` and `not` combine nested filters. ' +
-    'Date ranges (`dateAfter`, `dateBefore`, ...) include their end days.',
-  fields: (t) => ({
-    dealIds: t.idList({ description: 'Expenses of any of these deals.' }),
-    serviceTypeIds: t.idList(),
-    companyIds: t.idList({ description: "Expenses of any of these companies' deals." }),
-    projectIds: t.idList({ description: "Expenses of any of these projects' deals." }),
-    personIds: t.idList({ description: 'Expenses for any of these people.' }),
-    dateAfter: t.field({ type: 'Date' }),
-    dateBefore: t.field({ type: 'Date' }),
-    payOnAfter: t.field({ type: 'Date' }),
-    payOnBefore: t.field({ type: 'Date' }),
-    paidOnAfter: t.field({ type: 'Date' }),
-    paidOnBefore: t.field({ type: 'Date' }),
-    status: t.field({ type: PaymentStatus, description: 'Paid (has `paidOn`) or unpaid.' }),
-    approvalStatus: t.field({ type: ApprovalStatus }),
-    invoiced: t.boolean(),
-    reimbursable: t.boolean({ description: '`false` also matches expenses where it was never set.' }),
-    name: t.field({ type: StringOperators }),
-    currency: t.field({ type: StringOperators }),
-    amount: t.field({ type: BigIntOperators, description: 'On the original amount, in minor units.' }),
-    billableAmount: t.field({ type: BigIntOperators, description: "On the billable amount, in the deal's minor units." }),
-    date: t.field({ type: DateOperators }),
-    payOn: t.field({ type: DateOperators }),
-    paidOn: t.field({ type: DateOperators }),
-    createdAt: t.field({ type: DateTimeOperators }),
-    and: t.field({ type: [ExpenseFilterInput] }),
-    or: t.field({ type: [ExpenseFilterInput] }),
-    not: t.field({ type: ExpenseFilterInput }),
-  }),
-});
-
-function decodeFilter(filter: FilterArgs | null | undefined, path = 'filter'): ExpenseFilter | undefined {
-  if (!filter) return undefined;
-  return {
-    ...(filter as ExpenseFilter),
-    dealIds: filterIds(filter.dealIds, 'Deal', `${path}.dealIds`),
-    serviceTypeIds: filterIds(filter.serviceTypeIds, 'ServiceType', `${path}.serviceTypeIds`),
-    companyIds: filterIds(filter.companyIds, 'Company', `${path}.companyIds`),
-    projectIds: filterIds(filter.projectIds, 'Project', `${path}.projectIds`),
-    personIds: filterIds(filter.personIds, 'Person', `${path}.personIds`),
-    and: filter.and?.map((f, i) => decodeFilter(f, `${path}.and[${i}]`)!),
-    or: filter.or?.map((f, i) => decodeFilter(f, `${path}.or[${i}]`)!),
-    not: decodeFilter(filter.not, `${path}.not`),
-  };
-}
-
-/** The Prisma condition of one field's arguments, built once and shared by the page, totalCount and totals. */
-const wheres = new WeakMap<object, ReturnType<typeof expenseWhere>>();
-function whereOf(args: { filter?: FilterArgs | null }) {
-  let where = wheres.get(args);
-  if (!where) {
-    where = expenseWhere(decodeFilter(args.filter));
-    wheres.set(args, where);
-  }
-  return where;
-}
-
-const SortField = builder.enumType('ExpenseOrderField', {
-  description: 'What expenses can be sorted by.',
-  values: {
-    NAME: {},
-    DATE: {},
-    PAY_ON: { description: 'Expenses without one come last.' },
-    PAID_ON: { description: 'Expenses without one come last.' },
-    AMOUNT: { description: "By the amount in the organization's default currency." },
-    BILLABLE_AMOUNT: { description: "By the billable amount in the organization's default currency." },
-    PROFIT: { description: "By the profit in the organization's default currency." },
-    SERVICE_TYPE_NAME: { description: "By the service type's name." },
-    CREATED_AT: {},
-  } as const,
-});
-
-const ExpenseOrder = builder.inputType('ExpenseOrder', {
-  description: 'One sort key. Ties are broken by the next key, and finally by id, so pages never overlap.',
-  fields: (t) => ({
-    field: t.field({ type: SortField, required: true }),
-    direction: t.field({ type: SortDirection, defaultValue: 'ASC' }),
-  }),
-});
-
-/** The totals of one connection, computed at most once however many of them are selected. */
-interface AggregatesParent {
-  totals: () => Promise<ExpenseTotals>;
-}
-
-const ExpenseAggregates = builder.objectRef<AggregatesParent>('ExpenseAggregates').implement({
-  description: 'Totals over every expense matching the filter, not only the current page.',
-  fields: (t) => ({
-    totalAmount: t.field({
-      type: MoneyTotalRef,
-      description: 'Sum of `amount`.',
-      resolve: async (parent) => (await parent.totals()).totalAmount,
-    }),
-    totalBillableAmount: t.field({
-      type: MoneyTotalRef,
-      description: 'Sum of `billableAmount`.',
-      resolve: async (parent) => (await parent.totals()).totalBillableAmount,
-    }),
-    totalProfit: t.field({
-      type: MoneyTotalRef,
-      description: 'Sum of `profit`.',
-      resolve: async (parent) => (await parent.totals()).totalProfit,
-    }),
-  }),
-});
+const expenseList: ListSpec = {
+  type: 'Expense',
+  description: 'Expenses of the organization, filtered and sorted (by id when no order is given).',
+  filter: {
+    description: 'Which expenses to include. Date ranges (`dateAfter`, `dateBefore`, ...) include their end days.',
+    fields: {
+      dealIds: { kind: 'ids', of: 'Deal', where: expenseConditions.dealIds, description: 'Expenses of any of these deals.' },
+      serviceTypeIds: { kind: 'ids', of: 'ServiceType', where: expenseConditions.serviceTypeIds },
+      companyIds: {
+        kind: 'ids',
+        of: 'Company',
+        where: expenseConditions.companyIds,
+        description: "Expenses of any of these companies' deals.",
+      },
+      projectIds: {
+        kind: 'ids',
+        of: 'Project',
+        where: expenseConditions.projectIds,
+        description: "Expenses of any of these projects' deals.",
+      },
+      personIds: { kind: 'ids', of: 'Person', where: expenseConditions.personIds, description: 'Expenses for any of these people.' },
+      dateAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('date') },
+      dateBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('date') },
+      payOnAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('payOn') },
+      payOnBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('payOn') },
+      paidOnAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('paidOn') },
+      paidOnBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('paidOn') },
+      status: {
+        kind: 'custom',
+        type: PaymentStatus,
+        where: expenseConditions.paymentStatus,
+        description: 'Paid (has `paidOn`) or unpaid.',
+      },
+      approvalStatus: { kind: 'custom', type: ApprovalStatus, where: expenseConditions.approvalStatus },
+      invoiced: { kind: 'custom', type: 'Boolean', where: expenseConditions.invoiced },
+      reimbursable: {
+        kind: 'custom',
+        type: 'Boolean',
+        where: expenseConditions.reimbursable,
+        description: '`false` also matches expenses where it was never set.',
+      },
+      name: ops('string'),
+      currency: ops('string'),
+      amount: ops('bigint', { description: 'On the original amount, in minor units.' }),
+      billableAmount: ops('bigint', { description: "On the billable amount, in the deal's minor units." }),
+      date: ops('date'),
+      payOn: ops('date', { nullable: true }),
+      paidOn: ops('date', { nullable: true }),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    NAME: { keys: expenseSortKeys.NAME },
+    DATE: { keys: expenseSortKeys.DATE },
+    PAY_ON: { keys: expenseSortKeys.PAY_ON, description: 'Expenses without one come last.' },
+    PAID_ON: { keys: expenseSortKeys.PAID_ON, description: 'Expenses without one come last.' },
+    AMOUNT: { keys: expenseSortKeys.AMOUNT, description: "By the amount in the organization's default currency." },
+    BILLABLE_AMOUNT: {
+      keys: expenseSortKeys.BILLABLE_AMOUNT,
+      description: "By the billable amount in the organization's default currency.",
+    },
+    PROFIT: { keys: expenseSortKeys.PROFIT, description: "By the profit in the organization's default currency." },
+    SERVICE_TYPE_NAME: { keys: expenseSortKeys.SERVICE_TYPE_NAME, description: "By the service type's name." },
+    CREATED_AT: { keys: expenseSortKeys.CREATED_AT },
+  },
+  totals: {
+    description: 'Totals over every expense matching the filter, not only the current page.',
+    fields: {
+      totalAmount: { ...expenseTotals.totalAmount, description: 'Sum of `amount`.' },
+      totalBillableAmount: { ...expenseTotals.totalBillableAmount, description: 'Sum of `billableAmount`.' },
+      totalProfit: { ...expenseTotals.totalProfit, description: 'Sum of `profit`.' },
+    },
+  },
+};
 
 builder.queryFields((t) => ({
-  expenses: t.prismaConnection(
-    {
-      type: 'Expense',
-      cursor: 'id',
-      ...pageSizeOptions,
-      description: 'Expenses of the organization, filtered and sorted (by id when no order is given).',
-      args: {
-        filter: t.arg({ type: ExpenseFilterInput }),
-        orderBy: t.arg({ type: [ExpenseOrder] }),
-      },
-      totalCount: (_parent, args, ctx) => ctx.db.expense.count({ where: whereOf(args) }),
-      resolve: (query, _parent, args, ctx) =>
-        ctx.db.expense.findMany({
-          ...query,
-          where: whereOf(args),
-          orderBy: expenseOrderBy(
-            args.orderBy?.map((o) => ({ field: o.field as ExpenseSortField, direction: o.direction ?? 'ASC' })),
-          ),
-        }),
-    },
-    {
-      name: 'ExpenseConnection',
-      fields: (c) => ({
-        aggregates: c.field({
-          type: ExpenseAggregates,
-          description: 'Totals over the whole filtered set.',
-          resolve: (connection, _args, ctx) => {
-            const where = whereOf(connection.args as { filter?: FilterArgs });
-            let totals: Promise<ExpenseTotals> | undefined;
-            return {
-              totals: () => (totals ??= expenseTotals(ctx.db, where, ctx.viewer.organization.defaultCurrency)),
-            };
-          },
-        }),
-      }),
-    },
-    { name: 'ExpenseEdge' },
-  ),
+  expenses: listField(t, expenseList),
   expense: t.prismaField({
     type: 'Expense',
     nullable: true,

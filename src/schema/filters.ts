@@ -6,8 +6,9 @@ export const StringOperators = builder.inputType('StringOperators', {
   fields: (t) => ({
     eq: t.string(),
     notEq: t.string(),
-    contains: t.string(),
+    contains: t.string({ description: 'Contains this text, ignoring case; `%` and `_` mean themselves.' }),
     notContains: t.string(),
+    startsWith: t.string({ description: 'Starts with this text, ignoring case.' }),
     in: t.stringList(),
   }),
 });
@@ -22,6 +23,19 @@ export const BigIntOperators = builder.inputType('BigIntOperators', {
     lt: t.field({ type: 'BigInt' }),
     lte: t.field({ type: 'BigInt' }),
     in: t.field({ type: ['BigInt'] }),
+  }),
+});
+
+export const IntOperators = builder.inputType('IntOperators', {
+  description: 'Conditions on a whole number; all given conditions must hold.',
+  fields: (t) => ({
+    eq: t.int(),
+    notEq: t.int(),
+    gt: t.int(),
+    gte: t.int(),
+    lt: t.int(),
+    lte: t.int(),
+    in: t.intList(),
   }),
 });
 

@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import { pageSizeOptions } from './pagination.js';
+import { listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Person', {
   id: { field: 'id' },
@@ -20,15 +20,29 @@ builder.prismaNode('Person', {
 });
 
 builder.queryFields((t) => ({
-  people: t.prismaConnection({
+  people: listField(t, {
     type: 'Person',
-    cursor: 'id',
-    ...pageSizeOptions,
-    description: 'People of the organization, by id.',
-    totalCount: (_parent, _args, ctx) => ctx.db.person.count(),
-    resolve: (query, _parent, _args, ctx) => ctx.db.person.findMany({ ...query, orderBy: { id: 'asc' } }),
-  },
-  { name: 'PersonConnection' },
-  { name: 'PersonEdge' },
-  ),
+    description: 'People of the organization, by id unless another order is given.',
+    filter: {
+      description: 'Which people to include.',
+      fields: { firstName: ops('string'), lastName: ops('string'), email: ops('string') },
+    },
+    sorts: {
+      NAME: {
+        keys: [
+          { path: ['firstName'], type: 'string' },
+          { path: ['lastName'], type: 'string' },
+        ],
+        description: 'By first name, then last name.',
+      },
+      LAST_NAME: {
+        keys: [
+          { path: ['lastName'], type: 'string' },
+          { path: ['firstName'], type: 'string' },
+        ],
+        description: 'By last name, then first name.',
+      },
+      EMAIL: sortBy('string', 'email'),
+    },
+  }),
 }));

@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import { pageSizeOptions } from './pagination.js';
+import { idsIn, listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Project', {
   id: { field: 'id' },
@@ -16,16 +16,24 @@ builder.prismaNode('Project', {
 });
 
 builder.queryFields((t) => ({
-  projects: t.prismaConnection({
+  projects: listField(t, {
     type: 'Project',
-    cursor: 'id',
-    ...pageSizeOptions,
-    description: 'Projects of the organization, by name.',
-    totalCount: (_parent, _args, ctx) => ctx.db.project.count(),
-    resolve: (query, _parent, _args, ctx) =>
-      ctx.db.project.findMany({ ...query, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
-  },
-  { name: 'ProjectConnection' },
-  { name: 'ProjectEdge' },
-  ),
+    description: 'Projects of the organization, by name unless another order is given.',
+    filter: {
+      description: 'Which projects to include.',
+      fields: {
+        companyIds: idsIn('Company', 'companyId', 'Projects of any of these companies.'),
+        name: ops('string'),
+        number: ops('int'),
+        createdAt: ops('datetime'),
+      },
+    },
+    sorts: {
+      NAME: sortBy('string', 'name'),
+      NUMBER: sortBy('int', 'number'),
+      COMPANY_NAME: sortBy('string', ['company', 'name'], "By the company's name."),
+      CREATED_AT: sortBy('datetime', 'createdAt'),
+    },
+    defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
 }));

@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import { pageSizeOptions } from './pagination.js';
+import { listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('ServiceType', {
   id: { field: 'id' },
@@ -15,16 +15,22 @@ builder.prismaNode('ServiceType', {
 });
 
 builder.queryFields((t) => ({
-  serviceTypes: t.prismaConnection({
+  serviceTypes: listField(t, {
     type: 'ServiceType',
-    cursor: 'id',
-    ...pageSizeOptions,
-    description: 'Service types of the organization, by name.',
-    totalCount: (_parent, _args, ctx) => ctx.db.serviceType.count(),
-    resolve: (query, _parent, _args, ctx) =>
-      ctx.db.serviceType.findMany({ ...query, orderBy: [{ name: 'asc' }, { id: 'asc' }] }),
-  },
-  { name: 'ServiceTypeConnection' },
-  { name: 'ServiceTypeEdge' },
-  ),
+    description: 'Service types of the organization, by name unless another order is given.',
+    filter: {
+      description: 'Which service types to include.',
+      fields: {
+        name: ops('string'),
+        archived: {
+          kind: 'custom',
+          type: 'Boolean',
+          where: (archived: boolean) => ({ archivedAt: archived ? { not: null } : null }),
+          description: 'Archived (`true`) or in use (`false`).',
+        },
+      },
+    },
+    sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+    defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
 }));

@@ -4,6 +4,7 @@
 import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { BadInput } from '../domain/kit/errors.js';
 import type { Logger } from './logger.js';
 
 /** Raised on purpose for the client: our GraphQLErrors. Pothos' own errors are GraphQLErrors too, but internal. */
@@ -21,6 +22,13 @@ export function maskError(error: GraphQLError, requestId: string | undefined, lo
       path: error.path,
       nodes: error.nodes,
       extensions: { code: 'BAD_USER_INPUT' },
+    });
+  }
+  if (original instanceof BadInput) {
+    return new GraphQLError(original.message, {
+      path: error.path,
+      nodes: error.nodes,
+      extensions: { code: 'BAD_USER_INPUT', ...(original.argument && { argument: original.argument }) },
     });
   }
   if (isIntended(error)) return error;

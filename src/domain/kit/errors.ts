@@ -1,0 +1,13 @@
+// A mistake in a query's arguments (a bad cursor, an id of the wrong type, a value out of range),
+// raised by plain functions that know nothing of GraphQL. The server turns it into a
+// `BAD_USER_INPUT` error naming the argument; its message is written for the client.
+export class BadInput extends Error {
+  constructor(
+    message: string,
+    /** The argument at fault, e.g. `after` or `filter.dealIds`. */
+    readonly argument?: string,
+  ) {
+    super(message);
+    this.name = 'BadInput';
+  }
+}

@@ -1,0 +1,276 @@
+// The list kit: from one spec per model -- filterable fields and their operators, sorts (also across
+// to-one relations), money totals -- it makes the GraphQL filter input, the order enum and input,
+// the Relay connection with `totalCount` (and `aggregates` when the spec has totals), and reads
+// pages by keyset (src/domain/kit/keyset.ts). Every list of the schema goes through `listField`.
+import { queryFromInfo, getRefFromModel } from '@pothos/plugin-prisma';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { and, operatorConditions, type Where } from '../../domain/kit/conditions.js';
+import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
+import { readPage, checkPageArgs, cursorBounds, type PageArgs } from '../../domain/kit/page.js';
+import { moneyTotals, type MoneyTotalSpec, type MoneyTotals, type GroupBy } from '../../domain/kit/totals.js';
+import type { Context } from '../../server/context.js';
+import { builder } from '../builder.js';
+import { filterIds } from '../ids.js';
+import { MoneyTotalRef } from '../money.js';
+import {
+  BigIntOperators,
+  DateOperators,
+  DateTimeOperators,
+  IntOperators,
+  SortDirection,
+  StringOperators,
+} from '../filters.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+type OperatorKind = 'string' | 'int' | 'bigint' | 'date' | 'datetime';
+
+const OPERATOR_INPUTS = {
+  string: StringOperators,
+  int: IntOperators,
+  bigint: BigIntOperators,
+  date: DateOperators,
+  datetime: DateTimeOperators,
+} as const;
+
+/** One field of a list's filter input. */
+export type FilterField =
+  /** Operators on a column (or a path across to-one relations); text comparisons ignore case in `contains`. */
+  | { kind: OperatorKind; path?: readonly string[]; nullable?: boolean; description?: string }
+  /** A list of global ids of one type; `where` receives their database ids. */
+  | { kind: 'ids'; of: string; where: (ids: number[]) => Where; description?: string }
+  /** Any input type with its own meaning. */
+  | { kind: 'custom'; type: unknown; where: (value: never) => Where; description?: string };
+
+/** Operators on a column: `ops('string')`, `ops('date', { nullable: true })`. */
+export const ops = (
+  kind: OperatorKind,
+  options: { path?: readonly string[]; nullable?: boolean; description?: string } = {},
+): FilterField => ({ kind, ...options });
+
+/** A filter by global ids of one type, matched against a foreign-key column. */
+export const idsIn = (of: string, column: string, description?: string): FilterField => ({
+  kind: 'ids',
+  of,
+  where: (ids) => ({ [column]: { in: ids } }),
+  description,
+});
+
+/** A sort on one column, or a path across to-one relations. */
+export const sortBy = (type: SortKey['type'], path: string | readonly string[], description?: string): SortField => ({
+  keys: [{ path: typeof path === 'string' ? [path] : path, type }],
+  description,
+});
+
+export interface SortField {
+  /** The columns compared, in order (e.g. last name then first name). */
+  keys: readonly SortKey[];
+  description?: string;
+}
+
+export interface MoneyTotalField extends MoneyTotalSpec {
+  description: string;
+}
+
+export interface ListSpec {
+  /** The Prisma model and GraphQL type listed; also names the generated types (`<Type>Filter`, ...). */
+  type: string;
+  description: string;
+  filter?: { description: string; fields: Record<string, FilterField> };
+  sorts?: Record<string, SortField>;
+  /** The order when none is asked for (the id always breaks ties). */
+  defaultOrder?: ReadonlyArray<{ field: string; direction: 'ASC' | 'DESC' }>;
+  totals?: { description: string; fields: Record<string, MoneyTotalField> };
+}
+
+type FilterValue = Record<string, unknown> & { and?: FilterValue[] | null; or?: FilterValue[] | null; not?: FilterValue | null };
+type OrderValue = { field: string; direction?: 'ASC' | 'DESC' | null };
+type ListArgs = PageArgs & { filter?: FilterValue | null; orderBy?: OrderValue[] | null };
+
+interface ConnectionParent {
+  totalCount: () => Promise<number>;
+  aggregates: () => Promise<Record<string, MoneyTotals>>;
+}
+
+/** The filter input of a spec, with `and`/`or`/`not` over itself. */
+function filterInput(spec: ListSpec) {
+  const fields = spec.filter!.fields;
+  const ref = builder.inputRef<FilterValue>(`${spec.type}Filter`);
+  ref.implement({
+    description: `${spec.filter!.description} All given conditions must hold; \`and\`, \`or\` and \`not\` combine nested filters.`,
+    fields: (t) => ({
+      ...Object.fromEntries(
+        Object.entries(fields).map(([name, f]) => {
+          const options = { description: f.description };
+          if (f.kind === 'ids') return [name, t.idList(options)];
+          if (f.kind === 'custom') return [name, t.field({ ...options, type: f.type as never })];
+          return [name, t.field({ ...options, type: OPERATOR_INPUTS[f.kind] })];
+        }),
+      ),
+      and: t.field({ type: [ref], description: 'Every one of these filters holds.' }),
+      or: t.field({ type: [ref], description: 'At least one of these filters holds.' }),
+      not: t.field({ type: ref, description: 'This filter does not hold.' }),
+    }),
+  });
+  return ref;
+}
+
+/** The Prisma condition of a filter value; ids are decoded here, so a bad one names its argument. */
+function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, path = 'filter'): Where {
+  if (!filter) return {};
+  const all: Where[] = [];
+  for (const [name, field] of Object.entries(spec.filter?.fields ?? {})) {
+    const value = filter[name];
+    if (value == null) continue;
+    if (field.kind === 'ids') all.push(field.where(filterIds(value as string[], field.of, `${path}.${name}`)!));
+    else if (field.kind === 'custom') all.push(field.where(value as never));
+    else all.push(...operatorConditions(field.path ?? [name], value as object, { nullable: field.nullable }));
+  }
+  filter.and?.forEach((f, i) => all.push(filterWhere(spec, f, `${path}.and[${i}]`)));
+  if (filter.or) all.push({ OR: filter.or.map((f, i) => filterWhere(spec, f, `${path}.or[${i}]`)) });
+  if (filter.not) all.push({ NOT: filterWhere(spec, filter.not, `${path}.not`) });
+  return and(all);
+}
+
+/** The requested order as keyset terms, and its name for cursors (a cursor is valid for one order). */
+function orderTerms(spec: ListSpec, orderBy: readonly OrderValue[] | null | undefined) {
+  const requested = orderBy?.length ? orderBy : (spec.defaultOrder ?? []);
+  const terms: OrderTerm[] = requested.flatMap(({ field, direction }) =>
+    spec.sorts![field]!.keys.map((key) => ({ key, desc: direction === 'DESC' })),
+  );
+  const name = requested.map(({ field, direction }) => `${field}:${direction ?? 'ASC'}`).join(',');
+  return { terms: withId(terms), name };
+}
+
+/** Names of the fields selected directly on the connection, through fragments too. */
+function selectedFields(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
+  const visit = (set: SelectionSetNode | undefined) => {
+    for (const selection of set?.selections ?? []) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else visit(info.fragments[selection.name.value]?.selectionSet);
+    }
+  };
+  for (const node of info.fieldNodes) visit(node.selectionSet);
+  return names;
+}
+
+const emptyPageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
+
+const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
+
+/** The scoped client's delegate for a model, e.g. `ctx.db.expense`. */
+function delegate(ctx: Context, type: string) {
+  return (ctx.db as unknown as Record<string, { findMany: never; count: never; groupBy: never }>)[lowerFirst(type)]! as unknown as {
+    findMany(args: object): Promise<Array<Record<string, unknown>>>;
+    count(args: object): Promise<number>;
+    groupBy: GroupBy;
+  };
+}
+
+/**
+ * Builds the connection field of a spec. Use it in `builder.queryFields((t) => ({ xs: listField(t, spec) }))`.
+ * The types it generates are created once per spec.
+ */
+export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>, spec: ListSpec) {
+  const FilterInput = spec.filter ? filterInput(spec) : null;
+  const sortNames = Object.keys(spec.sorts ?? {});
+  const OrderField = sortNames.length
+    ? builder.enumType(`${spec.type}OrderField`, {
+        description: `What ${spec.type} lists can be sorted by.`,
+        values: Object.fromEntries(sortNames.map((n) => [n, { description: spec.sorts![n]!.description }])),
+      })
+    : null;
+  const OrderInput = OrderField
+    ? builder.inputType(`${spec.type}Order`, {
+        description: 'One sort key. Ties are broken by the next key, and finally by id, so pages never overlap.',
+        fields: (f) => ({
+          field: f.field({ type: OrderField, required: true }),
+          direction: f.field({ type: SortDirection, defaultValue: 'ASC' }),
+        }),
+      })
+    : null;
+  const totals = spec.totals;
+  const Aggregates = totals
+    ? builder.objectRef<ConnectionParent>(`${spec.type}Aggregates`).implement({
+        description: totals.description,
+        fields: (a) =>
+          Object.fromEntries(
+            Object.entries(totals.fields).map(([name, field]) => [
+              name,
+              a.field({
+                type: MoneyTotalRef,
+                description: field.description,
+                resolve: async (parent) => (await parent.aggregates())[name]!,
+              }),
+            ]),
+          ),
+      })
+    : null;
+
+  const args: Record<string, unknown> = {};
+  if (FilterInput) args.filter = t.arg({ type: FilterInput });
+  if (OrderInput) args.orderBy = t.arg({ type: [OrderInput], description: 'Sort keys, most significant first.' });
+
+  const connection = (t as unknown as { connection: (...a: unknown[]) => unknown }).connection(
+    {
+      type: getRefFromModel(spec.type, builder),
+      description: spec.description,
+      args,
+      resolve: async (_parent: unknown, raw: ListArgs, ctx: Context, info: GraphQLResolveInfo) => {
+        const db = delegate(ctx, spec.type);
+        const where = filterWhere(spec, raw.filter);
+        const order = orderTerms(spec, raw.orderBy);
+        const context: CursorContext = {
+          list: spec.type,
+          order: order.name || 'default',
+          organizationId: ctx.viewer.organization.id,
+          terms: order.terms,
+        };
+        const selected = selectedFields(info);
+        // One groupBy gives the totals and the count when both are asked for.
+        let sums: ReturnType<typeof moneyTotals> | undefined;
+        const sumsOnce = () =>
+          (sums ??= moneyTotals(db.groupBy.bind(db), where, totals!.fields, ctx.viewer.organization.defaultCurrency));
+        const extras: ConnectionParent = {
+          totalCount: async () => (totals && selected.has('aggregates') ? (await sumsOnce()).count : db.count({ where })),
+          aggregates: async () => (await sumsOnce()).money,
+        };
+        if (!selected.has('edges') && !selected.has('nodes') && !selected.has('pageInfo')) {
+          // Validated all the same: a bad argument is an error whatever is selected.
+          checkPageArgs(raw);
+          cursorBounds(raw, context);
+          return { ...extras, edges: [], pageInfo: emptyPageInfo };
+        }
+        const selection = (await queryFromInfo({
+          context: ctx,
+          info,
+          typeName: spec.type,
+          paths: [['nodes'], ['edges', 'node']],
+          awaitSelections: true,
+        })) as Record<string, unknown>;
+        const page = await readPage((a) => db.findMany(a), selection, where, raw, context);
+        return { ...extras, ...page };
+      },
+    },
+    {
+      name: `${spec.type}Connection`,
+      fields: (c: PothosSchemaTypes.ObjectFieldBuilder<Types, ConnectionParent>) => ({
+        totalCount: c.int({
+          description: 'How many match the filter, across all pages.',
+          resolve: (parent: ConnectionParent) => parent.totalCount(),
+        }),
+        ...(Aggregates && {
+          aggregates: c.field({
+            type: Aggregates,
+            description: 'Totals over the whole filtered set, not only this page.',
+            resolve: (parent: ConnectionParent) => parent,
+          }),
+        }),
+      }),
+    },
+    { name: `${spec.type}Edge` },
+  );
+  return connection as ReturnType<typeof t.field>;
+}
