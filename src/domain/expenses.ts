@@ -1,12 +1,27 @@
 // Expense rules: validation (every problem of an input at once, with the reference's messages),
 // derived money, approval and rejection. Each write runs in one transaction on the scoped client
 // and returns the expense or the complete list of user errors; nothing is written when any exists.
-import type { Expense } from '../generated/prisma/client.js';
 import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/transaction.js';
+import type { Expense } from '../generated/prisma/client.js';
 import { expenseMoneyColumns } from '../money/expense-amounts.js';
 import { isCurrencyCode, isValidRate } from '../money/money.js';
-import type { Viewer } from '../server/auth.js';
-import { fail, MESSAGES, notFound, ok, type Result, type UserError } from './result.js';
+import {
+  at,
+  blank,
+  checkText,
+  fail,
+  given,
+  invalid,
+  isBlank,
+  MESSAGES,
+  notFound,
+  ok,
+  type Result,
+  type UserError,
+} from './kit/result.js';
+import { softDelete } from './kit/soft-delete.js';
+import type { Viewer } from './viewer.js';
 
 /** A create or update input. Ids are database ids; `INVALID_ID` stands for an id that cannot exist. */
 export interface ExpenseInput {
@@ -33,17 +48,6 @@ const MAX_NAME = 255;
 /** 10^15 minor units: far above any real expense, and safe from overflow once multiplied by a rate. */
 const MAX_CENTS = 10n ** 15n;
 
-const at = (name: string) => ['input', name];
-const blank = (name: string): UserError => ({ field: at(name), message: MESSAGES.blank, code: 'BLANK' });
-const invalid = (name: string, message: string = MESSAGES.invalid): UserError => ({
-  field: at(name),
-  message,
-  code: 'INVALID',
-});
-const isBlank = (value: string | null | undefined) => value == null || value.trim() === '';
-const given = <K extends keyof ExpenseInput>(input: ExpenseInput, key: K) => input[key] !== undefined;
-
-type Tx = Omit<ScopedClient, '$transaction' | '$connect' | '$disconnect' | '$on' | '$extends'>;
 
 interface Related {
   deal: { id: number; currency: string; exchangeRate: { toString(): string } } | null;
@@ -51,16 +55,11 @@ interface Related {
 }
 
 /** Checks the fields present in `input`; `required` names those that may not be blank. */
-async function check(tx: Tx, input: ExpenseInput, required: boolean): Promise<Related> {
+async function check(tx: ScopedTx, input: ExpenseInput, required: boolean): Promise<Related> {
   const errors: UserError[] = [];
   const needs = (key: keyof ExpenseInput) => required || given(input, key);
 
-  if (needs('name')) {
-    if (isBlank(input.name)) errors.push(blank('name'));
-    else if (input.name!.length > MAX_NAME) {
-      errors.push({ field: at('name'), message: `is too long (maximum is ${MAX_NAME} characters)`, code: 'TOO_LONG' });
-    }
-  }
+  if (needs('name')) checkText(errors, 'name', input.name, MAX_NAME);
   if (needs('dealId') && input.dealId == null) errors.push(blank('dealId'));
   if (needs('serviceTypeId') && input.serviceTypeId == null) errors.push(blank('serviceTypeId'));
   for (const key of ['amount', 'billableAmount'] as const) {
@@ -221,12 +220,8 @@ export async function updateExpense(
 }
 
 /** Soft delete: the row stays for the recycle bin, and the scoped client hides it everywhere. */
-export async function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  const { count } = await db.expense.updateMany({
-    where: { id },
-    data: { deletedAt: new Date(), deleterId: viewer.person.id },
-  });
-  return count === 1 ? ok({ id }) : fail(notFound(at('id'), 'Expense'));
+export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return softDelete(db, 'expense', id, viewer, 'Expense');
 }
 
 /**

@@ -1,6 +1,6 @@
 // Mutation failures are data, not exceptions: every payload carries `userErrors`.
 import { builder } from './builder.js';
-import type { UserError } from '../domain/result.js';
+import type { UserError } from '../domain/kit/result.js';
 
 export const UserErrorRef = builder.objectRef<UserError>('UserError').implement({
   description: 'A problem with the input of a mutation. When a payload has any, nothing was written.',

@@ -12,12 +12,11 @@ import {
   updateExpense,
   type ExpenseInput,
 } from '../domain/expenses.js';
-import type { Result, UserError } from '../domain/result.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
-import { UserErrorRef } from './errors.js';
 import { databaseId, inputId } from './ids.js';
 import { listField, ops, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef, type MoneySetShape } from './money.js';
 
 const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
@@ -221,36 +220,6 @@ builder.queryFields((t) => ({
 
 // ---- Writing -------------------------------------------------------------------------------
 
-interface Payload {
-  expenseId: number | null;
-  userErrors: UserError[];
-}
-
-function payloadType(name: string, description: string) {
-  return builder.objectRef<Payload>(name).implement({
-    description,
-    fields: (t) => ({
-      expense: t.prismaField({
-        type: 'Expense',
-        nullable: true,
-        description: 'The expense as it is now; null when there are user errors.',
-        resolve: (query, payload, _args, ctx) => {
-          // Read the selection even when there is nothing to load: Pothos checks it was used.
-          const selection = { ...query };
-          return payload.expenseId === null
-            ? null
-            : ctx.db.expense.findUnique({ ...selection, where: { id: payload.expenseId } });
-        },
-      }),
-      userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
-    }),
-  });
-}
-
-function toPayload(result: Result<{ id: number }>): Payload {
-  return result.ok ? { expenseId: result.value.id, userErrors: [] } : { expenseId: null, userErrors: result.errors };
-}
-
 // Input fields are nullable on purpose: a missing value is reported as a user error with the
 // reference's message, together with every other problem of the input.
 const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
@@ -299,9 +268,6 @@ const UpdateExpenseInput = builder.inputType('UpdateExpenseInput', {
   fields: (t) => ({ id: t.id({ required: true }), ...expenseFields(t) }),
 });
 
-const ExpenseIdInput = (name: string, description: string) =>
-  builder.inputType(name, { description, fields: (t) => ({ id: t.id({ required: true }) }) });
-
 const RejectExpenseInput = builder.inputType('RejectExpenseInput', {
   description: 'The expense to reject, and why.',
   fields: (t) => ({
@@ -310,54 +276,49 @@ const RejectExpenseInput = builder.inputType('RejectExpenseInput', {
   }),
 });
 
-const expenseId = (id: string | number) => databaseId(String(id), 'Expense') ?? -1;
+const expenseId = (id: string | number) => inputDatabaseId(id, 'Expense');
+const payload = (name: string, description: string) => payloadType(name, 'Expense', description);
 
 builder.mutationFields((t) => ({
   createExpense: t.field({
-    type: payloadType('CreateExpensePayload', 'The result of `createExpense`.'),
+    type: payload('CreateExpensePayload', 'The result of `createExpense`.'),
     args: { input: t.arg({ type: CreateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await createExpense(ctx.db, ctx.viewer, toDomainInput(input as RawExpenseInput))),
   }),
   updateExpense: t.field({
-    type: payloadType('UpdateExpensePayload', 'The result of `updateExpense`.'),
+    type: payload('UpdateExpensePayload', 'The result of `updateExpense`.'),
     args: { input: t.arg({ type: UpdateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateExpense(ctx.db, ctx.viewer, expenseId(input.id), toDomainInput(input as RawExpenseInput))),
   }),
   deleteExpense: t.field({
-    type: builder.objectRef<{ deletedExpenseId: string | null; userErrors: UserError[] }>('DeleteExpensePayload').implement({
-      description: 'The result of `deleteExpense`. The expense goes to the recycle bin, from which it can be restored.',
-      fields: (p) => ({
-        deletedExpenseId: p.exposeID('deletedExpenseId', { nullable: true }),
-        userErrors: p.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
-      }),
-    }),
-    args: { input: t.arg({ type: ExpenseIdInput('DeleteExpenseInput', 'The expense to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const result = await deleteExpense(ctx.db, ctx.viewer, expenseId(input.id));
-      return result.ok
-        ? { deletedExpenseId: String(input.id), userErrors: [] }
-        : { deletedExpenseId: null, userErrors: result.errors };
-    },
+    type: deletePayloadType(
+      'DeleteExpensePayload',
+      'deletedExpenseId',
+      'The result of `deleteExpense`. The expense goes to the recycle bin, from which it can be restored.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteExpenseInput', 'The expense to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteExpense(ctx.db, ctx.viewer, expenseId(input.id))),
   }),
   approveExpense: t.field({
-    type: payloadType('ApproveExpensePayload', 'The result of `approveExpense`.'),
+    type: payload('ApproveExpensePayload', 'The result of `approveExpense`.'),
     description: 'Approves an expense, recording who and when. Approving an approved expense is a user error.',
-    args: { input: t.arg({ type: ExpenseIdInput('ApproveExpenseInput', 'The expense to approve.'), required: true }) },
+    args: { input: t.arg({ type: idInput('ApproveExpenseInput', 'The expense to approve.'), required: true }) },
     resolve: async (_root, { input }, ctx) => toPayload(await approveExpense(ctx.db, ctx.viewer, expenseId(input.id))),
   }),
   unapproveExpense: t.field({
-    type: payloadType('UnapproveExpensePayload', 'The result of `unapproveExpense`.'),
+    type: payload('UnapproveExpensePayload', 'The result of `unapproveExpense`.'),
     description: 'Withdraws an approval. Unapproving an expense that is not approved is a user error.',
     args: {
-      input: t.arg({ type: ExpenseIdInput('UnapproveExpenseInput', 'The expense to unapprove.'), required: true }),
+      input: t.arg({ type: idInput('UnapproveExpenseInput', 'The expense to unapprove.'), required: true }),
     },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await unapproveExpense(ctx.db, ctx.viewer, expenseId(input.id))),
   }),
   rejectExpense: t.field({
-    type: payloadType('RejectExpensePayload', 'The result of `rejectExpense`.'),
+    type: payload('RejectExpensePayload', 'The result of `rejectExpense`.'),
     description: 'Rejects an expense with a reason, recording who and when; an approval is withdrawn.',
     args: { input: t.arg({ type: RejectExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>

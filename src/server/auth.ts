@@ -2,6 +2,7 @@
 // SHA-256 hash is stored, so a leaked database does not leak usable tokens.
 import { createHash, randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import type { Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
 const TOKEN_PREFIX = 'agw_';
@@ -15,10 +16,6 @@ export function newToken(): { token: string; tokenHash: string } {
   return { token, tokenHash: hashToken(token) };
 }
 
-export interface Viewer {
-  person: { id: number; firstName: string; lastName: string; email: string };
-  organization: { id: number; name: string; defaultCurrency: string };
-}
 
 function refuse(message: string, code: string, status: number): never {
   throw new GraphQLError(message, { extensions: { code, http: { status } } });

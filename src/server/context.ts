@@ -3,7 +3,8 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient, type ScopedClient } from '../db/scope.js';
-import { authenticate, type Viewer } from './auth.js';
+import type { Viewer } from '../domain/viewer.js';
+import { authenticate } from './auth.js';
 
 export interface Context {
   requestId: string;

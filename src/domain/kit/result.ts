@@ -1,0 +1,54 @@
+// What every domain write returns -- the value, or the complete list of problems with the input --
+// and the checks every domain's validation is made of, so that messages and codes are the same
+// everywhere (the reference's wording).
+
+export interface UserError {
+  /** Path to the input field, e.g. ['input', 'name']. */
+  field: string[];
+  message: string;
+  code: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; errors: UserError[] };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = <T = never>(...errors: UserError[]): Result<T> => ({ ok: false, errors });
+
+export const MESSAGES = {
+  blank: "can't be blank",
+  invalidCurrency: 'is not an valid currency', // sic: the reference's wording, kept for clients that match on it
+  invalid: 'is invalid',
+  notFound: 'not found',
+} as const;
+
+/** The path of a field of a mutation's `input`. */
+export const at = (name: string): string[] => ['input', name];
+
+export function notFound(field: string[], what: string): UserError {
+  return { field, message: `${what} ${MESSAGES.notFound}`, code: 'NOT_FOUND' };
+}
+
+export const blank = (name: string): UserError => ({ field: at(name), message: MESSAGES.blank, code: 'BLANK' });
+
+export const invalid = (name: string, message: string = MESSAGES.invalid): UserError => ({
+  field: at(name),
+  message,
+  code: 'INVALID',
+});
+
+export const tooLong = (name: string, max: number): UserError => ({
+  field: at(name),
+  message: `is too long (maximum is ${max} characters)`,
+  code: 'TOO_LONG',
+});
+
+export const isBlank = (value: string | null | undefined): boolean => value == null || value.trim() === '';
+
+/** Whether an update input mentions a field at all (`null` clears it; absent leaves it). */
+export const given = <T extends object>(input: T, key: keyof T): boolean => input[key] !== undefined;
+
+/** A required text field: blank or longer than `max` is reported. */
+export function checkText(errors: UserError[], name: string, value: string | null | undefined, max: number): void {
+  if (isBlank(value)) errors.push(blank(name));
+  else if (value!.length > max) errors.push(tooLong(name, max));
+}
