@@ -63,6 +63,23 @@ async function statements(run: () => Promise<unknown>): Promise<{ count: number;
   return { count: t.db.statements.count, log: [...t.db.statements.log] };
 }
 
+const CountAndTotals = graphql(`
+  query StatementsCountAndTotals($filter: ExpenseFilter) {
+    expenses(filter: $filter, first: 200, orderBy: [{ field: SERVICE_TYPE_NAME }]) {
+      totalCount
+      aggregates { totalAmount { default { cents } } totalProfit { normalized { cents } } }
+      nodes { name }
+    }
+  }
+`);
+
+const CountOnly = graphql(`
+  query StatementsCountOnly {
+    expenses { totalCount }
+    deals { totalCount }
+  }
+`);
+
 const Create = graphql(`
   mutation StatementsCreate($input: CreateExpenseInput!) {
     createExpense(input: $input) {
@@ -104,6 +121,28 @@ describe('statement counts', () => {
     expect(many.count, many.log.join('\n')).toBe(few.count);
     // first: page, deal, deal.company, creator; second: page, deal, service type.
     expect(many.count, many.log.join('\n')).toBe(AUTH + 4 + 3);
+  });
+
+  test('totalCount and aggregates come from one statement; a page sorted across a relation is one more', async () => {
+    const counted = await statements(async () => {
+      const result = await data(t.app, CountAndTotals, { filter: { currency: { eq: 'EUR' } } }, { token: large.token });
+      expect(result.expenses.totalCount).toBe(100);
+      expect(result.expenses.nodes).toHaveLength(100);
+    });
+    // The page, the service types its cursors sort by (Prisma loads a to-one relation in a second
+    // statement), and one grouped sum that also counts: no separate COUNT.
+    expect(counted.count, counted.log.join('\n')).toBe(AUTH + 1 + 1 + 1);
+    expect(counted.log.filter((sql) => /GROUP BY/i.test(sql))).toHaveLength(1);
+    expect(counted.log.filter((sql) => /COUNT\(/i.test(sql) && !/GROUP BY/i.test(sql))).toHaveLength(0);
+  });
+
+  test('totalCount alone reads no page', async () => {
+    const counted = await statements(async () => {
+      const result = await data(t.app, CountOnly, {}, { token: large.token });
+      expect(result.expenses.totalCount).toBe(200);
+      expect(result.deals.totalCount).toBe(2);
+    });
+    expect(counted.count, counted.log.join('\n')).toBe(AUTH + 2);
   });
 
   test('nodes(ids:) for 200 expenses loads them and their relations per level, not per id', async () => {

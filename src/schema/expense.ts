@@ -33,19 +33,21 @@ const PaymentStatus = builder.enumType('ExpensePaymentStatus', {
   values: { PAID: { description: 'Has a `paidOn` date.' }, UNPAID: { description: 'Has no `paidOn` date.' } } as const,
 });
 
-function moneySet(
-  e: Expense,
-  defaultCurrency: string,
-  original: [bigint, string],
-  defaultCents: bigint,
-  normalizedCents: bigint,
-): MoneySetShape {
-  return {
-    original: { cents: original[0], currency: original[1] },
-    default: { cents: defaultCents, currency: defaultCurrency },
-    normalized: { cents: normalizedCents, currency: e.normalizedCurrency },
-  };
-}
+/** The columns of one money field: [original cents, original currency, default cents, normalized cents]. */
+type MoneyColumns = (e: Expense) => [bigint, string, bigint, bigint];
+
+/** A money field in its three forms; the default form is in the organization's currency, the normalized one in the deal's. */
+const moneySetField = (columns: MoneyColumns) => ({
+  type: MoneySetRef,
+  resolve: (e: Expense, _args: object, ctx: { viewer: { organization: { defaultCurrency: string } } }): MoneySetShape => {
+    const [original, currency, defaultCents, normalized] = columns(e);
+    return {
+      original: { cents: original, currency },
+      default: { cents: defaultCents, currency: ctx.viewer.organization.defaultCurrency },
+      normalized: { cents: normalized, currency: e.normalizedCurrency },
+    };
+  },
+});
 
 builder.prismaNode('Expense', {
   id: { field: 'id' },
@@ -82,34 +84,16 @@ builder.prismaNode('Expense', {
     }),
     exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
     amount: t.field({
-      type: MoneySetRef,
+      ...moneySetField((e) => [e.amount, e.currency, e.amountDefault, e.amountNormalized]),
       description: 'The cost.',
-      resolve: (e, _args, ctx) =>
-        moneySet(e, ctx.viewer.organization.defaultCurrency, [e.amount, e.currency], e.amountDefault, e.amountNormalized),
     }),
     billableAmount: t.field({
-      type: MoneySetRef,
+      ...moneySetField((e) => [e.billableAmount, e.normalizedCurrency, e.billableAmountDefault, e.billableAmount]),
       description: "What the client is billed. Entered and kept in the deal's currency.",
-      resolve: (e, _args, ctx) =>
-        moneySet(
-          e,
-          ctx.viewer.organization.defaultCurrency,
-          [e.billableAmount, e.normalizedCurrency],
-          e.billableAmountDefault,
-          e.billableAmount,
-        ),
     }),
     profit: t.field({
-      type: MoneySetRef,
+      ...moneySetField((e) => [e.profitNormalized, e.normalizedCurrency, e.profitDefault, e.profitNormalized]),
       description: "`billableAmount` − `amount`, in the deal's currency (original and normalized) and the default one.",
-      resolve: (e, _args, ctx) =>
-        moneySet(
-          e,
-          ctx.viewer.organization.defaultCurrency,
-          [e.profitNormalized, e.normalizedCurrency],
-          e.profitDefault,
-          e.profitNormalized,
-        ),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
