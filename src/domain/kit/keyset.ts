@@ -73,7 +73,13 @@ export function keysetWhere(terms: readonly OrderTerm[], values: readonly Value[
     if (strict) alternatives.push(and([...ties, strict]));
     ties.push(value === null ? isNull : nest(key.path, { equals: value }));
   });
-  return alternatives.length === 0 ? { id: { in: [] } } : { OR: alternatives };
+  if (alternatives.length === 0) return { id: { in: [] } };
+  // Implied by the alternatives, but stated so that PostgreSQL can start an index range scan at
+  // the cursor instead of filtering every row before it.
+  const first = terms[0]!;
+  const value = values[0] ?? null;
+  const bound = !first.key.nullable && value !== null ? nest(first.key.path, { [first.desc === (side === 'after') ? 'lte' : 'gte']: value }) : null;
+  return bound ? { AND: [bound, { OR: alternatives }] } : { OR: alternatives };
 }
 
 /** "Is empty" / "has a value" along a path; across an optional relation, a missing row is empty. */
