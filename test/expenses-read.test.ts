@@ -514,6 +514,8 @@ describe('pagination', () => {
     ['a garbage after cursor', { first: 5, after: 'garbage!' }],
     ['a base64 after cursor of something else', { first: 5, after: Buffer.from('hello').toString('base64') }],
     ['a garbage before cursor', { last: 5, before: 'not-a-cursor' }],
+    ['a NUL byte in a name filter', { first: 5, filter: { name: { contains: 'a\u0000b' } } }],
+    ['a NUL byte in a nested name filter list', { first: 5, filter: { or: [{ name: { in: ['ok', '\u0000'] } }] } }],
   ])('%s is a BAD_USER_INPUT error, without data', async (_name, variables: PageVariables) => {
     const response = await execute(t.app, Page, variables, { token: p.token });
     expect(response.body.errors?.[0]?.path).toEqual(['expenses']);

@@ -5,6 +5,7 @@
 import { queryFromInfo, getRefFromModel } from '@pothos/plugin-prisma';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { and, operatorConditions, type Where } from '../../domain/kit/conditions.js';
+import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
 import { readPage, checkPageArgs, cursorBounds, type PageArgs } from '../../domain/kit/page.js';
 import { moneyTotals, type MoneyTotalSpec, type MoneyTotals, type GroupBy } from '../../domain/kit/totals.js';
@@ -124,12 +125,25 @@ function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, pat
     if (value == null) continue;
     if (field.kind === 'ids') all.push(field.where(filterIds(value as string[], field.of, `${path}.${name}`)!));
     else if (field.kind === 'custom') all.push(field.where(value as never));
-    else all.push(...operatorConditions(field.path ?? [name], value as object, { nullable: field.nullable }));
+    else {
+      if (field.kind === 'string') refuseNul(value as Record<string, unknown>, `${path}.${name}`);
+      all.push(...operatorConditions(field.path ?? [name], value as object, { nullable: field.nullable }));
+    }
   }
   filter.and?.forEach((f, i) => all.push(filterWhere(spec, f, `${path}.and[${i}]`)));
   if (filter.or) all.push({ OR: filter.or.map((f, i) => filterWhere(spec, f, `${path}.or[${i}]`)) });
   if (filter.not) all.push({ NOT: filterWhere(spec, filter.not, `${path}.not`) });
   return and(all);
+}
+
+/** PostgreSQL text cannot hold NUL: say so, rather than fail in the database. */
+function refuseNul(ops: Record<string, unknown>, path: string): void {
+  for (const [op, value] of Object.entries(ops)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+      throw new BadInput(`\`${path}.${op}\` cannot contain the NUL character (\\u0000).`, `${path}.${op}`);
+    }
+  }
 }
 
 /** The requested order as keyset terms, and its name for cursors (a cursor is valid for one order). */
