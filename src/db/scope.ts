@@ -1,12 +1,14 @@
 // The one place tenancy and soft deletion are enforced. `scopedClient` binds a Prisma client to
 // one organization: every read, count, aggregate and write of the bound client is narrowed to that
 // organization and, unless asked otherwise, to rows that are not soft-deleted -- including to-many
-// relations and relation counts nested in `include`/`select`. Resolvers receive only this client,
-// so none of them can forget a filter.
+// relations and relation counts nested in `include`/`select`, and relation filters in `where`.
+// Resolvers receive only this client, so none of them can forget a filter.
 //
-// To-one relations cannot be filtered in Prisma; they are safe because every cross-record reference
-// is a composite foreign key with organization_id (see prisma/schema.prisma), so the database
-// refuses a reference into another organization.
+// Writes are checked as well as narrowed: a row's organization is stamped on create and can never
+// be changed, and nested relation writes (connect, create, ...) are refused, so domain code writes
+// scalar foreign keys. Those are composite with organization_id (see prisma/schema.prisma), and a
+// trigger keeps organization_id immutable, so the database refuses a reference into another
+// organization. To-one relations therefore need no filter of their own.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 
@@ -71,10 +73,14 @@ export function scopeWhere(model: string, scope: Scope): Where {
   }
 }
 
-const UNIQUE_READS = new Set(['findUnique', 'findUniqueOrThrow']);
+/** The column that says which organization a row belongs to: writing it would move the row. */
+const SCOPE_COLUMN: Partial<Record<ModelInfo['kind'], string>> = { tenant: 'organizationId', organization: 'id' };
+
+const UNIQUE_LOOKUPS = new Set(['findUnique', 'findUniqueOrThrow', 'update', 'delete', 'upsert']);
 const READS = new Set(['findFirst', 'findFirstOrThrow', 'findMany', 'count', 'aggregate', 'groupBy']);
 const WHERE_WRITES = new Set(['update', 'updateMany', 'updateManyAndReturn', 'delete', 'deleteMany', 'upsert']);
 const CREATES = new Set(['create', 'createMany', 'createManyAndReturn']);
+const UPDATES = new Set(['update', 'updateMany', 'updateManyAndReturn']);
 
 type Args = Record<string, unknown> & { where?: Where };
 
@@ -92,28 +98,155 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, sc
   if (info.softDelete && (operation === 'delete' || operation === 'deleteMany')) {
     throw new ScopeViolation(`${model} is soft-deleted: set deletedAt instead of deleting`);
   }
+  refuseCursor(model, args);
 
-  if (UNIQUE_READS.has(operation) || operation === 'update' || operation === 'delete' || operation === 'upsert') {
-    // Unique lookups keep their unique key at the top level and gain the scope beside it.
-    args.where = { ...(args.where ?? {}), ...condition };
+  const where = args.where === undefined ? undefined : scopeFilter(model, args.where, scope);
+  if (UNIQUE_LOOKUPS.has(operation)) {
+    args.where = scopeUnique(where ?? {}, condition);
   } else if (READS.has(operation) || WHERE_WRITES.has(operation)) {
-    args.where = args.where ? { AND: [args.where, condition] } : condition;
+    args.where = where ? { AND: [where, condition] } : condition;
   } else if (!CREATES.has(operation)) {
     throw new ScopeViolation(`Operation ${operation} on ${model} is not supported by the scoped client`);
   }
+  if (args.orderBy !== undefined) checkOrderBy(model, args.orderBy);
 
-  if (info.kind === 'tenant') {
-    const own = (data: unknown) => ({ ...(data as object), organizationId: scope.organizationId });
-    if (operation === 'create') args.data = own(args.data);
-    if (operation === 'upsert') args.create = own(args.create);
-    if (operation === 'createMany' || operation === 'createManyAndReturn') {
-      args.data = Array.isArray(args.data) ? args.data.map(own) : own(args.data);
-    }
+  if (CREATES.has(operation)) {
+    args.data = Array.isArray(args.data)
+      ? args.data.map((row) => createData(model, row, scope))
+      : createData(model, args.data, scope);
+  }
+  if (UPDATES.has(operation)) args.data = updateData(model, args.data);
+  if (operation === 'upsert') {
+    args.create = createData(model, args.create, scope);
+    args.update = updateData(model, args.update);
   }
 
   if (args.include) args.include = scopeSelection(model, args.include as Where, scope);
   if (args.select) args.select = scopeSelection(model, args.select as Where, scope);
   return args;
+}
+
+/**
+ * A unique `where` must keep its unique key at the top level. The scope is merged beside it when no
+ * key collides -- the plain form that Prisma batches into one statement for many lookups
+ * (prisma/orm#23313) -- and ANDed in otherwise: spreading would overwrite a key such as
+ * Organization's `id` and turn a lookup of another organization into one of the own.
+ */
+function scopeUnique(where: Where, condition: Where): Where {
+  const collides = Object.entries(condition).some(
+    ([key, value]) => where[key] !== undefined && !same(where[key], value),
+  );
+  if (!collides) return { ...where, ...condition };
+  const and = where.AND === undefined ? [] : Array.isArray(where.AND) ? where.AND : [where.AND];
+  return { ...where, AND: [...and, condition] };
+}
+
+/** Deep equality of plain values, as scope conditions are built; anything else counts as different. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!isPlain(a) || !isPlain(b)) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && same(a[key], b[key]));
+}
+
+function isPlain(value: unknown): value is Where {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Scopes the relation filters in a `where`. A filter across a to-many relation would otherwise test
+ * rows of other organizations (a person's expenses anywhere), so `some`/`none` only see rows in
+ * scope, and `every` ignores rows out of scope: ANDing the scope into `every` would make its answer
+ * depend on whether out-of-scope rows exist. To-one filters recurse into the related model.
+ */
+function scopeFilter(model: string, where: unknown, scope: Scope): Where {
+  if (!isPlain(where)) throw new ScopeViolation(`Unexpected filter on ${model}`);
+  const info = MODELS.get(model)!;
+  const out: Where = {};
+  for (const [key, value] of Object.entries(where)) {
+    const relation = info.relations.get(key);
+    if (key === 'AND' || key === 'OR' || key === 'NOT') {
+      out[key] = Array.isArray(value) ? value.map((w) => scopeFilter(model, w, scope)) : scopeFilter(model, value, scope);
+    } else if (!relation || value === undefined || value === null) {
+      out[key] = value;
+    } else if (relation.isList) {
+      const condition = scopeWhere(relation.model, scope);
+      const filter: Where = {};
+      for (const [quantifier, inner] of Object.entries(value as Where)) {
+        if (inner === undefined) continue;
+        const scoped = scopeFilter(relation.model, inner ?? {}, scope);
+        if (quantifier === 'some' || quantifier === 'none') filter[quantifier] = { AND: [scoped, condition] };
+        else if (quantifier === 'every') filter.every = { OR: [{ NOT: condition }, scoped] };
+        else throw new ScopeViolation(`Unknown filter ${quantifier} on ${model}.${key}`);
+      }
+      out[key] = filter;
+    } else {
+      scopeWhere(relation.model, scope); // refuses system models
+      const wrapped = Object.keys(value as Where).every((k) => k === 'is' || k === 'isNot');
+      out[key] = wrapped
+        ? Object.fromEntries(
+            Object.entries(value as Where).map(([k, inner]) => [k, inner == null ? inner : scopeFilter(relation.model, inner, scope)]),
+          )
+        : scopeFilter(relation.model, value, scope);
+    }
+  }
+  return out;
+}
+
+/** Ordering by a to-many relation's count would count rows of other organizations, and cannot be filtered. */
+function checkOrderBy(model: string, orderBy: unknown): void {
+  if (Array.isArray(orderBy)) return orderBy.forEach((o) => checkOrderBy(model, o));
+  if (!isPlain(orderBy)) return;
+  const info = MODELS.get(model)!;
+  for (const [key, value] of Object.entries(orderBy)) {
+    const relation = info.relations.get(key);
+    if (!relation || value === undefined) continue;
+    if (relation.isList) {
+      throw new ScopeViolation(`${model}.${key}: ordering by a to-many relation is not available on the scoped client`);
+    }
+    checkOrderBy(relation.model, value);
+  }
+}
+
+/** Prisma looks a `cursor` row up by its key alone and compares with its values: a probe across organizations. */
+function refuseCursor(model: string, args: Where): void {
+  if (args.cursor !== undefined) {
+    throw new ScopeViolation(`${model}: cursor is not available on the scoped client; page with a condition in where`);
+  }
+}
+
+/** Nested writes (connect, create, set, ...) would reach rows the scope never sees: write foreign keys instead. */
+function refuseNestedWrites(model: string, data: Where): void {
+  const info = MODELS.get(model)!;
+  for (const [key, value] of Object.entries(data)) {
+    if (value !== undefined && info.relations.has(key)) {
+      throw new ScopeViolation(
+        `${model}.${key}: nested relation writes are not available on the scoped client; write the foreign key column`,
+      );
+    }
+  }
+}
+
+function createData(model: string, data: unknown, scope: Scope): unknown {
+  if (!isPlain(data)) return data;
+  refuseNestedWrites(model, data);
+  if (MODELS.get(model)!.kind !== 'tenant') return data;
+  if (data.organizationId !== undefined && data.organizationId !== scope.organizationId) {
+    throw new ScopeViolation(`${model}: cannot create a row in organization ${String(data.organizationId)}`);
+  }
+  return { ...data, organizationId: scope.organizationId };
+}
+
+function updateData(model: string, data: unknown): unknown {
+  if (!isPlain(data)) return data;
+  refuseNestedWrites(model, data);
+  const column = SCOPE_COLUMN[MODELS.get(model)!.kind];
+  if (column && data[column] !== undefined) {
+    throw new ScopeViolation(`${model}.${column} cannot be changed: a row never moves to another organization`);
+  }
+  return data;
 }
 
 /** Adds the scope to every to-many relation and relation count nested in a selection. */
@@ -132,8 +265,12 @@ function scopeSelection(model: string, selection: Where, scope: Scope): Where {
     }
     const nested: Where = value === true ? {} : { ...(value as Where) };
     if (relation.isList) {
+      refuseCursor(`${model}.${key}`, nested);
       const condition = scopeWhere(relation.model, scope);
-      nested.where = nested.where ? { AND: [nested.where, condition] } : condition;
+      nested.where = nested.where ? { AND: [scopeFilter(relation.model, nested.where, scope), condition] } : condition;
+      if (nested.orderBy !== undefined) checkOrderBy(relation.model, nested.orderBy);
+    } else {
+      scopeWhere(relation.model, scope); // refuses system models
     }
     if (nested.include) nested.include = scopeSelection(relation.model, nested.include as Where, scope);
     if (nested.select) nested.select = scopeSelection(relation.model, nested.select as Where, scope);
@@ -143,6 +280,7 @@ function scopeSelection(model: string, selection: Where, scope: Scope): Where {
 }
 
 function scopeCount(model: string, value: unknown, scope: Scope): unknown {
+  if (value === false || value === undefined) return value;
   const info = MODELS.get(model)!;
   const requested: Where =
     value === true
@@ -151,10 +289,10 @@ function scopeCount(model: string, value: unknown, scope: Scope): unknown {
   const select: Where = {};
   for (const [name, v] of Object.entries(requested)) {
     const relation = info.relations.get(name);
-    if (!relation || v === false) continue;
+    if (!relation || v === false || v === undefined) continue;
     const condition = scopeWhere(relation.model, scope);
     const where = v === true ? undefined : (v as Where).where;
-    select[name] = { where: where ? { AND: [where, condition] } : condition };
+    select[name] = { where: where ? { AND: [scopeFilter(relation.model, where, scope), condition] } : condition };
   }
   return { select };
 }
