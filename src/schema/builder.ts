@@ -6,7 +6,7 @@ import { BigIntResolver, DateResolver, DateTimeResolver } from 'graphql-scalars'
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
-import type { Context } from '../server/context.js';
+import type { Context } from './context.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
 
 export const builder = new SchemaBuilder<{

@@ -2,15 +2,11 @@
 // the raw one.
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { scopedClient, type ScopedClient } from '../db/scope.js';
-import type { Viewer } from '../domain/viewer.js';
+import { scopedClient } from '../db/scope.js';
+import type { Context } from '../schema/context.js';
 import { authenticate } from './auth.js';
 
-export interface Context {
-  requestId: string;
-  viewer: Viewer;
-  db: ScopedClient;
-}
+export type { Context };
 
 export async function buildContext(
   system: PrismaClient,

@@ -9,7 +9,7 @@ import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
 import { readPage, checkPageArgs, cursorBounds, type PageArgs } from '../../domain/kit/page.js';
 import { moneyTotals, type MoneyTotalSpec, type MoneyTotals, type GroupBy } from '../../domain/kit/totals.js';
-import type { Context } from '../../server/context.js';
+import type { Context } from '../context.js';
 import { builder } from '../builder.js';
 import { filterIds } from '../ids.js';
 import { MoneyTotalRef } from '../money.js';

@@ -1,0 +1,9 @@
+import type { ScopedClient } from '../db/scope.js';
+import type { Viewer } from '../domain/viewer.js';
+
+/** What every resolver receives: built once per request by the server, already scoped. */
+export interface Context {
+  requestId: string;
+  viewer: Viewer;
+  db: ScopedClient;
+}
