@@ -6,7 +6,17 @@ export interface StatementCounter {
   count: number;
   /** The statements since the last reset, for diagnosing a failed expectation. */
   log: string[];
+  /** The same statements with the arguments the adapter received (to replay them, e.g. under EXPLAIN). */
+  entries: StatementEntry[];
   reset(): void;
+}
+
+export interface StatementEntry {
+  sql: string;
+  /** `query.args` as the adapter received them (before it maps dates and bytes for the driver). */
+  args: unknown[];
+  /** `query.argTypes`: which args are dates, datetimes, lists... */
+  argTypes?: unknown[];
 }
 
 const COUNTED = new Set(['queryRaw', 'executeRaw']);
@@ -17,14 +27,17 @@ export function countStatements<F extends SqlDriverAdapterFactory>(
   const counter: StatementCounter = {
     count: 0,
     log: [],
+    entries: [],
     reset() {
       this.count = 0;
       this.log = [];
+      this.entries = [];
     },
   };
-  const record = (sql: string) => {
+  const record = (query: { sql: string; args?: unknown[]; argTypes?: unknown[] }) => {
     counter.count += 1;
-    if (counter.log.length < 500) counter.log.push(sql);
+    if (counter.log.length < 500) counter.log.push(query.sql);
+    if (counter.entries.length < 500) counter.entries.push({ sql: query.sql, args: query.args ?? [], argTypes: query.argTypes });
   };
   // Proxies rather than subclasses: the adapters' classes are not exported, and only these
   // methods matter.
@@ -34,8 +47,8 @@ export function countStatements<F extends SqlDriverAdapterFactory>(
         const value = Reflect.get(obj, prop, receiver);
         if (typeof value !== 'function') return value;
         if (COUNTED.has(prop as string)) {
-          return (query: { sql: string }, ...rest: unknown[]) => {
-            record(query.sql);
+          return (query: { sql: string; args?: unknown[]; argTypes?: unknown[] }, ...rest: unknown[]) => {
+            record(query);
             return value.call(obj, query, ...rest);
           };
         }
