@@ -842,3 +842,26 @@ describe('soft-deleted expenses', () => {
     expect((await data(t.app, Node, { id: gid('Expense', keep) }, { token: a.token })).node).toMatchObject({ name: 'Keep' });
   });
 });
+
+describe("SERVICE_TYPE_NAME sorts by a copy of the name the database keeps in step", () => {
+  test('a renamed service type, a changed service type and a direct write all end up sorted by the real name', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const { travel, software, hardware } = tenant.serviceTypes;
+    const x = await tenant.expense({ name: 'x', serviceTypeId: travel }); // Travel
+    const y = await tenant.expense({ name: 'y', serviceTypeId: software }); // Software
+    const z = await tenant.expense({ name: 'z', serviceTypeId: hardware }); // Hardware
+    const sorted = () => list(tenant, { orderBy: [order('SERVICE_TYPE_NAME')] });
+    expect(await sorted()).toEqual([z, y, x]);
+
+    await tenant.db.serviceType.update({ where: { id: travel }, data: { name: 'Accommodation' } });
+    expect(await sorted()).toEqual([x, z, y]);
+
+    await tenant.db.expense.update({ where: { id: y }, data: { serviceTypeId: travel } });
+    expect(await sorted()).toEqual([x, y, z]);
+
+    // Even a writer that bypasses the application cannot make the copy lie.
+    await t.db.prisma.expense.update({ where: { id: z }, data: { serviceTypeName: 'AAA' } });
+    expect((await t.db.prisma.expense.findUniqueOrThrow({ where: { id: z } })).serviceTypeName).toBe('Hardware');
+    expect(await sorted()).toEqual([x, y, z]);
+  });
+});

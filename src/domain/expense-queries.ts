@@ -47,7 +47,8 @@ export const expenseSortKeys = {
   AMOUNT: [{ path: ['amountDefault'], type: 'bigint' }],
   BILLABLE_AMOUNT: [{ path: ['billableAmountDefault'], type: 'bigint' }],
   PROFIT: [{ path: ['profitDefault'], type: 'bigint' }],
-  SERVICE_TYPE_NAME: [{ path: ['serviceType', 'name'], type: 'string' }],
+  // A copy of the service type's name kept on the expense by the database (see schema.prisma).
+  SERVICE_TYPE_NAME: [{ path: ['serviceTypeName'], type: 'string' }],
   CREATED_AT: [{ path: ['createdAt'], type: 'datetime' }],
 } satisfies Record<string, SortKey[]>;
 
