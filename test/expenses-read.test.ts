@@ -777,13 +777,14 @@ describe('expense(id:) and node(id:)', () => {
   });
 
   test.each([
-    ['an unknown id', () => gid('Expense', 999_999_999)],
-    ['a malformed id', () => 'not a global id'],
-    ['an id of another type', () => gid('Deal', c.tenant.deals.eur)],
-    ['a non-numeric Expense id', () => Buffer.from('Expense:abc').toString('base64')],
-  ])('%s is NOT_FOUND with a null expense', async (_name, id) => {
+    ['an unknown id', () => gid('Expense', 999_999_999), 'NOT_FOUND'],
+    // Not an id of an expense at all: the client's mistake, named as such.
+    ['a malformed id', () => 'not a global id', 'BAD_USER_INPUT'],
+    ['an id of another type', () => gid('Deal', c.tenant.deals.eur), 'BAD_USER_INPUT'],
+    ['a non-numeric Expense id', () => Buffer.from('Expense:abc').toString('base64'), 'BAD_USER_INPUT'],
+  ])('%s is %s with a null expense', async (_name, id, code) => {
     const response = await execute(t.app, One, { id: id() }, { token: c.tenant.token });
-    expect(response.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(response.body.errors?.[0]?.extensions?.code).toBe(code);
     expect(response.body.errors?.[0]?.path).toEqual(['expense']);
     expect(response.body.data).toEqual({ expense: null });
   });

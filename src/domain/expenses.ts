@@ -23,7 +23,7 @@ import {
 import { softDelete } from './kit/soft-delete.js';
 import type { Viewer } from './viewer.js';
 
-/** A create or update input. Ids are database ids; `INVALID_ID` stands for an id that cannot exist. */
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ExpenseInput {
   name?: string | null;
   dealId?: number | null;
@@ -41,8 +41,6 @@ export interface ExpenseInput {
   reimbursedOn?: Date | null;
 }
 
-/** Stands in for an id that was malformed or of another type: it behaves like one that does not exist. */
-export const INVALID_ID = -1;
 
 const MAX_NAME = 255;
 /** 10^15 minor units: far above any real expense, and safe from overflow once multiplied by a rate. */

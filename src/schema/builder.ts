@@ -2,12 +2,14 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
 import { BigIntResolver, DateResolver, DateTimeResolver } from 'graphql-scalars';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
+import { decodeId } from './ids.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -32,6 +34,11 @@ export const builder = new SchemaBuilder<{
     nodesOnConnection: true,
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page sits in a connection.' },
+    // Strict: a malformed id, an unknown type or an impossible number is the client's mistake.
+    decodeGlobalID: (globalId) => {
+      const { typename, id } = decodeId(globalId, 'id');
+      return { typename, id: String(id) };
+    },
   },
   prisma: {
     // Resolvers only ever see the request's organization-scoped client.
@@ -46,15 +53,27 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Inputs are PostgreSQL bigints: a value past their range could only fail in the database. */
+function int64(value: bigint): bigint {
+  if (value < INT64_MIN || value > INT64_MAX) {
+    throw new GraphQLError(`BigInt inputs must be between ${INT64_MIN} and ${INT64_MAX}.`, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return value;
+}
+
 // graphql-scalars validates and serializes; inputs are always handed to resolvers as bigint (it
 // would give a number for small values, and money arithmetic must not mix the two).
 builder.scalarType('BigInt', {
   description:
     'An integer of any size. Serialized as a JSON number when it is a safe integer (|n| < 2^53), ' +
-    'as a decimal string otherwise, so that it is always exact. Accepted as a number or a string.',
+    'as a decimal string otherwise, so that it is always exact. Accepted as a number or a string, ' +
+    'between -2^63 and 2^63 - 1.',
   serialize: (value) => BigIntResolver.serialize(value) as bigint,
-  parseValue: (value) => BigInt(BigIntResolver.parseValue(value) as bigint | number | string),
-  parseLiteral: (ast) => BigInt(BigIntResolver.parseLiteral(ast, {}) as bigint | number | string),
+  parseValue: (value) => int64(BigInt(BigIntResolver.parseValue(value) as bigint | number | string)),
+  parseLiteral: (ast) => int64(BigInt(BigIntResolver.parseLiteral(ast, {}) as bigint | number | string)),
 });
 builder.addScalarType('Date', DateResolver, { description: 'A calendar date, `YYYY-MM-DD`.' });
 builder.addScalarType('DateTime', DateTimeResolver, {

@@ -14,7 +14,7 @@ import {
 } from '../domain/expenses.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
-import { databaseId, inputId } from './ids.js';
+import { decodeIdOf, inputId } from './ids.js';
 import { listField, ops, type ListSpec } from './kit/list.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef, type MoneySetShape } from './money.js';
@@ -192,8 +192,8 @@ builder.queryFields((t) => ({
     description: 'One expense. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
-      const id = databaseId(String(args.id), 'Expense');
-      const expense = id === null ? null : await ctx.db.expense.findUnique({ ...query, where: { id } });
+      const id = decodeIdOf(String(args.id), 'Expense', 'id');
+      const expense = await ctx.db.expense.findUnique({ ...query, where: { id } });
       if (!expense) {
         throw new GraphQLError(`No expense with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
       }

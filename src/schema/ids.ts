@@ -1,34 +1,58 @@
-// Global ids in inputs. A malformed id, or an id of another type, cannot name a record of the
-// expected type: filters report it as bad input; mutations treat it like an id that does not exist.
-import { decodeGlobalID } from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
-import { INVALID_ID } from '../domain/expenses.js';
+// Global ids: base64 of `Type:id`, where Type is a node type of this schema and id a positive int4.
+// Anything else a client sends where an id belongs is a mistake we name (BAD_USER_INPUT), never a
+// database error; a well-formed id that matches nothing is simply not found.
+import { BadInput } from '../domain/kit/errors.js';
+import { builder } from './builder.js';
 
-export function databaseId(globalId: string, typename: string): number | null {
-  try {
-    const { typename: actual, id } = decodeGlobalID(globalId);
-    return actual === typename && /^\d{1,9}$/.test(id) ? Number(id) : null;
-  } catch {
-    return null;
+const INT4_MAX = 2 ** 31 - 1;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$|^[A-Za-z0-9_-]+$/;
+
+/** Whether `typename` is a node type (a Prisma-backed object type: every one of ours is a node). */
+function isNodeType(typename: string): boolean {
+  const config = builder.configStore.typeConfigs.get(typename);
+  return config?.kind === 'Object' && config.extensions?.pothosPrismaModel !== undefined;
+}
+
+/** Decodes a global id of any node type, or throws `BadInput` naming `argument`. */
+export function decodeId(globalId: string, argument: string): { typename: string; id: number } {
+  const refuse = (why: string): never => {
+    throw new BadInput(`\`${argument}\`: ${JSON.stringify(globalId.slice(0, 100))} is not a valid id (${why}).`, argument);
+  };
+  if (globalId.length === 0 || globalId.length > 200 || !BASE64.test(globalId)) refuse('not a global id');
+  const match = /^([A-Za-z]\w{0,63}):(\d{1,10})$/.exec(Buffer.from(globalId, 'base64').toString('utf8'));
+  if (!match) return refuse('not a global id');
+  const [, typename, digits] = match as unknown as [string, string, string];
+  if (!isNodeType(typename)) refuse(`there is no type ${typename}`);
+  const id = Number(digits);
+  if (id < 1 || id > INT4_MAX) refuse('no such id can exist');
+  return { typename, id };
+}
+
+/** Decodes a global id that must be of `typename`. */
+export function decodeIdOf(globalId: string, typename: string, argument: string): number {
+  const decoded = decodeId(globalId, argument);
+  if (decoded.typename !== typename) {
+    throw new BadInput(`\`${argument}\` expects ${article(typename)} ${typename} id; this is ${article(decoded.typename)} ${decoded.typename} id.`, argument);
   }
+  return decoded.id;
 }
 
-/** For mutation inputs: undefined and null pass through; a bad id becomes one that matches nothing. */
-export function inputId(globalId: string | null | undefined, typename: string): number | null | undefined {
-  if (globalId == null) return globalId;
-  return databaseId(globalId, typename) ?? INVALID_ID;
-}
+const article = (word: string) => (/^[AEIOU]/.test(word) ? 'an' : 'a');
 
 /** For filters: a list of ids of one type, or a clear error naming the argument. */
 export function filterIds(globalIds: readonly string[] | null | undefined, typename: string, path: string): number[] | undefined {
-  if (globalIds == null) return undefined;
-  return globalIds.map((g) => {
-    const id = databaseId(g, typename);
-    if (id === null) {
-      throw new GraphQLError(`\`${path}\` expects ${typename} ids; "${g}" is not one.`, {
-        extensions: { code: 'BAD_USER_INPUT', argument: path },
-      });
-    }
-    return id;
-  });
+  return globalIds?.map((g, i) => decodeIdOf(g, typename, `${path}[${i}]`));
 }
+
+/** For mutation inputs: undefined and null pass through; anything not an id of `typename` becomes one that matches nothing. */
+export function inputId(globalId: string | null | undefined, typename: string): number | null | undefined {
+  if (globalId == null) return globalId;
+  try {
+    return decodeIdOf(globalId, typename, 'input');
+  } catch {
+    return INVALID_ID;
+  }
+}
+
+/** Stands in, in mutation inputs, for an id that cannot name a record: it behaves like one that does not exist. */
+export const INVALID_ID = -1;

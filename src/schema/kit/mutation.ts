@@ -4,7 +4,7 @@
 import type { Result, UserError } from '../../domain/kit/result.js';
 import { builder } from '../builder.js';
 import { UserErrorRef } from '../errors.js';
-import { databaseId } from '../ids.js';
+import { inputId } from '../ids.js';
 
 interface Payload {
   id: number | null;
@@ -66,4 +66,4 @@ export function idInput(name: string, description: string) {
 }
 
 /** The database id of a mutation's `input.id`; a malformed id or one of another type matches nothing. */
-export const inputDatabaseId = (id: string | number, type: string): number => databaseId(String(id), type) ?? -1;
+export const inputDatabaseId = (id: string | number, type: string): number => inputId(String(id), type)!;
