@@ -114,3 +114,129 @@ describe('numbers past their range and impossible conditions in filters', () => 
     }
   });
 });
+
+// ---- Mutation inputs: a userError on the field, nothing written ------------------------------
+
+const CREATE = `mutation($input: CreateExpenseInput!) {
+  createExpense(input: $input) { expense { databaseId exchangeRate position amount { default { cents } } } userErrors { field message code } }
+}`;
+const UPDATE = `mutation($input: UpdateExpenseInput!) {
+  updateExpense(input: $input) { expense { databaseId exchangeRate } userErrors { field message code } }
+}`;
+const REJECT = `mutation($input: RejectExpenseInput!) {
+  rejectExpense(input: $input) { expense { databaseId } userErrors { field message code } }
+}`;
+
+type Payload = { expense: Record<string, unknown> | null; userErrors: Array<{ field: string[]; message: string; code: string }> };
+
+const valid = () => ({
+  name: 'Valid',
+  dealId: gid('Deal', a.deals.usd),
+  serviceTypeId: gid('ServiceType', a.serviceTypes.travel),
+  amount: 1000,
+  currency: 'USD',
+  date: '2021-04-15',
+});
+
+async function create(input: Record<string, unknown>): Promise<Payload> {
+  const answer = await send(CREATE, { input: { ...valid(), ...input } });
+  expect(answer.errors, JSON.stringify(answer.errors)).toBeUndefined();
+  return (answer.data as { createExpense: Payload }).createExpense;
+}
+
+async function countExpenses() {
+  return t.db.prisma.expense.count({ where: { organizationId: a.organizationId } });
+}
+
+/** The payload refused the input with exactly one error on `field` and wrote nothing. */
+async function expectRefused(run: () => Promise<Payload>, field: string, code: string) {
+  const before = await countExpenses();
+  const payload = await run();
+  expect(payload.expense).toBeNull();
+  expect(payload.userErrors.map((e) => [e.field.join('.'), e.code]), JSON.stringify(payload.userErrors)).toEqual([[`input.${field}`, code]]);
+  expect(await countExpenses()).toBe(before);
+  return payload.userErrors[0]!;
+}
+
+describe('mutation inputs', () => {
+  test('a NUL byte in a name or a reason is a userError on that field', async () => {
+    const error = await expectRefused(() => create({ name: 'a\u0000b' }), 'name', 'INVALID');
+    expect(error.message).toMatch(/NUL/);
+    const answer = await send(REJECT, { input: { id: gid('Expense', expenseId), reason: 'no\u0000' } });
+    expect((answer.data as { rejectExpense: Payload }).rejectExpense.userErrors).toEqual([
+      { field: ['input', 'reason'], message: 'cannot contain the NUL character (\\u0000)', code: 'INVALID' },
+    ]);
+  });
+
+  test('a megabyte name or reason is TOO_LONG, with the limit in the message', async () => {
+    const megabyte = 'x'.repeat(1024 * 1024);
+    const error = await expectRefused(() => create({ name: megabyte }), 'name', 'TOO_LONG');
+    expect(error.message).toBe('is too long (maximum is 255 characters)');
+    const answer = await send(REJECT, { input: { id: gid('Expense', expenseId), reason: megabyte } });
+    expect((answer.data as { rejectExpense: Payload }).rejectExpense.userErrors).toEqual([
+      { field: ['input', 'reason'], message: 'is too long (maximum is 1000 characters)', code: 'TOO_LONG' },
+    ]);
+    expect((await t.db.prisma.expense.findUniqueOrThrow({ where: { id: expenseId } })).rejected).toBe(false);
+  });
+
+  test('derived money past the bigint range is a userError on the rate that caused it, on create and update', async () => {
+    const onRate = await expectRefused(
+      () => create({ amount: '1000000000000000', currency: 'EUR', exchangeRate: '10000' }),
+      'exchangeRate',
+      'INVALID',
+    );
+    expect(onRate.message).toMatch(/too large/);
+    const big = await create({ amount: '1000000000000000', currency: 'EUR', exchangeRate: '1' });
+    expect(big.userErrors).toEqual([]);
+    const id = gid('Expense', big.expense!.databaseId as number);
+    const answer = await send(UPDATE, { input: { id, exchangeRate: '10000' } });
+    const payload = (answer.data as { updateExpense: Payload }).updateExpense;
+    expect(payload.userErrors.map((e) => e.field.join('.'))).toEqual(['input.exchangeRate']);
+    const row = await t.db.prisma.expense.findUniqueOrThrow({ where: { id: big.expense!.databaseId as number } });
+    expect(row.exchangeRate.toFixed()).toBe('1');
+  });
+
+  test('positions are bounded, and the largest one does not block the next create', async () => {
+    await expectRefused(() => create({ position: 2147483647 }), 'position', 'INVALID');
+    await expectRefused(() => create({ position: 0 }), 'position', 'INVALID');
+    const deal = gid('Deal', a.deals.eur);
+    const top = await create({ dealId: deal, currency: 'EUR', position: 1_000_000 });
+    expect(top.expense?.position).toBe(1_000_000);
+    const next = await create({ dealId: deal, currency: 'EUR' });
+    expect(next.userErrors).toEqual([]);
+    expect(next.expense?.position).toBe(1_000_001);
+  });
+
+  test('exchange rates: the smallest storable rate reads back as a plain decimal, and the list still works', async () => {
+    const tiny = await create({ currency: 'EUR', exchangeRate: '0.0000001', amount: 5 });
+    expect(tiny.userErrors).toEqual([]);
+    expect(tiny.expense?.exchangeRate).toBe('0.0000001');
+    const list = await send('query { expenses(first: 200) { nodes { exchangeRate } } }');
+    expect(list.errors).toBeUndefined();
+    expect((list.data as { expenses: { nodes: Array<{ exchangeRate: string }> } }).expenses.nodes.map((n) => n.exchangeRate)).toContain(
+      '0.0000001',
+    );
+    await expectRefused(() => create({ currency: 'EUR', exchangeRate: '0.00000000001' }), 'exchangeRate', 'INVALID');
+    await expectRefused(() => create({ currency: 'EUR', exchangeRate: '1e-7' }), 'exchangeRate', 'INVALID');
+    await expectRefused(() => create({ currency: 'EUR', exchangeRate: '99999999999' }), 'exchangeRate', 'INVALID');
+  });
+
+  test("a rate for the organization's own currency must be 1", async () => {
+    const error = await expectRefused(() => create({ currency: 'USD', exchangeRate: '2' }), 'exchangeRate', 'INVALID');
+    expect(error.message).toBe("must be 1 for the organization's own currency (USD)");
+    const one = await create({ currency: 'USD', exchangeRate: '1.000' });
+    expect(one.userErrors).toEqual([]);
+    expect(one.expense?.amount).toEqual({ default: { cents: 1000 } });
+  });
+
+  test.each(BAD_IDS)('%s as dealId is a NOT_FOUND userError on dealId', async (_name, id) => {
+    await expectRefused(() => create({ dealId: id }), 'dealId', 'NOT_FOUND');
+  });
+
+  test.each(BAD_IDS)('%s as the id of updateExpense is a NOT_FOUND userError on id', async (_name, id) => {
+    const answer = await send(UPDATE, { input: { id, name: 'changed' } });
+    expect(answer.errors).toBeUndefined();
+    const payload = (answer.data as { updateExpense: Payload }).updateExpense;
+    expect(payload.userErrors.map((e) => [e.field.join('.'), e.code])).toEqual([['input.id', 'NOT_FOUND']]);
+  });
+});

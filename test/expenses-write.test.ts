@@ -228,7 +228,7 @@ async function rejectsCreate(tenant: Tenant, input: CreateExpenseInput, errors: 
 const blank = (field: string) => ({ field: ['input', field], message: "can't be blank", code: 'BLANK' });
 const notFound = (field: string, what: string) => ({ field: ['input', field], message: `${what} not found`, code: 'NOT_FOUND' });
 const invalidCurrency = { field: ['input', 'currency'], message: 'is not an valid currency', code: 'INVALID_CURRENCY' };
-const badRate = { field: ['input', 'exchangeRate'], message: 'must be a positive decimal number such as 1.25', code: 'INVALID' };
+const badRate = { field: ['input', 'exchangeRate'], message: 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point', code: 'INVALID' };
 const outOfRange = (field: string) => ({ field: ['input', field], message: 'must be between 0 and 1000000000000000', code: 'INVALID' });
 
 // ---- createExpense ---------------------------------------------------------------------------
@@ -484,7 +484,7 @@ describe('createExpense validation: every problem is reported and nothing is wri
   test('a position below 1 is refused', async () => {
     const tenant = await createTenant(t.db.prisma);
     await rejectsCreate(tenant, validInput(tenant, { position: 0 }), [
-      { field: ['input', 'position'], message: 'must be at least 1', code: 'INVALID' },
+      { field: ['input', 'position'], message: 'must be between 1 and 1000000', code: 'INVALID' },
     ]);
   });
 

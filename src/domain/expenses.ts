@@ -5,7 +5,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import type { Expense } from '../generated/prisma/client.js';
 import { expenseMoneyColumns } from '../money/expense-amounts.js';
-import { isCurrencyCode, isValidRate } from '../money/money.js';
+import { fitsInt64, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';
 import {
   at,
   blank,
@@ -43,12 +43,15 @@ export interface ExpenseInput {
 
 
 const MAX_NAME = 255;
+const MAX_REASON = 1000;
+/** Far above any real list of expenses on one deal, and far below int4: a next position always fits. */
+const MAX_POSITION = 1_000_000;
 /** 10^15 minor units: far above any real expense, and safe from overflow once multiplied by a rate. */
 const MAX_CENTS = 10n ** 15n;
 
 
 interface Related {
-  deal: { id: number; currency: string; exchangeRate: { toString(): string } } | null;
+  deal: { id: number; currency: string; exchangeRate: RateLike } | null;
   errors: UserError[];
 }
 
@@ -75,10 +78,12 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean): Prom
     }
   }
   if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
-    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25'));
+    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
   }
   if (needs('date') && input.date == null) errors.push(blank('date'));
-  if (input.position != null && input.position < 1) errors.push(invalid('position', 'must be at least 1'));
+  if (input.position != null && (input.position < 1 || input.position > MAX_POSITION)) {
+    errors.push(invalid('position', `must be between 1 and ${MAX_POSITION}`));
+  }
 
   // Ids are looked up through the scoped client: another organization's id is simply not found.
   const [deal, serviceType, person] = await Promise.all([
@@ -101,12 +106,12 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean): Prom
 function resolveRate(
   currency: string,
   givenRate: string | null | undefined,
-  deal: { currency: string; exchangeRate: { toString(): string } },
+  deal: { currency: string; exchangeRate: RateLike },
   viewer: Viewer,
 ): string | UserError {
   if (givenRate != null) return givenRate;
   if (currency === viewer.organization.defaultCurrency) return '1';
-  if (currency === deal.currency) return deal.exchangeRate.toString();
+  if (currency === deal.currency) return rateText(deal.exchangeRate);
   return {
     field: at('exchangeRate'),
     message: `${MESSAGES.blank} when the currency is neither the organization's (${viewer.organization.defaultCurrency}) nor the deal's (${deal.currency})`,
@@ -114,27 +119,42 @@ function resolveRate(
   };
 }
 
-/** The stored money columns of an expense: what was entered, and everything derived from it. */
-function money(m: {
-  amount: bigint;
-  billableAmount: bigint;
-  currency: string;
-  rate: string;
-  deal: { currency: string; exchangeRate: { toString(): string } };
-}) {
-  return {
-    currency: m.currency,
-    exchangeRate: m.rate,
+/**
+ * The stored money columns of an expense: what was entered, and everything derived from it; or
+ * the user error when the rate contradicts the currency or a derived amount would not fit the
+ * database's bigint (reported on the rate when one was given, else on the amount).
+ */
+function money(
+  m: {
+    amount: bigint;
+    billableAmount: bigint;
+    currency: string;
+    rate: string;
+    rateGiven: boolean;
+    deal: { currency: string; exchangeRate: RateLike };
+  },
+  viewer: Viewer,
+) {
+  const own = viewer.organization.defaultCurrency;
+  if (m.rateGiven && m.currency === own && !isOneRate(m.rate)) {
+    return fail(invalid('exchangeRate', `must be 1 for the organization's own currency (${own})`));
+  }
+  const derived = expenseMoneyColumns({
     amount: m.amount,
     billableAmount: m.billableAmount,
-    ...expenseMoneyColumns({
-      amount: m.amount,
-      billableAmount: m.billableAmount,
-      currency: m.currency,
-      exchangeRate: m.rate,
-      deal: { currency: m.deal.currency, exchangeRate: m.deal.exchangeRate.toString() },
-    }),
-  };
+    currency: m.currency,
+    exchangeRate: m.rate,
+    deal: { currency: m.deal.currency, exchangeRate: rateText(m.deal.exchangeRate) },
+  });
+  const tooLarge = (field: string) =>
+    invalid(field, 'is too large: converted with the exchange rates it exceeds the largest amount that can be stored');
+  const errors: UserError[] = [];
+  if (![derived.amountDefault, derived.amountNormalized, derived.profitNormalized, derived.profitDefault].every(fitsInt64)) {
+    errors.push(tooLarge(m.rateGiven ? 'exchangeRate' : 'amount'));
+  }
+  if (!fitsInt64(derived.billableAmountDefault)) errors.push(tooLarge('billableAmount'));
+  if (errors.length) return fail(...errors);
+  return ok({ currency: m.currency, exchangeRate: m.rate, amount: m.amount, billableAmount: m.billableAmount, ...derived });
 }
 
 export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
@@ -147,6 +167,8 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
 
     const amount = input.amount!;
     const billableAmount = input.billableAmount ?? 0n;
+    const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
+    if (!columns.ok) return columns;
     const position =
       input.position ??
       ((await tx.expense.aggregate({ where: { dealId: deal.id }, _max: { position: true } }))._max.position ?? 0) + 1;
@@ -165,7 +187,7 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
         reimbursable: input.reimbursable ?? null,
         reimbursedOn: input.reimbursedOn ?? null,
         exchangeDate: input.date!,
-        ...money({ amount, billableAmount, currency, rate, deal }),
+        ...columns.value,
       },
     });
     return ok(expense);
@@ -186,7 +208,7 @@ export async function updateExpense(
 
     const deal = newDeal ?? existing.deal;
     const currency = input.currency?.trim() ?? existing.currency;
-    let rate = input.exchangeRate ?? existing.exchangeRate.toString();
+    let rate = input.exchangeRate ?? rateText(existing.exchangeRate);
     if (input.exchangeRate == null && (currency !== existing.currency || deal.id !== existing.dealId)) {
       const resolved = resolveRate(currency, null, deal, viewer);
       if (typeof resolved !== 'string') return fail(resolved);
@@ -195,6 +217,8 @@ export async function updateExpense(
     const amount = input.amount ?? existing.amount;
     const billableAmount = given(input, 'billableAmount') ? (input.billableAmount ?? 0n) : existing.billableAmount;
     const date = input.date ?? existing.date;
+    const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
+    if (!columns.ok) return columns;
 
     const expense = await tx.expense.update({
       where: { id },
@@ -210,7 +234,7 @@ export async function updateExpense(
         dealId: deal.id,
         date,
         exchangeDate: given(input, 'exchangeRate') || given(input, 'date') ? date : existing.exchangeDate,
-        ...money({ amount, billableAmount, currency, rate, deal }),
+        ...columns.value,
       },
     });
     return ok(expense);
@@ -276,10 +300,12 @@ export async function rejectExpense(
   id: number,
   reason: string | null | undefined,
 ): Promise<Result<Expense>> {
-  if (isBlank(reason)) {
-    // Still report a missing expense first-class, alongside the blank reason.
+  const problems: UserError[] = [];
+  checkText(problems, 'reason', reason, MAX_REASON);
+  if (problems.length) {
+    // Still report a missing expense first-class, alongside the problem with the reason.
     const exists = await db.expense.count({ where: { id } });
-    return fail(...(exists ? [] : [notFound(at('id'), 'Expense')]), blank('reason'));
+    return fail(...(exists ? [] : [notFound(at('id'), 'Expense')]), ...problems);
   }
   return transition(
     db,

@@ -26,15 +26,33 @@ interface Rate {
   denominator: bigint;
 }
 
+/**
+ * What we accept as an exchange rate: exactly what the `DECIMAL(20, 10)` columns hold -- up to ten
+ * digits before the point and ten after, greater than zero. Written as a plain decimal ("1.25"),
+ * never in exponent notation.
+ */
 const RATE_PATTERN = /^(\d{1,10})(?:\.(\d{1,10}))?$/;
+
+/** A rate as a number or a Prisma Decimal, as a plain decimal string (Decimal#toString gives `1e-7`). */
+export type RateLike = string | { toFixed(): string };
+
+export function rateText(rate: RateLike): string {
+  return typeof rate === 'string' ? rate : rate.toFixed();
+}
 
 export function isValidRate(rate: string): boolean {
   const match = RATE_PATTERN.exec(rate);
   return match !== null && parseRate(rate).numerator > 0n;
 }
 
-function parseRate(rate: string | { toString(): string }): Rate {
-  const text = rate.toString();
+/** Whether a rate is exactly 1 ("1", "1.0", "001.000"). */
+export function isOneRate(rate: RateLike): boolean {
+  const r = parseRate(rate);
+  return r.numerator === r.denominator;
+}
+
+function parseRate(rate: RateLike): Rate {
+  const text = rateText(rate);
   const match = RATE_PATTERN.exec(text);
   if (!match) throw new RangeError(`Invalid exchange rate ${text}`);
   const fraction = match[2] ?? '';
@@ -52,7 +70,7 @@ export function divideRounded(n: bigint, d: bigint): bigint {
 }
 
 /** cents × rate: an amount in a currency whose rate to the default currency is `rate`, in the default currency. */
-export function toDefault(cents: bigint, rate: string | { toString(): string }): bigint {
+export function toDefault(cents: bigint, rate: RateLike): bigint {
   const r = parseRate(rate);
   return divideRounded(cents * r.numerator, r.denominator);
 }
@@ -60,8 +78,8 @@ export function toDefault(cents: bigint, rate: string | { toString(): string }):
 /** cents × fromRate / toRate: converts between two currencies through their rates to the default currency. */
 export function between(
   cents: bigint,
-  fromRate: string | { toString(): string },
-  toRate: string | { toString(): string },
+  fromRate: RateLike,
+  toRate: RateLike,
 ): bigint {
   const from = parseRate(fromRate);
   const to = parseRate(toRate);
@@ -69,9 +87,14 @@ export function between(
 }
 
 /** Canonical text of a rate, e.g. "1.25" or "1.0", as the reference prints it. */
-export function formatRate(rate: string | { toString(): string }): string {
-  const text = rate.toString();
+export function formatRate(rate: RateLike): string {
+  const text = rateText(rate);
   const [whole, fraction = ''] = text.split('.');
   const trimmed = fraction.replace(/0+$/, '');
   return `${BigInt(whole!).toString()}.${trimmed === '' ? '0' : trimmed}`;
 }
+
+/** PostgreSQL's bigint, the type of every money column. */
+export const INT64_MIN = -(2n ** 63n);
+export const INT64_MAX = 2n ** 63n - 1n;
+export const fitsInt64 = (n: bigint): boolean => n >= INT64_MIN && n <= INT64_MAX;

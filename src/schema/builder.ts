@@ -9,6 +9,7 @@ import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
+import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
 import { decodeId } from './ids.js';
 
 export const builder = new SchemaBuilder<{
@@ -53,12 +54,9 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /** Inputs are PostgreSQL bigints: a value past their range could only fail in the database. */
 function int64(value: bigint): bigint {
-  if (value < INT64_MIN || value > INT64_MAX) {
+  if (!fitsInt64(value)) {
     throw new GraphQLError(`BigInt inputs must be between ${INT64_MIN} and ${INT64_MAX}.`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
   return value;

@@ -207,7 +207,7 @@ builder.queryFields((t) => ({
 // Input fields are nullable on purpose: a missing value is reported as a user error with the
 // reference's message, together with every other problem of the input.
 const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
-  name: t.string(),
+  name: t.string({ description: 'At most 255 characters.' }),
   dealId: t.id({ description: 'The deal (budget) it is booked on.' }),
   serviceTypeId: t.id(),
   personId: t.id({ description: 'Whom it is for (optional).' }),
@@ -216,13 +216,14 @@ const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ext
   currency: t.string({ description: 'ISO 4217 code of `amount`.' }),
   exchangeRate: t.string({
     description:
-      "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\". Defaults to 1 for the " +
-      "default currency and to the deal's rate for the deal's currency; required otherwise.",
+      "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\": a plain decimal greater " +
+      'than 0 with at most 10 digits before and 10 after the point. Defaults to 1 for the default currency (where ' +
+      "it must be 1) and to the deal's rate for the deal's currency; required otherwise.",
   }),
   date: t.field({ type: 'Date' }),
   payOn: t.field({ type: 'Date' }),
   paidOn: t.field({ type: 'Date' }),
-  position: t.int({ description: 'Defaults to after the last expense of the deal.' }),
+  position: t.int({ description: 'From 1 to 1 000 000. Defaults to after the last expense of the deal.' }),
   reimbursable: t.boolean(),
   reimbursedOn: t.field({ type: 'Date' }),
 });
@@ -256,7 +257,7 @@ const RejectExpenseInput = builder.inputType('RejectExpenseInput', {
   description: 'The expense to reject, and why.',
   fields: (t) => ({
     id: t.id({ required: true }),
-    reason: t.string({ description: 'Why it is rejected; required.' }),
+    reason: t.string({ description: 'Why it is rejected; required, at most 1000 characters.' }),
   }),
 });
 

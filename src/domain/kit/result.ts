@@ -47,8 +47,9 @@ export const isBlank = (value: string | null | undefined): boolean => value == n
 /** Whether an update input mentions a field at all (`null` clears it; absent leaves it). */
 export const given = <T extends object>(input: T, key: keyof T): boolean => input[key] !== undefined;
 
-/** A required text field: blank or longer than `max` is reported. */
+/** A required text field: blank, longer than `max`, or holding a NUL (PostgreSQL text cannot) is reported. */
 export function checkText(errors: UserError[], name: string, value: string | null | undefined, max: number): void {
   if (isBlank(value)) errors.push(blank(name));
   else if (value!.length > max) errors.push(tooLong(name, max));
+  else if (value!.includes('\u0000')) errors.push(invalid(name, 'cannot contain the NUL character (\\u0000)'));
 }
