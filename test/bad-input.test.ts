@@ -168,8 +168,9 @@ describe('mutation inputs', () => {
     ]);
   });
 
-  test('a megabyte name or reason is TOO_LONG, with the limit in the message', async () => {
-    const megabyte = 'x'.repeat(1024 * 1024);
+  test('a (nearly) megabyte name or reason is TOO_LONG, with the limit in the message', async () => {
+    // Just under the 1 MiB body limit, so that the field's own limit is what answers.
+    const megabyte = 'x'.repeat(1_000_000);
     const error = await expectRefused(() => create({ name: megabyte }), 'name', 'TOO_LONG');
     expect(error.message).toBe('is too long (maximum is 255 characters)');
     const answer = await send(REJECT, { input: { id: gid('Expense', expenseId), reason: megabyte } });
@@ -238,5 +239,92 @@ describe('mutation inputs', () => {
     expect(answer.errors).toBeUndefined();
     const payload = (answer.data as { updateExpense: Payload }).updateExpense;
     expect(payload.userErrors.map((e) => [e.field.join('.'), e.code])).toEqual([['input.id', 'NOT_FOUND']]);
+  });
+});
+
+// ---- Nothing in variables can stall the server ------------------------------------------------
+
+describe('bounded lists, depth and body', () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => gid('Expense', i + 1));
+
+  test('nodes(ids:) takes at most 200 ids', async () => {
+    const ok = await send('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids(200) });
+    expect(ok.errors).toBeUndefined();
+    expectBadInput(await send('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids(201) }), /at most 200/);
+  });
+
+  test('a list of 5 000 values in variables is refused before any work, naming the limit', async () => {
+    t.db.statements.reset();
+    const answer = await send('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids(5000) });
+    expect(answer.status).toBe(400);
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'REQUEST_TOO_LARGE', limit: 'variablesList' });
+    expect(answer.errors?.[0]?.message).toMatch(/5000 values, more than 1000/);
+    expect(t.db.statements.count).toBe(0);
+  });
+
+  test('100 000 ids (a body over 1 MB) are refused with 413', async () => {
+    const answer = await send('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids(100_000) });
+    expect(answer.status).toBe(413);
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'REQUEST_TOO_LARGE', limit: 'bodyBytes' });
+  });
+
+  test('a 10 MB body without a declared length is refused with 413 too', async () => {
+    const chunk = new TextEncoder().encode(' '.repeat(1024 * 1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 10) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const response = await t.app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${a.token}` },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+  });
+
+  test('filter lists hold at most 500 values: in, id lists, and/or', async () => {
+    const many = Array.from({ length: 501 }, (_, i) => `name ${i}`);
+    expectBadInput(await send('query($v: [String!]) { expenses(filter: { name: { in: $v } }) { totalCount } }', { v: many }), /at most 500/);
+    const deals = Array.from({ length: 501 }, (_, i) => gid('Deal', i + 1));
+    expectBadInput(await send('query($v: [ID!]) { expenses(filter: { dealIds: $v }) { totalCount } }', { v: deals }), /at most 500/);
+    const ors = Array.from({ length: 501 }, () => ({ invoiced: true }));
+    expectBadInput(await send('query($v: [ExpenseFilter!]) { expenses(filter: { or: $v }) { totalCount } }', { v: ors }), /at most 500/);
+    const fine = await send('query($v: [String!]) { expenses(filter: { name: { in: $v } }) { totalCount } }', { v: many.slice(0, 500) });
+    expect(fine.errors).toBeUndefined();
+  });
+
+  const nested = (depth: number): Record<string, unknown> => {
+    let filter: Record<string, unknown> = { invoiced: false };
+    for (let i = 0; i < depth; i++) filter = { not: filter };
+    return filter;
+  };
+
+  test('and/or/not nest at most 8 levels deep', async () => {
+    const eight = await send('query($f: ExpenseFilter) { expenses(filter: $f) { totalCount } }', { f: nested(8) });
+    expect(eight.errors).toBeUndefined();
+    expectBadInput(await send('query($f: ExpenseFilter) { expenses(filter: $f) { totalCount } }', { f: nested(9) }), /at most 8 levels/);
+  });
+
+  test('a filter nested 3 000 deep is refused before parsing or coercion, in variables and inline', async () => {
+    const deep = await send('query($f: ExpenseFilter) { expenses(filter: $f) { totalCount } }', { f: nested(3000) });
+    expect(deep.status).toBe(400);
+    expect(deep.errors?.[0]?.extensions).toMatchObject({ code: 'REQUEST_TOO_LARGE', limit: 'variablesDepth' });
+    const inline = await send(`query { expenses(filter: ${'{ not: '.repeat(3000)}{ invoiced: true }${' }'.repeat(3000)}) { totalCount } }`);
+    expect(inline.errors?.[0]?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', limit: 64 });
+    expect(inline.errors?.[0]?.message).toMatch(/nests deeper than 64 levels/);
+  });
+
+  test("query-text limits say which limit and its value, with a code", async () => {
+    let chain = 'name';
+    for (let i = 0; i < 20; i += 1) chain = `ofType { ${chain} }`;
+    const deep = await send(`{ __type(name: "Expense") { fields { type { ${chain} } } } }`);
+    expect(deep.errors?.[0]).toMatchObject({
+      message: 'Query too complex: Query depth limit of 12 exceeded, found 24.',
+      extensions: { code: 'QUERY_TOO_COMPLEX', limit: 12 },
+    });
   });
 });

@@ -8,6 +8,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
+import { BadInput } from '../domain/kit/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
 import { decodeId } from './ids.js';
@@ -35,6 +36,15 @@ export const builder = new SchemaBuilder<{
     nodesOnConnection: true,
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page sits in a connection.' },
+    nodesQueryOptions: {
+      description: `The objects with these global ids, in order; null where none is visible. At most ${MAX_PAGE_SIZE} ids, like a page.`,
+      resolve: (_root, args, _ctx, _info, resolveNodes) => {
+        if (args.ids.length > MAX_PAGE_SIZE) {
+          throw new BadInput(`\`ids\` may hold at most ${MAX_PAGE_SIZE} ids, got ${args.ids.length}.`, 'ids');
+        }
+        return resolveNodes(args.ids);
+      },
+    },
     // Strict: a malformed id, an unknown type or an impossible number is the client's mistake.
     decodeGlobalID: (globalId) => {
       const { typename, id } = decodeId(globalId, 'id');

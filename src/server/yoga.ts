@@ -7,6 +7,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
+import { useRequestLimits } from './limits.js';
 import type { Logger } from './logger.js';
 
 export interface AppOptions {
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions) {
     },
     plugins: [
       requestIdPlugin,
+      useRequestLimits(),
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.
       EnvelopArmorPlugin({

@@ -98,7 +98,9 @@ function filterInput(spec: ListSpec) {
   const fields = spec.filter!.fields;
   const ref = builder.inputRef<FilterValue>(`${spec.type}Filter`);
   ref.implement({
-    description: `${spec.filter!.description} All given conditions must hold; \`and\`, \`or\` and \`not\` combine nested filters.`,
+    description:
+      `${spec.filter!.description} All given conditions must hold; \`and\`, \`or\` and \`not\` combine nested ` +
+      `filters, at most ${MAX_FILTER_DEPTH} levels deep. Lists (\`in\`, ids, \`and\`, \`or\`) hold at most ${MAX_FILTER_LIST} values.`,
     fields: (t) => ({
       ...Object.fromEntries(
         Object.entries(fields).map(([name, f]) => {
@@ -116,13 +118,30 @@ function filterInput(spec: ListSpec) {
   return ref;
 }
 
+/** The longest list a filter takes (`in`, id lists, `and`/`or`), and how deep `and`/`or`/`not` may nest. */
+export const MAX_FILTER_LIST = 500;
+export const MAX_FILTER_DEPTH = 8;
+
+function checkList(value: unknown, path: string): void {
+  if (Array.isArray(value) && value.length > MAX_FILTER_LIST) {
+    throw new BadInput(`\`${path}\` may hold at most ${MAX_FILTER_LIST} values, got ${value.length}.`, path);
+  }
+}
+
 /** The Prisma condition of a filter value; ids are decoded here, so a bad one names its argument. */
-function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, path = 'filter'): Where {
+function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, path = 'filter', depth = 0): Where {
   if (!filter) return {};
+  if (depth > MAX_FILTER_DEPTH) {
+    throw new BadInput(`\`${path}\`: filters may nest \`and\`/\`or\`/\`not\` at most ${MAX_FILTER_DEPTH} levels deep.`, path);
+  }
+  checkList(filter.and, `${path}.and`);
+  checkList(filter.or, `${path}.or`);
   const all: Where[] = [];
   for (const [name, field] of Object.entries(spec.filter?.fields ?? {})) {
     const value = filter[name];
     if (value == null) continue;
+    checkList(value, `${path}.${name}`);
+    if (value && typeof value === 'object' && !Array.isArray(value)) checkList((value as { in?: unknown }).in, `${path}.${name}.in`);
     if (field.kind === 'ids') all.push(field.where(filterIds(value as string[], field.of, `${path}.${name}`)!));
     else if (field.kind === 'custom') all.push(field.where(value as never));
     else {
@@ -130,9 +149,9 @@ function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, pat
       all.push(...operatorConditions(field.path ?? [name], value as object, { nullable: field.nullable }));
     }
   }
-  filter.and?.forEach((f, i) => all.push(filterWhere(spec, f, `${path}.and[${i}]`)));
-  if (filter.or) all.push({ OR: filter.or.map((f, i) => filterWhere(spec, f, `${path}.or[${i}]`)) });
-  if (filter.not) all.push({ NOT: filterWhere(spec, filter.not, `${path}.not`) });
+  filter.and?.forEach((f, i) => all.push(filterWhere(spec, f, `${path}.and[${i}]`, depth + 1)));
+  if (filter.or) all.push({ OR: filter.or.map((f, i) => filterWhere(spec, f, `${path}.or[${i}]`, depth + 1)) });
+  if (filter.not) all.push({ NOT: filterWhere(spec, filter.not, `${path}.not`, depth + 1) });
   return and(all);
 }
 
