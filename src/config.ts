@@ -17,6 +17,10 @@ const schema = z.object({
     .enum(['true', 'false', '1', '0'])
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
+  /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut (exit code 1). */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** Longest an SQL statement of a request may run (PostgreSQL cancels it); 0 for no limit. Migrations are exempt. */
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -3,6 +3,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
+import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { generate } from './generate.js';
 import { DEMO_EMAIL, seedDemo } from './seed.js';
@@ -14,9 +15,14 @@ const positiveInt = (value: string) => {
   return n;
 };
 
-async function withDatabase(work: (db: Database) => Promise<void>) {
+async function withDatabase(command: string, work: (db: Database) => Promise<void>) {
   const config = loadConfig();
-  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const db = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+    owner: `the CLI (npm run cli -- ${command})`,
+  });
   try {
     await migrate(db.scripts);
     await work(db);
@@ -31,7 +37,7 @@ program
   .command('migrate')
   .description('Apply pending migrations')
   .action(() =>
-    withDatabase(async (db) => {
+    withDatabase('migrate', async (db) => {
       // withDatabase already migrated; report what is there now.
       const rows = await db.scripts.query<{ migration_name: string }>(
         'SELECT migration_name FROM "_prisma_migrations" WHERE rolled_back_at IS NULL ORDER BY migration_name',
@@ -44,7 +50,7 @@ program
   .command('seed')
   .description('Create the demo organization, unless it exists')
   .action(() =>
-    withDatabase(async (db) => {
+    withDatabase('seed', async (db) => {
       const { created, organizationId } = await seedDemo(db.prisma);
       console.log(created ? `Seeded demo organization ${organizationId}.` : `Demo organization ${organizationId} already exists.`);
     }),
@@ -56,7 +62,7 @@ program
   .option('--email <email>', 'the person', DEMO_EMAIL)
   .option('--name <name>', 'a label for the token', 'cli')
   .action((options: { email: string; name: string }) =>
-    withDatabase(async (db) => {
+    withDatabase('token', async (db) => {
       console.log(await createToken(db.prisma, options.email, options.name));
     }),
   );
@@ -68,7 +74,7 @@ program
   .option('--organizations <n>', 'number of organizations', positiveInt, 2)
   .option('--deals <n>', 'deals per organization', positiveInt, 500)
   .action((options: { scale: number; organizations: number; deals: number }) =>
-    withDatabase(async (db) => {
+    withDatabase('generate', async (db) => {
       const started = Date.now();
       const { organizationIds } = await generate(db.prisma, {
         expenses: options.scale,
@@ -80,4 +86,11 @@ program
     }),
   );
 
-await program.parseAsync();
+try {
+  await program.parseAsync();
+} catch (error) {
+  // The database folder is in use by another process: say which, without a stack trace.
+  if (!(error instanceof DatabaseLockedError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}

@@ -1,8 +1,13 @@
-// `npm start`: open the database, migrate, seed the demo on first run, serve /graphql.
-import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
+// `npm start`: take the port, then open the database, migrate, seed the demo on first run and serve
+// /graphql. The port comes first so that a second start on a taken port fails before it touches the
+// database (and revokes the running server's demo token); until the database is ready, requests get
+// 503. On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (at most
+// SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections, close the database, exit 0 (1 when the
+// deadline cut requests). A second signal exits at once.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabase, type Database } from '../db/client.js';
+import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_EMAIL, seedDemo } from '../cli/seed.js';
 import { createToken, revokeTokens } from '../cli/tokens.js';
@@ -10,50 +15,144 @@ import { createLogger } from './logger.js';
 import { createApp } from './yoga.js';
 
 const DEMO_TOKEN_NAME = 'demo (printed by npm start)';
+/** After the deadline has cut the connections, how long closing the database may still take. */
+const FORCED_EXIT_GRACE_MS = 3_000;
+/**
+ * `npm start` forwards SIGINT/SIGTERM to the server, and Ctrl-C in a terminal also signals the server
+ * directly: a signal this soon after the first is the same request, not a second one.
+ */
+const SAME_SIGNAL_WINDOW_MS = 1_000;
 
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
-if (!config.DATABASE_URL) await mkdir(config.DATA_DIR, { recursive: true });
-const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.DATA_DIR });
-const applied = await migrate(db.scripts);
-logger.info({ backend: db.kind, applied }, applied.length ? 'migrations applied' : 'database up to date');
 
-let demoToken: string | undefined;
-if (config.SEED_DEMO) {
-  const { created, organizationId } = await seedDemo(db.prisma);
-  if (created) logger.info({ organizationId }, 'demo organization seeded');
-  // Tokens are stored only as hashes, so each start rotates a fresh demo token it can print.
-  await revokeTokens(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
-  demoToken = await createToken(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
-}
+type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
-const app = createApp({ prisma: db.prisma, logger, graphiqlToken: demoToken });
-const server = createServer(app);
-server.on('error', async (error: NodeJS.ErrnoException) => {
-  console.error(
-    error.code === 'EADDRINUSE'
-      ? `Port ${config.PORT} on ${config.HOST} is already in use: set PORT to another one.`
-      : `Cannot serve on ${config.HOST}:${config.PORT}: ${error.message}`,
-  );
-  await db.close();
-  process.exit(1);
-});
-server.listen(config.PORT, config.HOST, () => {
-  const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${config.PORT}/graphql`;
-  console.log(`\nGraphiQL:   ${url}`);
-  console.log(`Database:   ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}`}`);
-  if (demoToken) console.log(`Demo token: ${demoToken}\n            (Authorization: Bearer <token>; pre-filled in GraphiQL)\n`);
-});
+const starting: Handler = (_request, response) => {
+  response.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+  response.end(JSON.stringify({ errors: [{ message: 'The server is starting; try again in a moment.' }] }));
+};
 
+let handler: Handler = starting;
 let closing = false;
-async function shutdown(signal: string) {
-  if (closing) return;
-  closing = true;
-  logger.info({ signal }, 'shutting down');
-  server.close();
-  server.closeIdleConnections();
-  await db.close();
-  process.exit(0);
+let firstSignalAt = 0;
+const server = createServer((request, response) => {
+  // A response sent while shutting down closes its kept-alive connection, and says so to the client.
+  const writeHead = response.writeHead;
+  response.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (closing && !this.headersSent) this.setHeader('connection', 'close');
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+  handler(request, response);
+});
+
+// 1. The port. Nothing has touched the database yet, so a failure here changes nothing.
+try {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+} catch (error) {
+  const e = error as NodeJS.ErrnoException;
+  console.error(
+    e.code === 'EADDRINUSE'
+      ? `Port ${config.PORT} on ${config.HOST} is already in use: set PORT to another one.`
+      : `Cannot serve on ${config.HOST}:${config.PORT}: ${e.message}`,
+  );
+  process.exit(1);
 }
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+server.on('error', (error) => logger.error({ err: error }, 'server error'));
+
+process.on('SIGINT', () => onSignal('SIGINT'));
+process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+// 2. The database, then serving.
+let db: Database | undefined;
+const startup = (async () => {
+  db = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+    owner: `the server (npm start, port ${config.PORT})`,
+  });
+  const applied = await migrate(db.scripts);
+  logger.info({ backend: db.kind, applied }, applied.length ? 'migrations applied' : 'database up to date');
+
+  let demoToken: string | undefined;
+  if (config.SEED_DEMO) {
+    const { created, organizationId } = await seedDemo(db.prisma);
+    if (created) logger.info({ organizationId }, 'demo organization seeded');
+    // Tokens are stored only as hashes, so each start rotates a fresh demo token it can print.
+    await revokeTokens(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
+    demoToken = await createToken(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
+  }
+  return { app: createApp({ prisma: db.prisma, logger, graphiqlToken: demoToken }), demoToken };
+})();
+
+try {
+  const { app, demoToken } = await startup;
+  if (!closing) {
+    handler = app;
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+    const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
+    console.log(`\nGraphiQL:   ${url}`);
+    console.log(`Database:   ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}`}`);
+    if (demoToken) console.log(`Demo token: ${demoToken}\n            (Authorization: Bearer <token>; pre-filled in GraphiQL)\n`);
+  }
+} catch (error) {
+  if (error instanceof DatabaseLockedError) console.error(error.message);
+  else {
+    logger.error({ err: error }, 'start failed');
+    console.error(`Cannot start: ${(error as Error).message}`);
+  }
+  server.close();
+  server.closeAllConnections();
+  await db?.close().catch(() => undefined);
+  process.exit(1);
+}
+
+function onSignal(signal: NodeJS.Signals) {
+  if (closing) {
+    if (Date.now() - firstSignalAt < SAME_SIGNAL_WINDOW_MS) return;
+    logger.warn({ signal }, 'second signal: exiting without waiting for requests');
+    process.exit(1); // The exit hook still releases the database folder's lock.
+  }
+  closing = true;
+  firstSignalAt = Date.now();
+  void shutdown(signal);
+}
+
+async function shutdown(signal: NodeJS.Signals) {
+  logger.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: finishing in-flight requests');
+  let forced = false;
+  const deadline = setTimeout(() => {
+    forced = true;
+    logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline reached: closing the remaining connections');
+    server.closeAllConnections();
+    setTimeout(() => process.exit(1), FORCED_EXIT_GRACE_MS);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+
+  // No new connections; the callback runs once every connection has ended.
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Kept-alive connections between requests are closed now, and as soon as each in-flight one turns idle.
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  await drained;
+  clearInterval(sweep);
+
+  // A signal during start-up: let it finish (or fail) before closing what it opened.
+  await startup.catch(() => undefined);
+  try {
+    await db?.close();
+  } catch (error) {
+    logger.error({ err: error }, 'closing the database failed');
+    forced = true;
+  }
+  clearTimeout(deadline);
+  logger.info({ forced }, 'stopped');
+  process.exit(forced ? 1 : 0);
+}
