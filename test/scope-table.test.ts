@@ -117,7 +117,8 @@ const copyOfA = (delegate: string, id: () => number) => async () => {
     where: { id: id() },
   })) as Data;
   const { id: _id, ...data } = row;
-  return data;
+  // A copied expense needs a free position on its deal (positions are unique among live expenses).
+  return delegate === 'expense' ? { ...data, position: 2_000_000 + ++unique } : data;
 };
 const intoB = () => ({ organizationId: b.organizationId });
 let unique = 0;

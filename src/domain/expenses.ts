@@ -3,7 +3,7 @@
 // and returns the expense or the complete list of user errors; nothing is written when any exists.
 import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
-import type { Expense } from '../generated/prisma/client.js';
+import { Prisma, type Expense } from '../generated/prisma/client.js';
 import { expenseMoneyColumns } from '../money/expense-amounts.js';
 import { fitsInt64, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';
 import {
@@ -157,21 +157,121 @@ function money(
   return ok({ currency: m.currency, exchangeRate: m.rate, amount: m.amount, billableAmount: m.billableAmount, ...derived });
 }
 
+// ---- Concurrency (issue 6) --------------------------------------------------------------------
+//
+// Row locks first, then read: every write takes the lock of the row it will change with a guarded
+// UPDATE before it reads that row, instead of reading, computing and writing back (which at READ
+// COMMITTED loses concurrent updates of other fields, and computes money from a stale read).
+// After the lock, READ COMMITTED gives each following statement a fresh snapshot: the read sees
+// the latest committed row, and any other writer of the row waits until we commit. We chose this
+// over optimistic concurrency (a version column compared in the UPDATE's where, with retries)
+// because a write then never has to be redone: under contention the writers queue instead of
+// failing and retrying, no column is added, and the UPDATE we wait on is the one the write makes
+// anyway, only earlier. Raw SQL (SELECT ... FOR UPDATE) is refused by the scoped client; this is
+// its Prisma-only equivalent.
+//
+// - updateExpense locks the expense (updated_at = now). Concurrent updates of one expense then
+//   run one after the other, each on the row the previous one committed, so all their changes
+//   survive and the derived money columns are computed from the stored inputs and deal.
+// - Positions are unique among the live expenses of a deal (a partial unique index, migration
+//   20261130234000_expense_concurrency). A write that allocates or claims a position on a deal
+//   first locks the deal row (number = number + 0: an UPDATE that changes no value), so creates
+//   and moves into one deal take their position one after the other, and the deal's currency and
+//   rate, read after that lock, cannot change before we commit. Locks are always taken expense
+//   first, then deal, never the other way round, so these writes cannot deadlock each other.
+//   A plain update (same deal, no position) does not lock the deal: nothing in the application
+//   changes a deal's currency or rate today; whatever does must lock the deal and rewrite the
+//   derived columns of its expenses in that transaction (each of which waits for our expense lock).
+// - A failed validation rolls the transaction back (the lock's UPDATE must not be committed).
+// - A client-given position that is taken is the user error TAKEN. The unique index is the last
+//   word: a violation that slips past the check (a writer that does not lock the deal, such as a
+//   restore) is TAKEN for a given position, and is retried a few times for a default one.
+
+/** The partial unique index on (organization_id, deal_id, position) WHERE deleted_at IS NULL. */
+const POSITION_INDEX = 'expenses_live_deal_position_key';
+/** Attempts of a write whose default position met a unique violation (only writers that skip the deal lock cause one). */
+const POSITION_ATTEMPTS = 3;
+
+const taken = (): UserError => ({ field: at('position'), message: 'has already been taken', code: 'TAKEN' });
+
+/** Thrown inside a write's transaction to roll it back, and returned as the write's result. */
+class Rollback extends Error {
+  constructor(readonly result: Result<never>) {
+    super('rolled back');
+  }
+}
+
+function isPositionConflict(error: unknown): boolean {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
+  return JSON.stringify(error.meta ?? {}).includes(POSITION_INDEX) || error.message.includes(POSITION_INDEX);
+}
+
+/**
+ * One write: a transaction whose failed result rolls it back; a position conflict on the unique
+ * index is TAKEN when the client gave the position, and is tried again (a few times) otherwise.
+ */
+async function write<T>(
+  db: ScopedClient,
+  positionGiven: boolean,
+  run: (tx: ScopedTx) => Promise<Result<T>>,
+): Promise<Result<T>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.$transaction(async (tx) => {
+        const result = await run(tx);
+        if (!result.ok) throw new Rollback(result);
+        return result;
+      });
+    } catch (error) {
+      if (error instanceof Rollback) return error.result;
+      if (!isPositionConflict(error)) throw error;
+      if (positionGiven) return fail(taken());
+      if (attempt >= POSITION_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Takes the deal row's lock until the transaction ends (an UPDATE that changes no value). A deal out of scope matches nothing. */
+async function lockDeal(tx: ScopedTx, dealId: number): Promise<void> {
+  await tx.deal.updateMany({ where: { id: dealId }, data: { number: { increment: 0 } } });
+}
+
+/** A position `check()` accepted: only those are looked up. */
+const validPosition = (position: number | null | undefined): position is number =>
+  position != null && position >= 1 && position <= MAX_POSITION;
+
+/** TAKEN when a live expense of the deal other than `self` holds `position`. Call with the deal locked. */
+async function positionTaken(tx: ScopedTx, dealId: number, position: number, self: number | null): Promise<UserError[]> {
+  const holder = await tx.expense.findFirst({
+    where: { dealId, position, ...(self !== null && { id: { not: self } }) },
+    select: { id: true },
+  });
+  return holder ? [taken()] : [];
+}
+
+/** After the deal's last live expense. Call with the deal locked. */
+async function nextPosition(tx: ScopedTx, dealId: number): Promise<number> {
+  const { _max } = await tx.expense.aggregate({ where: { dealId }, _max: { position: true } });
+  return (_max.position ?? 0) + 1;
+}
+
 export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
-  return db.$transaction(async (tx) => {
+  return write(db, input.position != null, async (tx) => {
+    // The deal's lock before anything is read: see "Concurrency" above.
+    if (input.dealId != null) await lockDeal(tx, input.dealId);
     const { deal, errors } = await check(tx, input, true);
-    if (errors.length > 0 || !deal) return fail(...errors);
+    const conflicts = deal && validPosition(input.position) ? await positionTaken(tx, deal.id, input.position, null) : [];
+    if (errors.length > 0 || !deal) return fail(...errors, ...conflicts);
     const currency = input.currency!.trim();
     const rate = resolveRate(currency, input.exchangeRate, deal, viewer);
-    if (typeof rate !== 'string') return fail(rate);
+    if (typeof rate !== 'string') return fail(rate, ...conflicts);
 
     const amount = input.amount!;
     const billableAmount = input.billableAmount ?? 0n;
     const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
-    if (!columns.ok) return columns;
-    const position =
-      input.position ??
-      ((await tx.expense.aggregate({ where: { dealId: deal.id }, _max: { position: true } }))._max.position ?? 0) + 1;
+    if (!columns.ok) return fail(...columns.errors, ...conflicts);
+    if (conflicts.length > 0) return fail(...conflicts);
+    const position = input.position ?? (await nextPosition(tx, deal.id));
     const expense = await tx.expense.create({
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
@@ -200,25 +300,37 @@ export async function updateExpense(
   id: number,
   input: ExpenseInput,
 ): Promise<Result<Expense>> {
-  return db.$transaction(async (tx) => {
-    const existing = await tx.expense.findUnique({ where: { id }, include: { deal: true } });
+  return write(db, input.position != null, async (tx) => {
+    // The expense's lock, then its latest committed state: see "Concurrency" above. A deleted or
+    // unknown expense (or one of another organization) matches nothing.
+    const { count } = await tx.expense.updateMany({ where: { id }, data: { updatedAt: new Date() } });
+    const existing = count === 1 ? await tx.expense.findUnique({ where: { id }, include: { deal: true } }) : null;
     if (!existing) return fail(notFound(at('id'), 'Expense'));
+    const moves = input.dealId != null && input.dealId !== existing.dealId;
+    const repositions = validPosition(input.position) && (moves || input.position !== existing.position);
+    // A move or a new position claims a position on the target deal: its lock first.
+    if (moves || repositions) await lockDeal(tx, input.dealId ?? existing.dealId);
     const { deal: newDeal, errors } = await check(tx, input, false);
-    if (errors.length > 0) return fail(...errors);
+    const target = moves ? newDeal : existing.deal;
+    const conflicts = target && repositions ? await positionTaken(tx, target.id, input.position!, id) : [];
+    if (errors.length > 0) return fail(...errors, ...conflicts);
 
     const deal = newDeal ?? existing.deal;
     const currency = input.currency?.trim() ?? existing.currency;
     let rate = input.exchangeRate ?? rateText(existing.exchangeRate);
     if (input.exchangeRate == null && (currency !== existing.currency || deal.id !== existing.dealId)) {
       const resolved = resolveRate(currency, null, deal, viewer);
-      if (typeof resolved !== 'string') return fail(resolved);
+      if (typeof resolved !== 'string') return fail(resolved, ...conflicts);
       rate = resolved;
     }
     const amount = input.amount ?? existing.amount;
     const billableAmount = given(input, 'billableAmount') ? (input.billableAmount ?? 0n) : existing.billableAmount;
     const date = input.date ?? existing.date;
     const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
-    if (!columns.ok) return columns;
+    if (!columns.ok) return fail(...columns.errors, ...conflicts);
+    if (conflicts.length > 0) return fail(...conflicts);
+    // A move without a given position goes after the last expense of the new deal.
+    const position = input.position ?? (moves ? await nextPosition(tx, deal.id) : undefined);
 
     const expense = await tx.expense.update({
       where: { id },
@@ -230,7 +342,7 @@ export async function updateExpense(
         ...(given(input, 'paidOn') && { paidOn: input.paidOn }),
         ...(given(input, 'reimbursable') && { reimbursable: input.reimbursable }),
         ...(given(input, 'reimbursedOn') && { reimbursedOn: input.reimbursedOn }),
-        ...(input.position != null && { position: input.position }),
+        ...(position !== undefined && { position }),
         dealId: deal.id,
         date,
         exchangeDate: given(input, 'exchangeRate') || given(input, 'date') ? date : existing.exchangeDate,

@@ -1,0 +1,273 @@
+// Concurrent writes lose nothing (issue 6). On PostgreSQL (TEST_DATABASE_URL) the calls below run
+// on real parallel connections (the pool holds 10); on PGlite, one connection serializes them, so
+// the same tests pass there and prove only the sequential behaviour.
+//
+// - Concurrent updates of different fields of one expense all survive, and the derived money
+//   columns always agree with the stored inputs and the stored deal.
+// - Positions are unique per deal among live expenses: concurrent creates get 1..n, a taken
+//   explicit position is a user error (TAKEN), and a move to another deal gets a free position there.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createExpense, deleteExpense, updateExpense, type ExpenseInput } from '../src/domain/expenses.js';
+import type { Result } from '../src/domain/kit/result.js';
+import { expenseMoneyColumns } from '../src/money/expense-amounts.js';
+import { rateText } from '../src/money/money.js';
+import { execute, startApp, type TestApp } from './helpers/app.js';
+import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(() => t.close());
+
+const TAKEN = { field: ['input', 'position'], message: 'has already been taken', code: 'TAKEN' };
+
+/** The stored row and its deal, read without the scope. */
+function stored(id: number) {
+  return t.db.prisma.expense.findUniqueOrThrow({ where: { id }, include: { deal: true } });
+}
+
+/** The derived columns of a stored row, as the money rules compute them from its inputs and its deal now. */
+async function expectConsistent(id: number) {
+  const row = await stored(id);
+  const expected = expenseMoneyColumns({
+    amount: row.amount,
+    billableAmount: row.billableAmount,
+    currency: row.currency,
+    exchangeRate: rateText(row.exchangeRate),
+    deal: { currency: row.deal.currency, exchangeRate: rateText(row.deal.exchangeRate) },
+  });
+  expect(
+    {
+      amountDefault: row.amountDefault,
+      amountNormalized: row.amountNormalized,
+      billableAmountDefault: row.billableAmountDefault,
+      normalizedCurrency: row.normalizedCurrency,
+      profitNormalized: row.profitNormalized,
+      profitDefault: row.profitDefault,
+    },
+    `derived columns of expense ${id}`,
+  ).toEqual(expected);
+  return row;
+}
+
+/** An expense in the organization's own currency (USD, rate 1), so that it can move to any deal. */
+function usdInput(tenant: Tenant, input: Partial<ExpenseInput> = {}): ExpenseInput {
+  return {
+    name: 'concurrent',
+    dealId: tenant.deals.eur,
+    serviceTypeId: tenant.serviceTypes.travel,
+    amount: 10000n,
+    billableAmount: 5000n,
+    currency: 'USD',
+    date: day('2021-04-15'),
+    ...input,
+  };
+}
+
+function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.errors)}`);
+  return result.value;
+}
+
+async function positions(dealId: number): Promise<number[]> {
+  const rows = await t.db.prisma.expense.findMany({ where: { dealId, deletedAt: null }, select: { position: true } });
+  return rows.map((r) => r.position).sort((a, b) => a - b);
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** JSON with BigInts, for failure messages. */
+const show = (v: unknown) => JSON.stringify(v, (_key, x) => (typeof x === 'bigint' ? x.toString() : x));
+
+/**
+ * Runs the calls with at most `width` in flight. Twice the pool's 10 connections keeps every
+ * connection busy with a competing write the whole time; launching all 200 at once only queues
+ * them in the pool, where Prisma's interactive transactions give up after `maxWait` (2 s).
+ */
+async function inFlight<T>(calls: Array<() => Promise<T>>, width = 20): Promise<T[]> {
+  const results: T[] = new Array(calls.length);
+  let next = 0;
+  await Promise.all(
+    range(1, Math.min(width, calls.length)).map(async () => {
+      while (next < calls.length) {
+        const i = next++;
+        results[i] = await calls[i]!();
+      }
+    }),
+  );
+  return results;
+}
+
+describe('concurrent updates of one expense', () => {
+  test('10 rounds of 3 concurrent updates of amount, billableAmount and dealId: every change survives', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    // Several expenses per round: more chances for a lost update on PostgreSQL, still under the pool size.
+    const ids = await Promise.all([0, 1, 2].map(async () => value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant))).id));
+    const lost: string[] = [];
+    for (let round = 1; round <= 10; round++) {
+      const amount = 10000n + BigInt(round * 101);
+      const billableAmount = 5000n + BigInt(round * 37);
+      const dealId = round % 2 ? tenant.deals.usd : tenant.deals.eur;
+      const results = await Promise.all(
+        ids.flatMap((id) => [
+          updateExpense(tenant.db, tenant.viewer, id, { amount }),
+          updateExpense(tenant.db, tenant.viewer, id, { billableAmount }),
+          updateExpense(tenant.db, tenant.viewer, id, { dealId }),
+        ]),
+      );
+      for (const result of results) expect(result.ok, show(result)).toBe(true);
+      for (const id of ids) {
+        const row = await stored(id);
+        if (row.amount !== amount) lost.push(`round ${round}, expense ${id}: amount ${row.amount}, expected ${amount}`);
+        if (row.billableAmount !== billableAmount) {
+          lost.push(`round ${round}, expense ${id}: billableAmount ${row.billableAmount}, expected ${billableAmount}`);
+        }
+        if (row.dealId !== dealId) lost.push(`round ${round}, expense ${id}: deal ${row.dealId}, expected ${dealId}`);
+        await expectConsistent(id);
+      }
+    }
+    expect(lost, 'changes lost although every call answered success').toEqual([]);
+  });
+
+  test('concurrent updates and moves between two deals keep the money columns consistent with the final deal', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const id = value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant, { currency: 'EUR' }))).id;
+    // EUR on the EUR deal takes the deal's 1.25; an explicit rate keeps it valid on the USD deal too.
+    for (let round = 1; round <= 10; round++) {
+      const results = await Promise.all([
+        updateExpense(tenant.db, tenant.viewer, id, { dealId: round % 2 ? tenant.deals.usd : tenant.deals.eur, exchangeRate: '1.25' }),
+        updateExpense(tenant.db, tenant.viewer, id, { amount: 20000n + BigInt(round) }),
+        updateExpense(tenant.db, tenant.viewer, id, { billableAmount: 7000n + BigInt(round) }),
+        updateExpense(tenant.db, tenant.viewer, id, { name: `round ${round}` }),
+      ]);
+      for (const result of results) expect(result.ok, show(result)).toBe(true);
+      const row = await expectConsistent(id);
+      expect({ amount: row.amount, billableAmount: row.billableAmount, name: row.name, dealId: row.dealId }).toEqual({
+        amount: 20000n + BigInt(round),
+        billableAmount: 7000n + BigInt(round),
+        name: `round ${round}`,
+        dealId: round % 2 ? tenant.deals.usd : tenant.deals.eur,
+      });
+    }
+  });
+});
+
+describe('positions per deal', () => {
+  test('200 concurrent creates on one deal get the positions 1..200', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const results = await inFlight(
+      range(1, 200).map((i) => () => createExpense(tenant.db, tenant.viewer, usdInput(tenant, { name: `create ${i}` }))),
+    );
+    expect(show(results.filter((r) => !r.ok))).toBe('[]');
+    const live = await positions(tenant.deals.eur);
+    expect(new Set(live).size, 'distinct positions').toBe(200);
+    expect(live).toEqual(range(1, 200));
+  }, 20_000);
+
+  test('20 concurrent creates with the same explicit position: one succeeds, the others get TAKEN (through HTTP)', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const Create = parse(`
+      mutation ConcurrencyCreate($input: CreateExpenseInput!) {
+        createExpense(input: $input) { expense { databaseId position } userErrors { field message code } }
+      }
+    `) as TypedDocumentNode<
+      {
+        createExpense: {
+          expense: { databaseId: number; position: number } | null;
+          userErrors: Array<{ field: string[]; message: string; code: string }>;
+        };
+      },
+      { input: Record<string, unknown> }
+    >;
+    const input = {
+      name: 'same position',
+      dealId: gid('Deal', tenant.deals.eur),
+      serviceTypeId: gid('ServiceType', tenant.serviceTypes.travel),
+      amount: 100,
+      currency: 'EUR',
+      date: '2021-04-15',
+      position: 3,
+    };
+    const responses = await Promise.all(range(1, 20).map(() => execute(t.app, Create, { input }, { token: tenant.token })));
+    for (const response of responses) {
+      expect(response.status).toBe(200);
+      expect(response.body.errors, JSON.stringify(response.body.errors)).toBeUndefined();
+    }
+    const payloads = responses.map((r) => r.body.data!.createExpense);
+    const won = payloads.filter((p) => p.expense);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.expense!.position).toBe(3);
+    expect(won[0]!.userErrors).toEqual([]);
+    for (const lost of payloads.filter((p) => !p.expense)) expect(lost.userErrors).toEqual([TAKEN]);
+    expect(await positions(tenant.deals.eur)).toEqual([3]);
+    // The next default position follows it.
+    expect(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant))).position).toBe(4);
+  });
+
+  test('concurrent moves between two deals, with creates on both: every expense gets a free position', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const { eur, usd } = tenant.deals;
+    const onEur = [];
+    const onUsd = [];
+    for (let i = 0; i < 15; i++) {
+      onEur.push(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId: eur }))).id);
+      onUsd.push(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId: usd }))).id);
+    }
+    expect(await positions(eur)).toEqual(range(1, 15));
+    expect(await positions(usd)).toEqual(range(1, 15));
+
+    // All of EUR's expenses move to USD, the first 10 of USD's to EUR (USD keeps 11..15), while
+    // 5 expenses are created on each deal.
+    const movingBack = onUsd.slice(0, 10);
+    const results = await Promise.all([
+      ...onEur.map((id) => updateExpense(tenant.db, tenant.viewer, id, { dealId: usd })),
+      ...movingBack.map((id) => updateExpense(tenant.db, tenant.viewer, id, { dealId: eur })),
+      ...range(1, 5).map(() => createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId: usd }))),
+      ...range(1, 5).map(() => createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId: eur }))),
+    ]);
+    expect(show(results.filter((r) => !r.ok))).toBe('[]');
+
+    for (const [dealId, count] of [[eur, 15], [usd, 25]] as const) {
+      const live = await positions(dealId);
+      expect(live, `positions on deal ${dealId}`).toHaveLength(count);
+      expect(new Set(live).size, `distinct positions on deal ${dealId}: ${live.join(',')}`).toBe(count);
+    }
+    // The expenses that stayed kept their positions; the moved ones went after them.
+    expect((await t.db.prisma.expense.findMany({ where: { id: { in: onUsd.slice(10) } } })).map((e) => e.position).sort((a, b) => a - b)).toEqual(
+      range(11, 15),
+    );
+    for (const id of onEur) expect((await expectConsistent(id)).dealId).toBe(usd);
+    for (const id of movingBack) expect((await expectConsistent(id)).dealId).toBe(eur);
+  });
+
+  test('concurrent updates to the same explicit position: one succeeds, the other gets TAKEN', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant))).id);
+    for (const target of [10, 11, 12]) {
+      const results = await Promise.all(ids.map((id) => updateExpense(tenant.db, tenant.viewer, id, { position: target })));
+      const failed = results.filter((r) => !r.ok);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      for (const result of failed) expect(result).toEqual({ ok: false, errors: [TAKEN] });
+    }
+    const live = await positions(tenant.deals.eur);
+    expect(new Set(live).size).toBe(6);
+  });
+
+  test('a soft-deleted expense keeps its position but does not hold it', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const first = value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant)));
+    const second = value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant)));
+    expect([first.position, second.position]).toEqual([1, 2]);
+    expect((await deleteExpense(tenant.db, tenant.viewer, second.id)).ok).toBe(true);
+    expect((await stored(second.id)).position).toBe(2);
+    const again = value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant, { position: 2 })));
+    expect(again.position).toBe(2);
+    expect(await updateExpense(tenant.db, tenant.viewer, first.id, { position: 2 })).toEqual({ ok: false, errors: [TAKEN] });
+    // Keeping one's own position is not a conflict.
+    expect((await updateExpense(tenant.db, tenant.viewer, first.id, { position: 1, name: 'kept' })).ok).toBe(true);
+  });
+});
