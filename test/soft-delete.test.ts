@@ -97,3 +97,16 @@ test('twenty concurrent deletes of one row: exactly one succeeds', async () => {
   expect(results.filter((r) => r.ok)).toHaveLength(1);
   expect(results.filter((r) => !r.ok)).toHaveLength(19);
 });
+
+test('restoring an expense whose position was taken meanwhile is a CONFLICT, not an internal error', async () => {
+  const id = await make.expense(a);
+  const { position, dealId } = await a.db.expense.findUniqueOrThrow({ where: { id } });
+  await softDelete(a.db, 'expense', id, a.viewer, 'Expense');
+  await a.expense({ name: 'Usurper', dealId, currency: 'EUR', position });
+  const bin = scopedClient(t.db.prisma, { organizationId: a.organizationId, includeDeleted: true });
+  expect(await restore(bin, 'expense', id, 'Expense')).toEqual({
+    ok: false,
+    errors: [{ field: ['input', 'id'], message: 'cannot be restored: its place is taken by a live record', code: 'CONFLICT' }],
+  });
+  expect((await raw('expense', id))?.deletedAt).not.toBeNull();
+});

@@ -2,6 +2,7 @@
 // for the recycle bin, `deleted_at`/`deleter_id` say when and by whom, and the scoped client hides
 // it from every query, list, total and relation.
 import type { ScopedTx } from '../../db/transaction.js';
+import { Prisma } from '../../generated/prisma/client.js';
 import type { Viewer } from '../viewer.js';
 import { at, fail, notFound, ok, type Result } from './result.js';
 
@@ -30,12 +31,23 @@ export async function softDelete(
   return count === 1 ? ok({ id }) : fail(notFound(at('id'), what));
 }
 
-/** Brings a deleted row back. `bin` is a client scoped with `includeDeleted` (the recycle bin's). */
+/**
+ * Brings a deleted row back. `bin` is a client scoped with `includeDeleted` (the recycle bin's).
+ * A row whose unique place was taken while it was deleted (an expense's position on its deal) is
+ * a CONFLICT: the recycle bin must move it first.
+ */
 export async function restore(bin: ScopedTx, model: SoftDeletable, id: number, what: string): Promise<Result<{ id: number }>> {
   const delegate = bin[model] as unknown as Delegate;
-  const { count } = await delegate.updateMany({
-    where: { id, deletedAt: { not: null } },
-    data: { deletedAt: null, deleterId: null },
-  });
-  return count === 1 ? ok({ id }) : fail(notFound(at('id'), what));
+  try {
+    const { count } = await delegate.updateMany({
+      where: { id, deletedAt: { not: null } },
+      data: { deletedAt: null, deleterId: null },
+    });
+    return count === 1 ? ok({ id }) : fail(notFound(at('id'), what));
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      return fail({ field: at('id'), message: 'cannot be restored: its place is taken by a live record', code: 'CONFLICT' });
+    }
+    throw error;
+  }
 }
