@@ -262,6 +262,15 @@ describe('bounded lists, depth and body', () => {
     expect(t.db.statements.count).toBe(0);
   });
 
+  test('variables hold at most 5 000 values in all, however they are split into lists', async () => {
+    const lists = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`v${i}`, ids(900)]));
+    const declared = Object.keys(lists).map((k) => `$${k}: [ID!]`).join(', ');
+    const used = Object.keys(lists).map((k, i) => `e${i}: expenses(filter: { dealIds: $${k} }) { totalCount }`).join(' ');
+    const answer = await send(`query(${declared}) { ${used} }`, lists);
+    expect(answer.status).toBe(400);
+    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'REQUEST_TOO_LARGE', limit: 'variablesValues' });
+  });
+
   test('100 000 ids (a body over 1 MB) are refused with 413', async () => {
     const answer = await send('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: ids(100_000) });
     expect(answer.status).toBe(413);

@@ -13,6 +13,12 @@ export const LIMITS = {
   /** How many values one list in `variables` may hold (argument limits are lower: 200 ids, 500 filter values). */
   variablesList: 1000,
   /**
+   * How many values `variables` may hold in all, the counterpart of the 5 000-token limit on the
+   * query text (which cannot see variables): 30 aliases each sending 1 000 values would pass every
+   * per-list limit.
+   */
+  variablesValues: 5000,
+  /**
    * How deep braces and brackets may nest in the query text. graphql-js parses recursively, and a
    * literal nested a few thousand deep overflows the stack before the token limit is reached.
    */
@@ -49,8 +55,10 @@ function tooLarge(message: string, limit: string, status: number): GraphQLError 
 /** The first way `value` exceeds the variable limits, or null. Iterative: a deep value must not overflow our stack either. */
 function variablesProblem(value: unknown): string | null {
   const stack: Array<[unknown, number, string]> = [[value, 0, '$']];
+  let count = 0;
   while (stack.length) {
     const [node, depth, path] = stack.pop()!;
+    if (++count > LIMITS.variablesValues + 1) return `variables hold more than ${LIMITS.variablesValues} values in all`;
     if (node === null || typeof node !== 'object') continue;
     if (depth >= LIMITS.variablesDepth) return `variables nest deeper than ${LIMITS.variablesDepth} levels (at ${path.slice(0, 200)})`;
     if (Array.isArray(node)) {
@@ -111,7 +119,8 @@ export function useRequestLimits(): Plugin {
       }
       const problem = variablesProblem(params.variables);
       if (problem) {
-        setResult({ errors: [tooLarge(`Refused: ${problem}.`, problem.startsWith('a list') ? 'variablesList' : 'variablesDepth', 400)] });
+        const limit = problem.startsWith('a list') ? 'variablesList' : problem.includes('in all') ? 'variablesValues' : 'variablesDepth';
+        setResult({ errors: [tooLarge(`Refused: ${problem}.`, limit, 400)] });
       }
     },
     onResultProcess({ result, setResult }) {
