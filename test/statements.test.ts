@@ -73,6 +73,10 @@ const CountAndTotals = graphql(`
   }
 `);
 
+const Typename = graphql(`
+  query StatementsTypename { __typename }
+`);
+
 const CountOnly = graphql(`
   query StatementsCountOnly {
     expenses { totalCount }
@@ -89,8 +93,8 @@ const Create = graphql(`
   }
 `);
 
-/** Authentication reads the token, its person, the memberships and their organizations. */
-const AUTH = 4;
+/** Authentication reads the token, its person and their organizations in one joined statement. */
+const AUTH = 1;
 
 describe('statement counts', () => {
   test('200 expenses with deal, company, project, service type and people cost the same as 5', async () => {
@@ -134,6 +138,12 @@ describe('statement counts', () => {
     expect(counted.count, counted.log.join('\n')).toBe(AUTH + 1 + 1);
     expect(counted.log.filter((sql) => /GROUP BY/i.test(sql))).toHaveLength(1);
     expect(counted.log.filter((sql) => /COUNT\(/i.test(sql) && !/GROUP BY/i.test(sql))).toHaveLength(0);
+  });
+
+  test('authentication is one statement: a request that reads nothing costs exactly that', async () => {
+    const counted = await statements(() => data(t.app, Typename, {}, { token: large.token }));
+    expect(counted.count, counted.log.join('\n')).toBe(AUTH);
+    expect(AUTH).toBe(1);
   });
 
   test('totalCount alone reads no page', async () => {

@@ -30,6 +30,33 @@ function parseTenant(header: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+interface TokenRow {
+  revoked_at: Date | null;
+  person_id: number;
+  first_name: string;
+  last_name: string;
+  email: string;
+  organization_id: number | null;
+  organization_name: string | null;
+  default_currency: string | null;
+}
+
+/**
+ * The token, its person and the person's organizations in one statement: every request pays for
+ * this, and Prisma's nested select made it four (token, person, memberships, organizations).
+ */
+function loadToken(system: PrismaClient, tokenHash: string): Promise<TokenRow[]> {
+  return system.$queryRaw<TokenRow[]>`
+    SELECT t.revoked_at, p.id AS person_id, p.first_name, p.last_name, p.email,
+           o.id AS organization_id, o.name AS organization_name, o.default_currency
+      FROM api_tokens t
+      JOIN people p ON p.id = t.person_id
+      LEFT JOIN memberships m ON m.person_id = p.id
+      LEFT JOIN organizations o ON o.id = m.organization_id
+     WHERE t.token_hash = ${tokenHash}
+     ORDER BY o.id`;
+}
+
 /**
  * Resolves the request's viewer. Uses the unscoped client: this is the only code that reads tokens
  * and memberships across organizations, to decide which organization the request is bound to.
@@ -40,28 +67,14 @@ export async function authenticate(system: PrismaClient, headers: Headers): Prom
   if (!match) {
     refuse('Authentication required: send `Authorization: Bearer <token>`.', 'UNAUTHENTICATED', 401);
   }
-  const token = await system.apiToken.findUnique({
-    where: { tokenHash: hashToken(match[1]!) },
-    select: {
-      revokedAt: true,
-      person: {
-        select: {
-          id: true,
-          firstName: true,
-          lastName: true,
-          email: true,
-          memberships: {
-            select: { organization: { select: { id: true, name: true, defaultCurrency: true } } },
-            orderBy: { organizationId: 'asc' },
-          },
-        },
-      },
-    },
-  });
-  if (!token || token.revokedAt) refuse('Invalid or revoked API token.', 'UNAUTHENTICATED', 401);
+  const rows = await loadToken(system, hashToken(match[1]!));
+  const first = rows[0];
+  if (!first || first.revoked_at !== null) refuse('Invalid or revoked API token.', 'UNAUTHENTICATED', 401);
 
-  const { memberships, ...person } = token.person;
-  const organizations = memberships.map((m) => m.organization);
+  const person = { id: first.person_id, firstName: first.first_name, lastName: first.last_name, email: first.email };
+  const organizations = rows
+    .filter((r) => r.organization_id !== null)
+    .map((r) => ({ id: r.organization_id!, name: r.organization_name!, defaultCurrency: r.default_currency! }));
   const tenantHeader = headers.get('x-tenant');
   let organization;
   if (tenantHeader !== null && tenantHeader.trim() !== '') {
