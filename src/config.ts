@@ -21,6 +21,11 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Longest an SQL statement of a request may run (PostgreSQL cancels it); 0 for no limit. Migrations are exempt. */
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
+  /**
+   * How long a valid token's person and organizations are cached in memory (ms), 0 for never. A
+   * revocation made by another process (the CLI, another instance) takes effect within this bound.
+   */
+  AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

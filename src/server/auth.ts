@@ -2,6 +2,7 @@
 // SHA-256 hash is stored, so a leaked database does not leak usable tokens.
 import { createHash, randomBytes } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { LRUCache } from 'lru-cache';
 import type { Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 
@@ -58,18 +59,40 @@ function loadToken(system: PrismaClient, tokenHash: string): Promise<TokenRow[]>
 }
 
 /**
+ * Token hash -> its person and organizations, for a few seconds. A revocation or a membership change
+ * made by another process (the CLI, another instance) takes effect within the cache's time to live
+ * (the API has no revocation of its own yet). Only valid tokens are cached: a new one works at once.
+ */
+export class TokenCache {
+  private readonly entries: LRUCache<string, TokenRow[]>;
+  constructor(ttlMs: number, max = 10_000) {
+    this.entries = new LRUCache({ max, ttl: ttlMs });
+  }
+  get(tokenHash: string) {
+    return this.entries.get(tokenHash);
+  }
+  set(tokenHash: string, rows: TokenRow[]) {
+    this.entries.set(tokenHash, rows);
+  }
+}
+
+/**
  * Resolves the request's viewer. Uses the unscoped client: this is the only code that reads tokens
  * and memberships across organizations, to decide which organization the request is bound to.
  */
-export async function authenticate(system: PrismaClient, headers: Headers): Promise<Viewer> {
+export async function authenticate(system: PrismaClient, headers: Headers, cache?: TokenCache): Promise<Viewer> {
   const authorization = headers.get('authorization');
   const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!match) {
     refuse('Authentication required: send `Authorization: Bearer <token>`.', 'UNAUTHENTICATED', 401);
   }
-  const rows = await loadToken(system, hashToken(match[1]!));
+  const tokenHash = hashToken(match[1]!);
+  const hit = cache?.get(tokenHash);
+  const rows = hit ?? (await loadToken(system, tokenHash));
   const first = rows[0];
   if (!first || first.revoked_at !== null) refuse('Invalid or revoked API token.', 'UNAUTHENTICATED', 401);
+  // Stored once per load: refreshing on every hit would keep a revoked token alive while it is used.
+  if (!hit) cache?.set(tokenHash, rows);
 
   const person = { id: first.person_id, firstName: first.first_name, lastName: first.last_name, email: first.email };
   const organizations = rows

@@ -4,7 +4,7 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
 import type { Context } from '../schema/context.js';
-import { authenticate } from './auth.js';
+import { authenticate, type TokenCache } from './auth.js';
 
 export type { Context };
 
@@ -12,7 +12,8 @@ export async function buildContext(
   system: PrismaClient,
   initial: YogaInitialContext,
   requestId: string,
+  tokens?: TokenCache,
 ): Promise<Context> {
-  const viewer = await authenticate(system, initial.request.headers);
+  const viewer = await authenticate(system, initial.request.headers, tokens);
   return { requestId, viewer, db: scopedClient(system, { organizationId: viewer.organization.id }) };
 }

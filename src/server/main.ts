@@ -89,7 +89,7 @@ const startup = (async () => {
     await revokeTokens(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
     demoToken = await createToken(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
   }
-  return { app: createApp({ prisma: db.prisma, logger, graphiqlToken: demoToken }), demoToken };
+  return { app: createApp({ prisma: db.prisma, logger, graphiqlToken: demoToken, authCacheMs: config.AUTH_CACHE_MS }), demoToken };
 })();
 
 try {

@@ -5,6 +5,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
+import { TokenCache } from './auth.js';
 import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
@@ -14,6 +15,11 @@ export interface AppOptions {
   /** The unscoped client; only authentication touches it directly. */
   prisma: PrismaClient;
   logger: Logger;
+  /**
+   * How long a valid token's person and organizations are kept in memory (ms); 0 reads them on
+   * every request. Revocations by other processes take effect within this bound.
+   */
+  authCacheMs?: number;
   /** Pre-filled in GraphiQL's headers so that explorers of a demo start authenticated. */
   graphiqlToken?: string;
 }
@@ -40,6 +46,7 @@ query Expenses {
 export function createApp(options: AppOptions) {
   const { prisma, logger } = options;
   const requestIds = new WeakMap<Request, string>();
+  const tokens = options.authCacheMs ? new TokenCache(options.authCacheMs) : undefined;
 
   const requestIdPlugin: Plugin = {
     onRequest({ request }) {
@@ -57,7 +64,7 @@ export function createApp(options: AppOptions) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
-    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID()),
+    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), tokens),
     // Always on, also in development: errors reach clients only when raised on purpose.
     maskedErrors: {
       maskError: (error) =>
