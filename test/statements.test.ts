@@ -73,6 +73,12 @@ const CountAndTotals = graphql(`
   }
 `);
 
+const NamesOnly = graphql(`
+  query StatementsNamesOnly {
+    expenses(first: 5, orderBy: [{ field: AMOUNT }]) { nodes { name } }
+  }
+`);
+
 const Typename = graphql(`
   query StatementsTypename { __typename }
 `);
@@ -144,6 +150,13 @@ describe('statement counts', () => {
     const counted = await statements(() => data(t.app, Typename, {}, { token: large.token }));
     expect(counted.count, counted.log.join('\n')).toBe(AUTH);
     expect(AUTH).toBe(1);
+  });
+
+  test('a page loads only the columns its fields need (and the sort key for cursors)', async () => {
+    const counted = await statements(() => data(t.app, NamesOnly, {}, { token: large.token }));
+    const page = counted.log.find((sql) => sql.includes('FROM "public"."expenses"'))!;
+    const columns = page.slice(0, page.indexOf(' FROM ')).split(',').map((c) => c.trim().replace(/.*\./, ''));
+    expect(columns.sort()).toEqual(['"amount_default"', '"id"', '"name"']);
   });
 
   test('totalCount alone reads no page', async () => {

@@ -1,7 +1,6 @@
 // The Expense type with its queries and mutations. Resolvers translate GraphQL shapes (global
 // ids, input objects, payloads) and call src/domain; the rules live there.
 import { GraphQLError } from 'graphql';
-import type { Expense } from '../generated/prisma/client.js';
 import { expenseConditions, expenseSortKeys, expenseTotals } from '../domain/expense-queries.js';
 import {
   approveExpense,
@@ -33,24 +32,34 @@ const PaymentStatus = builder.enumType('ExpensePaymentStatus', {
   values: { PAID: { description: 'Has a `paidOn` date.' }, UNPAID: { description: 'Has no `paidOn` date.' } } as const,
 });
 
-/** The columns of one money field: [original cents, original currency, default cents, normalized cents]. */
-type MoneyColumns = (e: Expense) => [bigint, string, bigint, bigint];
+type MoneyColumn =
+  | 'amount'
+  | 'amountDefault'
+  | 'amountNormalized'
+  | 'billableAmount'
+  | 'billableAmountDefault'
+  | 'profitNormalized'
+  | 'profitDefault';
 
-/** A money field in its three forms; the default form is in the organization's currency, the normalized one in the deal's. */
-const moneySetField = (columns: MoneyColumns) => ({
+/**
+ * A money field in its three forms, from the columns holding them; the default form is in the
+ * organization's currency, the normalized one in the deal's. Only those columns are loaded.
+ */
+const moneySetField = (original: MoneyColumn, currency: 'currency' | 'normalizedCurrency', inDefault: MoneyColumn, normalized: MoneyColumn) => ({
   type: MoneySetRef,
-  resolve: (e: Expense, _args: object, ctx: { viewer: { organization: { defaultCurrency: string } } }): MoneySetShape => {
-    const [original, currency, defaultCents, normalized] = columns(e);
-    return {
-      original: { cents: original, currency },
-      default: { cents: defaultCents, currency: ctx.viewer.organization.defaultCurrency },
-      normalized: { cents: normalized, currency: e.normalizedCurrency },
-    };
-  },
+  select: { [original]: true, [currency]: true, [inDefault]: true, [normalized]: true, normalizedCurrency: true } as Record<string, true>,
+  resolve: (e: Record<string, unknown>, _args: object, ctx: { viewer: { organization: { defaultCurrency: string } } }): MoneySetShape => ({
+    original: { cents: e[original] as bigint, currency: e[currency] as string },
+    default: { cents: e[inDefault] as bigint, currency: ctx.viewer.organization.defaultCurrency },
+    normalized: { cents: e[normalized] as bigint, currency: e.normalizedCurrency as string },
+  }),
 });
 
 builder.prismaNode('Expense', {
   id: { field: 'id' },
+  // Select mode: a row loads only the columns the query's fields need (a list of names does not
+  // build 36 columns of BigInt, Date and Decimal objects per row).
+  select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
   description: 'A cost booked on a deal, possibly billable to the client, subject to approval.',
@@ -62,6 +71,7 @@ builder.prismaNode('Expense', {
     paidOn: t.expose('paidOn', { type: 'Date', nullable: true, description: 'When it was paid.' }),
     paymentStatus: t.field({
       type: PaymentStatus,
+      select: { paidOn: true },
       resolve: (e) => (e.paidOn ? 'PAID' : 'UNPAID'),
     }),
     position: t.exposeInt('position', { description: 'Order among the expenses of its deal.' }),
@@ -73,6 +83,7 @@ builder.prismaNode('Expense', {
     rejectedAt: t.expose('rejectedAt', { type: 'DateTime', nullable: true }),
     approvalStatus: t.field({
       type: ApprovalStatus,
+      select: { approved: true, rejected: true },
       resolve: (e) => (e.approved ? 'APPROVED' : e.rejected ? 'REJECTED' : 'NOT_APPROVED'),
     }),
     reimbursable: t.exposeBoolean('reimbursable', { nullable: true }),
@@ -80,19 +91,20 @@ builder.prismaNode('Expense', {
     currency: t.exposeString('currency', { description: 'ISO 4217 code of `amount.original`.' }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
+      select: { exchangeRate: true },
       resolve: (e) => formatRate(e.exchangeRate),
     }),
     exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
     amount: t.field({
-      ...moneySetField((e) => [e.amount, e.currency, e.amountDefault, e.amountNormalized]),
+      ...moneySetField('amount', 'currency', 'amountDefault', 'amountNormalized'),
       description: 'The cost.',
     }),
     billableAmount: t.field({
-      ...moneySetField((e) => [e.billableAmount, e.normalizedCurrency, e.billableAmountDefault, e.billableAmount]),
+      ...moneySetField('billableAmount', 'normalizedCurrency', 'billableAmountDefault', 'billableAmount'),
       description: "What the client is billed. Entered and kept in the deal's currency.",
     }),
     profit: t.field({
-      ...moneySetField((e) => [e.profitNormalized, e.normalizedCurrency, e.profitDefault, e.profitNormalized]),
+      ...moneySetField('profitNormalized', 'normalizedCurrency', 'profitDefault', 'profitNormalized'),
       description: "`billableAmount` − `amount`, in the deal's currency (original and normalized) and the default one.",
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
