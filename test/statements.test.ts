@@ -148,8 +148,7 @@ describe('statement counts', () => {
 
   test('authentication is one statement: a request that reads nothing costs exactly that', async () => {
     const counted = await statements(() => data(t.app, Typename, {}, { token: large.token }));
-    expect(counted.count, counted.log.join('\n')).toBe(AUTH);
-    expect(AUTH).toBe(1);
+    expect(counted.count, counted.log.join('\n')).toBe(1);
   });
 
   test('a page loads only the columns its fields need (and the sort key for cursors)', async () => {

@@ -1,14 +1,11 @@
 // What the expense filters, sorts and totals mean. The list kit (src/schema/kit/list.ts) turns these
 // into GraphQL inputs and Prisma arguments; tenancy is added by the scoped client.
-import { and, type Where } from './kit/conditions.js';
+import { present, type Where } from './kit/conditions.js';
 import type { SortKey } from './kit/keyset.js';
 import type { MoneyTotalSpec } from './kit/totals.js';
 
 export type ApprovalStatus = 'APPROVED' | 'NOT_APPROVED' | 'REJECTED';
 export type PaymentStatus = 'PAID' | 'UNPAID';
-
-/** A condition on a nullable column that is false, never unknown, when the column is empty (see conditions.ts). */
-const present = (field: string, condition: Where): Where => and([{ [field]: { not: null } }, condition]);
 
 export const expenseConditions = {
   dealIds: (ids: number[]): Where => ({ dealId: { in: ids } }),

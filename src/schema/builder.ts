@@ -9,7 +9,7 @@ import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
 import { BadInput } from '../domain/kit/errors.js';
-import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
+import { MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
 import { decodeId } from './ids.js';
 
@@ -56,9 +56,6 @@ export const builder = new SchemaBuilder<{
     client: (ctx) => ctx.db as unknown as PrismaClient,
     dmmf: getDatamodel(),
     exposeDescriptions: false,
-    filterConnectionTotalCount: true,
-    defaultConnectionSize: DEFAULT_PAGE_SIZE,
-    maxConnectionSize: MAX_PAGE_SIZE,
     // A resolver that ignores Pothos' query would silently load relations row by row.
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'error',
   },

@@ -31,7 +31,7 @@ function parseTenant(header: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   revoked_at: Date | null;
   person_id: number;
   first_name: string;
@@ -63,18 +63,9 @@ function loadToken(system: PrismaClient, tokenHash: string): Promise<TokenRow[]>
  * made by another process (the CLI, another instance) takes effect within the cache's time to live
  * (the API has no revocation of its own yet). Only valid tokens are cached: a new one works at once.
  */
-export class TokenCache {
-  private readonly entries: LRUCache<string, TokenRow[]>;
-  constructor(ttlMs: number, max = 10_000) {
-    this.entries = new LRUCache({ max, ttl: ttlMs });
-  }
-  get(tokenHash: string) {
-    return this.entries.get(tokenHash);
-  }
-  set(tokenHash: string, rows: TokenRow[]) {
-    this.entries.set(tokenHash, rows);
-  }
-}
+export type TokenCache = LRUCache<string, TokenRow[]>;
+
+export const tokenCache = (ttlMs: number): TokenCache => new LRUCache({ max: 10_000, ttl: ttlMs });
 
 /**
  * Resolves the request's viewer. Uses the unscoped client: this is the only code that reads tokens

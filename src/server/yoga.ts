@@ -5,7 +5,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
-import { TokenCache } from './auth.js';
+import { tokenCache } from './auth.js';
 import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
@@ -46,7 +46,7 @@ query Expenses {
 export function createApp(options: AppOptions) {
   const { prisma, logger } = options;
   const requestIds = new WeakMap<Request, string>();
-  const tokens = options.authCacheMs ? new TokenCache(options.authCacheMs) : undefined;
+  const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
 
   const requestIdPlugin: Plugin = {
     onRequest({ request }) {

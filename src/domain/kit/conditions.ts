@@ -26,6 +26,14 @@ export function nest(path: readonly string[], condition: unknown): Where {
   return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), condition) as Where;
 }
 
+/**
+ * A condition on a nullable column that is false, never unknown, when the column is empty: SQL
+ * makes `pay_on = X` unknown for a NULL, and `NOT (unknown)` is still unknown.
+ */
+export function present(path: string | readonly string[], condition: Where): Where {
+  return { AND: [nest(typeof path === 'string' ? [path] : path, { not: null }), condition] };
+}
+
 export function and(conditions: readonly Where[]): Where {
   const parts = conditions.filter((c) => Object.keys(c).length > 0);
   return parts.length === 0 ? {} : parts.length === 1 ? parts[0]! : { AND: parts };
@@ -57,7 +65,7 @@ export function operatorConditions<T>(
   const notNull = nest(at, { not: null });
   const on = (condition: unknown): Where => {
     const where = nest(at, condition);
-    return nullable ? { AND: [notNull, where] } : where;
+    return nullable ? present(at, where) : where;
   };
   const orNull = (condition: Where): Where => (nullable ? { OR: [condition, isNull] } : condition);
 

@@ -4,7 +4,8 @@
 // client-supplied id, so a cursor cannot probe rows the caller cannot see, and paging stays correct
 // when the cursor's row is deleted, leaves the filter or changes its sort value.
 import { BadInput } from './errors.js';
-import { and, nest, type Where } from './conditions.js';
+import { fitsInt64 } from '../../money/money.js';
+import { and, nest, NOTHING, type Where } from './conditions.js';
 
 export type KeyType = 'string' | 'int' | 'bigint' | 'date' | 'datetime';
 
@@ -73,7 +74,7 @@ export function keysetWhere(terms: readonly OrderTerm[], values: readonly Value[
     if (strict) alternatives.push(and([...ties, strict]));
     ties.push(value === null ? isNull : nest(key.path, { equals: value }));
   });
-  if (alternatives.length === 0) return { id: { in: [] } };
+  if (alternatives.length === 0) return NOTHING;
   // Implied by the alternatives, but stated so that PostgreSQL can start an index range scan at
   // the cursor instead of filtering every row before it.
   const first = terms[0]!;
@@ -104,8 +105,6 @@ export interface CursorContext {
 const MAX_CURSOR_LENGTH = 4096;
 const MAX_STRING = 10_000;
 const INT4_MAX = 2 ** 31 - 1;
-const INT8_MIN = -(2n ** 63n);
-const INT8_MAX = 2n ** 63n - 1n;
 
 /** Opaque to clients: base64url of a small JSON document. */
 export function encodeCursor(context: CursorContext, values: readonly Value[]): string {
@@ -169,7 +168,7 @@ function decodeValue(raw: unknown, type: KeyType): Value | undefined {
     case 'bigint': {
       if (typeof raw !== 'string' || !/^-?\d{1,19}$/.test(raw)) return undefined;
       const n = BigInt(raw);
-      return n >= INT8_MIN && n <= INT8_MAX ? n : undefined;
+      return fitsInt64(n) ? n : undefined;
     }
     case 'date': {
       if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return undefined;

@@ -11,6 +11,7 @@ import { readPage, checkPageArgs, cursorBounds, type PageArgs } from '../../doma
 import { moneyTotals, type MoneyTotalSpec, type MoneyTotals, type GroupBy } from '../../domain/kit/totals.js';
 import type { Context } from '../context.js';
 import { builder } from '../builder.js';
+import { delegateOf } from './delegate.js';
 import { filterIds } from '../ids.js';
 import { MoneyTotalRef } from '../money.js';
 import {
@@ -191,15 +192,10 @@ function selectedFields(info: GraphQLResolveInfo): Set<string> {
 
 const emptyPageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
 
-const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
-
-/** The scoped client's delegate for a model, e.g. `ctx.db.expense`. */
-function delegate(ctx: Context, type: string) {
-  return (ctx.db as unknown as Record<string, { findMany: never; count: never; groupBy: never }>)[lowerFirst(type)]! as unknown as {
-    findMany(args: object): Promise<Array<Record<string, unknown>>>;
-    count(args: object): Promise<number>;
-    groupBy: GroupBy;
-  };
+interface ListDelegate {
+  findMany(args: object): Promise<Array<Record<string, unknown>>>;
+  count(args: object): Promise<number>;
+  groupBy: GroupBy;
 }
 
 /**
@@ -252,7 +248,7 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
       description: spec.description,
       args,
       resolve: async (_parent: unknown, raw: ListArgs, ctx: Context, info: GraphQLResolveInfo) => {
-        const db = delegate(ctx, spec.type);
+        const db = delegateOf<ListDelegate>(ctx, spec.type);
         const where = filterWhere(spec, raw.filter);
         const order = orderTerms(spec, raw.orderBy);
         const context: CursorContext = {

@@ -5,6 +5,7 @@ import type { Result, UserError } from '../../domain/kit/result.js';
 import { builder } from '../builder.js';
 import { UserErrorRef } from '../errors.js';
 import { inputId } from '../ids.js';
+import { delegateName, delegateOf } from './delegate.js';
 
 interface Payload {
   id: number | null;
@@ -16,11 +17,9 @@ interface DeletePayload {
   userErrors: UserError[];
 }
 
-const lowerFirst = (s: string) => s[0]!.toLowerCase() + s.slice(1);
-
 /** A payload type whose `<type>` field (e.g. `expense`) loads the written object with the query's selection. */
 export function payloadType(name: string, type: 'Expense' | 'Deal' | 'Company' | 'Project' | 'ServiceType', description: string) {
-  const model = lowerFirst(type);
+  const model = delegateName(type);
   return builder.objectRef<Payload>(name).implement({
     description,
     fields: (t) => ({
@@ -32,8 +31,7 @@ export function payloadType(name: string, type: 'Expense' | 'Deal' | 'Company' |
           // Read the selection even when there is nothing to load: Pothos checks it was used.
           const selection = { ...query };
           if (payload.id === null) return null;
-          const delegate = (ctx.db as unknown as Record<string, { findUnique(a: object): Promise<never> }>)[model]!;
-          return delegate.findUnique({ ...selection, where: { id: payload.id } });
+          return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: { id: payload.id } });
         },
       }),
       userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
