@@ -5,6 +5,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { CreateExpenseInput, UpdateExpenseInput } from './generated/graphql.js';
+import { scopedClient } from '../src/db/scope.js';
 import { startApp, execute, data, type TestApp, type Response as HttpResult } from './helpers/app.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
@@ -1149,27 +1150,10 @@ describe('tenant isolation', () => {
 describe('error masking', () => {
   const SECRET = 'relation "secret_table" does not exist SELECT * FROM x';
 
-  /** Makes the next requests' scoped client fail in `expense.findMany` with a driver-like message. */
-  function breakFindMany() {
-    const prisma = t.db.prisma;
-    const original = prisma.$extends;
-    const spy = vi.spyOn(prisma, '$extends');
-    spy.mockImplementation(((...args: unknown[]) => {
-      const client = (original as (...a: unknown[]) => object).apply(prisma, args) as Record<string | symbol, unknown>;
-      return new Proxy(client, {
-        get(target, prop) {
-          const value = Reflect.get(target, prop, target);
-          if (prop !== 'expense') return value;
-          return new Proxy(value as object, {
-            get(model, key) {
-              if (key === 'findMany') return () => Promise.reject(new Error(SECRET));
-              return Reflect.get(model, key, model);
-            },
-          });
-        },
-      });
-    }) as never);
-    return spy;
+  /** Makes the tenant's scoped client (one per organization, reused) fail in `expense.findMany` with a driver-like message. */
+  function breakFindMany(tenant: Tenant) {
+    const client = scopedClient(t.db.prisma, { organizationId: tenant.organizationId });
+    return vi.spyOn(client.expense, 'findMany').mockImplementation((() => Promise.reject(new Error(SECRET))) as never);
   }
 
   test.each([
@@ -1178,7 +1162,7 @@ describe('error masking', () => {
   ])('an internal failure is "Unexpected error." with %s, logged under it', async (_name, headers) => {
     const tenant = await createTenant(t.db.prisma);
     await created(tenant);
-    const spy = breakFindMany();
+    const spy = breakFindMany(tenant);
     let response: HttpResult<unknown>;
     try {
       response = await execute(t.app, ListIds, {}, { token: tenant.token, headers });

@@ -25,6 +25,22 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+describe('the scoped client', () => {
+  test('is built once per organization and visibility, and never shared across them', async () => {
+    const p = t.db.prisma;
+    const aClient = scopedClient(p, { organizationId: a.organizationId });
+    expect(scopedClient(p, { organizationId: a.organizationId })).toBe(aClient);
+    expect(scopedClient(p, { organizationId: a.organizationId, includeDeleted: false })).toBe(aClient);
+    expect(scopedClient(p, { organizationId: b.organizationId })).not.toBe(aClient);
+    expect(scopedClient(p, { organizationId: a.organizationId, includeDeleted: true })).not.toBe(aClient);
+    // The reused clients keep their own scope: each sees only its organization's expenses.
+    const seen = async (organizationId: number) =>
+      new Set((await scopedClient(p, { organizationId }).expense.findMany({ select: { organizationId: true } })).map((e) => e.organizationId));
+    expect(await seen(a.organizationId)).toEqual(new Set([a.organizationId]));
+    expect(await seen(b.organizationId)).toEqual(new Set([b.organizationId]));
+  });
+});
+
 describe('reads', () => {
   test('lists, counts and aggregates see only the organization and no deleted rows', async () => {
     expect((await a.db.expense.findMany()).map((e) => e.id)).toEqual([aExpense]);
