@@ -4,6 +4,8 @@ import { idsIn, listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Deal', {
   id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
   description: 'A deal or budget. Expenses are booked against it, and its currency is their normalized currency.',

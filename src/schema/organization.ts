@@ -2,6 +2,8 @@ import { builder } from './builder.js';
 
 builder.prismaNode('Organization', {
   id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
   description: 'A tenant. Every request is bound to exactly one (see the `X-Tenant` header).',

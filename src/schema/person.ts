@@ -3,6 +3,8 @@ import { listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Person', {
   id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
   description: 'A person who belongs to the organization.',

@@ -3,6 +3,8 @@ import { idsIn, listField, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('Project', {
   id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
   description: 'A project of a client company; deals (budgets) belong to it.',
