@@ -68,7 +68,7 @@ export async function readPage<Row extends Record<string, unknown>>(
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backwards) page.reverse();
-  const edges = page.map((node) => ({ cursor: encodeCursor(context, rowValues(context.terms, node)), node }));
+  const edges = page.map((node) => new Edge(node, context));
   return {
     edges,
     pageInfo: {
@@ -76,10 +76,27 @@ export async function readPage<Row extends Record<string, unknown>>(
       // checking would cost another statement. Likewise for `before` when reading backwards.
       hasNextPage: backwards ? args.before != null : more,
       hasPreviousPage: backwards ? more : args.after != null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges.at(-1)?.cursor ?? null;
+      },
     },
   };
+}
+
+/** An edge whose cursor is encoded when read: a page asked only for `nodes` encodes none. */
+class Edge<Row extends Record<string, unknown>> {
+  #cursor: string | undefined;
+  constructor(
+    readonly node: Row,
+    private readonly context: CursorContext,
+  ) {}
+
+  get cursor(): string {
+    return (this.#cursor ??= encodeCursor(this.context, rowValues(this.context.terms, this.node)));
+  }
 }
 
 /** Adds the sort columns (and relations they sit on) to an include/select selection. */
