@@ -34,6 +34,36 @@ const OneWithDeal = graphql(`
   }
 `);
 
+const DefaultTotal = graphql(`
+  query StatementsDefaultTotal {
+    expenses(first: 0) { totalCount aggregates { totalAmount { default { cents currency } } } }
+  }
+`);
+
+const OriginalTotals = graphql(`
+  query StatementsOriginalTotals {
+    expenses(first: 0) {
+      aggregates {
+        totalAmount { original { cents currency } }
+        profit: totalProfit { default { cents } }
+        again: totalAmount { default { cents } }
+      }
+    }
+  }
+`);
+
+const AllTotals = graphql(`
+  query StatementsAllTotals {
+    expenses(first: 0) {
+      totalCount
+      aggregates {
+        totalAmount { original { cents currency } default { cents currency } normalized { cents currency } }
+        totalProfit { default { cents } }
+      }
+    }
+  }
+`);
+
 const Nodes = graphql(`
   query StatementsNodes($ids: [ID!]!) {
     nodes(ids: $ids) { ... on Expense { name deal { name company { name } } creator { name } } }
@@ -158,6 +188,33 @@ describe('statement counts', () => {
     expect(counted.count, counted.log.join('\n')).toBe(AUTH + 1 + 1);
     expect(counted.log.filter((sql) => /GROUP BY/i.test(sql))).toHaveLength(1);
     expect(counted.log.filter((sql) => /COUNT\(/i.test(sql) && !/GROUP BY/i.test(sql))).toHaveLength(0);
+  });
+
+  test('aggregates sum only the totals and forms asked for, grouping only for a currency form', async () => {
+    const all = await data(t.app, AllTotals, {}, { token: large.token });
+
+    const onlyDefault = await statements(async () => {
+      const result = await data(t.app, DefaultTotal, {}, { token: large.token });
+      expect(result.expenses.totalCount).toBe(all.expenses.totalCount);
+      expect(result.expenses.aggregates.totalAmount.default).toEqual(all.expenses.aggregates.totalAmount.default);
+    });
+    const plain = onlyDefault.log.filter((sql) => /SUM\(/.test(sql));
+    expect(plain, onlyDefault.log.join('\n')).toHaveLength(1);
+    expect(plain[0]).not.toMatch(/GROUP BY/);
+    expect(plain[0]!.match(/SUM\(/g)).toHaveLength(1);
+
+    const mixed = await statements(async () => {
+      const result = await data(t.app, OriginalTotals, {}, { token: large.token });
+      // Two currencies among the rows: no single original currency, so no original total.
+      expect(result.expenses.aggregates.totalAmount.original).toBeNull();
+      expect(result.expenses.aggregates.profit.default).toEqual({ cents: all.expenses.aggregates.totalProfit.default.cents });
+      expect(result.expenses.aggregates.again.default).toEqual({ cents: all.expenses.aggregates.totalAmount.default.cents });
+    });
+    const grouped = mixed.log.filter((sql) => /SUM\(/.test(sql));
+    expect(grouped, mixed.log.join('\n')).toHaveLength(1);
+    expect(grouped[0]).toMatch(/GROUP BY "public"."expenses"."currency"( OFFSET|$)/);
+    // amount (original), amount_default (again) and profit_default, nothing else.
+    expect(grouped[0]!.match(/SUM\(/g)).toHaveLength(3);
   });
 
   test('authentication is one statement: a request that reads nothing costs exactly that', async () => {

@@ -25,42 +25,56 @@ export interface Totals<Name extends string> {
 
 type Group = Record<string, unknown> & { _sum: Record<string, bigint | number | null>; _count: { _all: number } };
 
-/** What computes the totals: a Prisma `groupBy` of the scoped client. */
-export type GroupBy = (args: {
-  by: string[];
-  where: Where;
-  _sum: Record<string, true>;
-  _count: { _all: true };
-}) => Promise<Group[]>;
+/** The forms of a money total a request can ask for. */
+export type MoneyForm = 'original' | 'default' | 'normalized';
 
+/** What computes the totals: Prisma's `groupBy` and `aggregate` of the scoped client. */
+export interface Aggregator {
+  groupBy(args: { by: string[]; where: Where; _sum: Record<string, true>; _count: { _all: true } }): Promise<Group[]>;
+  aggregate(args: { where: Where; _sum: Record<string, true>; _count: { _all: true } }): Promise<Group>;
+}
+
+/**
+ * The totals and the row count in one statement. Only the `wanted` totals and forms are summed
+ * (all of them when not given), and rows are grouped only by the currencies of the wanted original
+ * and normalized forms: a request for default forms alone is one plain aggregate, with no grouping.
+ * A form that was not wanted is absent from the result (its resolver is never reached).
+ */
 export async function moneyTotals<Name extends string>(
-  groupBy: GroupBy,
+  db: Aggregator,
   where: Where,
   specs: Record<Name, MoneyTotalSpec>,
   defaultCurrency: string,
+  wanted?: Partial<Record<Name, ReadonlySet<MoneyForm>>>,
 ): Promise<Totals<Name>> {
-  const entries = Object.entries(specs) as Array<[Name, MoneyTotalSpec]>;
-  const currencies = [...new Set(entries.flatMap(([, s]) => [s.original.currency, s.normalized.currency]))];
-  const sums = [...new Set(entries.flatMap(([, s]) => [s.original.sum, s.default, s.normalized.sum]))];
-  const groups = await groupBy({
-    by: currencies,
-    where,
-    _sum: Object.fromEntries(sums.map((c) => [c, true])) as Record<string, true>,
-    _count: { _all: true },
-  });
+  const all: ReadonlySet<MoneyForm> = new Set(['original', 'default', 'normalized']);
+  const entries = (Object.entries(specs) as Array<[Name, MoneyTotalSpec]>)
+    .map(([name, spec]) => [name, spec, wanted ? wanted[name] : all] as const)
+    .filter((entry): entry is readonly [Name, MoneyTotalSpec, ReadonlySet<MoneyForm>] => entry[2] !== undefined && entry[2].size > 0);
+  const currencies = new Set<string>();
+  const sums = new Set<string>();
+  for (const [, spec, forms] of entries) {
+    if (forms.has('original')) (currencies.add(spec.original.currency), sums.add(spec.original.sum));
+    if (forms.has('default')) sums.add(spec.default);
+    if (forms.has('normalized')) (currencies.add(spec.normalized.currency), sums.add(spec.normalized.sum));
+  }
+  const _sum = Object.fromEntries([...sums].map((c) => [c, true])) as Record<string, true>;
+  const groups = currencies.size
+    ? await db.groupBy({ by: [...currencies], where, _sum, _count: { _all: true } })
+    : [await db.aggregate({ where, _sum, _count: { _all: true } })];
   const sum = (column: string) => groups.reduce((total, g) => total + BigInt(g._sum[column] ?? 0), 0n);
   const only = (column: string) => {
-    const values = new Set(groups.map((g) => g[column] as string));
+    const values = new Set(groups.filter((g) => g._count._all > 0).map((g) => g[column] as string));
     return values.size === 1 ? [...values][0]! : null;
   };
   const money = (cents: bigint, currency: string | null): Money | null => (currency ? { cents, currency } : null);
   const totals = Object.fromEntries(
-    entries.map(([name, s]) => [
+    entries.map(([name, s, forms]) => [
       name,
       {
-        original: money(sum(s.original.sum), only(s.original.currency)),
-        default: { cents: sum(s.default), currency: defaultCurrency },
-        normalized: money(sum(s.normalized.sum), only(s.normalized.currency)),
+        ...(forms.has('original') && { original: money(sum(s.original.sum), only(s.original.currency)) }),
+        ...(forms.has('default') && { default: { cents: sum(s.default), currency: defaultCurrency } }),
+        ...(forms.has('normalized') && { normalized: money(sum(s.normalized.sum), only(s.normalized.currency)) }),
       },
     ]),
   ) as Record<Name, MoneyTotals>;

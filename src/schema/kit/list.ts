@@ -8,7 +8,7 @@ import { and, operatorConditions, type Where } from '../../domain/kit/conditions
 import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
 import { readPage, checkPageArgs, cursorBounds, type PageArgs } from '../../domain/kit/page.js';
-import { moneyTotals, type MoneyTotalSpec, type MoneyTotals, type GroupBy } from '../../domain/kit/totals.js';
+import { moneyTotals, type Aggregator, type MoneyForm, type MoneyTotalSpec, type MoneyTotals } from '../../domain/kit/totals.js';
 import type { Context } from '../context.js';
 import { builder } from '../builder.js';
 import { delegateOf } from './delegate.js';
@@ -177,25 +177,39 @@ function orderTerms(spec: ListSpec, orderBy: readonly OrderValue[] | null | unde
 }
 
 /** Names of the fields selected directly on the connection, through fragments too. */
-function selectedFields(info: GraphQLResolveInfo): Set<string> {
-  const names = new Set<string>();
+/** The fields selected in `sets` (through fragments), by field name, with their own selection sets. */
+function fieldsIn(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNode | undefined>): Map<string, SelectionSetNode[]> {
+  const fields = new Map<string, SelectionSetNode[]>();
   const visit = (set: SelectionSetNode | undefined) => {
     for (const selection of set?.selections ?? []) {
-      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
-      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      if (selection.kind === Kind.FIELD) {
+        const name = selection.name.value;
+        if (!fields.has(name)) fields.set(name, []);
+        if (selection.selectionSet) fields.get(name)!.push(selection.selectionSet);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
       else visit(info.fragments[selection.name.value]?.selectionSet);
     }
   };
-  for (const node of info.fieldNodes) visit(node.selectionSet);
-  return names;
+  sets.forEach(visit);
+  return fields;
+}
+
+const MONEY_FORMS: ReadonlySet<string> = new Set<MoneyForm>(['original', 'default', 'normalized']);
+
+/** Which totals, and which of their forms, `aggregates { ... }` asks for (aliases merged). */
+function wantedTotals(info: GraphQLResolveInfo, aggregates: SelectionSetNode[]): Record<string, Set<MoneyForm>> {
+  const wanted: Record<string, Set<MoneyForm>> = {};
+  for (const [name, sets] of fieldsIn(info, aggregates)) {
+    wanted[name] = new Set([...fieldsIn(info, sets).keys()].filter((f): f is MoneyForm => MONEY_FORMS.has(f)));
+  }
+  return wanted;
 }
 
 const emptyPageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
 
-interface ListDelegate {
+interface ListDelegate extends Aggregator {
   findMany(args: object): Promise<Array<Record<string, unknown>>>;
   count(args: object): Promise<number>;
-  groupBy: GroupBy;
 }
 
 /**
@@ -257,11 +271,19 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
           organizationId: ctx.viewer.organization.id,
           terms: order.terms,
         };
-        const selected = selectedFields(info);
-        // One groupBy gives the totals and the count when both are asked for.
+        const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
+        const selected = new Set(fields.keys());
+        // One statement gives the totals and the count when both are asked for; it sums only the
+        // totals and forms the query selects.
         let sums: ReturnType<typeof moneyTotals> | undefined;
         const sumsOnce = () =>
-          (sums ??= moneyTotals(db.groupBy.bind(db), where, totals!.fields, ctx.viewer.organization.defaultCurrency));
+          (sums ??= moneyTotals(
+            db,
+            where,
+            totals!.fields,
+            ctx.viewer.organization.defaultCurrency,
+            wantedTotals(info, fields.get('aggregates') ?? []),
+          ));
         const extras: ConnectionParent = {
           totalCount: async () => (totals && selected.has('aggregates') ? (await sumsOnce()).count : db.count({ where })),
           aggregates: async () => (await sumsOnce()).money,
