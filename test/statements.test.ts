@@ -64,6 +64,12 @@ const AllTotals = graphql(`
   }
 `);
 
+const TypenameTotals = graphql(`
+  query StatementsTypenameTotals {
+    expenses(first: 0) { totalCount aggregates { __typename totalAmount { __typename } } }
+  }
+`);
+
 const Nodes = graphql(`
   query StatementsNodes($ids: [ID!]!) {
     nodes(ids: $ids) { ... on Expense { name deal { name company { name } } creator { name } } }
@@ -215,6 +221,16 @@ describe('statement counts', () => {
     expect(grouped[0]).toMatch(/GROUP BY "public"."expenses"."currency"( OFFSET|$)/);
     // amount (original), amount_default (again) and profit_default, nothing else.
     expect(grouped[0]!.match(/SUM\(/g)).toHaveLength(3);
+  });
+
+  test('totals selected with no form, or only the count beside aggregates, still answer', async () => {
+    const counted = await statements(async () => {
+      const result = await data(t.app, TypenameTotals, {}, { token: large.token });
+      expect(result.expenses.totalCount).toBe(200);
+      expect(result.expenses.aggregates.totalAmount.__typename).toBe('MoneyTotal');
+    });
+    expect(counted.count, counted.log.join('\n')).toBe(AUTH + 1);
+    expect(counted.log.some((sql) => /SUM\(/.test(sql))).toBe(false);
   });
 
   test('authentication is one statement: a request that reads nothing costs exactly that', async () => {

@@ -23,15 +23,15 @@ export interface Totals<Name extends string> {
   money: Record<Name, MoneyTotals>;
 }
 
-type Group = Record<string, unknown> & { _sum: Record<string, bigint | number | null>; _count: { _all: number } };
+type Group = Record<string, unknown> & { _sum?: Record<string, bigint | number | null>; _count: { _all: number } };
 
 /** The forms of a money total a request can ask for. */
 export type MoneyForm = 'original' | 'default' | 'normalized';
 
 /** What computes the totals: Prisma's `groupBy` and `aggregate` of the scoped client. */
 export interface Aggregator {
-  groupBy(args: { by: string[]; where: Where; _sum: Record<string, true>; _count: { _all: true } }): Promise<Group[]>;
-  aggregate(args: { where: Where; _sum: Record<string, true>; _count: { _all: true } }): Promise<Group>;
+  groupBy(args: { by: string[]; where: Where; _sum?: Record<string, true>; _count: { _all: true } }): Promise<Group[]>;
+  aggregate(args: { where: Where; _sum?: Record<string, true>; _count: { _all: true } }): Promise<Group>;
 }
 
 /**
@@ -50,7 +50,8 @@ export async function moneyTotals<Name extends string>(
   const all: ReadonlySet<MoneyForm> = new Set(['original', 'default', 'normalized']);
   const entries = (Object.entries(specs) as Array<[Name, MoneyTotalSpec]>)
     .map(([name, spec]) => [name, spec, wanted ? wanted[name] : all] as const)
-    .filter((entry): entry is readonly [Name, MoneyTotalSpec, ReadonlySet<MoneyForm>] => entry[2] !== undefined && entry[2].size > 0);
+    // A total selected with no form (only `__typename`) is still an object, with nothing summed.
+    .filter((entry): entry is readonly [Name, MoneyTotalSpec, ReadonlySet<MoneyForm>] => entry[2] !== undefined);
   const currencies = new Set<string>();
   const sums = new Set<string>();
   for (const [, spec, forms] of entries) {
@@ -58,11 +59,12 @@ export async function moneyTotals<Name extends string>(
     if (forms.has('default')) sums.add(spec.default);
     if (forms.has('normalized')) (currencies.add(spec.normalized.currency), sums.add(spec.normalized.sum));
   }
-  const _sum = Object.fromEntries([...sums].map((c) => [c, true])) as Record<string, true>;
+  // Prisma refuses an empty `_sum`: leave it out when nothing is summed (only the count is wanted).
+  const summed = sums.size ? { _sum: Object.fromEntries([...sums].map((c) => [c, true])) as Record<string, true> } : {};
   const groups = currencies.size
-    ? await db.groupBy({ by: [...currencies], where, _sum, _count: { _all: true } })
-    : [await db.aggregate({ where, _sum, _count: { _all: true } })];
-  const sum = (column: string) => groups.reduce((total, g) => total + BigInt(g._sum[column] ?? 0), 0n);
+    ? await db.groupBy({ by: [...currencies], where, ...summed, _count: { _all: true } })
+    : [await db.aggregate({ where, ...summed, _count: { _all: true } })];
+  const sum = (column: string) => groups.reduce((total, g) => total + BigInt(g._sum?.[column] ?? 0), 0n);
   const only = (column: string) => {
     const values = new Set(groups.filter((g) => g._count._all > 0).map((g) => g[column] as string));
     return values.size === 1 ? [...values][0]! : null;
