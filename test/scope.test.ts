@@ -4,6 +4,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { scopeArgs, scopedClient, ScopeViolation } from '../src/db/scope.js';
+import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { execute, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
@@ -170,8 +171,13 @@ describe('writes', () => {
   test('hard deletes of soft-deleted models, raw SQL, and system models are refused', async () => {
     await expect(a.db.expense.delete({ where: { id: aExpense } })).rejects.toThrow(ScopeViolation);
     await expect(a.db.expense.deleteMany()).rejects.toThrow(ScopeViolation);
-    await expect(a.db.$queryRaw`SELECT 1`).rejects.toThrow(ScopeViolation);
-    await expect(a.db.$executeRawUnsafe('DELETE FROM expenses')).rejects.toThrow(ScopeViolation);
+    // Absent from the scoped client's type, and refused at run time for code that casts it away.
+    // @ts-expect-error raw SQL is not part of ScopedClient
+    void a.db.$queryRaw;
+    const untyped = a.db as unknown as PrismaClient;
+    await expect(untyped.$queryRaw`SELECT 1`).rejects.toThrow(ScopeViolation);
+    await expect(untyped.$executeRawUnsafe('DELETE FROM expenses')).rejects.toThrow(ScopeViolation);
+    expect(() => untyped.$extends({})).toThrow(ScopeViolation);
     await expect(a.db.apiToken.findMany()).rejects.toThrow(ScopeViolation);
     await expect(a.db.person.create({ data: { firstName: 'x', lastName: 'y', email: 'x@y.z' } })).rejects.toThrow(
       ScopeViolation,
@@ -187,6 +193,15 @@ describe('writes', () => {
 });
 
 describe('inside interactive transactions', () => {
+  test('a transaction client cannot open another transaction, nor reach raw SQL', async () => {
+    await expect(
+      a.db.$transaction(async (tx) => (tx as unknown as PrismaClient).$transaction(async () => 1)),
+    ).rejects.toThrow(ScopeViolation);
+    await expect(a.db.$transaction(async (tx) => (tx as unknown as PrismaClient).$queryRaw`SELECT 1`)).rejects.toThrow(
+      ScopeViolation,
+    );
+  });
+
   test('the transaction client carries the scope, and a failure rolls everything back', async () => {
     await expect(
       a.db.$transaction(async (tx) => {
