@@ -5,13 +5,13 @@
 // SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections, close the database, exit 0 (1 when the
 // deadline cut requests). A second signal exits at once.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_EMAIL, seedDemo } from '../cli/seed.js';
 import { createToken, revokeTokens } from '../cli/tokens.js';
-import { createLogger } from './logger.js';
+import { chooseLogFormat, createLogger } from './logger.js';
 import { createApp } from './yoga.js';
 
 const DEMO_TOKEN_NAME = 'demo (printed by npm start)';
@@ -23,8 +23,19 @@ const FORCED_EXIT_GRACE_MS = 3_000;
  */
 const SAME_SIGNAL_WINDOW_MS = 1_000;
 
-const config = loadConfig();
-const logger = createLogger(config.LOG_LEVEL);
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    // A wrong setting is the operator's to fix: the message names it, a stack trace would only hide it.
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
+
+const config = readConfig();
+const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
