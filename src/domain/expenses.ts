@@ -71,9 +71,11 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean): Prom
     }
   }
   if (needs('currency')) {
-    // The reference reports both for a missing currency: it is blank, and blank is no currency.
+    // One error per field: the reference also reports a blank currency as "not a valid currency",
+    // which tells the client nothing more (issue 8). Blank is BLANK; anything else that is not an
+    // ISO 4217 code is INVALID_CURRENCY.
     if (isBlank(input.currency)) errors.push(blank('currency'));
-    if (isBlank(input.currency) || !isCurrencyCode(input.currency!.trim())) {
+    else if (!isCurrencyCode(input.currency!.trim())) {
       errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
     }
   }

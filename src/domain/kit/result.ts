@@ -16,7 +16,9 @@ export const fail = <T = never>(...errors: UserError[]): Result<T> => ({ ok: fal
 
 export const MESSAGES = {
   blank: "can't be blank",
-  invalidCurrency: 'is not an valid currency', // sic: the reference's wording, kept for clients that match on it
+  // The reference says "is not an valid currency"; we fix the article (issue 8). Clients should
+  // match on the code INVALID_CURRENCY, which is unchanged.
+  invalidCurrency: 'is not a valid currency',
   invalid: 'is invalid',
   notFound: 'not found',
 } as const;
