@@ -2,8 +2,8 @@
 import SchemaBuilder from '@pothos/core';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
-import { GraphQLError } from 'graphql';
-import { BigIntResolver, DateResolver, DateTimeResolver } from 'graphql-scalars';
+import { GraphQLError, Kind, type ValueNode } from 'graphql';
+import { DateResolver, DateTimeResolver } from 'graphql-scalars';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
@@ -61,24 +61,75 @@ export const builder = new SchemaBuilder<{
   },
 });
 
+// BigInt is ours rather than graphql-scalars' BigIntResolver, which prints "By default, BigInts are
+// not serialized to JSON as numbers..." once per process (on the first small input or large output
+// it sees) to suggest patching BigInt.prototype.toJSON globally. We do not patch; we return what JSON
+// carries exactly, as the scalar's description promises, so there is nothing to warn about.
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Output: a JSON number when it is a safe integer (|n| <= 2^53 - 1), else its decimal string. */
+export function serializeBigInt(value: unknown): number | string {
+  let n: bigint;
+  if (typeof value === 'bigint') n = value;
+  else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
+  else if (typeof value === 'string' && /^-?\d+$/.test(value)) n = BigInt(value);
+  // A resolver bug, not the client's mistake: a plain error, so that it is masked and logged.
+  else throw new TypeError(`BigInt cannot serialize ${typeof value} ${String(value).slice(0, 50)}`);
+  return n >= -MAX_SAFE && n <= MAX_SAFE ? Number(n) : n.toString();
+}
+
+/** The client's mistake: BAD_USER_INPUT, which the server passes on unmasked. */
+function refuse(message: string): never {
+  throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+}
+
 /** Inputs are PostgreSQL bigints: a value past their range could only fail in the database. */
 function int64(value: bigint): bigint {
-  if (!fitsInt64(value)) {
-    throw new GraphQLError(`BigInt inputs must be between ${INT64_MIN} and ${INT64_MAX}.`, { extensions: { code: 'BAD_USER_INPUT' } });
-  }
+  if (!fitsInt64(value)) refuse(`BigInt inputs must be between ${INT64_MIN} and ${INT64_MAX}.`);
   return value;
 }
 
-// graphql-scalars validates and serializes; inputs are always handed to resolvers as bigint (it
-// would give a number for small values, and money arithmetic must not mix the two).
+/**
+ * Digits as a client wrote them: canonical decimal only ("007", "+1", " 1", "1e3", "0x1F" and "-0"
+ * are refused, as graphql-scalars did). Past 20 characters it cannot be an int64, so a huge string
+ * is refused without being parsed.
+ */
+function parseDigits(text: string): bigint {
+  if (!/^-?(0|[1-9]\d*)$/.test(text) || text === '-0') {
+    refuse(`BigInt cannot represent ${JSON.stringify(text.slice(0, 50))}: expected an integer such as 12500 or "12500".`);
+  }
+  return text.length > 20 ? int64(INT64_MAX + 1n) : int64(BigInt(text));
+}
+
+/** Input (variables): an integer JSON number or a string of digits; always handed on as a bigint. */
+export function parseBigInt(value: unknown): bigint {
+  if (typeof value === 'string') return parseDigits(value);
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) refuse(`BigInt cannot represent the non-integer ${value}.`);
+    // JSON.parse has already rounded such a number (2^53 + 1 arrives as 2^53): refuse, never guess.
+    if (!Number.isSafeInteger(value)) refuse(`BigInt values beyond ±(2^53 - 1) must be sent as strings, not as the JSON number ${value}.`);
+    return BigInt(value);
+  }
+  if (typeof value === 'bigint') return int64(value);
+  return refuse(`BigInt cannot represent ${value === null ? 'null' : typeof value}: expected an integer such as 12500 or "12500".`);
+}
+
+/** Input (query text): an integer or a string literal, with the rules of `parseBigInt`. */
+export function parseBigIntLiteral(ast: ValueNode): bigint {
+  if (ast.kind === Kind.INT || ast.kind === Kind.STRING) return parseDigits(ast.value);
+  return refuse(`BigInt cannot represent a literal of kind ${ast.kind}: expected an integer such as 12500 or "12500".`);
+}
+
+// Resolvers always get a bigint (never a number for small values): money arithmetic must not mix the two.
 builder.scalarType('BigInt', {
   description:
     'An integer of any size. Serialized as a JSON number when it is a safe integer (|n| < 2^53), ' +
     'as a decimal string otherwise, so that it is always exact. Accepted as a number or a string, ' +
     'between -2^63 and 2^63 - 1.',
-  serialize: (value) => BigIntResolver.serialize(value) as bigint,
-  parseValue: (value) => int64(BigInt(BigIntResolver.parseValue(value) as bigint | number | string)),
-  parseLiteral: (ast) => int64(BigInt(BigIntResolver.parseLiteral(ast, {}) as bigint | number | string)),
+  serialize: serializeBigInt,
+  parseValue: parseBigInt,
+  parseLiteral: parseBigIntLiteral,
 });
 builder.addScalarType('Date', DateResolver, { description: 'A calendar date, `YYYY-MM-DD`.' });
 builder.addScalarType('DateTime', DateTimeResolver, {
