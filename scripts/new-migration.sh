@@ -5,7 +5,7 @@
 #   bash scripts/new-migration.sh add_contracts [REV]
 #
 # Prisma 7's CLI cannot download its schema engine on our machines, so this uses Prisma 6's
-# JavaScript engine in a throw-away folder (see ../shared/notes/environment.md). It needs a reachable
+# JavaScript engine in a throw-away folder (see docs/migrations.md). It needs a reachable
 # PostgreSQL only as the engine's connection (SHADOW_URL, default the local `postgres` database);
 # nothing is written there. Review the SQL, add hand-written constraints below it, then run the tests.
 set -euo pipefail
