@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
+import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { tokenCache } from './auth.js';
@@ -43,10 +43,38 @@ query Expenses {
 }
 `;
 
+/**
+ * GraphiQL opens on the example query, with the demo token (if any) in the headers. `query` is Yoga
+ * GraphiQL's initial query (missing from Yoga's option type): with `defaultQuery` alone, the example
+ * shows on the first visit only, and every reload adds an empty tab.
+ */
+function graphiqlOptions(token: string | undefined): GraphiQLOptions {
+  const options: GraphiQLOptions & { query: string } = {
+    title: 'Agency GraphQL gateway',
+    query: EXAMPLE_QUERY,
+    defaultQuery: EXAMPLE_QUERY,
+    headers: token ? JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2) : undefined,
+    // Each `npm start` prints a fresh demo token: headers the browser kept from an earlier run would
+    // hold a revoked one (401). Without a demo token, people paste their own: keep it across reloads.
+    shouldPersistHeaders: !token,
+  };
+  return options;
+}
+
+/** `GET /` is where people land first: send them to GraphiQL rather than to an empty 404. */
+const rootRedirectPlugin: Plugin = {
+  onRequest({ url, request, fetchAPI, endResponse }) {
+    if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) {
+      endResponse(new fetchAPI.Response(null, { status: 302, headers: { location: '/graphql' } }));
+    }
+  },
+};
+
 export function createApp(options: AppOptions) {
   const { prisma, logger } = options;
   const requestIds = new WeakMap<Request, string>();
   const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
+  let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
     onRequest({ request }) {
@@ -83,15 +111,16 @@ export function createApp(options: AppOptions) {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    graphiql: {
-      title: 'Agency GraphQL gateway',
-      defaultQuery: EXAMPLE_QUERY,
-      headers: options.graphiqlToken
-        ? JSON.stringify({ Authorization: `Bearer ${options.graphiqlToken}` }, null, 2)
-        : undefined,
-    },
+    // GraphiQL's scripts, styles and editor workers come inlined from an npm package, not from a CDN
+    // (Yoga's default): the page works offline and on private networks, no request leaves the gateway.
+    // The page (about 9 MB) depends only on the `graphiql` options, fixed per app: it is rendered once,
+    // and the module is loaded on the first visit rather than by every process that creates the app.
+    renderGraphiQL: (opts) =>
+      (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
+    graphiql: graphiqlOptions(options.graphiqlToken),
     plugins: [
       requestIdPlugin,
+      rootRedirectPlugin,
       useRequestLimits(),
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.

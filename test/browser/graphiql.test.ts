@@ -1,0 +1,112 @@
+// GraphiQL as a new user meets it, in a real browser (`npm run test:browser`, not part of `npm test`):
+// it loads with no request leaving the server (offline, behind a strict network), shows the example
+// query, runs it at once with the demo token pre-filled, and documents the schema.
+import { mkdir } from 'node:fs/promises';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import {
+  DEMO_EXPENSE,
+  launchChromium,
+  openGraphiQL,
+  queryEditorText,
+  resultText,
+  runExampleQuery,
+  startDemoServer,
+  waitForExampleQuery,
+  type DemoServer,
+} from './harness.js';
+
+/** Kept after the run (gitignored) to see what the browser saw. */
+const ARTIFACTS = 'test/browser/artifacts';
+
+let server: DemoServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+/** Every request the page and its workers made, by URL. */
+const requests: string[] = [];
+const pageErrors: string[] = [];
+
+/** Requests that left the gateway: inline data (data:) and the editor's workers (blob: of this origin) did not. */
+function offsite(): string[] {
+  return requests.filter((url) => !url.startsWith('data:') && new URL(url).origin !== server.origin);
+}
+
+/** Runs the example query and returns the headers its request carried. */
+async function runAndGetHeaders(): Promise<Record<string, string>> {
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.postData()?.includes('query Expenses') === true);
+  await runExampleQuery(page);
+  return (await sent).headers();
+}
+
+beforeAll(async () => {
+  await mkdir(ARTIFACTS, { recursive: true });
+  server = await startDemoServer();
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  context.on('request', (request) => requests.push(request.url()));
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+afterAll(async () => {
+  // The last state, also (above all) when a test failed.
+  await page?.screenshot({ path: `${ARTIFACTS}/graphiql-last.png` }).catch(() => undefined);
+  await browser?.close();
+  await server?.close();
+});
+
+test('GraphiQL loads from the gateway alone and shows the example query', async () => {
+  await openGraphiQL(page, server.origin);
+
+  expect(await page.title()).toBe('Agency GraphQL gateway');
+  const query = await queryEditorText(page);
+  expect(query).toContain('query Expenses');
+  expect(query).not.toContain('Welcome');
+  expect(pageErrors).toEqual([]);
+  expect(requests).toContain(`${server.origin}/graphql`);
+  expect(offsite()).toEqual([]);
+});
+
+test('Run executes the example query with the pre-filled demo token', async () => {
+  expect((await runAndGetHeaders()).authorization).toBe(`Bearer ${server.token}`);
+  const result = await resultText(page);
+  expect(result).toContain(DEMO_EXPENSE);
+  expect(result).not.toContain('errors');
+  await page.screenshot({ path: `${ARTIFACTS}/graphiql-result.png` });
+});
+
+test('the docs explorer finds the Expense type', async () => {
+  await page.locator('.graphiql-sidebar button[aria-label="Show Documentation Explorer"]').click();
+  await page.locator('.graphiql-doc-explorer-search input').fill('Expense');
+  await page.locator('.graphiql-doc-explorer-search-type', { hasText: /^Expense$/ }).click();
+  await expect.poll(() => page.locator('.graphiql-doc-explorer-title').innerText()).toBe('Expense');
+});
+
+test('after a restart (a new demo token), a reload runs with the new token, even if the headers were edited', async () => {
+  // A user edits the headers (adds one) and runs the query with them.
+  await page.getByText('Headers', { exact: true }).click();
+  await page.locator('.graphiql-editor-tool .view-lines:visible').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Backspace');
+  // Typed key by key, as a person would: the editor's auto-closed quotes and braces are typed over.
+  await page.keyboard.type(JSON.stringify({ Authorization: `Bearer ${server.token}`, 'X-Request-Id': 'edited' }));
+  expect((await runAndGetHeaders())['x-request-id']).toBe('edited');
+
+  // `npm start` again: same port, a new token (the old one is unknown to the new database).
+  const port = Number(new URL(server.origin).port);
+  const oldToken = server.token;
+  await server.close();
+  server = await startDemoServer(port);
+  expect(server.token).not.toBe(oldToken);
+
+  await page.reload();
+  await waitForExampleQuery(page);
+  expect((await runAndGetHeaders()).authorization).toBe(`Bearer ${server.token}`);
+  expect(await page.locator('.graphiql-tab').count()).toBe(1);
+});
+
+test('nothing was fetched from outside the gateway during the whole session', () => {
+  expect(offsite()).toEqual([]);
+  expect(pageErrors).toEqual([]);
+});
