@@ -257,6 +257,14 @@ function post(server: Server, body: string, agent?: http.Agent): Promise<{ statu
       agent,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}`, 'content-length': Buffer.byteLength(body) },
     });
+    readResponse(req).then(resolve, reject);
+    req.end(body);
+  });
+}
+
+/** The status and whole body of `req`'s response. */
+function readResponse(req: http.ClientRequest): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
     req.on('error', reject);
     req.on('response', (res) => {
       let text = '';
@@ -264,7 +272,6 @@ function post(server: Server, body: string, agent?: http.Agent): Promise<{ statu
       res.on('end', () => resolve({ status: res.statusCode!, body: text }));
       res.on('error', reject);
     });
-    req.end(body);
   });
 }
 
@@ -274,15 +281,7 @@ function slowPost(server: Server, body: string, split: number) {
     agent: false,
     headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}`, 'content-length': Buffer.byteLength(body) },
   });
-  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
-    req.on('error', reject);
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-      res.on('error', reject);
-    });
-  });
+  const response = readResponse(req);
   response.catch(() => undefined); // awaited later
   const sentHalf = new Promise<void>((resolve) => {
     req.flushHeaders();

@@ -320,12 +320,14 @@ export type ScopedClient = Omit<PrismaClient, RefusedMember>;
 
 type RefusedMember = '$queryRaw' | '$executeRaw' | '$queryRawUnsafe' | '$executeRawUnsafe' | '$extends' | '$on' | '$connect' | '$disconnect';
 
+const RAW_SQL = 'Raw SQL bypasses tenant scoping and is not available on the scoped client';
+
 const REFUSED: Record<string, string> = {
-  $queryRaw: 'Raw SQL bypasses tenant scoping and is not available on the scoped client',
-  $executeRaw: 'Raw SQL bypasses tenant scoping and is not available on the scoped client',
-  $queryRawUnsafe: 'Raw SQL bypasses tenant scoping and is not available on the scoped client',
-  $executeRawUnsafe: 'Raw SQL bypasses tenant scoping and is not available on the scoped client',
-  $queryRawTyped: 'Raw SQL bypasses tenant scoping and is not available on the scoped client',
+  $queryRaw: RAW_SQL,
+  $executeRaw: RAW_SQL,
+  $queryRawUnsafe: RAW_SQL,
+  $executeRawUnsafe: RAW_SQL,
+  $queryRawTyped: RAW_SQL,
   $extends: 'Extending the scoped client would reach the unscoped one',
   $on: 'The scoped client has no events of its own',
   $connect: 'The scoped client does not manage connections',
@@ -395,7 +397,7 @@ function bind(client: object, scope: Readonly<Scope>, inTransaction: boolean): o
         const refused = REFUSED[property];
         if (refused) {
           // Raw queries reject like any query would; the others fail at once.
-          return property.startsWith('$queryRaw') || property.startsWith('$executeRaw')
+          return refused === RAW_SQL
             ? () => Promise.reject(new ScopeViolation(refused))
             : () => {
                 throw new ScopeViolation(refused);

@@ -66,7 +66,7 @@ export async function moneyTotals<Name extends string>(
     : [await db.aggregate({ where, ...summed, _count: { _all: true } })];
   const sum = (column: string) => groups.reduce((total, g) => total + BigInt(g._sum?.[column] ?? 0), 0n);
   const only = (column: string) => {
-    const values = new Set(groups.filter((g) => g._count._all > 0).map((g) => g[column] as string));
+    const values = new Set(groups.map((g) => g[column] as string));
     return values.size === 1 ? [...values][0]! : null;
   };
   const money = (cents: bigint, currency: string | null): Money | null => (currency ? { cents, currency } : null);
