@@ -131,7 +131,34 @@ builder.scalarType('BigInt', {
   parseValue: parseBigInt,
   parseLiteral: parseBigIntLiteral,
 });
-builder.addScalarType('Date', DateResolver, { description: 'A calendar date, `YYYY-MM-DD`.' });
+/**
+ * The reference accepts dates as `2017-12-31` and as `31.12.2017` (contracts); we accept both
+ * everywhere and always answer ISO. Anything else is graphql-scalars' Date error, naming the value.
+ */
+export function isoDate(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const dotted = /^(\d{2})\.(\d{2})\.(\d{4})$/.exec(value);
+  return dotted ? `${dotted[3]}-${dotted[2]}-${dotted[1]}` : value;
+}
+
+function parseDate(value: unknown, parse: (iso: unknown) => unknown): Date {
+  try {
+    return parse(isoDate(value)) as Date;
+  } catch {
+    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 50)) : typeof value;
+    return refuse(`Date cannot represent ${shown}: expected a real calendar date as YYYY-MM-DD or DD.MM.YYYY.`);
+  }
+}
+
+builder.scalarType('Date', {
+  description: 'A calendar date. Answered as `YYYY-MM-DD`; accepted as `YYYY-MM-DD` or `DD.MM.YYYY`.',
+  serialize: (value) => DateResolver.serialize(value),
+  parseValue: (value) => parseDate(value, (iso) => DateResolver.parseValue(iso)),
+  parseLiteral: (ast) =>
+    parseDate(ast.kind === Kind.STRING ? ast.value : ast.kind, (iso) =>
+      DateResolver.parseLiteral(ast.kind === Kind.STRING ? { ...ast, value: iso as string } : ast, {}),
+    ),
+});
 builder.addScalarType('DateTime', DateTimeResolver, {
   description: 'A point in time, ISO 8601 with time zone, e.g. `2021-04-15T01:03:38.804Z`.',
 });
