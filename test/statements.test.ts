@@ -291,3 +291,81 @@ describe('statement counts', () => {
     expect(counted.count, counted.log.join('\n')).toBeLessThanOrEqual(AUTH + 6 + 5);
   });
 });
+
+const DealsWithMoneyAndExpenses = graphql(`
+  query StatementsDeals($first: Int) {
+    deals(first: $first, orderBy: [{ field: REVENUE, direction: DESC }]) {
+      totalCount
+      nodes {
+        name
+        company { name }
+        revenue { default { cents } }
+        profit { normalized { cents currency } }
+        budgetRemaining { default { cents } }
+        expenses(first: 10, orderBy: [{ field: AMOUNT, direction: DESC }]) {
+          totalCount
+          aggregates { totalAmount { default { cents } } }
+          nodes { name serviceType { name } }
+          pageInfo { hasNextPage endCursor }
+        }
+      }
+    }
+  }
+`);
+
+describe('statement counts of deals', () => {
+  /** A tenant with `deals` extra USD deals, each with `perDeal` expenses (rows written directly: fast, and consistent at rate 1). */
+  async function dealsTenant(deals: number, perDeal: number) {
+    const tenant = await createTenant(t.db.prisma);
+    const base = { organizationId: tenant.organizationId, companyId: tenant.companies.acme, currency: 'USD', exchangeRate: '1' };
+    await tenant.db.deal.createMany({
+      data: Array.from({ length: deals }, (_, i) => ({
+        ...base,
+        name: `deal ${i}`,
+        number: 10 + i,
+        date: new Date('2021-01-01'),
+        exchangeDate: new Date('2021-01-01'),
+      })),
+    });
+    const ids = (await tenant.db.deal.findMany({ where: { name: { startsWith: 'deal ' } }, select: { id: true } })).map((d) => d.id);
+    await tenant.db.expense.createMany({
+      data: ids.flatMap((dealId, d) =>
+        Array.from({ length: perDeal }, (_, i) => {
+          const amount = BigInt(100 * (i + 1));
+          const billable = BigInt(50 * d);
+          return {
+            organizationId: tenant.organizationId, dealId, serviceTypeId: tenant.serviceTypes.travel, creatorId: tenant.personId,
+            name: `e ${d}.${i}`, date: new Date('2021-01-01'), position: i + 1,
+            currency: 'USD', exchangeRate: '1', exchangeDate: new Date('2021-01-01'),
+            amount, amountDefault: amount, amountNormalized: amount, billableAmount: billable, billableAmountDefault: billable,
+            normalizedCurrency: 'USD', profitNormalized: billable - amount, profitDefault: billable - amount,
+          };
+        }),
+      ),
+    });
+    return tenant;
+  }
+
+  test('200 deals with their money, their first 10 expenses and those totals cost the same as 5', async () => {
+    const few = await dealsTenant(5, 3);
+    const many = await dealsTenant(200, 12);
+    const run = (tenant: Tenant) => statements(() => data(t.app, DealsWithMoneyAndExpenses, { first: 200 }, { token: tenant.token }));
+    const small = await run(few);
+    const counted = await statements(async () => {
+      const result = await data(t.app, DealsWithMoneyAndExpenses, { first: 200 }, { token: many.token });
+      expect(result.deals.nodes).toHaveLength(200);
+      const top = result.deals.nodes[0]!;
+      // The last deal made has the highest billable amounts: 12 × 50 × 199 revenue.
+      expect(top.name).toBe('deal 199');
+      expect(top.revenue.default.cents).toBe(12 * 50 * 199);
+      expect(top.expenses.nodes).toHaveLength(10);
+      expect(top.expenses.totalCount).toBe(12);
+      expect(top.expenses.pageInfo.hasNextPage).toBe(true);
+      expect(top.expenses.aggregates.totalAmount.default.cents).toBe(100 * (12 * 13) / 2);
+    });
+    expect(counted.count, counted.log.join('\n')).toBe(small.count);
+    // The page of deals with each one's first expenses and their relations joined in; the deals'
+    // count; one grouped sum of expenses for the deals' money; one for the nested totals and counts.
+    expect(counted.count, counted.log.join('\n')).toBe(AUTH + 4);
+  });
+});

@@ -40,3 +40,16 @@ export function expenseMoneyColumns(input: ExpenseMoneyInput): ExpenseMoneyColum
     profitDefault: billableAmountDefault - amountDefault,
   };
 }
+
+/**
+ * A billable amount is kept in its deal's currency: when the deal changes currency, the amount is
+ * re-expressed in the new one through the default currency (× old rate ÷ new rate, rounded once).
+ * A change of rate alone leaves it as it is (only its default form moves).
+ */
+export function rebaseBillable(
+  billable: bigint,
+  from: { currency: string; exchangeRate: string },
+  to: { currency: string; exchangeRate: string },
+): bigint {
+  return from.currency === to.currency ? billable : between(billable, from.exchangeRate, to.exchangeRate);
+}

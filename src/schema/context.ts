@@ -1,9 +1,12 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { Viewer } from '../domain/viewer.js';
+import type { Loaders } from './kit/loaders.js';
 
 /** What every resolver receives: built once per request by the server, already scoped. */
 export interface Context {
   requestId: string;
   viewer: Viewer;
   db: ScopedClient;
+  /** DataLoaders of this request (src/schema/kit/loaders.ts). */
+  loaders: Loaders;
 }

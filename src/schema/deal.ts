@@ -1,6 +1,42 @@
+// The Deal type (deals and budgets) with its queries and mutations. Resolvers translate GraphQL
+// shapes and call src/domain; the rules live in src/domain/deals.ts, the money in deal-totals.ts.
+import { GraphQLError } from 'graphql';
+import { dealConditions, dealSortKeys, salesStatusOf, type SalesStatus } from '../domain/deal-queries.js';
+import { dealMoney, expenseSumsByDeal, type DealMoneyField, type ExpenseSums } from '../domain/deal-totals.js';
+import { createDeal, deleteDeal, updateDeal, type DealInput } from '../domain/deals.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
-import { idsIn, listField, ops, sortBy } from './kit/list.js';
+import type { Context } from './context.js';
+import { expenseList } from './expense.js';
+import { decodeIdOf, inputId } from './ids.js';
+import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { liveRelation } from './kit/relations.js';
+import { MoneySetRef } from './money.js';
+
+export const SalesStatusEnum = builder.enumType('SalesStatus', {
+  description: "A deal's place in the sales pipeline (the REST API's `sales_status_id` 1, 2, 3). Budgets have none.",
+  values: {
+    OPEN: { description: 'Still being worked on (1).' },
+    WON: { description: 'Won (2): the deal is closed.' },
+    LOST: { description: 'Lost (3): the deal is closed.' },
+  } as const,
+});
+
+/** One grouped statement of expense sums for every deal of the request that asks for money. */
+const expenseSums = (ctx: Context) =>
+  ctx.loaders.get<number, ExpenseSums>('Deal.expenseSums', (ids) => expenseSumsByDeal(ctx.db, ids));
+
+const money = (field: DealMoneyField, description: string) => ({
+  type: MoneySetRef,
+  description,
+  select: { currency: true, exchangeRate: true, budgetTotal: true },
+  resolve: async (
+    deal: { id: number; currency: string; exchangeRate: { toFixed(): string }; budgetTotal: bigint },
+    _args: object,
+    ctx: Context,
+  ) => dealMoney(deal, await expenseSums(ctx).load(deal.id), ctx.viewer.organization.defaultCurrency)[field],
+});
 
 builder.prismaNode('Deal', {
   id: { field: 'id' },
@@ -8,12 +44,33 @@ builder.prismaNode('Deal', {
   select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
-  description: 'A deal or budget. Expenses are booked against it, and its currency is their normalized currency.',
+  description:
+    'A deal or, when `budget` is true, a budget. Expenses are booked against it, and its currency is their ' +
+    'normalized currency. Money fields are computed from its expenses (see docs/money.md).',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
     name: t.exposeString('name'),
-    number: t.exposeInt('number'),
+    number: t.exposeInt('number', { description: 'Budgets a contract generates share their template\'s number and differ by `suffix`.' }),
+    suffix: t.exposeString('suffix', { nullable: true, description: 'The period of a generated budget, e.g. `2017/01`.' }),
+    budget: t.exposeBoolean('budget', { description: 'A budget (true) or a deal in the sales pipeline (false).' }),
     date: t.expose('date', { type: 'Date' }),
+    endDate: t.expose('endDate', { type: 'Date', nullable: true }),
+    probability: t.exposeInt('probability', { description: 'Chance of winning, 0 to 100 (per cent).' }),
+    timeApproval: t.exposeBoolean('timeApproval', { description: 'Time entries on it need approval.' }),
+    expenseApproval: t.exposeBoolean('expenseApproval', { description: 'Expenses on it need approval.' }),
+    salesStatus: t.field({
+      type: SalesStatusEnum,
+      nullable: true,
+      select: { salesStatusId: true },
+      resolve: (deal) => salesStatusOf(deal.salesStatusId),
+    }),
+    salesStatusId: t.exposeInt('salesStatusId', { nullable: true, description: 'The REST number of `salesStatus`: 1 open, 2 won, 3 lost.' }),
+    salesStatusUpdatedAt: t.expose('salesStatusUpdatedAt', { type: 'DateTime', nullable: true }),
+    dealStatus: t.relation('dealStatus', { nullable: true, description: 'Its stage in the pipeline.' }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true, description: 'When it was closed (won, lost, or a budget marked closed).' }),
+    closed: t.boolean({ select: { closedAt: true }, resolve: (deal) => deal.closedAt !== null }),
+    deliveredOn: t.expose('deliveredOn', { type: 'Date', nullable: true }),
+    tagList: t.exposeStringList('tagList'),
     currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
@@ -21,34 +78,176 @@ builder.prismaNode('Deal', {
       resolve: (deal) => formatRate(deal.exchangeRate),
     }),
     exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
+    revenue: t.field(money('revenue', 'Revenue recognised so far: the billable amounts of its expenses.')),
+    cost: t.field(money('cost', 'What it cost so far: the amounts of its expenses.')),
+    profit: t.field(money('profit', '`revenue` − `cost`.')),
+    expense: t.field(money('expense', 'Sum of the amounts of its expenses.')),
+    expenseBillable: t.field(money('expenseBillable', 'Sum of the billable amounts of its expenses.')),
+    budgetTotal: t.field(money('budgetTotal', 'The agreed budget.')),
+    budgetUsed: t.field(money('budgetUsed', 'How much of the budget is used: the revenue recognised so far.')),
+    budgetRemaining: t.field(money('budgetRemaining', '`budgetTotal` − `budgetUsed`.')),
     company: t.relation('company'),
-    project: t.relation('project', { nullable: true }),
+    project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
+    responsible: t.relation('responsible', { nullable: true, description: 'Who is responsible for it.' }),
+    creator: t.relation('creator', { nullable: true, description: 'Who created it (unknown for deals made before this was recorded).' }),
+    contract: liveRelation(t as never, 'contract', 'Contract', 'The contract that generated this budget.'),
+    originDeal: liveRelation(t as never, 'originDeal', 'Deal', 'The deal it was copied from (a generated budget: its template).'),
+    expenses: relatedListField(t as never, expenseList, {
+      relation: 'expenses',
+      foreignKey: 'dealId',
+      description: 'Its expenses, with the filters, orders and totals of `Query.expenses`.',
+    }),
+    lastActivityAt: t.expose('lastActivityAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Its last change, or the last change to the money of its expenses.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
+// ---- Reading -------------------------------------------------------------------------------
+
+const dealList: ListSpec = {
+  type: 'Deal',
+  description: 'Deals and budgets of the organization, by id unless another order is given.',
+  filter: {
+    description: 'Which deals to include.',
+    fields: {
+      budget: { kind: 'custom', type: 'Boolean', where: dealConditions.budget, description: 'Budgets (true) or deals (false).' },
+      companyIds: idsIn('Company', 'companyId', 'Deals of any of these companies.'),
+      projectIds: { kind: 'ids', of: 'Project', where: dealConditions.projectIds, description: 'Deals of any of these projects.' },
+      responsibleIds: { kind: 'ids', of: 'Person', where: dealConditions.responsibleIds, description: 'Deals any of these people are responsible for.' },
+      dealStatusIds: { kind: 'ids', of: 'DealStatus', where: dealConditions.dealStatusIds, description: 'Deals in any of these pipeline stages.' },
+      contractIds: { kind: 'ids', of: 'Contract', where: dealConditions.contractIds, description: 'Budgets generated by any of these contracts.' },
+      salesStatus: { kind: 'custom', type: [SalesStatusEnum], where: dealConditions.salesStatus, description: 'Deals in any of these sales statuses.' },
+      open: { kind: 'custom', type: 'Boolean', where: dealConditions.open, description: 'Open (not closed) or closed.' },
+      tags: { kind: 'custom', type: ['String'], where: dealConditions.tags, description: 'Deals with any of these tags.' },
+      name: ops('string'),
+      number: ops('int'),
+      currency: ops('string'),
+      probability: ops('int'),
+      date: ops('date'),
+      endDate: ops('date', { nullable: true }),
+      closedAt: ops('datetime', { nullable: true }),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    NAME: { keys: dealSortKeys.NAME },
+    NUMBER: { keys: dealSortKeys.NUMBER },
+    DATE: { keys: dealSortKeys.DATE },
+    REVENUE: { keys: dealSortKeys.REVENUE, description: "By revenue in the organization's default currency." },
+    PROFIT: { keys: dealSortKeys.PROFIT, description: "By profit in the organization's default currency." },
+    COMPANY_NAME: { keys: dealSortKeys.COMPANY_NAME, description: "By the company's name." },
+    CREATED_AT: { keys: dealSortKeys.CREATED_AT },
+  },
+};
+
 builder.queryFields((t) => ({
-  deals: listField(t, {
+  deals: listField(t, dealList),
+  deal: t.prismaField({
     type: 'Deal',
-    description: 'Deals (budgets) of the organization, by id unless another order is given.',
-    filter: {
-      description: 'Which deals to include.',
-      fields: {
-        companyIds: idsIn('Company', 'companyId', 'Deals of any of these companies.'),
-        projectIds: idsIn('Project', 'projectId', 'Deals of any of these projects.'),
-        name: ops('string'),
-        number: ops('int'),
-        currency: ops('string'),
-        date: ops('date'),
-        createdAt: ops('datetime'),
-      },
+    nullable: true,
+    description: 'One deal or budget. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = decodeIdOf(String(args.id), 'Deal', 'id');
+      const deal = await ctx.db.deal.findUnique({ ...query, where: { id } });
+      if (!deal) throw new GraphQLError(`No deal with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
+      return deal;
     },
-    sorts: {
-      NAME: sortBy('string', 'name'),
-      NUMBER: sortBy('int', 'number'),
-      DATE: sortBy('date', 'date'),
-      COMPANY_NAME: sortBy('string', ['company', 'name'], "By the company's name."),
-      CREATED_AT: sortBy('datetime', 'createdAt'),
-    },
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+const dealFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
+  name: t.string({ description: 'At most 255 characters.' }),
+  companyId: t.id({ description: 'The client company.' }),
+  projectId: t.id({ description: "A project of the deal's company." }),
+  responsibleId: t.id({ description: 'A person of the organization.' }),
+  dealStatusId: t.id({ description: 'A stage of the pipeline (`dealStatuses`).' }),
+  budget: t.boolean({ description: 'A budget rather than a deal. Default false.' }),
+  date: t.field({ type: 'Date', description: 'Default: today.' }),
+  endDate: t.field({ type: 'Date', description: 'Not before `date`.' }),
+  probability: t.int({ description: '0 to 100. Default 100.' }),
+  timeApproval: t.boolean(),
+  expenseApproval: t.boolean(),
+  salesStatus: t.field({
+    type: SalesStatusEnum,
+    description: 'Deals only (default OPEN). WON or LOST closes the deal; OPEN reopens it.',
+  }),
+  closed: t.boolean({ description: 'Close (true) or reopen (false).' }),
+  deliveredOn: t.field({ type: 'Date' }),
+  tagList: t.stringList({ description: `At most 50 tags of at most 100 characters; blanks and repeats are dropped.` }),
+  currency: t.string({
+    description:
+      "ISO 4217 code. Default: the organization's. Changing it re-expresses the deal's expenses' normalized and billable " +
+      'amounts in the new currency, in the same transaction.',
+  }),
+  exchangeRate: t.string({
+    description:
+      "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\". 1 for the organization's " +
+      'currency (where it must be 1); required for any other. Changing it recomputes the expenses\' normalized amounts.',
+  }),
+  budgetTotal: t.field({ type: 'BigInt', description: 'The agreed budget, in minor units of `currency`; 0 to 10^15.' }),
+});
+
+type RawDealInput = { [K in keyof DealInput]?: unknown } & {
+  companyId?: string | null;
+  projectId?: string | null;
+  responsibleId?: string | null;
+  dealStatusId?: string | null;
+  id?: string;
+};
+
+function toDomainInput(raw: RawDealInput): DealInput {
+  const input = { ...raw } as DealInput & Record<string, unknown>;
+  if ('companyId' in raw) input.companyId = inputId(raw.companyId, 'Company');
+  if ('projectId' in raw) input.projectId = inputId(raw.projectId, 'Project');
+  if ('responsibleId' in raw) input.responsibleId = inputId(raw.responsibleId, 'Person');
+  if ('dealStatusId' in raw) input.dealStatusId = inputId(raw.dealStatusId, 'DealStatus');
+  if ('salesStatus' in raw) input.salesStatus = raw.salesStatus as SalesStatus | null;
+  delete input.id;
+  return input;
+}
+
+const CreateDealInput = builder.inputType('CreateDealInput', {
+  description: 'A new deal or budget. `name` and `companyId` are required.',
+  fields: (t) => dealFields(t),
+});
+
+const UpdateDealInput = builder.inputType('UpdateDealInput', {
+  description: 'Changes to a deal: fields left out stay as they are; `null` clears an optional field.',
+  fields: (t) => ({ id: t.id({ required: true }), ...dealFields(t) }),
+});
+
+const dealId = (id: string | number) => inputDatabaseId(id, 'Deal');
+
+builder.mutationFields((t) => ({
+  createDeal: t.field({
+    type: payloadType('CreateDealPayload', 'Deal', 'The result of `createDeal`.'),
+    description: 'Creates a deal or budget with the next number of the organization.',
+    args: { input: t.arg({ type: CreateDealInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await createDeal(ctx.db, ctx.viewer, toDomainInput(input as RawDealInput))),
+  }),
+  updateDeal: t.field({
+    type: payloadType('UpdateDealPayload', 'Deal', 'The result of `updateDeal`.'),
+    args: { input: t.arg({ type: UpdateDealInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await updateDeal(ctx.db, ctx.viewer, dealId(input.id), toDomainInput(input as RawDealInput))),
+  }),
+  deleteDeal: t.field({
+    type: deletePayloadType(
+      'DeleteDealPayload',
+      'deletedDealId',
+      'The result of `deleteDeal`. The deal goes to the recycle bin with its expenses and the contracts it is the ' +
+        'template of, and comes back with them when restored.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteDealInput', 'The deal to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteDeal(ctx.db, ctx.viewer, dealId(input.id))),
   }),
 }));

@@ -121,7 +121,7 @@ builder.prismaNode('Expense', {
 
 // ---- Reading -------------------------------------------------------------------------------
 
-const expenseList: ListSpec = {
+export const expenseList: ListSpec = {
   type: 'Expense',
   description: 'Expenses of the organization, filtered and sorted (by id when no order is given).',
   filter: {

@@ -8,6 +8,7 @@ import './person.js';
 import './company.js';
 import './project.js';
 import './service-type.js';
+import './deal-status.js';
 import './deal.js';
 import './expense.js';
 import './viewer.js';

@@ -4,6 +4,7 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
 import type { Context } from '../schema/context.js';
+import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from './auth.js';
 
 export type { Context };
@@ -15,5 +16,5 @@ export async function buildContext(
   tokens?: TokenCache,
 ): Promise<Context> {
   const viewer = await authenticate(system, initial.request.headers, tokens);
-  return { requestId, viewer, db: scopedClient(system, { organizationId: viewer.organization.id }) };
+  return { requestId, viewer, db: scopedClient(system, { organizationId: viewer.organization.id }), loaders: new Loaders() };
 }

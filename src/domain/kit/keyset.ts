@@ -7,7 +7,8 @@ import { BadInput } from './errors.js';
 import { fitsInt64 } from '../../money/money.js';
 import { and, nest, NOTHING, type Where } from './conditions.js';
 
-export type KeyType = 'string' | 'int' | 'bigint' | 'date' | 'datetime';
+/** `decimal`: a whole number of any size in a numeric column (Prisma Decimal), e.g. a deal's summed revenue. */
+export type KeyType = 'string' | 'int' | 'bigint' | 'decimal' | 'date' | 'datetime';
 
 /** One column to sort by: a path of to-one relations ending in a scalar, e.g. ['serviceType', 'name']. */
 export interface SortKey {
@@ -23,7 +24,7 @@ export interface OrderTerm {
   desc: boolean;
 }
 
-type Value = string | number | bigint | Date | null;
+type Value = string | number | bigint | Date | { toFixed(): string } | null;
 
 const ID_KEY: SortKey = { path: ['id'], type: 'int' };
 
@@ -122,6 +123,8 @@ function encodeValue(value: Value, type: KeyType): string | number | null {
       return (value as Date).toISOString();
     case 'bigint':
       return String(value);
+    case 'decimal':
+      return (value as { toFixed(): string }).toFixed();
     default:
       return value as string | number;
   }
@@ -170,6 +173,9 @@ function decodeValue(raw: unknown, type: KeyType): Value | undefined {
       const n = BigInt(raw);
       return fitsInt64(n) ? n : undefined;
     }
+    case 'decimal':
+      // Whole numbers only (the numeric(38, 0) sums); handed to Prisma as a string.
+      return typeof raw === 'string' && /^-?\d{1,38}$/.test(raw) ? raw : undefined;
     case 'date': {
       if (typeof raw !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw)) return undefined;
       const date = new Date(`${raw}T00:00:00Z`);

@@ -52,19 +52,40 @@ export async function readPage<Row extends Record<string, unknown>>(
   args: PageArgs,
   context: CursorContext,
 ): Promise<Page<Row>> {
+  const query = pageQuery(selection, where, args, context);
+  const rows = query ? await findMany(query) : [];
+  return pageFromRows(rows, args, context);
+}
+
+/**
+ * The `findMany` arguments of a page (also usable as a to-many relation's query, one page per
+ * parent row in the parent's statement), or null when the page is empty by definition (size 0).
+ * Validates the page arguments and cursors first.
+ */
+export function pageQuery(
+  selection: Record<string, unknown>,
+  where: Where,
+  args: PageArgs,
+  context: CursorContext,
+): ({ where: Where; orderBy: Where[]; take: number } & Record<string, unknown>) | null {
   checkPageArgs(args);
   const bounds = cursorBounds(args, context);
+  const size = pageSize(args);
+  if (size === 0) return null;
+  return {
+    ...withSortColumns(selection, context),
+    where: and([where, ...bounds]),
+    orderBy: orderBy(context.terms, args.last != null),
+    take: size + 1,
+  };
+}
+
+const pageSize = (args: PageArgs) => args.first ?? args.last ?? DEFAULT_PAGE_SIZE;
+
+/** The page made of the rows `pageQuery` read (one more than the page size when another page follows). */
+export function pageFromRows<Row extends Record<string, unknown>>(rows: readonly Row[], args: PageArgs, context: CursorContext): Page<Row> {
   const backwards = args.last != null;
-  const size = args.first ?? args.last ?? DEFAULT_PAGE_SIZE;
-  const rows =
-    size === 0
-      ? []
-      : await findMany({
-          ...withSortColumns(selection, context),
-          where: and([where, ...bounds]),
-          orderBy: orderBy(context.terms, backwards),
-          take: size + 1,
-        });
+  const size = pageSize(args);
   const more = rows.length > size;
   const page = rows.slice(0, size);
   if (backwards) page.reverse();
@@ -100,7 +121,7 @@ class Edge<Row extends Record<string, unknown>> {
 }
 
 /** Adds the sort columns (and relations they sit on) to an include/select selection. */
-function withSortColumns(selection: Record<string, unknown>, context: CursorContext): Record<string, unknown> {
+export function withSortColumns(selection: Record<string, unknown>, context: CursorContext): Record<string, unknown> {
   const out: Record<string, unknown> = { ...selection };
   for (const { key } of context.terms) {
     if (out.select) out.select = addPath(out.select as Record<string, unknown>, key.path, 'select');

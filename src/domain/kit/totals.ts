@@ -47,6 +47,49 @@ export async function moneyTotals<Name extends string>(
   defaultCurrency: string,
   wanted?: Partial<Record<Name, ReadonlySet<MoneyForm>>>,
 ): Promise<Totals<Name>> {
+  const plan = sumPlan(specs, wanted);
+  const groups = plan.currencies.length
+    ? await db.groupBy({ by: plan.currencies, where, ...plan.summed, _count: { _all: true } })
+    : [await db.aggregate({ where, ...plan.summed, _count: { _all: true } })];
+  return totalsOf(plan, groups, defaultCurrency);
+}
+
+/**
+ * The same totals for many sets at once, one per value of `key` (e.g. the expenses of each of a
+ * page's deals): one grouped statement whatever the number of keys. Keys without rows get zero
+ * totals and a count of 0.
+ */
+export async function moneyTotalsBy<Name extends string, Key extends string | number>(
+  db: Aggregator,
+  key: string,
+  keys: readonly Key[],
+  where: Where,
+  specs: Record<Name, MoneyTotalSpec>,
+  defaultCurrency: string,
+  wanted?: Partial<Record<Name, ReadonlySet<MoneyForm>>>,
+): Promise<Map<Key, Totals<Name>>> {
+  const plan = sumPlan(specs, wanted);
+  const groups = await db.groupBy({
+    by: [key, ...plan.currencies],
+    where: { AND: [where, { [key]: { in: [...keys] } }] },
+    ...plan.summed,
+    _count: { _all: true },
+  });
+  const byKey = new Map<Key, Group[]>(keys.map((k) => [k, []]));
+  for (const group of groups) byKey.get(group[key] as Key)?.push(group);
+  return new Map([...byKey].map(([k, g]) => [k, totalsOf(plan, g, defaultCurrency)]));
+}
+
+interface SumPlan<Name extends string> {
+  entries: ReadonlyArray<readonly [Name, MoneyTotalSpec, ReadonlySet<MoneyForm>]>;
+  currencies: string[];
+  summed: { _sum?: Record<string, true> };
+}
+
+function sumPlan<Name extends string>(
+  specs: Record<Name, MoneyTotalSpec>,
+  wanted?: Partial<Record<Name, ReadonlySet<MoneyForm>>>,
+): SumPlan<Name> {
   const all: ReadonlySet<MoneyForm> = new Set(['original', 'default', 'normalized']);
   const entries = (Object.entries(specs) as Array<[Name, MoneyTotalSpec]>)
     .map(([name, spec]) => [name, spec, wanted ? wanted[name] : all] as const)
@@ -61,9 +104,10 @@ export async function moneyTotals<Name extends string>(
   }
   // Prisma refuses an empty `_sum`: leave it out when nothing is summed (only the count is wanted).
   const summed = sums.size ? { _sum: Object.fromEntries([...sums].map((c) => [c, true])) as Record<string, true> } : {};
-  const groups = currencies.size
-    ? await db.groupBy({ by: [...currencies], where, ...summed, _count: { _all: true } })
-    : [await db.aggregate({ where, ...summed, _count: { _all: true } })];
+  return { entries, currencies: [...currencies], summed };
+}
+
+function totalsOf<Name extends string>(plan: SumPlan<Name>, groups: readonly Group[], defaultCurrency: string): Totals<Name> {
   const sum = (column: string) => groups.reduce((total, g) => total + BigInt(g._sum?.[column] ?? 0), 0n);
   const only = (column: string) => {
     const values = new Set(groups.map((g) => g[column] as string));
@@ -71,7 +115,7 @@ export async function moneyTotals<Name extends string>(
   };
   const money = (cents: bigint, currency: string | null): Money | null => (currency ? { cents, currency } : null);
   const totals = Object.fromEntries(
-    entries.map(([name, s, forms]) => [
+    plan.entries.map(([name, s, forms]) => [
       name,
       {
         ...(forms.has('original') && { original: money(sum(s.original.sum), only(s.original.currency)) }),

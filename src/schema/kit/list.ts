@@ -7,11 +7,20 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { and, operatorConditions, type Where } from '../../domain/kit/conditions.js';
 import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
-import { readPage, checkPageArgs, cursorBounds, type PageArgs } from '../../domain/kit/page.js';
-import { moneyTotals, type Aggregator, type MoneyForm, type MoneyTotalSpec, type MoneyTotals } from '../../domain/kit/totals.js';
+import { readPage, checkPageArgs, cursorBounds, pageFromRows, pageQuery, withSortColumns, type PageArgs } from '../../domain/kit/page.js';
+import {
+  moneyTotals,
+  moneyTotalsBy,
+  type Aggregator,
+  type MoneyForm,
+  type MoneyTotalSpec,
+  type MoneyTotals,
+  type Totals,
+} from '../../domain/kit/totals.js';
 import type { Context } from '../context.js';
 import { builder } from '../builder.js';
 import { delegateOf } from './delegate.js';
+import { argumentsKey } from './loaders.js';
 import { filterIds } from '../ids.js';
 import { MoneyTotalRef } from '../money.js';
 import {
@@ -212,11 +221,18 @@ interface ListDelegate extends Aggregator {
   count(args: object): Promise<number>;
 }
 
-/**
- * Builds the connection field of a spec. Use it in `builder.queryFields((t) => ({ xs: listField(t, spec) }))`.
- * The types it generates are created once per spec.
- */
-export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>, spec: ListSpec) {
+interface ListKit {
+  FilterInput: ReturnType<typeof filterInput> | null;
+  OrderInput: ReturnType<typeof builder.inputType> | null;
+  Connection: ReturnType<typeof builder.connectionObject>;
+}
+
+const KITS = new Map<ListSpec, ListKit>();
+
+/** The GraphQL types of a spec (filter, order, connection with totals), made once and shared by every field listing it. */
+function kitOf(spec: ListSpec): ListKit {
+  const existing = KITS.get(spec);
+  if (existing) return existing;
   const FilterInput = spec.filter ? filterInput(spec) : null;
   const sortNames = Object.keys(spec.sorts ?? {});
   const OrderField = sortNames.length
@@ -251,26 +267,70 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
           ),
       })
     : null;
+  const Connection = builder.connectionObject(
+    {
+      type: getRefFromModel(spec.type, builder),
+      name: `${spec.type}Connection`,
+      fields: (c) => ({
+        totalCount: c.int({
+          description: 'How many match the filter, across all pages.',
+          resolve: (parent) => (parent as unknown as ConnectionParent).totalCount(),
+        }),
+        ...(Aggregates && {
+          aggregates: c.field({
+            type: Aggregates,
+            description: 'Totals over the whole filtered set, not only this page.',
+            resolve: (parent) => parent as unknown as ConnectionParent,
+          }),
+        }),
+      }),
+    },
+    { name: `${spec.type}Edge` },
+  );
+  const kit: ListKit = { FilterInput, OrderInput: OrderInput as ListKit['OrderInput'], Connection };
+  KITS.set(spec, kit);
+  return kit;
+}
 
+/** The `filter` and `orderBy` arguments of a list field. */
+function listArgs(kit: ListKit, t: { arg: (options: never) => unknown }): Record<string, unknown> {
   const args: Record<string, unknown> = {};
-  if (FilterInput) args.filter = t.arg({ type: FilterInput });
-  if (OrderInput) args.orderBy = t.arg({ type: [OrderInput], description: 'Sort keys, most significant first.' });
+  const arg = t.arg as (options: object) => unknown;
+  if (kit.FilterInput) args.filter = arg({ type: kit.FilterInput });
+  if (kit.OrderInput) args.orderBy = arg({ type: [kit.OrderInput], description: 'Sort keys, most significant first.' });
+  return args;
+}
 
-  const connection = (t as unknown as { connection: (...a: unknown[]) => unknown }).connection(
+/** What a list's arguments mean: its condition and its order, with the cursor context of the order. Throws BadInput. */
+function listQuery(spec: ListSpec, list: string, raw: ListArgs, ctx: Context) {
+  const where = filterWhere(spec, raw.filter);
+  const order = orderTerms(spec, raw.orderBy);
+  const context: CursorContext = {
+    list,
+    order: order.name || 'default',
+    organizationId: ctx.viewer.organization.id,
+    terms: order.terms,
+  };
+  return { where, context };
+}
+
+type Connect = (options: Record<string, unknown>, connection: ListKit['Connection']) => unknown;
+
+/**
+ * Builds the connection field of a spec. Use it in `builder.queryFields((t) => ({ xs: listField(t, spec) }))`.
+ * The types it generates are created once per spec.
+ */
+export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>, spec: ListSpec) {
+  const kit = kitOf(spec);
+  const totals = spec.totals;
+  const connection = (t as unknown as { connection: Connect }).connection(
     {
       type: getRefFromModel(spec.type, builder),
       description: spec.description,
-      args,
+      args: listArgs(kit, t),
       resolve: async (_parent: unknown, raw: ListArgs, ctx: Context, info: GraphQLResolveInfo) => {
         const db = delegateOf<ListDelegate>(ctx, spec.type);
-        const where = filterWhere(spec, raw.filter);
-        const order = orderTerms(spec, raw.orderBy);
-        const context: CursorContext = {
-          list: spec.type,
-          order: order.name || 'default',
-          organizationId: ctx.viewer.organization.id,
-          terms: order.terms,
-        };
+        const { where, context } = listQuery(spec, spec.type, raw, ctx);
         const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
         const selected = new Set(fields.keys());
         // One statement gives the totals and the count when both are asked for; it sums only the
@@ -305,23 +365,74 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
         return { ...extras, ...page };
       },
     },
+    kit.Connection,
+  );
+  return connection as ReturnType<typeof t.field>;
+}
+
+/** Where a connection's nodes are, for Pothos' nested selections. */
+const NODE_PATHS = [[{ name: 'nodes' }], [{ name: 'edges' }, { name: 'node' }]];
+
+/**
+ * A to-many relation as a connection with the same filter, order, totals and paging as the
+ * spec's top-level list, e.g. `Deal.expenses`. Each parent's page is read inside the parent's own
+ * statement (a LATERAL subquery per row, with the filter, cursor bound and limit); `totalCount`
+ * and `aggregates` for every parent of a request come from one grouped statement (a DataLoader
+ * keyed by parent id). So a page of 200 deals with their first 10 expenses and totals is a fixed
+ * number of statements.
+ */
+export function relatedListField(
+  t: PothosSchemaTypes.ObjectFieldBuilder<Types, { id: number }>,
+  spec: ListSpec,
+  related: { relation: string; foreignKey: string; description: string },
+) {
+  const kit = kitOf(spec);
+  const list = `${related.relation}:${spec.type}`;
+  const connection = (t as unknown as { connection: Connect }).connection(
     {
-      name: `${spec.type}Connection`,
-      fields: (c: PothosSchemaTypes.ObjectFieldBuilder<Types, ConnectionParent>) => ({
-        totalCount: c.int({
-          description: 'How many match the filter, across all pages.',
-          resolve: (parent: ConnectionParent) => parent.totalCount(),
-        }),
-        ...(Aggregates && {
-          aggregates: c.field({
-            type: Aggregates,
-            description: 'Totals over the whole filtered set, not only this page.',
-            resolve: (parent: ConnectionParent) => parent,
-          }),
-        }),
-      }),
+      type: getRefFromModel(spec.type, builder),
+      description: related.description,
+      args: listArgs(kit, t),
+      select: (raw: ListArgs, ctx: Context, nestedSelection: (query: object, path: unknown) => Record<string, unknown>) => {
+        let query: ReturnType<typeof pageQuery>;
+        try {
+          const { where, context } = listQuery(spec, list, raw, ctx);
+          query = pageQuery({}, where, raw, context);
+          if (!query) return {};
+          return { [related.relation]: withSortColumns(nestedSelection(query, { getType: () => spec.type, paths: NODE_PATHS }), context) };
+        } catch (error) {
+          // A bad argument loads nothing here; the resolver repeats the check and reports it on this field.
+          if (error instanceof BadInput) return {};
+          throw error;
+        }
+      },
+      resolve: (parent: Record<string, unknown> & { id: number }, raw: ListArgs, ctx: Context, info: GraphQLResolveInfo) => {
+        const { where, context } = listQuery(spec, list, raw, ctx);
+        checkPageArgs(raw);
+        cursorBounds(raw, context);
+        const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
+        const wanted = spec.totals && fields.has('aggregates') ? wantedTotals(info, fields.get('aggregates')!) : {};
+        const loader = ctx.loaders.get<number, Totals<string>>(`${list}:${argumentsKey({ where, wanted })}`, async (ids) => {
+          const byParent = await moneyTotalsBy(
+            delegateOf<ListDelegate>(ctx, spec.type),
+            related.foreignKey,
+            ids,
+            where,
+            spec.totals?.fields ?? {},
+            ctx.viewer.organization.defaultCurrency,
+            wanted,
+          );
+          return ids.map((id) => byParent.get(id)!);
+        });
+        const extras: ConnectionParent = {
+          totalCount: async () => (await loader.load(parent.id)).count,
+          aggregates: async () => (await loader.load(parent.id)).money,
+        };
+        const rows = (parent[related.relation] as Array<Record<string, unknown>> | undefined) ?? [];
+        return { ...extras, ...pageFromRows(rows, raw, context) };
+      },
     },
-    { name: `${spec.type}Edge` },
+    kit.Connection,
   );
   return connection as ReturnType<typeof t.field>;
 }

@@ -18,7 +18,7 @@ interface DeletePayload {
 }
 
 /** A payload type whose `<type>` field (e.g. `expense`) loads the written object with the query's selection. */
-export function payloadType(name: string, type: 'Expense' | 'Deal' | 'Company' | 'Project' | 'ServiceType', description: string) {
+export function payloadType(name: string, type: 'Expense' | 'Deal' | 'DealStatus' | 'Company' | 'Project' | 'ServiceType' | 'Contract', description: string) {
   const model = delegateName(type);
   return builder.objectRef<Payload>(name).implement({
     description,

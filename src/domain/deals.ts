@@ -1,0 +1,339 @@
+// Deal rules: validation (every problem of an input at once), numbering, closing and sales status,
+// currency changes carried into the deal's expenses, and deletion with what belongs to the deal.
+// Each write is one transaction on the scoped client; nothing is written when any error exists.
+import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/transaction.js';
+import type { Deal } from '../generated/prisma/client.js';
+import { expenseMoneyColumns, rebaseBillable } from '../money/expense-amounts.js';
+import { fitsInt64, isCurrencyCode, isOneRate, isValidRate, rateText } from '../money/money.js';
+import { SALES_STATUSES, type SalesStatus } from './deal-queries.js';
+import {
+  at,
+  blank,
+  checkText,
+  fail,
+  given,
+  invalid,
+  isBlank,
+  MESSAGES,
+  notFound,
+  ok,
+  type Result,
+  type UserError,
+} from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import type { Viewer } from './viewer.js';
+
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface DealInput {
+  name?: string | null;
+  companyId?: number | null;
+  projectId?: number | null;
+  responsibleId?: number | null;
+  dealStatusId?: number | null;
+  budget?: boolean | null;
+  date?: Date | null;
+  endDate?: Date | null;
+  probability?: number | null;
+  timeApproval?: boolean | null;
+  expenseApproval?: boolean | null;
+  salesStatus?: SalesStatus | null;
+  closed?: boolean | null;
+  deliveredOn?: Date | null;
+  tagList?: string[] | null;
+  currency?: string | null;
+  exchangeRate?: string | null;
+  budgetTotal?: bigint | null;
+}
+
+const MAX_NAME = 255;
+const MAX_TAGS = 50;
+const MAX_TAG = 100;
+/** As for expenses: far above any real budget, and safe from overflow once multiplied by a rate. */
+const MAX_CENTS = 10n ** 15n;
+
+const today = (): Date => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+
+/** Tags trimmed, blank ones and repeats dropped, or the problem with them. */
+function cleanTags(tags: readonly string[], errors: UserError[]): string[] {
+  const clean = [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag !== ''))];
+  if (clean.length > MAX_TAGS) errors.push(invalid('tagList', `may hold at most ${MAX_TAGS} tags`));
+  else if (clean.some((tag) => tag.length > MAX_TAG)) errors.push(invalid('tagList', `tags may be at most ${MAX_TAG} characters long`));
+  else if (clean.some((tag) => tag.includes('\u0000'))) errors.push(invalid('tagList', 'cannot contain the NUL character (\\u0000)'));
+  return clean;
+}
+
+interface Current {
+  id: number;
+  companyId: number;
+  endDate: Date | null;
+  budget: boolean;
+  date: Date;
+  currency: string;
+  exchangeRate: string;
+}
+
+/**
+ * Checks the fields present in `input` (all required ones when creating), against the deal as it
+ * is (`current`) for rules that span fields. Ids are looked up through the scoped client: another
+ * organization's id is simply not found.
+ */
+async function check(tx: ScopedTx, input: DealInput, current: Current | null): Promise<UserError[]> {
+  const errors: UserError[] = [];
+  const creating = current === null;
+  const needs = (key: keyof DealInput) => creating || given(input, key);
+
+  if (needs('name')) checkText(errors, 'name', input.name, MAX_NAME);
+  if (needs('companyId') && input.companyId == null) errors.push(blank('companyId'));
+  if (input.probability != null && (input.probability < 0 || input.probability > 100)) {
+    errors.push(invalid('probability', 'must be between 0 and 100'));
+  }
+  if (input.budgetTotal != null && (input.budgetTotal < 0n || input.budgetTotal > MAX_CENTS)) {
+    errors.push(invalid('budgetTotal', `must be between 0 and ${MAX_CENTS}`));
+  }
+  if (input.tagList != null) cleanTags(input.tagList, errors);
+  if (given(input, 'date') && input.date === null) errors.push(blank('date'));
+  const date = input.date ?? current?.date ?? today();
+  const endDate = input.endDate;
+  if (endDate != null && endDate < date) errors.push(invalid('endDate', "must not be before the deal's date"));
+  else if (input.date != null && endDate === undefined && current?.endDate && current.endDate < input.date) {
+    errors.push(invalid('date', "must not be after the deal's end date"));
+  }
+  const budget = input.budget ?? current?.budget ?? false;
+  if (budget && input.salesStatus != null) errors.push(invalid('salesStatus', 'budgets have no sales status'));
+  if (given(input, 'budget') && input.budget === null) errors.push(blank('budget'));
+
+  // Creating, a missing currency is the organization's; updating, `null` cannot clear it.
+  if (input.currency !== undefined && !(creating && input.currency === null)) {
+    if (isBlank(input.currency)) errors.push(blank('currency'));
+    else if (!isCurrencyCode(input.currency!.trim())) {
+      errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
+    }
+  }
+  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
+    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
+  }
+
+  const companyId = input.companyId ?? current?.companyId;
+  const [company, project, responsible, status] = await Promise.all([
+    input.companyId != null ? tx.company.findUnique({ where: { id: input.companyId }, select: { id: true } }) : null,
+    input.projectId != null ? tx.project.findUnique({ where: { id: input.projectId }, select: { companyId: true } }) : null,
+    input.responsibleId != null ? tx.person.findUnique({ where: { id: input.responsibleId }, select: { id: true } }) : null,
+    input.dealStatusId != null ? tx.dealStatus.findUnique({ where: { id: input.dealStatusId }, select: { id: true } }) : null,
+  ]);
+  if (input.companyId != null && !company) errors.push(notFound(at('companyId'), 'Company'));
+  if (input.projectId != null && !project) errors.push(notFound(at('projectId'), 'Project'));
+  else if (project && companyId != null && project.companyId !== companyId) {
+    errors.push(invalid('projectId', "must be a project of the deal's company"));
+  }
+  if (input.responsibleId != null && !responsible) errors.push(notFound(at('responsibleId'), 'Person'));
+  if (input.dealStatusId != null && !status) errors.push(notFound(at('dealStatusId'), 'Deal status'));
+  return errors;
+}
+
+/**
+ * The rate to the default currency: as given; 1 for the default currency (where a given rate
+ * must be 1); otherwise required -- the gateway has no rate source to guess from.
+ */
+function resolveRate(currency: string, givenRate: string | null | undefined, keep: string | null, viewer: Viewer): Result<string> {
+  const own = viewer.organization.defaultCurrency;
+  if (givenRate != null) {
+    if (currency === own && !isOneRate(givenRate)) return fail(invalid('exchangeRate', `must be 1 for the organization's own currency (${own})`));
+    return ok(givenRate);
+  }
+  if (currency === own) return ok('1');
+  if (keep !== null) return ok(keep);
+  return fail({
+    field: at('exchangeRate'),
+    message: `${MESSAGES.blank} when the currency is not the organization's (${own})`,
+    code: 'BLANK',
+  });
+}
+
+/** Sales status and closing: a won or lost deal is closed, reopening it (OPEN) opens it; budgets close with `closed`. */
+function pipeline(input: DealInput, budget: boolean, existing: Pick<Deal, 'salesStatusId' | 'closedAt'> | null, now: Date) {
+  const data: Partial<Pick<Deal, 'salesStatusId' | 'salesStatusUpdatedAt' | 'closedAt'>> = {};
+  const status = budget ? null : input.salesStatus ?? (existing ? undefined : 'OPEN');
+  let closedAt = existing?.closedAt ?? null;
+  if (budget && existing?.salesStatusId != null) {
+    // A deal turned into a budget leaves the pipeline.
+    data.salesStatusId = null;
+    data.salesStatusUpdatedAt = now;
+  } else if (status !== undefined && status !== null && SALES_STATUSES[status] !== existing?.salesStatusId) {
+    data.salesStatusId = SALES_STATUSES[status];
+    data.salesStatusUpdatedAt = now;
+    closedAt = status === 'OPEN' ? null : (closedAt ?? now);
+  }
+  if (input.closed != null) closedAt = input.closed ? (closedAt ?? now) : null;
+  if (closedAt !== (existing?.closedAt ?? null)) data.closedAt = closedAt;
+  return data;
+}
+
+export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealInput): Promise<Result<Deal>> {
+  return transact(db, async (tx) => {
+    const errors = await check(tx, input, null);
+    const currency = input.currency?.trim() || viewer.organization.defaultCurrency;
+    const rate = errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate')
+      ? null
+      : resolveRate(currency, input.exchangeRate, null, viewer);
+    if (rate && !rate.ok) errors.push(...rate.errors);
+    if (errors.length > 0 || !rate?.ok) return fail(...errors);
+
+    // The organization's counter, incremented and read in one UPDATE: concurrent creates queue on
+    // its row lock and each gets its own number.
+    const { lastDealNumber: number } = await tx.organization.update({
+      where: { id: viewer.organization.id },
+      data: { lastDealNumber: { increment: 1 } },
+      select: { lastDealNumber: true },
+    });
+    const now = new Date();
+    const budget = input.budget ?? false;
+    const date = input.date ?? today();
+    const deal = await tx.deal.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        companyId: input.companyId!,
+        projectId: input.projectId ?? null,
+        responsibleId: input.responsibleId ?? null,
+        dealStatusId: input.dealStatusId ?? null,
+        creatorId: viewer.person.id,
+        name: input.name!.trim(),
+        number,
+        budget,
+        date,
+        endDate: input.endDate ?? null,
+        probability: input.probability ?? 100,
+        timeApproval: input.timeApproval ?? false,
+        expenseApproval: input.expenseApproval ?? false,
+        deliveredOn: input.deliveredOn ?? null,
+        tagList: input.tagList ? cleanTags(input.tagList, []) : [],
+        currency,
+        exchangeRate: rate.value,
+        exchangeDate: date,
+        budgetTotal: input.budgetTotal ?? 0n,
+        lastActivityAt: now,
+        ...pipeline(input, budget, null, now),
+      },
+    });
+    return ok(deal);
+  });
+}
+
+export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, input: DealInput): Promise<Result<Deal>> {
+  const money = given(input, 'currency') || given(input, 'exchangeRate');
+  return transact(db, async (tx) => {
+    const now = new Date();
+    // Locks in the order every write keeps: expenses before their deal (the trigger that keeps a
+    // deal's sums takes the deal's lock after an expense's). A currency or rate change rewrites
+    // the deal's expenses, so it locks them first; the deal's lock then makes expense writers
+    // that start later wait, and the read after it is the latest committed deal.
+    if (money) await tx.expense.updateMany({ where: { dealId: id }, data: { updatedAt: now } });
+    const { count } = await tx.deal.updateMany({ where: { id }, data: { updatedAt: now } });
+    const existing = count === 1 ? await tx.deal.findUnique({ where: { id } }) : null;
+    if (!existing) return fail(notFound(at('id'), 'Deal'));
+
+    const current: Current = {
+      id,
+      companyId: existing.companyId,
+      endDate: existing.endDate,
+      budget: existing.budget,
+      date: existing.date,
+      currency: existing.currency,
+      exchangeRate: rateText(existing.exchangeRate),
+    };
+    const errors = await check(tx, input, current);
+    const currency = input.currency?.trim() ?? existing.currency;
+    let rate: string = current.exchangeRate;
+    if (!errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate') && money) {
+      // Keep the stored rate when only other fields change; a new currency needs its own rate.
+      const resolved = resolveRate(currency, input.exchangeRate, currency === existing.currency ? current.exchangeRate : null, viewer);
+      if (resolved.ok) rate = resolved.value;
+      else errors.push(...resolved.errors);
+    }
+    if (errors.length > 0) return fail(...errors);
+
+    const changesMoney = currency !== existing.currency || rate !== current.exchangeRate;
+    if (changesMoney) {
+      const rewritten = await rewriteExpenses(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
+      if (!rewritten.ok) return rewritten;
+    }
+    const budget = input.budget ?? existing.budget;
+    const deal = await tx.deal.update({
+      where: { id },
+      data: {
+        ...(given(input, 'name') && { name: input.name!.trim() }),
+        ...(given(input, 'companyId') && { companyId: input.companyId! }),
+        ...(given(input, 'projectId') && { projectId: input.projectId }),
+        ...(given(input, 'responsibleId') && { responsibleId: input.responsibleId }),
+        ...(given(input, 'dealStatusId') && { dealStatusId: input.dealStatusId }),
+        ...(given(input, 'budget') && { budget }),
+        ...(given(input, 'date') && { date: input.date! }),
+        ...(given(input, 'endDate') && { endDate: input.endDate }),
+        ...(given(input, 'probability') && input.probability != null && { probability: input.probability }),
+        ...(given(input, 'timeApproval') && input.timeApproval != null && { timeApproval: input.timeApproval }),
+        ...(given(input, 'expenseApproval') && input.expenseApproval != null && { expenseApproval: input.expenseApproval }),
+        ...(given(input, 'deliveredOn') && { deliveredOn: input.deliveredOn }),
+        ...(given(input, 'tagList') && { tagList: input.tagList ? cleanTags(input.tagList, []) : [] }),
+        ...(given(input, 'budgetTotal') && { budgetTotal: input.budgetTotal ?? 0n }),
+        ...(changesMoney && { currency, exchangeRate: rate, exchangeDate: now }),
+        ...pipeline(input, budget, existing, now),
+        lastActivityAt: now,
+      },
+    });
+    return ok(deal);
+  });
+}
+
+/**
+ * Carries a deal's new currency or rate into its live expenses, as if each were written again
+ * on the deal: normalized amounts, billable amounts (re-expressed when the currency changes),
+ * their default forms and profit. Refused when a converted amount would not fit a bigint.
+ */
+async function rewriteExpenses(
+  tx: ScopedTx,
+  dealId: number,
+  before: { currency: string; exchangeRate: string },
+  after: { currency: string; exchangeRate: string },
+): Promise<Result<null>> {
+  const expenses = await tx.expense.findMany({
+    where: { dealId },
+    select: { id: true, amount: true, currency: true, exchangeRate: true, billableAmount: true },
+  });
+  const updates = [];
+  for (const e of expenses) {
+    const billableAmount = rebaseBillable(e.billableAmount, before, after);
+    const columns = expenseMoneyColumns({
+      amount: e.amount,
+      billableAmount,
+      currency: e.currency,
+      exchangeRate: rateText(e.exchangeRate),
+      deal: after,
+    });
+    const values = [billableAmount, ...Object.values(columns).filter((v): v is bigint => typeof v === 'bigint')];
+    if (!values.every(fitsInt64)) {
+      const field = before.currency !== after.currency ? 'currency' : 'exchangeRate';
+      return fail(invalid(field, 'would make the converted amount of one of its expenses too large to store'));
+    }
+    updates.push({ id: e.id, data: { billableAmount, ...columns } });
+  }
+  for (const { id, data } of updates) await tx.expense.update({ where: { id }, data });
+  return ok(null);
+}
+
+/**
+ * Soft delete with what belongs to the deal: its live expenses and the contracts it is the
+ * template of go to the recycle bin with it, stamped with the same moment and deleter, so that the
+ * bin can bring back exactly those (not the ones deleted before, on their own). No live expense
+ * then ever points at a deleted deal.
+ */
+export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return transact(db, async (tx) => {
+    const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
+    // Expenses first, then the deal: the lock order of every write (see updateDeal).
+    await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
+    const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
+    if (count !== 1) return fail(notFound(at('id'), 'Deal'));
+    await tx.contract.updateMany({ where: { templateId: id }, data: stamp });
+    return ok({ id });
+  });
+}
