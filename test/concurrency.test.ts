@@ -9,6 +9,7 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createDeal, deleteDeal, updateDeal } from '../src/domain/deals.js';
 import { createExpense, deleteExpense, updateExpense, type ExpenseInput } from '../src/domain/expenses.js';
 import type { Result } from '../src/domain/kit/result.js';
 import { expenseMoneyColumns } from '../src/money/expense-amounts.js';
@@ -269,5 +270,62 @@ describe('positions per deal', () => {
     expect(await updateExpense(tenant.db, tenant.viewer, first.id, { position: 2 })).toEqual({ ok: false, errors: [TAKEN] });
     // Keeping one's own position is not a conflict.
     expect((await updateExpense(tenant.db, tenant.viewer, first.id, { position: 1, name: 'kept' })).ok).toBe(true);
+  });
+});
+
+describe('deals under concurrent writes', () => {
+  test('20 concurrent createDeal get 20 different numbers', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        createDeal(tenant.db, tenant.viewer, { name: `parallel ${i}`, companyId: tenant.companies.acme }),
+      ),
+    );
+    const numbers = results.map((r) => (r.ok ? r.value.number : -1));
+    expect(new Set(numbers).size).toBe(20);
+    expect(Math.min(...numbers)).toBe(3);
+    expect(Math.max(...numbers)).toBe(22);
+  });
+
+  test('rate and currency changes racing expense writes on the deal leave every expense converted at the final rate', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const dealId = tenant.deals.eur;
+    const seeded = await Promise.all(Array.from({ length: 5 }, () => tenant.expense({ dealId, currency: 'USD', exchangeRate: '1', billableAmount: 3333n })));
+    const rates = ['1.1', '2', '0.7', '1.3333', '1.25', '3', '0.9', '1.05'];
+    const writes: Array<Promise<Result<unknown>>> = [];
+    for (let i = 0; i < rates.length; i += 1) {
+      // Both currencies are foreign to the organization (USD): each change names its rate.
+      writes.push(updateDeal(tenant.db, tenant.viewer, dealId, { currency: i % 3 === 2 ? 'GBP' : 'EUR', exchangeRate: rates[i]! }));
+      writes.push(createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId, billableAmount: BigInt(1000 + i) })));
+      writes.push(updateExpense(tenant.db, tenant.viewer, seeded[i % seeded.length]!, { amount: BigInt(2000 + i) }));
+    }
+    writes.push(deleteExpense(tenant.db, tenant.viewer, seeded[4]!));
+    const results = await Promise.all(writes);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+
+    const live = await t.db.prisma.expense.findMany({ where: { dealId, deletedAt: null }, select: { id: true } });
+    expect(live).toHaveLength(5 - 1 + rates.length);
+    const rows = await Promise.all(live.map(({ id }) => expectConsistent(id)));
+    // The sort sums the database keeps equal the rows' sums.
+    const deal = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: dealId } });
+    const revenue = rows.reduce((sum, r) => sum + r.billableAmountDefault, 0n);
+    const cost = rows.reduce((sum, r) => sum + r.amountDefault, 0n);
+    expect(deal.sortRevenueDefault.toFixed()).toBe(String(revenue));
+    expect(deal.sortCostDefault.toFixed()).toBe(String(cost));
+    expect(deal.sortProfitDefault.toFixed()).toBe(String(revenue - cost));
+  });
+
+  test('deleting a deal while expenses are created on it leaves no live expense on the deleted deal', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const dealId = tenant.deals.usd;
+    const writes: Array<Promise<Result<unknown>>> = Array.from({ length: 10 }, () =>
+      createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId })),
+    );
+    writes.splice(5, 0, deleteDeal(tenant.db, tenant.viewer, dealId));
+    const results = await Promise.all(writes);
+    expect(results[5]).toEqual({ ok: true, value: { id: dealId } });
+    // Creates that came after the delete find no deal; none is left behind on it.
+    for (const r of results) if (!r.ok) expect(r.errors).toEqual([{ field: ['input', 'dealId'], message: 'Deal not found', code: 'NOT_FOUND' }]);
+    expect(await t.db.prisma.expense.count({ where: { dealId, deletedAt: null } })).toBe(0);
   });
 });

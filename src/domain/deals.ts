@@ -329,10 +329,13 @@ async function rewriteExpenses(
 export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return transact(db, async (tx) => {
     const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
-    // Expenses first, then the deal: the lock order of every write (see updateDeal).
+    // Expenses first, then the deal: the lock order of every write (see updateDeal). A create
+    // that held the deal's lock before us may have added an expense since the first statement:
+    // once the deal is ours (and deleted, so later creates find no deal), the second one takes it.
     await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
+    await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
     await tx.contract.updateMany({ where: { templateId: id }, data: stamp });
     return ok({ id });
   });

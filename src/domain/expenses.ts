@@ -21,6 +21,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { softDelete } from './kit/soft-delete.js';
+import { isWriteConflict, Rollback } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -181,9 +182,11 @@ function money(
 //   and moves into one deal take their position one after the other, and the deal's currency and
 //   rate, read after that lock, cannot change before we commit. Locks are always taken expense
 //   first, then deal, never the other way round, so these writes cannot deadlock each other.
-//   A plain update (same deal, no position) does not lock the deal: nothing in the application
-//   changes a deal's currency or rate today; whatever does must lock the deal and rewrite the
-//   derived columns of its expenses in that transaction (each of which waits for our expense lock).
+//   A plain update (same deal, no position) does not lock the deal first; when it changes money,
+//   the trigger that keeps the deal's sort sums (migration 20261201040000) takes the deal's lock
+//   after the expense's. updateDeal, which rewrites a deal's expenses when its currency or rate
+//   changes, locks the expenses first and the deal after, the same order (src/domain/deals.ts).
+//   A move locks both deals, in id order.
 // - A failed validation rolls the transaction back (the lock's UPDATE must not be committed).
 // - A client-given position that is taken is the user error TAKEN. The unique index is the last
 //   word: a violation that slips past the check (a writer that does not lock the deal, such as a
@@ -195,13 +198,6 @@ const POSITION_INDEX = 'expenses_live_deal_position_key';
 const POSITION_ATTEMPTS = 3;
 
 const taken = (): UserError => ({ field: at('position'), message: 'has already been taken', code: 'TAKEN' });
-
-/** Thrown inside a write's transaction to roll it back, and returned as the write's result. */
-class Rollback extends Error {
-  constructor(readonly result: Result<never>) {
-    super('rolled back');
-  }
-}
 
 function isPositionConflict(error: unknown): boolean {
   if (!(error instanceof Prisma.PrismaClientKnownRequestError) || error.code !== 'P2002') return false;
@@ -226,6 +222,8 @@ async function write<T>(
       });
     } catch (error) {
       if (error instanceof Rollback) return error.result;
+      // A deadlock PostgreSQL broke by aborting us: run again (see src/domain/kit/transaction.ts).
+      if (isWriteConflict(error) && attempt < POSITION_ATTEMPTS) continue;
       if (!isPositionConflict(error)) throw error;
       if (positionGiven) return fail(taken());
       if (attempt >= POSITION_ATTEMPTS) throw error;
@@ -310,8 +308,11 @@ export async function updateExpense(
     if (!existing) return fail(notFound(at('id'), 'Expense'));
     const moves = input.dealId != null && input.dealId !== existing.dealId;
     const repositions = validPosition(input.position) && (moves || input.position !== existing.position);
-    // A move or a new position claims a position on the target deal: its lock first.
-    if (moves || repositions) await lockDeal(tx, input.dealId ?? existing.dealId);
+    // A move or a new position claims a position on the target deal: its lock first. A move
+    // also changes the sums the database keeps on the deal it leaves: both deals are locked, in
+    // id order, so that two moves in opposite directions cannot deadlock.
+    if (moves) for (const dealId of [existing.dealId, input.dealId!].sort((x, y) => x - y)) await lockDeal(tx, dealId);
+    else if (repositions) await lockDeal(tx, existing.dealId);
     const { deal: newDeal, errors } = await check(tx, input, false);
     const target = moves ? newDeal : existing.deal;
     const conflicts = target && repositions ? await positionTaken(tx, target.id, input.position!, id) : [];
