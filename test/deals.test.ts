@@ -592,3 +592,36 @@ describe('deals list', () => {
     ]);
   });
 });
+
+describe('hostile input', () => {
+  test('NUL bytes, huge strings, 100 000 tags and numbers past their limits: clear errors, nothing written', async () => {
+    const before = await dealCount(a);
+    const company = gid('Company', a.companies.acme);
+    const nul = await data(t.app, Create, { input: { name: 'a\u0000b', companyId: company, tagList: ['x\u0000'] } }, as(a));
+    expect(nul.createDeal.userErrors).toEqual([
+      { field: ['input', 'name'], message: 'cannot contain the NUL character (\\u0000)', code: 'INVALID' },
+      { field: ['input', 'tagList'], message: 'cannot contain the NUL character (\\u0000)', code: 'INVALID' },
+    ]);
+    const long = await data(t.app, Create, { input: { name: 'x'.repeat(300_000), companyId: company } }, as(a));
+    expect(long.createDeal.userErrors).toEqual([{ field: ['input', 'name'], message: 'is too long (maximum is 255 characters)', code: 'TOO_LONG' }]);
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => `${i}`);
+    const huge = await execute(t.app, Create, { input: { name: 'Tags', companyId: company, tagList: tags(100_000) } }, as(a));
+    expect([huge.status, huge.body.errors?.[0]?.extensions?.code]).toEqual([400, 'REQUEST_TOO_LARGE']);
+    const many = await data(t.app, Create, { input: { name: 'Tags', companyId: company, tagList: tags(1000) } }, as(a));
+    expect(many.createDeal.userErrors).toEqual([{ field: ['input', 'tagList'], message: 'may hold at most 50 tags', code: 'INVALID' }]);
+    const big = await execute(t.app, Create, { input: { name: 'Big', companyId: company, budgetTotal: '9223372036854775808' } }, as(a));
+    expect(big.status).toBe(400);
+    expect(big.body.errors?.[0]?.message).toMatch(/BigInt inputs must be between/);
+    const probability = await execute(t.app, Create, { input: { name: 'P', companyId: company, probability: 2 ** 31 } }, as(a));
+    expect(probability.status).toBe(400);
+    expect(await dealCount(a)).toBe(before);
+
+    const filter = await execute(t.app, List, { filter: { tags: ['a\u0000'] } }, as(a));
+    expect(filter.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    expect(filter.body.errors?.[0]?.message).toMatch(/NUL/);
+    const cursor = await execute(t.app, List, { orderBy: [{ field: 'REVENUE' }], after: Buffer.from(JSON.stringify({ l: 'Deal', s: 'REVENUE:ASC', o: a.organizationId, v: ['1e99', 1] })).toString('base64url') }, as(a));
+    expect(cursor.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+    const foreign = await execute(t.app, List, { orderBy: [{ field: 'REVENUE' }], after: Buffer.from(JSON.stringify({ l: 'Deal', s: 'REVENUE:ASC', o: b.organizationId, v: ['1', 1] })).toString('base64url') }, as(a));
+    expect(foreign.body.errors?.[0]?.message).toMatch(/another organization/);
+  });
+});
