@@ -14,6 +14,7 @@ import {
   fail,
   given,
   invalid,
+  inInputOrder,
   isBlank,
   MESSAGES,
   notFound,
@@ -45,6 +46,12 @@ export interface DealInput {
   exchangeRate?: string | null;
   budgetTotal?: bigint | null;
 }
+
+/** The input's fields in the order errors are reported. */
+const FIELDS = [
+  'id', 'name', 'companyId', 'projectId', 'responsibleId', 'dealStatusId', 'budget', 'date', 'endDate', 'probability',
+  'timeApproval', 'expenseApproval', 'salesStatus', 'closed', 'deliveredOn', 'tagList', 'currency', 'exchangeRate', 'budgetTotal',
+] as const satisfies ReadonlyArray<keyof DealInput | 'id'>;
 
 const MAX_NAME = 255;
 const MAX_TAGS = 50;
@@ -128,7 +135,7 @@ async function check(tx: ScopedTx, input: DealInput, current: Current | null): P
   }
   if (input.responsibleId != null && !responsible) errors.push(notFound(at('responsibleId'), 'Person'));
   if (input.dealStatusId != null && !status) errors.push(notFound(at('dealStatusId'), 'Deal status'));
-  return errors;
+  return inInputOrder(errors, FIELDS);
 }
 
 /**
@@ -177,7 +184,7 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
       ? null
       : resolveRate(currency, input.exchangeRate, null, viewer);
     if (rate && !rate.ok) errors.push(...rate.errors);
-    if (errors.length > 0 || !rate?.ok) return fail(...errors);
+    if (errors.length > 0 || !rate?.ok) return fail(...inInputOrder(errors, FIELDS));
 
     // The organization's counter, incremented and read in one UPDATE: concurrent creates queue on
     // its row lock and each gets its own number.
@@ -250,7 +257,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
       if (resolved.ok) rate = resolved.value;
       else errors.push(...resolved.errors);
     }
-    if (errors.length > 0) return fail(...errors);
+    if (errors.length > 0) return fail(...inInputOrder(errors, FIELDS));
 
     const changesMoney = currency !== existing.currency || rate !== current.exchangeRate;
     if (changesMoney) {

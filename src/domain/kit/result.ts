@@ -55,3 +55,12 @@ export function checkText(errors: UserError[], name: string, value: string | nul
   else if (value!.length > max) errors.push(tooLong(name, max));
   else if (value!.includes('\u0000')) errors.push(invalid(name, 'cannot contain the NUL character (\\u0000)'));
 }
+
+/** The errors in the order of the input's fields (the reference's order), whatever order the checks ran in. */
+export function inInputOrder(errors: readonly UserError[], fields: readonly string[]): UserError[] {
+  const rank = (e: UserError) => {
+    const i = fields.indexOf(e.field[1] ?? '');
+    return i === -1 ? fields.length : i;
+  };
+  return [...errors].sort((x, y) => rank(x) - rank(y));
+}
