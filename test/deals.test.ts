@@ -354,6 +354,21 @@ describe('updateDeal', () => {
     expect(blank.updateDeal.userErrors.map((e) => e.field[1])).toEqual(['name', 'currency']);
   });
 
+  test("a new company must be the company of the deal's project", async () => {
+    const deal = await create(a, { name: 'Moves', projectId: gid('Project', a.projects.website) });
+    const alone = await data(t.app, Update, { input: { id: deal.id, companyId: gid('Company', a.companies.globex) } }, as(a));
+    expect(alone.updateDeal.userErrors).toEqual([
+      { field: ['input', 'companyId'], message: "must be the company of the deal's project (change or clear projectId too)", code: 'INVALID' },
+    ]);
+    const both = await data(
+      t.app,
+      Update,
+      { input: { id: deal.id, companyId: gid('Company', a.companies.globex), projectId: gid('Project', a.projects.app) } },
+      as(a),
+    );
+    expect(both.updateDeal.deal).toMatchObject({ company: { databaseId: a.companies.globex }, project: { databaseId: a.projects.app } });
+  });
+
   test('another organization cannot see, change or delete a deal', async () => {
     const deal = await create(a, { name: 'Private' });
     const read = await execute(t.app, One, { id: deal.id }, as(b));

@@ -73,6 +73,7 @@ function cleanTags(tags: readonly string[], errors: UserError[]): string[] {
 interface Current {
   id: number;
   companyId: number;
+  projectId: number | null;
   endDate: Date | null;
   budget: boolean;
   date: Date;
@@ -122,16 +123,22 @@ async function check(tx: ScopedTx, input: DealInput, current: Current | null): P
   }
 
   const companyId = input.companyId ?? current?.companyId;
+  // A new company must also be the company of the project the deal keeps.
+  const projectId = input.projectId !== undefined ? input.projectId : input.companyId != null ? current?.projectId : null;
   const [company, project, responsible, status] = await Promise.all([
     input.companyId != null ? tx.company.findUnique({ where: { id: input.companyId }, select: { id: true } }) : null,
-    input.projectId != null ? tx.project.findUnique({ where: { id: input.projectId }, select: { companyId: true } }) : null,
+    projectId != null ? tx.project.findUnique({ where: { id: projectId }, select: { companyId: true } }) : null,
     input.responsibleId != null ? tx.person.findUnique({ where: { id: input.responsibleId }, select: { id: true } }) : null,
     input.dealStatusId != null ? tx.dealStatus.findUnique({ where: { id: input.dealStatusId }, select: { id: true } }) : null,
   ]);
   if (input.companyId != null && !company) errors.push(notFound(at('companyId'), 'Company'));
   if (input.projectId != null && !project) errors.push(notFound(at('projectId'), 'Project'));
   else if (project && companyId != null && project.companyId !== companyId) {
-    errors.push(invalid('projectId', "must be a project of the deal's company"));
+    errors.push(
+      input.projectId !== undefined
+        ? invalid('projectId', "must be a project of the deal's company")
+        : invalid('companyId', "must be the company of the deal's project (change or clear projectId too)"),
+    );
   }
   if (input.responsibleId != null && !responsible) errors.push(notFound(at('responsibleId'), 'Person'));
   if (input.dealStatusId != null && !status) errors.push(notFound(at('dealStatusId'), 'Deal status'));
@@ -242,6 +249,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     const current: Current = {
       id,
       companyId: existing.companyId,
+      projectId: existing.projectId,
       endDate: existing.endDate,
       budget: existing.budget,
       date: existing.date,
