@@ -109,7 +109,7 @@ builder.prismaNode('Deal', {
 
 // ---- Reading -------------------------------------------------------------------------------
 
-const dealList: ListSpec = {
+export const dealList: ListSpec = {
   type: 'Deal',
   description: 'Deals and budgets of the organization, by id unless another order is given.',
   filter: {
