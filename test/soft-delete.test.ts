@@ -41,6 +41,18 @@ const make: Record<SoftDeletable, (tenant: Tenant) => Promise<number>> = {
     ).id,
   serviceType: async (x) => (await x.db.serviceType.create({ data: { organizationId: x.organizationId, name: 'Doomed' } })).id,
   expense: (x) => x.expense({ name: 'Doomed' }),
+  contract: async (x) =>
+    (
+      await x.db.contract.create({
+        data: {
+          organizationId: x.organizationId,
+          templateId: x.deals.usd,
+          intervalId: 1,
+          nextOccurrenceOn: new Date('2031-02-01'),
+          anchorOn: new Date('2031-02-01'),
+        },
+      })
+    ).id,
 };
 
 type Row = { id: number; deletedAt: Date | null; deleterId: number | null } | null;

@@ -12,6 +12,8 @@ import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { isCurrencyCode } from '../money/money.js';
+import { parseDay } from '../domain/recurrence.js';
+import { generateContractBudgets, summaryLine } from './contracts.js';
 import { OperatorError } from './errors.js';
 import { generate } from './generate.js';
 import { addMember, createOrganization } from './organizations.js';
@@ -67,6 +69,13 @@ const currency = (value: string) => {
   const code = value.trim().toUpperCase();
   if (!isCurrencyCode(code)) throw new InvalidArgumentError('It is not a valid currency: use an ISO 4217 code such as EUR or USD.');
   return code;
+};
+
+/** A calendar day, as the API accepts it. */
+const calendarDay = (value: string) => {
+  const parsed = parseDay(value);
+  if (!parsed) throw new InvalidArgumentError('It must be a calendar date, YYYY-MM-DD or DD.MM.YYYY.');
+  return parsed;
 };
 
 const formatTime = (date: Date) => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -234,6 +243,19 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
         );
       });
     });
+
+  const contracts = program.command('contracts').description('Contracts (recurring budgets)');
+  contracts
+    .command('generate')
+    .description('Create the budgets of every contract period starting on or before --until, in every organization')
+    .requiredOption('--until <date>', 'the last period start to generate (YYYY-MM-DD or DD.MM.YYYY), at most 10 years ahead', calendarDay)
+    .option('--organization <id>', 'only this organization', id('an organization', 'as printed by org create'))
+    .action((o: { until: Date; organization?: number }) =>
+      withDatabase('contracts generate', async (db) => {
+        const summary = await generateContractBudgets(db.prisma, { until: o.until, organizationId: o.organization }, print);
+        print(summaryLine(summary, o.until));
+      }),
+    );
 
   program
     .command('generate')

@@ -10,6 +10,7 @@ import './project.js';
 import './service-type.js';
 import './deal-status.js';
 import './deal.js';
+import './contract.js';
 import './expense.js';
 import './viewer.js';
 

@@ -137,6 +137,8 @@ CREATE INDEX "deals_live_revenue_idx" ON "deals" ("organization_id", "sort_reven
 CREATE INDEX "deals_live_profit_idx" ON "deals" ("organization_id", "sort_profit_default", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "contracts_live_id_idx" ON "contracts" ("organization_id", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "contracts_live_next_occurrence_idx" ON "contracts" ("organization_id", "next_occurrence_on", "id") WHERE "deleted_at" IS NULL;
+CREATE INDEX "contracts_live_ends_on_idx" ON "contracts" ("organization_id", "ends_on", "id") WHERE "deleted_at" IS NULL;
+CREATE INDEX "contracts_live_created_at_idx" ON "contracts" ("organization_id", "created_at", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "deal_statuses_position_idx" ON "deal_statuses" ("organization_id", "position", "id");
 
 -- The REVENUE and PROFIT sort keys of deals: sums of their live expenses in the default currency,

@@ -1,0 +1,454 @@
+// Contract rules: a contract turns its template deal into a new budget every period (see
+// recurrence.ts for the calendar). Create/update validation reports every problem of an input at
+// once with the reference's messages; generation creates the budgets of the periods up to a day.
+import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/transaction.js';
+import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
+import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { softDelete } from './kit/soft-delete.js';
+import { isWriteConflict, Rollback, transact } from './kit/transaction.js';
+import {
+  addYears,
+  INTERVAL_IDS,
+  isIntervalId,
+  isoDay,
+  toDay,
+  upcomingPeriods,
+  type IntervalName,
+  type Period,
+  type Schedule,
+} from './recurrence.js';
+import type { Viewer } from './viewer.js';
+
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface ContractInput {
+  templateId?: number | null;
+  interval?: IntervalName | null;
+  intervalId?: number | null;
+  nextOccurrenceOn?: Date | null;
+  endsOn?: Date | null;
+  copyExpenses?: boolean | null;
+}
+
+/** The reference's detail for a template that is not a deal of the organization. */
+export const TEMPLATE_INVALID = 'attribute is invalid';
+/** How far ahead one generation may reach, and how many periods of one contract it may create. */
+export const MAX_YEARS_AHEAD = 10;
+export const MAX_PERIODS_PER_RUN = 500;
+/** At most this many upcoming periods are shown at once. */
+export const MAX_UPCOMING = 100;
+
+const INTERVAL_CHOICES = '1 (monthly), 2 (bi-weekly), 3 (weekly), 4 (annual), 5 (semiannual) or 6 (quarterly)';
+
+/** `transact` with room for a generation: see GENERATION_TRANSACTION. */
+async function transactLong<T>(db: ScopedClient, run: (tx: ScopedTx) => Promise<Result<T>>): Promise<Result<T>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.$transaction(async (tx) => {
+        const result = await run(tx);
+        if (!result.ok) throw new Rollback(result);
+        return result;
+      }, GENERATION_TRANSACTION);
+    } catch (error) {
+      if (error instanceof Rollback) return error.result;
+      if (!isWriteConflict(error) || attempt >= 4) throw error;
+    }
+  }
+}
+
+const after = (a: Date, b: Date) => a.getTime() > b.getTime();
+
+interface Checked {
+  errors: UserError[];
+  /** The interval the input sets, when it sets one without errors. */
+  intervalId?: number;
+}
+
+/**
+ * Checks the fields present in `input` (all of them on create, when `existing` is null), and the
+ * combinations they make with the stored ones. Errors come in the input's field order.
+ */
+async function check(tx: ScopedTx, input: ContractInput, existing: Contract | null, today: Date): Promise<Checked> {
+  const creating = existing === null;
+  const errors: UserError[] = [];
+
+  const templateGiven = creating || given(input, 'templateId');
+  const templateId = templateGiven ? input.templateId : existing.templateId;
+  // Through the scoped client: a deleted deal, or another organization's, is not found.
+  const template =
+    templateId != null ? await tx.deal.findUnique({ where: { id: templateId }, select: { id: true, date: true } }) : null;
+  if (templateGiven) {
+    if (templateId == null) errors.push(blank('templateId'));
+    else if (!template) errors.push(invalid('templateId', TEMPLATE_INVALID));
+  }
+
+  let intervalId: number | undefined;
+  if (creating || given(input, 'interval') || given(input, 'intervalId')) {
+    const byName = input.interval != null ? INTERVAL_IDS[input.interval] : null;
+    const byId = input.intervalId ?? null;
+    if (byName === null && byId === null) errors.push(blank('interval'));
+    else if (byId !== null && !isIntervalId(byId)) errors.push(invalid('intervalId', `must be ${INTERVAL_CHOICES}`));
+    else if (byName !== null && byId !== null && byName !== byId) {
+      errors.push(invalid('intervalId', `does not match interval (${input.interval} is ${byName})`));
+    } else intervalId = (byName ?? byId)!;
+  }
+
+  const nextGiven = creating || given(input, 'nextOccurrenceOn');
+  const next = nextGiven ? input.nextOccurrenceOn : existing.nextOccurrenceOn;
+  if (nextGiven && next == null) errors.push(blank('nextOccurrenceOn'));
+  else if (nextGiven && !after(next!, today)) errors.push(invalid('nextOccurrenceOn', 'must be after today'));
+  else if ((nextGiven || templateGiven) && next != null && template && !after(next, template.date)) {
+    errors.push(invalid('nextOccurrenceOn', "must be after the template's date"));
+  }
+
+  const endsOn = creating || given(input, 'endsOn') ? input.endsOn : existing.endsOn;
+  if ((creating || given(input, 'endsOn') || nextGiven) && endsOn != null && next != null && after(next, endsOn)) {
+    errors.push(invalid('endsOn', 'must not be before the next occurrence'));
+  }
+  return { errors, intervalId };
+}
+
+export async function createContract(
+  db: ScopedClient,
+  viewer: Viewer,
+  input: ContractInput,
+  now: Date = new Date(),
+): Promise<Result<Contract>> {
+  return transact(db, async (tx) => {
+    const { errors, intervalId } = await check(tx, input, null, toDay(now));
+    if (errors.length) return fail(...errors);
+    const contract = await tx.contract.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        templateId: input.templateId!,
+        intervalId: intervalId!,
+        nextOccurrenceOn: input.nextOccurrenceOn!,
+        anchorOn: input.nextOccurrenceOn!,
+        endsOn: input.endsOn ?? null,
+        copyExpenses: input.copyExpenses ?? false,
+      },
+    });
+    return ok(contract);
+  });
+}
+
+export async function updateContract(
+  db: ScopedClient,
+  _viewer: Viewer,
+  id: number,
+  input: ContractInput,
+  now: Date = new Date(),
+): Promise<Result<Contract>> {
+  return transact(db, async (tx) => {
+    // The row's lock, then its latest committed state (as updateExpense): a generation running
+    // now finishes first, and ours is checked against the contract it left.
+    const { count } = await tx.contract.updateMany({ where: { id }, data: { updatedAt: new Date() } });
+    const existing = count === 1 ? await tx.contract.findUnique({ where: { id } }) : null;
+    if (!existing) return fail(notFound(at('id'), 'Contract'));
+    const { errors, intervalId } = await check(tx, input, existing, toDay(now));
+    if (errors.length) return fail(...errors);
+
+    const nextGiven = given(input, 'nextOccurrenceOn');
+    const intervalChanges = intervalId !== undefined && intervalId !== existing.intervalId;
+    const contract = await tx.contract.update({
+      where: { id },
+      data: {
+        ...(given(input, 'templateId') && { templateId: input.templateId! }),
+        ...(intervalId !== undefined && { intervalId }),
+        // Periods count from the day a user last set; a new interval counts from the next occurrence.
+        ...(nextGiven && { nextOccurrenceOn: input.nextOccurrenceOn!, anchorOn: input.nextOccurrenceOn! }),
+        ...(!nextGiven && intervalChanges && { anchorOn: existing.nextOccurrenceOn }),
+        ...(given(input, 'endsOn') && { endsOn: input.endsOn ?? null }),
+        ...(input.copyExpenses != null && { copyExpenses: input.copyExpenses }),
+      },
+    });
+    return ok(contract);
+  });
+}
+
+/** Soft delete. The budgets it generated stay, and keep naming it as their contract. */
+export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return softDelete(db, 'contract', id, viewer, 'Contract');
+}
+
+/** The periods a contract would generate next (nothing is written), stopping at its `endsOn`. */
+export function upcomingOccurrences(contract: Schedule, count: number): Period[] {
+  return upcomingPeriods(contract, { limit: count }).periods;
+}
+
+// ---- Generation --------------------------------------------------------------------------------
+//
+// Each contract is generated in its own transaction: lock the contract row (a guarded UPDATE, as
+// updateExpense does), read it, create the budgets of its periods up to `until`, advance
+// `nextOccurrenceOn`. A concurrent run waits for the lock and then finds nothing left to do. A
+// period that already has a live budget of the contract is skipped, and the partial unique index
+// deals_live_contract_date_key is the last word: the insert skips whatever it refuses
+// (ON CONFLICT DO NOTHING), and only the budgets actually inserted get expenses.
+
+export interface GenerateInput {
+  until?: Date | null;
+  /** Only these contracts; every live contract of the organization when absent. */
+  contractIds?: readonly number[] | null;
+}
+
+/** Who generates: a person (the viewer), or an operator (null: budgets keep the template's creator). */
+export interface Generator {
+  personId: number | null;
+}
+
+export interface CreatedBudget {
+  id: number;
+  contractId: number;
+  name: string;
+  number: number;
+  suffix: string;
+  date: Date;
+  endDate: Date;
+}
+
+export interface Generated {
+  budgets: CreatedBudget[];
+  /** Contracts that had periods to generate, and were advanced. */
+  contractIds: number[];
+  /** Contracts left alone because their template deal is deleted (when no ids were asked for). */
+  skipped: Array<{ contractId: number; templateId: number }>;
+}
+
+interface Plan {
+  until: Date;
+  /** Contracts with periods to generate. */
+  pending: number[];
+  skipped: Generated['skipped'];
+}
+
+const SCHEDULE = { id: true, templateId: true, intervalId: true, anchorOn: true, nextOccurrenceOn: true, endsOn: true } as const;
+
+/** `until` is required, and at most MAX_YEARS_AHEAD years after today: a run's work is bounded. */
+export function untilProblem(until: Date | null | undefined, now: Date = new Date()): UserError | null {
+  if (until == null) return blank('until');
+  const horizon = addYears(toDay(now), MAX_YEARS_AHEAD);
+  return after(until, horizon)
+    ? invalid('until', `must be at most ${MAX_YEARS_AHEAD} years after today (${isoDay(horizon)} at the latest)`)
+    : null;
+}
+
+/**
+ * Checks a generation without writing: `until` within bounds, every asked-for contract exists and
+ * has its template, no contract would create more than MAX_PERIODS_PER_RUN budgets. The CLI plans
+ * every organization first, so that an error anywhere writes nothing anywhere.
+ */
+export async function planOccurrences(db: ScopedClient | ScopedTx, input: GenerateInput, now: Date = new Date()): Promise<Result<Plan>> {
+  const until = input.until;
+  const bound = untilProblem(until, now);
+  const idErrors: UserError[] = [];
+
+  const asked = input.contractIds ?? null;
+  const contracts = await db.contract.findMany({
+    where: asked ? { id: { in: [...new Set(asked)].filter((id) => id > 0) } } : {},
+    select: SCHEDULE,
+    orderBy: { id: 'asc' },
+  });
+  const byId = new Map(contracts.map((c) => [c.id, c]));
+  const templates = new Set(
+    (await db.deal.findMany({ where: { id: { in: [...new Set(contracts.map((c) => c.templateId))] } }, select: { id: true } })).map((d) => d.id),
+  );
+  // Each id at its own index: a malformed id (-1) or an unknown one is NOT_FOUND wherever it appears.
+  asked?.forEach((id, i) => {
+    const field = ['input', 'contractIds', String(i)];
+    const contract = byId.get(id);
+    if (!contract) idErrors.push(notFound(field, 'Contract'));
+    else if (!templates.has(contract.templateId)) {
+      idErrors.push({ field, message: 'has no live template: its template deal was deleted', code: 'INVALID' });
+    }
+  });
+
+  const pending: number[] = [];
+  const tooMany: number[] = [];
+  const skipped: Plan['skipped'] = [];
+  for (const contract of contracts) {
+    if (!templates.has(contract.templateId)) {
+      skipped.push({ contractId: contract.id, templateId: contract.templateId });
+      continue;
+    }
+    if (until == null) continue;
+    const { periods, more } = upcomingPeriods(contract, { until, limit: MAX_PERIODS_PER_RUN });
+    if (more) tooMany.push(contract.id);
+    else if (periods.length) pending.push(contract.id);
+  }
+  // One error per field, in input order: `until`, then the ids.
+  const errors = bound ? [bound] : [];
+  if (tooMany.length && !bound) {
+    errors.push(
+      invalid(
+        'until',
+        `would create more than ${MAX_PERIODS_PER_RUN} budgets in one run for contract${tooMany.length > 1 ? 's' : ''} ` +
+          `${tooMany.join(', ')}: generate up to an earlier date first, then again`,
+      ),
+    );
+  }
+  errors.push(...idErrors);
+  if (errors.length) return fail(...errors);
+  return ok({ until: until!, pending, skipped });
+}
+
+/** Creates the budgets of every period starting on or before `until` (and the contract's `endsOn`). */
+export async function generateOccurrences(
+  db: ScopedClient,
+  generator: Generator,
+  input: GenerateInput,
+  now: Date = new Date(),
+): Promise<Result<Generated>> {
+  const plan = await planOccurrences(db, input, now);
+  if (!plan.ok) return plan;
+  const { until, pending, skipped } = plan.value;
+  const budgets: CreatedBudget[] = [];
+  const contractIds: number[] = [];
+  for (const contractId of pending) {
+    // One contract at a time: each holds one connection, and the runs stay short.
+    const result = await transactLong(db, (tx) => generateContract(tx, generator, contractId, until));
+    if (!result.ok) return result;
+    const outcome = result.value;
+    if (outcome?.skipped) skipped.push(outcome.skipped);
+    else if (outcome) {
+      budgets.push(...outcome.budgets);
+      contractIds.push(contractId);
+    }
+  }
+  return ok({ budgets, contractIds, skipped });
+}
+
+/**
+ * A contract's run may wait for the row lock of a concurrent run, and copy up to
+ * MAX_PERIODS_PER_RUN budgets with their expenses: more than Prisma's default 2 s / 5 s.
+ */
+const GENERATION_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
+
+/** Budget columns copied from the template. */
+const TEMPLATE = {
+  id: true,
+  name: true,
+  number: true,
+  companyId: true,
+  projectId: true,
+  responsibleId: true,
+  creatorId: true,
+  dealStatusId: true,
+  currency: true,
+  exchangeRate: true,
+  exchangeDate: true,
+  budgetTotal: true,
+  probability: true,
+  timeApproval: true,
+  expenseApproval: true,
+  tagList: true,
+} as const;
+
+type Template = Pick<Deal, keyof typeof TEMPLATE>;
+
+const CREATED = { id: true, contractId: true, name: true, number: true, suffix: true, date: true, endDate: true } as const;
+
+/**
+ * One contract's generation, inside its transaction. Null when the contract was deleted (or
+ * finished) since the plan was made.
+ */
+async function generateContract(
+  tx: ScopedTx,
+  generator: Generator,
+  contractId: number,
+  until: Date,
+): Promise<Result<{ budgets: CreatedBudget[]; skipped?: undefined } | { skipped: Generated['skipped'][number] } | null>> {
+  const { count } = await tx.contract.updateMany({ where: { id: contractId }, data: { updatedAt: new Date() } });
+  if (count !== 1) return ok(null);
+  const contract = (await tx.contract.findUnique({ where: { id: contractId } }))!;
+  const template = await tx.deal.findUnique({ where: { id: contract.templateId }, select: TEMPLATE });
+  if (!template) return ok({ skipped: { contractId, templateId: contract.templateId } });
+
+  // More than the plan allowed only if the contract changed since (moved back): the first
+  // MAX_PERIODS_PER_RUN periods are generated all the same, and the next run continues.
+  const { periods, next } = upcomingPeriods(contract, { until, limit: MAX_PERIODS_PER_RUN });
+  if (periods.length === 0) return ok(null);
+
+  const taken = await tx.deal.findMany({
+    where: { contractId, date: { in: periods.map((p) => p.startsOn) } },
+    select: { date: true },
+  });
+  const takenDays = new Set(taken.map((d) => d.date.getTime()));
+  const todo = periods.filter((p) => !takenDays.has(p.startsOn.getTime()));
+  const created = todo.length
+    ? await tx.deal.createManyAndReturn({
+        data: todo.map((p) => budget(contract, template, p, generator)),
+        skipDuplicates: true,
+        select: CREATED,
+      })
+    : [];
+
+  if (contract.copyExpenses && created.length) {
+    const expenses = await tx.expense.findMany({ where: { dealId: template.id }, orderBy: { position: 'asc' } });
+    if (expenses.length) {
+      await tx.expense.createMany({ data: created.flatMap((b) => expenses.map((e) => expenseCopy(e, b, generator))) });
+    }
+  }
+  await tx.contract.update({ where: { id: contractId }, data: { nextOccurrenceOn: next } });
+  const budgets = created
+    .map((b) => ({ ...b, contractId: b.contractId!, suffix: b.suffix!, endDate: b.endDate! }))
+    .sort((a, b) => a.date.getTime() - b.date.getTime());
+  return ok({ budgets });
+}
+
+function budget(contract: Contract, template: Template, p: Period, generator: Generator) {
+  return {
+    organizationId: contract.organizationId,
+    contractId: contract.id,
+    originDealId: template.id,
+    creatorId: generator.personId ?? template.creatorId,
+    companyId: template.companyId,
+    projectId: template.projectId,
+    responsibleId: template.responsibleId,
+    dealStatusId: template.dealStatusId,
+    name: template.name,
+    number: template.number,
+    suffix: p.suffix,
+    date: p.startsOn,
+    endDate: p.endsOn,
+    budget: true,
+    salesStatusId: null,
+    currency: template.currency,
+    exchangeRate: template.exchangeRate,
+    exchangeDate: template.exchangeDate,
+    budgetTotal: template.budgetTotal,
+    probability: template.probability,
+    timeApproval: template.timeApproval,
+    expenseApproval: template.expenseApproval,
+    tagList: template.tagList,
+  };
+}
+
+/**
+ * A template expense in a new budget: the same money (the budget has the template's currency and
+ * rate, so every derived column still holds) and the same rate and rate day; dated at the period
+ * start; neither approved, rejected, invoiced, paid nor reimbursed.
+ */
+function expenseCopy(e: Expense, b: { id: number; date: Date }, generator: Generator) {
+  return {
+    organizationId: e.organizationId,
+    dealId: b.id,
+    serviceTypeId: e.serviceTypeId,
+    creatorId: generator.personId ?? e.creatorId,
+    personId: e.personId,
+    name: e.name,
+    date: b.date,
+    position: e.position,
+    reimbursable: e.reimbursable,
+    currency: e.currency,
+    exchangeRate: e.exchangeRate,
+    exchangeDate: e.exchangeDate,
+    amount: e.amount,
+    amountDefault: e.amountDefault,
+    amountNormalized: e.amountNormalized,
+    billableAmount: e.billableAmount,
+    billableAmountDefault: e.billableAmountDefault,
+    normalizedCurrency: e.normalizedCurrency,
+    profitNormalized: e.profitNormalized,
+    profitDefault: e.profitDefault,
+  };
+}

@@ -1,0 +1,255 @@
+// The Contract type (recurring budgets) with its queries and mutations. Resolvers translate GraphQL
+// shapes and call src/domain/contracts.ts; the rules and the calendar live there.
+import { GraphQLError } from 'graphql';
+import {
+  createContract,
+  deleteContract,
+  generateOccurrences,
+  MAX_UPCOMING,
+  updateContract,
+  upcomingOccurrences,
+  type ContractInput,
+} from '../domain/contracts.js';
+import { BadInput } from '../domain/kit/errors.js';
+import type { UserError } from '../domain/kit/result.js';
+import { INTERVAL_IDS, intervalName, type IntervalName, type Period } from '../domain/recurrence.js';
+import { builder } from './builder.js';
+import { UserErrorRef } from './errors.js';
+import { decodeIdOf, inputId } from './ids.js';
+import { dealList } from './deal.js';
+import { idsIn, listField, ops, relatedListField, sortBy } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+const ContractInterval = builder.enumType('ContractInterval', {
+  description: 'How often a contract makes a new budget. `intervalId` gives the same as the REST API numbers it.',
+  values: {
+    MONTHLY: { description: 'Every month (1); suffixes such as `2017/01`.' },
+    BI_WEEKLY: { description: 'Every two weeks (2); suffixes are the first day, `2017/01/09`.' },
+    WEEKLY: { description: 'Every week (3); suffixes are the first day, `2017/01/09`.' },
+    ANNUAL: { description: 'Every year (4); suffixes such as `2017`.' },
+    SEMIANNUAL: { description: 'Every six months (5); suffixes `2017/H1`, `2017/H2`.' },
+    QUARTERLY: { description: 'Every three months (6); suffixes `2017/Q1` to `2017/Q4`.' },
+  } satisfies Record<IntervalName, { description: string }>,
+});
+
+const OccurrenceRef = builder.objectRef<Period>('ContractOccurrence').implement({
+  description: 'A period of a contract: the budget it makes covers `startsOn` to `endsOn`.',
+  fields: (t) => ({
+    startsOn: t.expose('startsOn', { type: 'Date', description: "The budget's `date`." }),
+    endsOn: t.expose('endsOn', { type: 'Date', description: "The day before the next period starts: the budget's end date." }),
+    suffix: t.exposeString('suffix', { description: 'What tells the budgets of one template apart, e.g. `2017/01`.' }),
+  }),
+});
+
+builder.prismaNode('Contract', {
+  id: { field: 'id' },
+  // Select mode, like the other types: a row loads only the columns the query's fields need.
+  select: { id: true },
+  nullable: true,
+  description:
+    'A recurring budget: every interval, a copy of the template deal becomes a new budget, from `nextOccurrenceOn` ' +
+    'until `endsOn` (when set).',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    interval: t.field({
+      type: ContractInterval,
+      select: { intervalId: true },
+      resolve: (c) => intervalName(c.intervalId),
+    }),
+    intervalId: t.exposeInt('intervalId', {
+      description: 'The interval as the REST API numbers it: 1 monthly, 2 bi-weekly, 3 weekly, 4 annual, 5 semiannual, 6 quarterly.',
+    }),
+    nextOccurrenceOn: t.expose('nextOccurrenceOn', { type: 'Date', description: 'The first day of the next period to generate.' }),
+    endsOn: t.expose('endsOn', { type: 'Date', nullable: true, description: 'No period starting after this day is generated.' }),
+    copyExpenses: t.exposeBoolean('copyExpenses', { description: "Whether each new budget gets copies of the template's expenses." }),
+    template: t.relation('template', { description: 'The deal each new budget is copied from.' }),
+    budgets: relatedListField(t as never, dealList, {
+      relation: 'budgets',
+      foreignKey: 'contractId',
+      description: 'The budgets it generated, with the filters, orders and paging of `Query.deals`.',
+    }),
+    upcomingOccurrences: t.field({
+      type: [OccurrenceRef],
+      description: `The next periods the contract would generate, from \`nextOccurrenceOn\`, stopping at \`endsOn\`. Computed: nothing is written.`,
+      args: { count: t.arg.int({ defaultValue: 3, description: `How many, from 1 to ${MAX_UPCOMING}.` }) },
+      select: { intervalId: true, anchorOn: true, nextOccurrenceOn: true, endsOn: true },
+      resolve: (c, args) => {
+        const count = args.count ?? 3;
+        if (count < 1 || count > MAX_UPCOMING) {
+          throw new BadInput(`\`count\` must be between 1 and ${MAX_UPCOMING}, got ${count}.`, 'count');
+        }
+        return upcomingOccurrences(c, count);
+      },
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// ---- Reading -------------------------------------------------------------------------------
+
+builder.queryFields((t) => ({
+  contracts: listField(t, {
+    type: 'Contract',
+    description: 'Contracts of the organization, by id unless another order is given.',
+    filter: {
+      description: 'Which contracts to include.',
+      fields: {
+        templateIds: idsIn('Deal', 'templateId', 'Contracts with any of these template deals.'),
+        interval: {
+          kind: 'custom',
+          type: ContractInterval,
+          where: (interval: IntervalName) => ({ intervalId: INTERVAL_IDS[interval] }),
+        },
+        nextOccurrenceOn: ops('date'),
+        endsOn: ops('date', { nullable: true }),
+        createdAt: ops('datetime'),
+      },
+    },
+    sorts: {
+      NEXT_OCCURRENCE_ON: sortBy('date', 'nextOccurrenceOn'),
+      ENDS_ON: { keys: [{ path: ['endsOn'], type: 'date', nullable: true }], description: 'Contracts without an end come last.' },
+      CREATED_AT: sortBy('datetime', 'createdAt'),
+    },
+  }),
+  contract: t.prismaField({
+    type: 'Contract',
+    nullable: true,
+    description: 'One contract. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = decodeIdOf(String(args.id), 'Contract', 'id');
+      const contract = await ctx.db.contract.findUnique({ ...query, where: { id } });
+      if (!contract) {
+        throw new GraphQLError(`No contract with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
+      }
+      return contract;
+    },
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+// Input fields are nullable on purpose: a missing value is reported as a user error with the
+// reference's message, together with every other problem of the input.
+const contractFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
+  templateId: t.id({ description: 'The deal each new budget is copied from: a deal of the organization.' }),
+  interval: t.field({ type: ContractInterval, description: 'How often; give this or `intervalId`.' }),
+  intervalId: t.int({ description: 'How often, as the REST API numbers it (1 to 6); give this or `interval`.' }),
+  nextOccurrenceOn: t.field({
+    type: 'Date',
+    description: "The first day of the next period: after today and after the template's date. Periods are counted from it.",
+  }),
+  endsOn: t.field({ type: 'Date', description: 'No period starting after this day is generated; not before `nextOccurrenceOn`.' }),
+  copyExpenses: t.boolean({ description: "Copy the template's expenses into each new budget. Default false." }),
+});
+
+type RawContractInput = Omit<ContractInput, 'templateId'> & { templateId?: string | null; id?: string };
+
+function toDomainInput(raw: RawContractInput): ContractInput {
+  const input = { ...raw } as ContractInput & { id?: string };
+  if ('templateId' in raw) input.templateId = inputId(raw.templateId, 'Deal');
+  delete input.id;
+  return input;
+}
+
+const CreateContractInput = builder.inputType('CreateContractInput', {
+  description: 'A new contract. `templateId`, `nextOccurrenceOn` and `interval` (or `intervalId`) are required.',
+  fields: (t) => contractFields(t),
+});
+
+const UpdateContractInput = builder.inputType('UpdateContractInput', {
+  description: 'Changes to a contract: fields left out stay as they are; `null` clears `endsOn`.',
+  fields: (t) => ({ id: t.id({ required: true }), ...contractFields(t) }),
+});
+
+const GenerateInput = builder.inputType('GenerateContractOccurrencesInput', {
+  description: 'Which periods to generate.',
+  fields: (t) => ({
+    until: t.field({
+      type: 'Date',
+      required: true,
+      description: 'Generate every period starting on or before this day; at most 10 years after today.',
+    }),
+    contractIds: t.idList({ description: 'Only these contracts; every contract of the organization when left out.' }),
+  }),
+});
+
+interface GeneratePayload {
+  budgetIds: number[];
+  contractIds: number[];
+  userErrors: UserError[];
+}
+
+const GeneratePayloadRef = builder.objectRef<GeneratePayload>('GenerateContractOccurrencesPayload').implement({
+  description: 'The result of `generateContractOccurrences`. When there are user errors, nothing was generated.',
+  fields: (t) => ({
+    createdBudgets: t.prismaField({
+      type: ['Deal'],
+      description: 'The budgets created by this call, by contract and date.',
+      resolve: (query, payload, _args, ctx) => {
+        const selection = { ...query }; // read even when unused: Pothos checks it was
+        if (payload.budgetIds.length === 0) return [];
+        return ctx.db.deal.findMany({
+          ...selection,
+          where: { id: { in: payload.budgetIds } },
+          orderBy: [{ contractId: 'asc' }, { date: 'asc' }, { id: 'asc' }],
+        });
+      },
+    }),
+    contracts: t.prismaField({
+      type: ['Contract'],
+      description: 'The contracts that generated budgets, as they are now (with `nextOccurrenceOn` advanced).',
+      resolve: (query, payload, _args, ctx) => {
+        const selection = { ...query };
+        if (payload.contractIds.length === 0) return [];
+        return ctx.db.contract.findMany({ ...selection, where: { id: { in: payload.contractIds } }, orderBy: { id: 'asc' } });
+      },
+    }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
+  }),
+});
+
+const contractId = (id: string | number) => inputDatabaseId(id, 'Contract');
+const payload = (name: string, description: string) => payloadType(name, 'Contract', description);
+
+builder.mutationFields((t) => ({
+  createContract: t.field({
+    type: payload('CreateContractPayload', 'The result of `createContract`.'),
+    args: { input: t.arg({ type: CreateContractInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await createContract(ctx.db, ctx.viewer, toDomainInput(input as RawContractInput))),
+  }),
+  updateContract: t.field({
+    type: payload('UpdateContractPayload', 'The result of `updateContract`.'),
+    description: 'Setting `nextOccurrenceOn` (after today) also makes it the day later periods are counted from.',
+    args: { input: t.arg({ type: UpdateContractInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await updateContract(ctx.db, ctx.viewer, contractId(input.id), toDomainInput(input as RawContractInput))),
+  }),
+  deleteContract: t.field({
+    type: deletePayloadType(
+      'DeleteContractPayload',
+      'deletedContractId',
+      'The result of `deleteContract`. The contract goes to the recycle bin; the budgets it generated stay.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteContractInput', 'The contract to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteContract(ctx.db, ctx.viewer, contractId(input.id))),
+  }),
+  generateContractOccurrences: t.field({
+    type: GeneratePayloadRef,
+    description:
+      'Creates, for each contract, a budget for every period starting on or before `until` (and the contract\'s ' +
+      '`endsOn`), then advances `nextOccurrenceOn`. Running it again for the same day creates nothing. At most 500 ' +
+      'periods per contract in one call. Contracts whose template deal was deleted are left alone.',
+    args: { input: t.arg({ type: GenerateInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const ids = input.contractIds?.map((id) => inputId(id, 'Contract')!);
+      const result = await generateOccurrences(ctx.db, { personId: ctx.viewer.person.id }, { until: input.until, contractIds: ids });
+      return result.ok
+        ? { budgetIds: result.value.budgets.map((b) => b.id), contractIds: result.value.contractIds, userErrors: [] }
+        : { budgetIds: [], contractIds: [], userErrors: result.errors };
+    },
+  }),
+}));
