@@ -125,12 +125,11 @@ async function check(tx: ScopedTx, input: DealInput, current: Current | null): P
   const companyId = input.companyId ?? current?.companyId;
   // A new company must also be the company of the project the deal keeps.
   const projectId = input.projectId !== undefined ? input.projectId : input.companyId != null ? current?.projectId : null;
-  const [company, project, responsible, status] = await Promise.all([
-    input.companyId != null ? tx.company.findUnique({ where: { id: input.companyId }, select: { id: true } }) : null,
-    projectId != null ? tx.project.findUnique({ where: { id: projectId }, select: { companyId: true } }) : null,
-    input.responsibleId != null ? tx.person.findUnique({ where: { id: input.responsibleId }, select: { id: true } }) : null,
-    input.dealStatusId != null ? tx.dealStatus.findUnique({ where: { id: input.dealStatusId }, select: { id: true } }) : null,
-  ]);
+  // One after the other: a transaction is one connection, and pg refuses overlapping queries on one.
+  const company = input.companyId != null ? await tx.company.findUnique({ where: { id: input.companyId }, select: { id: true } }) : null;
+  const project = projectId != null ? await tx.project.findUnique({ where: { id: projectId }, select: { companyId: true } }) : null;
+  const responsible = input.responsibleId != null ? await tx.person.findUnique({ where: { id: input.responsibleId }, select: { id: true } }) : null;
+  const status = input.dealStatusId != null ? await tx.dealStatus.findUnique({ where: { id: input.dealStatusId }, select: { id: true } }) : null;
   if (input.companyId != null && !company) errors.push(notFound(at('companyId'), 'Company'));
   if (input.projectId != null && !project) errors.push(notFound(at('projectId'), 'Project'));
   else if (project && companyId != null && project.companyId !== companyId) {
