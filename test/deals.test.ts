@@ -643,3 +643,38 @@ describe('hostile input', () => {
     expect(foreign.body.errors?.[0]?.message).toMatch(/another organization/);
   });
 });
+
+describe('deal statuses', () => {
+  const UpdateStatus = graphql(`
+    mutation DealsUpdateStatus($input: UpdateDealStatusInput!) {
+      updateDealStatus(input: $input) { dealStatus { name position archivedAt } userErrors { field message code } }
+    }
+  `);
+
+  test('validation, archiving once, and another organization can neither use nor change them', async () => {
+    const blank = await data(t.app, Statuses, { input: { name: ' ', position: 0 } }, as(a));
+    expect(blank.createDealStatus.userErrors).toEqual([
+      { field: ['input', 'name'], message: "can't be blank", code: 'BLANK' },
+      { field: ['input', 'position'], message: 'must be between 1 and 1000000', code: 'INVALID' },
+    ]);
+    const status = (await data(t.app, Statuses, { input: { name: 'won over' } }, as(a))).createDealStatus.dealStatus!;
+    const archived = await data(t.app, UpdateStatus, { input: { id: status.id, archived: true } }, as(a));
+    const at = archived.updateDealStatus.dealStatus!.archivedAt;
+    expect(at).not.toBeNull();
+    const again = await data(t.app, UpdateStatus, { input: { id: status.id, archived: true, name: 'Won over' } }, as(a));
+    expect(again.updateDealStatus.dealStatus).toEqual({ name: 'Won over', position: status.position, archivedAt: at });
+
+    const foreign = await data(t.app, UpdateStatus, { input: { id: status.id, name: 'mine' } }, as(b));
+    expect(foreign.updateDealStatus.userErrors).toEqual([{ field: ['input', 'id'], message: 'Deal status not found', code: 'NOT_FOUND' }]);
+    const used = await data(
+      t.app,
+      Create,
+      { input: { name: 'X', companyId: gid('Company', b.companies.acme), dealStatusId: status.id } },
+      as(b),
+    );
+    expect(used.createDeal.userErrors).toEqual([{ field: ['input', 'dealStatusId'], message: 'Deal status not found', code: 'NOT_FOUND' }]);
+    const node = await execute(t.app, graphql(`query DealsStatusNode($id: ID!) { node(id: $id) { id } }`), { id: status.id }, as(b));
+    expect(node.body.data?.node).toBeNull();
+    expect((await data(t.app, StatusList, {}, as(b))).dealStatuses.nodes.map((s) => s.name)).not.toContain('Won over');
+  });
+});
