@@ -6,7 +6,7 @@ import type { ScopedTx } from '../db/transaction.js';
 import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
 import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { softDelete } from './kit/soft-delete.js';
-import { isWriteConflict, Rollback, transact } from './kit/transaction.js';
+import { transact } from './kit/transaction.js';
 import {
   addYears,
   INTERVAL_IDS,
@@ -39,22 +39,6 @@ export const MAX_PERIODS_PER_RUN = 500;
 export const MAX_UPCOMING = 100;
 
 const INTERVAL_CHOICES = '1 (monthly), 2 (bi-weekly), 3 (weekly), 4 (annual), 5 (semiannual) or 6 (quarterly)';
-
-/** `transact` with room for a generation: see GENERATION_TRANSACTION. */
-async function transactLong<T>(db: ScopedClient, run: (tx: ScopedTx) => Promise<Result<T>>): Promise<Result<T>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.$transaction(async (tx) => {
-        const result = await run(tx);
-        if (!result.ok) throw new Rollback(result);
-        return result;
-      }, GENERATION_TRANSACTION);
-    } catch (error) {
-      if (error instanceof Rollback) return error.result;
-      if (!isWriteConflict(error) || attempt >= 4) throw error;
-    }
-  }
-}
 
 const after = (a: Date, b: Date) => a.getTime() > b.getTime();
 
@@ -305,7 +289,7 @@ export async function generateOccurrences(
   const contractIds: number[] = [];
   for (const contractId of pending) {
     // One contract at a time: each holds one connection, and the runs stay short.
-    const result = await transactLong(db, (tx) => generateContract(tx, generator, contractId, until));
+    const result = await transact(db, (tx) => generateContract(tx, generator, contractId, until), GENERATION_TRANSACTION);
     if (!result.ok) return result;
     const outcome = result.value;
     if (outcome?.skipped) skipped.push(outcome.skipped);

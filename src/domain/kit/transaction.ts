@@ -19,14 +19,19 @@ const ATTEMPTS = 4;
 export const isWriteConflict = (error: unknown): boolean =>
   error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034';
 
-export async function transact<T>(db: ScopedClient, run: (tx: ScopedTx) => Promise<Result<T>>): Promise<Result<T>> {
+/** `options`: Prisma's interactive transaction limits, for writes longer than its default 2 s wait / 5 s run. */
+export async function transact<T>(
+  db: ScopedClient,
+  run: (tx: ScopedTx) => Promise<Result<T>>,
+  options?: { maxWait?: number; timeout?: number },
+): Promise<Result<T>> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.$transaction(async (tx) => {
         const result = await run(tx);
         if (!result.ok) throw new Rollback(result);
         return result;
-      });
+      }, options);
     } catch (error) {
       if (error instanceof Rollback) return error.result;
       if (!isWriteConflict(error) || attempt >= ATTEMPTS) throw error;
