@@ -22,6 +22,7 @@ import {
   type Result,
   type UserError,
 } from './kit/result.js';
+import { rewriteDealAttributions } from './invoice-attributions.js';
 import { transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
@@ -270,6 +271,9 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     if (changesMoney) {
       const rewritten = await rewriteExpenses(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
       if (!rewritten.ok) return rewritten;
+      // Attributions after the deal: the lock order of src/domain/invoice-attributions.ts.
+      const attributions = await rewriteDealAttributions(tx, id, { currency, exchangeRate: rate }, currency !== existing.currency ? 'currency' : 'exchangeRate');
+      if (!attributions.ok) return attributions;
     }
     const budget = input.budget ?? existing.budget;
     const deal = await tx.deal.update({
@@ -335,8 +339,8 @@ async function rewriteExpenses(
 }
 
 /**
- * Soft delete with what belongs to the deal: its live expenses and the contracts it is the
- * template of go to the recycle bin with it, stamped with the same moment and deleter, so that the
+ * Soft delete with what belongs to the deal: its live expenses, its invoice attributions and the
+ * contracts it is the template of go to the recycle bin with it, stamped with the same moment and deleter, so that the
  * bin can bring back exactly those (not the ones deleted before, on their own). No live expense
  * then ever points at a deleted deal.
  */
@@ -350,6 +354,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
     await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
+    await tx.invoiceAttribution.updateMany({ where: { dealId: id }, data: stamp });
     await tx.contract.updateMany({ where: { templateId: id }, data: stamp });
     return ok({ id });
   });

@@ -2,12 +2,22 @@
 // shapes and call src/domain; the rules live in src/domain/deals.ts, the money in deal-totals.ts.
 import { GraphQLError } from 'graphql';
 import { dealConditions, dealSortKeys, salesStatusOf, type SalesStatus } from '../domain/deal-queries.js';
-import { dealMoney, expenseSumsByDeal, type DealMoneyField, type ExpenseSums } from '../domain/deal-totals.js';
+import {
+  dealInvoicing,
+  dealMoney,
+  expenseSumsByDeal,
+  invoicedSumsByDeal,
+  type DealInvoicingField,
+  type DealMoneyField,
+  type ExpenseSums,
+  type InvoicedSums,
+} from '../domain/deal-totals.js';
 import { createDeal, deleteDeal, updateDeal, type DealInput } from '../domain/deals.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { expenseList } from './expense.js';
+import { invoiceAttributionList } from './invoice-attribution.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
@@ -26,6 +36,20 @@ export const SalesStatusEnum = builder.enumType('SalesStatus', {
 /** One grouped statement of expense sums for every deal of the request that asks for money. */
 const expenseSums = (ctx: Context) =>
   ctx.loaders.get<number, ExpenseSums>('Deal.expenseSums', (ids) => expenseSumsByDeal(ctx.db, ids));
+
+/** Likewise for the invoice attributions, asked only by `invoiced` and `pendingInvoicing`. */
+const invoicedSums = (ctx: Context) =>
+  ctx.loaders.get<number, InvoicedSums>('Deal.invoicedSums', (ids) => invoicedSumsByDeal(ctx.db, ids));
+
+const invoicing = (field: DealInvoicingField, description: string) => ({
+  type: MoneySetRef,
+  description,
+  select: { currency: true },
+  resolve: async (deal: { id: number; currency: string }, _args: object, ctx: Context) => {
+    const [expenses, invoiced] = await Promise.all([expenseSums(ctx).load(deal.id), invoicedSums(ctx).load(deal.id)]);
+    return dealInvoicing(deal, expenses, invoiced, ctx.viewer.organization.defaultCurrency)[field];
+  },
+});
 
 const money = (field: DealMoneyField, description: string) => ({
   type: MoneySetRef,
@@ -86,6 +110,8 @@ builder.prismaNode('Deal', {
     budgetTotal: t.field(money('budgetTotal', 'The agreed budget.')),
     budgetUsed: t.field(money('budgetUsed', 'How much of the budget is used: the revenue recognised so far.')),
     budgetRemaining: t.field(money('budgetRemaining', '`budgetTotal` − `budgetUsed`.')),
+    invoiced: t.field(invoicing('invoiced', 'What its invoice attributions attribute to it.')),
+    pendingInvoicing: t.field(invoicing('pendingInvoicing', '`revenue` − `invoiced`: negative when more is invoiced than earned so far.')),
     company: t.relation('company'),
     project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
     responsible: t.relation('responsible', { nullable: true, description: 'Who is responsible for it.' }),
@@ -96,6 +122,11 @@ builder.prismaNode('Deal', {
       relation: 'expenses',
       foreignKey: 'dealId',
       description: 'Its expenses, with the filters, orders and totals of `Query.expenses`.',
+    }),
+    invoiceAttributions: relatedListField(t as never, invoiceAttributionList, {
+      relation: 'invoiceAttributions',
+      foreignKey: 'dealId',
+      description: 'The parts of invoices attributed to it, with the filters, orders and totals of `Query.invoiceAttributions`.',
     }),
     lastActivityAt: t.expose('lastActivityAt', {
       type: 'DateTime',

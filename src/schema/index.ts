@@ -12,6 +12,8 @@ import './deal-status.js';
 import './deal.js';
 import './contract.js';
 import './expense.js';
+import './invoice.js';
+import './invoice-attribution.js';
 import './viewer.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -2,6 +2,7 @@
 // now (null when there are user errors) and `userErrors`; deletes return the deleted id instead.
 // Domain functions return a `Result`; these helpers turn it into a payload.
 import type { Result, UserError } from '../../domain/kit/result.js';
+import type PrismaTypes from '../../generated/pothos-types.js';
 import { builder } from '../builder.js';
 import { UserErrorRef } from '../errors.js';
 import { inputId } from '../ids.js';
@@ -18,7 +19,7 @@ interface DeletePayload {
 }
 
 /** A payload type whose `<type>` field (e.g. `expense`) loads the written object with the query's selection. */
-export function payloadType(name: string, type: 'Expense' | 'Deal' | 'DealStatus' | 'Company' | 'Project' | 'ServiceType' | 'Contract', description: string) {
+export function payloadType(name: string, type: keyof PrismaTypes & string, description: string) {
   const model = delegateName(type);
   return builder.objectRef<Payload>(name).implement({
     description,

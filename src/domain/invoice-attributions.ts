@@ -1,0 +1,259 @@
+// Invoice attribution rules: a part of an invoice's amount attributed to a budget (a deal).
+//
+// - `amount` is required ("can't be blank", as the reference) and is in the invoice's currency:
+//   the currency follows the invoice, and is rewritten with it.
+// - The attributions of an invoice may not exceed its amount: their sum has the invoice amount's
+//   sign and at most its size (a credit note's attributions are negative). The reference's example
+//   attributes 2 × 10000 to an invoice whose amount is 0 (its line items are not in the example);
+//   here an invoice's amount is entered, and attributing more than it bills would make every
+//   budget's `invoiced` wrong, so it is refused (docs/money.md).
+// - Enforced under concurrent writes by the invoice's row lock: every write that changes what is
+//   attributed to an invoice, or its amount, locks the invoice first, then reads the sum.
+// - Lock order: invoice, then deals (in id order), then attributions; expenses before their deal
+//   (src/domain/expenses.ts). updateDeal (expenses, deal, attributions) keeps it too.
+import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/transaction.js';
+import type { InvoiceAttribution } from '../generated/prisma/client.js';
+import { attributionMoneyColumns } from '../money/attribution-amounts.js';
+import { fitsInt64, rateText } from '../money/money.js';
+import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import type { Viewer } from './viewer.js';
+
+export interface AttributionInput {
+  invoiceId?: number | null;
+  dealId?: number | null;
+  amount?: bigint | null;
+  dateFrom?: Date | null;
+  dateTo?: Date | null;
+}
+
+const FIELDS = ['id', 'invoiceId', 'dealId', 'amount', 'dateFrom', 'dateTo'] as const;
+/** As for every entered amount: far above any real one, safe from overflow once multiplied by a rate. */
+const MAX_CENTS = 10n ** 15n;
+
+/** Whether `attributed` (a sum of attributions) exceeds an invoice of `invoiceAmount`, with its sign. */
+export function exceedsInvoice(invoiceAmount: bigint, attributed: bigint): boolean {
+  return invoiceAmount >= 0n ? attributed < 0n || attributed > invoiceAmount : attributed > 0n || attributed < invoiceAmount;
+}
+
+/** The sum of an invoice's live attributions, in its currency. */
+export async function attributedTotal(tx: ScopedTx, invoiceId: number, except?: number): Promise<bigint> {
+  const { _sum } = await tx.invoiceAttribution.aggregate({
+    where: { invoiceId, ...(except !== undefined && { id: { not: except } }) },
+    _sum: { amount: true },
+  });
+  return BigInt(_sum.amount ?? 0);
+}
+
+/** Takes an invoice's row lock (an UPDATE that changes no value of its own); false when it is not live in scope. */
+async function lockInvoice(tx: ScopedTx, id: number): Promise<boolean> {
+  const { count } = await tx.invoice.updateMany({ where: { id }, data: { invoiceTypeId: { increment: 0 } } });
+  return count === 1;
+}
+
+/** Locks deals in id order (see the lock order above). */
+async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<void> {
+  for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+    await tx.deal.updateMany({ where: { id }, data: { number: { increment: 0 } } });
+  }
+}
+
+const tooLarge = (field: string) =>
+  invalid(field, 'is too large: converted with the exchange rates it exceeds the largest amount that can be stored');
+
+const fits = (c: { amountDefault: bigint; amountNormalized: bigint }) => fitsInt64(c.amountDefault) && fitsInt64(c.amountNormalized);
+
+export async function createInvoiceAttribution(db: ScopedClient, _viewer: Viewer, input: AttributionInput): Promise<Result<InvoiceAttribution>> {
+  return transact(db, async (tx) => {
+    const errors: UserError[] = [];
+    if (input.invoiceId == null) errors.push(blank('invoiceId'));
+    if (input.dealId == null) errors.push(blank('dealId'));
+    checkValues(input, true, errors);
+    // Invoice, then deal: the lock order. Locks on rows out of scope match nothing.
+    const invoiceLocked = input.invoiceId != null && (await lockInvoice(tx, input.invoiceId));
+    if (input.dealId != null) await lockDeals(tx, [input.dealId]);
+    const invoice = invoiceLocked ? await tx.invoice.findUnique({ where: { id: input.invoiceId! } }) : null;
+    const deal = input.dealId != null ? await tx.deal.findUnique({ where: { id: input.dealId }, select: { id: true, currency: true, exchangeRate: true } }) : null;
+    if (input.invoiceId != null && !invoice) errors.push(notFound(at('invoiceId'), 'Invoice'));
+    if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
+    if (errors.length || !invoice || !deal) return fail(...inInputOrder(errors, FIELDS));
+
+    const amount = input.amount!;
+    if (wrongSign(invoice.amount, amount)) return fail(signError(invoice.amount));
+    const attributed = (await attributedTotal(tx, invoice.id)) + amount;
+    if (exceedsInvoice(invoice.amount, attributed)) return fail(exceeds(invoice.amount, attributed - amount));
+    const columns = attributionMoneyColumns(amount, money(invoice), money(deal));
+    if (!fits(columns)) return fail(tooLarge('amount'));
+    return ok(
+      await tx.invoiceAttribution.create({
+        data: {
+          organizationId: invoice.organizationId,
+          invoiceId: invoice.id,
+          dealId: deal.id,
+          amount,
+          dateFrom: input.dateFrom ?? null,
+          dateTo: input.dateTo ?? null,
+          ...columns,
+        },
+      }),
+    );
+  });
+}
+
+export async function updateInvoiceAttribution(
+  db: ScopedClient,
+  _viewer: Viewer,
+  id: number,
+  input: AttributionInput,
+): Promise<Result<InvoiceAttribution>> {
+  return transact(db, async (tx) => {
+    // Read to learn its invoice and deal, lock them in order, then lock and read it again: it may
+    // have changed (or gone) meanwhile.
+    const first = await tx.invoiceAttribution.findUnique({ where: { id }, select: { invoiceId: true, dealId: true } });
+    if (!first) return fail(notFound(at('id'), 'Invoice attribution'));
+    const errors: UserError[] = [];
+    if (given(input, 'invoiceId') && input.invoiceId == null) errors.push(blank('invoiceId'));
+    if (given(input, 'dealId') && input.dealId == null) errors.push(blank('dealId'));
+    checkValues(input, false, errors);
+    const invoiceId = input.invoiceId ?? first.invoiceId;
+    const dealId = input.dealId ?? first.dealId;
+    for (const invoice of [...new Set([first.invoiceId, invoiceId])].sort((a, b) => a - b)) await lockInvoice(tx, invoice);
+    await lockDeals(tx, [first.dealId, dealId]);
+    const { count } = await tx.invoiceAttribution.updateMany({ where: { id, invoiceId: first.invoiceId }, data: { updatedAt: new Date() } });
+    if (count !== 1) return fail(notFound(at('id'), 'Invoice attribution'));
+    const existing = (await tx.invoiceAttribution.findUnique({ where: { id } }))!;
+
+    const invoice = await tx.invoice.findUnique({ where: { id: invoiceId } });
+    const deal = await tx.deal.findUnique({ where: { id: dealId }, select: { id: true, currency: true, exchangeRate: true } });
+    if (input.invoiceId != null && !invoice) errors.push(notFound(at('invoiceId'), 'Invoice'));
+    if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
+    const dateFrom = given(input, 'dateFrom') ? (input.dateFrom ?? null) : existing.dateFrom;
+    const dateTo = given(input, 'dateTo') ? (input.dateTo ?? null) : existing.dateTo;
+    if (dateFrom && dateTo && dateTo < dateFrom && !errors.some((e) => e.field[1] === 'dateTo')) {
+      errors.push(invalid('dateTo', 'must not be before dateFrom'));
+    }
+    if (errors.length || !invoice || !deal) return fail(...inInputOrder(errors, FIELDS));
+
+    const amount = input.amount ?? existing.amount;
+    if (wrongSign(invoice.amount, amount)) return fail(signError(invoice.amount));
+    const others = await attributedTotal(tx, invoice.id, id);
+    if (exceedsInvoice(invoice.amount, others + amount)) return fail(exceeds(invoice.amount, others));
+    const columns = attributionMoneyColumns(amount, money(invoice), money(deal));
+    if (!fits(columns)) return fail(tooLarge('amount'));
+    return ok(
+      await tx.invoiceAttribution.update({
+        where: { id },
+        data: { invoiceId: invoice.id, dealId: deal.id, amount, dateFrom, dateTo, ...columns },
+      }),
+    );
+  });
+}
+
+/** Soft delete, like every deletable record. */
+export async function deleteInvoiceAttribution(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return transact(db, async (tx) => {
+    const { count } = await tx.invoiceAttribution.updateMany({
+      where: { id },
+      data: { deletedAt: new Date(), deleterId: viewer.person.id },
+    });
+    return count === 1 ? ok({ id }) : fail(notFound(at('id'), 'Invoice attribution'));
+  });
+}
+
+/** `amount` is required (the reference); dates ordered; the amount within the limits of every amount. */
+function checkValues(input: AttributionInput, creating: boolean, errors: UserError[]): void {
+  if ((creating || given(input, 'amount')) && input.amount == null) errors.push(blank('amount'));
+  else if (input.amount != null && (input.amount === 0n || input.amount > MAX_CENTS || input.amount < -MAX_CENTS)) {
+    errors.push(invalid('amount', `must be between -${MAX_CENTS} and ${MAX_CENTS}, and not 0`));
+  }
+  if (input.dateFrom != null && input.dateTo != null && input.dateTo < input.dateFrom) {
+    errors.push(invalid('dateTo', 'must not be before dateFrom'));
+  }
+}
+
+/** Each attribution has the sign of its invoice: an invoice's are positive, a credit note's negative. */
+const wrongSign = (invoiceAmount: bigint, amount: bigint) => (invoiceAmount >= 0n ? amount < 0n : amount > 0n);
+
+const signError = (invoiceAmount: bigint): UserError =>
+  invalid('amount', invoiceAmount >= 0n ? "must be positive, as the invoice's amount is" : "must be negative, as the credit note's amount is");
+
+function exceeds(invoiceAmount: bigint, alreadyAttributed: bigint): UserError {
+  return invalid(
+    'amount',
+    `would attribute more than the invoice's amount (${invoiceAmount}, of which ${alreadyAttributed} is already attributed)`,
+  );
+}
+
+const money = (r: { currency: string; exchangeRate: { toFixed(): string } | string }) => ({
+  currency: r.currency,
+  exchangeRate: rateText(r.exchangeRate),
+});
+
+// ---- What other writes call --------------------------------------------------------------------
+
+/**
+ * After an invoice's currency or rate changed (its row already locked): its attributions follow.
+ * Their budgets are locked first (the lock order), then each is written again. Refused as a whole
+ * when a converted amount would not fit a bigint; the error goes on `field` of the invoice's input.
+ */
+export async function rewriteInvoiceAttributions(
+  tx: ScopedTx,
+  invoiceId: number,
+  invoice: { currency: string; exchangeRate: string },
+  field: 'currency' | 'exchangeRate',
+): Promise<Result<null>> {
+  const rows = await tx.invoiceAttribution.findMany({ where: { invoiceId }, select: { id: true, dealId: true, amount: true } });
+  await lockDeals(tx, rows.map((r) => r.dealId));
+  const deals = await tx.deal.findMany({
+    where: { id: { in: [...new Set(rows.map((r) => r.dealId))] } },
+    select: { id: true, currency: true, exchangeRate: true },
+  });
+  const dealOf = new Map(deals.map((d) => [d.id, money(d)]));
+  const updates = [];
+  for (const row of rows) {
+    const deal = dealOf.get(row.dealId);
+    if (!deal) continue; // a deleted budget's attributions were deleted with it
+    const columns = attributionMoneyColumns(row.amount, invoice, deal);
+    if (!fits(columns)) return fail(invalid(field, 'would make the converted amount of one of its attributions too large to store'));
+    updates.push({ id: row.id, columns });
+  }
+  for (const { id, columns } of updates) await tx.invoiceAttribution.update({ where: { id }, data: columns });
+  return ok(null);
+}
+
+/**
+ * After a deal's currency or rate changed (the deal already locked, its invoices not): the
+ * normalized amounts of its attributions follow. Their invoices' rates do not change here, so the
+ * invoices need no lock.
+ */
+export async function rewriteDealAttributions(
+  tx: ScopedTx,
+  dealId: number,
+  deal: { currency: string; exchangeRate: string },
+  field: 'currency' | 'exchangeRate',
+): Promise<Result<null>> {
+  const rows = await tx.invoiceAttribution.findMany({
+    where: { dealId },
+    select: { id: true, dealId: true, amount: true, invoice: { select: { currency: true, exchangeRate: true } } },
+  });
+  const updates = [];
+  for (const row of rows) {
+    const columns = attributionMoneyColumns(row.amount, money(row.invoice), deal);
+    if (!fits(columns)) {
+      return fail(invalid(field, 'would make the converted amount of one of its invoice attributions too large to store'));
+    }
+    updates.push({ id: row.id, columns });
+  }
+  for (const { id, columns } of updates) await tx.invoiceAttribution.update({ where: { id }, data: columns });
+  return ok(null);
+}
+
+/** Soft-deletes an invoice's attributions with the invoice's own stamp (they go to the bin with it). */
+export async function deleteAttributionsOfInvoice(
+  tx: ScopedTx,
+  invoiceId: number,
+  stamp: { deletedAt: Date; deleterId: number },
+): Promise<void> {
+  await tx.invoiceAttribution.updateMany({ where: { invoiceId }, data: stamp });
+}

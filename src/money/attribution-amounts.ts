@@ -1,0 +1,25 @@
+// How an invoice attribution's money is derived: `amount` is in the invoice's currency (the
+// reference: "currency follows the invoice"); default = amount × the invoice's rate; normalized is
+// in the budget's currency = amount × invoice rate ÷ budget rate (the amount itself when the
+// currencies are equal). Reference: 10000 EUR on a EUR invoice at 1.25 → 12500 USD, 10000 EUR.
+import { between, toDefault } from './money.js';
+
+export interface AttributionMoneyColumns {
+  currency: string;
+  amountDefault: bigint;
+  amountNormalized: bigint;
+  normalizedCurrency: string;
+}
+
+export function attributionMoneyColumns(
+  amount: bigint,
+  invoice: { currency: string; exchangeRate: string },
+  deal: { currency: string; exchangeRate: string },
+): AttributionMoneyColumns {
+  return {
+    currency: invoice.currency,
+    amountDefault: toDefault(amount, invoice.exchangeRate),
+    amountNormalized: invoice.currency === deal.currency ? amount : between(amount, invoice.exchangeRate, deal.exchangeRate),
+    normalizedCurrency: deal.currency,
+  };
+}

@@ -1,0 +1,161 @@
+// The InvoiceAttribution type: the part of an invoice's amount attributed to a budget. Rules in
+// src/domain/invoice-attributions.ts, money in src/money/attribution-amounts.ts.
+import { GraphQLError } from 'graphql';
+import {
+  createInvoiceAttribution,
+  deleteInvoiceAttribution,
+  updateInvoiceAttribution,
+  type AttributionInput,
+} from '../domain/invoice-attributions.js';
+import { builder } from './builder.js';
+import { decodeIdOf, inputId } from './ids.js';
+import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { MoneySetRef } from './money.js';
+
+builder.prismaNode('InvoiceAttribution', {
+  id: { field: 'id' },
+  select: { id: true },
+  nullable: true,
+  description: "A part of an invoice's amount attributed to a budget: it counts as `invoiced` on the budget.",
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    invoice: t.relation('invoice'),
+    budget: t.relation('deal', { description: 'The budget (deal) it is attributed to.' }),
+    amount: t.field({
+      type: MoneySetRef,
+      description: "In the invoice's currency (original), the organization's (default) and the budget's (normalized).",
+      select: { amount: true, currency: true, amountDefault: true, amountNormalized: true, normalizedCurrency: true },
+      resolve: (a, _args, ctx) => ({
+        original: { cents: a.amount, currency: a.currency },
+        default: { cents: a.amountDefault, currency: ctx.viewer.organization.defaultCurrency },
+        normalized: { cents: a.amountNormalized, currency: a.normalizedCurrency },
+      }),
+    }),
+    dateFrom: t.expose('dateFrom', { type: 'Date', nullable: true, description: 'The start of the period it covers.' }),
+    dateTo: t.expose('dateTo', { type: 'Date', nullable: true, description: 'The end of the period it covers.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const invoiceAttributionList: ListSpec = {
+  type: 'InvoiceAttribution',
+  description: 'Invoice attributions of the organization, by id unless another order is given.',
+  filter: {
+    description: 'Which attributions to include.',
+    fields: {
+      invoiceIds: idsIn('Invoice', 'invoiceId', 'Attributions of any of these invoices.'),
+      budgetIds: idsIn('Deal', 'dealId', 'Attributions to any of these budgets.'),
+      dateFrom: ops('date', { nullable: true }),
+      dateTo: ops('date', { nullable: true }),
+      amount: ops('bigint', { description: "On the amount in the invoice's currency, in minor units." }),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    DATE_FROM: { keys: [{ path: ['dateFrom'], type: 'date', nullable: true }], description: 'Attributions without one come last.' },
+    CREATED_AT: sortBy('datetime', 'createdAt'),
+  },
+  totals: {
+    description: 'Totals over every attribution matching the filter, not only the current page.',
+    fields: {
+      totalAmount: {
+        original: { sum: 'amount', currency: 'currency' },
+        default: 'amountDefault',
+        normalized: { sum: 'amountNormalized', currency: 'normalizedCurrency' },
+        description: 'Sum of `amount`.',
+      },
+    },
+  },
+};
+
+builder.queryFields((t) => ({
+  invoiceAttributions: listField(t, invoiceAttributionList),
+  invoiceAttribution: t.prismaField({
+    type: 'InvoiceAttribution',
+    nullable: true,
+    description: 'One attribution. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = decodeIdOf(String(args.id), 'InvoiceAttribution', 'id');
+      const row = await ctx.db.invoiceAttribution.findUnique({ ...query, where: { id } });
+      if (!row) throw new GraphQLError(`No invoice attribution with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
+      return row;
+    },
+  }),
+}));
+
+const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
+  invoiceId: t.id({ description: 'An invoice of the organization.' }),
+  budgetId: t.id({ description: 'A budget (deal) of the organization.' }),
+  amount: t.field({
+    type: 'BigInt',
+    description:
+      "In minor units of the invoice's currency; not 0, with the invoice's sign. An invoice's attributions may not add up " +
+      'to more than its amount.',
+  }),
+  dateFrom: t.field({ type: 'Date' }),
+  dateTo: t.field({ type: 'Date', description: 'Not before `dateFrom`.' }),
+});
+
+type RawInput = { invoiceId?: string | null; budgetId?: string | null; amount?: bigint | null; dateFrom?: Date | null; dateTo?: Date | null };
+
+/** The domain's input: `budgetId` is the deal's id; errors name it `dealId`, so they are renamed back. */
+function toDomainInput(raw: RawInput): AttributionInput {
+  const input: AttributionInput = {};
+  if ('invoiceId' in raw) input.invoiceId = inputId(raw.invoiceId, 'Invoice');
+  if ('budgetId' in raw) input.dealId = inputId(raw.budgetId, 'Deal');
+  if ('amount' in raw) input.amount = raw.amount;
+  if ('dateFrom' in raw) input.dateFrom = raw.dateFrom;
+  if ('dateTo' in raw) input.dateTo = raw.dateTo;
+  return input;
+}
+
+const asPayload = (result: Awaited<ReturnType<typeof createInvoiceAttribution>>) =>
+  toPayload(
+    result.ok
+      ? result
+      : { ok: false, errors: result.errors.map((e) => (e.field[1] === 'dealId' ? { ...e, field: ['input', 'budgetId'], message: e.message.replace(/^Deal /, 'Budget ') } : e)) },
+  );
+
+builder.mutationFields((t) => ({
+  createInvoiceAttribution: t.field({
+    type: payloadType('CreateInvoiceAttributionPayload', 'InvoiceAttribution', 'The result of `createInvoiceAttribution`.'),
+    args: {
+      input: t.arg({
+        type: builder.inputType('CreateInvoiceAttributionInput', {
+          description: '`invoiceId`, `budgetId` and `amount` are required.',
+          fields: (f) => fields(f),
+        }),
+        required: true,
+      }),
+    },
+    resolve: async (_root, { input }, ctx) => asPayload(await createInvoiceAttribution(ctx.db, ctx.viewer, toDomainInput(input as RawInput))),
+  }),
+  updateInvoiceAttribution: t.field({
+    type: payloadType('UpdateInvoiceAttributionPayload', 'InvoiceAttribution', 'The result of `updateInvoiceAttribution`.'),
+    args: {
+      input: t.arg({
+        type: builder.inputType('UpdateInvoiceAttributionInput', {
+          description: 'Changes to an attribution: fields left out stay as they are.',
+          fields: (f) => ({ id: f.id({ required: true }), ...fields(f) }),
+        }),
+        required: true,
+      }),
+    },
+    resolve: async (_root, { input }, ctx) =>
+      asPayload(
+        await updateInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution'), toDomainInput(input as RawInput)),
+      ),
+  }),
+  deleteInvoiceAttribution: t.field({
+    type: deletePayloadType('DeleteInvoiceAttributionPayload', 'deletedInvoiceAttributionId', 'The result of `deleteInvoiceAttribution`.'),
+    args: { input: t.arg({ type: idInput('DeleteInvoiceAttributionInput', 'The attribution to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(
+        String(input.id),
+        await deleteInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution')),
+      ),
+  }),
+}));
