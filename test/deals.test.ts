@@ -338,6 +338,9 @@ describe('updateDeal', () => {
     const budget = await create(a, { name: 'Budget', budget: true });
     const closed = await data(t.app, Update, { input: { id: budget.id, closed: true } }, as(a));
     expect(closed.updateDeal.deal).toMatchObject({ closed: true, salesStatus: null });
+    const turned = await create(a, { name: 'Turned', budget: true });
+    const asDeal = await data(t.app, Update, { input: { id: turned.id, budget: false } }, as(a));
+    expect(asDeal.updateDeal.deal).toMatchObject({ budget: false, salesStatus: 'OPEN', salesStatusId: 1 });
     const refused = await data(t.app, Update, { input: { id: budget.id, salesStatus: 'WON' } }, as(a));
     expect(refused.updateDeal.userErrors).toEqual([
       { field: ['input', 'salesStatus'], message: 'budgets have no sales status', code: 'INVALID' },

@@ -167,7 +167,8 @@ function resolveRate(currency: string, givenRate: string | null | undefined, kee
 /** Sales status and closing: a won or lost deal is closed, reopening it (OPEN) opens it; budgets close with `closed`. */
 function pipeline(input: DealInput, budget: boolean, existing: Pick<Deal, 'salesStatusId' | 'closedAt'> | null, now: Date) {
   const data: Partial<Pick<Deal, 'salesStatusId' | 'salesStatusUpdatedAt' | 'closedAt'>> = {};
-  const status = budget ? null : input.salesStatus ?? (existing ? undefined : 'OPEN');
+  // A new deal, or a budget turned into a deal, enters the pipeline as OPEN.
+  const status = budget ? null : (input.salesStatus ?? (existing?.salesStatusId != null ? undefined : 'OPEN'));
   let closedAt = existing?.closedAt ?? null;
   if (budget && existing?.salesStatusId != null) {
     // A deal turned into a budget leaves the pipeline.
