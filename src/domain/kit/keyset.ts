@@ -140,7 +140,11 @@ export function decodeCursor(cursor: string, context: CursorContext, argument: s
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const json = Buffer.from(cursor, 'base64url').toString('utf8');
+    // The decoder drops trailing characters that do not make a whole byte: a cursor with one
+    // appended would still decode. Ours are exactly what their JSON encodes to.
+    if (Buffer.from(json, 'utf8').toString('base64url') !== cursor) return refuse('it is not a cursor this API issued');
+    parsed = JSON.parse(json);
   } catch {
     return refuse('it is not a cursor this API issued');
   }

@@ -4,7 +4,7 @@
 // pages by keyset (src/domain/kit/keyset.ts). Every list of the schema goes through `listField`.
 import { queryFromInfo, getRefFromModel } from '@pothos/plugin-prisma';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { and, operatorConditions, type Where } from '../../domain/kit/conditions.js';
+import { and, NOTHING, operatorConditions, type Where } from '../../domain/kit/conditions.js';
 import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
 import { readPage, checkPageArgs, cursorBounds, pageFromRows, pageQuery, withSortColumns, type PageArgs } from '../../domain/kit/page.js';
@@ -92,9 +92,14 @@ export interface ListSpec {
   /** The order when none is asked for (the id always breaks ties). */
   defaultOrder?: ReadonlyArray<{ field: string; direction: 'ASC' | 'DESC' }>;
   totals?: { description: string; fields: Record<string, MoneyTotalField> };
+  /**
+   * The filter as the list reads it, given the client's: for defaults a filter leaves unsaid
+   * (invoices leave archived ones out unless the filter mentions `archived`).
+   */
+  defaults?: (filter: FilterValue | null | undefined) => FilterValue | null | undefined;
 }
 
-type FilterValue = Record<string, unknown> & { and?: FilterValue[] | null; or?: FilterValue[] | null; not?: FilterValue | null };
+export type FilterValue = Record<string, unknown> & { and?: FilterValue[] | null; or?: FilterValue[] | null; not?: FilterValue | null };
 type OrderValue = { field: string; direction?: 'ASC' | 'DESC' | null };
 type ListArgs = PageArgs & { filter?: FilterValue | null; orderBy?: OrderValue[] | null };
 
@@ -160,7 +165,8 @@ function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, pat
     }
   }
   filter.and?.forEach((f, i) => all.push(filterWhere(spec, f, `${path}.and[${i}]`, depth + 1)));
-  if (filter.or) all.push({ OR: filter.or.map((f, i) => filterWhere(spec, f, `${path}.or[${i}]`, depth + 1)) });
+  // An empty `or` holds for no row (Prisma would read an empty OR inside AND as no condition).
+  if (filter.or) all.push(filter.or.length ? { OR: filter.or.map((f, i) => filterWhere(spec, f, `${path}.or[${i}]`, depth + 1)) } : NOTHING);
   if (filter.not) all.push({ NOT: filterWhere(spec, filter.not, `${path}.not`, depth + 1) });
   return and(all);
 }
@@ -303,7 +309,7 @@ function listArgs(kit: ListKit, t: { arg: (options: never) => unknown }): Record
 
 /** What a list's arguments mean: its condition and its order, with the cursor context of the order. Throws BadInput. */
 function listQuery(spec: ListSpec, list: string, raw: ListArgs, ctx: Context) {
-  const where = filterWhere(spec, raw.filter);
+  const where = filterWhere(spec, spec.defaults ? spec.defaults(raw.filter) : raw.filter);
   const order = orderTerms(spec, raw.orderBy);
   const context: CursorContext = {
     list,
