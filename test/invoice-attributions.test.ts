@@ -335,3 +335,53 @@ describe('reading', () => {
     expect(many.count, many.log.join('\n')).toBe(5);
   });
 });
+
+describe('Invoice.attributions', () => {
+  test('invoices with their attributions and those budgets cost a fixed number of statements', async () => {
+    const Invoices = graphql(`
+      query AttributionsInvoices {
+        invoices(first: 100) {
+          nodes {
+            number
+            amount { default { cents } }
+            attributions(first: 5) {
+              totalCount
+              aggregates { totalAmount { original { cents currency } } }
+              nodes { amount { normalized { cents currency } } budget { name invoiced { default { cents } } } }
+            }
+          }
+        }
+      }
+    `);
+    const run = async (invoices: number) => {
+      const tenant = await createTenant(t.db.prisma);
+      for (let i = 0; i < invoices; i += 1) {
+        const inv = await invoice(tenant, 3000n, 'USD', '1');
+        await tenant.db.invoice.update({ where: { id: inv }, data: { number: `2021/${i}` } });
+        for (const deal of [tenant.deals.eur, tenant.deals.usd]) await createInvoiceAttribution(tenant.db, tenant.viewer, { invoiceId: inv, dealId: deal, amount: 1000n });
+      }
+      t.db.statements.reset();
+      const result = await data(t.app, Invoices, {}, as(tenant));
+      const first = result.invoices.nodes[0]!;
+      expect(first.attributions.totalCount).toBe(2);
+      expect(first.attributions.aggregates.totalAmount.original).toEqual({ cents: 2000, currency: 'USD' });
+      // 1000 USD at 1 on the EUR budget at 1.25: 800 EUR; each budget got 1000 USD from every invoice.
+      expect(first.attributions.nodes.map((n) => n.amount.normalized)).toEqual([
+        { cents: 800, currency: 'EUR' },
+        { cents: 1000, currency: 'USD' },
+      ]);
+      expect(first.attributions.nodes[1]!.budget.invoiced.default.cents).toBe(1000 * invoices);
+      return { count: t.db.statements.count, log: [...t.db.statements.log] };
+    };
+    const few = await run(2);
+    const many = await run(30);
+    expect(many.count, many.log.join('\n')).toBe(few.count);
+    // Auth, the page with attributions and budgets joined in, the nested totals, the budgets' invoiced sums.
+    expect(many.count, many.log.join('\n')).toBe(4);
+  });
+
+  test('an empty `or` matches nothing, on every list', async () => {
+    const List2 = graphql(`query AttributionsEmptyOr { invoiceAttributions(filter: { or: [] }) { totalCount } deals(filter: { or: [] }) { totalCount } }`);
+    expect(await data(t.app, List2, {}, as(a))).toEqual({ invoiceAttributions: { totalCount: 0 }, deals: { totalCount: 0 } });
+  });
+});

@@ -53,6 +53,20 @@ const make: Record<SoftDeletable, (tenant: Tenant) => Promise<number>> = {
         },
       })
     ).id,
+  invoice: async (x) =>
+    (
+      await x.db.invoice.create({
+        data: {
+          organizationId: x.organizationId,
+          companyId: x.companies.acme,
+          creatorId: x.personId,
+          invoicedOn: new Date('2021-04-15'),
+          currency: 'USD',
+          exchangeRate: '1',
+          exchangeDate: new Date('2021-04-15'),
+        },
+      })
+    ).id,
 };
 
 type Row = { id: number; deletedAt: Date | null; deleterId: number | null } | null;

@@ -28,7 +28,7 @@ export interface ExpenseSums {
   billableDefault: bigint;
 }
 
-const NO_EXPENSES: ExpenseSums = { cost: 0n, costDefault: 0n, billable: 0n, billableDefault: 0n };
+export const NO_EXPENSES: ExpenseSums = { cost: 0n, costDefault: 0n, billable: 0n, billableDefault: 0n };
 
 /** The expense sums of many deals in one grouped statement (deals without expenses get zeros). */
 export async function expenseSumsByDeal(db: ScopedClient, dealIds: readonly number[]): Promise<ExpenseSums[]> {

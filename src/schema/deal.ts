@@ -7,6 +7,7 @@ import {
   dealMoney,
   expenseSumsByDeal,
   invoicedSumsByDeal,
+  NO_EXPENSES,
   type DealInvoicingField,
   type DealMoneyField,
   type ExpenseSums,
@@ -46,7 +47,11 @@ const invoicing = (field: DealInvoicingField, description: string) => ({
   description,
   select: { currency: true },
   resolve: async (deal: { id: number; currency: string }, _args: object, ctx: Context) => {
-    const [expenses, invoiced] = await Promise.all([expenseSums(ctx).load(deal.id), invoicedSums(ctx).load(deal.id)]);
+    // `invoiced` needs only the attributions; `pendingInvoicing` the expenses (revenue) too.
+    const [expenses, invoiced] = await Promise.all([
+      field === 'pendingInvoicing' ? expenseSums(ctx).load(deal.id) : NO_EXPENSES,
+      invoicedSums(ctx).load(deal.id),
+    ]);
     return dealInvoicing(deal, expenses, invoiced, ctx.viewer.organization.defaultCurrency)[field];
   },
 });

@@ -1,15 +1,367 @@
-// The Invoice type (invoices and credit notes). A first cut: the attribution slice needs the type;
-// the full attributes, money, list and mutations follow in this file.
+// The Invoice type (invoices and credit notes) with its queries and mutations. Resolvers translate
+// GraphQL shapes and call src/domain; the rules live in src/domain/invoices.ts, the money in
+// src/money/invoice-money.ts, filters and statuses in src/domain/invoice-queries.ts.
+// `Invoice.attributions` (a connection) belongs to the attribution slice (src/schema/invoice-attribution.ts).
+import { GraphQLError } from 'graphql';
+import {
+  creditSumsByInvoice,
+  invoiceConditions,
+  invoiceSortKeys,
+  invoiceStatusOf,
+  invoiceTypeOf,
+  todayUtc,
+  withArchivedDefault,
+  type ArchivedFilter,
+  type CreditSums,
+  type InvoiceType,
+} from '../domain/invoice-queries.js';
+import {
+  archiveInvoice,
+  createInvoice,
+  deleteInvoice,
+  unarchiveInvoice,
+  updateInvoice,
+  type InvoiceInput,
+} from '../domain/invoices.js';
+import { formatPercent, invoiceMoney, type InvoiceMoneyField } from '../money/invoice-money.js';
+import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
+import type { Context } from './context.js';
+import { decodeIdOf, inputId } from './ids.js';
+import { invoiceAttributionList } from './invoice-attribution.js';
+import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { liveRelation } from './kit/relations.js';
+import { MoneySetRef } from './money.js';
+
+export const InvoiceTypeEnum = builder.enumType('InvoiceType', {
+  description: 'An invoice or a credit note (the REST API\'s `invoice_type_id` 1 and 2).',
+  values: {
+    INVOICE: { description: 'An invoice (1).' },
+    CREDIT_NOTE: { description: 'A credit note (2): it credits an invoice, with a negative amount.' },
+  } as const,
+});
+
+export const InvoiceStatusEnum = builder.enumType('InvoiceStatus', {
+  description: 'Where an invoice stands, as of today (UTC).',
+  values: {
+    DRAFT: { description: 'Neither sent nor finalized, not paid.' },
+    SENT: { description: 'Sent or finalized, not paid, and not past `payOn`.' },
+    OVERDUE: { description: 'Sent or finalized, not paid, and `payOn` is before today.' },
+    PAID: { description: 'Has a `paidOn` date.' },
+  } as const,
+});
+
+/** One statement for the credit notes of every invoice of the request that asks for `credited` or `amountCredited`. */
+const creditSums = (ctx: Context) =>
+  ctx.loaders.get<number, CreditSums>('Invoice.creditSums', (ids) => creditSumsByInvoice(ctx.db, ids));
+
+const MONEY_COLUMNS = {
+  currency: true,
+  exchangeRate: true,
+  amount: true,
+  amountPaid: true,
+  amountWrittenOff: true,
+  tax1Value: true,
+  tax2Value: true,
+} as const;
+
+const money = (field: InvoiceMoneyField, description: string) => ({
+  type: MoneySetRef,
+  description: `${description} Original and normalized in the invoice's currency; default converted at its rate.`,
+  select: MONEY_COLUMNS,
+  resolve: async (
+    invoice: {
+      id: number;
+      currency: string;
+      exchangeRate: { toFixed(): string };
+      amount: bigint;
+      amountPaid: bigint;
+      amountWrittenOff: bigint;
+      tax1Value: { toFixed(): string } | null;
+      tax2Value: { toFixed(): string } | null;
+    },
+    _args: object,
+    ctx: Context,
+  ) => {
+    // Only amountCredited needs the credit notes: the other fields cost no statement.
+    const credited = field === 'amountCredited' ? (await creditSums(ctx).load(invoice.id)).credited : 0n;
+    return invoiceMoney(invoice, credited, ctx.viewer.organization.defaultCurrency)[field];
+  },
+});
+
+const percent = (column: 'discount' | 'tax1Value' | 'tax2Value', description: string) => ({
+  nullable: true as const,
+  description: `${description} A decimal string, e.g. "10.5".`,
+  select: { [column]: true } as Record<typeof column, true>,
+  resolve: (invoice: Record<typeof column, { toFixed(): string } | null>) =>
+    invoice[column] === null ? null : formatPercent(invoice[column]),
+});
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 builder.prismaNode('Invoice', {
   id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
   select: { id: true },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
-  description: 'An invoice (or a credit note) to a client company.',
+  description:
+    'An invoice (or a credit note) to a client company. `amount` is entered without tax; taxes, totals and what is ' +
+    'unpaid are derived from it (see docs/money.md).',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
-    number: t.exposeString('number', { nullable: true }),
+    number: t.exposeString('number', { nullable: true, description: "Unique among the organization's invoices." }),
+    subject: t.exposeString('subject', { nullable: true }),
+    invoiceType: t.field({
+      type: InvoiceTypeEnum,
+      select: { invoiceTypeId: true },
+      resolve: (invoice) => invoiceTypeOf(invoice.invoiceTypeId),
+    }),
+    invoiceTypeId: t.exposeInt('invoiceTypeId', { description: 'The REST number of `invoiceType`: 1 invoice, 2 credit note.' }),
+    status: t.field({
+      type: InvoiceStatusEnum,
+      select: { paidOn: true, sentOn: true, finalizedOn: true, payOn: true },
+      resolve: (invoice) => invoiceStatusOf(invoice, todayUtc()),
+    }),
+    invoicedOn: t.expose('invoicedOn', { type: 'Date' }),
+    sentOn: t.expose('sentOn', { type: 'Date', nullable: true }),
+    payOn: t.expose('payOn', { type: 'Date', nullable: true, description: 'When it is due to be paid.' }),
+    deliveryOn: t.expose('deliveryOn', { type: 'Date', nullable: true }),
+    paidOn: t.expose('paidOn', { type: 'Date', nullable: true }),
+    finalizedOn: t.expose('finalizedOn', { type: 'Date', nullable: true }),
+    paymentTerms: t.exposeInt('paymentTerms', { nullable: true, description: 'Days from `invoicedOn` to `payOn`.' }),
+    discount: t.string(percent('discount', 'Discount in per cent, informative: `amount` is entered after it.')),
+    tax1Name: t.exposeString('tax1Name', { nullable: true }),
+    tax1Value: t.string(percent('tax1Value', 'The first tax, in per cent of `amount`.')),
+    tax2Name: t.exposeString('tax2Name', { nullable: true }),
+    tax2Value: t.string(percent('tax2Value', 'The second tax, in per cent of `amount`.')),
+    note: t.exposeString('note', { nullable: true }),
+    footer: t.exposeString('footer', { nullable: true }),
+    purchaseOrderNumber: t.exposeString('purchaseOrderNumber', { nullable: true }),
+    tagList: t.exposeStringList('tagList'),
     currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
+    exchangeRate: t.string({
+      description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
+      select: { exchangeRate: true },
+      resolve: (invoice) => formatRate(invoice.exchangeRate),
+    }),
+    exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
+    credited: t.boolean({
+      description: 'Whether it has at least one credit note (not in the recycle bin).',
+      resolve: async (invoice, _args, ctx) => (await creditSums(ctx).load(invoice.id)).count > 0,
+    }),
+    archived: t.boolean({ select: { archivedAt: true }, resolve: (invoice) => invoice.archivedAt !== null }),
+    archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
+    amount: t.field(money('amount', 'Without tax, as entered (negative on a credit note).')),
+    amountTax: t.field(money('amountTax', '`amount` × `tax1Value` % + `amount` × `tax2Value` %, each rounded once.')),
+    amountWithTax: t.field(money('amountWithTax', '`amount` + `amountTax`.')),
+    amountPaid: t.field(money('amountPaid', 'What has been paid, as entered.')),
+    amountWrittenOff: t.field(money('amountWrittenOff', 'What has been written off, as entered.')),
+    amountUnpaid: t.field(money('amountUnpaid', '`amountWithTax` − `amountPaid` − `amountWrittenOff`.')),
+    amountCredited: t.field(money('amountCredited', 'What its credit notes take off it: − the sum of their `amountWithTax`.')),
+    company: t.relation('company'),
+    creator: t.relation('creator', { description: 'Who created it.' }),
+    parentInvoice: liveRelation(t as never, 'parentInvoice', 'Invoice', "A credit note's invoice."),
+    creditNotes: relatedListField(t as never, invoiceList, {
+      relation: 'creditNotes',
+      foreignKey: 'parentInvoiceId',
+      description:
+        'Its credit notes, with the filters, orders and paging of `Query.invoices` -- archived ones are left out ' +
+        'unless the filter mentions `archived`, as there.',
+    }),
+    attributions: relatedListField(t as never, invoiceAttributionList, {
+      relation: 'attributions',
+      foreignKey: 'invoiceId',
+      description: 'The parts of its amount attributed to budgets, with the filters, orders and totals of `Query.invoiceAttributions`.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
+
+// ---- Reading -------------------------------------------------------------------------------
+
+export const invoiceList: ListSpec = {
+  type: 'Invoice',
+  defaults: (filter) => withArchivedDefault(filter as ArchivedFilter | null | undefined) as typeof filter,
+  description:
+    'Invoices and credit notes of the organization, by id unless another order is given. Archived invoices are ' +
+    'left out unless the filter mentions `archived` (`archived: true` lists only them, `archived: null` both).',
+  filter: {
+    description: 'Which invoices to include.',
+    fields: {
+      companyIds: idsIn('Company', 'companyId', 'Invoices to any of these companies.'),
+      parentInvoiceIds: {
+        kind: 'ids',
+        of: 'Invoice',
+        where: invoiceConditions.parentInvoiceIds,
+        description: 'Credit notes of any of these invoices.',
+      },
+      status: {
+        kind: 'custom',
+        type: [InvoiceStatusEnum],
+        where: invoiceConditions.status as (statuses: never) => Record<string, unknown>,
+        description: 'Invoices in any of these statuses, as of today (UTC).',
+      },
+      archived: {
+        kind: 'custom',
+        type: 'Boolean',
+        where: invoiceConditions.archived,
+        description:
+          'Archived (true) or not (false). Default when left out: false -- archived invoices are excluded. ' +
+          '`null` includes both.',
+      },
+      invoiceType: { kind: 'custom', type: InvoiceTypeEnum, where: invoiceConditions.invoiceType, description: 'Invoices or credit notes.' },
+      tags: { kind: 'custom', type: ['String'], where: invoiceConditions.tags, description: 'Invoices with any of these tags.' },
+      number: ops('string', { nullable: true }),
+      currency: ops('string'),
+      invoicedOn: ops('date'),
+      sentOn: ops('date', { nullable: true }),
+      payOn: ops('date', { nullable: true }),
+      paidOn: ops('date', { nullable: true }),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    NUMBER: { keys: invoiceSortKeys.NUMBER, description: 'Invoices without a number come last.' },
+    INVOICED_ON: { keys: invoiceSortKeys.INVOICED_ON },
+    PAY_ON: { keys: invoiceSortKeys.PAY_ON, description: 'Invoices without one come last.' },
+    CREATED_AT: { keys: invoiceSortKeys.CREATED_AT },
+  },
+};
+
+builder.queryFields((t) => ({
+  invoices: listField(t, invoiceList),
+  invoice: t.prismaField({
+    type: 'Invoice',
+    nullable: true,
+    description: 'One invoice or credit note (archived or not). An unknown id, or one of another organization, is a `NOT_FOUND` error.',
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (query, _root, args, ctx) => {
+      const id = decodeIdOf(String(args.id), 'Invoice', 'id');
+      const invoice = await ctx.db.invoice.findUnique({ ...query, where: { id } });
+      if (!invoice) throw new GraphQLError(`No invoice with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
+      return invoice;
+    },
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+const invoiceFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => ({
+  companyId: t.id({ description: 'The client company. A credit note is to the company of its invoice.' }),
+  number: t.string({ description: "At most 255 characters; unique among the organization's invoices. Optional." }),
+  subject: t.string({ description: 'At most 255 characters.' }),
+  invoicedOn: t.field({ type: 'Date', description: 'Default: today. Also the day of the exchange rate.' }),
+  paymentTerms: t.int({ description: 'Days from `invoicedOn` to `payOn`, 0 to 3650. When given without `payOn`, `payOn` follows.' }),
+  payOn: t.field({ type: 'Date', description: 'Default: `invoicedOn` + `paymentTerms` when there are terms.' }),
+  sentOn: t.field({ type: 'Date' }),
+  deliveryOn: t.field({ type: 'Date' }),
+  paidOn: t.field({ type: 'Date', description: 'Set: the invoice is PAID.' }),
+  finalizedOn: t.field({ type: 'Date' }),
+  discount: t.string({ description: 'Per cent, 0 to 100 with at most 4 decimals, e.g. "10.5". Informative.' }),
+  tax1Name: t.string({ description: 'At most 255 characters.' }),
+  tax1Value: t.string({ description: 'Per cent of `amount`, 0 to 100 with at most 4 decimals, e.g. "25".' }),
+  tax2Name: t.string({ description: 'At most 255 characters.' }),
+  tax2Value: t.string({ description: 'Per cent of `amount`, 0 to 100 with at most 4 decimals.' }),
+  note: t.string({ description: 'At most 10000 characters.' }),
+  footer: t.string({ description: 'At most 10000 characters.' }),
+  purchaseOrderNumber: t.string({ description: 'At most 255 characters.' }),
+  tagList: t.stringList({ description: 'At most 50 tags of at most 100 characters; blanks and repeats are dropped.' }),
+  currency: t.string({
+    description:
+      "ISO 4217 code. Default: the organization's (a credit note's: its invoice's, which it must have). Changing it " +
+      "carries the new currency into the invoice's attributions.",
+  }),
+  exchangeRate: t.string({
+    description:
+      "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\". 1 for the organization's " +
+      "currency (where it must be 1); a credit note's default is its invoice's rate; required for any other.",
+  }),
+  amount: t.field({
+    type: 'BigInt',
+    description: 'Without tax, in minor units of `currency`, within ±10^15: not negative on an invoice, not positive on a credit note. Default 0.',
+  }),
+  amountPaid: t.field({ type: 'BigInt', description: 'In minor units, within ±10^15. Default 0.' }),
+  amountWrittenOff: t.field({ type: 'BigInt', description: 'In minor units, within ±10^15. Default 0.' }),
+});
+
+type RawInvoiceInput = { [K in keyof InvoiceInput]?: unknown } & {
+  companyId?: string | null;
+  parentInvoiceId?: string | null;
+  id?: string;
+};
+
+function toDomainInput(raw: RawInvoiceInput): InvoiceInput {
+  const input = { ...raw } as InvoiceInput & Record<string, unknown>;
+  if ('companyId' in raw) input.companyId = inputId(raw.companyId, 'Company');
+  if ('parentInvoiceId' in raw) input.parentInvoiceId = inputId(raw.parentInvoiceId, 'Invoice');
+  if ('invoiceType' in raw) input.invoiceType = raw.invoiceType as InvoiceType | null;
+  delete input.id;
+  return input;
+}
+
+const CreateInvoiceInput = builder.inputType('CreateInvoiceInput', {
+  description: 'A new invoice or credit note. `companyId` is required; a credit note also needs `parentInvoiceId`.',
+  fields: (t) => ({
+    invoiceType: t.field({ type: InvoiceTypeEnum, description: 'Default INVOICE.' }),
+    parentInvoiceId: t.id({
+      description: 'The invoice a credit note credits: a live invoice of the organization, not a credit note. Credit notes only.',
+    }),
+    ...invoiceFields(t),
+  }),
+});
+
+const UpdateInvoiceInput = builder.inputType('UpdateInvoiceInput', {
+  description:
+    "Changes to an invoice: fields left out stay as they are; `null` clears an optional field. A credit note's type " +
+    'and invoice cannot change.',
+  fields: (t) => ({ id: t.id({ required: true }), ...invoiceFields(t) }),
+});
+
+const invoiceId = (id: string | number) => inputDatabaseId(id, 'Invoice');
+
+builder.mutationFields((t) => ({
+  createInvoice: t.field({
+    type: payloadType('CreateInvoicePayload', 'Invoice', 'The result of `createInvoice`.'),
+    description: 'Creates an invoice or a credit note.',
+    args: { input: t.arg({ type: CreateInvoiceInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await createInvoice(ctx.db, ctx.viewer, toDomainInput(input as RawInvoiceInput))),
+  }),
+  updateInvoice: t.field({
+    type: payloadType('UpdateInvoicePayload', 'Invoice', 'The result of `updateInvoice`.'),
+    description:
+      "Changes an invoice. A new amount may not be less than what is attributed to budgets; a new currency or rate is " +
+      'carried into its attributions in the same transaction.',
+    args: { input: t.arg({ type: UpdateInvoiceInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input as RawInvoiceInput))),
+  }),
+  deleteInvoice: t.field({
+    type: deletePayloadType(
+      'DeleteInvoicePayload',
+      'deletedInvoiceId',
+      'The result of `deleteInvoice`. The invoice goes to the recycle bin with its credit notes and the attributions of ' +
+        'both, and comes back with them when restored.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteInvoiceInput', 'The invoice to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
+  }),
+  archiveInvoice: t.field({
+    type: payloadType('ArchiveInvoicePayload', 'Invoice', 'The result of `archiveInvoice`.'),
+    description:
+      'Archives an invoice: it stays as it is, but lists leave it out unless asked. Archiving an archived invoice ' +
+      'succeeds and changes nothing (the same `archivedAt` and `updatedAt`).',
+    args: { input: t.arg({ type: idInput('ArchiveInvoiceInput', 'The invoice to archive.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await archiveInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
+  }),
+  unarchiveInvoice: t.field({
+    type: payloadType('UnarchiveInvoicePayload', 'Invoice', 'The result of `unarchiveInvoice`.'),
+    description: 'Takes an invoice out of the archive. Unarchiving one that is not archived succeeds and changes nothing.',
+    args: { input: t.arg({ type: idInput('UnarchiveInvoiceInput', 'The invoice to unarchive.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await unarchiveInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
+  }),
+}));

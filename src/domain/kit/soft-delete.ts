@@ -7,7 +7,7 @@ import type { Viewer } from '../viewer.js';
 import { at, fail, notFound, ok, type Result } from './result.js';
 
 /** The models with `deletedAt`/`deleterId` (the recycle bin's item types as they are added). */
-export type SoftDeletable = 'company' | 'project' | 'deal' | 'serviceType' | 'expense' | 'contract';
+export type SoftDeletable = 'company' | 'project' | 'deal' | 'serviceType' | 'expense' | 'contract' | 'invoice';
 
 interface Delegate {
   updateMany(args: { where: Record<string, unknown>; data: { deletedAt: Date | null; deleterId: number | null } }): Promise<{
