@@ -82,10 +82,12 @@ afterAll(() => t.close());
 
 const as = (tenant: Tenant) => ({ token: tenant.token });
 
-/** An invoice written directly (the invoice mutations have their own tests). */
-async function invoice(tenant: Tenant, amount: bigint, currency = 'EUR', exchangeRate = '1.25') {
+/** An invoice written directly (the invoice mutations have their own tests); a negative amount makes a credit note of a new invoice. */
+async function invoice(tenant: Tenant, amount: bigint, currency = 'EUR', exchangeRate = '1.25'): Promise<number> {
+  const parentInvoiceId = amount < 0n ? await invoice(tenant, -amount, currency, exchangeRate) : null;
   const row = await tenant.db.invoice.create({
     data: {
+      ...(parentInvoiceId !== null && { invoiceTypeId: 2, parentInvoiceId }),
       organizationId: tenant.organizationId,
       companyId: tenant.companies.acme,
       creatorId: tenant.personId,

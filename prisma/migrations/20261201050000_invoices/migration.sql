@@ -124,6 +124,10 @@ CREATE TRIGGER "invoice_attributions_organization_id_immutable" BEFORE UPDATE OF
     FOR EACH ROW EXECUTE FUNCTION "organization_id_immutable"();
 
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_type_known" CHECK ("invoice_type_id" IN (1, 2));
+-- A credit note (2) credits one invoice and does not bill: its amount is not positive; an invoice
+-- (1) has no parent and a non-negative amount. The domain says so first, with userErrors.
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_credit_note_parent" CHECK (("invoice_type_id" = 2) = ("parent_invoice_id" IS NOT NULL));
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_amount_sign" CHECK (("invoice_type_id" = 1 AND "amount" >= 0) OR ("invoice_type_id" = 2 AND "amount" <= 0));
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_deleter_when_deleted" CHECK ("deleter_id" IS NULL OR "deleted_at" IS NOT NULL);
 ALTER TABLE "invoice_attributions" ADD CONSTRAINT "invoice_attributions_deleter_when_deleted" CHECK ("deleter_id" IS NULL OR "deleted_at" IS NOT NULL);
 ALTER TABLE "invoice_attributions" ADD CONSTRAINT "invoice_attributions_dates_ordered" CHECK ("date_from" IS NULL OR "date_to" IS NULL OR "date_from" <= "date_to");
