@@ -7,6 +7,7 @@ import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
 import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
+import { binEntry } from './recycle-bin.js';
 import {
   addYears,
   INTERVAL_IDS,
@@ -152,7 +153,13 @@ export async function updateContract(
 
 /** Soft delete. The budgets it generated stay, and keep naming it as their contract. */
 export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  return softDelete(db, 'contract', id, viewer, 'Contract');
+  return transact(db, async (tx) => {
+    const file = await binEntry(tx, viewer, { model: 'contract', id });
+    const stamp = new Date();
+    const result = await softDelete(tx, 'contract', id, viewer, 'Contract', stamp);
+    if (result.ok) await file(stamp);
+    return result;
+  });
 }
 
 /** The periods a contract would generate next (nothing is written), stopping at its `endsOn`. */

@@ -23,6 +23,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
+import { binEntry } from './recycle-bin.js';
 import { transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
@@ -347,6 +348,7 @@ async function rewriteExpenses(
  */
 export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return transact(db, async (tx) => {
+    const file = await binEntry(tx, viewer, { model: 'deal', id });
     const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
     // Expenses first, then the deal: the lock order of every write (see updateDeal). A create
     // that held the deal's lock before us may have added an expense since the first statement:
@@ -357,6 +359,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
     await tx.invoiceAttribution.updateMany({ where: { dealId: id }, data: stamp });
     await tx.contract.updateMany({ where: { templateId: id }, data: stamp });
+    await file(stamp.deletedAt);
     return ok({ id });
   });
 }

@@ -21,7 +21,8 @@ import {
   type UserError,
 } from './kit/result.js';
 import { softDelete } from './kit/soft-delete.js';
-import { isWriteConflict, Rollback } from './kit/transaction.js';
+import { isWriteConflict, Rollback, transact } from './kit/transaction.js';
+import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -358,9 +359,15 @@ export async function updateExpense(
   });
 }
 
-/** Soft delete: the row stays for the recycle bin, and the scoped client hides it everywhere. */
+/** Soft delete: the row stays for the recycle bin, with its entry there, and the scoped client hides it everywhere. */
 export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  return softDelete(db, 'expense', id, viewer, 'Expense');
+  return transact(db, async (tx) => {
+    const file = await binEntry(tx, viewer, { model: 'expense', id });
+    const stamp = new Date();
+    const result = await softDelete(tx, 'expense', id, viewer, 'Expense', stamp);
+    if (result.ok) await file(stamp);
+    return result;
+  });
 }
 
 /**

@@ -18,6 +18,7 @@ import { attributionMoneyColumns } from '../money/attribution-amounts.js';
 import { fitsInt64, rateText } from '../money/money.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
+import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 
 export interface AttributionInput {
@@ -153,11 +154,12 @@ export async function updateInvoiceAttribution(
 /** Soft delete, like every deletable record. */
 export async function deleteInvoiceAttribution(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return transact(db, async (tx) => {
-    const { count } = await tx.invoiceAttribution.updateMany({
-      where: { id },
-      data: { deletedAt: new Date(), deleterId: viewer.person.id },
-    });
-    return count === 1 ? ok({ id }) : fail(notFound(at('id'), 'Invoice attribution'));
+    const file = await binEntry(tx, viewer, { model: 'invoiceAttribution', id });
+    const stamp = new Date();
+    const { count } = await tx.invoiceAttribution.updateMany({ where: { id }, data: { deletedAt: stamp, deleterId: viewer.person.id } });
+    if (count !== 1) return fail(notFound(at('id'), 'Invoice attribution'));
+    await file(stamp);
+    return ok({ id });
   });
 }
 

@@ -30,6 +30,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { transact } from './kit/transaction.js';
+import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -458,6 +459,7 @@ const sameRate = (a: string, b: string): boolean => formatRate(a) === formatRate
  */
 export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return transact(db, async (tx) => {
+    const file = await binEntry(tx, viewer, { model: 'invoice', id });
     const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
     // The invoice first, then its credit notes: the lock order. A credit note being created waits
     // on the invoice's lock and then finds no invoice; one created before is found below.
@@ -466,6 +468,7 @@ export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number
     const notes = await tx.invoice.findMany({ where: { parentInvoiceId: id }, select: { id: true } });
     if (notes.length) await tx.invoice.updateMany({ where: { id: { in: notes.map((n) => n.id) } }, data: stamp });
     for (const invoiceId of [id, ...notes.map((n) => n.id)]) await deleteAttributionsOfInvoice(tx, invoiceId, stamp);
+    await file(stamp.deletedAt);
     return ok({ id });
   });
 }

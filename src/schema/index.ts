@@ -14,6 +14,7 @@ import './contract.js';
 import './expense.js';
 import './invoice.js';
 import './invoice-attribution.js';
+import './deleted-item.js';
 import './viewer.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

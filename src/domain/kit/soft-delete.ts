@@ -25,9 +25,11 @@ export async function softDelete(
   id: number,
   viewer: Viewer,
   what: string,
+  /** The moment it is deleted at (the bin entry's stamp); now when not given. */
+  stamp: Date = new Date(),
 ): Promise<Result<{ id: number }>> {
   const delegate = db[model] as unknown as Delegate;
-  const { count } = await delegate.updateMany({ where: { id }, data: { deletedAt: new Date(), deleterId: viewer.person.id } });
+  const { count } = await delegate.updateMany({ where: { id }, data: { deletedAt: stamp, deleterId: viewer.person.id } });
   return count === 1 ? ok({ id }) : fail(notFound(at('id'), what));
 }
 

@@ -97,6 +97,8 @@ export interface ListSpec {
    * (invoices leave archived ones out unless the filter mentions `archived`).
    */
   defaults?: (filter: FilterValue | null | undefined) => FilterValue | null | undefined;
+  /** Rows the caller may see beyond the organization's scope (the bin: a private item only to its deleter). */
+  visible?: (ctx: Context) => Where;
 }
 
 export type FilterValue = Record<string, unknown> & { and?: FilterValue[] | null; or?: FilterValue[] | null; not?: FilterValue | null };
@@ -309,7 +311,8 @@ function listArgs(kit: ListKit, t: { arg: (options: never) => unknown }): Record
 
 /** What a list's arguments mean: its condition and its order, with the cursor context of the order. Throws BadInput. */
 function listQuery(spec: ListSpec, list: string, raw: ListArgs, ctx: Context) {
-  const where = filterWhere(spec, spec.defaults ? spec.defaults(raw.filter) : raw.filter);
+  const filtered = filterWhere(spec, spec.defaults ? spec.defaults(raw.filter) : raw.filter);
+  const where = spec.visible ? and([filtered, spec.visible(ctx)]) : filtered;
   const order = orderTerms(spec, raw.orderBy);
   const context: CursorContext = {
     list,

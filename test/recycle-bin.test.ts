@@ -1,0 +1,187 @@
+// The recycle bin's entries (issue 11, first part): every delete files one entry, with the
+// reference's item type, name and location, in the same transaction; what went with the object has
+// none of its own; the bin lists, filters and sorts them; a private entry is only its deleter's;
+// another organization sees nothing. Restoring and purging come next.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { deleteExpense } from '../src/domain/expenses.js';
+import { graphql } from './generated/index.js';
+import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+
+const Bin = graphql(`
+  query BinList($filter: DeletedItemFilter, $orderBy: [DeletedItemOrder!]) {
+    deletedItems(filter: $filter, orderBy: $orderBy) {
+      totalCount
+      nodes { id databaseId itemType itemId name location private createdAt recoveredAt deleter { databaseId } }
+    }
+  }
+`);
+
+const Entry = graphql(`
+  query BinEntry($id: ID!) { deletedItem(id: $id) { databaseId name } }
+`);
+
+const Node = graphql(`
+  query BinNode($id: ID!) { node(id: $id) { id } }
+`);
+
+const DeleteDeal = graphql(`mutation BinDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { code } } }`);
+const DeleteExpense = graphql(`mutation BinDeleteExpense($input: DeleteExpenseInput!) { deleteExpense(input: $input) { userErrors { code } } }`);
+const DeleteInvoice = graphql(`mutation BinDeleteInvoice($input: DeleteInvoiceInput!) { deleteInvoice(input: $input) { userErrors { code } } }`);
+const DeleteContract = graphql(`mutation BinDeleteContract($input: DeleteContractInput!) { deleteContract(input: $input) { userErrors { code } } }`);
+const DeleteAttribution = graphql(`
+  mutation BinDeleteAttribution($input: DeleteInvoiceAttributionInput!) { deleteInvoiceAttribution(input: $input) { userErrors { code } } }
+`);
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(() => t.close());
+
+const as = (tenant: Tenant) => ({ token: tenant.token });
+
+async function budget(tenant: Tenant, name: string, projectId: number | null) {
+  const deal = await tenant.db.deal.create({
+    data: {
+      organizationId: tenant.organizationId, companyId: tenant.companies.acme, projectId, name, number: 50, budget: true,
+      date: day('2021-01-01'), currency: 'USD', exchangeRate: '1', exchangeDate: day('2021-01-01'),
+    },
+  });
+  return deal.id;
+}
+
+async function invoice(tenant: Tenant, number: string) {
+  const row = await tenant.db.invoice.create({
+    data: {
+      organizationId: tenant.organizationId, companyId: tenant.companies.globex, creatorId: tenant.personId, number, amount: 5000n,
+      invoicedOn: day('2021-01-24'), currency: 'USD', exchangeRate: '1', exchangeDate: day('2021-01-24'),
+    },
+  });
+  return row.id;
+}
+
+describe('every delete files one entry', () => {
+  test("item type, name and location as the reference says them; what went with it has no entry; the deleter's other member sees it", async () => {
+    const a = await createTenant(t.db.prisma);
+    const inProject = await budget(a, 'Retainer', a.projects.website);
+    const expenseOnIt = await a.expense({ dealId: inProject, name: 'goes along', currency: 'USD' });
+    const lone = await a.expense({ name: 'Taxi' });
+    const inv = await invoice(a, '2021/07');
+    const attribution = await a.db.invoiceAttribution.create({
+      data: {
+        organizationId: a.organizationId, invoiceId: inv, dealId: a.deals.usd, amount: 1000n, currency: 'USD',
+        amountDefault: 1000n, amountNormalized: 1000n, normalizedCurrency: 'USD',
+      },
+    });
+    const contract = await a.db.contract.create({
+      data: { organizationId: a.organizationId, templateId: a.deals.usd, intervalId: 1, nextOccurrenceOn: day('2031-01-01'), anchorOn: day('2031-01-01') },
+    });
+
+    const run = async (document: typeof DeleteDeal | typeof DeleteExpense, id: string) =>
+      expect(JSON.stringify(await data(t.app, document as typeof DeleteDeal, { input: { id } }, as(a)))).not.toMatch(/"code"/);
+    await run(DeleteExpense, gid('Expense', lone));
+    await run(DeleteDeal, gid('Deal', inProject));
+    await run(DeleteAttribution as never, gid('InvoiceAttribution', attribution.id));
+    await run(DeleteInvoice as never, gid('Invoice', inv));
+    await run(DeleteContract as never, gid('Contract', contract.id));
+    await run(DeleteDeal, gid('Deal', a.deals.eur));
+
+    const other = await a.member();
+    const bin = await data(t.app, Bin, {}, { token: other.token });
+    // Newest first.
+    expect(bin.deletedItems.nodes.map((n) => [n.itemType, n.name, n.location])).toEqual([
+      ['DEAL', 'EUR budget', 'Company: Acme'],
+      ['CONTRACT', 'USD budget', 'Deal: USD budget'],
+      ['INVOICE', '2021/07', 'Company: Globex'],
+      ['INVOICE_ATTRIBUTION', '1000 USD to USD budget', 'Invoice: 2021/07'],
+      ['BUDGET', 'Retainer', 'Project: Website'],
+      ['EXPENSE', 'Taxi', 'Deal: EUR budget'],
+    ]);
+    expect(bin.deletedItems.totalCount).toBe(6);
+    const first = bin.deletedItems.nodes.at(-1)!;
+    expect(first).toMatchObject({ itemId: gid('Expense', lone), private: false, recoveredAt: null, deleter: { databaseId: a.personId } });
+    expect(bin.deletedItems.nodes[4]!.itemId).toBe(gid('Deal', inProject));
+    // The expense that went with the budget has no entry: it comes back with the budget, under its stamp.
+    const entry = await a.db.deletedItem.findFirstOrThrow({ where: { itemType: 'budget', itemId: inProject } });
+    const along = await t.db.prisma.expense.findUniqueOrThrow({ where: { id: expenseOnIt } });
+    expect(along.deletedAt).toEqual(entry.stamp);
+    expect(await a.db.deletedItem.count({ where: { itemType: 'expense', itemId: expenseOnIt } })).toBe(0);
+  });
+
+  test('a delete that finds nothing files nothing; 10 concurrent deletes of one expense file one entry', async () => {
+    const a = await createTenant(t.db.prisma);
+    const b = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'once' });
+    expect((await data(t.app, DeleteExpense, { input: { id: gid('Expense', id) } }, as(b))).deleteExpense.userErrors).toEqual([{ code: 'NOT_FOUND' }]);
+    expect(await t.db.prisma.deletedItem.count({ where: { itemId: id, itemType: 'expense' } })).toBe(0);
+    const results = await Promise.all(Array.from({ length: 10 }, () => deleteExpense(a.db, a.viewer, id)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(await t.db.prisma.deletedItem.count({ where: { itemId: id, itemType: 'expense' } })).toBe(1);
+  });
+});
+
+describe('the bin', () => {
+  let a: Tenant;
+  let b: Tenant;
+  let other: { personId: number; token: string };
+
+  beforeAll(async () => {
+    a = await createTenant(t.db.prisma);
+    b = await createTenant(t.db.prisma);
+    other = await a.member();
+    for (const name of ['Alpha', 'Bravo']) await deleteExpense(a.db, a.viewer, await a.expense({ name }));
+    const otherViewer = { ...a.viewer, person: { ...a.viewer.person, id: other.personId } };
+    await deleteExpense(a.db, otherViewer, await a.expense({ name: 'Charlie' }));
+    await a.db.deletedItem.create({
+      data: {
+        organizationId: a.organizationId, itemType: 'page', itemId: 1, name: 'Private notes', location: 'My organization',
+        deleterId: other.personId, private: true, stamp: new Date(),
+      },
+    });
+    await a.db.deletedItem.create({
+      data: {
+        organizationId: a.organizationId, itemType: 'expense', itemId: 999999, name: 'Restored long ago', location: 'Deal: EUR budget',
+        deleterId: a.personId, stamp: new Date(), recoveredAt: new Date(),
+      },
+    });
+  });
+
+  const names = async (caller: { token: string }, variables: object = {}) =>
+    (await data(t.app, Bin, variables as never, caller)).deletedItems.nodes.map((n) => n.name);
+
+  test('filters and sorts; restored entries are not in the bin', async () => {
+    expect(await names(as(a), { orderBy: [{ field: 'NAME' }] })).toEqual(['Alpha', 'Bravo', 'Charlie']);
+    expect(await names(as(a), { filter: { deleterIds: [gid('Person', other.personId)] } })).toEqual(['Charlie']);
+    expect(await names(as(a), { filter: { name: { startsWith: 'br' } } })).toEqual(['Bravo']);
+    expect(await names(as(a), { filter: { location: { eq: 'Deal: EUR budget' } }, orderBy: [{ field: 'NAME', direction: 'DESC' }] })).toEqual([
+      'Charlie',
+      'Bravo',
+      'Alpha',
+    ]);
+    expect(await names(as(a), { filter: { itemType: ['DEAL', 'BUDGET'] } })).toEqual([]);
+    expect(await names(as(a), { filter: { createdAt: { gte: new Date(Date.now() + 60_000).toISOString() } } })).toEqual([]);
+    const alpha = (await data(t.app, Bin, { filter: { name: { eq: 'Alpha' } } }, as(a))).deletedItems.nodes[0]!;
+    expect(await names(as(a), { filter: { ids: [alpha.id] } })).toEqual(['Alpha']);
+  });
+
+  test('a private entry is only its deleter\'s: in the list, by id and as a node', async () => {
+    expect(await names({ token: other.token }, { filter: { itemType: ['PAGE'] } })).toEqual(['Private notes']);
+    expect(await names(as(a), { filter: { itemType: ['PAGE'] } })).toEqual([]);
+    const entry = await a.db.deletedItem.findFirstOrThrow({ where: { name: 'Private notes' } });
+    const id = gid('DeletedItem', entry.id);
+    expect((await data(t.app, Entry, { id }, { token: other.token })).deletedItem?.name).toBe('Private notes');
+    expect((await execute(t.app, Entry, { id }, as(a))).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await data(t.app, Node, { id }, as(a))).node).toBeNull();
+    expect((await data(t.app, Node, { id }, { token: other.token })).node).toEqual({ id });
+  });
+
+  test('another organization sees none of it', async () => {
+    expect(await names(as(b))).toEqual([]);
+    const entry = await a.db.deletedItem.findFirstOrThrow({ where: { name: 'Alpha' } });
+    const id = gid('DeletedItem', entry.id);
+    expect((await execute(t.app, Entry, { id }, as(b))).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await data(t.app, Node, { id }, as(b))).node).toBeNull();
+    expect(await names(as(b), { filter: { deleterIds: [gid('Person', a.personId)] } })).toEqual([]);
+  });
+});
