@@ -185,3 +185,109 @@ describe('the bin', () => {
     expect(await names(as(b), { filter: { deleterIds: [gid('Person', a.personId)] } })).toEqual([]);
   });
 });
+
+const Restore = graphql(`
+  mutation BinRestore($input: RestoreDeletedItemInput!) {
+    restoreDeletedItem(input: $input) {
+      item {
+        id
+        __typename
+        ... on Deal { name expense { original { cents } } expenses { totalCount } }
+        ... on Expense { name position deal { name } }
+        ... on Invoice { number attributions { totalCount } }
+      }
+      deletedItem { recoveredAt }
+      userErrors { field message code }
+    }
+  }
+`);
+
+const entryOf = async (tenant: Tenant, itemType: string, itemId: number) =>
+  gid('DeletedItem', (await tenant.db.deletedItem.findFirstOrThrow({ where: { itemType, itemId, recoveredAt: null } })).id);
+
+describe('restoreDeletedItem', () => {
+  test('a budget comes back with exactly what went with it, totals and all; its entry leaves the bin', async () => {
+    const a = await createTenant(t.db.prisma);
+    const dealId = await budget(a, 'Comeback', null);
+    const before = await a.expense({ dealId, name: 'deleted on its own', amount: 111n, currency: 'USD' });
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', before) } }, as(a));
+    await a.expense({ dealId, name: 'went with it', amount: 1000n, currency: 'USD' });
+    await a.expense({ dealId, name: 'and this', amount: 500n, currency: 'USD' });
+    await data(t.app, DeleteDeal, { input: { id: gid('Deal', dealId) } }, as(a));
+    expect(await a.db.expense.count({ where: { dealId } })).toBe(0);
+
+    const result = await data(t.app, Restore, { input: { id: await entryOf(a, 'budget', dealId) } }, as(a));
+    expect(result.restoreDeletedItem.userErrors).toEqual([]);
+    expect(result.restoreDeletedItem.item).toEqual({
+      id: gid('Deal', dealId),
+      __typename: 'Deal',
+      name: 'Comeback',
+      expense: { original: { cents: 1500 } },
+      expenses: { totalCount: 2 },
+    });
+    expect(result.restoreDeletedItem.deletedItem?.recoveredAt).not.toBeNull();
+    // The expense deleted before is still in the bin, with its own entry.
+    expect(await a.db.deletedItem.count({ where: { itemType: 'expense', itemId: before, recoveredAt: null } })).toBe(1);
+    expect((await data(t.app, Bin, { filter: { itemType: ['BUDGET'] } }, as(a))).deletedItems.totalCount).toBe(0);
+    // The sort sums the database keeps came back too.
+    const row = await a.db.deal.findUniqueOrThrow({ where: { id: dealId } });
+    expect(row.sortCostDefault.toFixed()).toBe('1500');
+  });
+
+  test("an expense whose deal is in the bin waits for it; its place taken meanwhile, it goes last", async () => {
+    const a = await createTenant(t.db.prisma);
+    const dealId = await budget(a, 'Parent', null);
+    const lone = await a.expense({ dealId, name: 'lone', currency: 'USD', position: 1 });
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', lone) } }, as(a));
+    await data(t.app, DeleteDeal, { input: { id: gid('Deal', dealId) } }, as(a));
+    const entry = await entryOf(a, 'expense', lone);
+    const early = await data(t.app, Restore, { input: { id: entry } }, as(a));
+    expect(early.restoreDeletedItem).toMatchObject({
+      item: null,
+      userErrors: [{ field: ['input', 'id'], message: 'cannot be restored while its deal is in the recycle bin: restore that first', code: 'PARENT_DELETED' }],
+    });
+    // Nothing changed: the entry is still in the bin.
+    expect(await a.db.deletedItem.count({ where: { itemId: lone, itemType: 'expense', recoveredAt: null } })).toBe(1);
+
+    await data(t.app, Restore, { input: { id: await entryOf(a, 'budget', dealId) } }, as(a));
+    await a.expense({ dealId, name: 'took its place', currency: 'USD', position: 1 });
+    const later = await data(t.app, Restore, { input: { id: entry } }, as(a));
+    expect(later.restoreDeletedItem.item).toEqual({ id: gid('Expense', lone), __typename: 'Expense', name: 'lone', position: 2, deal: { name: 'Parent' } });
+  });
+
+  test('an invoice comes back with its attributions; twice, also at once, restores once', async () => {
+    const a = await createTenant(t.db.prisma);
+    const inv = await invoice(a, 'R-1');
+    await a.db.invoiceAttribution.create({
+      data: {
+        organizationId: a.organizationId, invoiceId: inv, dealId: a.deals.usd, amount: 1000n, currency: 'USD',
+        amountDefault: 1000n, amountNormalized: 1000n, normalizedCurrency: 'USD',
+      },
+    });
+    await data(t.app, DeleteInvoice, { input: { id: gid('Invoice', inv) } }, as(a));
+    const entry = await entryOf(a, 'invoice', inv);
+    const results = await Promise.all(Array.from({ length: 5 }, () => data(t.app, Restore, { input: { id: entry } }, as(a))));
+    const won = results.filter((r) => r.restoreDeletedItem.userErrors.length === 0);
+    expect(won).toHaveLength(1);
+    expect(won[0]!.restoreDeletedItem.item).toEqual({ id: gid('Invoice', inv), __typename: 'Invoice', number: 'R-1', attributions: { totalCount: 1 } });
+    for (const r of results.filter((x) => x.restoreDeletedItem.userErrors.length)) {
+      expect(r.restoreDeletedItem.userErrors).toEqual([{ field: ['input', 'id'], message: 'has already been restored', code: 'ALREADY_RESTORED' }]);
+    }
+  });
+
+  test("another organization's entry, or another person's private one, is not found; nothing changes", async () => {
+    const a = await createTenant(t.db.prisma);
+    const b = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'mine' });
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', id) } }, as(a));
+    const entry = await entryOf(a, 'expense', id);
+    const foreign = await data(t.app, Restore, { input: { id: entry } }, as(b));
+    expect(foreign.restoreDeletedItem.userErrors).toEqual([{ field: ['input', 'id'], message: 'Deleted item not found', code: 'NOT_FOUND' }]);
+    const other = await a.member();
+    await a.db.deletedItem.updateMany({ where: { itemId: id, itemType: 'expense' }, data: { private: true } });
+    const hidden = await data(t.app, Restore, { input: { id: entry } }, { token: other.token });
+    expect(hidden.restoreDeletedItem.userErrors[0]?.code).toBe('NOT_FOUND');
+    expect(await t.db.prisma.expense.count({ where: { id, deletedAt: null } })).toBe(0);
+    expect((await data(t.app, Restore, { input: { id: entry } }, as(a))).restoreDeletedItem.userErrors).toEqual([]);
+  });
+});

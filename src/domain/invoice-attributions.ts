@@ -14,7 +14,7 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import type { InvoiceAttribution } from '../generated/prisma/client.js';
-import { attributionMoneyColumns } from '../money/attribution-amounts.js';
+import { attributionMoneyColumns, exceedsInvoice } from '../money/attribution-amounts.js';
 import { fitsInt64, rateText } from '../money/money.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
@@ -33,10 +33,7 @@ const FIELDS = ['id', 'invoiceId', 'dealId', 'amount', 'dateFrom', 'dateTo'] as 
 /** As for every entered amount: far above any real one, safe from overflow once multiplied by a rate. */
 const MAX_CENTS = 10n ** 15n;
 
-/** Whether `attributed` (a sum of attributions) exceeds an invoice of `invoiceAmount`, with its sign. */
-export function exceedsInvoice(invoiceAmount: bigint, attributed: bigint): boolean {
-  return invoiceAmount >= 0n ? attributed < 0n || attributed > invoiceAmount : attributed > 0n || attributed < invoiceAmount;
-}
+export { exceedsInvoice };
 
 /** The sum of an invoice's live attributions, in its currency. */
 export async function attributedTotal(tx: ScopedTx, invoiceId: number, except?: number): Promise<bigint> {

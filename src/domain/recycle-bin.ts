@@ -3,7 +3,11 @@
 // the item's type, id, name and location as the reference shows them, the deleter and the stamp.
 // What went with the object (a deal's expenses, an invoice's attributions) has no entry of its
 // own: restoring the entry brings back exactly the rows carrying its stamp.
+import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
+import { exceedsInvoice } from '../money/attribution-amounts.js';
+import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
 /** The reference's item types, and the two the gateway can also delete. */
@@ -101,4 +105,125 @@ export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
       data: { organizationId: viewer.organization.id, ...description, itemId: item.id, deleterId: viewer.person.id, stamp },
     });
   };
+}
+
+// ---- Restoring ---------------------------------------------------------------------------------
+//
+// One transaction on the bin's client (which sees deleted rows): the entry is taken out of the bin
+// first, with a guarded UPDATE (of two concurrent restores one wins; the other finds it restored),
+// then the object and exactly the rows carrying its stamp come back. An object whose parent is
+// itself still in the bin (an expense of a deleted budget) cannot come back before it.
+
+/** What a restore brings back, to be shown as the node it is. */
+export interface Restored {
+  entryId: number;
+  itemType: ItemType;
+  model: BinItem['model'];
+  id: number;
+}
+
+const MODEL: Partial<Record<ItemType, BinItem['model']>> = {
+  deal: 'deal',
+  budget: 'deal',
+  expense: 'expense',
+  invoice: 'invoice',
+  contract: 'contract',
+  invoice_attribution: 'invoiceAttribution',
+};
+
+const parentDeleted = (what: string): UserError => ({
+  field: at('id'),
+  message: `cannot be restored while its ${what} is in the recycle bin: restore that first`,
+  code: 'PARENT_DELETED',
+});
+
+const conflict = (why: string): UserError => ({ field: at('id'), message: `cannot be restored: ${why}`, code: 'CONFLICT' });
+
+export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entryId: number): Promise<Result<Restored>> {
+  return transact(bin, async (tx) => {
+    const mine = { OR: [{ private: false }, { deleterId: viewer.person.id }] };
+    const { count } = await tx.deletedItem.updateMany({ where: { AND: [{ id: entryId, recoveredAt: null }, mine] }, data: { recoveredAt: new Date() } });
+    const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId }, mine] } });
+    if (!entry) return fail(notFound(at('id'), 'Deleted item'));
+    if (count !== 1) return fail({ field: at('id'), message: 'has already been restored', code: 'ALREADY_RESTORED' });
+    const model = MODEL[entry.itemType as ItemType];
+    if (!model) return fail(conflict(`${entry.itemType} items cannot be restored yet`));
+    const result = await bringBack(tx, model, entry.itemId, entry.stamp);
+    return result.ok ? ok({ entryId, itemType: entry.itemType as ItemType, model, id: entry.itemId }) : result;
+  });
+}
+
+const back = { deletedAt: null, deleterId: null };
+
+async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stamp: Date): Promise<Result<null>> {
+  const live = { deletedAt: null };
+  switch (model) {
+    case 'deal': {
+      const deal = await tx.deal.findFirst({ where: { id, deletedAt: stamp }, select: { companyId: true, contractId: true, date: true } });
+      if (!deal) return fail(conflict('it is no longer in the recycle bin'));
+      if (!(await tx.company.count({ where: { id: deal.companyId, ...live } }))) return fail(parentDeleted('company'));
+      if (deal.contractId !== null) {
+        const taken = await tx.deal.count({ where: { contractId: deal.contractId, date: deal.date, ...live } });
+        if (taken) return fail(conflict("its contract has generated another budget for the same period"));
+      }
+      await tx.deal.updateMany({ where: { id, deletedAt: stamp }, data: back });
+      // Exactly what went with it: its expenses, its attributions (to live invoices), the contracts it was the template of.
+      await tx.expense.updateMany({ where: { dealId: id, deletedAt: stamp }, data: back });
+      await tx.invoiceAttribution.updateMany({ where: { dealId: id, deletedAt: stamp, invoice: live }, data: back });
+      await tx.contract.updateMany({ where: { templateId: id, deletedAt: stamp }, data: back });
+      return ok(null);
+    }
+    case 'expense': {
+      const expense = await tx.expense.findFirst({ where: { id, deletedAt: stamp }, select: { dealId: true, position: true } });
+      if (!expense) return fail(conflict('it is no longer in the recycle bin'));
+      // Its deal's lock, then its place among the deal's live expenses (see src/domain/expenses.ts).
+      const { count } = await tx.deal.updateMany({ where: { id: expense.dealId, ...live }, data: { number: { increment: 0 } } });
+      if (count !== 1) return fail(parentDeleted('deal'));
+      const taken = await tx.expense.count({ where: { dealId: expense.dealId, position: expense.position, ...live } });
+      const position = taken
+        ? ((await tx.expense.aggregate({ where: { dealId: expense.dealId, ...live }, _max: { position: true } }))._max.position ?? 0) + 1
+        : expense.position;
+      await tx.expense.updateMany({ where: { id, deletedAt: stamp }, data: { ...back, position } });
+      return ok(null);
+    }
+    case 'invoice': {
+      const invoice = await tx.invoice.findFirst({ where: { id, deletedAt: stamp }, select: { companyId: true, number: true, parentInvoiceId: true } });
+      if (!invoice) return fail(conflict('it is no longer in the recycle bin'));
+      if (!(await tx.company.count({ where: { id: invoice.companyId, ...live } }))) return fail(parentDeleted('company'));
+      if (invoice.parentInvoiceId !== null && !(await tx.invoice.count({ where: { id: invoice.parentInvoiceId, ...live } }))) {
+        return fail(parentDeleted('invoice'));
+      }
+      const notes = await tx.invoice.findMany({ where: { parentInvoiceId: id, deletedAt: stamp }, select: { id: true, number: true } });
+      const numbers = [invoice.number, ...notes.map((n) => n.number)].filter((n): n is string => n !== null);
+      if (numbers.length && (await tx.invoice.count({ where: { number: { in: numbers }, ...live } }))) {
+        return fail(conflict('its number is now used by another invoice'));
+      }
+      const ids = [id, ...notes.map((n) => n.id)];
+      await tx.invoice.updateMany({ where: { id: { in: ids }, deletedAt: stamp }, data: back });
+      await tx.invoiceAttribution.updateMany({ where: { invoiceId: { in: ids }, deletedAt: stamp, deal: live }, data: back });
+      return ok(null);
+    }
+    case 'contract': {
+      const contract = await tx.contract.findFirst({ where: { id, deletedAt: stamp }, select: { templateId: true } });
+      if (!contract) return fail(conflict('it is no longer in the recycle bin'));
+      if (!(await tx.deal.count({ where: { id: contract.templateId, ...live } }))) return fail(parentDeleted('template deal'));
+      await tx.contract.updateMany({ where: { id, deletedAt: stamp }, data: back });
+      return ok(null);
+    }
+    case 'invoiceAttribution': {
+      const row = await tx.invoiceAttribution.findFirst({ where: { id, deletedAt: stamp }, select: { invoiceId: true, dealId: true, amount: true } });
+      if (!row) return fail(conflict('it is no longer in the recycle bin'));
+      // The invoice's lock before its sum (src/domain/invoice-attributions.ts).
+      const { count } = await tx.invoice.updateMany({ where: { id: row.invoiceId, ...live }, data: { invoiceTypeId: { increment: 0 } } });
+      if (count !== 1) return fail(parentDeleted('invoice'));
+      if (!(await tx.deal.count({ where: { id: row.dealId, ...live } }))) return fail(parentDeleted('budget'));
+      const invoice = await tx.invoice.findFirstOrThrow({ where: { id: row.invoiceId }, select: { amount: true } });
+      const { _sum } = await tx.invoiceAttribution.aggregate({ where: { invoiceId: row.invoiceId, ...live }, _sum: { amount: true } });
+      if (exceedsInvoice(invoice.amount, BigInt(_sum.amount ?? 0) + row.amount)) {
+        return fail(conflict("the invoice's amount is attributed to other budgets meanwhile"));
+      }
+      await tx.invoiceAttribution.updateMany({ where: { id, deletedAt: stamp }, data: back });
+      return ok(null);
+    }
+  }
 }

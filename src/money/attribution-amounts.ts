@@ -23,3 +23,8 @@ export function attributionMoneyColumns(
     normalizedCurrency: deal.currency,
   };
 }
+
+/** Whether `attributed` (a sum of an invoice's attributions) exceeds the invoice's amount, with its sign. */
+export function exceedsInvoice(invoiceAmount: bigint, attributed: bigint): boolean {
+  return invoiceAmount >= 0n ? attributed < 0n || attributed > invoiceAmount : attributed > 0n || attributed < invoiceAmount;
+}

@@ -7,6 +7,8 @@ export interface Context {
   requestId: string;
   viewer: Viewer;
   db: ScopedClient;
+  /** The same organization's client that also sees soft-deleted rows: only the recycle bin uses it. */
+  bin: ScopedClient;
   /** DataLoaders of this request (src/schema/kit/loaders.ts). */
   loaders: Loaders;
 }

@@ -3,11 +3,14 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { Where } from '../domain/kit/conditions.js';
-import { ITEM_TYPES, type ItemType } from '../domain/recycle-bin.js';
+import { ITEM_TYPES, restoreDeletedItem, type ItemType, type Restored } from '../domain/recycle-bin.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
+import { UserErrorRef } from './errors.js';
 import { decodeIdOf } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idInput, inputDatabaseId } from './kit/mutation.js';
+import type { UserError } from '../domain/kit/result.js';
 
 const ItemTypeEnum = builder.enumType('DeletedItemType', {
   description: 'What kind of object a recycle bin entry holds (the REST `item_type`, upper case).',
@@ -87,6 +90,47 @@ builder.queryFields((t) => ({
       const item = await ctx.db.deletedItem.findFirst({ ...query, where: { AND: [{ id }, visibleTo(ctx)] } });
       if (!item) throw new GraphQLError(`No deleted item with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
       return item;
+    },
+  }),
+}));
+
+interface RestorePayload {
+  restored: Restored | null;
+  userErrors: UserError[];
+}
+
+const RestorePayloadRef = builder.objectRef<RestorePayload>('RestoreDeletedItemPayload').implement({
+  description: 'The result of `restoreDeletedItem`.',
+  fields: (t) => ({
+    item: t.node({
+      description: 'The restored object (a Deal, Expense, Invoice, ...), with what was deleted with it back too; null when there are user errors.',
+      id: (payload) => (payload.restored ? { type: NODE_TYPE[payload.restored.itemType]!, id: payload.restored.id } : null) as never,
+    }),
+    deletedItem: t.prismaField({
+      type: 'DeletedItem',
+      nullable: true,
+      description: 'The entry, now restored (`recoveredAt` set).',
+      resolve: (query, payload, _args, ctx) => {
+        const selection = { ...query };
+        if (!payload.restored) return null;
+        return ctx.db.deletedItem.findUnique({ ...selection, where: { id: payload.restored.entryId } });
+      },
+    }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  restoreDeletedItem: t.field({
+    type: RestorePayloadRef,
+    description:
+      'Brings a deleted object back, with exactly what was deleted with it (not what was deleted on its own before), ' +
+      'and takes its entry out of the bin. An object whose parent is still in the bin cannot come back first ' +
+      '(PARENT_DELETED). Restoring twice, also at once, restores once (ALREADY_RESTORED).',
+    args: { input: t.arg({ type: idInput('RestoreDeletedItemInput', 'The bin entry to restore.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const result = await restoreDeletedItem(ctx.bin, ctx.viewer, inputDatabaseId(input.id, 'DeletedItem'));
+      return result.ok ? { restored: result.value, userErrors: [] } : { restored: null, userErrors: result.errors };
     },
   }),
 }));

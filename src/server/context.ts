@@ -16,5 +16,12 @@ export async function buildContext(
   tokens?: TokenCache,
 ): Promise<Context> {
   const viewer = await authenticate(system, initial.request.headers, tokens);
-  return { requestId, viewer, db: scopedClient(system, { organizationId: viewer.organization.id }), loaders: new Loaders() };
+  const organizationId = viewer.organization.id;
+  return {
+    requestId,
+    viewer,
+    db: scopedClient(system, { organizationId }),
+    bin: scopedClient(system, { organizationId, includeDeleted: true }),
+    loaders: new Loaders(),
+  };
 }
