@@ -327,7 +327,8 @@ describe('statement counts of deals', () => {
         exchangeDate: new Date('2021-01-01'),
       })),
     });
-    const ids = (await tenant.db.deal.findMany({ where: { name: { startsWith: 'deal ' } }, select: { id: true } })).map((d) => d.id);
+    // In creation order, so that deal i gets the billable amounts of index i (PostgreSQL returns rows in no set order).
+    const ids = (await tenant.db.deal.findMany({ where: { name: { startsWith: 'deal ' } }, select: { id: true }, orderBy: { id: 'asc' } })).map((d) => d.id);
     await tenant.db.expense.createMany({
       data: ids.flatMap((dealId, d) =>
         Array.from({ length: perDeal }, (_, i) => {
