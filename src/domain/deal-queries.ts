@@ -1,8 +1,8 @@
 // What the deal filters and sorts mean. The list kit (src/schema/kit/list.ts) turns these into
 // GraphQL inputs and Prisma arguments; tenancy is added by the scoped client.
 import { present, type Where } from './kit/conditions.js';
-import { BadInput } from './kit/errors.js';
 import type { SortKey } from './kit/keyset.js';
+import { anyTag } from './kit/tags.js';
 
 /** A deal's place in the sales pipeline, numbered as the REST API's `sales_status_id`. Budgets have none. */
 export const SALES_STATUSES = { OPEN: 1, WON: 2, LOST: 3 } as const;
@@ -22,11 +22,7 @@ export const dealConditions = {
   /** Open: not closed (a won or lost deal, or a budget marked closed, has `closedAt`). */
   open: (open: boolean): Where => ({ closedAt: open ? null : { not: null } }),
   /** Deals carrying any of these tags (exact, case-sensitive). */
-  tags: (tags: string[]): Where => {
-    // PostgreSQL text cannot hold NUL: say so, rather than fail in the database.
-    if (tags.some((tag) => tag.includes('\u0000'))) throw new BadInput('`tags` cannot contain the NUL character (\\u0000).', 'filter.tags');
-    return { tagList: { hasSome: tags } };
-  },
+  tags: anyTag,
 };
 
 /**

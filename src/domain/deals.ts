@@ -5,7 +5,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import type { Deal } from '../generated/prisma/client.js';
 import { expenseMoneyColumns, rebaseBillable } from '../money/expense-amounts.js';
-import { fitsInt64, isCurrencyCode, isOneRate, isValidRate, rateText } from '../money/money.js';
+import { fitsInt64, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
 import { SALES_STATUSES, type SalesStatus } from './deal-queries.js';
 import {
   at,
@@ -24,6 +24,8 @@ import {
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
 import { binEntry } from './recycle-bin.js';
+import { resolveRate } from './kit/rates.js';
+import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
@@ -56,21 +58,10 @@ const FIELDS = [
 ] as const satisfies ReadonlyArray<keyof DealInput | 'id'>;
 
 const MAX_NAME = 255;
-const MAX_TAGS = 50;
-const MAX_TAG = 100;
 /** As for expenses: far above any real budget, and safe from overflow once multiplied by a rate. */
 const MAX_CENTS = 10n ** 15n;
 
 const today = (): Date => new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
-
-/** Tags trimmed, blank ones and repeats dropped, or the problem with them. */
-function cleanTags(tags: readonly string[], errors: UserError[]): string[] {
-  const clean = [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag !== ''))];
-  if (clean.length > MAX_TAGS) errors.push(invalid('tagList', `may hold at most ${MAX_TAGS} tags`));
-  else if (clean.some((tag) => tag.length > MAX_TAG)) errors.push(invalid('tagList', `tags may be at most ${MAX_TAG} characters long`));
-  else if (clean.some((tag) => tag.includes('\u0000'))) errors.push(invalid('tagList', 'cannot contain the NUL character (\\u0000)'));
-  return clean;
-}
 
 interface Current {
   id: number;
@@ -144,25 +135,6 @@ async function check(tx: ScopedTx, input: DealInput, current: Current | null): P
   if (input.responsibleId != null && !responsible) errors.push(notFound(at('responsibleId'), 'Person'));
   if (input.dealStatusId != null && !status) errors.push(notFound(at('dealStatusId'), 'Deal status'));
   return inInputOrder(errors, FIELDS);
-}
-
-/**
- * The rate to the default currency: as given; 1 for the default currency (where a given rate
- * must be 1); otherwise required -- the gateway has no rate source to guess from.
- */
-function resolveRate(currency: string, givenRate: string | null | undefined, keep: string | null, viewer: Viewer): Result<string> {
-  const own = viewer.organization.defaultCurrency;
-  if (givenRate != null) {
-    if (currency === own && !isOneRate(givenRate)) return fail(invalid('exchangeRate', `must be 1 for the organization's own currency (${own})`));
-    return ok(givenRate);
-  }
-  if (currency === own) return ok('1');
-  if (keep !== null) return ok(keep);
-  return fail({
-    field: at('exchangeRate'),
-    message: `${MESSAGES.blank} when the currency is not the organization's (${own})`,
-    code: 'BLANK',
-  });
 }
 
 /** Sales status and closing: a won or lost deal is closed, reopening it (OPEN) opens it; budgets close with `closed`. */

@@ -20,8 +20,9 @@ import {
   type Result,
   type UserError,
 } from './kit/result.js';
+import { lockDeals } from './kit/locks.js';
 import { softDelete } from './kit/soft-delete.js';
-import { isWriteConflict, Rollback, transact } from './kit/transaction.js';
+import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 
@@ -218,25 +219,14 @@ async function write<T>(
 ): Promise<Result<T>> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.$transaction(async (tx) => {
-        const result = await run(tx);
-        if (!result.ok) throw new Rollback(result);
-        return result;
-      });
+      // Rollback of a failed result and reruns after a deadlock abort are transact()'s.
+      return await transact(db, run);
     } catch (error) {
-      if (error instanceof Rollback) return error.result;
-      // A deadlock PostgreSQL broke by aborting us: run again (see src/domain/kit/transaction.ts).
-      if (isWriteConflict(error) && attempt < POSITION_ATTEMPTS) continue;
       if (!isPositionConflict(error)) throw error;
       if (positionGiven) return fail(taken());
       if (attempt >= POSITION_ATTEMPTS) throw error;
     }
   }
-}
-
-/** Takes the deal row's lock until the transaction ends (an UPDATE that changes no value). A deal out of scope matches nothing. */
-async function lockDeal(tx: ScopedTx, dealId: number): Promise<void> {
-  await tx.deal.updateMany({ where: { id: dealId }, data: { number: { increment: 0 } } });
 }
 
 /** A position `check()` accepted: only those are looked up. */
@@ -261,7 +251,7 @@ async function nextPosition(tx: ScopedTx, dealId: number): Promise<number> {
 export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
   return write(db, input.position != null, async (tx) => {
     // The deal's lock before anything is read: see "Concurrency" above.
-    if (input.dealId != null) await lockDeal(tx, input.dealId);
+    if (input.dealId != null) await lockDeals(tx, [input.dealId]);
     const { deal, errors } = await check(tx, input, true);
     const conflicts = deal && validPosition(input.position) ? await positionTaken(tx, deal.id, input.position, null) : [];
     if (errors.length > 0 || !deal) return fail(...errors, ...conflicts);
@@ -314,8 +304,8 @@ export async function updateExpense(
     // A move or a new position claims a position on the target deal: its lock first. A move
     // also changes the sums the database keeps on the deal it leaves: both deals are locked, in
     // id order, so that two moves in opposite directions cannot deadlock.
-    if (moves) for (const dealId of [existing.dealId, input.dealId!].sort((x, y) => x - y)) await lockDeal(tx, dealId);
-    else if (repositions) await lockDeal(tx, existing.dealId);
+    if (moves) await lockDeals(tx, [existing.dealId, input.dealId!]);
+    else if (repositions) await lockDeals(tx, [existing.dealId]);
     const { deal: newDeal, errors } = await check(tx, input, false);
     const target = moves ? newDeal : existing.deal;
     const conflicts = target && repositions ? await positionTaken(tx, target.id, input.position!, id) : [];

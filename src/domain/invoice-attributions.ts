@@ -17,6 +17,7 @@ import type { InvoiceAttribution } from '../generated/prisma/client.js';
 import { attributionMoneyColumns, exceedsInvoice } from '../money/attribution-amounts.js';
 import { fitsInt64, rateText } from '../money/money.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
@@ -44,19 +45,6 @@ export async function attributedTotal(tx: ScopedTx, invoiceId: number, except?: 
   return BigInt(_sum.amount ?? 0);
 }
 
-/** Takes an invoice's row lock (an UPDATE that changes no value of its own); false when it is not live in scope. */
-async function lockInvoice(tx: ScopedTx, id: number): Promise<boolean> {
-  const { count } = await tx.invoice.updateMany({ where: { id }, data: { invoiceTypeId: { increment: 0 } } });
-  return count === 1;
-}
-
-/** Locks deals in id order (see the lock order above). */
-async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<void> {
-  for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
-    await tx.deal.updateMany({ where: { id }, data: { number: { increment: 0 } } });
-  }
-}
-
 const tooLarge = (field: string) =>
   invalid(field, 'is too large: converted with the exchange rates it exceeds the largest amount that can be stored');
 
@@ -69,7 +57,7 @@ export async function createInvoiceAttribution(db: ScopedClient, _viewer: Viewer
     if (input.dealId == null) errors.push(blank('dealId'));
     checkValues(input, true, errors);
     // Invoice, then deal: the lock order. Locks on rows out of scope match nothing.
-    const invoiceLocked = input.invoiceId != null && (await lockInvoice(tx, input.invoiceId));
+    const invoiceLocked = input.invoiceId != null && (await lockInvoices(tx, [input.invoiceId]));
     if (input.dealId != null) await lockDeals(tx, [input.dealId]);
     const invoice = invoiceLocked ? await tx.invoice.findUnique({ where: { id: input.invoiceId! } }) : null;
     const deal = input.dealId != null ? await tx.deal.findUnique({ where: { id: input.dealId }, select: { id: true, currency: true, exchangeRate: true } }) : null;
@@ -116,7 +104,7 @@ export async function updateInvoiceAttribution(
     checkValues(input, false, errors);
     const invoiceId = input.invoiceId ?? first.invoiceId;
     const dealId = input.dealId ?? first.dealId;
-    for (const invoice of [...new Set([first.invoiceId, invoiceId])].sort((a, b) => a - b)) await lockInvoice(tx, invoice);
+    await lockInvoices(tx, [first.invoiceId, invoiceId]);
     await lockDeals(tx, [first.dealId, dealId]);
     const { count } = await tx.invoiceAttribution.updateMany({ where: { id, invoiceId: first.invoiceId }, data: { updatedAt: new Date() } });
     if (count !== 1) return fail(notFound(at('id'), 'Invoice attribution'));
@@ -209,14 +197,19 @@ export async function rewriteInvoiceAttributions(
     select: { id: true, currency: true, exchangeRate: true },
   });
   const dealOf = new Map(deals.map((d) => [d.id, money(d)]));
-  const updates = [];
-  for (const row of rows) {
-    const deal = dealOf.get(row.dealId);
-    if (!deal) continue; // a deleted budget's attributions were deleted with it
-    const columns = attributionMoneyColumns(row.amount, invoice, deal);
-    if (!fits(columns)) return fail(invalid(field, 'would make the converted amount of one of its attributions too large to store'));
-    updates.push({ id: row.id, columns });
-  }
+  // A deleted budget's attributions were deleted with it: only live budgets' are rewritten.
+  const live = rows.filter((row) => dealOf.has(row.dealId)).map((row) => ({ ...row, invoice, deal: dealOf.get(row.dealId)! }));
+  return rewriteAll(tx, live, invalid(field, 'would make the converted amount of one of its attributions too large to store'));
+}
+
+/** Writes the attributions' money columns again, or none of them when one would not fit a bigint. */
+async function rewriteAll(
+  tx: ScopedTx,
+  rows: ReadonlyArray<{ id: number; amount: bigint; invoice: { currency: string; exchangeRate: string }; deal: { currency: string; exchangeRate: string } }>,
+  tooLarge: UserError,
+): Promise<Result<null>> {
+  const updates = rows.map((row) => ({ id: row.id, columns: attributionMoneyColumns(row.amount, row.invoice, row.deal) }));
+  if (!updates.every(({ columns }) => fits(columns))) return fail(tooLarge);
   for (const { id, columns } of updates) await tx.invoiceAttribution.update({ where: { id }, data: columns });
   return ok(null);
 }
@@ -236,16 +229,11 @@ export async function rewriteDealAttributions(
     where: { dealId },
     select: { id: true, dealId: true, amount: true, invoice: { select: { currency: true, exchangeRate: true } } },
   });
-  const updates = [];
-  for (const row of rows) {
-    const columns = attributionMoneyColumns(row.amount, money(row.invoice), deal);
-    if (!fits(columns)) {
-      return fail(invalid(field, 'would make the converted amount of one of its invoice attributions too large to store'));
-    }
-    updates.push({ id: row.id, columns });
-  }
-  for (const { id, columns } of updates) await tx.invoiceAttribution.update({ where: { id }, data: columns });
-  return ok(null);
+  return rewriteAll(
+    tx,
+    rows.map((row) => ({ ...row, invoice: money(row.invoice), deal })),
+    invalid(field, 'would make the converted amount of one of its invoice attributions too large to store'),
+  );
 }
 
 /** Soft-deletes an invoice's attributions with the invoice's own stamp (they go to the bin with it). */

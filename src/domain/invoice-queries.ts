@@ -4,8 +4,8 @@
 import type { ScopedClient } from '../db/scope.js';
 import { amountCredited } from '../money/invoice-money.js';
 import { NOTHING, present, type Where } from './kit/conditions.js';
-import { BadInput } from './kit/errors.js';
 import type { SortKey } from './kit/keyset.js';
+import { anyTag } from './kit/tags.js';
 
 /** Invoice or credit note, numbered as the REST API's `invoice_type_id`. */
 export const INVOICE_TYPES = { INVOICE: 1, CREDIT_NOTE: 2 } as const;
@@ -59,11 +59,7 @@ export const invoiceConditions = {
   archived: (archived: boolean): Where => ({ archivedAt: archived ? { not: null } : null }),
   invoiceType: (type: InvoiceType): Where => ({ invoiceTypeId: INVOICE_TYPES[type] }),
   /** Invoices carrying any of these tags (exact, case-sensitive). */
-  tags: (tags: string[]): Where => {
-    // PostgreSQL text cannot hold NUL: say so, rather than fail in the database.
-    if (tags.some((tag) => tag.includes('\u0000'))) throw new BadInput('`tags` cannot contain the NUL character (\\u0000).', 'filter.tags');
-    return { tagList: { hasSome: tags } };
-  },
+  tags: anyTag,
 };
 
 /** A list filter as the client sent it: `archived` and the combinators are all this module looks at. */

@@ -11,7 +11,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import { Prisma, type Invoice } from '../generated/prisma/client.js';
 import { amountCredited, creditNoteWithTax, isValidPercent, overflowingFields, type InvoiceMoneyField } from '../money/invoice-money.js';
-import { fitsInt64, formatRate, isCurrencyCode, isOneRate, isValidRate, rateText, toDefault } from '../money/money.js';
+import { fitsInt64, formatRate, isCurrencyCode, isValidRate, rateText, toDefault } from '../money/money.js';
 import { attributedTotal, deleteAttributionsOfInvoice, exceedsInvoice, rewriteInvoiceAttributions } from './invoice-attributions.js';
 import { INVOICE_TYPES, todayUtc, type InvoiceType } from './invoice-queries.js';
 import {
@@ -29,6 +29,9 @@ import {
   type Result,
   type UserError,
 } from './kit/result.js';
+import { lockInvoices } from './kit/locks.js';
+import { resolveRate } from './kit/rates.js';
+import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
@@ -78,8 +81,6 @@ const MAX_SHORT = 255;
 const MAX_LONG = 10_000;
 const PERCENTS = ['discount', 'tax1Value', 'tax2Value'] as const;
 const MONEY = ['amount', 'amountPaid', 'amountWrittenOff'] as const;
-const MAX_TAGS = 50;
-const MAX_TAG = 100;
 /** Ten years: any real payment term, and a pay-on date that always exists. */
 const MAX_PAYMENT_TERMS = 3650;
 /** As for every entered amount: far above any real invoice, and safe from overflow once taxed. */
@@ -109,15 +110,6 @@ async function write<T>(db: ScopedClient, run: (tx: ScopedTx) => Promise<Result<
     if (isNumberConflict(error)) return fail(taken());
     throw error;
   }
-}
-
-/** Tags trimmed, blank ones and repeats dropped, or the problem with them (as deals do). */
-function cleanTags(tags: readonly string[], errors: UserError[]): string[] {
-  const clean = [...new Set(tags.map((tag) => tag.trim()).filter((tag) => tag !== ''))];
-  if (clean.length > MAX_TAGS) errors.push(invalid('tagList', `may hold at most ${MAX_TAGS} tags`));
-  else if (clean.some((tag) => tag.length > MAX_TAG)) errors.push(invalid('tagList', `tags may be at most ${MAX_TAG} characters long`));
-  else if (clean.some((tag) => tag.includes('\u0000'))) errors.push(invalid('tagList', NUL));
-  return clean;
 }
 
 /** An optional text: trimmed, a blank one is none. */
@@ -257,33 +249,12 @@ async function check(tx: ScopedTx, input: InvoiceInput, current: Current | null)
  * waits for us (or we for it, and then see the result). Out of scope or deleted: null.
  */
 async function lockParent(tx: ScopedTx, id: number): Promise<Parent | null> {
-  const { count } = await tx.invoice.updateMany({ where: { id }, data: { invoiceTypeId: { increment: 0 } } });
-  if (count !== 1) return null;
+  if (!(await lockInvoices(tx, [id]))) return null;
   const row = await tx.invoice.findUnique({
     where: { id },
     select: { id: true, invoiceTypeId: true, companyId: true, currency: true, exchangeRate: true },
   });
   return row && { ...row, exchangeRate: rateText(row.exchangeRate) };
-}
-
-/**
- * The rate to the default currency: as given; 1 for the organization's currency (where a given rate
- * must be 1); the credited invoice's for a credit note; kept when the currency does not change;
- * otherwise required -- the gateway has no rate source to guess from.
- */
-function resolveRate(currency: string, givenRate: string | null | undefined, keep: string | null, viewer: Viewer): Result<string> {
-  const own = viewer.organization.defaultCurrency;
-  if (givenRate != null) {
-    if (currency === own && !isOneRate(givenRate)) return fail(invalid('exchangeRate', `must be 1 for the organization's own currency (${own})`));
-    return ok(givenRate);
-  }
-  if (currency === own) return ok('1');
-  if (keep !== null) return ok(keep);
-  return fail({
-    field: at('exchangeRate'),
-    message: `${MESSAGES.blank} when the currency is not the organization's (${own})`,
-    code: 'BLANK',
-  });
 }
 
 const tooLarge = (field: string) =>

@@ -7,6 +7,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import { exceedsInvoice } from '../money/attribution-amounts.js';
 import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
@@ -177,8 +178,7 @@ async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stam
       const expense = await tx.expense.findFirst({ where: { id, deletedAt: stamp }, select: { dealId: true, position: true } });
       if (!expense) return fail(conflict('it is no longer in the recycle bin'));
       // Its deal's lock, then its place among the deal's live expenses (see src/domain/expenses.ts).
-      const { count } = await tx.deal.updateMany({ where: { id: expense.dealId, ...live }, data: { number: { increment: 0 } } });
-      if (count !== 1) return fail(parentDeleted('deal'));
+      if (!(await lockDeals(tx, [expense.dealId]))) return fail(parentDeleted('deal'));
       const taken = await tx.expense.count({ where: { dealId: expense.dealId, position: expense.position, ...live } });
       const position = taken
         ? ((await tx.expense.aggregate({ where: { dealId: expense.dealId, ...live }, _max: { position: true } }))._max.position ?? 0) + 1
@@ -214,8 +214,7 @@ async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stam
       const row = await tx.invoiceAttribution.findFirst({ where: { id, deletedAt: stamp }, select: { invoiceId: true, dealId: true, amount: true } });
       if (!row) return fail(conflict('it is no longer in the recycle bin'));
       // The invoice's lock before its sum (src/domain/invoice-attributions.ts).
-      const { count } = await tx.invoice.updateMany({ where: { id: row.invoiceId, ...live }, data: { invoiceTypeId: { increment: 0 } } });
-      if (count !== 1) return fail(parentDeleted('invoice'));
+      if (!(await lockInvoices(tx, [row.invoiceId]))) return fail(parentDeleted('invoice'));
       if (!(await tx.deal.count({ where: { id: row.dealId, ...live } }))) return fail(parentDeleted('budget'));
       const invoice = await tx.invoice.findFirstOrThrow({ where: { id: row.invoiceId }, select: { amount: true } });
       const { _sum } = await tx.invoiceAttribution.aggregate({ where: { invoiceId: row.invoiceId, ...live }, _sum: { amount: true } });

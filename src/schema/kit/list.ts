@@ -379,6 +379,17 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
   return connection as ReturnType<typeof t.field>;
 }
 
+/** Per request and field node: what a related list's arguments mean, worked out for its first parent. */
+const PREPARED = new WeakMap<Context, WeakMap<object, unknown>>();
+
+function once<T>(ctx: Context, info: GraphQLResolveInfo, prepare: () => T): T {
+  let byNode = PREPARED.get(ctx);
+  if (!byNode) PREPARED.set(ctx, (byNode = new WeakMap()));
+  const node = info.fieldNodes[0]!;
+  if (!byNode.has(node)) byNode.set(node, prepare());
+  return byNode.get(node) as T;
+}
+
 /** Where a connection's nodes are, for Pothos' nested selections. */
 const NODE_PATHS = [[{ name: 'nodes' }], [{ name: 'edges' }, { name: 'node' }]];
 
@@ -416,22 +427,26 @@ export function relatedListField(
         }
       },
       resolve: (parent: Record<string, unknown> & { id: number }, raw: ListArgs, ctx: Context, info: GraphQLResolveInfo) => {
-        const { where, context } = listQuery(spec, list, raw, ctx);
-        checkPageArgs(raw);
-        cursorBounds(raw, context);
-        const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
-        const wanted = spec.totals && fields.has('aggregates') ? wantedTotals(info, fields.get('aggregates')!) : {};
-        const loader = ctx.loaders.get<number, Totals<string>>(`${list}:${argumentsKey({ where, wanted })}`, async (ids) => {
-          const byParent = await moneyTotalsBy(
-            delegateOf<ListDelegate>(ctx, spec.type),
-            related.foreignKey,
-            ids,
-            where,
-            spec.totals?.fields ?? {},
-            ctx.viewer.organization.defaultCurrency,
-            wanted,
-          );
-          return ids.map((id) => byParent.get(id)!);
+        // The same field node has the same arguments for every parent of a request: read them once.
+        const { context, loader } = once(ctx, info, () => {
+          const { where, context } = listQuery(spec, list, raw, ctx);
+          checkPageArgs(raw);
+          cursorBounds(raw, context);
+          const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
+          const wanted = spec.totals && fields.has('aggregates') ? wantedTotals(info, fields.get('aggregates')!) : {};
+          const loader = ctx.loaders.get<number, Totals<string>>(`${list}:${argumentsKey({ where, wanted })}`, async (ids) => {
+            const byParent = await moneyTotalsBy(
+              delegateOf<ListDelegate>(ctx, spec.type),
+              related.foreignKey,
+              ids,
+              where,
+              spec.totals?.fields ?? {},
+              ctx.viewer.organization.defaultCurrency,
+              wanted,
+            );
+            return ids.map((id) => byParent.get(id)!);
+          });
+          return { context, loader };
         });
         const extras: ConnectionParent = {
           totalCount: async () => (await loader.load(parent.id)).count,

@@ -1,0 +1,26 @@
+// Row locks taken with an UPDATE that changes no value of the row's own (`x = x + 0`): the scoped
+// client refuses raw SQL, so this is its SELECT ... FOR UPDATE. A row out of scope or deleted
+// matches nothing, also through the recycle bin's client (hence the explicit `deletedAt: null`). The order writes take them in (expenses before their deal; invoice, then deals
+// in id order, then attributions) is documented in src/domain/expenses.ts and
+// src/domain/invoice-attributions.ts.
+import type { ScopedTx } from '../../db/transaction.js';
+
+/** Locks live deals in id order; true when every one of them was there. */
+export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
+  let all = true;
+  for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+    const { count } = await tx.deal.updateMany({ where: { id, deletedAt: null }, data: { number: { increment: 0 } } });
+    all &&= count === 1;
+  }
+  return all;
+}
+
+/** Locks live invoices in id order; true when every one of them was there. */
+export async function lockInvoices(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
+  let all = true;
+  for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+    const { count } = await tx.invoice.updateMany({ where: { id, deletedAt: null }, data: { invoiceTypeId: { increment: 0 } } });
+    all &&= count === 1;
+  }
+  return all;
+}
