@@ -96,7 +96,10 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, sc
   if (isWrite && READ_ONLY.has(model) && !(model === 'Organization' && operation === 'update')) {
     throw new ScopeViolation(`${model} cannot be written through an organization-scoped client`);
   }
-  if (info.softDelete && (operation === 'delete' || operation === 'deleteMany')) {
+  // Rows are soft-deleted. Only the recycle bin's client may erase them for good (a purge), and
+  // only rows already in the bin: a live row can never be hard-deleted.
+  const purge = info.softDelete && operation === 'deleteMany' && scope.includeDeleted === true;
+  if (info.softDelete && (operation === 'delete' || operation === 'deleteMany') && !purge) {
     throw new ScopeViolation(`${model} is soft-deleted: set deletedAt instead of deleting`);
   }
   refuseCursor(model, args);
@@ -104,6 +107,8 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, sc
   const where = args.where === undefined ? undefined : scopeFilter(model, args.where, scope);
   if (UNIQUE_LOOKUPS.has(operation)) {
     args.where = scopeUnique(where ?? {}, condition);
+  } else if (purge) {
+    args.where = { AND: [...(where ? [where] : []), condition, { deletedAt: { not: null } }] };
   } else if (READS.has(operation) || WHERE_WRITES.has(operation)) {
     args.where = where ? { AND: [where, condition] } : condition;
   } else if (!CREATES.has(operation)) {

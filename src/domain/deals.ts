@@ -23,7 +23,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
-import { binEntry } from './recycle-bin.js';
+import { binEntry, stampChildren } from './recycle-bin.js';
 import { resolveRate } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
@@ -328,9 +328,8 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
-    await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
-    await tx.invoiceAttribution.updateMany({ where: { dealId: id }, data: stamp });
-    await tx.contract.updateMany({ where: { templateId: id }, data: stamp });
+    // Its expenses (again), attributions, contracts, services and purchase orders (src/domain/bin-items.ts).
+    await stampChildren(tx, 'deal', [id], stamp.deletedAt, stamp.deleterId);
     await file(stamp.deletedAt);
     return ok({ id });
   });

@@ -2,13 +2,15 @@
 // one `deletedAt` moment (the stamp), and puts one entry in the bin here, in the same transaction:
 // the item's type, id, name and location as the reference shows them, the deleter and the stamp.
 // What went with the object (a deal's expenses, an invoice's attributions) has no entry of its
-// own: restoring the entry brings back exactly the rows carrying its stamp.
+// own: restoring the entry brings back exactly the rows carrying its stamp; purging it erases the
+// object with everything that still points at it. What goes with what is in src/domain/bin-items.ts.
 import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import { exceedsInvoice } from '../money/attribution-amounts.js';
+import { BIN_MODELS, describe, MODEL_OF, type BinModel, type Reference } from './bin-items.js';
 import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
-import { lockDeals, lockInvoices } from './kit/locks.js';
-import { transact } from './kit/transaction.js';
+import { lockDeals, lockInvoices, lockLive } from './kit/locks.js';
+import { Rollback, transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 
 /** The reference's item types, and the two the gateway can also delete. */
@@ -35,63 +37,8 @@ export type ItemType = (typeof ITEM_TYPES)[number];
 
 /** The object a delete is about to put in the bin. */
 export interface BinItem {
-  model: 'deal' | 'expense' | 'invoice' | 'contract' | 'invoiceAttribution';
+  model: BinModel;
   id: number;
-}
-
-interface Description {
-  itemType: ItemType;
-  name: string;
-  location: string;
-}
-
-const DEAL = { name: true, budget: true, company: { select: { name: true } }, project: { select: { name: true } } } as const;
-
-const where = (deal: { name: string; budget: boolean }) => `${deal.budget ? 'Budget' : 'Deal'}: ${deal.name}`;
-
-/**
- * The bin's description of a live object: its type, name and location as the reference shows them
- * ("Company: Client581", "Project: test project", "Budget: test name"). Read before the delete,
- * while the scoped client still sees the object; null when it does not (the delete then finds
- * nothing either).
- */
-async function describe(tx: ScopedTx, item: BinItem): Promise<Description | null> {
-  switch (item.model) {
-    case 'deal': {
-      const deal = await tx.deal.findUnique({ where: { id: item.id }, select: DEAL });
-      if (!deal) return null;
-      const location = deal.budget && deal.project ? `Project: ${deal.project.name}` : `Company: ${deal.company.name}`;
-      return { itemType: deal.budget ? 'budget' : 'deal', name: deal.name, location };
-    }
-    case 'expense': {
-      const expense = await tx.expense.findUnique({ where: { id: item.id }, select: { name: true, deal: { select: DEAL } } });
-      return expense && { itemType: 'expense', name: expense.name, location: where(expense.deal) };
-    }
-    case 'invoice': {
-      const invoice = await tx.invoice.findUnique({
-        where: { id: item.id },
-        select: { number: true, subject: true, company: { select: { name: true } } },
-      });
-      return invoice && { itemType: 'invoice', name: invoice.number ?? invoice.subject ?? `Invoice ${item.id}`, location: `Company: ${invoice.company.name}` };
-    }
-    case 'contract': {
-      const contract = await tx.contract.findUnique({ where: { id: item.id }, select: { template: { select: DEAL } } });
-      return contract && { itemType: 'contract', name: contract.template.name, location: where(contract.template) };
-    }
-    case 'invoiceAttribution': {
-      const row = await tx.invoiceAttribution.findUnique({
-        where: { id: item.id },
-        select: { amount: true, currency: true, deal: { select: DEAL }, invoice: { select: { id: true, number: true } } },
-      });
-      return (
-        row && {
-          itemType: 'invoice_attribution',
-          name: `${row.amount} ${row.currency} to ${row.deal.name}`,
-          location: `Invoice: ${row.invoice.number ?? `#${row.invoice.id}`}`,
-        }
-      );
-    }
-  }
 }
 
 /**
@@ -99,13 +46,57 @@ async function describe(tx: ScopedTx, item: BinItem): Promise<Description | null
  * its bin entry once the delete has stamped it. Nothing is filed when the delete found nothing.
  */
 export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
-  const description = await describe(tx, item);
+  const description = await describe(tx, item.model, item.id);
   return async (stamp: Date): Promise<void> => {
     if (!description) return;
     await tx.deletedItem.create({
-      data: { organizationId: viewer.organization.id, ...description, itemId: item.id, deleterId: viewer.person.id, stamp },
+      data: { organizationId: viewer.organization.id, private: false, ...description, itemId: item.id, deleterId: viewer.person.id, stamp },
     });
   };
+}
+
+/** The object a delete is about to put in the bin, with the model's children. */
+type Delegate = {
+  findMany(args: unknown): Promise<Record<string, unknown>[]>;
+  findFirst(args: unknown): Promise<Record<string, unknown> | null>;
+  updateMany(args: unknown): Promise<{ count: number }>;
+  deleteMany(args: unknown): Promise<{ count: number }>;
+};
+
+/** The Prisma delegate of a model, for the walks below that treat every model alike. */
+export const delegate = (tx: ScopedTx, model: BinModel): Delegate => tx[model] as unknown as Delegate;
+
+const ids = (rows: Record<string, unknown>[]) => rows.map((row) => row.id as number);
+
+/**
+ * The delete every item type without rules of its own uses (projects, tasks, services, ...): one
+ * transaction that describes the object, stamps it with a guarded UPDATE (of two concurrent deletes
+ * one wins, the other finds nothing: NOT_FOUND), stamps what goes with it, and files the entry.
+ */
+export function deleteItem(db: ScopedClient, viewer: Viewer, model: BinModel, id: number): Promise<Result<{ id: number }>> {
+  return transact(db, async (tx) => {
+    const file = await binEntry(tx, viewer, { model, id });
+    const stamp = new Date();
+    const { count } = await delegate(tx, model).updateMany({ where: { id }, data: { deletedAt: stamp, deleterId: viewer.person.id } });
+    if (count !== 1) return fail(notFound(at('id'), BIN_MODELS[model].what));
+    await stampChildren(tx, model, [id], stamp, viewer.person.id);
+    await file(stamp);
+    return ok({ id });
+  });
+}
+
+/**
+ * Puts the live rows that go with `parents` (and what goes with those) in the bin under the same
+ * stamp. Run after the parents are stamped: a child created meanwhile held the parent's lock and
+ * is committed by now, so this finds it; a later create finds no live parent.
+ */
+export async function stampChildren(tx: ScopedTx, model: BinModel, parents: number[], stamp: Date, deleterId: number): Promise<void> {
+  for (const child of BIN_MODELS[model].children) {
+    const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents } }, select: { id: true } }));
+    if (!rows.length) continue;
+    await delegate(tx, child.model).updateMany({ where: { id: { in: rows } }, data: { deletedAt: stamp, deleterId } });
+    await stampChildren(tx, child.model, rows, stamp, deleterId);
+  }
 }
 
 // ---- Restoring ---------------------------------------------------------------------------------
@@ -119,18 +110,9 @@ export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
 export interface Restored {
   entryId: number;
   itemType: ItemType;
-  model: BinItem['model'];
+  model: BinModel;
   id: number;
 }
-
-const MODEL: Partial<Record<ItemType, BinItem['model']>> = {
-  deal: 'deal',
-  budget: 'deal',
-  expense: 'expense',
-  invoice: 'invoice',
-  contract: 'contract',
-  invoice_attribution: 'invoiceAttribution',
-};
 
 const parentDeleted = (what: string): UserError => ({
   field: at('id'),
@@ -140,43 +122,73 @@ const parentDeleted = (what: string): UserError => ({
 
 const conflict = (why: string): UserError => ({ field: at('id'), message: `cannot be restored: ${why}`, code: 'CONFLICT' });
 
+const gone = () => fail(conflict('it is no longer in the recycle bin'));
+
+/** A private entry only for its deleter; an operator (no person) sees every entry. */
+const mine = (personId: number | null) => (personId === null ? {} : { OR: [{ private: false }, { deleterId: personId }] });
+
 export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entryId: number): Promise<Result<Restored>> {
   return transact(bin, async (tx) => {
-    const mine = { OR: [{ private: false }, { deleterId: viewer.person.id }] };
-    const { count } = await tx.deletedItem.updateMany({ where: { AND: [{ id: entryId, recoveredAt: null }, mine] }, data: { recoveredAt: new Date() } });
-    const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId }, mine] } });
+    const visible = mine(viewer.person.id);
+    const { count } = await tx.deletedItem.updateMany({ where: { AND: [{ id: entryId, recoveredAt: null }, visible] }, data: { recoveredAt: new Date() } });
+    const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId }, visible] } });
     if (!entry) return fail(notFound(at('id'), 'Deleted item'));
     if (count !== 1) return fail({ field: at('id'), message: 'has already been restored', code: 'ALREADY_RESTORED' });
-    const model = MODEL[entry.itemType as ItemType];
-    if (!model) return fail(conflict(`${entry.itemType} items cannot be restored yet`));
+    const itemType = entry.itemType as ItemType;
+    const model = MODEL_OF[itemType];
     const result = await bringBack(tx, model, entry.itemId, entry.stamp);
-    return result.ok ? ok({ entryId, itemType: entry.itemType as ItemType, model, id: entry.itemId }) : result;
+    return result.ok ? ok({ entryId, itemType, model, id: entry.itemId }) : result;
   });
 }
 
 const back = { deletedAt: null, deleterId: null };
+const live = { deletedAt: null };
 
-async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stamp: Date): Promise<Result<null>> {
-  const live = { deletedAt: null };
+/**
+ * Brings back what went with `parents` under `stamp` (and what went with those). A deal's
+ * attributions come back only to live invoices: one whose invoice was deleted since stays with it.
+ */
+async function unstampChildren(tx: ScopedTx, model: BinModel, parents: number[], stamp: Date): Promise<void> {
+  for (const child of BIN_MODELS[model].children) {
+    const only = child.model === 'invoiceAttribution' && child.key === 'dealId' ? { invoice: live } : {};
+    const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents }, deletedAt: stamp, ...only }, select: { id: true } }));
+    if (!rows.length) continue;
+    await delegate(tx, child.model).updateMany({ where: { id: { in: rows }, deletedAt: stamp }, data: back });
+    await unstampChildren(tx, child.model, rows, stamp);
+  }
+}
+
+/**
+ * Locks each parent the row points at, live: a parent being deleted meanwhile waits for this
+ * restore and then takes the row with it; one already in the bin is PARENT_DELETED.
+ */
+async function lockParents(tx: ScopedTx, model: BinModel, row: Record<string, unknown>): Promise<UserError | null> {
+  for (const parent of BIN_MODELS[model].parents) {
+    const value = row[parent.key];
+    if (value === null || value === undefined) continue;
+    if (!(await lockLive(tx, parent.model, value as number))) return parentDeleted(parent.what);
+  }
+  return null;
+}
+
+async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date): Promise<Result<null>> {
   switch (model) {
     case 'deal': {
       const deal = await tx.deal.findFirst({ where: { id, deletedAt: stamp }, select: { companyId: true, contractId: true, date: true } });
-      if (!deal) return fail(conflict('it is no longer in the recycle bin'));
+      if (!deal) return gone();
       if (!(await tx.company.count({ where: { id: deal.companyId, ...live } }))) return fail(parentDeleted('company'));
       if (deal.contractId !== null) {
         const taken = await tx.deal.count({ where: { contractId: deal.contractId, date: deal.date, ...live } });
         if (taken) return fail(conflict("its contract has generated another budget for the same period"));
       }
       await tx.deal.updateMany({ where: { id, deletedAt: stamp }, data: back });
-      // Exactly what went with it: its expenses, its attributions (to live invoices), the contracts it was the template of.
-      await tx.expense.updateMany({ where: { dealId: id, deletedAt: stamp }, data: back });
-      await tx.invoiceAttribution.updateMany({ where: { dealId: id, deletedAt: stamp, invoice: live }, data: back });
-      await tx.contract.updateMany({ where: { templateId: id, deletedAt: stamp }, data: back });
+      // Exactly what went with it: expenses, attributions (to live invoices), contracts, services, purchase orders.
+      await unstampChildren(tx, 'deal', [id], stamp);
       return ok(null);
     }
     case 'expense': {
       const expense = await tx.expense.findFirst({ where: { id, deletedAt: stamp }, select: { dealId: true, position: true } });
-      if (!expense) return fail(conflict('it is no longer in the recycle bin'));
+      if (!expense) return gone();
       // Its deal's lock, then its place among the deal's live expenses (see src/domain/expenses.ts).
       if (!(await lockDeals(tx, [expense.dealId]))) return fail(parentDeleted('deal'));
       const taken = await tx.expense.count({ where: { dealId: expense.dealId, position: expense.position, ...live } });
@@ -188,7 +200,7 @@ async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stam
     }
     case 'invoice': {
       const invoice = await tx.invoice.findFirst({ where: { id, deletedAt: stamp }, select: { companyId: true, number: true, parentInvoiceId: true } });
-      if (!invoice) return fail(conflict('it is no longer in the recycle bin'));
+      if (!invoice) return gone();
       if (!(await tx.company.count({ where: { id: invoice.companyId, ...live } }))) return fail(parentDeleted('company'));
       if (invoice.parentInvoiceId !== null && !(await tx.invoice.count({ where: { id: invoice.parentInvoiceId, ...live } }))) {
         return fail(parentDeleted('invoice'));
@@ -198,21 +210,14 @@ async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stam
       if (numbers.length && (await tx.invoice.count({ where: { number: { in: numbers }, ...live } }))) {
         return fail(conflict('its number is now used by another invoice'));
       }
-      const ids = [id, ...notes.map((n) => n.id)];
-      await tx.invoice.updateMany({ where: { id: { in: ids }, deletedAt: stamp }, data: back });
-      await tx.invoiceAttribution.updateMany({ where: { invoiceId: { in: ids }, deletedAt: stamp, deal: live }, data: back });
-      return ok(null);
-    }
-    case 'contract': {
-      const contract = await tx.contract.findFirst({ where: { id, deletedAt: stamp }, select: { templateId: true } });
-      if (!contract) return fail(conflict('it is no longer in the recycle bin'));
-      if (!(await tx.deal.count({ where: { id: contract.templateId, ...live } }))) return fail(parentDeleted('template deal'));
-      await tx.contract.updateMany({ where: { id, deletedAt: stamp }, data: back });
+      const all = [id, ...notes.map((n) => n.id)];
+      await tx.invoice.updateMany({ where: { id: { in: all }, deletedAt: stamp }, data: back });
+      await tx.invoiceAttribution.updateMany({ where: { invoiceId: { in: all }, deletedAt: stamp, deal: live }, data: back });
       return ok(null);
     }
     case 'invoiceAttribution': {
       const row = await tx.invoiceAttribution.findFirst({ where: { id, deletedAt: stamp }, select: { invoiceId: true, dealId: true, amount: true } });
-      if (!row) return fail(conflict('it is no longer in the recycle bin'));
+      if (!row) return gone();
       // The invoice's lock before its sum (src/domain/invoice-attributions.ts).
       if (!(await lockInvoices(tx, [row.invoiceId]))) return fail(parentDeleted('invoice'));
       if (!(await tx.deal.count({ where: { id: row.dealId, ...live } }))) return fail(parentDeleted('budget'));
@@ -224,5 +229,91 @@ async function bringBack(tx: ScopedTx, model: BinItem['model'], id: number, stam
       await tx.invoiceAttribution.updateMany({ where: { id, deletedAt: stamp }, data: back });
       return ok(null);
     }
+    default: {
+      // Contracts and the item types without rules of their own: parents live and locked, then the
+      // row and what went with it.
+      const row = await delegate(tx, model).findFirst({ where: { id, deletedAt: stamp } });
+      if (!row) return gone();
+      const orphan = await lockParents(tx, model, row);
+      if (orphan) return fail(orphan);
+      const data: Record<string, unknown> = { ...back };
+      if (model === 'task') {
+        // Its number may have been given to another task meanwhile: it then takes the next one.
+        const taken = await tx.task.count({ where: { projectId: row.projectId as number, number: row.number as number, ...live } });
+        if (taken) data.number = await nextTaskNumber(tx, row.projectId as number);
+      }
+      await delegate(tx, model).updateMany({ where: { id, deletedAt: stamp }, data });
+      await unstampChildren(tx, model, [id], stamp);
+      return ok(null);
+    }
   }
+}
+
+/** The next number of a live project's tasks, handed out in the statement that reads it. */
+export async function nextTaskNumber(tx: ScopedTx, projectId: number): Promise<number> {
+  const project = await tx.project.update({ where: { id: projectId, deletedAt: null }, data: { lastTaskNumber: { increment: 1 } }, select: { lastTaskNumber: true } });
+  return project.lastTaskNumber;
+}
+
+// ---- Purging -----------------------------------------------------------------------------------
+//
+// A purge erases the entry's object for good, with everything that points at it and cannot live
+// without it -- what went with it, and what was deleted on its own before (an expense deleted before
+// its budget), with their entries -- and cuts the references of rows that live on (a budget's
+// `contract`, a copy's `originDeal`). Only rows in the bin are erased: the bin's client refuses to
+// hard-delete a live row, and a live child (which the rules above never leave) is a CONFLICT.
+
+export interface Purged {
+  entryId: number;
+  itemType: ItemType;
+  model: BinModel;
+  id: number;
+}
+
+/** Who purges: a member (private entries of others are not theirs to purge) or an operator (null). */
+export interface Purger {
+  personId: number | null;
+}
+
+export async function purgeDeletedItem(bin: ScopedClient, who: Purger, entryId: number): Promise<Result<Purged>> {
+  return transact(bin, async (tx) => {
+    const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId, recoveredAt: null }, mine(who.personId)] } });
+    if (!entry) return fail(notFound(at('id'), 'Deleted item'));
+    // Taking the entry first decides a race with a restore (or another purge): one of them wins.
+    const { count } = await tx.deletedItem.deleteMany({ where: { id: entryId, recoveredAt: null } });
+    if (count !== 1) return fail(notFound(at('id'), 'Deleted item'));
+    const model = MODEL_OF[entry.itemType as ItemType];
+    const row = await delegate(tx, model).findFirst({ where: { id: entry.itemId, deletedAt: entry.stamp }, select: { id: true } });
+    // An entry whose object is gone (erased with a parent it went with) is simply taken out.
+    if (row) await erase(tx, model, [entry.itemId]);
+    return ok({ entryId, itemType: entry.itemType as ItemType, model, id: entry.itemId });
+  });
+}
+
+/** Erases rows of `model` (all in the bin) with what depends on them, depth first (the foreign keys restrict). */
+async function erase(tx: ScopedTx, model: BinModel, rows: number[]): Promise<void> {
+  const spec = BIN_MODELS[model];
+  for (const child of spec.children) {
+    const found = await delegate(tx, child.model).findMany({ where: { [child.key]: { in: rows } }, select: { id: true, deletedAt: true } });
+    if (found.some((r) => r.deletedAt === null)) {
+      throw new Rollback(fail({ field: at('id'), message: `cannot be purged: a ${BIN_MODELS[child.model].what.toLowerCase()} of it is live`, code: 'CONFLICT' }));
+    }
+    // Children that point at a row of their own kind (a page's subpages) are erased with theirs.
+    const others = ids(found).filter((id) => !(child.model === model && rows.includes(id)));
+    if (others.length) await erase(tx, child.model, others);
+  }
+  for (const ref of spec.detach) await cut(tx, ref, rows);
+  await tx.deletedItem.deleteMany({ where: { itemType: { in: [...spec.itemTypes] }, itemId: { in: rows } } });
+  await delegate(tx, model).deleteMany({ where: { id: { in: rows } } });
+}
+
+/** Rows that live on without the erased ones: their reference is set to null. */
+async function cut(tx: ScopedTx, ref: Reference, rows: number[]): Promise<void> {
+  await delegate(tx, ref.model).updateMany({ where: { [ref.key]: { in: rows } }, data: { [ref.key]: null } });
+}
+
+/** Entries older than `before` in an organization, oldest first: what the operator's purge takes. */
+export async function expiredEntries(bin: ScopedClient, before: Date, limit: number): Promise<number[]> {
+  const rows = await bin.deletedItem.findMany({ where: { recoveredAt: null, createdAt: { lt: before } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: limit, select: { id: true } });
+  return rows.map((r) => r.id);
 }

@@ -14,6 +14,15 @@ import './contract.js';
 import './expense.js';
 import './invoice.js';
 import './invoice-attribution.js';
+import './task.js';
+import './page.js';
+import './dashboard.js';
+import './template.js';
+import './service.js';
+import './time-entry.js';
+import './event.js';
+import './booking.js';
+import './purchase-order.js';
 import './deleted-item.js';
 import './viewer.js';
 

@@ -24,3 +24,16 @@ export async function lockInvoices(tx: ScopedTx, ids: Iterable<number>): Promise
   }
   return all;
 }
+
+type Lockable = 'company' | 'deal' | 'expense' | 'invoice' | 'invoiceAttribution' | 'contract' | 'project' | 'task' | 'service'
+  | 'timeEntry' | 'booking' | 'event' | 'page' | 'dashboard' | 'purchaseOrder' | 'template';
+
+/**
+ * Locks one live row of any soft-deletable model (an UPDATE that writes `deleted_at = NULL` where it
+ * is null: no value changes, though Prisma bumps an `updatedAt`); true when it was there.
+ */
+export async function lockLive(tx: ScopedTx, model: Lockable, id: number): Promise<boolean> {
+  const delegate = tx[model] as unknown as { updateMany(args: unknown): Promise<{ count: number }> };
+  const { count } = await delegate.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: null } });
+  return count === 1;
+}

@@ -1,0 +1,1 @@
+// Filled in by the issue 11 item types.
