@@ -1,4 +1,7 @@
 -- AlterTable
+ALTER TABLE "organizations" ADD COLUMN     "last_project_number" INTEGER NOT NULL DEFAULT 0;
+
+-- AlterTable
 ALTER TABLE "projects" ADD COLUMN     "last_task_number" INTEGER NOT NULL DEFAULT 0;
 
 -- CreateTable
@@ -453,3 +456,6 @@ CREATE INDEX "pages_live_title_idx" ON "pages" ("organization_id", "title", "id"
 CREATE INDEX "dashboards_live_name_idx" ON "dashboards" ("organization_id", "name", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "purchase_orders_live_issued_on_idx" ON "purchase_orders" ("organization_id", "issued_on", "id") WHERE "deleted_at" IS NULL;
 CREATE INDEX "templates_live_name_idx" ON "templates" ("organization_id", "name", "id") WHERE "deleted_at" IS NULL;
+
+-- Projects made before the counter existed keep their numbers; new ones continue after the highest.
+UPDATE "organizations" o SET "last_project_number" = COALESCE((SELECT MAX("number") FROM "projects" p WHERE p."organization_id" = o."id"), 0);
