@@ -190,8 +190,8 @@ const Restore = graphql(`
   mutation BinRestore($input: RestoreDeletedItemInput!) {
     restoreDeletedItem(input: $input) {
       item {
-        id
         __typename
+        ... on Node { id }
         ... on Deal { name expense { original { cents } } expenses { totalCount } }
         ... on Expense { name position deal { name } }
         ... on Invoice { number attributions { totalCount } }

@@ -14,6 +14,7 @@ import { migrate } from '../db/migrate.js';
 import { isCurrencyCode } from '../money/money.js';
 import { parseDay } from '../domain/recurrence.js';
 import { generateContractBudgets, summaryLine } from './contracts.js';
+import { purgeOldEntries, purgeSummaryLine } from './recycle-bin.js';
 import { OperatorError } from './errors.js';
 import { generate } from './generate.js';
 import { addMember, createOrganization } from './organizations.js';
@@ -254,6 +255,24 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       withDatabase('contracts generate', async (db) => {
         const summary = await generateContractBudgets(db.prisma, { until: o.until, organizationId: o.organization }, print);
         print(summaryLine(summary, o.until));
+      }),
+    );
+
+  const bin = program.command('bin').description('The recycle bin');
+  bin
+    .command('purge')
+    .description('Delete for good what has been in the recycle bin longer than some days (private items too)')
+    .requiredOption('--older-than <days>', 'days an item has been in the bin', (v: string) => {
+      const n = positiveInt(v);
+      if (n > 100_000) throw new InvalidArgumentError('It must be at most 100000 days.');
+      return n;
+    })
+    .option('--organization <id>', 'only this organization', id('an organization', 'as printed by org create'))
+    .action((o: { olderThan: number; organization?: number }) =>
+      withDatabase('bin purge', async (db) => {
+        const summary = await purgeOldEntries(db.prisma, { olderThanDays: o.olderThan, organizationId: o.organization }, print);
+        for (const r of summary.refused) print(`Organization ${r.organizationId}: entry ${r.entryId} not purged: ${r.message}.`);
+        print(purgeSummaryLine(summary, o.olderThan));
       }),
     );
 

@@ -41,7 +41,7 @@ const OccurrenceRef = builder.objectRef<Period>('ContractOccurrence').implement(
   }),
 });
 
-builder.prismaNode('Contract', {
+export const ContractRef = builder.prismaNode('Contract', {
   id: { field: 'id' },
   // Select mode, like the other types: a row loads only the columns the query's fields need.
   select: { id: true },

@@ -67,7 +67,7 @@ const money = (field: DealMoneyField, description: string) => ({
   ) => dealMoney(deal, await expenseSums(ctx).load(deal.id), ctx.viewer.organization.defaultCurrency)[field],
 });
 
-builder.prismaNode('Deal', {
+export const DealRef = builder.prismaNode('Deal', {
   id: { field: 'id' },
   // Select mode: only the columns the query's fields need are loaded (see Expense).
   select: { id: true },

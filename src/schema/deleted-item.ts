@@ -3,7 +3,8 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { Where } from '../domain/kit/conditions.js';
-import { ITEM_TYPES, restoreDeletedItem, type ItemType, type Restored } from '../domain/recycle-bin.js';
+import { MODEL_OF, type BinModel } from '../domain/bin-items.js';
+import { delegate, ITEM_TYPES, purgeDeletedItem, restoreDeletedItem, type ItemType, type Restored } from '../domain/recycle-bin.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { UserErrorRef } from './errors.js';
@@ -11,21 +12,36 @@ import { decodeIdOf } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idInput, inputDatabaseId } from './kit/mutation.js';
 import type { UserError } from '../domain/kit/result.js';
+import { ContractRef } from './contract.js';
+import { DealRef } from './deal.js';
+import { ExpenseRef } from './expense.js';
+import { InvoiceAttributionRef } from './invoice-attribution.js';
+import { InvoiceRef } from './invoice.js';
 
 const ItemTypeEnum = builder.enumType('DeletedItemType', {
   description: 'What kind of object a recycle bin entry holds (the REST `item_type`, upper case).',
   values: Object.fromEntries(ITEM_TYPES.map((type) => [type.toUpperCase(), { value: type }])) as Record<string, { value: ItemType }>,
 });
 
-/** The GraphQL type of each item type that exists so far: the entry's `itemId` is a global id of it. */
-const NODE_TYPE: Partial<Record<ItemType, string>> = {
-  budget: 'Deal',
-  deal: 'Deal',
-  expense: 'Expense',
-  invoice: 'Invoice',
-  contract: 'Contract',
-  invoice_attribution: 'InvoiceAttribution',
-};
+/** The GraphQL type of a bin model: the model's name, capitalized (`timeEntry` → `TimeEntry`). */
+const typeName = (model: BinModel) => model[0]!.toUpperCase() + model.slice(1);
+
+/** The GraphQL type an entry's `itemId` is a global id of. */
+const nodeType = (itemType: ItemType) => typeName(MODEL_OF[itemType]);
+
+/** Every type the bin can hold, for the union a restore answers with. */
+const REFS = {
+  deal: DealRef,
+  expense: ExpenseRef,
+  invoice: InvoiceRef,
+  invoiceAttribution: InvoiceAttributionRef,
+  contract: ContractRef,
+} as const;
+
+const RestorableItem = builder.unionType('RestorableItem', {
+  description: 'Anything the recycle bin can hold: what `restoreDeletedItem` brings back.',
+  types: Object.values(REFS),
+});
 
 /** A private entry only for its deleter. */
 const visibleTo = (ctx: Context): Where => ({ OR: [{ private: false }, { deleterId: ctx.viewer.person.id }] });
@@ -43,7 +59,7 @@ builder.prismaNode('DeletedItem', {
     itemId: t.id({
       description: 'The global id of the deleted object (it is not visible anywhere while it is in the bin).',
       select: { itemType: true, itemId: true },
-      resolve: (item) => encodeGlobalID(NODE_TYPE[item.itemType as ItemType] ?? item.itemType, item.itemId),
+      resolve: (item) => encodeGlobalID(nodeType(item.itemType as ItemType), item.itemId),
     }),
     name: t.exposeString('name'),
     location: t.exposeString('location', { description: 'Where it was: "Company: Client581", "Project: test project", "Budget: test name".' }),
@@ -102,9 +118,17 @@ interface RestorePayload {
 const RestorePayloadRef = builder.objectRef<RestorePayload>('RestoreDeletedItemPayload').implement({
   description: 'The result of `restoreDeletedItem`.',
   fields: (t) => ({
-    item: t.node({
-      description: 'The restored object (a Deal, Expense, Invoice, ...), with what was deleted with it back too; null when there are user errors.',
-      id: (payload) => (payload.restored ? { type: NODE_TYPE[payload.restored.itemType]!, id: payload.restored.id } : null) as never,
+    item: t.field({
+      type: RestorableItem,
+      nullable: true,
+      description: 'The restored object (a Deal, Expense, Task, ...), with what was deleted with it back too; null when there are user errors.',
+      resolve: async (payload, _args, ctx) => {
+        if (!payload.restored) return null;
+        const { model, id } = payload.restored;
+        const row = await delegate(ctx.db, model).findFirst({ where: { id } });
+        // The row says nothing of its type: the brand tells the union which member it is.
+        return row ? (REFS[model as keyof typeof REFS] ?? null)?.addBrand(row as never) ?? null : null;
+      },
     }),
     deletedItem: t.prismaField({
       type: 'DeletedItem',
@@ -131,6 +155,38 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const result = await restoreDeletedItem(ctx.bin, ctx.viewer, inputDatabaseId(input.id, 'DeletedItem'));
       return result.ok ? { restored: result.value, userErrors: [] } : { restored: null, userErrors: result.errors };
+    },
+  }),
+}));
+
+interface PurgePayload {
+  purgedDeletedItemId: string | null;
+  purgedItemId: string | null;
+  userErrors: UserError[];
+}
+
+const PurgePayloadRef = builder.objectRef<PurgePayload>('PurgeDeletedItemPayload').implement({
+  description: 'The result of `purgeDeletedItem`.',
+  fields: (t) => ({
+    purgedDeletedItemId: t.id({ nullable: true, description: 'The entry, now gone.', resolve: (p) => p.purgedDeletedItemId }),
+    purgedItemId: t.id({ nullable: true, description: 'The global id of the object erased with it.', resolve: (p) => p.purgedItemId }),
+    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  purgeDeletedItem: t.field({
+    type: PurgePayloadRef,
+    description:
+      'Deletes the object for good, with everything that cannot live without it: what was deleted with it, and what was ' +
+      'deleted on its own before (an expense of a purged budget), with their entries. Live objects that pointed at it ' +
+      "lose the link (a budget's `contract`, a copy's origin). It can no longer be restored.",
+    args: { input: t.arg({ type: idInput('PurgeDeletedItemInput', 'The bin entry to purge.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const result = await purgeDeletedItem(ctx.bin, { personId: ctx.viewer.person.id }, inputDatabaseId(input.id, 'DeletedItem'));
+      return result.ok
+        ? { purgedDeletedItemId: String(input.id), purgedItemId: encodeGlobalID(typeName(result.value.model), result.value.id), userErrors: [] }
+        : { purgedDeletedItemId: null, purgedItemId: null, userErrors: result.errors };
     },
   }),
 }));

@@ -55,7 +55,7 @@ const moneySetField = (original: MoneyColumn, currency: 'currency' | 'normalized
   }),
 });
 
-builder.prismaNode('Expense', {
+export const ExpenseRef = builder.prismaNode('Expense', {
   id: { field: 'id' },
   // Select mode: a row loads only the columns the query's fields need (a list of names does not
   // build 36 columns of BigInt, Date and Decimal objects per row).

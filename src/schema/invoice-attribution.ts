@@ -13,7 +13,7 @@ import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
-builder.prismaNode('InvoiceAttribution', {
+export const InvoiceAttributionRef = builder.prismaNode('InvoiceAttribution', {
   id: { field: 'id' },
   select: { id: true },
   nullable: true,

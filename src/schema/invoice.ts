@@ -100,7 +100,7 @@ const percent = (column: 'discount' | 'tax1Value' | 'tax2Value', description: st
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-builder.prismaNode('Invoice', {
+export const InvoiceRef = builder.prismaNode('Invoice', {
   id: { field: 'id' },
   // Select mode: only the columns the query's fields need are loaded (see Expense).
   select: { id: true },
