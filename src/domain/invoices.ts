@@ -17,15 +17,16 @@ import { INVOICE_TYPES, todayUtc, type InvoiceType } from './invoice-queries.js'
 import {
   at,
   blank,
+  checkOptionalText,
   fail,
   given,
-  invalid,
   inInputOrder,
+  invalid,
   isBlank,
   MESSAGES,
   notFound,
   ok,
-  tooLong,
+  optionalText,
   type Result,
   type UserError,
 } from './kit/result.js';
@@ -87,8 +88,6 @@ const MAX_PAYMENT_TERMS = 3650;
 const MAX_CENTS = 10n ** 15n;
 const DAY_MS = 86_400_000;
 
-const NUL = 'cannot contain the NUL character (\\u0000)';
-
 /** The partial unique index on (organization_id, number) WHERE number IS NOT NULL AND deleted_at IS NULL. */
 const NUMBER_INDEX = 'invoices_live_number_key';
 const taken = (): UserError => ({ field: at('number'), message: 'has already been taken', code: 'TAKEN' });
@@ -110,15 +109,6 @@ async function write<T>(db: ScopedClient, run: (tx: ScopedTx) => Promise<Result<
     if (isNumberConflict(error)) return fail(taken());
     throw error;
   }
-}
-
-/** An optional text: trimmed, a blank one is none. */
-const optionalText = (value: string | null | undefined): string | null => (isBlank(value) ? null : value!.trim());
-
-function checkOptionalText(errors: UserError[], name: string, value: string | null | undefined, max: number): void {
-  if (value == null) return;
-  if (value.length > max) errors.push(tooLong(name, max));
-  else if (value.includes('\u0000')) errors.push(invalid(name, NUL));
 }
 
 const addDays = (day: Date, days: number): Date => new Date(day.getTime() + days * DAY_MS);

@@ -49,12 +49,27 @@ export const isBlank = (value: string | null | undefined): boolean => value == n
 /** Whether an update input mentions a field at all (`null` clears it; absent leaves it). */
 export const given = <T extends object>(input: T, key: keyof T): boolean => input[key] !== undefined;
 
+const NUL = 'cannot contain the NUL character (\\u0000)';
+
+/** Long texts (a description, a note) of every domain. */
+export const MAX_LONG_TEXT = 10_000;
+
 /** A required text field: blank, longer than `max`, or holding a NUL (PostgreSQL text cannot) is reported. */
 export function checkText(errors: UserError[], name: string, value: string | null | undefined, max: number): void {
   if (isBlank(value)) errors.push(blank(name));
   else if (value!.length > max) errors.push(tooLong(name, max));
-  else if (value!.includes('\u0000')) errors.push(invalid(name, 'cannot contain the NUL character (\\u0000)'));
+  else if (value!.includes('\u0000')) errors.push(invalid(name, NUL));
 }
+
+/** An optional text field: longer than `max` or holding a NUL is reported; blank is none (see `optionalText`). */
+export function checkOptionalText(errors: UserError[], name: string, value: string | null | undefined, max: number): void {
+  if (value == null) return;
+  if (value.length > max) errors.push(tooLong(name, max));
+  else if (value.includes('\u0000')) errors.push(invalid(name, NUL));
+}
+
+/** An optional text as stored: trimmed; a blank one is none. */
+export const optionalText = (value: string | null | undefined): string | null => (isBlank(value) ? null : value!.trim());
 
 /** The errors in the order of the input's fields (the reference's order), whatever order the checks ran in. */
 export function inInputOrder(errors: readonly UserError[], fields: readonly string[]): UserError[] {
