@@ -1,1 +1,78 @@
-// Filled in by the issue 11 item types.
+// The Dashboard type with its list (also as `Project.dashboards`) and its create/delete mutations.
+import { createDashboard, deleteDashboard, MAX_DASHBOARD_NAME, type DashboardInput } from '../domain/dashboards.js';
+import { builder } from './builder.js';
+import { inputId } from './ids.js';
+import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { liveRelation } from './kit/relations.js';
+
+export const DashboardRef = builder.prismaNode('Dashboard', {
+  id: { field: 'id' },
+  select: { id: true },
+  nullable: true,
+  description: 'A dashboard of reports, of the organization or of a project.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    name: t.exposeString('name'),
+    project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
+    creator: t.relation('creator', { description: 'Who created it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// ---- Reading -------------------------------------------------------------------------------
+
+export const dashboardList: ListSpec = {
+  type: 'Dashboard',
+  description: 'Dashboards of the organization, by name unless another order is given.',
+  filter: {
+    description: 'Which dashboards to include.',
+    fields: {
+      projectIds: idsIn('Project', 'projectId', 'Dashboards of any of these projects.'),
+      name: ops('string'),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+  defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+};
+
+builder.queryFields((t) => ({
+  dashboards: listField(t, dashboardList),
+}));
+
+builder.prismaObjectFields('Project', (t) => ({
+  dashboards: relatedListField(t as never, dashboardList, {
+    relation: 'dashboards',
+    foreignKey: 'projectId',
+    description: 'Its dashboards, with the filters, orders and paging of `Query.dashboards`.',
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+const CreateDashboardInput = builder.inputType('CreateDashboardInput', {
+  description: 'A new dashboard. `name` is required.',
+  fields: (t) => ({
+    name: t.string({ description: `At most ${MAX_DASHBOARD_NAME} characters.` }),
+    projectId: t.id({ description: 'The project it belongs to; none for a dashboard of the organization.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createDashboard: t.field({
+    type: payloadType('CreateDashboardPayload', 'Dashboard', 'The result of `createDashboard`.'),
+    args: { input: t.arg({ type: CreateDashboardInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const domain: DashboardInput = { name: input.name, projectId: inputId(input.projectId, 'Project') };
+      return toPayload(await createDashboard(ctx.db, ctx.viewer, domain));
+    },
+  }),
+  deleteDashboard: t.field({
+    type: deletePayloadType('DeleteDashboardPayload', 'deletedDashboardId', 'The result of `deleteDashboard`. The dashboard goes to the recycle bin.'),
+    args: { input: t.arg({ type: idInput('DeleteDashboardInput', 'The dashboard to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteDashboard(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Dashboard'))),
+  }),
+}));

@@ -1,1 +1,108 @@
-// Filled in by the issue 11 item types.
+// The Page type (documents of the organization or of a project, nested under parent pages) with
+// its list (also as `Project.pages` and `Page.subpages`) and its create/delete mutations.
+import { createPage, deletePage, MAX_BODY, MAX_PAGE_TITLE, type PageInput } from '../domain/pages.js';
+import { builder } from './builder.js';
+import { inputId } from './ids.js';
+import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { liveRelation } from './kit/relations.js';
+
+export const PageRef = builder.prismaNode('Page', {
+  id: { field: 'id' },
+  select: { id: true },
+  nullable: true,
+  description: 'A document page of the organization or of a project. Pages nest: a subpage is in its parent page\'s project.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    title: t.exposeString('title'),
+    body: t.exposeString('body', { description: 'The content as the editor stores it: JSON text such as `{"text":"Page body 1"}`, or empty.' }),
+    public: t.exposeBoolean('public', { description: 'Shared publicly.' }),
+    position: t.exposeInt('position', { nullable: true, description: 'Its place among its siblings, when set.' }),
+    project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
+    parentPage: liveRelation(t as never, 'parentPage', 'Page', 'The page it is a subpage of.'),
+    subpages: relatedListField(t as never, pageList, {
+      relation: 'subpages',
+      foreignKey: 'parentPageId',
+      description: 'Its subpages (one level), with the filters, orders and paging of `Query.pages`. Deleting the page takes them along.',
+    }),
+    creator: t.relation('creator', { description: 'Who created it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// ---- Reading -------------------------------------------------------------------------------
+
+export const pageList: ListSpec = {
+  type: 'Page',
+  description: 'Pages of the organization, by title unless another order is given.',
+  filter: {
+    description: 'Which pages to include.',
+    fields: {
+      projectIds: idsIn('Project', 'projectId', 'Pages of any of these projects.'),
+      parentPageIds: idsIn('Page', 'parentPageId', 'Subpages of any of these pages.'),
+      topLevel: {
+        kind: 'custom',
+        type: 'Boolean',
+        where: (value: boolean) => ({ parentPageId: value ? null : { not: null } }),
+        description: 'Pages without a parent page (true) or subpages (false).',
+      },
+      title: ops('string'),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: { TITLE: sortBy('string', 'title'), CREATED_AT: sortBy('datetime', 'createdAt') },
+  defaultOrder: [{ field: 'TITLE', direction: 'ASC' }],
+};
+
+builder.queryFields((t) => ({
+  pages: listField(t, pageList),
+}));
+
+builder.prismaObjectFields('Project', (t) => ({
+  pages: relatedListField(t as never, pageList, {
+    relation: 'pages',
+    foreignKey: 'projectId',
+    description: 'Its pages (subpages too), with the filters, orders and paging of `Query.pages`.',
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+// Input fields are nullable on purpose: a missing value is reported as a user error with the
+// reference's message, together with every other problem of the input.
+const CreatePageInput = builder.inputType('CreatePageInput', {
+  description: 'A new page. `title` is required.',
+  fields: (t) => ({
+    title: t.string({ description: `At most ${MAX_PAGE_TITLE} characters.` }),
+    body: t.string({ description: `JSON text as the editor stores it, at most ${MAX_BODY} characters. Default: empty.` }),
+    projectId: t.id({ description: "The project it belongs to; none for a page of the organization. A subpage's is its parent's." }),
+    parentPageId: t.id({ description: 'The page it is a subpage of.' }),
+    public: t.boolean({ description: 'Shared publicly. Default false.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createPage: t.field({
+    type: payloadType('CreatePagePayload', 'Page', 'The result of `createPage`.'),
+    args: { input: t.arg({ type: CreatePageInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const domain: PageInput = {
+        ...input,
+        projectId: inputId(input.projectId, 'Project'),
+        parentPageId: inputId(input.parentPageId, 'Page'),
+      };
+      return toPayload(await createPage(ctx.db, ctx.viewer, domain));
+    },
+  }),
+  deletePage: t.field({
+    type: deletePayloadType(
+      'DeletePagePayload',
+      'deletedPageId',
+      'The result of `deletePage`. The page goes to the recycle bin with its subpages (and theirs), and comes back with them.',
+    ),
+    args: { input: t.arg({ type: idInput('DeletePageInput', 'The page to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deletePage(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Page'))),
+  }),
+}));

@@ -1,17 +1,22 @@
+// The Project type with its list and its create/delete mutations. Its tasks, pages and dashboards
+// connections are added by their own files (task.ts, page.ts, dashboard.ts), beside their lists.
+import { createProject, deleteProject, type ProjectInput } from '../domain/projects.js';
 import { builder } from './builder.js';
+import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
-builder.prismaNode('Project', {
+export const ProjectRef = builder.prismaNode('Project', {
   id: { field: 'id' },
   // Select mode: only the columns the query's fields need are loaded (see Expense).
   select: { id: true },
   // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
   nullable: true,
-  description: 'A project of a client company; deals (budgets) belong to it.',
+  description: 'A project of a client company; deals (budgets), tasks, pages and dashboards belong to it.',
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
     name: t.exposeString('name'),
-    number: t.exposeInt('number'),
+    number: t.exposeInt('number', { description: "The organization's project number, counted from 1." }),
     company: t.relation('company'),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -37,5 +42,40 @@ builder.queryFields((t) => ({
       CREATED_AT: sortBy('datetime', 'createdAt'),
     },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+// Input fields are nullable on purpose: a missing value is reported as a user error with the
+// reference's message, together with every other problem of the input.
+const CreateProjectInput = builder.inputType('CreateProjectInput', {
+  description: 'A new project. `companyId` and `name` are required.',
+  fields: (t) => ({
+    companyId: t.id({ description: 'The client company it is for.' }),
+    name: t.string({ description: 'At most 255 characters.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createProject: t.field({
+    type: payloadType('CreateProjectPayload', 'Project', 'The result of `createProject`.'),
+    description: 'Creates a project with the next project number of the organization.',
+    args: { input: t.arg({ type: CreateProjectInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const domain: ProjectInput = { companyId: inputId(input.companyId, 'Company'), name: input.name };
+      return toPayload(await createProject(ctx.db, ctx.viewer, domain));
+    },
+  }),
+  deleteProject: t.field({
+    type: deletePayloadType(
+      'DeleteProjectPayload',
+      'deletedProjectId',
+      'The result of `deleteProject`. The project goes to the recycle bin with its tasks, pages and dashboards, and ' +
+        'comes back with exactly those when restored; its deals stay, without a project meanwhile.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteProjectInput', 'The project to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteProject(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Project'))),
   }),
 }));

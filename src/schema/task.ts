@@ -1,1 +1,123 @@
-// Filled in by the issue 11 item types.
+// The Task type with its list (also as `Project.tasks`) and its create/delete mutations. A private
+// task is visible only to its creator and its assignee: in lists, in `Project.tasks` and by id.
+import { createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, taskVisibleTo, type TaskInput } from '../domain/tasks.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+import { inputId } from './ids.js';
+import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+const visible = (ctx: Context) => taskVisibleTo(ctx.viewer.person.id);
+
+export const TaskRef = builder.prismaNode('Task', {
+  id: { field: 'id' },
+  // node(id:) too: another person's private task is not there.
+  findUnique: (id, ctx) => ({ id: Number(id), ...visible(ctx) }),
+  select: { id: true },
+  nullable: true,
+  description: 'A task of a project. A private task is visible only to its creator and its assignee.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    number: t.exposeInt('number', { description: "Its number in its project, counted from 1 (the reference's `task_number`)." }),
+    title: t.exposeString('title'),
+    description: t.exposeString('description', { nullable: true }),
+    private: t.exposeBoolean('private', { description: 'Visible only to its creator and its assignee.' }),
+    startDate: t.expose('startDate', { type: 'Date', nullable: true }),
+    dueDate: t.expose('dueDate', { type: 'Date', nullable: true }),
+    closed: t.boolean({ select: { closedAt: true }, resolve: (task) => task.closedAt !== null }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true }),
+    tagList: t.exposeStringList('tagList'),
+    project: t.relation('project', { description: 'The project it belongs to (deleting the project takes the task along).' }),
+    creator: t.relation('creator', { description: 'Who created it.' }),
+    assignee: t.relation('assignee', { nullable: true, description: 'Who it is assigned to.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// ---- Reading -------------------------------------------------------------------------------
+
+export const taskList: ListSpec = {
+  type: 'Task',
+  description: 'Tasks of the organization (a private one only for its creator and assignee), by number unless another order is given.',
+  visible,
+  filter: {
+    description: 'Which tasks to include.',
+    fields: {
+      projectIds: idsIn('Project', 'projectId', 'Tasks of any of these projects.'),
+      assigneeIds: idsIn('Person', 'assigneeId', 'Tasks assigned to any of these people.'),
+      title: ops('string'),
+      private: {
+        kind: 'custom',
+        type: 'Boolean',
+        where: (value: boolean) => ({ private: value }),
+        description: 'Private tasks (true) or the others (false).',
+      },
+      dueDate: ops('date', { nullable: true }),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    NUMBER: sortBy('int', 'number', 'By task number (tasks of different projects share numbers; the id breaks ties).'),
+    TITLE: sortBy('string', 'title'),
+    DUE_DATE: { keys: [{ path: ['dueDate'], type: 'date', nullable: true }], description: 'Tasks without a due date come last.' },
+    CREATED_AT: sortBy('datetime', 'createdAt'),
+  },
+  defaultOrder: [{ field: 'NUMBER', direction: 'ASC' }],
+};
+
+builder.queryFields((t) => ({
+  tasks: listField(t, taskList),
+}));
+
+builder.prismaObjectFields('Project', (t) => ({
+  tasks: relatedListField(t as never, taskList, {
+    relation: 'tasks',
+    foreignKey: 'projectId',
+    description: 'Its tasks (a private one only for its creator and assignee), with the filters, orders and paging of `Query.tasks`.',
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+// Input fields are nullable on purpose: a missing value is reported as a user error with the
+// reference's message, together with every other problem of the input.
+const CreateTaskInput = builder.inputType('CreateTaskInput', {
+  description: 'A new task. `projectId` and `title` are required.',
+  fields: (t) => ({
+    projectId: t.id({ description: 'The project it belongs to.' }),
+    title: t.string({ description: `At most ${MAX_TITLE} characters.` }),
+    description: t.string({ description: `At most ${MAX_DESCRIPTION} characters.` }),
+    private: t.boolean({ description: 'Visible only to its creator and its assignee. Default false.' }),
+    assigneeId: t.id({ description: 'A person of the organization.' }),
+    startDate: t.field({ type: 'Date' }),
+    dueDate: t.field({ type: 'Date', description: 'Not before `startDate`.' }),
+    tagList: t.stringList({ description: 'At most 50 tags of at most 100 characters; blanks and repeats are dropped.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createTask: t.field({
+    type: payloadType('CreateTaskPayload', 'Task', 'The result of `createTask`.'),
+    description: "Creates a task with its project's next task number.",
+    args: { input: t.arg({ type: CreateTaskInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const domain: TaskInput = {
+        ...input,
+        projectId: inputId(input.projectId, 'Project'),
+        assigneeId: inputId(input.assigneeId, 'Person'),
+      };
+      return toPayload(await createTask(ctx.db, ctx.viewer, domain));
+    },
+  }),
+  deleteTask: t.field({
+    type: deletePayloadType(
+      'DeleteTaskPayload',
+      'deletedTaskId',
+      "The result of `deleteTask`. The task goes to the recycle bin; a private task's entry is visible only to its deleter.",
+    ),
+    args: { input: t.arg({ type: idInput('DeleteTaskInput', 'The task to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'))),
+  }),
+}));

@@ -1,1 +1,62 @@
-// Filled in by the issue 11 item types.
+// The Template type (reusable project outlines) with its list and its create/delete mutations.
+import { MAX_DESCRIPTION, MAX_TITLE } from '../domain/tasks.js';
+import { createTemplate, deleteTemplate, MAX_TASK_TITLES, MAX_TEMPLATE_NAME, type TemplateInput } from '../domain/templates.js';
+import { builder } from './builder.js';
+import { listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+export const TemplateRef = builder.prismaNode('Template', {
+  id: { field: 'id' },
+  select: { id: true },
+  nullable: true,
+  description: 'A reusable project outline: a name, a description and the titles of the tasks a project made from it starts with.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    taskTitles: t.exposeStringList('taskTitles', { description: 'The titles of the tasks it makes, in order.' }),
+    creator: t.relation('creator', { description: 'Who created it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const templateList: ListSpec = {
+  type: 'Template',
+  description: 'Project templates of the organization, by name unless another order is given.',
+  filter: {
+    description: 'Which templates to include.',
+    fields: { name: ops('string'), createdAt: ops('datetime') },
+  },
+  sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+  defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+};
+
+builder.queryFields((t) => ({
+  templates: listField(t, templateList),
+}));
+
+const CreateTemplateInput = builder.inputType('CreateTemplateInput', {
+  description: 'A new project template. `name` is required.',
+  fields: (t) => ({
+    name: t.string({ description: `At most ${MAX_TEMPLATE_NAME} characters.` }),
+    description: t.string({ description: `At most ${MAX_DESCRIPTION} characters.` }),
+    taskTitles: t.stringList({
+      description: `At most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters).`,
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createTemplate: t.field({
+    type: payloadType('CreateTemplatePayload', 'Template', 'The result of `createTemplate`.'),
+    args: { input: t.arg({ type: CreateTemplateInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await createTemplate(ctx.db, ctx.viewer, input as TemplateInput)),
+  }),
+  deleteTemplate: t.field({
+    type: deletePayloadType('DeleteTemplatePayload', 'deletedTemplateId', 'The result of `deleteTemplate`. The template goes to the recycle bin.'),
+    args: { input: t.arg({ type: idInput('DeleteTemplateInput', 'The template to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteTemplate(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Template'))),
+  }),
+}));

@@ -44,7 +44,7 @@ export async function addPerson(prisma: PrismaClient, organizationIds: number[])
 export async function createTenant(prisma: PrismaClient, defaultCurrency = 'USD'): Promise<Tenant> {
   const organization = await prisma.organization.create({
     // Fixture deals below take numbers 1 and 2.
-    data: { name: `Org ${randomUUID().slice(0, 8)}`, defaultCurrency, lastDealNumber: 2 },
+    data: { name: `Org ${randomUUID().slice(0, 8)}`, defaultCurrency, lastDealNumber: 2, lastProjectNumber: 2 },
   });
   const organizationId = organization.id;
   const { person, token } = await addPerson(prisma, [organizationId]);

@@ -1,0 +1,46 @@
+// Dashboard rules: a dashboard belongs to the organization or to a live project (and goes to the
+// recycle bin with that project).
+import type { ScopedClient } from '../db/scope.js';
+import type { Dashboard } from '../generated/prisma/client.js';
+import { lockLive } from './kit/locks.js';
+import { at, checkText, fail, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem } from './recycle-bin.js';
+import type { Viewer } from './viewer.js';
+
+/** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface DashboardInput {
+  name?: string | null;
+  projectId?: number | null;
+}
+
+/** The input's fields in the order errors are reported. */
+const FIELDS = ['name', 'projectId'] as const satisfies ReadonlyArray<keyof DashboardInput>;
+
+export const MAX_DASHBOARD_NAME = 255;
+
+export async function createDashboard(db: ScopedClient, viewer: Viewer, input: DashboardInput): Promise<Result<Dashboard>> {
+  const errors: UserError[] = [];
+  checkText(errors, 'name', input.name, MAX_DASHBOARD_NAME);
+  return transact(db, async (tx) => {
+    // The project's lock, live: a delete of it either waits and takes the new dashboard along, or
+    // went first and this create finds no project.
+    if (input.projectId != null && !(await lockLive(tx, 'project', input.projectId))) {
+      errors.push(notFound(at('projectId'), 'Project'));
+    }
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+    const dashboard = await tx.dashboard.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        projectId: input.projectId ?? null,
+        creatorId: viewer.person.id,
+        name: input.name!.trim(),
+      },
+    });
+    return ok(dashboard);
+  });
+}
+
+export function deleteDashboard(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'dashboard', id);
+}

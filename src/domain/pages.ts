@@ -1,0 +1,83 @@
+// Page rules: a page belongs to the organization or to a live project, and may sit under a live
+// parent page, whose project it then shares. Deleting a page takes its subpages along, recursively
+// (src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
+import type { ScopedClient } from '../db/scope.js';
+import type { Page } from '../generated/prisma/client.js';
+import { lockLive } from './kit/locks.js';
+import { at, checkText, fail, inInputOrder, invalid, notFound, ok, tooLong, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem } from './recycle-bin.js';
+import type { Viewer } from './viewer.js';
+
+/** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface PageInput {
+  title?: string | null;
+  body?: string | null;
+  projectId?: number | null;
+  parentPageId?: number | null;
+  public?: boolean | null;
+}
+
+/** The input's fields in the order errors are reported. */
+const FIELDS = ['title', 'body', 'projectId', 'parentPageId', 'public'] as const satisfies ReadonlyArray<keyof PageInput>;
+
+export const MAX_PAGE_TITLE = 255;
+/** The editor's JSON of a page: far above any real page, well below the 1 MiB a request may carry. */
+export const MAX_BODY = 200_000;
+
+function checkBody(errors: UserError[], body: string | null | undefined): void {
+  if (body == null || body === '') return;
+  if (body.length > MAX_BODY) return void errors.push(tooLong('body', MAX_BODY));
+  if (body.includes('\u0000')) return void errors.push(invalid('body', 'cannot contain the NUL character (\\u0000)'));
+  try {
+    JSON.parse(body);
+  } catch {
+    errors.push(invalid('body', 'must be JSON text, e.g. {"text":"Page body"}'));
+  }
+}
+
+export async function createPage(db: ScopedClient, viewer: Viewer, input: PageInput): Promise<Result<Page>> {
+  const errors: UserError[] = [];
+  checkText(errors, 'title', input.title, MAX_PAGE_TITLE);
+  checkBody(errors, input.body);
+  return transact(db, async (tx) => {
+    // A subpage is in its parent's project. Its project is read first and locked before the parent:
+    // the order a project's delete takes them in (the project, then its pages), so the two never
+    // wait for each other. Each lock makes a concurrent delete of what it locks either wait for this
+    // create and take the new page along, or go first and leave this create with NOT_FOUND.
+    const parent =
+      input.parentPageId != null ? await tx.page.findUnique({ where: { id: input.parentPageId }, select: { projectId: true } }) : null;
+    if (input.parentPageId != null && !parent) errors.push(notFound(at('parentPageId'), 'Page'));
+    const projectId = input.projectId ?? parent?.projectId ?? null;
+    if (input.projectId != null) {
+      if (!(await lockLive(tx, 'project', input.projectId))) errors.push(notFound(at('projectId'), 'Project'));
+      else if (parent && parent.projectId !== input.projectId) {
+        errors.push(invalid('projectId', "must be the parent page's project (leave it out to use that one)"));
+      }
+    } else if (parent?.projectId != null && !(await lockLive(tx, 'project', parent.projectId))) {
+      // The parent's project went to the bin meanwhile, and the parent with it.
+      errors.push(notFound(at('parentPageId'), 'Page'));
+    }
+    if (parent && !errors.some((e) => e.field[1] === 'parentPageId') && !(await lockLive(tx, 'page', input.parentPageId!))) {
+      errors.push(notFound(at('parentPageId'), 'Page'));
+    }
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+    const page = await tx.page.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        projectId,
+        parentPageId: input.parentPageId ?? null,
+        creatorId: viewer.person.id,
+        title: input.title!.trim(),
+        body: input.body ?? '',
+        public: input.public ?? false,
+      },
+    });
+    return ok(page);
+  });
+}
+
+/** Soft delete with its subpages (and theirs), under one stamp; one bin entry. */
+export function deletePage(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'page', id);
+}

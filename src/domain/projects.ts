@@ -1,0 +1,51 @@
+// Project rules: a project belongs to a live client company and takes the next number of the
+// organization's counter. Deleting one puts it in the recycle bin with its tasks, pages and
+// dashboards (src/domain/bin-items.ts); its deals stay, with no project while it is there.
+import type { ScopedClient } from '../db/scope.js';
+import type { Project } from '../generated/prisma/client.js';
+import { at, blank, checkText, fail, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { lockLive } from './kit/locks.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem } from './recycle-bin.js';
+import type { Viewer } from './viewer.js';
+
+/** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface ProjectInput {
+  companyId?: number | null;
+  name?: string | null;
+}
+
+/** The input's fields in the order errors are reported. */
+const FIELDS = ['companyId', 'name'] as const satisfies ReadonlyArray<keyof ProjectInput>;
+
+export const MAX_PROJECT_NAME = 255;
+
+export async function createProject(db: ScopedClient, viewer: Viewer, input: ProjectInput): Promise<Result<Project>> {
+  const errors: UserError[] = [];
+  if (input.companyId == null) errors.push(blank('companyId'));
+  checkText(errors, 'name', input.name, MAX_PROJECT_NAME);
+  return transact(db, async (tx) => {
+    // The company's lock, live: an operator deleting it meanwhile waits for this create (and then
+    // finds the project), or has deleted it and this create finds no company.
+    if (input.companyId != null && !(await lockLive(tx, 'company', input.companyId))) {
+      errors.push(notFound(at('companyId'), 'Company'));
+    }
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+    // The organization's counter, incremented and read in one UPDATE (as deal numbers): concurrent
+    // creates queue on its row lock and each gets its own number.
+    const { lastProjectNumber: number } = await tx.organization.update({
+      where: { id: viewer.organization.id },
+      data: { lastProjectNumber: { increment: 1 } },
+      select: { lastProjectNumber: true },
+    });
+    const project = await tx.project.create({
+      data: { organizationId: viewer.organization.id, companyId: input.companyId!, name: input.name!.trim(), number },
+    });
+    return ok(project);
+  });
+}
+
+/** Soft delete with its tasks, pages and dashboards, under one stamp; one bin entry. */
+export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'project', id);
+}

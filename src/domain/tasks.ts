@@ -1,0 +1,108 @@
+// Task rules: a task belongs to a live project and takes the project's next task number; a private
+// task is visible only to its creator and its assignee (and its bin entry only to its deleter, see
+// src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
+import type { ScopedClient } from '../db/scope.js';
+import type { Task } from '../generated/prisma/client.js';
+import type { Where } from './kit/conditions.js';
+import { lockLive } from './kit/locks.js';
+import {
+  at,
+  blank,
+  checkOptionalText,
+  checkText,
+  fail,
+  inInputOrder,
+  invalid,
+  MAX_LONG_TEXT,
+  notFound,
+  ok,
+  optionalText,
+  type Result,
+  type UserError,
+} from './kit/result.js';
+import { cleanTags } from './kit/tags.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem, nextTaskNumber } from './recycle-bin.js';
+import type { Viewer } from './viewer.js';
+
+/** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface TaskInput {
+  projectId?: number | null;
+  title?: string | null;
+  description?: string | null;
+  private?: boolean | null;
+  assigneeId?: number | null;
+  startDate?: Date | null;
+  dueDate?: Date | null;
+  tagList?: string[] | null;
+}
+
+/** The input's fields in the order errors are reported. */
+const FIELDS = [
+  'projectId', 'title', 'description', 'private', 'assigneeId', 'startDate', 'dueDate', 'tagList',
+] as const satisfies ReadonlyArray<keyof TaskInput>;
+
+export const MAX_TITLE = 255;
+export const MAX_DESCRIPTION = MAX_LONG_TEXT;
+
+/** The tasks a person may see: every public one, and the private ones they created or are assigned. */
+export const taskVisibleTo = (personId: number): Where => ({
+  OR: [{ private: false }, { creatorId: personId }, { assigneeId: personId }],
+});
+
+/** A task title, as a task's and a template's task titles are checked (`field` is its name in the input). */
+export function checkTitle(errors: UserError[], name: string, value: string | null | undefined): void {
+  checkText(errors, name, value, MAX_TITLE);
+}
+
+
+export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskInput): Promise<Result<Task>> {
+  const errors: UserError[] = [];
+  if (input.projectId == null) errors.push(blank('projectId'));
+  checkTitle(errors, 'title', input.title);
+  checkOptionalText(errors, 'description', input.description, MAX_DESCRIPTION);
+  if (input.startDate != null && input.dueDate != null && input.dueDate < input.startDate) {
+    errors.push(invalid('dueDate', 'must not be before the start date'));
+  }
+  const tagList = input.tagList ? cleanTags(input.tagList, errors) : [];
+  return transact(db, async (tx) => {
+    // A member of the organization: the scoped client sees only those.
+    if (input.assigneeId != null && !(await tx.person.findUnique({ where: { id: input.assigneeId }, select: { id: true } }))) {
+      errors.push(notFound(at('assigneeId'), 'Person'));
+    }
+    // The project's lock, live: a delete of the project either waits for this create and then takes
+    // the new task with it, or went first and this create finds no project.
+    if (input.projectId != null && !(await lockLive(tx, 'project', input.projectId))) {
+      errors.push(notFound(at('projectId'), 'Project'));
+    }
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+    const number = await nextTaskNumber(tx, input.projectId!);
+    const task = await tx.task.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        projectId: input.projectId!,
+        creatorId: viewer.person.id,
+        assigneeId: input.assigneeId ?? null,
+        number,
+        title: input.title!.trim(),
+        description: optionalText(input.description),
+        private: input.private ?? false,
+        startDate: input.startDate ?? null,
+        dueDate: input.dueDate ?? null,
+        tagList,
+      },
+    });
+    return ok(task);
+  });
+}
+
+/**
+ * Soft delete (one bin entry, private when the task is). Another person's private task is not
+ * theirs to see, so not to delete either: NOT_FOUND, as for an unknown id. `private` never changes
+ * once a task exists, so the check made before the delete's transaction still holds in it.
+ */
+export async function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  const visible = await db.task.count({ where: { AND: [{ id }, taskVisibleTo(viewer.person.id)] } });
+  if (!visible) return fail(notFound(at('id'), 'Task'));
+  return deleteItem(db, viewer, 'task', id);
+}

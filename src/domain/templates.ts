@@ -1,0 +1,56 @@
+// Template rules: a reusable project outline -- a name, a description and the titles of the tasks
+// a project made from it starts with (each a valid task title).
+import type { ScopedClient } from '../db/scope.js';
+import type { Template } from '../generated/prisma/client.js';
+import { checkText, fail, invalid, ok, type Result, type UserError } from './kit/result.js';
+import { deleteItem } from './recycle-bin.js';
+import { checkOptionalText, optionalText } from './kit/result.js';
+import { checkTitle, MAX_DESCRIPTION } from './tasks.js';
+import type { Viewer } from './viewer.js';
+
+export interface TemplateInput {
+  name?: string | null;
+  description?: string | null;
+  taskTitles?: string[] | null;
+}
+
+export const MAX_TEMPLATE_NAME = 255;
+export const MAX_TASK_TITLES = 200;
+
+function check(input: TemplateInput): UserError[] {
+  const errors: UserError[] = [];
+  checkText(errors, 'name', input.name, MAX_TEMPLATE_NAME);
+  checkOptionalText(errors, 'description', input.description, MAX_DESCRIPTION);
+  const titles = input.taskTitles ?? [];
+  if (titles.length > MAX_TASK_TITLES) {
+    errors.push(invalid('taskTitles', `may hold at most ${MAX_TASK_TITLES} task titles`));
+  } else {
+    // Each title is checked as a task's title is, and named by its index: ['input', 'taskTitles', '3'].
+    titles.forEach((title, i) => {
+      const own: UserError[] = [];
+      checkTitle(own, 'taskTitles', title);
+      errors.push(...own.map((e) => ({ ...e, field: [...e.field, String(i)] })));
+    });
+  }
+  return errors;
+}
+
+export async function createTemplate(db: ScopedClient, viewer: Viewer, input: TemplateInput): Promise<Result<Template>> {
+  // Fields are checked in the input's order, so the errors already are in it.
+  const errors = check(input);
+  if (errors.length) return fail(...errors);
+  const template = await db.template.create({
+    data: {
+      organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+      creatorId: viewer.person.id,
+      name: input.name!.trim(),
+      description: optionalText(input.description),
+      taskTitles: (input.taskTitles ?? []).map((title) => title.trim()),
+    },
+  });
+  return ok(template);
+}
+
+export function deleteTemplate(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'template', id);
+}
