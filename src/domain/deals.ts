@@ -5,6 +5,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import type { Deal } from '../generated/prisma/client.js';
 import { expenseMoneyColumns, rebaseBillable } from '../money/expense-amounts.js';
+import { MAX_SERVICE_CENTS, totalFits } from '../money/service-amounts.js';
 import { fitsInt64, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
 import { SALES_STATUSES, type SalesStatus } from './deal-queries.js';
 import {
@@ -245,6 +246,9 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     if (changesMoney) {
       const rewritten = await rewriteExpenses(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
       if (!rewritten.ok) return rewritten;
+      // Services after the deal, as createService takes them.
+      const services = await rewriteServices(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
+      if (!services.ok) return services;
       // Attributions after the deal: the lock order of src/domain/invoice-attributions.ts.
       const attributions = await rewriteDealAttributions(tx, id, { currency, exchangeRate: rate }, currency !== existing.currency ? 'currency' : 'exchangeRate');
       if (!attributions.ok) return attributions;
@@ -309,6 +313,30 @@ async function rewriteExpenses(
     updates.push({ id: e.id, data: { billableAmount, ...columns } });
   }
   for (const { id, data } of updates) await tx.expense.update({ where: { id }, data });
+  return ok(null);
+}
+
+/**
+ * Carries a deal's new currency into its live services' prices (which are in the deal's currency),
+ * converted as billable amounts are. A rate change alone leaves them as they are.
+ */
+async function rewriteServices(
+  tx: ScopedTx,
+  dealId: number,
+  before: { currency: string; exchangeRate: string },
+  after: { currency: string; exchangeRate: string },
+): Promise<Result<null>> {
+  if (before.currency === after.currency) return ok(null);
+  const services = await tx.service.findMany({ where: { dealId }, select: { id: true, price: true, quantity: true } });
+  const updates: Array<{ id: number; price: bigint }> = [];
+  for (const s of services) {
+    const price = rebaseBillable(s.price, before, after);
+    if (price > MAX_SERVICE_CENTS || !totalFits(price, s.quantity)) {
+      return fail(invalid('currency', 'would make the converted price of one of its services too large'));
+    }
+    updates.push({ id: s.id, price });
+  }
+  for (const { id, price } of updates) await tx.service.update({ where: { id }, data: { price } });
   return ok(null);
 }
 

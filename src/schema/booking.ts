@@ -1,1 +1,101 @@
-// Filled in by the issue 11 item types.
+// The Booking type: a person booked on a service (work) or an event (an absence) over a range of
+// days, with its list (also as `Service.bookings` and `Event.bookings`) and its create/delete
+// mutations. Rules in src/domain/bookings.ts.
+import { createBooking, deleteBooking, type BookingInput } from '../domain/bookings.js';
+import { builder } from './builder.js';
+import { inputId } from './ids.js';
+import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+export const BookingRef = builder.prismaNode('Booking', {
+  id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
+  description: 'A person booked, for some minutes a day from `startedOn` to `endedOn`, on a service (work) or an event (an absence).',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    startedOn: t.expose('startedOn', { type: 'Date', description: 'The first day.' }),
+    endedOn: t.expose('endedOn', { type: 'Date', description: 'The last day (the same as `startedOn` for one day).' }),
+    time: t.exposeInt('time', { description: 'Minutes per day, 1 to 1440.' }),
+    note: t.exposeString('note', { nullable: true }),
+    // Deleting the service or event takes its bookings along: a live booking never points at one in the bin.
+    service: t.relation('service', { nullable: true, description: 'The service booked on; null for an absence.' }),
+    event: t.relation('event', { nullable: true, description: 'The event (absence) booked on; null for work.' }),
+    person: t.relation('person', { description: 'Who is booked.' }),
+    creator: t.relation('creator', { description: 'Who made the booking.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+export const bookingList: ListSpec = {
+  type: 'Booking',
+  description: 'Bookings of the organization, by first day unless another order is given.',
+  filter: {
+    description: 'Which bookings to include. `startedOnAfter` and `startedOnBefore` include their end days.',
+    fields: {
+      personIds: idsIn('Person', 'personId', 'Bookings of any of these people.'),
+      serviceIds: idsIn('Service', 'serviceId', 'Bookings on any of these services.'),
+      eventIds: idsIn('Event', 'eventId', 'Bookings on any of these events.'),
+      startedOnAfter: { kind: 'custom', type: 'Date', where: (day: Date) => ({ startedOn: { gte: day } }), description: 'Starting on this day or later.' },
+      startedOnBefore: { kind: 'custom', type: 'Date', where: (day: Date) => ({ startedOn: { lte: day } }), description: 'Starting on this day or earlier.' },
+      startedOn: ops('date'),
+      endedOn: ops('date'),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    STARTED_ON: sortBy('date', 'startedOn'),
+    ENDED_ON: sortBy('date', 'endedOn'),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
+  },
+  defaultOrder: [{ field: 'STARTED_ON', direction: 'ASC' }],
+};
+
+builder.queryFields((t) => ({
+  bookings: listField(t, bookingList),
+}));
+
+const CreateBookingInput = builder.inputType('CreateBookingInput', {
+  description: 'A new booking: on a service (`serviceId`) or on an event (`eventId`), exactly one. `startedOn`, `endedOn` and `time` are required.',
+  fields: (t) => ({
+    personId: t.id({ description: 'Who is booked: a member of the organization. Default: the viewer.' }),
+    serviceId: t.id({ description: 'The service to book on (work). Give this or `eventId`.' }),
+    eventId: t.id({ description: 'The event to book on (an absence). Give this or `serviceId`.' }),
+    startedOn: t.field({ type: 'Date', description: 'The first day.' }),
+    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn`.' }),
+    time: t.int({ description: 'Minutes per day, 1 to 1440.' }),
+    note: t.string({ description: 'At most 10000 characters.' }),
+  }),
+});
+
+type RawBookingInput = Omit<BookingInput, 'personId' | 'serviceId' | 'eventId'> & {
+  personId?: string | null;
+  serviceId?: string | null;
+  eventId?: string | null;
+};
+
+function toDomainInput(raw: RawBookingInput): BookingInput {
+  return {
+    ...raw,
+    personId: inputId(raw.personId, 'Person'),
+    serviceId: inputId(raw.serviceId, 'Service'),
+    eventId: inputId(raw.eventId, 'Event'),
+  };
+}
+
+builder.mutationFields((t) => ({
+  createBooking: t.field({
+    type: payloadType('CreateBookingPayload', 'Booking', 'The result of `createBooking`.'),
+    args: { input: t.arg({ type: CreateBookingInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await createBooking(ctx.db, ctx.viewer, toDomainInput(input as RawBookingInput))),
+  }),
+  deleteBooking: t.field({
+    type: deletePayloadType('DeleteBookingPayload', 'deletedBookingId', 'The result of `deleteBooking`. The booking goes to the recycle bin, from which it can be restored.'),
+    args: { input: t.arg({ type: idInput('DeleteBookingInput', 'The booking to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteBooking(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Booking'))),
+  }),
+}));

@@ -1,1 +1,73 @@
-// Filled in by the issue 11 item types.
+// The Event type: a kind of absence people are booked on ("Vacation"), with its list and its
+// create/delete mutations. Rules in src/domain/events.ts.
+import { createEvent, deleteEvent, type EventInput } from '../domain/events.js';
+import { bookingList } from './booking.js';
+import { builder } from './builder.js';
+import { listField, ops, relatedListField, sortBy } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+export const EventRef = builder.prismaNode('Event', {
+  id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
+  description: 'A kind of absence people can be booked on ("Vacation", "Sick leave").',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    paid: t.exposeBoolean('paid', { description: 'A paid absence (true) or an unpaid one.' }),
+    bookings: relatedListField(t as never, bookingList, {
+      relation: 'bookings',
+      foreignKey: 'eventId',
+      description: 'People booked on it, with the filters, orders and paging of `Query.bookings`.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  events: listField(t, {
+    type: 'Event',
+    description: 'Events (kinds of absence) of the organization, by name unless another order is given.',
+    filter: {
+      description: 'Which events to include.',
+      fields: {
+        name: ops('string'),
+        paid: { kind: 'custom', type: 'Boolean', where: (paid: boolean) => ({ paid }), description: 'Paid (true) or unpaid absences.' },
+        createdAt: ops('datetime'),
+      },
+    },
+    sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+    defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
+}));
+
+const CreateEventInput = builder.inputType('CreateEventInput', {
+  description: 'A new event (kind of absence). `name` is required.',
+  fields: (t) => ({
+    name: t.string({ description: 'At most 255 characters.' }),
+    description: t.string({ description: 'At most 10000 characters.' }),
+    paid: t.boolean({ description: 'A paid absence. Default true.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createEvent: t.field({
+    type: payloadType('CreateEventPayload', 'Event', 'The result of `createEvent`.'),
+    args: { input: t.arg({ type: CreateEventInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await createEvent(ctx.db, ctx.viewer, input as EventInput)),
+  }),
+  deleteEvent: t.field({
+    type: deletePayloadType(
+      'DeleteEventPayload',
+      'deletedEventId',
+      'The result of `deleteEvent`. The event goes to the recycle bin with its bookings, and comes back with them when restored.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteEventInput', 'The event to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteEvent(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Event'))),
+  }),
+}));

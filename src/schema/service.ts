@@ -1,1 +1,176 @@
-// Filled in by the issue 11 item types.
+// The Service type (a line of a budget) with its queries and mutations, and `Deal.services`.
+// Resolvers translate GraphQL shapes and call src/domain/services.ts; the total's arithmetic is in
+// src/money/service-amounts.ts.
+import {
+  createService,
+  deleteService,
+  pricingTypeOf,
+  unitOf,
+  type PricingType,
+  type ServiceInput,
+  type ServiceUnit,
+} from '../domain/services.js';
+import { formatQuantity, serviceTotal } from '../money/service-amounts.js';
+import { bookingList } from './booking.js';
+import { builder } from './builder.js';
+import { inputId } from './ids.js';
+import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { liveRelation } from './kit/relations.js';
+import { MoneyRef } from './money.js';
+import { timeEntryList } from './time-entry.js';
+
+const ServiceUnitEnum = builder.enumType('ServiceUnit', {
+  description: 'What a service is counted in (the REST API\'s `unit_id` 1, 2, 3).',
+  values: {
+    HOUR: { description: 'Hours (1).' },
+    PIECE: { description: 'Pieces (2).' },
+    DAY: { description: 'Days (3).' },
+  } satisfies Record<ServiceUnit, { description: string }>,
+});
+
+const PricingTypeEnum = builder.enumType('ServicePricingType', {
+  description: 'How a service is billed (the REST API\'s `pricing_type_id` 1, 2, 3).',
+  values: {
+    TIME_AND_MATERIALS: { description: 'By what is worked or used (1).' },
+    FIXED_PRICE: { description: 'A fixed price (2).' },
+    NOT_BILLABLE: { description: 'Not billed (3).' },
+  } satisfies Record<PricingType, { description: string }>,
+});
+
+const PRICE_COLUMNS = { price: true, quantity: true, deal: { select: { currency: true } } } as const;
+
+export const ServiceRef = builder.prismaNode('Service', {
+  id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
+  description: 'A line of a budget (deal): what is sold, in what unit, at what price per unit, and how many units.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    position: t.exposeInt('position', { description: 'Its place among the services of its deal, from 1.' }),
+    billable: t.exposeBoolean('billable'),
+    unit: t.field({ type: ServiceUnitEnum, select: { unitId: true }, resolve: (s) => unitOf(s.unitId) }),
+    unitId: t.exposeInt('unitId', { description: 'The REST number of `unit`: 1 hour, 2 piece, 3 day.' }),
+    pricingType: t.field({ type: PricingTypeEnum, select: { pricingTypeId: true }, resolve: (s) => pricingTypeOf(s.pricingTypeId) }),
+    pricingTypeId: t.exposeInt('pricingTypeId', {
+      description: 'The REST number of `pricingType`: 1 time and materials, 2 fixed price, 3 not billable.',
+    }),
+    quantity: t.string({
+      description: 'How many units, as a decimal string with at most 4 decimals ("1.0", "2.5").',
+      select: { quantity: true },
+      resolve: (s) => formatQuantity(s.quantity),
+    }),
+    price: t.field({
+      type: MoneyRef,
+      description: "Per unit, in the deal's currency.",
+      select: PRICE_COLUMNS,
+      resolve: (s) => ({ cents: s.price, currency: s.deal.currency }),
+    }),
+    total: t.field({
+      type: MoneyRef,
+      description: "`price` × `quantity`, rounded once to the minor unit (half away from zero), in the deal's currency.",
+      select: PRICE_COLUMNS,
+      resolve: (s) => ({ cents: serviceTotal(s.price, s.quantity), currency: s.deal.currency }),
+    }),
+    deal: t.relation('deal', { description: 'The budget (deal) it is a line of.' }),
+    serviceType: liveRelation(t as never, 'serviceType', 'ServiceType', 'Its kind of service.'),
+    timeEntries: relatedListField(t as never, timeEntryList, {
+      relation: 'timeEntries',
+      foreignKey: 'serviceId',
+      description: 'Time worked on it, with the filters, orders and paging of `Query.timeEntries`.',
+    }),
+    bookings: relatedListField(t as never, bookingList, {
+      relation: 'bookings',
+      foreignKey: 'serviceId',
+      description: 'People booked on it, with the filters, orders and paging of `Query.bookings`.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// ---- Reading -------------------------------------------------------------------------------
+
+export const serviceList: ListSpec = {
+  type: 'Service',
+  description: 'Services of the organization (lines of its budgets), by id unless another order is given.',
+  filter: {
+    description: 'Which services to include.',
+    fields: {
+      dealIds: idsIn('Deal', 'dealId', 'Services of any of these deals.'),
+      serviceTypeIds: idsIn('ServiceType', 'serviceTypeId', 'Services of any of these service types.'),
+      billable: { kind: 'custom', type: 'Boolean', where: (billable: boolean) => ({ billable }), description: 'Billable (true) or not.' },
+      name: ops('string'),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    POSITION: sortBy('int', 'position', 'By the place among the services of their deal.'),
+    NAME: sortBy('string', 'name'),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
+  },
+};
+
+builder.queryFields((t) => ({
+  services: listField(t, serviceList),
+}));
+
+builder.prismaObjectFields('Deal', (t) => ({
+  services: relatedListField(t as never, serviceList, {
+    relation: 'services',
+    foreignKey: 'dealId',
+    description: 'Its services (budget lines), with the filters, orders and paging of `Query.services`.',
+  }),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+// Input fields are nullable on purpose: a missing value is reported as a user error with the
+// reference's message, together with every other problem of the input.
+const CreateServiceInput = builder.inputType('CreateServiceInput', {
+  description: 'A new service, after the last one of its deal. `dealId` and `name` are required.',
+  fields: (t) => ({
+    dealId: t.id({ description: 'The budget (deal) it is a line of.' }),
+    name: t.string({ description: 'At most 255 characters.' }),
+    description: t.string({ description: 'At most 10000 characters.' }),
+    serviceTypeId: t.id({ description: 'Its kind of service (optional).' }),
+    billable: t.boolean({ description: 'Default: true, unless `pricingType` is NOT_BILLABLE (where it must be false).' }),
+    unit: t.field({ type: ServiceUnitEnum, description: 'Default HOUR.' }),
+    pricingType: t.field({ type: PricingTypeEnum, description: 'Default TIME_AND_MATERIALS.' }),
+    quantity: t.string({
+      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Default "1".',
+    }),
+    price: t.field({
+      type: 'BigInt',
+      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` may not exceed 10^15 either. Default 0.",
+    }),
+  }),
+});
+
+type RawServiceInput = Omit<ServiceInput, 'dealId' | 'serviceTypeId'> & { dealId?: string | null; serviceTypeId?: string | null };
+
+function toDomainInput(raw: RawServiceInput): ServiceInput {
+  return { ...raw, dealId: inputId(raw.dealId, 'Deal'), serviceTypeId: inputId(raw.serviceTypeId, 'ServiceType') };
+}
+
+builder.mutationFields((t) => ({
+  createService: t.field({
+    type: payloadType('CreateServicePayload', 'Service', 'The result of `createService`.'),
+    args: { input: t.arg({ type: CreateServiceInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await createService(ctx.db, ctx.viewer, toDomainInput(input as RawServiceInput))),
+  }),
+  deleteService: t.field({
+    type: deletePayloadType(
+      'DeleteServicePayload',
+      'deletedServiceId',
+      'The result of `deleteService`. The service goes to the recycle bin with its time entries and bookings, and comes back with them when restored.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteServiceInput', 'The service to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteService(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Service'))),
+  }),
+}));

@@ -1,1 +1,144 @@
-// Filled in by the issue 11 item types.
+// The TimeEntry type: minutes a person worked on a service, with its list (also as
+// `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
+import { getRefFromModel } from '@pothos/plugin-prisma';
+import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
+import { builder } from './builder.js';
+import type { Context } from './context.js';
+import { inputId } from './ids.js';
+import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
+
+interface TaskSeen {
+  deletedAt: Date | null;
+  private: boolean;
+  creatorId: number;
+  assigneeId: number | null;
+}
+
+/**
+ * A time entry's task, loaded in the entry's own statement: null while the task is in the recycle
+ * bin (as `liveRelation` answers), and null when it is a private task the viewer may not see (its
+ * creator's and assignee's only, as everywhere else).
+ */
+function visibleTask(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Record<string, unknown>>) {
+  return t.field({
+    type: getRefFromModel('Task', builder) as never,
+    nullable: true,
+    description: 'The task it was worked on. Null when there is none, while it is in the recycle bin, or when it is a private task of others.',
+    select: ((_args: unknown, _ctx: unknown, nestedSelection: (selection: object) => object) => ({
+      task: nestedSelection({ select: { deletedAt: true, private: true, creatorId: true, assigneeId: true } }),
+    })) as never,
+    resolve: (entry: Record<string, unknown>, _args: unknown, ctx: Context) => {
+      const task = entry.task as TaskSeen | null | undefined;
+      const me = ctx.viewer.person.id;
+      const visible = task && task.deletedAt === null && (!task.private || task.creatorId === me || task.assigneeId === me);
+      return (visible ? task : null) as never;
+    },
+  } as never);
+}
+
+export const TimeEntryRef = builder.prismaNode('TimeEntry', {
+  id: { field: 'id' },
+  // Select mode: only the columns the query's fields need are loaded (see Expense).
+  select: { id: true },
+  // Unknown ids (or another organization's) resolve to null in node(id:)/nodes(ids:), as Relay expects.
+  nullable: true,
+  description: 'Time a person worked on a service on a day, in minutes.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    date: t.expose('date', { type: 'Date' }),
+    time: t.exposeInt('time', { description: 'Minutes worked, 0 to 1440.' }),
+    billableTime: t.exposeInt('billableTime', { description: 'Minutes billed, 0 to 1440.' }),
+    note: t.exposeString('note', { nullable: true }),
+    approved: t.exposeBoolean('approved'),
+    approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
+    service: t.relation('service', { description: 'The service it was worked on (deleting the service takes the entry along).' }),
+    task: visibleTask(t as never),
+    person: t.relation('person', { description: 'Who worked.' }),
+    creator: t.relation('creator', { description: 'Who entered it.' }),
+    approver: t.relation('approver', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+// ---- Reading -------------------------------------------------------------------------------
+
+export const timeEntryList: ListSpec = {
+  type: 'TimeEntry',
+  description: 'Time entries of the organization, by date unless another order is given.',
+  filter: {
+    description: 'Which time entries to include. `dateAfter` and `dateBefore` include their end days.',
+    fields: {
+      serviceIds: idsIn('Service', 'serviceId', 'Entries on any of these services.'),
+      personIds: idsIn('Person', 'personId', 'Entries of any of these people.'),
+      taskIds: idsIn('Task', 'taskId', 'Entries on any of these tasks.'),
+      dealIds: { kind: 'ids', of: 'Deal', where: (ids) => ({ service: { dealId: { in: ids } } }), description: "Entries on any of these deals' services." },
+      dateAfter: { kind: 'custom', type: 'Date', where: (day: Date) => ({ date: { gte: day } }), description: 'On this day or later.' },
+      dateBefore: { kind: 'custom', type: 'Date', where: (day: Date) => ({ date: { lte: day } }), description: 'On this day or earlier.' },
+      date: ops('date'),
+      time: ops('int'),
+      createdAt: ops('datetime'),
+    },
+  },
+  sorts: {
+    DATE: sortBy('date', 'date'),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
+  },
+  defaultOrder: [{ field: 'DATE', direction: 'ASC' }],
+};
+
+builder.queryFields((t) => ({
+  timeEntries: listField(t, timeEntryList),
+}));
+
+// ---- Writing -------------------------------------------------------------------------------
+
+const CreateTimeEntryInput = builder.inputType('CreateTimeEntryInput', {
+  description: 'A new time entry. `serviceId`, `date` and `time` are required.',
+  fields: (t) => ({
+    serviceId: t.id({ description: 'The service worked on.' }),
+    taskId: t.id({ description: 'The task worked on (optional): a live task the viewer can see.' }),
+    personId: t.id({ description: 'Who worked: a member of the organization. Default: the viewer.' }),
+    date: t.field({ type: 'Date' }),
+    time: t.int({ description: 'Minutes worked, 0 to 1440.' }),
+    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Default: `time`.' }),
+    note: t.string({ description: 'At most 10000 characters.' }),
+  }),
+});
+
+type RawTimeEntryInput = Omit<TimeEntryInput, 'serviceId' | 'taskId' | 'personId'> & {
+  serviceId?: string | null;
+  taskId?: string | null;
+  personId?: string | null;
+};
+
+function toDomainInput(raw: RawTimeEntryInput): TimeEntryInput {
+  return {
+    ...raw,
+    serviceId: inputId(raw.serviceId, 'Service'),
+    taskId: inputId(raw.taskId, 'Task'),
+    personId: inputId(raw.personId, 'Person'),
+  };
+}
+
+builder.mutationFields((t) => ({
+  createTimeEntry: t.field({
+    type: payloadType('CreateTimeEntryPayload', 'TimeEntry', 'The result of `createTimeEntry`.'),
+    args: { input: t.arg({ type: CreateTimeEntryInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await createTimeEntry(ctx.db, ctx.viewer, toDomainInput(input as RawTimeEntryInput))),
+  }),
+  deleteTimeEntry: t.field({
+    type: deletePayloadType(
+      'DeleteTimeEntryPayload',
+      'deletedTimeEntryId',
+      'The result of `deleteTimeEntry`. The entry goes to the recycle bin, from which it can be restored.',
+    ),
+    args: { input: t.arg({ type: idInput('DeleteTimeEntryInput', 'The time entry to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toDeletePayload(String(input.id), await deleteTimeEntry(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'TimeEntry'))),
+  }),
+}));

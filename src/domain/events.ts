@@ -1,0 +1,41 @@
+// Event rules: an event is a kind of absence people are booked on ("Vacation", "Sick leave").
+// Validation reports every problem of an input at once; nothing is written when there is any.
+import type { ScopedClient } from '../db/scope.js';
+import type { Event } from '../generated/prisma/client.js';
+import { checkText, fail, ok, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem } from './recycle-bin.js';
+import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
+import type { Viewer } from './viewer.js';
+
+export interface EventInput {
+  name?: string | null;
+  description?: string | null;
+  paid?: boolean | null;
+}
+
+const MAX_NAME = 255;
+
+export async function createEvent(db: ScopedClient, viewer: Viewer, input: EventInput): Promise<Result<Event>> {
+  const errors: UserError[] = [];
+  checkText(errors, 'name', input.name, MAX_NAME);
+  checkOptionalText(errors, 'description', input.description, MAX_LONG_TEXT);
+  if (errors.length) return fail(...errors);
+  return transact(db, async (tx) =>
+    ok(
+      await tx.event.create({
+        data: {
+          organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+          name: input.name!.trim(),
+          description: optionalText(input.description),
+          paid: input.paid ?? true,
+        },
+      }),
+    ),
+  );
+}
+
+/** To the recycle bin, with its bookings (src/domain/bin-items.ts). */
+export function deleteEvent(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'event', id);
+}

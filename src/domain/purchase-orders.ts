@@ -1,0 +1,118 @@
+// Purchase order rules: an order to a vendor (a company) for a budget (deal), its total cost entered
+// in its own currency. Validation reports every problem of an input at once, in the input's order;
+// nothing is written when there is any. Currency and rate follow the invoices' rules
+// (src/domain/kit/rates.ts), with the deal's currency as the default and the deal's rate kept for it.
+//
+// Concurrency: a create locks its deal before it reads it (src/domain/kit/locks.ts): a deal delete
+// racing it either waits and takes the new order with it, or has gone first and we find no deal;
+// and the deal's currency and rate cannot change before we commit.
+import type { ScopedClient } from '../db/scope.js';
+import type { PurchaseOrder } from '../generated/prisma/client.js';
+import { MAX_ORDER_CENTS, overflowingFields } from '../money/purchase-order-money.js';
+import { isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { todayUtc } from './invoice-queries.js';
+import { lockDeals } from './kit/locks.js';
+import { resolveRate } from './kit/rates.js';
+import { at, blank, fail, inInputOrder, invalid, isBlank, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem } from './recycle-bin.js';
+import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
+import type { Viewer } from './viewer.js';
+
+/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface PurchaseOrderInput {
+  dealId?: number | null;
+  vendorId?: number | null;
+  subject?: string | null;
+  number?: string | null;
+  note?: string | null;
+  issuedOn?: Date | null;
+  deliveryOn?: Date | null;
+  currency?: string | null;
+  exchangeRate?: string | null;
+  totalCost?: bigint | null;
+}
+
+const FIELDS = ['dealId', 'vendorId', 'subject', 'number', 'note', 'issuedOn', 'deliveryOn', 'currency', 'exchangeRate', 'totalCost'] as const;
+
+const MAX_SHORT = 255;
+
+function check(input: PurchaseOrderInput): UserError[] {
+  const errors: UserError[] = [];
+  if (input.dealId == null) errors.push(blank('dealId'));
+  if (input.vendorId == null) errors.push(blank('vendorId'));
+  checkOptionalText(errors, 'subject', input.subject, MAX_SHORT);
+  checkOptionalText(errors, 'number', input.number, MAX_SHORT);
+  checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
+  // Left out or null, the currency is the deal's; given, it must be a code.
+  if (input.currency != null) {
+    if (isBlank(input.currency)) errors.push(blank('currency'));
+    else if (!isCurrencyCode(input.currency.trim())) errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
+  }
+  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
+    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
+  }
+  const cost = input.totalCost;
+  if (cost != null && (cost < 0n || cost > MAX_ORDER_CENTS)) errors.push(invalid('totalCost', `must be between 0 and ${MAX_ORDER_CENTS}`));
+  return errors;
+}
+
+export async function createPurchaseOrder(db: ScopedClient, viewer: Viewer, input: PurchaseOrderInput): Promise<Result<PurchaseOrder>> {
+  const checked = check(input);
+  return transact(db, async (tx) => {
+    const errors = [...checked];
+    // The deal's lock before it is read (see the top of this file).
+    const deal =
+      input.dealId != null && (await lockDeals(tx, [input.dealId]))
+        ? await tx.deal.findUnique({ where: { id: input.dealId }, select: { currency: true, exchangeRate: true } })
+        : null;
+    if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
+    if (input.vendorId != null && !(await tx.company.findUnique({ where: { id: input.vendorId }, select: { id: true } }))) {
+      errors.push(notFound(at('vendorId'), 'Company'));
+    }
+    const currencyOrRateWrong = errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate');
+    if (!deal || currencyOrRateWrong) return fail(...inInputOrder(errors, FIELDS));
+
+    const currency = input.currency?.trim() || deal.currency;
+    const dealRate = rateText(deal.exchangeRate);
+    const rate = resolveRate(currency, input.exchangeRate, currency === deal.currency ? dealRate : null, viewer);
+    if (!rate.ok) errors.push(...rate.errors);
+    else {
+      const totalCost = input.totalCost ?? 0n;
+      // The default form must fit a bigint: reported on the rate when one was given, else on the amount.
+      if (overflowingFields({ currency, exchangeRate: rate.value, totalCost, totalReceived: 0n }).length) {
+        errors.push(
+          invalid(
+            input.exchangeRate != null ? 'exchangeRate' : 'totalCost',
+            'is too large: converted with the exchange rate, the total cost exceeds the largest amount that can be stored',
+          ),
+        );
+      }
+    }
+    if (errors.length || !rate.ok) return fail(...inInputOrder(errors, FIELDS));
+
+    const issuedOn = input.issuedOn ?? todayUtc();
+    const order = await tx.purchaseOrder.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        dealId: input.dealId!,
+        vendorId: input.vendorId!,
+        creatorId: viewer.person.id,
+        subject: optionalText(input.subject),
+        number: optionalText(input.number),
+        note: optionalText(input.note),
+        issuedOn,
+        deliveryOn: input.deliveryOn ?? null,
+        currency,
+        exchangeRate: rate.value,
+        exchangeDate: issuedOn,
+        totalCost: input.totalCost ?? 0n,
+      },
+    });
+    return ok(order);
+  });
+}
+
+export function deletePurchaseOrder(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'purchaseOrder', id);
+}

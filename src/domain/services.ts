@@ -1,0 +1,122 @@
+// Service rules: a service is a line of a budget (deal) -- what is sold, in what unit, at what
+// price per unit and in what quantity. Validation reports every problem of an input at once, in the
+// input's order, with the reference's messages; nothing is written when there is any. The total
+// (price × quantity) is derived in src/money/service-amounts.ts.
+//
+// Concurrency: a create locks its deal (the lock every write that adds to a deal takes, see
+// src/domain/kit/locks.ts) before it reads anything. A deal being deleted meanwhile either waits
+// for us and then takes the new service with it, or has already gone and we find no deal; and
+// creates on one deal take their positions one after the other, so no two live services of a deal
+// get the same position.
+import type { ScopedClient } from '../db/scope.js';
+import type { Service } from '../generated/prisma/client.js';
+import { isValidQuantity, MAX_SERVICE_CENTS, totalFits } from '../money/service-amounts.js';
+import { lockDeals } from './kit/locks.js';
+import {
+  at,
+  blank,
+  checkOptionalText,
+  checkText,
+  fail,
+  inInputOrder,
+  invalid,
+  MAX_LONG_TEXT,
+  notFound,
+  ok,
+  optionalText,
+  type Result,
+  type UserError,
+} from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import { deleteItem } from './recycle-bin.js';
+import type { Viewer } from './viewer.js';
+
+/** The REST API's `unit_id`: 1 hour, 2 piece, 3 day. */
+export const SERVICE_UNITS = { HOUR: 1, PIECE: 2, DAY: 3 } as const;
+export type ServiceUnit = keyof typeof SERVICE_UNITS;
+
+/** The REST API's `pricing_type_id`: 1 time and materials, 2 fixed price, 3 not billable. */
+export const PRICING_TYPES = { TIME_AND_MATERIALS: 1, FIXED_PRICE: 2, NOT_BILLABLE: 3 } as const;
+export type PricingType = keyof typeof PRICING_TYPES;
+
+const nameOf = <K extends string>(ids: Record<K, number>, id: number): K =>
+  (Object.entries(ids) as Array<[K, number]>).find(([, value]) => value === id)![0];
+export const unitOf = (unitId: number): ServiceUnit => nameOf(SERVICE_UNITS, unitId);
+export const pricingTypeOf = (pricingTypeId: number): PricingType => nameOf(PRICING_TYPES, pricingTypeId);
+
+/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface ServiceInput {
+  dealId?: number | null;
+  name?: string | null;
+  description?: string | null;
+  serviceTypeId?: number | null;
+  billable?: boolean | null;
+  unit?: ServiceUnit | null;
+  pricingType?: PricingType | null;
+  quantity?: string | null;
+  price?: bigint | null;
+}
+
+/** The input's fields in the order errors are reported. */
+const FIELDS = ['dealId', 'name', 'description', 'serviceTypeId', 'billable', 'unit', 'pricingType', 'quantity', 'price'] as const;
+
+const MAX_NAME = 255;
+
+function check(input: ServiceInput): UserError[] {
+  const errors: UserError[] = [];
+  if (input.dealId == null) errors.push(blank('dealId'));
+  checkText(errors, 'name', input.name, MAX_NAME);
+  checkOptionalText(errors, 'description', input.description, MAX_LONG_TEXT);
+  if (input.pricingType === 'NOT_BILLABLE' && input.billable === true) {
+    errors.push(invalid('billable', 'must be false when the pricing type is NOT_BILLABLE'));
+  }
+  const quantityValid = input.quantity == null || isValidQuantity(input.quantity);
+  if (!quantityValid) {
+    errors.push(invalid('quantity', 'must be a decimal number of at least 0 with at most 10 digits before the point and 4 after, such as 1.5'));
+  }
+  const price = input.price ?? 0n;
+  if (price < 0n || price > MAX_SERVICE_CENTS) errors.push(invalid('price', `must be between 0 and ${MAX_SERVICE_CENTS}`));
+  else if (quantityValid && !totalFits(price, input.quantity ?? '1')) {
+    errors.push(invalid('quantity', `is too large for the price: price × quantity must be at most ${MAX_SERVICE_CENTS}`));
+  }
+  return errors;
+}
+
+export async function createService(db: ScopedClient, viewer: Viewer, input: ServiceInput): Promise<Result<Service>> {
+  const checked = check(input);
+  return transact(db, async (tx) => {
+    const errors = [...checked];
+    // The deal's lock before anything is read (see the top of this file).
+    if (input.dealId != null && !(await lockDeals(tx, [input.dealId]))) errors.push(notFound(at('dealId'), 'Deal'));
+    if (input.serviceTypeId != null) {
+      const type = await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } });
+      if (!type) errors.push(notFound(at('serviceTypeId'), 'Service type'));
+    }
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+
+    const dealId = input.dealId!;
+    const { _max } = await tx.service.aggregate({ where: { dealId }, _max: { position: true } });
+    const pricingType = input.pricingType ?? 'TIME_AND_MATERIALS';
+    const service = await tx.service.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        dealId,
+        serviceTypeId: input.serviceTypeId ?? null,
+        name: input.name!.trim(),
+        description: optionalText(input.description),
+        position: (_max.position ?? 0) + 1,
+        billable: input.billable ?? pricingType !== 'NOT_BILLABLE',
+        unitId: SERVICE_UNITS[input.unit ?? 'HOUR'],
+        pricingTypeId: PRICING_TYPES[pricingType],
+        quantity: input.quantity ?? '1',
+        price: input.price ?? 0n,
+      },
+    });
+    return ok(service);
+  });
+}
+
+/** To the recycle bin, with its time entries and bookings (src/domain/bin-items.ts). */
+export function deleteService(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'service', id);
+}

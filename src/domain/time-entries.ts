@@ -1,0 +1,96 @@
+// Time entry rules: minutes a person worked on a service on a day, optionally on a task. Validation
+// reports every problem of an input at once, in the input's order; nothing is written when there
+// is any.
+//
+// Concurrency: a create locks its live service, and its task when it names one, before it writes
+// (src/domain/kit/locks.ts). A service delete racing it either waits for us and then takes the new
+// entry with it, or has gone first and we find no live service: no live entry is ever left on a
+// service in the recycle bin. The task is locked likewise, so that a new entry never names a task
+// already in the bin; it must be one the viewer can see (a private task of others is not found).
+import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/transaction.js';
+import type { TimeEntry } from '../generated/prisma/client.js';
+import { lockLive } from './kit/locks.js';
+import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { transact } from './kit/transaction.js';
+import { taskVisibleTo } from './tasks.js';
+import { deleteItem } from './recycle-bin.js';
+import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
+import type { Viewer } from './viewer.js';
+
+/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+export interface TimeEntryInput {
+  serviceId?: number | null;
+  taskId?: number | null;
+  personId?: number | null;
+  date?: Date | null;
+  time?: number | null;
+  billableTime?: number | null;
+  note?: string | null;
+}
+
+const FIELDS = ['serviceId', 'taskId', 'personId', 'date', 'time', 'billableTime', 'note'] as const;
+
+/** A day has 1440 minutes: no entry is longer. */
+export const MAX_MINUTES = 1440;
+
+const minutes = (errors: UserError[], name: string, value: number | null | undefined, min: number): void => {
+  if (value != null && (!Number.isInteger(value) || value < min || value > MAX_MINUTES)) {
+    errors.push(invalid(name, `must be between ${min} and ${MAX_MINUTES} (minutes)`));
+  }
+};
+
+/** `person` (when given) must be a member of the organization: the scoped client sees no one else. */
+export async function checkPerson(db: ScopedTx, errors: UserError[], personId: number | null | undefined) {
+  if (personId == null) return;
+  const person = await db.person.findUnique({ where: { id: personId }, select: { id: true } });
+  if (!person) errors.push(notFound(at('personId'), 'Person'));
+}
+
+/** A private task is its creator's and assignee's only: to anyone else it does not exist. */
+const visibleTask = async (tx: ScopedTx, viewer: Viewer, id: number) =>
+  (await tx.task.count({ where: { AND: [{ id }, taskVisibleTo(viewer.person.id)] } })) === 1;
+
+function check(input: TimeEntryInput): UserError[] {
+  const errors: UserError[] = [];
+  if (input.serviceId == null) errors.push(blank('serviceId'));
+  if (input.date == null) errors.push(blank('date'));
+  if (input.time == null) errors.push(blank('time'));
+  minutes(errors, 'time', input.time, 0);
+  minutes(errors, 'billableTime', input.billableTime, 0);
+  checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
+  return errors;
+}
+
+export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: TimeEntryInput): Promise<Result<TimeEntry>> {
+  const checked = check(input);
+  return transact(db, async (tx) => {
+    const errors = [...checked];
+    // The parents' locks first (see the top of this file): the service, then the task.
+    if (input.serviceId != null && !(await lockLive(tx, 'service', input.serviceId))) errors.push(notFound(at('serviceId'), 'Service'));
+    if (input.taskId != null && !(await visibleTask(tx, viewer, input.taskId) && (await lockLive(tx, 'task', input.taskId)))) {
+      errors.push(notFound(at('taskId'), 'Task'));
+    }
+    await checkPerson(tx, errors, input.personId);
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+
+    const entry = await tx.timeEntry.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        serviceId: input.serviceId!,
+        taskId: input.taskId ?? null,
+        personId: input.personId ?? viewer.person.id,
+        creatorId: viewer.person.id,
+        date: input.date!,
+        time: input.time!,
+        billableTime: input.billableTime ?? input.time!,
+        note: optionalText(input.note),
+      },
+    });
+    return ok(entry);
+  });
+}
+
+export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'timeEntry', id);
+}
