@@ -237,10 +237,16 @@ async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date)
       const orphan = await lockParents(tx, model, row);
       if (orphan) return fail(orphan);
       const data: Record<string, unknown> = { ...back };
+      // Its place may have been taken meanwhile: a task then takes its project's next number, a
+      // service goes last on its deal (whose lock lockParents holds).
       if (model === 'task') {
-        // Its number may have been given to another task meanwhile: it then takes the next one.
         const taken = await tx.task.count({ where: { projectId: row.projectId as number, number: row.number as number, ...live } });
         if (taken) data.number = await nextTaskNumber(tx, row.projectId as number);
+      }
+      if (model === 'service') {
+        const dealId = row.dealId as number;
+        const taken = await tx.service.count({ where: { dealId, position: row.position as number, ...live } });
+        if (taken) data.position = ((await tx.service.aggregate({ where: { dealId, ...live }, _max: { position: true } }))._max.position ?? 0) + 1;
       }
       await delegate(tx, model).updateMany({ where: { id, deletedAt: stamp }, data });
       await unstampChildren(tx, model, [id], stamp);

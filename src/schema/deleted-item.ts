@@ -12,11 +12,21 @@ import { decodeIdOf } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idInput, inputDatabaseId } from './kit/mutation.js';
 import type { UserError } from '../domain/kit/result.js';
+import { BookingRef } from './booking.js';
 import { ContractRef } from './contract.js';
+import { DashboardRef } from './dashboard.js';
 import { DealRef } from './deal.js';
+import { EventRef } from './event.js';
 import { ExpenseRef } from './expense.js';
 import { InvoiceAttributionRef } from './invoice-attribution.js';
 import { InvoiceRef } from './invoice.js';
+import { PageRef } from './page.js';
+import { ProjectRef } from './project.js';
+import { PurchaseOrderRef } from './purchase-order.js';
+import { ServiceRef } from './service.js';
+import { TaskRef } from './task.js';
+import { TemplateRef } from './template.js';
+import { TimeEntryRef } from './time-entry.js';
 
 const ItemTypeEnum = builder.enumType('DeletedItemType', {
   description: 'What kind of object a recycle bin entry holds (the REST `item_type`, upper case).',
@@ -36,7 +46,17 @@ const REFS = {
   invoice: InvoiceRef,
   invoiceAttribution: InvoiceAttributionRef,
   contract: ContractRef,
-} as const;
+  project: ProjectRef,
+  task: TaskRef,
+  service: ServiceRef,
+  timeEntry: TimeEntryRef,
+  booking: BookingRef,
+  event: EventRef,
+  page: PageRef,
+  dashboard: DashboardRef,
+  purchaseOrder: PurchaseOrderRef,
+  template: TemplateRef,
+} as const satisfies Record<BinModel, unknown>;
 
 const RestorableItem = builder.unionType('RestorableItem', {
   description: 'Anything the recycle bin can hold: what `restoreDeletedItem` brings back.',
@@ -127,7 +147,7 @@ const RestorePayloadRef = builder.objectRef<RestorePayload>('RestoreDeletedItemP
         const { model, id } = payload.restored;
         const row = await delegate(ctx.db, model).findFirst({ where: { id } });
         // The row says nothing of its type: the brand tells the union which member it is.
-        return row ? (REFS[model as keyof typeof REFS] ?? null)?.addBrand(row as never) ?? null : null;
+        return row ? REFS[model].addBrand(row as never) : null;
       },
     }),
     deletedItem: t.prismaField({
