@@ -7,6 +7,7 @@ import type { UserError } from '../domain/kit/result.js';
 import { isoDay } from '../domain/recurrence.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { OperatorError } from './errors.js';
+import { existingOrganization } from './organizations.js';
 
 export interface GenerateOptions {
   until: Date;
@@ -41,9 +42,7 @@ export async function generateContractBudgets(
   if (bound) throw new OperatorError(`--until: ${bound.message}`);
   let organizationIds: number[];
   if (options.organizationId !== undefined) {
-    const found = await prisma.organization.findUnique({ where: { id: options.organizationId }, select: { id: true } });
-    if (!found) throw new OperatorError(`--organization: no organization with id ${options.organizationId}`);
-    organizationIds = [found.id];
+    organizationIds = [await existingOrganization(prisma, options.organizationId)];
   } else {
     const rows = await prisma.organization.findMany({
       where: { contracts: { some: { deletedAt: null } } },

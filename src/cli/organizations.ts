@@ -76,3 +76,10 @@ export async function addMember(prisma: PrismaClient, input: AddMemberInput): Pr
     return { person: { id, firstName, lastName, email }, organization, createdPerson };
   });
 }
+
+/** The id of an organization an operator named with --organization; an unknown one is their mistake. */
+export async function existingOrganization(prisma: PrismaClient, id: number): Promise<number> {
+  const found = await prisma.organization.findUnique({ where: { id }, select: { id: true } });
+  if (!found) throw new OperatorError(`--organization: no organization with id ${id}`);
+  return found.id;
+}

@@ -6,6 +6,7 @@ import { scopedClient } from '../db/scope.js';
 import { expiredEntries, purgeDeletedItem } from '../domain/recycle-bin.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { OperatorError } from './errors.js';
+import { existingOrganization } from './organizations.js';
 
 export interface PurgeOptions {
   olderThanDays: number;
@@ -28,9 +29,7 @@ export async function purgeOldEntries(prisma: PrismaClient, options: PurgeOption
   if (Number.isNaN(before.getTime())) throw new OperatorError('--older-than: too many days');
   let organizationIds: number[];
   if (options.organizationId !== undefined) {
-    const found = await prisma.organization.findUnique({ where: { id: options.organizationId }, select: { id: true } });
-    if (!found) throw new OperatorError(`--organization: no organization with id ${options.organizationId}`);
-    organizationIds = [found.id];
+    organizationIds = [await existingOrganization(prisma, options.organizationId)];
   } else {
     const rows = await prisma.deletedItem.findMany({
       where: { recoveredAt: null, createdAt: { lt: before } },
