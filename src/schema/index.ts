@@ -25,5 +25,6 @@ import './booking.js';
 import './purchase-order.js';
 import './deleted-item.js';
 import './viewer.js';
+import './rate-limit.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -10,6 +10,9 @@ import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
 import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { useObservability, type ObservabilityOptions } from './observability.js';
+import { useRateLimit, type RateLimitOptions } from './rate-limit.js';
 
 export interface AppOptions {
   /** The unscoped client; only authentication touches it directly. */
@@ -22,6 +25,12 @@ export interface AppOptions {
   authCacheMs?: number;
   /** Pre-filled in GraphiQL's headers so that explorers of a demo start authenticated. */
   graphiqlToken?: string;
+  /** The app's Prometheus metrics; a fresh registry when not given. */
+  metrics?: Metrics;
+  /** /ready, /metrics and operation metrics (src/server/observability.ts). */
+  observability?: Omit<ObservabilityOptions, 'metrics'>;
+  /** Cost-based rate limiting (src/server/rate-limit.ts). */
+  rateLimit?: Omit<RateLimitOptions, 'metrics'>;
 }
 
 const EXAMPLE_QUERY = `# Expenses of your organization, newest first, with totals over the whole filtered set.
@@ -74,6 +83,7 @@ export function createApp(options: AppOptions) {
   const { prisma, logger } = options;
   const requestIds = new WeakMap<Request, string>();
   const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
+  const metrics = options.metrics ?? createMetrics();
   let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
@@ -120,8 +130,10 @@ export function createApp(options: AppOptions) {
     graphiql: graphiqlOptions(options.graphiqlToken),
     plugins: [
       requestIdPlugin,
+      useObservability({ ...options.observability, metrics }),
       rootRedirectPlugin,
       useRequestLimits(),
+      useRateLimit({ ...options.rateLimit, metrics }),
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.
       EnvelopArmorPlugin({
