@@ -17,6 +17,12 @@ export function newToken(): { token: string; tokenHash: string } {
   return { token, tokenHash: hashToken(token) };
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(headers: Headers): string | null {
+  const authorization = headers.get('authorization');
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return match ? match[1]! : null;
+}
 
 function refuse(message: string, code: string, status: number): never {
   throw new GraphQLError(message, { extensions: { code, http: { status } } });
@@ -72,12 +78,11 @@ export const tokenCache = (ttlMs: number): TokenCache => new LRUCache({ max: 10_
  * and memberships across organizations, to decide which organization the request is bound to.
  */
 export async function authenticate(system: PrismaClient, headers: Headers, cache?: TokenCache): Promise<Viewer> {
-  const authorization = headers.get('authorization');
-  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-  if (!match) {
+  const token = bearerToken(headers);
+  if (token === null) {
     refuse('Authentication required: send `Authorization: Bearer <token>`.', 'UNAUTHENTICATED', 401);
   }
-  const tokenHash = hashToken(match[1]!);
+  const tokenHash = hashToken(token);
   const hit = cache?.get(tokenHash);
   const rows = hit ?? (await loadToken(system, tokenHash));
   const first = rows[0];

@@ -6,6 +6,7 @@ import { scopedClient } from '../db/scope.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from './auth.js';
+import { chargeOperation } from './rate-limit.js';
 
 export type { Context };
 
@@ -15,6 +16,8 @@ export async function buildContext(
   requestId: string,
   tokens?: TokenCache,
 ): Promise<Context> {
+  // The token's bucket first: an operation over its limit is refused before the token is looked up.
+  await chargeOperation(initial);
   const viewer = await authenticate(system, initial.request.headers, tokens);
   const organizationId = viewer.organization.id;
   return {

@@ -1,11 +1,356 @@
-// Cost-based rate limiting (issue 12): to be written.
+// Cost-based rate limiting (issue 12). Every operation has a cost (src/server/cost.ts) computed from
+// the validated document before anything runs; each API token has a bucket of points; an operation
+// that does not fit is refused with 429, `Retry-After` and a THROTTLED error before its token is even
+// looked up. After execution the actual cost (what the result holds) is computed and the difference
+// refunded. Every response of a token reports it in `extensions.cost`, as Shopify does.
+//
+// The arithmetic is rate-limiter-flexible's, which counts fixed windows rather than a continuously
+// refilling bucket: a bucket of `points` is a window of `points / restoreRate` seconds (1000 points,
+// 50/s: 20 s) that starts with the token's first operation, and the whole bucket comes back when the
+// window ends (`resetAt`), as GitHub's hourly limit does. `restoreRate` is therefore an average;
+// `throttleStatus` says so with `resetAt` and `windowSeconds`. With Redis the window is a whole number
+// of seconds (Redis key expiry), and the reported rate is recomputed from it.
+//
+// Buckets live in Redis when a client is given (shared by every instance), in memory otherwise. When
+// Redis is unreachable each instance falls back to its own in-memory buckets (rate-limiter-flexible's
+// insurance limiter), with one warning per outage: requests keep being limited, per instance.
+//
+// Failed authentications are limited per client address too: after `authFailures` in a window, the
+// address gets 429 on the GraphQL endpoint before any token is looked up.
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { bearerToken, hashToken } from './auth.js';
+import { actualCost, requestedCost } from './cost.js';
+import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
 export interface RateLimitOptions {
   metrics?: Metrics;
+  /** Where warnings go (Redis outages, blocked addresses); Yoga's logger when not given. */
+  logger?: Logger;
+  /** Off: no buckets, no `extensions.cost`, no 429 (`rateLimit` answers `enabled: false`). On by default. */
+  enabled?: boolean;
+  /** A token's bucket: the most points it holds (default 1000). */
+  points?: number;
+  /** Points per second the bucket regains on average (default 50): the window is points / restoreRate seconds. */
+  restoreRate?: number;
+  /** Buckets in this Redis (see `connectRedis`), shared by every instance; in memory when not given. The caller closes it. */
+  redis?: Redis;
+  /** Prefix of the Redis keys (default `gateway:ratelimit`): instances sharing buckets use the same. */
+  keyPrefix?: string;
+  /** Failed authentications one client address may make per window (default 20) ... */
+  authFailures?: number;
+  /** ... and that window, in seconds (default 60). */
+  authWindowSeconds?: number;
+  /**
+   * How many reverse proxies in front of the gateway append to `X-Forwarded-For` (default 0: the
+   * client address is the socket's, and `X-Forwarded-For` is ignored, since anyone can send it).
+   */
+  trustProxy?: number;
 }
 
-export function useRateLimit(_options: RateLimitOptions = {}): Plugin {
-  return {};
+export const RATE_LIMIT_DEFAULTS = {
+  points: 1000,
+  restoreRate: 50,
+  keyPrefix: 'gateway:ratelimit',
+  authFailures: 20,
+  authWindowSeconds: 60,
+  trustProxy: 0,
+} as const;
+
+/** A bucket as last seen: points left and when the window ends (ms since the epoch). */
+interface BucketState {
+  remaining: number;
+  resetAt: number;
+}
+
+/** One GraphQL operation on its way through the limiter, by its context object. */
+interface Operation {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  variables: Record<string, unknown> | undefined;
+  operationName: string | undefined;
+  requested: number;
+  /** The bucket's key: the token's SHA-256 hash (what api_tokens stores), never the token. */
+  key?: string;
+  /** Points taken from the bucket (to refund what execution did not use). */
+  charged: number;
+  bucket?: BucketState;
+  /** Charges the bucket, or throws THROTTLED / MAX_COST_EXCEEDED; run before authentication. */
+  charge(): Promise<void>;
+}
+
+const operations = new WeakMap<object, Operation>();
+
+/**
+ * Called by the context factory (src/server/context.ts) before the token is looked up: an operation
+ * over the limit runs nothing, not even the token's SQL. Does nothing when the limiter is off.
+ */
+export async function chargeOperation(context: object): Promise<void> {
+  await operations.get(context)?.charge();
+}
+
+/** What the `rateLimit` field reports: the bucket right after this operation was charged. */
+export interface RateLimitStatus {
+  cost: number;
+  limit: number;
+  remaining: number;
+  resetAt: Date;
+  restoreRate: number;
+}
+
+const statuses = new WeakMap<object, RateLimitStatus>();
+
+/** The rate limit of the operation running in `context`; undefined when the limiter is off. */
+export function rateLimitStatus(context: object): RateLimitStatus | undefined {
+  return statuses.get(context);
+}
+
+/**
+ * A Redis client as the limiter needs it: commands fail at once while disconnected (no offline queue)
+ * or after 500 ms, so that the in-memory insurance takes over instead of requests waiting; connection
+ * losses and recoveries are logged once each.
+ */
+export function connectRedis(url: string, logger: Logger): Redis {
+  const client = new Redis(url, { enableOfflineQueue: false, commandTimeout: 500, maxRetriesPerRequest: 1 });
+  let up: boolean | undefined;
+  client.on('ready', () => {
+    if (up === false) logger.info('rate limits: Redis is back; buckets are shared again');
+    up = true;
+  });
+  client.on('error', (error: Error) => {
+    if (up !== false) {
+      logger.warn(
+        { err: error },
+        'rate limits: Redis unreachable; each instance limits with its own in-memory buckets until it is back',
+      );
+    }
+    up = false;
+  });
+  return client;
+}
+
+/** rate-limiter-flexible in Redis with an in-memory insurance, or in memory only. */
+function createLimiter(points: number, duration: number, keyPrefix: string, redis: Redis | undefined): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ points, duration, keyPrefix });
+  if (!redis) return memory;
+  return new RateLimiterRedis({
+    storeClient: redis,
+    points,
+    duration,
+    keyPrefix,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: memory,
+  });
+}
+
+/** The client's address: the socket's, or with `trustProxy` hops, the one they saw in X-Forwarded-For. */
+export function clientAddress(request: Request, serverContext: unknown, trustProxy: number): string {
+  const socket = (serverContext as { req?: IncomingMessage } | undefined)?.req?.socket?.remoteAddress;
+  let address = socket ?? 'unknown';
+  if (trustProxy > 0) {
+    const forwarded = (request.headers.get('x-forwarded-for') ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
+    const chain = [...forwarded, address];
+    address = chain[Math.max(0, chain.length - 1 - trustProxy)]!;
+  }
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+function throttledResponse(fetchAPI: { Response: typeof Response }, message: string, retryAfter: number): Response {
+  return new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'THROTTLED' } }] }), {
+    status: 429,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfter) },
+  });
+}
+
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+export function useRateLimit(options: RateLimitOptions = {}): Plugin {
+  if (options.enabled === false) return {};
+  const maximum = options.points ?? RATE_LIMIT_DEFAULTS.points;
+  const rate = options.restoreRate ?? RATE_LIMIT_DEFAULTS.restoreRate;
+  if (!(Number.isInteger(maximum) && maximum > 0)) throw new Error(`rate limit points must be a positive integer, got ${maximum}`);
+  if (!(rate > 0)) throw new Error(`rate limit restore rate must be positive, got ${rate}`);
+  const redis = options.redis;
+  const prefix = options.keyPrefix ?? RATE_LIMIT_DEFAULTS.keyPrefix;
+  // Redis expires keys in whole seconds (rate-limiter-flexible floors the duration).
+  const windowSeconds = redis ? Math.max(1, Math.round(maximum / rate)) : maximum / rate;
+  const restoreRate = maximum / windowSeconds;
+  const buckets = createLimiter(maximum, windowSeconds, `${prefix}:cost`, redis);
+  const authFailures = options.authFailures ?? RATE_LIMIT_DEFAULTS.authFailures;
+  const authWindow = options.authWindowSeconds ?? RATE_LIMIT_DEFAULTS.authWindowSeconds;
+  const failures = createLimiter(authFailures, authWindow, `${prefix}:auth`, redis);
+  const trustProxy = options.trustProxy ?? RATE_LIMIT_DEFAULTS.trustProxy;
+  const metrics = options.metrics;
+  let logger: Pick<Logger, 'warn'> | undefined = options.logger;
+  let endpoint = '/graphql';
+  const addresses = new WeakMap<Request, string>();
+
+  const stateOf = (res: RateLimiterRes | null, consumed = res?.consumedPoints ?? 0): BucketState => {
+    const now = Date.now();
+    if (!res || res.msBeforeNext <= 0) return { remaining: maximum, resetAt: now };
+    return { remaining: Math.min(maximum, Math.max(0, maximum - consumed)), resetAt: now + res.msBeforeNext };
+  };
+
+  const throttleStatus = (bucket: BucketState) => ({
+    maximumAvailable: maximum,
+    currentlyAvailable: bucket.remaining,
+    restoreRate,
+    // A fixed window: the whole maximum comes back at resetAt; restoreRate is its average.
+    resetAt: new Date(bucket.resetAt).toISOString(),
+    windowSeconds,
+  });
+
+  /** Gives back points taken in the current window (never more than the window took). */
+  async function giveBack(key: string, points: number, bucket: BucketState): Promise<BucketState> {
+    // The window has ended: the points came back with the rest.
+    if (Date.now() >= bucket.resetAt) return stateOf(await buckets.get(key));
+    const res = await buckets.reward(key, points);
+    // The window ended in between and the reward opened a new one below zero: level it out.
+    if (res.consumedPoints < 0) return stateOf(await buckets.penalty(key, -res.consumedPoints));
+    return stateOf(res);
+  }
+
+  async function charge(operation: Operation, request: Request, context: object): Promise<void> {
+    const token = bearerToken(request.headers);
+    if (token === null) return; // Authentication refuses it next, for free.
+    const key = hashToken(token);
+    operation.key = key;
+    const cost = operation.requested;
+    if (cost > maximum) {
+      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+      operation.bucket = stateOf(await buckets.get(key));
+      throw new GraphQLError(
+        `This operation costs ${cost} points, more than a token's bucket holds (${maximum}): it can never run. ` +
+          'Ask for smaller pages (`first`/`last`) or fewer nested connections, or split it.',
+        { extensions: { code: 'MAX_COST_EXCEEDED', cost, maximumAvailable: maximum, http: { status: 400 } } },
+      );
+    }
+    let res: RateLimiterRes | null;
+    try {
+      res = cost === 0 ? await buckets.get(key) : await buckets.consume(key, cost);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) {
+        // Not a refusal but a failure of the limiter itself (the insurance covers Redis): let it run.
+        logger?.warn({ err: error }, 'rate limits: the bucket could not be charged; operation let through');
+        return;
+      }
+      // rate-limiter-flexible counted the refused points: give them back, then refuse.
+      const before = stateOf(error, error.consumedPoints - cost);
+      operation.bucket = await giveBack(key, cost, stateOf(error)).catch(() => before);
+      const retryAfter = seconds(before.resetAt - Date.now());
+      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+      throw new GraphQLError(
+        `Throttled: this operation costs ${cost} points and ${before.remaining} of ${maximum} are left. ` +
+          `The bucket is full again at ${new Date(before.resetAt).toISOString()}: retry in ${retryAfter} s.`,
+        { extensions: { code: 'THROTTLED', http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } } },
+      );
+    }
+    operation.charged = cost;
+    operation.bucket = stateOf(res);
+    statuses.set(context, {
+      cost,
+      limit: maximum,
+      remaining: operation.bucket.remaining,
+      resetAt: new Date(operation.bucket.resetAt),
+      restoreRate,
+    });
+  }
+
+  return {
+    onYogaInit({ yoga }) {
+      endpoint = yoga.graphqlEndpoint;
+      logger ??= yoga.logger as unknown as Pick<Logger, 'warn'>;
+    },
+
+    // Before anything else: an address that failed authentication too often is refused without
+    // parsing, and before any token is looked up.
+    async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
+      if (url.pathname !== endpoint) return;
+      const address = clientAddress(request, serverContext, trustProxy);
+      addresses.set(request, address);
+      const seen = await failures.get(address);
+      if (!seen || seen.consumedPoints < authFailures || seen.msBeforeNext <= 0) return;
+      const retryAfter = seconds(seen.msBeforeNext);
+      metrics?.rateLimitRejections.inc({ reason: 'authentication' });
+      endResponse(
+        throttledResponse(
+          fetchAPI,
+          `Too many failed authentications from your address (${authFailures} in ${authWindow} s): retry in ${retryAfter} s.`,
+          retryAfter,
+        ),
+      );
+    },
+
+    // The cost, from the validated document (nothing is set here: Yoga caches validation results).
+    onValidate({ context, params }) {
+      return ({ valid }) => {
+        if (!valid) return;
+        const request = context.request;
+        const graphqlParams = context.params;
+        const operation: Operation = {
+          schema: params.schema,
+          document: params.documentAST,
+          variables: graphqlParams?.variables,
+          operationName: graphqlParams?.operationName,
+          requested: requestedCost(params.schema, params.documentAST, graphqlParams?.variables, graphqlParams?.operationName),
+          charged: 0,
+          charge: () => charge(operation, request, context),
+        };
+        operations.set(context, operation);
+      };
+    },
+
+    // Refund, failed authentications, and the cost in every response of a token.
+    async onExecutionResult({ result, setResult, request, context }) {
+      if (!result || Symbol.asyncIterator in result) return;
+      const operation = operations.get(context);
+      const token = bearerToken(request.headers);
+      if (result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
+        // Nothing ran: the whole charge goes back. A token that is no token has no bucket to report.
+        if (operation?.key && operation.charged && operation.bucket) {
+          await giveBack(operation.key, operation.charged, operation.bucket).catch(() => undefined);
+        }
+        if (token !== null) {
+          const address = addresses.get(request) ?? 'unknown';
+          const res = await failures.penalty(address, 1).catch(() => null);
+          if (res && res.consumedPoints === authFailures) {
+            logger?.warn({ address, failures: authFailures, windowSeconds: authWindow }, 'rate limits: too many failed authentications; address refused');
+          }
+        }
+        return;
+      }
+      let cost;
+      if (operation?.key !== undefined) {
+        let actual = 0;
+        if (operation.charged && operation.bucket) {
+          actual = Math.min(
+            operation.charged,
+            actualCost(operation.schema, operation.document, operation.variables, operation.operationName, result.data),
+          );
+          if (actual < operation.charged) {
+            operation.bucket = await giveBack(operation.key, operation.charged - actual, operation.bucket).catch(
+              () => operation.bucket,
+            );
+          }
+        }
+        cost = {
+          requested: operation.requested,
+          actual,
+          throttleStatus: operation.bucket ? throttleStatus(operation.bucket) : null,
+        };
+      } else if (token !== null) {
+        // Refused before the cost was known (syntax, validation): free, but the bucket is still reported.
+        const bucket = stateOf(await buckets.get(hashToken(token)).catch(() => null));
+        cost = { requested: 0, actual: 0, throttleStatus: throttleStatus(bucket) };
+      }
+      if (cost) setResult({ ...result, extensions: { ...result.extensions, cost } });
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { print, type ExecutionResult } from 'graphql';
 import pino from 'pino';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createApp, type App } from '../../src/server/yoga.js';
+import { createApp, type App, type AppOptions } from '../../src/server/yoga.js';
 
 export interface TestApp {
   db: Database;
@@ -15,7 +15,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function startApp(): Promise<TestApp> {
+/**
+ * The rate limiter is off unless a test asks for it (test/rate-limit.test.ts): other tests make
+ * hundreds of requests with one token and compare whole response bodies, `extensions` included.
+ */
+export async function startApp(options: { rateLimit?: AppOptions['rateLimit'] } = {}): Promise<TestApp> {
   const url = process.env.TEST_DATABASE_URL;
   const db = await openDatabase(url ? { url } : { dataDir: 'memory://' });
   await migrate(db.scripts);
@@ -27,7 +31,7 @@ export async function startApp(): Promise<TestApp> {
     },
   });
   const logger = pino({ level: 'info' }, sink);
-  const app = createApp({ prisma: db.prisma, logger });
+  const app = createApp({ prisma: db.prisma, logger, rateLimit: { enabled: false, logger, ...options.rateLimit } });
   return { db, app, logs, close: () => db.close() };
 }
 

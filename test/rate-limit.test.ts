@@ -1,0 +1,384 @@
+// Cost-based rate limiting (src/server/rate-limit.ts): the cost in every response, the `rateLimit`
+// field, 429 + Retry-After + THROTTLED with nothing run, refills and refunds, one bucket per token,
+// failed authentications per address, and buckets shared through Redis by two instances.
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { hashToken } from '../src/server/auth.js';
+import { createMetrics, type Metrics } from '../src/server/metrics.js';
+import { connectRedis, type RateLimitOptions } from '../src/server/rate-limit.js';
+import { createApp, type App } from '../src/server/yoga.js';
+import { startApp, type TestApp } from './helpers/app.js';
+import { createTenant, type Tenant } from './helpers/fixtures.js';
+
+let t: TestApp;
+let tenant: Tenant;
+const logs: Array<Record<string, unknown>> = [];
+const logger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(JSON.parse(chunk.toString()));
+      done();
+    },
+  }),
+);
+
+beforeAll(async () => {
+  t = await startApp();
+  tenant = await createTenant(t.db.prisma);
+  await tenant.expense({ name: 'one' });
+  await tenant.expense({ name: 'two' });
+});
+afterAll(() => t.close());
+
+/** An app of its own on the shared database, with these limits. */
+function appWith(rateLimit: Omit<RateLimitOptions, 'metrics'>, metrics: Metrics = createMetrics(), authCacheMs?: number): App {
+  return createApp({ prisma: t.db.prisma, logger, metrics, authCacheMs, rateLimit: { logger, ...rateLimit } });
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: {
+    data?: Record<string, any> | null;
+    errors?: Array<{ message: string; extensions?: Record<string, any> }>;
+    extensions?: { cost?: Cost };
+  };
+}
+interface Cost {
+  requested: number;
+  actual: number;
+  throttleStatus: {
+    maximumAvailable: number;
+    currentlyAvailable: number;
+    restoreRate: number;
+    resetAt: string;
+    windowSeconds: number;
+  } | null;
+}
+
+interface Send {
+  token?: string;
+  variables?: Record<string, unknown>;
+  /** The socket's remote address, as node:http would give it. */
+  address?: string;
+  headers?: Record<string, string>;
+  method?: 'GET' | 'POST';
+}
+
+async function send(app: App, query: string, { token, variables, address, headers = {}, method = 'POST' }: Send = {}): Promise<Answer> {
+  const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
+  if (token) all.authorization = `Bearer ${token}`;
+  const serverContext: Record<string, unknown> = address ? { req: { socket: { remoteAddress: address } } } : {};
+  const response =
+    method === 'GET'
+      ? await app.fetch(
+          `http://test/graphql?${new URLSearchParams({ query, ...(variables && { variables: JSON.stringify(variables) }) })}`,
+          { method: 'GET', headers: { ...all, accept: 'application/json' } },
+          serverContext,
+        )
+      : await app.fetch(
+          'http://test/graphql',
+          { method: 'POST', headers: all, body: JSON.stringify({ query, variables }) },
+          serverContext,
+        );
+  return { status: response.status, headers: response.headers, body: await response.json() };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Costs 2, and uses all of it: viewer (1) + person (1). */
+const TWO = '{ viewer { person { id } } }';
+
+describe('the cost in every response', () => {
+  test('a query reports requested, actual and the bucket', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    const { status, body } = await send(app, '{ expenses(first: 50) { nodes { name } } }', { token: tenant.token });
+    expect(status).toBe(200);
+    expect(body.data?.expenses.nodes).toHaveLength(2);
+    // Requested 2 + 50 × 1; the two expenses returned cost 2 + 2: the rest is refunded.
+    expect(body.extensions?.cost).toMatchObject({
+      requested: 52,
+      actual: 4,
+      throttleStatus: { maximumAvailable: 1000, currentlyAvailable: 996, restoreRate: 50, windowSeconds: 20 },
+    });
+    const resetAt = Date.parse(body.extensions!.cost!.throttleStatus!.resetAt);
+    expect(resetAt - Date.now()).toBeGreaterThan(15_000);
+    expect(resetAt - Date.now()).toBeLessThanOrEqual(20_000);
+  });
+
+  test('a GET query, a mutation and a validation error report it too; a failed authentication does not', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    const get = await send(app, TWO, { token: tenant.token, method: 'GET' });
+    expect(get.status).toBe(200);
+    expect(get.body.extensions?.cost).toMatchObject({ requested: 2, actual: 2, throttleStatus: { currentlyAvailable: 998 } });
+
+    // Mutations cost 10 + their selection; a refused input still ran the mutation.
+    const mutation = await send(app, 'mutation { createExpense(input: {}) { expense { id } userErrors { field } } }', {
+      token: tenant.token,
+    });
+    expect(mutation.body.data?.createExpense.userErrors.length).toBeGreaterThan(0);
+    expect(mutation.body.extensions?.cost).toMatchObject({ requested: 12, actual: 12, throttleStatus: { currentlyAvailable: 986 } });
+
+    const invalid = await send(app, '{ nope }', { token: tenant.token });
+    expect(invalid.body.errors?.[0]?.message).toMatch(/Cannot query field "nope"/);
+    expect(invalid.body.extensions?.cost).toMatchObject({ requested: 0, actual: 0, throttleStatus: { currentlyAvailable: 986 } });
+
+    const unauthenticated = await send(app, TWO, { token: 'agw_not-a-token' });
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.body.extensions?.cost).toBeUndefined();
+  });
+
+  test('off (RATE_LIMIT_ENABLED=false): no cost in responses, never a 429; rateLimit says so', async () => {
+    const app = appWith({ enabled: false, points: 1 });
+    const { status, body } = await send(app, '{ rateLimit { enabled cost limit remaining resetAt } expenses { totalCount } }', {
+      token: tenant.token,
+    });
+    expect(status).toBe(200);
+    expect(body.extensions?.cost).toBeUndefined();
+    expect(body.data?.rateLimit).toEqual({ enabled: false, cost: 1 + 2, limit: null, remaining: null, resetAt: null });
+  });
+});
+
+test('rateLimit reports the cost of this query, the limit, what remains and when the bucket is full again', async () => {
+  const app = appWith({ points: 500, restoreRate: 25 });
+  const query = '{ rateLimit { enabled cost limit remaining resetAt restoreRate } expenses(first: 10) { nodes { id } } }';
+  const first = await send(app, query, { token: tenant.token });
+  const rateLimit = first.body.data?.rateLimit;
+  expect(rateLimit).toMatchObject({ enabled: true, cost: 1 + 12, limit: 500, remaining: 500 - 13, restoreRate: 25 });
+  const resetAt = Date.parse(rateLimit.resetAt);
+  expect(resetAt - Date.now()).toBeGreaterThan(15_000);
+  expect(resetAt - Date.now()).toBeLessThanOrEqual(20_000);
+  // The 8 expenses not returned were refunded after the first query: 500 - 13 + 8.
+  expect(first.body.extensions?.cost?.throttleStatus?.currentlyAvailable).toBe(495);
+  const second = await send(app, query, { token: tenant.token });
+  expect(second.body.data?.rateLimit.remaining).toBe(495 - 13);
+  expect(Date.parse(second.body.data?.rateLimit.resetAt)).toBe(resetAt);
+});
+
+describe('over the limit', () => {
+  test('429 with Retry-After and one THROTTLED error; no resolver, no SQL; the bucket refills after the window', async () => {
+    const metrics = createMetrics();
+    // 5 points, 5/s: a window of 1 s.
+    const app = appWith({ points: 5, restoreRate: 5 }, metrics);
+    expect((await send(app, TWO, { token: tenant.token })).status).toBe(200);
+    const second = await send(app, TWO, { token: tenant.token });
+    expect(second.body.extensions?.cost?.throttleStatus?.currentlyAvailable).toBe(1);
+
+    t.db.statements.reset();
+    const refused = await send(app, TWO, { token: tenant.token });
+    expect(t.db.statements.count).toBe(0); // not even the token's lookup
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body.data).toBeUndefined();
+    expect(refused.body.errors).toHaveLength(1);
+    expect(refused.body.errors![0]!.extensions).toEqual({ code: 'THROTTLED' });
+    expect(refused.body.errors![0]!.message).toMatch(/costs 2 points and 1 of 5 are left.*retry in 1 s/);
+    expect(refused.body.extensions?.cost).toMatchObject({ requested: 2, actual: 0, throttleStatus: { currentlyAvailable: 1 } });
+    // A refused operation takes nothing: one point is still there for a cheaper one.
+    const one = await send(app, '{ viewer { __typename } }', { token: tenant.token });
+    expect(one.status).toBe(200);
+    expect(one.body.extensions?.cost?.throttleStatus?.currentlyAvailable).toBe(0);
+
+    // GET is refused the same way.
+    const get = await send(app, TWO, { token: tenant.token, method: 'GET' });
+    expect(get.status).toBe(429);
+    expect(get.headers.get('retry-after')).toBe('1');
+    expect(get.body.errors?.[0]?.extensions?.code).toBe('THROTTLED');
+    expect(await metrics.rateLimitRejections.get()).toMatchObject({ values: [{ labels: { reason: 'cost' }, value: 2 }] });
+
+    // The window ends at resetAt: the whole bucket is back.
+    await sleep(Date.parse(get.body.extensions!.cost!.throttleStatus!.resetAt) - Date.now() + 20);
+    const again = await send(app, TWO, { token: tenant.token });
+    expect(again.status).toBe(200);
+    expect(again.body.extensions?.cost?.throttleStatus?.currentlyAvailable).toBe(3);
+  });
+
+  test('an operation costing more than the bucket holds is refused outright, and takes nothing', async () => {
+    const metrics = createMetrics();
+    const app = appWith({ points: 100, restoreRate: 10 }, metrics);
+    t.db.statements.reset();
+    const { status, headers, body } = await send(app, '{ expenses(first: 200) { nodes { id } } }', { token: tenant.token });
+    expect(t.db.statements.count).toBe(0);
+    expect(status).toBe(400);
+    expect(headers.get('retry-after')).toBeNull();
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'MAX_COST_EXCEEDED', cost: 202, maximumAvailable: 100 });
+    expect(body.errors?.[0]?.message).toMatch(/costs 202 points, more than a token's bucket holds \(100\): it can never run/);
+    expect(body.extensions?.cost).toMatchObject({ requested: 202, actual: 0, throttleStatus: { currentlyAvailable: 100 } });
+    expect(await metrics.rateLimitRejections.get()).toMatchObject({ values: [{ labels: { reason: 'cost' }, value: 1 }] });
+  });
+
+  test("one token's bucket does not touch another's", async () => {
+    const app = appWith({ points: 4, restoreRate: 1 });
+    const other = await tenant.member();
+    expect((await send(app, TWO, { token: tenant.token })).status).toBe(200);
+    expect((await send(app, TWO, { token: tenant.token })).status).toBe(200);
+    expect((await send(app, TWO, { token: tenant.token })).status).toBe(429);
+    const theirs = await send(app, TWO, { token: other.token });
+    expect(theirs.status).toBe(200);
+    expect(theirs.body.extensions?.cost?.throttleStatus?.currentlyAvailable).toBe(2);
+  });
+
+  test('a batched request is refused (batching is off), without running anything', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    t.db.statements.reset();
+    const response = await app.fetch('http://test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tenant.token}` },
+      body: JSON.stringify([{ query: TWO }, { query: TWO }]),
+    });
+    expect(response.status).toBe(400);
+    expect(t.db.statements.count).toBe(0);
+  });
+});
+
+describe('failed authentications per client address', () => {
+  test('after the limit, the address gets 429 before any token is looked up; other addresses do not', async () => {
+    const metrics = createMetrics();
+    const app = appWith({ authFailures: 3, authWindowSeconds: 60 }, metrics);
+    for (let i = 0; i < 3; i += 1) {
+      expect((await send(app, TWO, { token: `agw_guess${i}`, address: '203.0.113.7' })).status).toBe(401);
+    }
+    t.db.statements.reset();
+    const refused = await send(app, TWO, { token: 'agw_guess4', address: '203.0.113.7' });
+    expect(t.db.statements.count).toBe(0);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(55);
+    expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(refused.body.errors).toEqual([
+      { message: expect.stringMatching(/Too many failed authentications from your address \(3 in 60 s\): retry in \d+ s/), extensions: { code: 'THROTTLED' } },
+    ]);
+    // Even a good token, from that address.
+    expect((await send(app, TWO, { token: tenant.token, address: '203.0.113.7' })).status).toBe(429);
+    // IPv4 seen through an IPv6 socket is the same address.
+    expect((await send(app, TWO, { token: tenant.token, address: '::ffff:203.0.113.7' })).status).toBe(429);
+    expect((await send(app, TWO, { token: tenant.token, address: '203.0.113.8' })).status).toBe(200);
+    expect(await metrics.rateLimitRejections.get()).toMatchObject({ values: [{ labels: { reason: 'authentication' }, value: 3 }] });
+    expect(logs).toContainEqual(expect.objectContaining({ address: '203.0.113.7', msg: expect.stringMatching(/too many failed authentications/) }));
+  });
+
+  test('requests without a token, and refused tenants, are not failed authentications', async () => {
+    const app = appWith({ authFailures: 2 });
+    for (let i = 0; i < 4; i += 1) expect((await send(app, TWO, { address: '203.0.113.20' })).status).toBe(401);
+    for (let i = 0; i < 4; i += 1) {
+      expect((await send(app, TWO, { token: tenant.token, address: '203.0.113.20', headers: { 'x-tenant': '999999' } })).status).toBe(403);
+    }
+    expect((await send(app, TWO, { token: tenant.token, address: '203.0.113.20' })).status).toBe(200);
+  });
+
+  test('X-Forwarded-For is ignored unless TRUST_PROXY says how many proxies add to it', async () => {
+    const direct = appWith({ authFailures: 1 });
+    expect((await send(direct, TWO, { token: 'agw_bad', address: '10.0.0.1', headers: { 'x-forwarded-for': '198.51.100.1' } })).status).toBe(401);
+    // Another X-Forwarded-For does not make it another client.
+    expect((await send(direct, TWO, { token: tenant.token, address: '10.0.0.1', headers: { 'x-forwarded-for': '198.51.100.2' } })).status).toBe(429);
+
+    // Behind one proxy (10.0.0.1): the client is the address that proxy appended last.
+    const proxied = appWith({ authFailures: 1, trustProxy: 1 });
+    const via = (client: string) => ({ address: '10.0.0.1', headers: { 'x-forwarded-for': `1.2.3.4, ${client}` } });
+    expect((await send(proxied, TWO, { token: 'agw_bad', ...via('198.51.100.1') })).status).toBe(401);
+    expect((await send(proxied, TWO, { token: tenant.token, ...via('198.51.100.1') })).status).toBe(429);
+    expect((await send(proxied, TWO, { token: tenant.token, ...via('198.51.100.2') })).status).toBe(200);
+  });
+
+  test("the issue's 300 bad-token requests in a burst: almost all get 429", async () => {
+    const app = appWith({});
+    const started = Date.now();
+    const statuses: number[] = [];
+    // 30 waves of 10 concurrent requests.
+    for (let wave = 0; wave < 30; wave += 1) {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => send(app, TWO, { token: `agw_burst${wave}-${i}`, address: '192.0.2.50' })),
+      );
+      statuses.push(...answers.map((a) => a.status));
+    }
+    const throttled = statuses.filter((s) => s === 429).length;
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(30);
+    expect(throttled).toBeGreaterThanOrEqual(270);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
+
+describe('Redis', () => {
+  const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  let reachable = false;
+  const clients: Redis[] = [];
+  const prefix = `gateway-test:${randomUUID()}`;
+
+  beforeAll(async () => {
+    const probe = new Redis(url, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    reachable = await probe
+      .connect()
+      .then(() => probe.ping())
+      .then(() => true)
+      .catch(() => false);
+    probe.disconnect();
+  });
+  afterAll(async () => {
+    if (reachable) {
+      const cleaner = new Redis(url);
+      const keys = await cleaner.keys(`${prefix}*`);
+      if (keys.length) await cleaner.del(...keys);
+      cleaner.disconnect();
+    }
+    for (const client of clients) client.disconnect();
+  });
+
+  async function connected(): Promise<Redis> {
+    const client = connectRedis(url, logger);
+    clients.push(client);
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+    return client;
+  }
+
+  test('two instances sharing REDIS_URL share one budget per token (and keys hold the token hash, never the token)', async (context) => {
+    if (!reachable) context.skip();
+    const options = { points: 5, restoreRate: 1, keyPrefix: prefix };
+    const one = appWith({ ...options, redis: await connected() });
+    const two = appWith({ ...options, redis: await connected() });
+    expect((await send(one, TWO, { token: tenant.token })).status).toBe(200);
+    const second = await send(two, TWO, { token: tenant.token });
+    expect(second.status).toBe(200);
+    expect(second.body.extensions?.cost?.throttleStatus).toMatchObject({ currentlyAvailable: 1, windowSeconds: 5, restoreRate: 1 });
+    const refused = await send(one, TWO, { token: tenant.token });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(4);
+    // Refunds go to the shared bucket too.
+    const member = await tenant.member();
+    const page = await send(two, '{ expenses(first: 3) { nodes { id } } }', { token: member.token });
+    expect(page.body.extensions?.cost).toMatchObject({ requested: 5, actual: 4, throttleStatus: { currentlyAvailable: 1 } });
+    expect((await send(one, '{ viewer { __typename } }', { token: member.token })).status).toBe(200);
+    expect((await send(two, '{ viewer { __typename } }', { token: member.token })).status).toBe(429);
+
+    const keys = await clients[0]!.keys(`${prefix}*`);
+    expect(keys).toContain(`${prefix}:cost:${hashToken(tenant.token)}`);
+    expect(keys.some((k) => k.includes(tenant.token))).toBe(false);
+  });
+
+  test('failed authentications are counted across instances too', async (context) => {
+    if (!reachable) context.skip();
+    const options = { authFailures: 2, keyPrefix: prefix };
+    const one = appWith({ ...options, redis: await connected() });
+    const two = appWith({ ...options, redis: await connected() });
+    expect((await send(one, TWO, { token: 'agw_x', address: '198.51.100.99' })).status).toBe(401);
+    expect((await send(two, TWO, { token: 'agw_y', address: '198.51.100.99' })).status).toBe(401);
+    expect((await send(one, TWO, { token: tenant.token, address: '198.51.100.99' })).status).toBe(429);
+  });
+
+  test('Redis down: each instance keeps limiting in memory, and says so once', async () => {
+    // Nothing listens on port 1: the client fails at once and keeps retrying in the background.
+    const client = connectRedis('redis://127.0.0.1:1', logger);
+    clients.push(client);
+    const app = appWith({ points: 4, restoreRate: 1, keyPrefix: prefix, redis: client });
+    expect((await send(app, TWO, { token: tenant.token })).status).toBe(200);
+    expect((await send(app, TWO, { token: tenant.token })).status).toBe(200);
+    const refused = await send(app, TWO, { token: tenant.token });
+    expect(refused.status).toBe(429);
+    await sleep(50);
+    const warnings = logs.filter((l) => String(l.msg).startsWith('rate limits: Redis unreachable'));
+    expect(warnings.length).toBe(1);
+  });
+});
