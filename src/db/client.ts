@@ -24,6 +24,8 @@ export interface Database {
   prisma: PrismaClient;
   scripts: ScriptRunner;
   statements: StatementCounter;
+  /** The request pool's connections now (PostgreSQL); PGlite has no pool. For /metrics. */
+  pool?(): { total: number; idle: number; waiting: number; max: number };
   /** Closes the client and the connections (and releases the folder's lock). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -109,13 +111,16 @@ async function openPostgres(url: string, statementTimeoutMs: number): Promise<Da
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) });
   // Scripts get their own single connection without the timeout, so that a migration is never cut
   // and its session-level advisory lock and unlock run on one session.
-  const scriptPool = new pg.Pool({ connectionString: url, max: 1 });
+  // idleTimeoutMillis 0: the session is never closed while idle, which would drop a lock it holds
+  // (start-up holds one while the demo seed runs on the other pool).
+  const scriptPool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
   const counted = countStatements(new PrismaPg(pool));
   const prisma = new PrismaClient({ adapter: counted.factory });
   return {
     kind: 'postgres',
     prisma,
     statements: counted.counter,
+    pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
     scripts: {
       exec: async (sql) => {
         await scriptPool.query(sql);

@@ -2,6 +2,7 @@
 // terminal. LOG_FORMAT (src/config.ts) decides; its default, `auto`, looks at stdout.
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { logContextOptions } from './observability.js';
 
 export type Logger = pino.Logger;
 export type LogFormat = 'json' | 'pretty';
@@ -21,7 +22,8 @@ export function createLogger(
   /** Where lines go; stdout when not given (tests pass a stream). */
   destination?: NodeJS.WritableStream,
 ): Logger {
-  const options = { level, base: undefined };
+  // Every line written during a request carries its request id and organization id.
+  const options = { level, base: undefined, ...logContextOptions };
   if (format === 'json') return destination ? pino(options, destination) : pino(options);
   return pino(
     options,

@@ -1,6 +1,6 @@
 // The process's Prometheus metrics (prom-client), served at /metrics. One registry per app, so that
 // tests that create several apps in one process do not share counts.
-import { Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
@@ -12,8 +12,17 @@ export interface Metrics {
   rateLimitRejections: Counter<'reason'>;
 }
 
-export function createMetrics(): Metrics {
+export interface MetricsOptions {
+  /**
+   * The process's own metrics (CPU, memory, event-loop lag, GC, handles; prom-client's
+   * collectDefaultMetrics) in the same registry. On by default.
+   */
+  processMetrics?: boolean;
+}
+
+export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   return {
     registry,
     operations: new Counter({
@@ -36,4 +45,41 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/** A connection pool's state at one moment (pg.Pool's counters). */
+export interface PoolStats {
+  /** Open connections, idle or busy. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection: above 0 for long, the pool is too small (or the database too slow). */
+  waiting: number;
+  /** The most connections the pool opens. */
+  max: number;
+}
+
+const POOL_GAUGES = {
+  total: ['gateway_db_pool_connections', 'Open connections of the database pool (idle or busy).'],
+  idle: ['gateway_db_pool_idle_connections', 'Idle connections of the database pool.'],
+  waiting: ['gateway_db_pool_waiting_queries', 'Queries waiting for a connection of the database pool.'],
+  max: ['gateway_db_pool_max_connections', 'The most connections the database pool opens.'],
+} as const satisfies Record<keyof PoolStats, readonly [string, string]>;
+
+/**
+ * Gauges read from `stats` at each scrape (nothing runs between scrapes). Registered once per
+ * registry: a second call on the same registry does nothing.
+ */
+export function registerPoolMetrics(registry: Registry, stats: () => PoolStats | undefined): void {
+  for (const [key, [name, help]] of Object.entries(POOL_GAUGES) as Array<[keyof PoolStats, readonly [string, string]]>) {
+    if (registry.getSingleMetric(name)) continue;
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const current = stats();
+        if (current) this.set(current[key]);
+      },
+    });
+  }
 }

@@ -130,7 +130,7 @@ export function createApp(options: AppOptions) {
     graphiql: graphiqlOptions(options.graphiqlToken),
     plugins: [
       requestIdPlugin,
-      useObservability({ ...options.observability, metrics }),
+      useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       rootRedirectPlugin,
       useRequestLimits(),
       useRateLimit({ ...options.rateLimit, metrics }),
