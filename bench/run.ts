@@ -14,6 +14,7 @@ import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { newToken } from '../src/server/auth.js';
 import { createLogger } from '../src/server/logger.js';
+import { startTracing } from '../src/server/tracing.js';
 import { createApp } from '../src/server/yoga.js';
 
 const { values } = parseArgs({
@@ -47,10 +48,19 @@ await db.prisma.apiToken.create({ data: { personId: member.personId, name: 'benc
 const someDeal = await db.prisma.deal.findFirstOrThrow({ where: { organizationId: organization.id } });
 const someExpense = await db.prisma.expense.findFirstOrThrow({ where: { organizationId: organization.id }, orderBy: { id: 'desc' } });
 
-const app = createApp({ prisma: db.prisma, logger: createLogger('warn') });
-const server = createServer(app);
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+// The scenarios run without the rate limiter (one token would run out) and without tracing; the
+// overhead of each is measured on its own below, in the same run.
+const logger = createLogger('warn');
+const app = createApp({ prisma: db.prisma, logger, rateLimit: { enabled: false } });
+
+/** Serves an app on a free port; returns its /graphql URL and how to stop it. */
+async function serve(handler: ReturnType<typeof createApp>) {
+  const server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, close: () => server.close() };
+}
+const main = await serve(app);
+let endpoint = main.url;
 
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 const scenarios: Array<{ name: string; targetP95Ms: number; query: string; variables?: Record<string, unknown> }> = [
@@ -112,7 +122,41 @@ for (const scenario of scenarios) {
       `(target ${scenario.targetP95Ms}), p99 ${r.p99.toFixed(1)} ms, failures ${r.failures}: ${flag}`,
   );
 }
-server.close();
+
+// Overhead of the rate limiter (in memory, a bucket too large to run out) and of tracing (spans of
+// every operation and SQL statement, to an exporter that drops them), on the 200-row page: rounds
+// alternate plain / limiter / limiter + tracing, and the ratios of medians are what counts.
+const page = scenarios[0]!;
+const limited = await serve(
+  createApp({ prisma: db.prisma, logger, rateLimit: { enabled: true, points: 1_000_000_000, restoreRate: 1_000_000_000 } }),
+);
+const dropSpans = { export: (_spans: unknown[], done: (result: { code: number }) => void) => done({ code: 0 }), shutdown: async () => undefined };
+const rounds: Record<'plain' | 'limiter' | 'limiter + tracing', number[]> = { plain: [], limiter: [], 'limiter + tracing': [] };
+for (let round = 0; round < 3; round++) {
+  endpoint = main.url;
+  rounds.plain.push((await run(page)).rps);
+  endpoint = limited.url;
+  rounds.limiter.push((await run(page)).rps);
+  const tracing = await startTracing({ exporter: dropSpans as never });
+  const traced = await serve(
+    createApp({
+      prisma: db.prisma, logger, observability: { tracing },
+      rateLimit: { enabled: true, points: 1_000_000_000, restoreRate: 1_000_000_000 },
+    }),
+  );
+  endpoint = traced.url;
+  rounds['limiter + tracing'].push((await run(page)).rps);
+  traced.close();
+  await tracing?.shutdown();
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const base = median(rounds.plain);
+console.log(`\nOverhead on "${page.name}" (median of 3 rounds, req/s; ratio to plain):`);
+for (const [name, values] of Object.entries(rounds)) {
+  console.log(`  ${name.padEnd(18)} ${median(values).toFixed(1)} req/s  ${(median(values) / base).toFixed(3)}`);
+}
+limited.close();
+main.close();
 await db.prisma.apiToken.deleteMany({ where: { tokenHash } });
 await db.close();
 process.exitCode = over > 0 ? 1 : 0;

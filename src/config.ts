@@ -26,6 +26,47 @@ const schema = z.object({
    * revocation made by another process (the CLI, another instance) takes effect within this bound.
    */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
+  /** Cost-based rate limiting per API token (README, "Rate limits"); `false` turns it off. */
+  RATE_LIMIT_ENABLED: z
+    .enum(['true', 'false', '1', '0'])
+    .default('true')
+    .transform((v) => v === 'true' || v === '1'),
+  /** The most points a token's bucket holds; also the most one operation may cost. */
+  RATE_LIMIT_POINTS: z.coerce.number().int().min(1).default(1000),
+  /** Points per second a bucket regains on average: the bucket refills all at once every POINTS / RESTORE_RATE seconds. */
+  RATE_LIMIT_RESTORE_RATE: z.coerce.number().positive().default(50),
+  /** Failed authentications one client address may make per window before its requests get 429. */
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(20),
+  /** That window, in seconds. */
+  RATE_LIMIT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Redis for the buckets, shared by every instance; in memory (per process) when unset. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  /** Prefix of the limiter's Redis keys: instances sharing buckets use the same one. */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gateway:ratelimit'),
+  /**
+   * How many reverse proxies in front of the gateway append the client's address to X-Forwarded-For:
+   * 0 (or false) uses the socket's address and ignores the header; true is 1.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('0')
+    .transform((v, ctx) => {
+      const value = v.trim().toLowerCase();
+      if (value === 'false' || value === '') return 0;
+      if (value === 'true') return 1;
+      if (/^\d{1,2}$/.test(value)) return Number(value);
+      ctx.addIssue({ code: 'custom', message: 'must be true, false or a number of proxies (0-99)' });
+      return z.NEVER;
+    }),
+  /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; open otherwise (the operator's network). */
+  METRICS_TOKEN: z.string().min(1).optional(),
+  /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318): traces are sent there; off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The service name on the traces. */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` lines, `pretty` (pino-pretty) lines, or `auto`: pretty when stdout is a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -44,7 +85,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A .env file, when present, fills in what the environment leaves unset.
   if (env === process.env) dotenv.config({ quiet: true });
-  const parsed = schema.safeParse({ ...env, DATABASE_URL: env.DATABASE_URL || undefined });
+  // An empty setting is an unset one (a .env file's `REDIS_URL=`).
+  const optional = ['DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'] as const;
+  const parsed = schema.safeParse({ ...env, ...Object.fromEntries(optional.map((name) => [name, env[name]?.trim() || undefined])) });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -5,6 +5,7 @@
 // SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections, close the database, exit 0 (1 when the
 // deadline cut requests). A second signal exits at once.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { hostname } from 'node:os';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
@@ -12,9 +13,17 @@ import { migrate } from '../db/migrate.js';
 import { DEMO_EMAIL, seedDemo } from '../cli/seed.js';
 import { createToken, revokeTokens } from '../cli/tokens.js';
 import { chooseLogFormat, createLogger } from './logger.js';
+import { connectRedis } from './rate-limit.js';
+import { startTracing } from './tracing.js';
 import { createApp } from './yoga.js';
 
-const DEMO_TOKEN_NAME = 'demo (printed by npm start)';
+/** Before demo tokens were per instance, every start rotated this one name. */
+const LEGACY_DEMO_TOKEN_NAME = 'demo (printed by npm start)';
+/**
+ * Start-up (migrations, the demo seed, the demo token) runs under this advisory lock, so that
+ * instances starting at once take turns: the second finds the schema migrated and the demo seeded.
+ */
+const STARTUP_LOCK = 72707370;
 /** After the deadline has cut the connections, how long closing the database may still take. */
 const FORCED_EXIT_GRACE_MS = 3_000;
 /**
@@ -36,6 +45,13 @@ function readConfig(): Config {
 
 const config = readConfig();
 const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));
+// Tracing patches http and pg in place, so it may start after they are imported; off without an endpoint.
+const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }).catch(
+  (error: unknown) => {
+    console.error(`OTEL_EXPORTER_OTLP_ENDPOINT: tracing cannot start: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -82,6 +98,8 @@ process.on('SIGTERM', () => onSignal('SIGTERM'));
 
 // 2. The database, then serving.
 let db: Database | undefined;
+// The rate limiter's buckets, shared by every instance; it connects (and reconnects) in the background.
+const redis = config.RATE_LIMIT_ENABLED && config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
 const startup = (async () => {
   db = await openDatabase({
     url: config.DATABASE_URL,
@@ -94,13 +112,40 @@ const startup = (async () => {
 
   let demoToken: string | undefined;
   if (config.SEED_DEMO) {
-    const { created, organizationId } = await seedDemo(db.prisma);
-    if (created) logger.info({ organizationId }, 'demo organization seeded');
-    // Tokens are stored only as hashes, so each start rotates a fresh demo token it can print.
-    await revokeTokens(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
-    demoToken = await createToken(db.prisma, DEMO_EMAIL, DEMO_TOKEN_NAME);
+    // The scripts runner is one dedicated session: the lock holds while the seed runs on the pool.
+    await db.scripts.exec(`SELECT pg_advisory_lock(${STARTUP_LOCK})`);
+    try {
+      const { created, organizationId } = await seedDemo(db.prisma);
+      if (created) logger.info({ organizationId }, 'demo organization seeded');
+      // Tokens are stored only as hashes, so each start rotates a fresh demo token it can print: its
+      // own, named after its address, so that another instance's start leaves this one's working.
+      const name = `${LEGACY_DEMO_TOKEN_NAME} on ${hostname()}:${config.PORT}`;
+      await revokeTokens(db.prisma, DEMO_EMAIL, LEGACY_DEMO_TOKEN_NAME);
+      await revokeTokens(db.prisma, DEMO_EMAIL, name);
+      demoToken = await createToken(db.prisma, DEMO_EMAIL, name);
+    } finally {
+      await db.scripts.exec(`SELECT pg_advisory_unlock(${STARTUP_LOCK})`);
+    }
   }
-  return { app: createApp({ prisma: db.prisma, logger, graphiqlToken: demoToken, authCacheMs: config.AUTH_CACHE_MS }), demoToken };
+  const app = createApp({
+    prisma: db.prisma,
+    logger,
+    graphiqlToken: demoToken,
+    authCacheMs: config.AUTH_CACHE_MS,
+    observability: { database: db, metricsToken: config.METRICS_TOKEN, tracing },
+    rateLimit: {
+      enabled: config.RATE_LIMIT_ENABLED,
+      points: config.RATE_LIMIT_POINTS,
+      restoreRate: config.RATE_LIMIT_RESTORE_RATE,
+      authFailures: config.RATE_LIMIT_AUTH_FAILURES,
+      authWindowSeconds: config.RATE_LIMIT_AUTH_WINDOW_SECONDS,
+      redis,
+      keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+      trustProxy: config.TRUST_PROXY,
+      logger,
+    },
+  });
+  return { app, demoToken };
 })();
 
 try {
@@ -112,6 +157,13 @@ try {
     const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
     console.log(`\nGraphiQL:   ${url}`);
     console.log(`Database:   ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}`}`);
+    console.log(
+      `Rate limit: ${
+        config.RATE_LIMIT_ENABLED
+          ? `${config.RATE_LIMIT_POINTS} points per token, ${config.RATE_LIMIT_RESTORE_RATE}/s, ${redis ? 'in Redis (REDIS_URL)' : 'in memory'}`
+          : 'off'
+      }`,
+    );
     if (demoToken) console.log(`Demo token: ${demoToken}\n            (Authorization: Bearer <token>; pre-filled in GraphiQL)\n`);
   }
 } catch (error) {
@@ -123,6 +175,8 @@ try {
   server.close();
   server.closeAllConnections();
   await db?.close().catch(() => undefined);
+  redis?.disconnect();
+  await tracing?.shutdown().catch(() => undefined);
   process.exit(1);
 }
 
@@ -163,6 +217,9 @@ async function shutdown(signal: NodeJS.Signals) {
     logger.error({ err: error }, 'closing the database failed');
     forced = true;
   }
+  await redis?.quit().catch(() => redis.disconnect());
+  // Spans still buffered go out before the process ends.
+  await tracing?.shutdown().catch(() => undefined);
   clearTimeout(deadline);
   logger.info({ forced }, 'stopped');
   process.exit(forced ? 1 : 0);
