@@ -403,6 +403,48 @@ async function freshDatabase(): Promise<{ env: Record<string, string>; untouched
   };
 }
 
+// ---- Several instances -----------------------------------------------------------------------
+
+describe.skipIf(!PG_URL)('several instances (PostgreSQL)', () => {
+  test('two started at once on an empty database: both serve, one demo organization, each its own working demo token', async () => {
+    const name = `${new URL(PG_URL!).pathname.slice(1)}_pair`;
+    await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await adminQuery(`CREATE DATABASE "${name}"`);
+    const env = { DATABASE_URL: adminUrl(name) };
+    // Hold the start-up lock (STARTUP_LOCK in src/server/main.ts): both migrate, then wait for it
+    // before seeding; released, they seed one after the other. Without the lock they would race.
+    const holder = new pg.Client({ connectionString: adminUrl(name) });
+    await holder.connect();
+    await holder.query('SELECT pg_advisory_lock(72707370)');
+    try {
+      const both = Promise.all([startServer(env), startServer(env)]);
+      const early = await Promise.race([both.then(() => 'served'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 3_000))]);
+      expect(early).toBe('waiting');
+      await holder.query('SELECT pg_advisory_unlock(72707370)');
+      const [a, b] = await both;
+      expect(a.token).not.toBe(b.token);
+      // Each instance's demo token still works after the other one started.
+      expect((await ask(a)).status).toBe(200);
+      expect((await ask(b)).status).toBe(200);
+      expect((await ask(a, b.token)).body.data?.viewer.person.email).toBe((await ask(b, a.token)).body.data?.viewer.person.email);
+      const client = new pg.Client({ connectionString: adminUrl(name) });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM organizations WHERE name = 'Demo Agency'`);
+        expect(rows[0]!.n).toBe(1);
+      } finally {
+        await client.end();
+      }
+      for (const server of [a, b]) process.kill(server.child.pid!, 'SIGTERM');
+      expect(await exitWithin(a, 10_000)).toBe(0);
+      expect(await exitWithin(b, 10_000)).toBe(0);
+    } finally {
+      await holder.end();
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    }
+  }, 60_000);
+});
+
 // ---- Statement timeout ---------------------------------------------------------------------------
 
 describe.skipIf(!PG_URL)('the statement timeout (PostgreSQL)', () => {
