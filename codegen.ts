@@ -1,15 +1,22 @@
-// Typed documents for the operations the tests (and later clients) use: write an operation with
-// `graphql(...)` from test/generated, and its result and variables are typed from schema.graphql.
+// Typed documents for the operations the tests use (write one with `graphql(...)` from
+// test/generated: its result and variables are typed from schema.graphql), and the web app's
+// operations as persisted documents.
 import type { CodegenConfig } from '@graphql-codegen/cli';
+
+const scalars = {
+  BigInt: { input: 'number | string', output: 'number | string' },
+  Date: { input: 'string', output: 'string' },
+  DateTime: { input: 'string', output: 'string' },
+};
 
 const config: CodegenConfig = {
   schema: 'schema.graphql',
-  documents: ['test/**/*.ts', '!test/generated/**'],
   ignoreNoDocuments: true,
   // ESM output (NodeNext): relative imports with .js extensions.
   emitLegacyCommonJSImports: false,
   generates: {
     'test/generated/': {
+      documents: ['test/**/*.ts', '!test/generated/**'],
       preset: 'client',
       presetConfig: { fragmentMasking: false },
       config: {
@@ -17,12 +24,16 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         strictScalars: true,
         // Every custom scalar mapped: an unmapped one would silently become `any`.
-        scalars: {
-          BigInt: { input: 'number | string', output: 'number | string' },
-          Date: { input: 'string', output: 'string' },
-          DateTime: { input: 'string', output: 'string' },
-        },
+        scalars,
       },
+    },
+    // The web app's operations (src/operations) as trusted documents: persisted-documents.json maps
+    // each document's SHA-256 to its text, and the gateway loads it (src/server/trusted-documents.ts).
+    'src/generated/operations/': {
+      documents: ['src/operations/**/*.graphql'],
+      preset: 'client',
+      presetConfig: { fragmentMasking: false, persistedDocuments: { hashAlgorithm: 'sha256' } },
+      config: { useTypeImports: true, enumsAsTypes: true, strictScalars: true, scalars },
     },
   },
 };

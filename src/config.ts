@@ -61,6 +61,11 @@ const schema = z.object({
       ctx.addIssue({ code: 'custom', message: 'must be true, false or a number of proxies (0-99)' });
       return z.NEVER;
     }),
+  /**
+   * Trusted documents (README): `allow` runs the web app's persisted documents by id and any query;
+   * `only` runs the persisted documents and nothing else.
+   */
+  PERSISTED_OPERATIONS: z.enum(['allow', 'only']).default('allow'),
   /** When set, /metrics requires `Authorization: Bearer <METRICS_TOKEN>`; open otherwise (the operator's network). */
   METRICS_TOKEN: z.string().min(1).optional(),
   /** An OTLP/HTTP collector (e.g. http://127.0.0.1:4318): traces are sent there; off when unset. */

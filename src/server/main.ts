@@ -15,6 +15,7 @@ import { createToken, revokeTokens } from '../cli/tokens.js';
 import { chooseLogFormat, createLogger } from './logger.js';
 import { connectRedis } from './rate-limit.js';
 import { startTracing } from './tracing.js';
+import { loadPersistedDocuments, type PersistedDocuments } from './trusted-documents.js';
 import { createApp } from './yoga.js';
 
 /** Before demo tokens were per instance, every start rotated this one name. */
@@ -100,6 +101,16 @@ process.on('SIGTERM', () => onSignal('SIGTERM'));
 let db: Database | undefined;
 // The rate limiter's buckets, shared by every instance; it connects (and reconnects) in the background.
 const redis = config.RATE_LIMIT_ENABLED && config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+// The web app's trusted documents (npm run codegen writes them); required when they are all that runs.
+let documents: PersistedDocuments | undefined;
+try {
+  documents = await loadPersistedDocuments();
+} catch (error) {
+  if (config.PERSISTED_OPERATIONS === 'only') {
+    console.error(`PERSISTED_OPERATIONS=only: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
 const startup = (async () => {
   db = await openDatabase({
     url: config.DATABASE_URL,
@@ -133,6 +144,7 @@ const startup = (async () => {
     graphiqlToken: demoToken,
     authCacheMs: config.AUTH_CACHE_MS,
     observability: { database: db, metricsToken: config.METRICS_TOKEN, tracing },
+    persistedOperations: documents && { mode: config.PERSISTED_OPERATIONS, documents },
     rateLimit: {
       enabled: config.RATE_LIMIT_ENABLED,
       points: config.RATE_LIMIT_POINTS,

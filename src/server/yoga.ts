@@ -13,6 +13,7 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
 import { useRateLimit, type RateLimitOptions } from './rate-limit.js';
+import { useTrustedDocuments, type PersistedDocuments, type PersistedOperationsMode } from './trusted-documents.js';
 
 export interface AppOptions {
   /** The unscoped client; only authentication touches it directly. */
@@ -31,6 +32,11 @@ export interface AppOptions {
   observability?: Omit<ObservabilityOptions, 'metrics'>;
   /** Cost-based rate limiting (src/server/rate-limit.ts). */
   rateLimit?: Omit<RateLimitOptions, 'metrics'>;
+  /**
+   * Trusted documents (src/server/trusted-documents.ts): the ids clients may send instead of a query;
+   * mode `only` runs nothing else. Without it, every request sends its query.
+   */
+  persistedOperations?: { mode: PersistedOperationsMode; documents: PersistedDocuments };
 }
 
 const EXAMPLE_QUERY = `# Expenses of your organization, newest first, with totals over the whole filtered set.
@@ -133,6 +139,7 @@ export function createApp(options: AppOptions) {
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       rootRedirectPlugin,
       useRequestLimits(),
+      ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
       useRateLimit({ ...options.rateLimit, metrics }),
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.

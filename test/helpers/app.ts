@@ -19,7 +19,7 @@ export interface TestApp {
  * The rate limiter is off unless a test asks for it (test/rate-limit.test.ts): other tests make
  * hundreds of requests with one token and compare whole response bodies, `extensions` included.
  */
-export async function startApp(options: { rateLimit?: AppOptions['rateLimit'] } = {}): Promise<TestApp> {
+export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persistedOperations'> = {}): Promise<TestApp> {
   const url = process.env.TEST_DATABASE_URL;
   const db = await openDatabase(url ? { url } : { dataDir: 'memory://' });
   await migrate(db.scripts);
@@ -31,7 +31,12 @@ export async function startApp(options: { rateLimit?: AppOptions['rateLimit'] } 
     },
   });
   const logger = pino({ level: 'info' }, sink);
-  const app = createApp({ prisma: db.prisma, logger, rateLimit: { enabled: false, logger, ...options.rateLimit } });
+  const app = createApp({
+    prisma: db.prisma,
+    logger,
+    rateLimit: { enabled: false, logger, ...options.rateLimit },
+    persistedOperations: options.persistedOperations,
+  });
   return { db, app, logs, close: () => db.close() };
 }
 
