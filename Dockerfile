@@ -1,0 +1,28 @@
+# The gateway as a container image. Untested here: the machines this project is built on have no
+# container engine running (see README, "Deployment"). Build: docker build -t agency-gateway .
+#
+# One image for every instance: stateless, configured by the environment (DATABASE_URL,
+# DATABASE_REPLICA_URLS, REDIS_URL, ... see .env.example); it migrates on start under an advisory lock,
+# so several instances may start at once.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY prisma ./prisma
+COPY prisma.config.ts codegen.ts schema.graphql tsconfig.json ./
+COPY src/operations ./src/operations
+# npm ci runs prisma generate and GraphQL Code Generator (the client and the trusted documents).
+RUN npm ci
+COPY src ./src
+# Development dependencies were needed to generate; the runtime keeps the generated files only.
+RUN npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 SEED_DEMO=false LOG_FORMAT=json
+WORKDIR /app
+COPY --from=build --chown=node:node /app ./
+USER node
+EXPOSE 4000
+# /health: the process is up; /ready: the database answers and the migrations are applied.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "--import", "tsx", "src/server/main.ts"]
