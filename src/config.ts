@@ -12,6 +12,27 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /**
+   * Read replicas of DATABASE_URL's database (PostgreSQL streaming standbys), comma-separated: queries
+   * run on them (round robin), mutations and authentication on the primary. Ignored without DATABASE_URL.
+   */
+  DATABASE_REPLICA_URLS: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const urls = v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
+      for (const [index, url] of urls.entries()) {
+        if (!/^postgres(ql)?:\/\//.test(url)) {
+          // The message must not echo the URL: it may hold a password.
+          ctx.addIssue({ code: 'custom', message: `each URL must start with postgres:// or postgresql:// (item ${index + 1})` });
+          return z.NEVER;
+        }
+      }
+      return urls;
+    }),
   /** Seed the demo organization on first start and print a fresh demo token on every start. */
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])

@@ -1,6 +1,7 @@
 // Opens the one database the process uses: embedded PGlite in a folder by default, or PostgreSQL
 // when a connection string is given. Both speak the same SQL, so one schema and one set of
-// migrations serve both.
+// migrations serve both. PostgreSQL may come with read replicas (streaming standbys of the same
+// database): a client of their own each, which src/server/replicas.ts routes queries to.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -21,14 +22,43 @@ export interface ScriptRunner {
 
 export interface Database {
   kind: 'pglite' | 'postgres';
+  /** The primary: every write, authentication, migrations. */
   prisma: PrismaClient;
   scripts: ScriptRunner;
   statements: StatementCounter;
+  /** Read replicas (`replicaUrls`), in the order given; always empty on PGlite. */
+  replicas: DatabaseReplica[];
   /** The request pool's connections now (PostgreSQL); PGlite has no pool. For /metrics. */
   pool?(): { total: number; idle: number; waiting: number; max: number };
   /** Closes the client and the connections (and releases the folder's lock). Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** A read replica: its own client and pool, with the primary's statement timeout. */
+export interface DatabaseReplica {
+  /** `replica N (host:port/database)`, for logs: never the URL's credentials. */
+  name: string;
+  prisma: PrismaClient;
+  /** Its statements, counted like the primary's. */
+  statements: StatementCounter;
+  /**
+   * Calls `listener` with each failure of its connections (a refused connection, a dropped idle
+   * one, a failed statement...); the client's caller gets the failure all the same.
+   * src/server/replicas.ts listens to notice a replica going down. Returns the unsubscribe.
+   */
+  onFailure(listener: (error: unknown) => void): () => void;
+  /** One `SELECT pg_is_in_recovery()` on the pool, outside Prisma and the statement count: is it a standby? */
+  ping(): Promise<{ inRecovery: boolean }>;
+  /** Closed with the database: pings fail from then on. */
+  readonly closed: boolean;
+}
+
+/**
+ * How long a replica's pool waits for a new connection before the statement fails: an unreachable
+ * replica (a host that drops packets) then costs a query this long, not forever, before it is
+ * taken out of rotation and the query runs on the primary.
+ */
+export const REPLICA_CONNECT_TIMEOUT_MS = 3_000;
 
 /** What `statementTimeoutMs` is when not given (STATEMENT_TIMEOUT_MS's default too). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 15_000;
@@ -46,13 +76,18 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** Who opens a PGlite folder, named to a second process that tries to open it (e.g. "server (npm start)"). */
   owner?: string;
+  /**
+   * postgres:// URLs of read replicas of `url`'s database (DATABASE_REPLICA_URLS). Ignored on PGlite
+   * (nothing to replicate from); a replica need not be reachable when the database is opened.
+   */
+  replicaUrls?: readonly string[];
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < 0) throw new Error(`statementTimeoutMs must be an integer >= 0, not ${timeout}`);
   return options.url
-    ? openPostgres(options.url, timeout)
+    ? openPostgres(options.url, timeout, options.replicaUrls ?? [])
     : openPGlite(options.dataDir ?? 'memory://', options.owner ?? 'a gateway process');
 }
 
@@ -88,6 +123,7 @@ async function openPGlite(dataDir: string, owner: string): Promise<Database> {
     kind: 'pglite',
     prisma,
     statements: counted.counter,
+    replicas: [],
     scripts: {
       exec: async (sql) => {
         await lite.exec(sql);
@@ -105,7 +141,60 @@ async function openPGlite(dataDir: string, owner: string): Promise<Database> {
   };
 }
 
-async function openPostgres(url: string, statementTimeoutMs: number): Promise<Database> {
+/** `host:port/database` of a connection string: what logs may show of it (no user, no password). */
+export function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}${parsed.pathname || ''}`;
+  } catch {
+    return 'an unparsable URL';
+  }
+}
+
+function openReplica(url: string, index: number, statementTimeoutMs: number): { replica: DatabaseReplica; close(): Promise<void> } {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+  });
+  // An idle connection the replica drops (a restart, a failover) is an 'error' event of the pool;
+  // unheard, it would end the process. Prisma's adapter listens too, but only once it connected.
+  const listeners = new Set<(error: unknown) => void>();
+  const failed = (error: unknown) => {
+    for (const listener of listeners) listener(error);
+  };
+  pool.on('error', failed);
+  let closed = false;
+  const counted = countStatements(new PrismaPg(pool), { onError: failed });
+  const prisma = new PrismaClient({ adapter: counted.factory });
+  const replica: DatabaseReplica = {
+    name: `replica ${index + 1} (${describeUrl(url)})`,
+    prisma,
+    statements: counted.counter,
+    onFailure(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async ping() {
+      const { rows } = await pool.query<{ in_recovery: boolean }>('SELECT pg_is_in_recovery() AS in_recovery');
+      return { inRecovery: rows[0]!.in_recovery };
+    },
+    get closed() {
+      return closed;
+    },
+  };
+  return {
+    replica,
+    close: async () => {
+      closed = true;
+      await prisma.$disconnect().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+    },
+  };
+}
+
+async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls: readonly string[]): Promise<Database> {
   // statement_timeout is sent as a startup parameter of every connection (a `statement_timeout` or
   // `options` parameter in the URL wins over it).
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) });
@@ -116,10 +205,12 @@ async function openPostgres(url: string, statementTimeoutMs: number): Promise<Da
   const scriptPool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
   const counted = countStatements(new PrismaPg(pool));
   const prisma = new PrismaClient({ adapter: counted.factory });
+  const replicas = replicaUrls.map((replicaUrl, index) => openReplica(replicaUrl, index, statementTimeoutMs));
   return {
     kind: 'postgres',
     prisma,
     statements: counted.counter,
+    replicas: replicas.map((r) => r.replica),
     pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 }),
     scripts: {
       exec: async (sql) => {
@@ -129,8 +220,15 @@ async function openPostgres(url: string, statementTimeoutMs: number): Promise<Da
         (await scriptPool.query(sql, params as unknown[])).rows as T[],
     },
     close: once(async () => {
-      await prisma.$disconnect();
-      await Promise.all([pool.end().catch(() => undefined), scriptPool.end().catch(() => undefined)]);
+      try {
+        await prisma.$disconnect();
+      } finally {
+        await Promise.all([
+          pool.end().catch(() => undefined),
+          scriptPool.end().catch(() => undefined),
+          ...replicas.map((r) => r.close()),
+        ]);
+      }
     }),
   };
 }

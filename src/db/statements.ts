@@ -4,6 +4,8 @@ import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 
 export interface StatementCounter {
   count: number;
+  /** Every statement since the counter was made: never reset (/metrics counts from it). */
+  readonly total: number;
   /** The statements since the last reset, for diagnosing a failed expectation. */
   log: string[];
   /** The same statements with the arguments the adapter received (to replay them, e.g. under EXPLAIN). */
@@ -21,11 +23,25 @@ export interface StatementEntry {
 
 const COUNTED = new Set(['queryRaw', 'executeRaw']);
 
+export interface CountOptions {
+  /**
+   * Told of every failure of the adapter: a statement, opening a transaction or connecting
+   * (src/server/replicas.ts tells an unreachable replica from a failed query this way). The
+   * failure still reaches the caller.
+   */
+  onError?(error: unknown): void;
+}
+
 export function countStatements<F extends SqlDriverAdapterFactory>(
   factory: F,
+  options: CountOptions = {},
 ): { factory: F; counter: StatementCounter } {
+  let total = 0;
   const counter: StatementCounter = {
     count: 0,
+    get total() {
+      return total;
+    },
     log: [],
     entries: [],
     reset() {
@@ -36,9 +52,18 @@ export function countStatements<F extends SqlDriverAdapterFactory>(
   };
   const record = (query: { sql: string; args?: unknown[]; argTypes?: unknown[] }) => {
     counter.count += 1;
+    total += 1;
     if (counter.log.length < 500) counter.log.push(query.sql);
     if (counter.entries.length < 500) counter.entries.push({ sql: query.sql, args: query.args ?? [], argTypes: query.argTypes });
   };
+  const { onError } = options;
+  const watch = <T>(promise: Promise<T>): Promise<T> =>
+    onError
+      ? promise.catch((error: unknown) => {
+          onError(error);
+          throw error;
+        })
+      : promise;
   // Proxies rather than subclasses: the adapters' classes are not exported, and only these
   // methods matter.
   const wrap = <T extends object>(target: T): T =>
@@ -49,11 +74,11 @@ export function countStatements<F extends SqlDriverAdapterFactory>(
         if (COUNTED.has(prop as string)) {
           return (query: { sql: string; args?: unknown[]; argTypes?: unknown[] }, ...rest: unknown[]) => {
             record(query);
-            return value.call(obj, query, ...rest);
+            return watch(value.call(obj, query, ...rest) as Promise<unknown>);
           };
         }
         if (prop === 'startTransaction') {
-          return async (...args: unknown[]) => wrap(await value.apply(obj, args));
+          return async (...args: unknown[]) => wrap(await watch(value.apply(obj, args) as Promise<object>));
         }
         return value.bind(obj);
       },
@@ -62,7 +87,7 @@ export function countStatements<F extends SqlDriverAdapterFactory>(
     get(obj, prop, receiver) {
       const value = Reflect.get(obj, prop, receiver);
       if (prop === 'connect' && typeof value === 'function') {
-        return async () => wrap(await value.call(obj));
+        return async () => wrap(await watch(value.call(obj) as Promise<object>));
       }
       return typeof value === 'function' ? value.bind(obj) : value;
     },

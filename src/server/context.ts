@@ -1,5 +1,6 @@
 // Built once per request, already scoped: resolvers get the organization-bound client and never
 // the raw one.
+import type DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
@@ -9,6 +10,27 @@ import { authenticate, type TokenCache } from './auth.js';
 import { chargeOperation } from './rate-limit.js';
 
 export type { Context };
+
+/**
+ * The request's loaders, which can forget what they loaded: after a write, so that the reads after it
+ * in the same request (a mutation's payload, the next mutation field's) load again
+ * (src/server/replicas.ts). Forgetting empties each loader rather than replacing it: code that holds
+ * a loader for the rest of the request (src/schema/kit/list.ts keeps one per field node) sees it too.
+ */
+export class RequestLoaders extends Loaders {
+  readonly #made = new Set<DataLoader<unknown, unknown>>();
+
+  override get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<ReadonlyArray<V | Error>>): DataLoader<K, V> {
+    const loader = super.get(name, batch);
+    this.#made.add(loader as DataLoader<unknown, unknown>);
+    return loader;
+  }
+
+  /** Empties every loader's cache; loads already under way finish as they are. */
+  forget(): void {
+    for (const loader of this.#made) loader.clearAll();
+  }
+}
 
 export async function buildContext(
   system: PrismaClient,
@@ -25,6 +47,6 @@ export async function buildContext(
     viewer,
     db: scopedClient(system, { organizationId }),
     bin: scopedClient(system, { organizationId, includeDeleted: true }),
-    loaders: new Loaders(),
+    loaders: new RequestLoaders(),
   };
 }

@@ -111,15 +111,22 @@ try {
     process.exit(1);
   }
 }
+// Read replicas serve queries (src/server/replicas.ts); PGlite has nothing to replicate from.
+const replicaUrls = config.DATABASE_URL ? config.DATABASE_REPLICA_URLS : [];
+if (!config.DATABASE_URL && config.DATABASE_REPLICA_URLS.length) {
+  logger.warn('DATABASE_REPLICA_URLS ignored: read replicas need DATABASE_URL (the embedded PGlite has none)');
+}
 const startup = (async () => {
   db = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
     owner: `the server (npm start, port ${config.PORT})`,
+    replicaUrls,
   });
   const applied = await migrate(db.scripts);
   logger.info({ backend: db.kind, applied }, applied.length ? 'migrations applied' : 'database up to date');
+  if (db.replicas.length) logger.info({ replicas: db.replicas.map((r) => r.name) }, 'read replicas: queries read from them');
 
   let demoToken: string | undefined;
   if (config.SEED_DEMO) {
@@ -145,6 +152,7 @@ const startup = (async () => {
     authCacheMs: config.AUTH_CACHE_MS,
     observability: { database: db, metricsToken: config.METRICS_TOKEN, tracing },
     persistedOperations: documents && { mode: config.PERSISTED_OPERATIONS, documents },
+    readReplicas: { replicas: db.replicas, primaryStatements: db.statements },
     rateLimit: {
       enabled: config.RATE_LIMIT_ENABLED,
       points: config.RATE_LIMIT_POINTS,
@@ -169,6 +177,15 @@ try {
     const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
     console.log(`\nGraphiQL:   ${url}`);
     console.log(`Database:   ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}`}`);
+    console.log(
+      `Replicas:   ${
+        replicaUrls.length
+          ? `${replicaUrls.length} (DATABASE_REPLICA_URLS): queries read from them, mutations and authentication from the primary`
+          : config.DATABASE_REPLICA_URLS.length
+            ? 'ignored: DATABASE_REPLICA_URLS needs DATABASE_URL (PGlite has no replicas)'
+            : 'none: everything runs on the primary'
+      }`,
+    );
     console.log(
       `Rate limit: ${
         config.RATE_LIMIT_ENABLED

@@ -10,6 +10,11 @@ export interface Metrics {
   operationSeconds: Histogram<'operation' | 'outcome'>;
   /** Requests refused by the rate limiter, by why (cost, authentication). */
   rateLimitRejections: Counter<'reason'>;
+  /**
+   * Queries run again on the primary after their read replica failed them, by why: `unavailable`
+   * (unreachable, shut down: it leaves the rotation) or `conflict` (cancelled by the standby's recovery).
+   */
+  replicaFallbacks: Counter<'reason'>;
 }
 
 export interface MetricsOptions {
@@ -44,7 +49,78 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       labelNames: ['reason'],
       registers: [registry],
     }),
+    replicaFallbacks: new Counter({
+      name: 'gateway_db_replica_fallbacks_total',
+      help: 'Query operations run again on the primary because their read replica failed them, by reason (unavailable, conflict).',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
   };
+}
+
+/** Where SQL statements go: the primary, or a read replica (DATABASE_REPLICA_URLS). */
+export type StatementTarget = 'primary' | 'replica';
+
+const STATEMENTS = 'gateway_db_statements_total';
+
+/**
+ * `gateway_db_statements_total{target}`: the SQL statements sent to the primary and to the read
+ * replicas (all replicas summed), read from the databases' statement counters (src/db/statements.ts,
+ * their never-reset `total`) at each scrape. A target is listed once it has a counter. Registered once
+ * per registry: a second call on the same registry does nothing.
+ */
+export function registerStatementMetrics(
+  registry: Registry,
+  counters: Partial<Record<StatementTarget, ReadonlyArray<{ readonly total: number }>>>,
+): void {
+  const targets = (Object.entries(counters) as Array<[StatementTarget, ReadonlyArray<{ readonly total: number }>]>).filter(
+    ([, list]) => list.length > 0,
+  );
+  if (targets.length === 0 || registry.getSingleMetric(STATEMENTS)) return;
+  const seen = new Map<StatementTarget, number>();
+  const counter = new Counter({
+    name: STATEMENTS,
+    help: 'SQL statements sent to the database, by target: the primary or the read replicas (DATABASE_REPLICA_URLS).',
+    labelNames: ['target'],
+    registers: [registry],
+    collect() {
+      // The counters only grow: what they gained since the last scrape is added.
+      for (const [target, list] of targets) {
+        const total = list.reduce((sum, c) => sum + c.total, 0);
+        const gained = total - (seen.get(target) ?? 0);
+        if (gained > 0) this.inc({ target }, gained);
+        seen.set(target, total);
+      }
+    },
+  });
+  // Listed from the first scrape, at 0 when nothing was sent yet.
+  for (const [target] of targets) counter.inc({ target }, 0);
+}
+
+const REPLICAS_AVAILABLE = 'gateway_db_replicas_available';
+
+/**
+ * `gateway_db_replicas_available` (replicas in rotation now) and `gateway_db_replicas` (replicas
+ * configured), read at each scrape. Registered once per registry.
+ */
+export function registerReplicaMetrics(registry: Registry, state: () => { available: number; configured: number }): void {
+  if (registry.getSingleMetric(REPLICAS_AVAILABLE)) return;
+  new Gauge({
+    name: REPLICAS_AVAILABLE,
+    help: 'Read replicas in rotation now: reachable at their last use or probe. Queries go to the primary when none is.',
+    registers: [registry],
+    collect() {
+      this.set(state().available);
+    },
+  });
+  new Gauge({
+    name: 'gateway_db_replicas',
+    help: 'Read replicas configured (DATABASE_REPLICA_URLS).',
+    registers: [registry],
+    collect() {
+      this.set(state().configured);
+    },
+  });
 }
 
 /** A connection pool's state at one moment (pg.Pool's counters). */

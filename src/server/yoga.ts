@@ -13,6 +13,7 @@ import type { Logger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
 import { useRateLimit, type RateLimitOptions } from './rate-limit.js';
+import { useReadReplicas, type ReadReplicaOptions } from './replicas.js';
 import { useTrustedDocuments, type PersistedDocuments, type PersistedOperationsMode } from './trusted-documents.js';
 
 export interface AppOptions {
@@ -32,6 +33,11 @@ export interface AppOptions {
   observability?: Omit<ObservabilityOptions, 'metrics'>;
   /** Cost-based rate limiting (src/server/rate-limit.ts). */
   rateLimit?: Omit<RateLimitOptions, 'metrics'>;
+  /**
+   * Read replicas (src/server/replicas.ts): query operations run on them, everything else on `prisma`.
+   * With `primaryStatements`, /metrics counts SQL statements by target (primary, replica).
+   */
+  readReplicas?: Omit<ReadReplicaOptions, 'metrics' | 'logger'>;
   /**
    * Trusted documents (src/server/trusted-documents.ts): the ids clients may send instead of a query;
    * mode `only` runs nothing else. Without it, every request sends its query.
@@ -141,6 +147,7 @@ export function createApp(options: AppOptions) {
       useRequestLimits(),
       ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
       useRateLimit({ ...options.rateLimit, metrics }),
+      useReadReplicas({ ...options.readReplicas, metrics, logger }),
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.
       EnvelopArmorPlugin({
