@@ -680,4 +680,19 @@ describe('deal statuses', () => {
     expect(node.body.data?.node).toBeNull();
     expect((await data(t.app, StatusList, {}, as(b))).dealStatuses.nodes.map((s) => s.name)).not.toContain('Won over');
   });
+
+  test('20 concurrent updates of one status: all succeed, archiving gives every one the same date, no field is lost', async () => {
+    const status = (await data(t.app, Statuses, { input: { name: 'contested' } }, as(a))).createDealStatus.dealStatus!;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        data(t.app, UpdateStatus, { input: { id: status.id, archived: true, ...(i === 7 ? { name: 'renamed' } : {}), ...(i === 13 ? { position: 99 } : {}) } }, as(a)),
+      ),
+    );
+    expect(results.every((r) => r.updateDealStatus.userErrors.length === 0)).toBe(true);
+    const dates = new Set(results.map((r) => r.updateDealStatus.dealStatus!.archivedAt));
+    expect(dates.size).toBe(1);
+    const row = await a.db.dealStatus.findUniqueOrThrow({ where: { id: status.databaseId } });
+    expect({ name: row.name, position: row.position }).toEqual({ name: 'renamed', position: 99 });
+    expect(row.archivedAt?.toISOString()).toBe([...dates][0]);
+  });
 });

@@ -39,7 +39,11 @@ export async function updateDealStatus(db: ScopedClient, id: number, input: Deal
   const errors = check(input, false);
   if (errors.length) return fail(...errors);
   return transact(db, async (tx) => {
-    const existing = await tx.dealStatus.findUnique({ where: { id }, select: { archivedAt: true } });
+    // Archiving an archived status keeps its first date. The guarded UPDATE sets it only where it is
+    // not set: of concurrent archives the first sets the moment, the others (waiting on its row lock)
+    // match nothing and keep it, so every one of them answers the same date.
+    if (input.archived === true) await tx.dealStatus.updateMany({ where: { id, archivedAt: null }, data: { archivedAt: new Date() } });
+    const existing = await tx.dealStatus.findUnique({ where: { id }, select: { id: true } });
     if (!existing) return fail(notFound(at('id'), 'Deal status'));
     return ok(
       await tx.dealStatus.update({
@@ -47,8 +51,7 @@ export async function updateDealStatus(db: ScopedClient, id: number, input: Deal
         data: {
           ...(given(input, 'name') && { name: input.name!.trim() }),
           ...(input.position != null && { position: input.position }),
-          // Archiving an archived status keeps its first date.
-          ...(input.archived != null && { archivedAt: input.archived ? (existing.archivedAt ?? new Date()) : null }),
+          ...(input.archived === false && { archivedAt: null }),
         },
       }),
     );
