@@ -7,6 +7,7 @@ const scalars = {
   BigInt: { input: 'number | string', output: 'number | string' },
   Date: { input: 'string', output: 'string' },
   DateTime: { input: 'string', output: 'string' },
+  JSONObject: { input: 'Record<string, unknown>', output: 'Record<string, unknown>' },
 };
 
 const config: CodegenConfig = {

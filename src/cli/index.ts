@@ -15,6 +15,7 @@ import { isCurrencyCode } from '../money/money.js';
 import { parseDay } from '../domain/recurrence.js';
 import { generateContractBudgets, summaryLine } from './contracts.js';
 import { purgeOldEntries, purgeSummaryLine } from './recycle-bin.js';
+import { purgeExpiredKeys, purgeKeysLine } from './idempotency.js';
 import { OperatorError } from './errors.js';
 import { generate } from './generate.js';
 import { addMember, createOrganization } from './organizations.js';
@@ -273,6 +274,17 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
         const summary = await purgeOldEntries(db.prisma, { olderThanDays: o.olderThan, organizationId: o.organization }, print);
         for (const r of summary.refused) print(`Organization ${r.organizationId}: entry ${r.entryId} not purged: ${r.message}.`);
         print(purgeSummaryLine(summary, o.olderThan));
+      }),
+    );
+
+  program
+    .command('idempotency')
+    .description('Idempotency keys of create mutations')
+    .command('purge')
+    .description('Delete the keys older than 24 hours (they no longer answer; this only frees space)')
+    .action(() =>
+      withDatabase('idempotency purge', async (db) => {
+        print(purgeKeysLine(await purgeExpiredKeys(db.prisma)));
       }),
     );
 

@@ -12,6 +12,8 @@
 import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { getDatamodel } from '../generated/pothos-types.js';
+import { committing } from './after-commit.js';
+import type { ScopedTx } from './transaction.js';
 
 export interface Scope {
   organizationId: number;
@@ -388,10 +390,12 @@ function bind(client: object, scope: Readonly<Scope>, inTransaction: boolean): o
   };
   const transaction = (fn: unknown, options?: unknown) =>
     typeof fn === 'function'
-      ? (client as PrismaClient).$transaction((tx) => (fn as (t: unknown) => Promise<unknown>)(bind(tx, scope, true)), options as never)
+      ? committing(() =>
+          (client as PrismaClient).$transaction((tx) => (fn as (t: unknown) => Promise<unknown>)(bind(tx, scope, true)), options as never),
+        )
       : // A batch of queries made by this client's delegates, already scoped.
         (client as PrismaClient).$transaction(fn as never, options as never);
-  return new Proxy(
+  const bound = new Proxy(
     {},
     {
       get(_, property) {
@@ -413,6 +417,21 @@ function bind(client: object, scope: Readonly<Scope>, inTransaction: boolean): o
       has: (_, property) => typeof property === 'string' && (DELEGATES.has(property) || (property === '$transaction' && !inTransaction)),
     },
   );
+  if (inTransaction) TRANSACTIONS.set(bound, { client, scope });
+  return bound;
+}
+
+/** What a bound transaction client was made of, for `widenTransaction`. */
+const TRANSACTIONS = new WeakMap<object, { client: object; scope: Readonly<Scope> }>();
+
+/**
+ * The same transaction, bound to the same organization, that also sees soft-deleted rows: what the
+ * recycle bin's client would be inside it. For showing an object that a write has just put in the bin.
+ */
+export function widenTransaction(tx: ScopedTx): ScopedTx {
+  const bound = TRANSACTIONS.get(tx);
+  if (!bound) throw new ScopeViolation('widenTransaction takes a transaction of the scoped client');
+  return bind(bound.client, Object.freeze({ ...bound.scope, includeDeleted: true }), true) as ScopedTx;
 }
 
 const SCOPED_CLIENTS = new WeakMap<PrismaClient, LRUCache<string, ScopedClient>>();

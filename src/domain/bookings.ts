@@ -14,6 +14,7 @@ import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import { checkPerson, MAX_MINUTES } from './time-entries.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface BookingInput {
@@ -79,7 +80,7 @@ export async function createBooking(db: ScopedClient, viewer: Viewer, input: Boo
         note: optionalText(input.note),
       },
     });
-    return ok(booking);
+    return ok(await withEvent(tx, viewer, 'booking.created', 'Booking', booking));
   });
 }
 

@@ -20,6 +20,7 @@ import {
   type Schedule,
 } from './recurrence.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ContractInput {
@@ -113,13 +114,13 @@ export async function createContract(
         copyExpenses: input.copyExpenses ?? false,
       },
     });
-    return ok(contract);
+    return ok(await withEvent(tx, viewer, 'contract.created', 'Contract', contract));
   });
 }
 
 export async function updateContract(
   db: ScopedClient,
-  _viewer: Viewer,
+  viewer: Viewer,
   id: number,
   input: ContractInput,
   now: Date = new Date(),
@@ -147,7 +148,7 @@ export async function updateContract(
         ...(input.copyExpenses != null && { copyExpenses: input.copyExpenses }),
       },
     });
-    return ok(contract);
+    return ok(await withEvent(tx, viewer, 'contract.updated', 'Contract', contract));
   });
 }
 
@@ -185,6 +186,8 @@ export interface GenerateInput {
 /** Who generates: a person (the viewer), or an operator (null: budgets keep the template's creator). */
 export interface Generator {
   personId: number | null;
+  /** The member's viewer, who the events name as the actor; absent for the operator. */
+  actor?: Viewer;
 }
 
 export interface CreatedBudget {
@@ -380,6 +383,9 @@ async function generateContract(
     }
   }
   await tx.contract.update({ where: { id: contractId }, data: { nextOccurrenceOn: next } });
+  // One event per budget, in date order; the contract's own move to its next period is part of them.
+  const byDate = [...created].sort((a, b) => a.date.getTime() - b.date.getTime());
+  for (const b of byDate) await withEvent(tx, generator.actor ?? null, 'contract.occurrence_generated', 'Deal', b);
   const budgets = created
     .map((b) => ({ ...b, contractId: b.contractId!, suffix: b.suffix!, endDate: b.endDate! }))
     .sort((a, b) => a.date.getTime() - b.date.getTime());

@@ -7,6 +7,7 @@ import { at, checkText, fail, inInputOrder, notFound, ok, type Result, type User
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface DashboardInput {
@@ -37,7 +38,7 @@ export async function createDashboard(db: ScopedClient, viewer: Viewer, input: D
         name: input.name!.trim(),
       },
     });
-    return ok(dashboard);
+    return ok(await withEvent(tx, viewer, 'dashboard.created', 'Dashboard', dashboard));
   });
 }
 

@@ -29,6 +29,7 @@ import { resolveRate } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface DealInput {
@@ -204,7 +205,7 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
         ...pipeline(input, budget, null, now),
       },
     });
-    return ok(deal);
+    return ok(await withEvent(tx, viewer, 'deal.created', 'Deal', deal));
   });
 }
 
@@ -276,7 +277,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
         lastActivityAt: now,
       },
     });
-    return ok(deal);
+    return ok(await withEvent(tx, viewer, 'deal.updated', 'Deal', deal));
   });
 }
 

@@ -7,6 +7,7 @@ import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 export interface EventInput {
   name?: string | null;
@@ -21,18 +22,17 @@ export async function createEvent(db: ScopedClient, viewer: Viewer, input: Event
   checkText(errors, 'name', input.name, MAX_NAME);
   checkOptionalText(errors, 'description', input.description, MAX_LONG_TEXT);
   if (errors.length) return fail(...errors);
-  return transact(db, async (tx) =>
-    ok(
-      await tx.event.create({
-        data: {
-          organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
-          name: input.name!.trim(),
-          description: optionalText(input.description),
-          paid: input.paid ?? true,
-        },
-      }),
-    ),
-  );
+  return transact(db, async (tx) => {
+    const event = await tx.event.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        name: input.name!.trim(),
+        description: optionalText(input.description),
+        paid: input.paid ?? true,
+      },
+    });
+    return ok(await withEvent(tx, viewer, 'event.created', 'Event', event));
+  });
 }
 
 /** To the recycle bin, with its bookings (src/domain/bin-items.ts). */

@@ -25,6 +25,7 @@ import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ExpenseInput {
@@ -283,7 +284,7 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
         ...columns.value,
       },
     });
-    return ok(expense);
+    return ok(await withEvent(tx, viewer, 'expense.created', 'Expense', expense));
   });
 }
 
@@ -345,7 +346,7 @@ export async function updateExpense(
         ...columns.value,
       },
     });
-    return ok(expense);
+    return ok(await withEvent(tx, viewer, 'expense.updated', 'Expense', expense));
   });
 }
 
@@ -366,22 +367,25 @@ export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Pro
  */
 async function transition(
   db: ScopedClient,
+  viewer: Viewer,
   id: number,
   guard: { approved?: boolean; rejected?: boolean },
   data: Parameters<ScopedClient['expense']['updateMany']>[0]['data'],
   refused: UserError,
+  event: 'expense.approved' | 'expense.unapproved' | 'expense.rejected',
 ): Promise<Result<Expense>> {
-  return db.$transaction(async (tx) => {
+  return transact(db, async (tx) => {
     const { count } = await tx.expense.updateMany({ where: { id, ...guard }, data });
     const expense = await tx.expense.findUnique({ where: { id } });
     if (!expense) return fail(notFound(at('id'), 'Expense'));
-    return count === 1 ? ok(expense) : fail(refused);
+    return count === 1 ? ok(await withEvent(tx, viewer, event, 'Expense', expense)) : fail(refused);
   });
 }
 
 export function approveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
   return transition(
     db,
+    viewer,
     id,
     { approved: false },
     {
@@ -395,16 +399,19 @@ export function approveExpense(db: ScopedClient, viewer: Viewer, id: number): Pr
       rejecterId: null,
     },
     { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
+    'expense.approved',
   );
 }
 
-export function unapproveExpense(db: ScopedClient, _viewer: Viewer, id: number): Promise<Result<Expense>> {
+export function unapproveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
   return transition(
     db,
+    viewer,
     id,
     { approved: true },
     { approved: false, approvedAt: null, approverId: null },
     { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
+    'expense.unapproved',
   );
 }
 
@@ -423,6 +430,7 @@ export async function rejectExpense(
   }
   return transition(
     db,
+    viewer,
     id,
     { rejected: false },
     {
@@ -436,5 +444,6 @@ export async function rejectExpense(
       approverId: null,
     },
     { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
+    'expense.rejected',
   );
 }

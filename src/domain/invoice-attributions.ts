@@ -21,6 +21,7 @@ import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 export interface AttributionInput {
   invoiceId?: number | null;
@@ -50,7 +51,7 @@ const tooLarge = (field: string) =>
 
 const fits = (c: { amountDefault: bigint; amountNormalized: bigint }) => fitsInt64(c.amountDefault) && fitsInt64(c.amountNormalized);
 
-export async function createInvoiceAttribution(db: ScopedClient, _viewer: Viewer, input: AttributionInput): Promise<Result<InvoiceAttribution>> {
+export async function createInvoiceAttribution(db: ScopedClient, viewer: Viewer, input: AttributionInput): Promise<Result<InvoiceAttribution>> {
   return transact(db, async (tx) => {
     const errors: UserError[] = [];
     if (input.invoiceId == null) errors.push(blank('invoiceId'));
@@ -71,25 +72,24 @@ export async function createInvoiceAttribution(db: ScopedClient, _viewer: Viewer
     if (exceedsInvoice(invoice.amount, attributed)) return fail(exceeds(invoice.amount, attributed - amount));
     const columns = attributionMoneyColumns(amount, money(invoice), money(deal));
     if (!fits(columns)) return fail(tooLarge('amount'));
-    return ok(
-      await tx.invoiceAttribution.create({
-        data: {
-          organizationId: invoice.organizationId,
-          invoiceId: invoice.id,
-          dealId: deal.id,
-          amount,
-          dateFrom: input.dateFrom ?? null,
-          dateTo: input.dateTo ?? null,
-          ...columns,
-        },
-      }),
-    );
+    const attribution = await tx.invoiceAttribution.create({
+      data: {
+        organizationId: invoice.organizationId,
+        invoiceId: invoice.id,
+        dealId: deal.id,
+        amount,
+        dateFrom: input.dateFrom ?? null,
+        dateTo: input.dateTo ?? null,
+        ...columns,
+      },
+    });
+    return ok(await withEvent(tx, viewer, 'invoice_attribution.created', 'InvoiceAttribution', attribution));
   });
 }
 
 export async function updateInvoiceAttribution(
   db: ScopedClient,
-  _viewer: Viewer,
+  viewer: Viewer,
   id: number,
   input: AttributionInput,
 ): Promise<Result<InvoiceAttribution>> {
@@ -127,12 +127,11 @@ export async function updateInvoiceAttribution(
     if (exceedsInvoice(invoice.amount, others + amount)) return fail(exceeds(invoice.amount, others));
     const columns = attributionMoneyColumns(amount, money(invoice), money(deal));
     if (!fits(columns)) return fail(tooLarge('amount'));
-    return ok(
-      await tx.invoiceAttribution.update({
-        where: { id },
-        data: { invoiceId: invoice.id, dealId: deal.id, amount, dateFrom, dateTo, ...columns },
-      }),
-    );
+    const attribution = await tx.invoiceAttribution.update({
+      where: { id },
+      data: { invoiceId: invoice.id, dealId: deal.id, amount, dateFrom, dateTo, ...columns },
+    });
+    return ok(await withEvent(tx, viewer, 'invoice_attribution.updated', 'InvoiceAttribution', attribution));
   });
 }
 

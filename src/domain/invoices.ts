@@ -36,6 +36,7 @@ import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface InvoiceInput {
@@ -325,7 +326,7 @@ export async function createInvoice(db: ScopedClient, viewer: Viewer, input: Inv
         exchangeDate: invoicedOn,
       },
     });
-    return ok(invoice);
+    return ok(await withEvent(tx, viewer, 'invoice.created', 'Invoice', invoice));
   });
 }
 
@@ -406,7 +407,7 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
         updatedAt: now,
       },
     });
-    return ok(invoice);
+    return ok(await withEvent(tx, viewer, 'invoice.updated', 'Invoice', invoice));
   });
 }
 
@@ -440,21 +441,23 @@ export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number
  * that changes; of concurrent archives the first sets the moment and the others, waiting on its
  * row lock, then match nothing and read the same moment.
  */
-export async function archiveInvoice(db: ScopedClient, _viewer: Viewer, id: number): Promise<Result<Invoice>> {
-  return setArchived(db, id, true);
+export async function archiveInvoice(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Invoice>> {
+  return setArchived(db, viewer, id, true);
 }
 
-export async function unarchiveInvoice(db: ScopedClient, _viewer: Viewer, id: number): Promise<Result<Invoice>> {
-  return setArchived(db, id, false);
+export async function unarchiveInvoice(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Invoice>> {
+  return setArchived(db, viewer, id, false);
 }
 
-async function setArchived(db: ScopedClient, id: number, archived: boolean): Promise<Result<Invoice>> {
+/** A repeat that changes nothing records no event either. */
+async function setArchived(db: ScopedClient, viewer: Viewer, id: number, archived: boolean): Promise<Result<Invoice>> {
   return transact(db, async (tx) => {
-    await tx.invoice.updateMany({
+    const { count } = await tx.invoice.updateMany({
       where: { id, archivedAt: archived ? null : { not: null } },
       data: { archivedAt: archived ? new Date() : null },
     });
     const invoice = await tx.invoice.findUnique({ where: { id } });
-    return invoice ? ok(invoice) : fail(notFound(at('id'), 'Invoice'));
+    if (!invoice) return fail(notFound(at('id'), 'Invoice'));
+    return ok(count === 1 ? await withEvent(tx, viewer, archived ? 'invoice.archived' : 'invoice.unarchived', 'Invoice', invoice) : invoice);
   });
 }

@@ -8,6 +8,7 @@ import { at, checkText, fail, inInputOrder, invalid, notFound, ok, tooLong, type
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface PageInput {
@@ -73,7 +74,7 @@ export async function createPage(db: ScopedClient, viewer: Viewer, input: PageIn
         public: input.public ?? false,
       },
     });
-    return ok(page);
+    return ok(await withEvent(tx, viewer, 'page.created', 'Page', page));
   });
 }
 

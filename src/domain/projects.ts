@@ -8,6 +8,7 @@ import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ProjectInput {
@@ -41,7 +42,7 @@ export async function createProject(db: ScopedClient, viewer: Viewer, input: Pro
     const project = await tx.project.create({
       data: { organizationId: viewer.organization.id, companyId: input.companyId!, name: input.name!.trim(), number },
     });
-    return ok(project);
+    return ok(await withEvent(tx, viewer, 'project.created', 'Project', project));
   });
 }
 

@@ -18,6 +18,7 @@ import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface PurchaseOrderInput {
@@ -109,7 +110,7 @@ export async function createPurchaseOrder(db: ScopedClient, viewer: Viewer, inpu
         totalCost: input.totalCost ?? 0n,
       },
     });
-    return ok(order);
+    return ok(await withEvent(tx, viewer, 'purchase_order.created', 'PurchaseOrder', order));
   });
 }
 

@@ -12,6 +12,8 @@ import { at, fail, notFound, ok, type Result, type UserError } from './kit/resul
 import { lockDeals, lockInvoices, lockLive } from './kit/locks.js';
 import { Rollback, transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
+import { recordEvent } from '../events/outbox.js';
+import { binEventType, type BinSubject } from '../events/types.js';
 
 /** The reference's item types, and the two the gateway can also delete. */
 export const ITEM_TYPES = [
@@ -49,11 +51,15 @@ export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
   const description = await describe(tx, item.model, item.id);
   return async (stamp: Date): Promise<void> => {
     if (!description) return;
-    await tx.deletedItem.create({
+    const entry = await tx.deletedItem.create({
       data: { organizationId: viewer.organization.id, private: false, ...description, itemId: item.id, deleterId: viewer.person.id, stamp },
     });
+    if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(item.model), 'deleted'), { node: subjectOf(item.model), id: item.id }, { node: 'DeletedItem', id: entry.id });
   };
 }
+
+/** The GraphQL type of a bin model, which names its events: `timeEntry` -> TimeEntry (`time_entry.deleted`). */
+export const subjectOf = (model: BinModel): BinSubject => (model[0]!.toUpperCase() + model.slice(1)) as BinSubject;
 
 /** The object a delete is about to put in the bin, with the model's children. */
 type Delegate = {
@@ -137,7 +143,10 @@ export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entr
     const itemType = entry.itemType as ItemType;
     const model = MODEL_OF[itemType];
     const result = await bringBack(tx, model, entry.itemId, entry.stamp);
-    return result.ok ? ok({ entryId, itemType, model, id: entry.itemId }) : result;
+    if (!result.ok) return result;
+    // Private entries (private tasks) tell no one else: they record no event.
+    if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(model), 'restored'), { node: subjectOf(model), id: entry.itemId });
+    return ok({ entryId, itemType, model, id: entry.itemId });
   });
 }
 
@@ -279,16 +288,23 @@ export interface Purged {
 /** Who purges: a member (private entries of others are not theirs to purge) or an operator (null). */
 export interface Purger {
   personId: number | null;
+  /** The member's viewer, who the event names as the actor; absent for the operator. */
+  actor?: Viewer;
 }
 
 export async function purgeDeletedItem(bin: ScopedClient, who: Purger, entryId: number): Promise<Result<Purged>> {
   return transact(bin, async (tx) => {
     const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId, recoveredAt: null }, mine(who.personId)] } });
     if (!entry) return fail(notFound(at('id'), 'Deleted item'));
+    const model = MODEL_OF[entry.itemType as ItemType];
+    // The event shows the entry, so it is recorded while the entry is there; a lost race below rolls it back.
+    if (!entry.private) {
+      const subject = subjectOf(model);
+      await recordEvent(tx, who.actor ?? null, binEventType(subject, 'purged'), { node: subject, id: entry.itemId }, { node: 'DeletedItem', id: entryId });
+    }
     // Taking the entry first decides a race with a restore (or another purge): one of them wins.
     const { count } = await tx.deletedItem.deleteMany({ where: { id: entryId, recoveredAt: null } });
     if (count !== 1) return fail(notFound(at('id'), 'Deleted item'));
-    const model = MODEL_OF[entry.itemType as ItemType];
     const row = await delegate(tx, model).findFirst({ where: { id: entry.itemId, deletedAt: entry.stamp }, select: { id: true } });
     // An entry whose object is gone (erased with a parent it went with) is simply taken out.
     if (row) await erase(tx, model, [entry.itemId]);

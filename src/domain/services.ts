@@ -30,6 +30,7 @@ import {
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** The REST API's `unit_id`: 1 hour, 2 piece, 3 day. */
 export const SERVICE_UNITS = { HOUR: 1, PIECE: 2, DAY: 3 } as const;
@@ -112,7 +113,7 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
         price: input.price ?? 0n,
       },
     });
-    return ok(service);
+    return ok(await withEvent(tx, viewer, 'service.created', 'Service', service));
   });
 }
 

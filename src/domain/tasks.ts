@@ -24,6 +24,7 @@ import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem, nextTaskNumber } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface TaskInput {
@@ -92,7 +93,8 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
         tagList,
       },
     });
-    return ok(task);
+    // A private task is seen by its creator and assignee only: no event tells the organization of it.
+    return ok(task.private ? task : await withEvent(tx, viewer, 'task.created', 'Task', task));
   });
 }
 

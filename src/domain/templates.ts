@@ -7,6 +7,8 @@ import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, optionalText } from './kit/result.js';
 import { checkTitle, MAX_DESCRIPTION } from './tasks.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
+import { transact } from './kit/transaction.js';
 
 export interface TemplateInput {
   name?: string | null;
@@ -39,16 +41,18 @@ export async function createTemplate(db: ScopedClient, viewer: Viewer, input: Te
   // Fields are checked in the input's order, so the errors already are in it.
   const errors = check(input);
   if (errors.length) return fail(...errors);
-  const template = await db.template.create({
-    data: {
-      organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
-      creatorId: viewer.person.id,
-      name: input.name!.trim(),
-      description: optionalText(input.description),
-      taskTitles: (input.taskTitles ?? []).map((title) => title.trim()),
-    },
+  return transact(db, async (tx) => {
+    const template = await tx.template.create({
+      data: {
+        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+        creatorId: viewer.person.id,
+        name: input.name!.trim(),
+        description: optionalText(input.description),
+        taskTitles: (input.taskTitles ?? []).map((title) => title.trim()),
+      },
+    });
+    return ok(await withEvent(tx, viewer, 'template.created', 'Template', template));
   });
-  return ok(template);
 }
 
 export function deleteTemplate(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {

@@ -17,6 +17,7 @@ import { taskVisibleTo } from './tasks.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
+import { withEvent } from '../events/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface TimeEntryInput {
@@ -87,7 +88,7 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
         note: optionalText(input.note),
       },
     });
-    return ok(entry);
+    return ok(await withEvent(tx, viewer, 'time_entry.created', 'TimeEntry', entry));
   });
 }
 

@@ -5,6 +5,7 @@ import { createBooking, deleteBooking, type BookingInput } from '../domain/booki
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 export const BookingRef = builder.prismaNode('Booking', {
@@ -68,6 +69,7 @@ const CreateBookingInput = builder.inputType('CreateBookingInput', {
     endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn`.' }),
     time: t.int({ description: 'Minutes per day, 1 to 1440.' }),
     note: t.string({ description: 'At most 10000 characters.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -90,7 +92,8 @@ builder.mutationFields((t) => ({
   createBooking: t.field({
     type: payloadType('CreateBookingPayload', 'Booking', 'The result of `createBooking`.'),
     args: { input: t.arg({ type: CreateBookingInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => toPayload(await createBooking(ctx.db, ctx.viewer, toDomainInput(input as RawBookingInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields as RawBookingInput)))),
   }),
   deleteBooking: t.field({
     type: deletePayloadType('DeleteBookingPayload', 'deletedBookingId', 'The result of `deleteBooking`. The booking goes to the recycle bin, from which it can be restored.'),

@@ -24,6 +24,7 @@ export const builder = new SchemaBuilder<{
     BigInt: { Input: bigint; Output: bigint };
     Date: { Input: Date; Output: Date };
     DateTime: { Input: Date; Output: Date };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
   plugins: [RelayPlugin, PrismaPlugin],

@@ -18,6 +18,7 @@ import { UserErrorRef } from './errors.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { dealList } from './deal.js';
 import { idsIn, listField, ops, relatedListField, sortBy } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 const ContractInterval = builder.enumType('ContractInterval', {
@@ -155,7 +156,7 @@ function toDomainInput(raw: RawContractInput): ContractInput {
 
 const CreateContractInput = builder.inputType('CreateContractInput', {
   description: 'A new contract. `templateId`, `nextOccurrenceOn` and `interval` (or `intervalId`) are required.',
-  fields: (t) => contractFields(t),
+  fields: (t) => ({ ...contractFields(t), idempotencyKey: idempotencyKeyField(t) }),
 });
 
 const UpdateContractInput = builder.inputType('UpdateContractInput', {
@@ -217,8 +218,8 @@ builder.mutationFields((t) => ({
   createContract: t.field({
     type: payload('CreateContractPayload', 'The result of `createContract`.'),
     args: { input: t.arg({ type: CreateContractInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toPayload(await createContract(ctx.db, ctx.viewer, toDomainInput(input as RawContractInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createContract(ctx.db, ctx.viewer, toDomainInput(fields as RawContractInput)))),
   }),
   updateContract: t.field({
     type: payload('UpdateContractPayload', 'The result of `updateContract`.'),
@@ -246,7 +247,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: GenerateInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const ids = input.contractIds?.map((id) => inputId(id, 'Contract')!);
-      const result = await generateOccurrences(ctx.db, { personId: ctx.viewer.person.id }, { until: input.until, contractIds: ids });
+      const result = await generateOccurrences(ctx.db, { personId: ctx.viewer.person.id, actor: ctx.viewer }, { until: input.until, contractIds: ids });
       return result.ok
         ? { budgetIds: result.value.budgets.map((b) => b.id), contractIds: result.value.contractIds, userErrors: [] }
         : { budgetIds: [], contractIds: [], userErrors: result.errors };

@@ -3,6 +3,7 @@ import { createDashboard, deleteDashboard, MAX_DASHBOARD_NAME, type DashboardInp
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
@@ -57,6 +58,7 @@ const CreateDashboardInput = builder.inputType('CreateDashboardInput', {
   fields: (t) => ({
     name: t.string({ description: `At most ${MAX_DASHBOARD_NAME} characters.` }),
     projectId: t.id({ description: 'The project it belongs to; none for a dashboard of the organization.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -64,10 +66,13 @@ builder.mutationFields((t) => ({
   createDashboard: t.field({
     type: payloadType('CreateDashboardPayload', 'Dashboard', 'The result of `createDashboard`.'),
     args: { input: t.arg({ type: CreateDashboardInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const domain: DashboardInput = { name: input.name, projectId: inputId(input.projectId, 'Project') };
-      return toPayload(await createDashboard(ctx.db, ctx.viewer, domain));
-    },
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(
+        await idempotent(ctx, info, input, (fields) => {
+          const domain: DashboardInput = { name: fields.name, projectId: inputId(fields.projectId, 'Project') };
+          return createDashboard(ctx.db, ctx.viewer, domain);
+        }),
+      ),
   }),
   deleteDashboard: t.field({
     type: deletePayloadType('DeleteDashboardPayload', 'deletedDashboardId', 'The result of `deleteDashboard`. The dashboard goes to the recycle bin.'),

@@ -2,6 +2,7 @@
 import { createDealStatus, updateDealStatus, type DealStatusInput } from '../domain/deal-statuses.js';
 import { builder } from './builder.js';
 import { listField, ops, sortBy } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 builder.prismaNode('DealStatus', {
@@ -47,7 +48,7 @@ const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends Po
 
 const CreateDealStatusInput = builder.inputType('CreateDealStatusInput', {
   description: 'A new pipeline stage. `name` is required.',
-  fields: (t) => fields(t),
+  fields: (t) => ({ ...fields(t), idempotencyKey: idempotencyKeyField(t) }),
 });
 const UpdateDealStatusInput = builder.inputType('UpdateDealStatusInput', {
   description: 'Changes to a pipeline stage; fields left out stay as they are.',
@@ -58,8 +59,8 @@ builder.mutationFields((t) => ({
   createDealStatus: t.field({
     type: payloadType('CreateDealStatusPayload', 'DealStatus', 'The result of `createDealStatus`.'),
     args: { input: t.arg({ type: CreateDealStatusInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toPayload(await createDealStatus(ctx.db, ctx.viewer.organization.id, input as DealStatusInput)),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (values) => createDealStatus(ctx.db, ctx.viewer.organization.id, values as DealStatusInput))),
   }),
   updateDealStatus: t.field({
     type: payloadType('UpdateDealStatusPayload', 'DealStatus', 'The result of `updateDealStatus`.'),

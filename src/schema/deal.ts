@@ -21,6 +21,7 @@ import { expenseList } from './expense.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
@@ -252,7 +253,7 @@ function toDomainInput(raw: RawDealInput): DealInput {
 
 const CreateDealInput = builder.inputType('CreateDealInput', {
   description: 'A new deal or budget. `name` and `companyId` are required.',
-  fields: (t) => dealFields(t),
+  fields: (t) => ({ ...dealFields(t), idempotencyKey: idempotencyKeyField(t) }),
 });
 
 const UpdateDealInput = builder.inputType('UpdateDealInput', {
@@ -267,7 +268,8 @@ builder.mutationFields((t) => ({
     type: payloadType('CreateDealPayload', 'Deal', 'The result of `createDeal`.'),
     description: 'Creates a deal or budget with the next number of the organization.',
     args: { input: t.arg({ type: CreateDealInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => toPayload(await createDeal(ctx.db, ctx.viewer, toDomainInput(input as RawDealInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createDeal(ctx.db, ctx.viewer, toDomainInput(fields as RawDealInput)))),
   }),
   updateDeal: t.field({
     type: payloadType('UpdateDealPayload', 'Deal', 'The result of `updateDeal`.'),

@@ -203,7 +203,7 @@ builder.mutationFields((t) => ({
       "lose the link (a budget's `contract`, a copy's origin). It can no longer be restored.",
     args: { input: t.arg({ type: idInput('PurgeDeletedItemInput', 'The bin entry to purge.'), required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const result = await purgeDeletedItem(ctx.bin, { personId: ctx.viewer.person.id }, inputDatabaseId(input.id, 'DeletedItem'));
+      const result = await purgeDeletedItem(ctx.bin, { personId: ctx.viewer.person.id, actor: ctx.viewer }, inputDatabaseId(input.id, 'DeletedItem'));
       return result.ok
         ? { purgedDeletedItemId: String(input.id), purgedItemId: encodeGlobalID(typeName(result.value.model), result.value.id), userErrors: [] }
         : { purgedDeletedItemId: null, purgedItemId: null, userErrors: result.errors };

@@ -4,6 +4,7 @@ import { createEvent, deleteEvent, type EventInput } from '../domain/events.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
 import { listField, ops, relatedListField, sortBy } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 export const EventRef = builder.prismaNode('Event', {
@@ -51,6 +52,7 @@ const CreateEventInput = builder.inputType('CreateEventInput', {
     name: t.string({ description: 'At most 255 characters.' }),
     description: t.string({ description: 'At most 10000 characters.' }),
     paid: t.boolean({ description: 'A paid absence. Default true.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -58,7 +60,8 @@ builder.mutationFields((t) => ({
   createEvent: t.field({
     type: payloadType('CreateEventPayload', 'Event', 'The result of `createEvent`.'),
     args: { input: t.arg({ type: CreateEventInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => toPayload(await createEvent(ctx.db, ctx.viewer, input as EventInput)),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createEvent(ctx.db, ctx.viewer, fields as EventInput))),
   }),
   deleteEvent: t.field({
     type: deletePayloadType(

@@ -15,6 +15,7 @@ import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { listField, ops, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef, type MoneySetShape } from './money.js';
 
@@ -257,7 +258,7 @@ function toDomainInput(raw: RawExpenseInput): ExpenseInput {
 
 const CreateExpenseInput = builder.inputType('CreateExpenseInput', {
   description: 'A new expense. `name`, `dealId`, `serviceTypeId`, `amount`, `currency` and `date` are required.',
-  fields: (t) => expenseFields(t),
+  fields: (t) => ({ ...expenseFields(t), idempotencyKey: idempotencyKeyField(t) }),
 });
 
 const UpdateExpenseInput = builder.inputType('UpdateExpenseInput', {
@@ -280,8 +281,8 @@ builder.mutationFields((t) => ({
   createExpense: t.field({
     type: payload('CreateExpensePayload', 'The result of `createExpense`.'),
     args: { input: t.arg({ type: CreateExpenseInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toPayload(await createExpense(ctx.db, ctx.viewer, toDomainInput(input as RawExpenseInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createExpense(ctx.db, ctx.viewer, toDomainInput(fields as RawExpenseInput)))),
   }),
   updateExpense: t.field({
     type: payload('UpdateExpensePayload', 'The result of `updateExpense`.'),

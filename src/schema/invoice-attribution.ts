@@ -7,9 +7,11 @@ import {
   updateInvoiceAttribution,
   type AttributionInput,
 } from '../domain/invoice-attributions.js';
+import type { Result } from '../domain/kit/result.js';
 import { builder } from './builder.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
@@ -112,7 +114,7 @@ function toDomainInput(raw: RawInput): AttributionInput {
   return input;
 }
 
-const asPayload = (result: Awaited<ReturnType<typeof createInvoiceAttribution>>) =>
+const asPayload = (result: Result<{ id: number }>) =>
   toPayload(
     result.ok
       ? result
@@ -126,12 +128,13 @@ builder.mutationFields((t) => ({
       input: t.arg({
         type: builder.inputType('CreateInvoiceAttributionInput', {
           description: '`invoiceId`, `budgetId` and `amount` are required.',
-          fields: (f) => fields(f),
+          fields: (f) => ({ ...fields(f), idempotencyKey: idempotencyKeyField(f) }),
         }),
         required: true,
       }),
     },
-    resolve: async (_root, { input }, ctx) => asPayload(await createInvoiceAttribution(ctx.db, ctx.viewer, toDomainInput(input as RawInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      asPayload(await idempotent(ctx, info, input, (values) => createInvoiceAttribution(ctx.db, ctx.viewer, toDomainInput(values as RawInput)))),
   }),
   updateInvoiceAttribution: t.field({
     type: payloadType('UpdateInvoiceAttributionPayload', 'InvoiceAttribution', 'The result of `updateInvoiceAttribution`.'),

@@ -30,6 +30,7 @@ import type { Context } from './context.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
 import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
@@ -310,6 +311,7 @@ const CreateInvoiceInput = builder.inputType('CreateInvoiceInput', {
       description: 'The invoice a credit note credits: a live invoice of the organization, not a credit note. Credit notes only.',
     }),
     ...invoiceFields(t),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -327,8 +329,8 @@ builder.mutationFields((t) => ({
     type: payloadType('CreateInvoicePayload', 'Invoice', 'The result of `createInvoice`.'),
     description: 'Creates an invoice or a credit note.',
     args: { input: t.arg({ type: CreateInvoiceInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toPayload(await createInvoice(ctx.db, ctx.viewer, toDomainInput(input as RawInvoiceInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createInvoice(ctx.db, ctx.viewer, toDomainInput(fields as RawInvoiceInput)))),
   }),
   updateInvoice: t.field({
     type: payloadType('UpdateInvoicePayload', 'Invoice', 'The result of `updateInvoice`.'),

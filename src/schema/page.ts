@@ -4,6 +4,7 @@ import { createPage, deletePage, MAX_BODY, MAX_PAGE_TITLE, type PageInput } from
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
@@ -79,6 +80,7 @@ const CreatePageInput = builder.inputType('CreatePageInput', {
     projectId: t.id({ description: "The project it belongs to; none for a page of the organization. A subpage's is its parent's." }),
     parentPageId: t.id({ description: 'The page it is a subpage of.' }),
     public: t.boolean({ description: 'Shared publicly. Default false.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -86,14 +88,17 @@ builder.mutationFields((t) => ({
   createPage: t.field({
     type: payloadType('CreatePagePayload', 'Page', 'The result of `createPage`.'),
     args: { input: t.arg({ type: CreatePageInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const domain: PageInput = {
-        ...input,
-        projectId: inputId(input.projectId, 'Project'),
-        parentPageId: inputId(input.parentPageId, 'Page'),
-      };
-      return toPayload(await createPage(ctx.db, ctx.viewer, domain));
-    },
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(
+        await idempotent(ctx, info, input, (fields) => {
+          const domain: PageInput = {
+            ...fields,
+            projectId: inputId(fields.projectId, 'Project'),
+            parentPageId: inputId(fields.parentPageId, 'Page'),
+          };
+          return createPage(ctx.db, ctx.viewer, domain);
+        }),
+      ),
   }),
   deletePage: t.field({
     type: deletePayloadType(

@@ -4,6 +4,7 @@ import { createProject, deleteProject, type ProjectInput } from '../domain/proje
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 export const ProjectRef = builder.prismaNode('Project', {
@@ -54,6 +55,7 @@ const CreateProjectInput = builder.inputType('CreateProjectInput', {
   fields: (t) => ({
     companyId: t.id({ description: 'The client company it is for.' }),
     name: t.string({ description: 'At most 255 characters.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -62,10 +64,13 @@ builder.mutationFields((t) => ({
     type: payloadType('CreateProjectPayload', 'Project', 'The result of `createProject`.'),
     description: 'Creates a project with the next project number of the organization.',
     args: { input: t.arg({ type: CreateProjectInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const domain: ProjectInput = { companyId: inputId(input.companyId, 'Company'), name: input.name };
-      return toPayload(await createProject(ctx.db, ctx.viewer, domain));
-    },
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(
+        await idempotent(ctx, info, input, (fields) => {
+          const domain: ProjectInput = { companyId: inputId(fields.companyId, 'Company'), name: fields.name };
+          return createProject(ctx.db, ctx.viewer, domain);
+        }),
+      ),
   }),
   deleteProject: t.field({
     type: deletePayloadType(

@@ -8,6 +8,7 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
@@ -116,6 +117,7 @@ const CreatePurchaseOrderInput = builder.inputType('CreatePurchaseOrderInput', {
         "currency (where it must be 1); the deal's rate for the deal's currency; required for any other.",
     }),
     totalCost: t.field({ type: 'BigInt', description: 'In minor units of `currency`, 0 to 10^15. Default 0.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -129,8 +131,10 @@ builder.mutationFields((t) => ({
   createPurchaseOrder: t.field({
     type: payloadType('CreatePurchaseOrderPayload', 'PurchaseOrder', 'The result of `createPurchaseOrder`.'),
     args: { input: t.arg({ type: CreatePurchaseOrderInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toPayload(await createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(input as RawPurchaseOrderInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(
+        await idempotent(ctx, info, input, (fields) => createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(fields as RawPurchaseOrderInput))),
+      ),
   }),
   deletePurchaseOrder: t.field({
     type: deletePayloadType(

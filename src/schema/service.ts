@@ -15,6 +15,7 @@ import { bookingList } from './booking.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneyRef } from './money.js';
@@ -148,6 +149,7 @@ const CreateServiceInput = builder.inputType('CreateServiceInput', {
       type: 'BigInt',
       description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` may not exceed 10^15 either. Default 0.",
     }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -161,7 +163,8 @@ builder.mutationFields((t) => ({
   createService: t.field({
     type: payloadType('CreateServicePayload', 'Service', 'The result of `createService`.'),
     args: { input: t.arg({ type: CreateServiceInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => toPayload(await createService(ctx.db, ctx.viewer, toDomainInput(input as RawServiceInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields as RawServiceInput)))),
   }),
   deleteService: t.field({
     type: deletePayloadType(

@@ -5,6 +5,7 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 const visible = (ctx: Context) => taskVisibleTo(ctx.viewer.person.id);
@@ -93,6 +94,7 @@ const CreateTaskInput = builder.inputType('CreateTaskInput', {
     startDate: t.field({ type: 'Date' }),
     dueDate: t.field({ type: 'Date', description: 'Not before `startDate`.' }),
     tagList: t.stringList({ description: 'At most 50 tags of at most 100 characters; blanks and repeats are dropped.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -101,14 +103,17 @@ builder.mutationFields((t) => ({
     type: payloadType('CreateTaskPayload', 'Task', 'The result of `createTask`.'),
     description: "Creates a task with its project's next task number.",
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => {
-      const domain: TaskInput = {
-        ...input,
-        projectId: inputId(input.projectId, 'Project'),
-        assigneeId: inputId(input.assigneeId, 'Person'),
-      };
-      return toPayload(await createTask(ctx.db, ctx.viewer, domain));
-    },
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(
+        await idempotent(ctx, info, input, (fields) => {
+          const domain: TaskInput = {
+            ...fields,
+            projectId: inputId(fields.projectId, 'Project'),
+            assigneeId: inputId(fields.assigneeId, 'Person'),
+          };
+          return createTask(ctx.db, ctx.viewer, domain);
+        }),
+      ),
   }),
   deleteTask: t.field({
     type: deletePayloadType(

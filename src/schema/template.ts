@@ -3,6 +3,7 @@ import { MAX_DESCRIPTION, MAX_TITLE } from '../domain/tasks.js';
 import { createTemplate, deleteTemplate, MAX_TASK_TITLES, MAX_TEMPLATE_NAME, type TemplateInput } from '../domain/templates.js';
 import { builder } from './builder.js';
 import { listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 export const TemplateRef = builder.prismaNode('Template', {
@@ -44,6 +45,7 @@ const CreateTemplateInput = builder.inputType('CreateTemplateInput', {
     taskTitles: t.stringList({
       description: `At most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters).`,
     }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -51,7 +53,8 @@ builder.mutationFields((t) => ({
   createTemplate: t.field({
     type: payloadType('CreateTemplatePayload', 'Template', 'The result of `createTemplate`.'),
     args: { input: t.arg({ type: CreateTemplateInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => toPayload(await createTemplate(ctx.db, ctx.viewer, input as TemplateInput)),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createTemplate(ctx.db, ctx.viewer, fields as TemplateInput))),
   }),
   deleteTemplate: t.field({
     type: deletePayloadType('DeleteTemplatePayload', 'deletedTemplateId', 'The result of `deleteTemplate`. The template goes to the recycle bin.'),

@@ -6,6 +6,7 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
@@ -106,6 +107,7 @@ const CreateTimeEntryInput = builder.inputType('CreateTimeEntryInput', {
     time: t.int({ description: 'Minutes worked, 0 to 1440.' }),
     billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Default: `time`.' }),
     note: t.string({ description: 'At most 10000 characters.' }),
+    idempotencyKey: idempotencyKeyField(t),
   }),
 });
 
@@ -128,8 +130,8 @@ builder.mutationFields((t) => ({
   createTimeEntry: t.field({
     type: payloadType('CreateTimeEntryPayload', 'TimeEntry', 'The result of `createTimeEntry`.'),
     args: { input: t.arg({ type: CreateTimeEntryInput, required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toPayload(await createTimeEntry(ctx.db, ctx.viewer, toDomainInput(input as RawTimeEntryInput))),
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields as RawTimeEntryInput)))),
   }),
   deleteTimeEntry: t.field({
     type: deletePayloadType(

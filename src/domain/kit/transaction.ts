@@ -2,9 +2,15 @@
 // PostgreSQL aborts as a deadlock or serialization failure (Prisma P2034) is run again from the
 // start, a few times: the writes that lock several rows (a deal and all its expenses) can meet
 // another such write in the opposite order, and PostgreSQL breaks the tie by aborting one of them.
+//
+// An idempotent create (src/domain/kit/idempotency.ts) has its key written here, in the create's own
+// transaction: first (so that a concurrent request with the same key waits on it before taking any
+// other lock), and with the created object's id last. The first transaction of the call that
+// commits stores it; a rolled-back one (user errors, a rerun) leaves no key.
 import type { ScopedClient } from '../../db/scope.js';
 import type { ScopedTx } from '../../db/transaction.js';
 import { Prisma } from '../../generated/prisma/client.js';
+import { recordResult, releaseClaim, takeClaim, writeClaim } from './idempotency.js';
 import type { Result } from './result.js';
 
 /** Thrown inside a write's transaction to roll it back, and returned as the write's result. */
@@ -25,16 +31,28 @@ export async function transact<T>(
   run: (tx: ScopedTx) => Promise<Result<T>>,
   options?: { maxWait?: number; timeout?: number },
 ): Promise<Result<T>> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await db.$transaction(async (tx) => {
-        const result = await run(tx);
-        if (!result.ok) throw new Rollback(result);
+  const claim = takeClaim();
+  let committed = false;
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await db.$transaction(async (tx) => {
+          if (claim) await writeClaim(tx, claim);
+          const result = await run(tx);
+          if (!result.ok) throw new Rollback(result);
+          if (claim) await recordResult(tx, claim, result.value);
+          return result;
+        }, options);
+        committed = true;
         return result;
-      }, options);
-    } catch (error) {
-      if (error instanceof Rollback) return error.result;
-      if (!isWriteConflict(error) || attempt >= ATTEMPTS) throw error;
+      } catch (error) {
+        if (error instanceof Rollback) return error.result;
+        // KeyInUse (a concurrent request committed the key) is not a write conflict: it goes up to
+        // idempotentCreate, which answers from that request's row.
+        if (!isWriteConflict(error) || attempt >= ATTEMPTS) throw error;
+      }
     }
+  } finally {
+    if (claim) releaseClaim(claim, committed);
   }
 }

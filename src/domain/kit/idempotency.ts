@@ -1,0 +1,248 @@
+// Idempotent creates (issue 13). A client that retries a create it got no answer to sends the same
+// `idempotencyKey` again; within 24 hours the same key with the same input answers the object the
+// first request created, and writes nothing. The same key with another input (or for another
+// mutation) is the user error IDEMPOTENCY_KEY_REUSED. Keys are per organization.
+//
+// How it holds under concurrency: the key's row (table idempotency_keys, primary key
+// (organization_id, key)) is inserted as the FIRST statement of the create's own transaction, by
+// transact() (src/domain/kit/transaction.ts), which finds the request's claim in an
+// AsyncLocalStorage set by `idempotentCreate`. So:
+// - a create that ends with user errors rolls back and leaves no key: a corrected retry runs;
+// - two requests with one key at the same moment meet on the primary key: the second's INSERT
+//   waits for the first transaction; if that commits, the INSERT fails (P2002), the second
+//   transaction rolls back having done nothing else, and the second request answers from the row
+//   the first committed; if it rolls back, the second simply proceeds. Being the first statement,
+//   the wait holds no other lock, so it cannot deadlock with the create's own locks;
+// - a plain sequential retry finds the row before any transaction and answers it at once.
+//
+// Expired rows (older than 24 hours) are deleted lazily, when their key is used again, and in bulk
+// by `npm run cli -- idempotency purge` (src/cli/idempotency.ts).
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
+import type { ScopedClient } from '../../db/scope.js';
+import type { ScopedTx } from '../../db/transaction.js';
+import { Prisma } from '../../generated/prisma/client.js';
+import { at, checkText, fail, ok, type Result, type UserError } from './result.js';
+
+/** How long a key answers with its first result. */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+export const MAX_IDEMPOTENCY_KEY = 255;
+export const IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED';
+
+const FIELD = 'idempotencyKey';
+/**
+ * Rounds of "look up, else create": a request that lost the key to a concurrent one needs a second
+ * round to read its row; a third only if that row expired and was purged in between.
+ */
+const ATTEMPTS = 3;
+
+/** What an idempotent create asks of the transaction that writes it. */
+export interface Claim {
+  organizationId: number;
+  key: string;
+  operation: string;
+  inputHash: string;
+  /** An expired row of this key was seen: the transaction deletes it before inserting its own. */
+  replacesExpired: boolean;
+  /** A transaction holding the claim has committed: later transactions of the same call leave it alone. */
+  committed: boolean;
+  /** A transaction holds it now. */
+  taken: boolean;
+  /**
+   * The create has returned. Anything it started that outlives it (a timer, a listener) still sees
+   * the claim through AsyncLocalStorage, and must not write the key.
+   */
+  closed: boolean;
+}
+
+/** Thrown out of the create's transaction when a concurrent request committed the key first. */
+export class KeyInUse extends Error {
+  constructor() {
+    super('idempotency key taken by a concurrent request');
+    this.name = 'KeyInUse';
+  }
+}
+
+const claims = new AsyncLocalStorage<Claim>();
+
+/** A key is like any text field: 1 to 255 characters, not blank, no NUL. It is used as given (not trimmed). */
+export function checkIdempotencyKey(key: string): UserError[] {
+  const errors: UserError[] = [];
+  checkText(errors, FIELD, key, MAX_IDEMPOTENCY_KEY);
+  return errors;
+}
+
+/**
+ * JSON with object keys sorted and `undefined` left out, BigInt as its decimal string and dates as
+ * ISO: one text per input, whatever order its fields came in. Inputs are hashed after the scalars
+ * parsed them, so `31.12.2017` and `2017-12-31`, or `125` and `"125"` for a BigInt, are the same.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'bigint') return JSON.stringify(value.toString());
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const fields = Object.keys(record)
+      .filter((name) => record[name] !== undefined)
+      .sort()
+      .map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name])}`);
+    return `{${fields.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** SHA-256 (hex) of the operation and its canonical input: what "the same request" means. */
+export function inputHash(operation: string, input: object): string {
+  return createHash('sha256').update(`${operation}\n${canonicalJson(input)}`).digest('hex');
+}
+
+export const isExpired = (createdAt: Date, now: Date): boolean => now.getTime() - createdAt.getTime() >= IDEMPOTENCY_TTL_MS;
+
+const reused = (message: string): UserError => ({ field: at(FIELD), message, code: IDEMPOTENCY_KEY_REUSED });
+
+interface StoredKey {
+  operation: string;
+  inputHash: string;
+  resultId: number | null;
+}
+
+/** The answer a live key gives a request: its first result, or why it cannot be used for this one. */
+export function replay(row: StoredKey, operation: string, hash: string): Result<{ id: number }> {
+  if (row.operation !== operation) return fail(reused(`has already been used for ${row.operation}`));
+  if (row.inputHash !== hash) return fail(reused('has already been used with a different input'));
+  // Written in the same transaction as the key, so a committed key always has it.
+  if (row.resultId === null) throw new Error(`idempotency key of ${operation} committed without its result`);
+  return ok({ id: row.resultId });
+}
+
+export interface IdempotentRequest {
+  organizationId: number;
+  /** None: the create runs as it would without the feature. */
+  key: string | null | undefined;
+  /** The mutation field, e.g. `createExpense`. */
+  operation: string;
+  /** The input as the client sent it (scalars parsed), without the key. */
+  input: object;
+}
+
+/**
+ * Runs `create` at most once per key: a live key answers its first result (`{ id }`, which the
+ * payload loads as it is now) without running it. `create` must write through transact(), which
+ * stores the key in the same transaction.
+ */
+export async function idempotentCreate<T extends { id: number }>(
+  db: ScopedClient,
+  request: IdempotentRequest,
+  create: () => Promise<Result<T>>,
+): Promise<Result<T | { id: number }>> {
+  const { key, operation, organizationId } = request;
+  if (key == null) return create();
+  const errors = checkIdempotencyKey(key);
+  if (errors.length) return fail(...errors);
+  const hash = inputHash(operation, request.input);
+
+  for (let attempt = 1; ; attempt++) {
+    const row = await db.idempotencyKey.findFirst({
+      where: { key },
+      select: { operation: true, inputHash: true, resultId: true, createdAt: true },
+    });
+    if (row && !isExpired(row.createdAt, new Date())) return replay(row, operation, hash);
+
+    const claim: Claim = {
+      organizationId,
+      key,
+      operation,
+      inputHash: hash,
+      replacesExpired: row !== null,
+      committed: false,
+      taken: false,
+      closed: false,
+    };
+    try {
+      const result = await claims.run(claim, create);
+      if (result.ok && !claim.committed) await recordAfterwards(db, claim, result.value.id);
+      return result;
+    } catch (error) {
+      // A concurrent request committed this key first: the next round answers what it stored.
+      if (!(error instanceof KeyInUse) || attempt >= ATTEMPTS) throw error;
+    } finally {
+      claim.closed = true;
+    }
+  }
+}
+
+/**
+ * A safety net: a create that wrote without transact() never saw its claim. Its key is stored after
+ * the fact, so a sequential retry still replays; two requests at the same moment could both create,
+ * which only writing through transact() prevents (every create does; test/idempotency.test.ts checks
+ * that each one's first write is its key).
+ */
+async function recordAfterwards(db: ScopedClient, claim: Claim, resultId: number): Promise<void> {
+  try {
+    await db.$transaction(async (tx) => {
+      if (claim.replacesExpired) await deleteExpired(tx, claim);
+      await tx.idempotencyKey.create({ data: claimRow(claim, resultId), select: { key: true } });
+    });
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+}
+
+// ---- The transaction's side (called by transact()) ----------------------------------------------
+
+/**
+ * The claim of the idempotent create this code runs in, for the transaction about to start; none
+ * when there is none, when a transaction stored it already, or while another transaction holds it
+ * (code running after a commit, such as a listener, must not write the key a second time).
+ */
+export function takeClaim(): Claim | undefined {
+  const claim = claims.getStore();
+  if (!claim || claim.committed || claim.taken || claim.closed) return undefined;
+  claim.taken = true;
+  return claim;
+}
+
+/** The transaction that took the claim has ended: committed, it keeps it; rolled back, the next one may take it. */
+export function releaseClaim(claim: Claim, committed: boolean): void {
+  claim.committed ||= committed;
+  claim.taken = false;
+}
+
+/** The transaction's first statement(s): the key's row, or KeyInUse when a concurrent request committed it. */
+export async function writeClaim(tx: ScopedTx, claim: Claim): Promise<void> {
+  if (claim.replacesExpired) await deleteExpired(tx, claim);
+  try {
+    await tx.idempotencyKey.create({ data: claimRow(claim, null), select: { key: true } });
+  } catch (error) {
+    // The only unique key this statement can violate is the idempotency key's.
+    if (isUniqueViolation(error)) throw new KeyInUse();
+    throw error;
+  }
+}
+
+/** The transaction's last statement: which object the key stands for. */
+export async function recordResult(tx: ScopedTx, claim: Claim, value: unknown): Promise<void> {
+  const id = (value as { id?: unknown } | null)?.id;
+  if (typeof id !== 'number') throw new Error(`${claim.operation}: an idempotent create must return an object with a numeric id`);
+  await tx.idempotencyKey.updateMany({ where: { key: claim.key }, data: { resultId: id } });
+}
+
+function claimRow(claim: Claim, resultId: number | null) {
+  return {
+    organizationId: claim.organizationId, // the scope sets it too; stated for the type checker
+    key: claim.key,
+    operation: claim.operation,
+    inputHash: claim.inputHash,
+    resultId,
+  };
+}
+
+/** Only a row that is still expired: a concurrent request may have replaced it meanwhile. */
+async function deleteExpired(tx: ScopedTx, claim: Claim): Promise<void> {
+  await tx.idempotencyKey.deleteMany({ where: { key: claim.key, createdAt: { lte: new Date(Date.now() - IDEMPOTENCY_TTL_MS) } } });
+}
+
+const isUniqueViolation = (error: unknown): boolean =>
+  error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';

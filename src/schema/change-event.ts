@@ -1,0 +1,142 @@
+// What the outbox records (src/events/outbox.ts), as webhooks' deliveries and subscriptions show it.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { JSONObjectResolver } from 'graphql-scalars';
+import type { Where } from '../domain/kit/conditions.js';
+import { BadInput } from '../domain/kit/errors.js';
+import type { CursorContext } from '../domain/kit/keyset.js';
+import { readPage, type PageArgs } from '../domain/kit/page.js';
+import { EVENT_TYPES, type EventType } from '../events/types.js';
+import { builder } from './builder.js';
+import { decodeId } from './ids.js';
+import { MAX_FILTER_LIST } from './kit/list.js';
+import { argumentsKey } from './kit/loaders.js';
+
+/** `expense.approved` <-> EXPENSE_APPROVED. */
+export const enumFromEventType = (type: EventType): string => type.replace('.', '_').toUpperCase();
+
+export const EventTypeRef = builder.enumType('EventType', {
+  description:
+    'A kind of change. Webhook bodies and signatures name it in lower case with a dot (`expense.approved` for EXPENSE_APPROVED): see docs/events.md.',
+  values: Object.fromEntries(
+    EVENT_TYPES.map((type) => [enumFromEventType(type), { value: type, description: `\`${type}\`` }]),
+  ) as Record<string, { value: EventType; description: string }>,
+});
+
+builder.addScalarType('JSONObject', JSONObjectResolver, {});
+
+/** An event as the outbox row holds it (or as a committed event carries it). */
+export interface ChangeEventShape {
+  id: bigint;
+  type: string;
+  actorId: number | null;
+  subjectId: string;
+  payload: unknown;
+  createdAt: Date;
+}
+
+export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent').implement({
+  description:
+    'A change recorded with the write that made it: what happened, to which object, by whom, and the object as the API showed it then.',
+  fields: (t) => ({
+    id: t.id({
+      description: 'Unique among events; the `id` of a webhook body. Events of one organization are numbered in the order they were committed.',
+      resolve: (event) => encodeGlobalID('ChangeEvent', event.id),
+    }),
+    type: t.field({ type: EventTypeRef, resolve: (event) => event.type as EventType }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When the change was recorded.', resolve: (event) => event.createdAt }),
+    actor: t.prismaField({
+      type: 'Person',
+      nullable: true,
+      description: 'Who made the change; null for the operator (CLI) or a person no longer in the organization.',
+      // One statement for a page of events, whatever their number (the scoped client's lookups are not batched by Prisma).
+      resolve: (query, event, _args, ctx) => {
+        if (event.actorId === null) return null;
+        const selection = (query as { select?: Record<string, unknown> }).select ? { ...query, select: { ...(query as { select: object }).select, id: true } } : query;
+        return ctx.loaders
+          .get<number, unknown>(`changeEvent.actor:${argumentsKey(selection)}`, async (ids) => {
+            const rows = (await ctx.db.person.findMany({ ...(selection as object), where: { id: { in: [...ids] } } })) as Array<{ id: number }>;
+            const byId = new Map(rows.map((row) => [row.id, row]));
+            return ids.map((id) => byId.get(id) ?? null);
+          })
+          .load(event.actorId) as never;
+      },
+    }),
+    subjectId: t.id({ description: 'The global id of the changed object.', resolve: (event) => event.subjectId }),
+    subject: t.node({
+      description: 'The changed object as it is now; null when it is gone (deleted or purged) or not visible to you.',
+      id: (event) => event.subjectId,
+    }),
+    payload: t.field({
+      type: 'JSONObject',
+      description:
+        'The object as the API showed it right after the change: every field without arguments, related objects as `{ id }`. For a delete, the recycle bin entry; for a purge, the entry as it was.',
+      resolve: (event) => event.payload as Record<string, unknown>,
+    }),
+  }),
+});
+
+// ---- The event log: what changed since a cursor ---------------------------------------------------
+//
+// Subscriptions are at most once; a client that was away catches up here: it remembers the last
+// cursor (or event id) it saw and asks for what came after. Ids are in commit order per organization
+// (src/events/outbox.ts), so nothing can appear behind a cursor later.
+
+/** Oldest first; the id (BigInt) is the only key, so it is the whole cursor. */
+const OLDEST_FIRST = [{ key: { path: ['id'], type: 'bigint' as const }, desc: false }];
+const EVENT_COLUMNS = { id: true, type: true, actorId: true, subjectId: true, payload: true, createdAt: true } as const;
+
+const ChangeEventFilter = builder.inputType('ChangeEventFilter', {
+  description: 'Which events to list; all of them when omitted. Conditions hold together.',
+  fields: (t) => ({
+    types: t.field({ type: [EventTypeRef], required: false, description: 'Only these kinds of change.' }),
+    subjectIds: t.idList({ required: false, description: 'Only changes of these objects (global ids of any type).' }),
+  }),
+});
+
+const ChangeEventConnection = builder.connectionObject({ type: ChangeEventRef, name: 'ChangeEventConnection' }, { name: 'ChangeEventEdge' });
+
+interface ChangeEventFilterValue {
+  types?: readonly EventType[] | null;
+  subjectIds?: readonly (string | number)[] | null;
+}
+
+/** The filter as a where clause; bad ids and lists too long are a BadInput naming the argument. */
+function changeEventWhere(filter: ChangeEventFilterValue | null | undefined): Where {
+  if (!filter) return {};
+  for (const [name, list] of [['types', filter.types], ['subjectIds', filter.subjectIds]] as const) {
+    if (list && list.length > MAX_FILTER_LIST) throw new BadInput(`\`filter.${name}\` may hold at most ${MAX_FILTER_LIST} values, got ${list.length}.`, `filter.${name}`);
+  }
+  // Stored as the outbox encodes them: decoded and encoded again, `RXhwZW5zZToxMg` finds `RXhwZW5zZToxMg==`.
+  const subjects = filter.subjectIds?.map((id, i) => {
+    const { typename, id: databaseId } = decodeId(String(id), `filter.subjectIds[${i}]`);
+    return encodeGlobalID(typename, databaseId);
+  });
+  return {
+    ...(filter.types && { type: { in: [...new Set(filter.types)] } }),
+    ...(subjects && { subjectId: { in: [...new Set(subjects)] } }),
+  };
+}
+
+builder.queryFields((t) => ({
+  changeEvents: t.connection(
+    {
+      type: ChangeEventRef,
+      description:
+        'The organization\'s recorded changes, oldest first: to catch up after a subscription was away, ask for those `after` the last cursor seen (`last: n` for the newest). Private tasks record none.',
+      args: { filter: t.arg({ type: ChangeEventFilter, required: false }) },
+      resolve: async (_root, args, ctx) => {
+        const context: CursorContext = { list: 'changeEvents', order: 'ID:ASC', organizationId: ctx.viewer.organization.id, terms: OLDEST_FIRST };
+        const where = changeEventWhere(args.filter as ChangeEventFilterValue | null | undefined);
+        const page = await readPage(
+          (query) => ctx.db.changeEvent.findMany(query as never) as Promise<Array<Record<string, unknown>>>,
+          { select: EVENT_COLUMNS },
+          where,
+          args as PageArgs,
+          context,
+        );
+        return page as never;
+      },
+    },
+    ChangeEventConnection,
+  ),
+}));
