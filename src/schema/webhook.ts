@@ -1,0 +1,269 @@
+// Webhook endpoints and their deliveries. The rules are in src/domain/webhooks.ts; delivery itself
+// in src/webhooks (docs/events.md). A secret is shown once, in createWebhook's payload.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { queryFromInfo } from '@pothos/plugin-prisma';
+import type { GraphQLResolveInfo } from 'graphql';
+import { createWebhook, deleteWebhook, updateWebhook, type WebhookInput } from '../domain/webhooks.js';
+import type { Where } from '../domain/kit/conditions.js';
+import { checkPageArgs, readPage, type PageArgs } from '../domain/kit/page.js';
+import type { CursorContext } from '../domain/kit/keyset.js';
+import { isEventType, type EventType } from '../events/types.js';
+import { nudgeWebhooks } from '../webhooks/nudges.js';
+import { currentUrlPolicy } from '../webhooks/settings.js';
+import { builder } from './builder.js';
+import { ChangeEventRef, EventTypeRef } from './change-event.js';
+import type { Context } from './context.js';
+import { decodeIdOf } from './ids.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { listField, ops, sortBy } from './kit/list.js';
+import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+
+const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
+  description: 'Where a delivery stands.',
+  values: {
+    PENDING: { description: 'Not delivered yet: waiting for its turn or for its next attempt.' },
+    DELIVERED: { description: 'The endpoint answered 2xx.' },
+    FAILED: { description: 'Every attempt failed; no more are made.' },
+  } as const,
+});
+
+type DeliveryStatusValue = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+const WebhookDeliveryRef = builder.prismaObject('WebhookDelivery', {
+  select: { id: true },
+  description: 'One event sent (or to be sent) to one endpoint, with how its attempts went.',
+  fields: (t) => ({
+    id: t.id({
+      description: 'Also sent as the `Gateway-Delivery-Id` header.',
+      resolve: (d) => encodeGlobalID('WebhookDelivery', d.id),
+    }),
+    status: t.field({ type: DeliveryStatus, select: { status: true }, resolve: (d) => d.status as DeliveryStatusValue }),
+    attempts: t.exposeInt('attempts', { description: `Attempts made so far (the \`Gateway-Delivery-Attempt\` header of the last one).` }),
+    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
+    lastResponseCode: t.exposeInt('lastResponseCode', {
+      nullable: true,
+      description: 'The HTTP status of the last answer; null when there was none (refused, unreachable, timed out).',
+    }),
+    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed, in words; null once delivered.' }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the next attempt is due (while pending, and once the deliveries before it are done).',
+      select: { status: true, nextAttemptAt: true },
+      resolve: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null),
+    }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    event: t.field({
+      type: ChangeEventRef,
+      description: 'The event delivered: the body is made from it (docs/events.md).',
+      select: { event: { select: { id: true, type: true, actorId: true, subjectId: true, payload: true, createdAt: true } } },
+      resolve: (d) => d.event,
+    }),
+    webhook: t.relation('webhook'),
+  }),
+});
+
+interface DeliveryConnectionParent {
+  totalCount: () => Promise<number>;
+}
+
+const DeliveryConnection = builder.connectionObject(
+  {
+    type: WebhookDeliveryRef,
+    name: 'WebhookDeliveryConnection',
+    fields: (c) => ({
+      totalCount: c.int({
+        description: 'How many match the status filter, across all pages.',
+        resolve: (parent) => (parent as unknown as DeliveryConnectionParent).totalCount(),
+      }),
+    }),
+  },
+  { name: 'WebhookDeliveryEdge' },
+);
+
+/** Newest first; the id (BigInt) is the only key, so it is the whole cursor. */
+const NEWEST_FIRST = [{ key: { path: ['id'], type: 'bigint' as const }, desc: true }];
+
+type DeliveryArgs = PageArgs & { status?: readonly DeliveryStatusValue[] | null };
+
+/** A page of an endpoint's deliveries (the endpoint is known to be the organization's). */
+async function deliveryPage(webhookId: number, args: DeliveryArgs, ctx: Context, info: GraphQLResolveInfo) {
+  const where: Where = { webhookId, ...(args.status?.length && { status: { in: [...new Set(args.status)] } }) };
+  const context: CursorContext = {
+    list: `webhookDeliveries:${webhookId}`,
+    order: 'NEWEST',
+    organizationId: ctx.viewer.organization.id,
+    terms: NEWEST_FIRST,
+  };
+  checkPageArgs(args);
+  const selection = (await queryFromInfo({
+    context: ctx,
+    info,
+    typeName: 'WebhookDelivery',
+    paths: [['nodes'], ['edges', 'node']],
+    awaitSelections: true,
+  })) as Record<string, unknown>;
+  const page = await readPage((a) => ctx.db.webhookDelivery.findMany(a as never) as Promise<Array<Record<string, unknown>>>, selection, where, args, context);
+  return { ...page, totalCount: () => ctx.db.webhookDelivery.count({ where: where as never }) };
+}
+
+const STATUS_DESCRIPTION = 'Only deliveries in these states (all when absent).';
+
+builder.prismaNode('Webhook', {
+  id: { field: 'id' },
+  select: { id: true },
+  nullable: true,
+  description:
+    'An endpoint the organization\'s events are POSTed to, signed with its secret (never shown after `createWebhook`). See docs/events.md.',
+  fields: (t) => ({
+    databaseId: t.exposeInt('id'),
+    url: t.exposeString('url'),
+    events: t.field({
+      type: [EventTypeRef],
+      description: 'The event types it receives.',
+      select: { events: true },
+      // A type that no longer exists (renamed in a later version) is left out rather than an error.
+      resolve: (w) => w.events.filter(isEventType) as EventType[],
+    }),
+    enabled: t.boolean({
+      description: 'False once disabled (by failures or by `updateWebhook`): no new deliveries are made for it, pending ones wait.',
+      select: { disabledAt: true },
+      resolve: (w) => w.disabledAt === null,
+    }),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
+    disabledReason: t.exposeString('disabledReason', { nullable: true }),
+    consecutiveFailures: t.exposeInt('consecutiveFailures', {
+      description: 'Deliveries that failed in a row (each after all its attempts); one delivered resets it. The endpoint is disabled at the threshold of docs/events.md.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    deliveries: t.connection(
+      {
+        type: WebhookDeliveryRef,
+        description: 'Its deliveries, newest first (one statement per endpoint: an organization has at most 20).',
+        args: { status: t.arg({ type: [DeliveryStatus], description: STATUS_DESCRIPTION }) },
+        resolve: (webhook, args, ctx, info) => deliveryPage(webhook.id, args as DeliveryArgs, ctx, info) as never,
+      },
+      DeliveryConnection,
+    ),
+  }),
+});
+
+builder.queryFields((t) => ({
+  webhooks: listField(t, {
+    type: 'Webhook',
+    description: 'The organization\'s webhook endpoints, oldest first unless another order is given.',
+    filter: {
+      description: 'Which endpoints to include.',
+      fields: {
+        url: ops('string'),
+        enabled: {
+          kind: 'custom',
+          type: 'Boolean',
+          where: (enabled: boolean) => ({ disabledAt: enabled ? null : { not: null } }),
+          description: 'Enabled (true) or disabled (false).',
+        },
+        createdAt: ops('datetime'),
+      },
+    },
+    sorts: { CREATED_AT: sortBy('datetime', 'createdAt'), URL: sortBy('string', 'url') },
+    defaultOrder: [{ field: 'CREATED_AT', direction: 'ASC' }],
+  }),
+  webhookDeliveries: t.connection(
+    {
+      type: WebhookDeliveryRef,
+      nullable: true,
+      description: 'An endpoint\'s deliveries, newest first; null when the endpoint does not exist (in this organization).',
+      args: { webhookId: t.arg.id({ required: true }), status: t.arg({ type: [DeliveryStatus], description: STATUS_DESCRIPTION }) },
+      resolve: async (_root, args, ctx, info) => {
+        const id = decodeIdOf(String(args.webhookId), 'Webhook', 'webhookId');
+        if (!(await ctx.db.webhook.findUnique({ where: { id }, select: { id: true } }))) return null;
+        return deliveryPage(id, args as DeliveryArgs, ctx, info) as never;
+      },
+    },
+    DeliveryConnection,
+  ),
+}));
+
+// ---- Mutations ----------------------------------------------------------------------------------
+
+const SECRET_DESCRIPTION =
+  'The HMAC-SHA256 key deliveries are signed with (the `Gateway-Signature` header), 16 to 256 characters. ';
+
+const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
+  description: 'A new endpoint. `url` and `events` are required.',
+  fields: (t) => ({
+    url: t.string({ description: 'http(s), at most 2048 characters, no user name or password, not a private address (docs/events.md).' }),
+    events: t.field({ type: [EventTypeRef], description: 'The event types to receive; repeats count once.' }),
+    secret: t.string({ description: `${SECRET_DESCRIPTION}Left out, a random one is made; either way \`createWebhook\` answers it, and nothing shows it later.` }),
+    idempotencyKey: idempotencyKeyField(t),
+  }),
+});
+
+const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
+  description: 'Changes to an endpoint; fields left out stay as they are.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    url: t.string({ description: 'Pending deliveries go to the new URL.' }),
+    events: t.field({ type: [EventTypeRef], description: 'Replaces the list; repeats count once.' }),
+    enabled: t.boolean({
+      description: 'false disables it; true enables it again and clears its failure count, and its pending deliveries go out, oldest first.',
+    }),
+    secret: t.string({ description: `${SECRET_DESCRIPTION}Replaces the secret at once (rotation).` }),
+  }),
+});
+
+interface CreatePayload {
+  id: number | null;
+  userErrors: ReturnType<typeof toPayload>['userErrors'];
+  /** Undefined on an idempotent replay: loaded then. */
+  secret?: string | null;
+}
+
+const CreateWebhookPayload = payloadType('CreateWebhookPayload', 'Webhook', 'The result of `createWebhook`.');
+builder.objectFields(CreateWebhookPayload, (t) => ({
+  secret: t.string({
+    nullable: true,
+    description: 'The signing secret: shown here and never again. Null when there are user errors.',
+    resolve: async (payload, _args, ctx) => {
+      const p = payload as CreatePayload;
+      if (p.id === null) return null;
+      if (p.secret !== undefined) return p.secret;
+      // A replay of the same create (idempotency key): it answers what the first one did.
+      return (await ctx.db.webhook.findUnique({ where: { id: p.id }, select: { secret: true } }))?.secret ?? null;
+    },
+  }),
+}));
+
+const webhookId = (id: string | number) => inputDatabaseId(id, 'Webhook');
+
+builder.mutationFields((t) => ({
+  createWebhook: t.field({
+    type: CreateWebhookPayload,
+    description: `Adds an endpoint (at most 20 per organization: the user error \`LIMIT_REACHED\` beyond).`,
+    args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
+    resolve: async (_root, { input }, ctx, info) => {
+      const result = await idempotent(ctx, info, input, (fields) => createWebhook(ctx.db, ctx.viewer, fields as WebhookInput, currentUrlPolicy()));
+      const secret = result.ok && 'secret' in result.value ? (result.value as { secret: string }).secret : undefined;
+      return { ...toPayload(result), secret } satisfies CreatePayload;
+    },
+  }),
+  updateWebhook: t.field({
+    type: payloadType('UpdateWebhookPayload', 'Webhook', 'The result of `updateWebhook`.'),
+    args: { input: t.arg({ type: UpdateWebhookInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const id = webhookId(input.id);
+      const { id: _, ...fields } = input;
+      const result = await updateWebhook(ctx.db, id, fields as WebhookInput, currentUrlPolicy());
+      // Enabled again: its waiting deliveries go out now rather than at the next sweep.
+      if (result.ok && input.enabled === true) nudgeWebhooks([id]);
+      return toPayload(result);
+    },
+  }),
+  deleteWebhook: t.field({
+    type: deletePayloadType('DeleteWebhookPayload', 'deletedWebhookId', 'The result of `deleteWebhook`. The endpoint and its deliveries are gone for good.'),
+    args: { input: t.arg({ type: idInput('DeleteWebhookInput', 'The endpoint to delete.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toDeletePayload(String(input.id), await deleteWebhook(ctx.db, webhookId(input.id))),
+  }),
+}));

@@ -1,0 +1,194 @@
+// The delivery service: pg-boss jobs that drain endpoints (src/webhooks/deliver.ts), on the same
+// database as the data, in the gateway process (WEBHOOK_DELIVERY=inline) or in `npm run worker`.
+//
+// One job kind, `webhook-drain { webhookId }`. A job is sent when an event for the endpoint commits
+// (onEventsCommitted), when a drain must come back later (a retry's time; the job's startAfter),
+// and by a periodic sweep of endpoints with a due delivery (events written by other processes,
+// workers that died, endpoints enabled again). Jobs only say "look at this endpoint": correctness
+// (order, no attempt twice) comes from the delivery rows' guarded claims, so duplicate or
+// concurrent jobs are harmless, and any number of processes may run the service.
+//
+// Queue policy `short`: at most one QUEUED job per singleton key (sending another is a no-op), any
+// number active. Immediate jobs use the key `<id>`, so a burst of events is one queued job per
+// endpoint; a later one uses `<id>@<due time>`, so it never swallows, nor is swallowed by, a job
+// for another time. (`stately` -- one queued and one active per key -- looks closer, but in
+// pg-boss 10 a fetch that would activate a second job of an active key fails on the unique index,
+// pg-boss ignores the failure, and the whole queue stalls until the first job ends.)
+//
+// PGlite has no TCP connections: pg-boss then runs its SQL through the database's script runner
+// (`db` option). On PostgreSQL it gets a small pool of its own (`connectionString`): the script
+// runner is one session reserved for migrations and start-up locks.
+import PgBoss from 'pg-boss';
+import type { ScriptRunner } from '../db/client.js';
+import { onEventsCommitted } from '../events/outbox.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Logger } from '../server/logger.js';
+import { drainWebhook, dueWebhooks, type DeliveryOptions } from './deliver.js';
+import { onWebhookNudge } from './nudges.js';
+
+export const DRAIN_QUEUE = 'webhook-drain';
+/** pg-boss's tables live in their own schema, beside ours. */
+export const QUEUE_SCHEMA = 'pgboss';
+/** A drain due within this is woken by a timer of this process rather than found by polling. */
+const SOON_MS = 60_000;
+/** Connections of the queue's own pool on PostgreSQL. */
+const QUEUE_POOL_SIZE = 4;
+
+export interface DeliveryServiceOptions extends DeliveryOptions {
+  /** The system client: deliveries are read across organizations. */
+  prisma: PrismaClient;
+  /** PostgreSQL: pg-boss's own pool. Without it, `scripts` carries pg-boss's SQL (PGlite). */
+  connectionString?: string;
+  scripts: ScriptRunner;
+  logger: Logger;
+  /** Endpoints drained at once by this process. */
+  concurrency: number;
+  /**
+   * How often endpoints with a due delivery are looked for, in ms (also once at start); 0 for never
+   * (tests: a sweep would also pick up deliveries of other tests sharing the database).
+   */
+  sweepIntervalMs: number;
+  /** How often each worker asks the queue for a job when it was not told of one, in seconds (at least 0.5). */
+  pollingIntervalSeconds?: number;
+}
+
+export interface DeliveryService {
+  /** Asks for the endpoints to be drained now (a no-op for one that already has a queued job). */
+  nudge(webhookIds: Iterable<number>): Promise<void>;
+  /** One sweep now (also runs every `sweepIntervalMs`). */
+  sweep(): Promise<void>;
+  /** Stops taking jobs, lets the running drains finish (at most `timeoutMs`), and stops the queue. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** pg-boss's scripts: `BEGIN; SET LOCAL ...; SELECT pg_advisory_xact_lock(...); ...; COMMIT;`. */
+const EXPLICIT_TRANSACTION = /^\s*BEGIN\s*;([\s\S]*)COMMIT\s*;\s*$/i;
+
+/**
+ * pg-boss's `db` over the script runner. pg-boss sends two kinds of SQL: parameterized single
+ * statements (a prepared statement: `query`), and, without parameters, scripts of several
+ * statements in BEGIN ... COMMIT (migrations, maintenance: `exec`, which returns no rows; the
+ * statements pg-boss reads rows from without parameters are single ones). A script runs without
+ * its BEGIN/COMMIT, as the one implicit transaction of a multi-statement query: a failure then rolls
+ * it back by itself, where an explicit BEGIN would leave the session in an aborted transaction --
+ * on PGlite, the one session every request uses.
+ */
+export function scriptsAdapter(scripts: ScriptRunner): PgBoss.Db {
+  return {
+    async executeSql(text: string, values?: unknown[]) {
+      if (values?.length) return { rows: await scripts.query(text, values) };
+      if (!/;\s*\S/.test(text)) return { rows: await scripts.query(text) };
+      await scripts.exec(EXPLICIT_TRANSACTION.exec(text)?.[1] ?? text);
+      return { rows: [] };
+    },
+  };
+}
+
+interface DrainJob {
+  webhookId: number;
+}
+
+export async function startDelivery(options: DeliveryServiceOptions): Promise<DeliveryService> {
+  const { prisma, logger } = options;
+  const log = logger.child({ component: 'webhooks' });
+  const boss = new PgBoss({
+    ...(options.connectionString
+      ? { connectionString: options.connectionString, max: QUEUE_POOL_SIZE, application_name: 'gateway-webhooks' }
+      : { db: scriptsAdapter(options.scripts) }),
+    schema: QUEUE_SCHEMA,
+    // The sweep below does what pg-boss's cron would, at any interval.
+    schedule: false,
+    // Finished jobs are only history: keep an hour of it, archived for a day.
+    archiveCompletedAfterSeconds: 60 * 60,
+    deleteAfterDays: 1,
+  });
+  let stopping = false;
+  // While stopping, a worker's last poll may meet the closing pool: not worth an error line.
+  boss.on('error', (error) => stopping || log.error({ err: error }, 'webhook queue error'));
+  await boss.start();
+  await boss.createQueue(DRAIN_QUEUE, {
+    name: DRAIN_QUEUE,
+    policy: 'short',
+    // A drain that threw (the database was away) runs again; the sweep is the last resort.
+    retryLimit: 5,
+    retryDelay: 5,
+    retryBackoff: true,
+    // Far above a drain's share (30 s plus one attempt's deadline).
+    expireInSeconds: 15 * 60,
+  });
+
+  const workers: string[] = [];
+  const send = async (webhookId: number, at?: Date) => {
+    await boss.send(DRAIN_QUEUE, { webhookId } satisfies DrainJob, at ? { singletonKey: `${webhookId}@${at.getTime()}`, startAfter: at } : { singletonKey: String(webhookId) });
+  };
+  const wake = () => workers.forEach((id) => boss.notifyWorker(id));
+
+  const handle = async ([job]: PgBoss.Job<DrainJob>[]) => {
+    const { webhookId } = job!.data;
+    const outcome = await drainWebhook(prisma, webhookId, {
+      ...options,
+      onAttempt: (report) => {
+        options.onAttempt?.(report);
+        if (report.disabled) {
+          log.warn({ webhookId, error: report.outcome.delivered ? undefined : report.outcome.error }, 'webhook disabled: deliveries kept failing');
+        }
+      },
+    });
+    if (outcome.kind === 'wait') {
+      await send(webhookId, outcome.until);
+      // Workers would find the job at their next poll; a retry due soon is worth waking them for.
+      const inMs = outcome.until.getTime() - Date.now();
+      if (inMs < SOON_MS) setTimeout(wake, Math.max(inMs, 0) + 5).unref();
+    }
+    if (outcome.kind === 'more') {
+      await send(webhookId);
+      wake();
+    }
+  };
+  for (let i = 0; i < options.concurrency; i++) {
+    workers.push(await boss.work<DrainJob>(DRAIN_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, handle));
+  }
+
+  const nudge = async (webhookIds: Iterable<number>) => {
+    for (const id of new Set(webhookIds)) await send(id);
+    wake();
+  };
+  const report = (what: string) => (error: unknown) => log.error({ err: error }, what);
+
+  let sweeping: Promise<void> | undefined;
+  const sweep = () =>
+    (sweeping ??= (async () => {
+      try {
+        await nudge(await dueWebhooks(prisma));
+      } finally {
+        sweeping = undefined;
+      }
+    })());
+  const timer = options.sweepIntervalMs ? setInterval(() => sweep().catch(report('webhook sweep failed')), options.sweepIntervalMs) : undefined;
+  timer?.unref();
+  if (options.sweepIntervalMs) await sweep().catch(report('webhook sweep failed'));
+
+  // After commit, outside the writer's request: a failure here is logged, and the sweep catches up.
+  const unsubscribe = onEventsCommitted((events) => {
+    const ids = events.flatMap((e) => e.webhookIds);
+    if (ids.length) nudge(ids).catch(report('webhook nudge failed'));
+  });
+  const unsubscribeNudges = onWebhookNudge((ids) => nudge(ids).catch(report('webhook nudge failed')));
+
+  log.info(
+    { concurrency: options.concurrency, queue: options.connectionString ? 'own pool' : 'script runner' },
+    'webhook delivery started',
+  );
+  return {
+    nudge,
+    sweep,
+    async stop(timeoutMs = 10_000) {
+      stopping = true;
+      clearInterval(timer);
+      unsubscribe();
+      unsubscribeNudges();
+      await sweeping?.catch(() => undefined);
+      await boss.stop({ graceful: true, timeout: timeoutMs, wait: true });
+    },
+  };
+}
