@@ -1,6 +1,7 @@
 // Configuration comes from the environment only; .env.example lists every setting.
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { AddressPolicy } from './webhooks/url-guard.js';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(4000),
@@ -60,13 +61,18 @@ const schema = z.object({
   RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(20),
   /** That window, in seconds. */
   RATE_LIMIT_AUTH_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
-  /** Redis for the buckets, shared by every instance; in memory (per process) when unset. */
+  /**
+   * Redis shared by every instance: the rate limiter's buckets, and the live events subscriptions hear
+   * (an event committed by one instance reaches subscribers of all). Per process when unset.
+   */
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
     .optional(),
   /** Prefix of the limiter's Redis keys: instances sharing buckets use the same one. */
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gateway:ratelimit'),
+  /** Prefix of the live events' Redis channels (`<prefix>:<organization id>`): one per deployment. */
+  EVENTS_CHANNEL_PREFIX: z.string().min(1).max(200).default('gateway:events'),
   /**
    * How many reverse proxies in front of the gateway append the client's address to X-Forwarded-For:
    * 0 (or false) uses the socket's address and ignores the header; true is 1.
@@ -93,6 +99,41 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   /** The service name on the traces. */
   OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  // ---- Webhooks (docs/events.md, "Webhooks") ----
+  /** `inline`: the gateway process delivers webhooks; `off`: a separate `npm run worker` process does. */
+  WEBHOOK_DELIVERY: z.enum(['inline', 'off']).default('inline'),
+  /**
+   * Private or reserved addresses webhooks may point at anyway, comma-separated: CIDR ranges
+   * (`10.1.0.0/16`), single addresses, or host names (`receiver.internal`: any address it resolves to).
+   */
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const entries = v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      try {
+        new AddressPolicy(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+      return entries;
+    }),
+  /** Attempts per delivery before it is marked failed. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  /** Delay before the first retry (ms); each further retry doubles it (jitter +-20 %). */
+  WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(10_000),
+  /** One delivery attempt's deadline (ms): connect, send, and the response's status line. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Deliveries failed in a row (each after all its attempts) that disable an endpoint. */
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(5),
+  /** Endpoints one process delivers to at once. */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** How often (ms) endpoints with a due delivery are looked for (catches events of other processes). */
+  WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` lines, `pretty` (pino-pretty) lines, or `auto`: pretty when stdout is a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),

@@ -7,7 +7,9 @@
 // each instance), the primary only authenticating; (b) a mutation and the reads after it in the same
 // request run on the primary and see the write; (c) one token's rate-limit budget is shared by both
 // instances (Redis); (d) the standby gets the write soon after; (e) a standby that stops is taken
-// out of rotation, queries being answered by the primary meanwhile, and comes back once it answers.
+// out of rotation, queries being answered by the primary meanwhile, and comes back once it answers;
+// (f) a subscriber of one instance hears an approval made through the other (Redis pub/sub), and
+// an open subscription does not keep an instance from stopping on SIGTERM.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { newToken } from '../src/server/auth.js';
 import { gid } from './helpers/fixtures.js';
+import { readSse } from './helpers/sse.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PRIMARY = process.env.REPLICA_PRIMARY_URL;
@@ -136,6 +139,20 @@ async function until<T>(what: string, ms: number, probe: () => Promise<T | undef
   }
 }
 
+/** A subscription over real HTTP (Server-Sent Events), open once its headers arrived. */
+async function subscribeOver(instance: Instance, query: string) {
+  const abort = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${instance.port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${instance.token}` },
+    body: JSON.stringify({ query }),
+    signal: abort.signal,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  return readSse<Record<string, any>>(response, abort);
+}
+
 async function sql<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -164,6 +181,7 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
   let one: Instance;
   let two: Instance;
   let redis: Redis;
+  let lingering: Awaited<ReturnType<typeof subscribeOver>> | undefined;
 
   beforeAll(async () => {
     if (!STANDBY) throw new Error('REPLICA_STANDBY_URL is not set: run this file with bash scripts/replica-cluster.sh');
@@ -184,6 +202,8 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
       DATABASE_REPLICA_URLS: STANDBY,
       REDIS_URL,
       RATE_LIMIT_KEY_PREFIX: PREFIX,
+      // Live events of this run only: other runs sharing Redis publish under their own prefix.
+      EVENTS_CHANNEL_PREFIX: `${PREFIX}:events`,
       RATE_LIMIT_POINTS: String(POINTS),
       RATE_LIMIT_RESTORE_RATE: '1',
       SEED_DEMO: 'true',
@@ -212,7 +232,12 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
     }
-    expect(codes, 'both instances stop cleanly on SIGTERM').toEqual([0, 0]);
+    expect(codes, 'both instances stop cleanly on SIGTERM, an open subscription included').toEqual([0, 0]);
+    if (lingering) {
+      // It heard the approval of (f) too; then its stream ended with the instance.
+      expect((await lingering.next(1_000)) as unknown).toMatchObject({ data: { expenseChanged: { event: { type: 'EXPENSE_APPROVED' } } } });
+      expect(await lingering.next(1_000), "the subscription's stream ended with the instance").toBe('done');
+    }
   }, 30_000);
 
   test('the standby is a streaming standby of the primary, and both instances use it', async () => {
@@ -322,6 +347,33 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
     // The instance that spent it refuses too; other tokens are not affected.
     expect((await gql(one, costly, { token })).status).toBe(429);
     expect((await gql(one, EXPENSES)).status).toBe(200);
+  });
+
+  test('(f) a subscriber of one instance hears an approval made through the other', async () => {
+    for (const instance of [one, two]) expect(instance.stdout()).toContain('Events:     shared by every instance through Redis');
+    const [{ id }] = await sql<{ id: number }>(PRIMARY!, 'SELECT id FROM expenses WHERE name = $1', [`${PREFIX} first`]);
+    const query = 'subscription { expenseChanged { event { type subjectId actor { email } } expense { id approved } } }';
+    const sub = await subscribeOver(two, query);
+    // Left open on purpose: stopping must end it (afterAll expects both instances to exit 0).
+    lingering = await subscribeOver(one, query);
+    try {
+      // The stream is open once the headers are: the subscription listens from its start.
+      const approved = await gql(one, 'mutation ($id: ID!) { approveExpense(input: { id: $id }) { userErrors { message } } }', {
+        variables: { id: gid('Expense', id!) },
+      });
+      expect(approved.body.errors).toBeUndefined();
+      expect(approved.body.data?.approveExpense.userErrors).toEqual([]);
+      const frame = await sub.next(10_000);
+      expect(frame).not.toBe('done');
+      if (frame === 'done') return;
+      expect(frame.errors).toBeUndefined();
+      expect(frame.data?.expenseChanged).toEqual({
+        event: { type: 'EXPENSE_APPROVED', subjectId: gid('Expense', id!), actor: { email: 'demo@example.com' } },
+        expense: { id: gid('Expense', id!), approved: true },
+      });
+    } finally {
+      await sub.close();
+    }
   });
 
   test('(e) a standby that stops: queries are answered by the primary; it is used again once it answers', async () => {

@@ -1,4 +1,5 @@
 import type { ScopedClient } from '../db/scope.js';
+import type { EventBus } from '../events/pubsub.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Loaders } from './kit/loaders.js';
 
@@ -11,4 +12,11 @@ export interface Context {
   bin: ScopedClient;
   /** DataLoaders of this request (src/schema/kit/loaders.ts). */
   loaders: Loaders;
+  /** Live events for subscriptions (src/events/pubsub.ts); absent outside a request (event payloads). */
+  events?: EventBus;
+  /**
+   * Authenticates the request's token again (src/server/auth.ts): a long-lived subscription checks,
+   * before each event, that the token is still valid and its person still a member.
+   */
+  reauthenticate?: () => Promise<Viewer>;
 }

@@ -24,6 +24,9 @@ import './event.js';
 import './booking.js';
 import './purchase-order.js';
 import './deleted-item.js';
+import './change-event.js';
+import './webhook.js';
+import './subscription.js';
 import './viewer.js';
 import './rate-limit.js';
 

@@ -4,6 +4,7 @@ import type DataLoader from 'dataloader';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
+import type { EventBus } from '../events/pubsub.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from './auth.js';
@@ -37,6 +38,7 @@ export async function buildContext(
   initial: YogaInitialContext,
   requestId: string,
   tokens?: TokenCache,
+  events?: EventBus,
 ): Promise<Context> {
   // The token's bucket first: an operation over its limit is refused before the token is looked up.
   await chargeOperation(initial);
@@ -48,5 +50,7 @@ export async function buildContext(
     db: scopedClient(system, { organizationId }),
     bin: scopedClient(system, { organizationId, includeDeleted: true }),
     loaders: new RequestLoaders(),
+    events,
+    reauthenticate: () => authenticate(system, initial.request.headers, tokens),
   };
 }

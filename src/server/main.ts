@@ -17,6 +17,9 @@ import { connectRedis } from './rate-limit.js';
 import { startTracing } from './tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from './trusted-documents.js';
 import { createApp } from './yoga.js';
+import { createEventBus } from '../events/pubsub.js';
+import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
+import { webhookSettings } from '../webhooks/settings.js';
 
 /** Before demo tokens were per instance, every start rotated this one name. */
 const LEGACY_DEMO_TOKEN_NAME = 'demo (printed by npm start)';
@@ -99,8 +102,13 @@ process.on('SIGTERM', () => onSignal('SIGTERM'));
 
 // 2. The database, then serving.
 let db: Database | undefined;
+// Webhook delivery in this process (WEBHOOK_DELIVERY=inline), started once the database is ready.
+let delivery: DeliveryService | undefined;
+const webhooks = webhookSettings(config);
 // The rate limiter's buckets, shared by every instance; it connects (and reconnects) in the background.
 const redis = config.RATE_LIMIT_ENABLED && config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+// Live events for subscriptions: over Redis pub/sub when set (every instance hears every commit), else this process's own.
+const events = createEventBus({ redisUrl: config.REDIS_URL, channelPrefix: config.EVENTS_CHANNEL_PREFIX, logger });
 // The web app's trusted documents (npm run codegen writes them); required when they are all that runs.
 let documents: PersistedDocuments | undefined;
 try {
@@ -153,6 +161,8 @@ const startup = (async () => {
     observability: { database: db, metricsToken: config.METRICS_TOKEN, tracing },
     persistedOperations: documents && { mode: config.PERSISTED_OPERATIONS, documents },
     readReplicas: { replicas: db.replicas, primaryStatements: db.statements },
+    webhooks: { policy: webhooks.policy },
+    events,
     rateLimit: {
       enabled: config.RATE_LIMIT_ENABLED,
       points: config.RATE_LIMIT_POINTS,
@@ -165,6 +175,9 @@ const startup = (async () => {
       logger,
     },
   });
+  if (webhooks.delivery === 'inline') {
+    delivery = await startDelivery({ ...webhooks, prisma: db.prisma, scripts: db.scripts, connectionString: config.DATABASE_URL, logger });
+  }
   return { app, demoToken };
 })();
 
@@ -193,6 +206,10 @@ try {
           : 'off'
       }`,
     );
+    console.log(`Events:     ${events.kind === 'redis' ? 'shared by every instance through Redis (REDIS_URL)' : 'this process only (set REDIS_URL to share them)'}`);
+    console.log(
+      `Webhooks:   ${webhooks.delivery === 'inline' ? `delivered by this process (${webhooks.concurrency} at once)` : 'not delivered here (WEBHOOK_DELIVERY=off): run npm run worker'}`,
+    );
     if (demoToken) console.log(`Demo token: ${demoToken}\n            (Authorization: Bearer <token>; pre-filled in GraphiQL)\n`);
   }
 } catch (error) {
@@ -203,6 +220,8 @@ try {
   }
   server.close();
   server.closeAllConnections();
+  await delivery?.stop().catch(() => undefined);
+  await events.close().catch(() => undefined);
   await db?.close().catch(() => undefined);
   redis?.disconnect();
   await tracing?.shutdown().catch(() => undefined);
@@ -234,6 +253,8 @@ async function shutdown(signal: NodeJS.Signals) {
   const drained = new Promise<void>((resolve) => server.close(() => resolve()));
   // Kept-alive connections between requests are closed now, and as soon as each in-flight one turns idle.
   server.closeIdleConnections();
+  // Subscriptions never end by themselves: closing the bus ends their streams, so their responses finish.
+  await events.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the event bus failed'));
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
   await drained;
   clearInterval(sweep);
@@ -241,6 +262,8 @@ async function shutdown(signal: NodeJS.Signals) {
   // A signal during start-up: let it finish (or fail) before closing what it opened.
   await startup.catch(() => undefined);
   try {
+    // Drains under way finish their attempt (or are cut at the deadline; their leases make them due again).
+    await delivery?.stop(config.SHUTDOWN_TIMEOUT_MS);
     await db?.close();
   } catch (error) {
     logger.error({ err: error }, 'closing the database failed');

@@ -3,8 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
+import { processEventBus, type EventBus } from '../events/pubsub.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
+import { setUrlPolicy } from '../webhooks/settings.js';
+import type { AddressPolicy } from '../webhooks/url-guard.js';
 import { tokenCache } from './auth.js';
 import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
@@ -43,6 +46,16 @@ export interface AppOptions {
    * mode `only` runs nothing else. Without it, every request sends its query.
    */
   persistedOperations?: { mode: PersistedOperationsMode; documents: PersistedDocuments };
+  /**
+   * Webhooks (docs/events.md): the private addresses endpoint URLs may use (WEBHOOK_ALLOW_PRIVATE_ADDRESSES);
+   * none without it. Delivery is started apart from the app (src/webhooks/queue.ts, by main.ts or the worker).
+   */
+  webhooks?: { policy: AddressPolicy };
+  /**
+   * Where subscriptions hear of committed events (src/events/pubsub.ts): a Redis bus shared by every
+   * instance, or by default this process's own (events committed by this process only).
+   */
+  events?: EventBus;
 }
 
 const EXAMPLE_QUERY = `# Expenses of your organization, newest first, with totals over the whole filtered set.
@@ -96,6 +109,8 @@ export function createApp(options: AppOptions) {
   const requestIds = new WeakMap<Request, string>();
   const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
   const metrics = options.metrics ?? createMetrics();
+  if (options.webhooks) setUrlPolicy(options.webhooks.policy);
+  const events = options.events ?? processEventBus();
   let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
@@ -117,7 +132,7 @@ export function createApp(options: AppOptions) {
     // useRequestLimits refuses bodies over 1 MiB from their Content-Length; Yoga's own limit would
     // also pipe every body through a counting stream (8 % of the CPU of a small request).
     maxRequestBodySize: false,
-    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), tokens),
+    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), tokens, events),
     // Always on, also in development: errors reach clients only when raised on purpose.
     maskedErrors: {
       maskError: (error) =>

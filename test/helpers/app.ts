@@ -7,19 +7,28 @@ import pino from 'pino';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createApp, type App, type AppOptions } from '../../src/server/yoga.js';
+import type { DeliveryService, DeliveryServiceOptions } from '../../src/webhooks/queue.js';
 
 export interface TestApp {
   db: Database;
   app: App;
   logs: Array<Record<string, unknown>>;
+  /** Webhook delivery, when the test asked for it (`delivery`); stopped by `close`. */
+  delivery?: DeliveryService;
   close(): Promise<void>;
 }
+
+/**
+ * Webhook delivery in the test's process (test/webhooks-delivery.test.ts); off unless asked for, as
+ * pg-boss polls. On PostgreSQL its queue is in the test database unless `connectionString` names another.
+ */
+export type TestDeliveryOptions = Omit<DeliveryServiceOptions, 'prisma' | 'scripts' | 'logger'>;
 
 /**
  * The rate limiter is off unless a test asks for it (test/rate-limit.test.ts): other tests make
  * hundreds of requests with one token and compare whole response bodies, `extensions` included.
  */
-export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persistedOperations'> = {}): Promise<TestApp> {
+export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persistedOperations' | 'events' | 'webhooks'> & { delivery?: TestDeliveryOptions } = {}): Promise<TestApp> {
   const url = process.env.TEST_DATABASE_URL;
   const db = await openDatabase(url ? { url } : { dataDir: 'memory://' });
   await migrate(db.scripts);
@@ -36,8 +45,23 @@ export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persiste
     logger,
     rateLimit: { enabled: false, logger, ...options.rateLimit },
     persistedOperations: options.persistedOperations,
+    events: options.events,
+    webhooks: options.webhooks,
   });
-  return { db, app, logs, close: () => db.close() };
+  const delivery = options.delivery
+    ? await (await import('../../src/webhooks/queue.js')).startDelivery({
+        ...options.delivery,
+        prisma: db.prisma,
+        scripts: db.scripts,
+        connectionString: options.delivery.connectionString ?? url,
+        logger,
+      })
+    : undefined;
+  const close = async () => {
+    await delivery?.stop();
+    await db.close();
+  };
+  return { db, app, logs, delivery, close };
 }
 
 export interface Caller {

@@ -1,0 +1,444 @@
+// Subscriptions (issue 13): live changes over Server-Sent Events through `app.fetch`, fed by the
+// event bus. Changes are made through mutations; the events must arrive with the right type, subject
+// and payload, only in their organization, through the filters asked for, with fresh objects per
+// event. The Redis path plays two instances in one process: two apps on one database, each with its
+// own bus on the real Redis (127.0.0.1:6379, a channel prefix of this run's own), and an event
+// committed through one reaches a subscriber of the other.
+import { randomUUID } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import { parse, print } from 'graphql';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { CommittedEvent } from '../src/events/outbox.js';
+import { createEventBus, decodeEvent, encodeEvent, openEventStream, StreamEnd, type EventBus, type LiveEvent } from '../src/events/pubsub.js';
+import { schema } from '../src/schema/index.js';
+import { requestedCost } from '../src/server/cost.js';
+import { createApp, type App } from '../src/server/yoga.js';
+import { graphql } from './generated/index.js';
+import { data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
+import { addPerson, createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { subscribe, type SseResult, type Subscription } from './helpers/sse.js';
+
+const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+const ExpenseChanged = graphql(`
+  subscription SubsExpenseChanged($filter: ExpenseChangedFilter) {
+    expenseChanged(filter: $filter) {
+      event {
+        id
+        type
+        occurredAt
+        subjectId
+        payload
+        actor { databaseId }
+        subject { id ... on Expense { approved } }
+      }
+      expense { id name approved approvalStatus }
+    }
+  }
+`);
+
+const ChangeEvents = graphql(`
+  subscription SubsChangeEvents($types: [EventType!]) {
+    changeEvents(types: $types) { id type subjectId payload actor { databaseId } }
+  }
+`);
+
+const InvoiceChanged = graphql(`
+  subscription SubsInvoiceChanged($filter: InvoiceChangedFilter) {
+    invoiceChanged(filter: $filter) {
+      event { type subjectId payload }
+      invoice { id subject archived }
+    }
+  }
+`);
+
+const DeletedItemChanged = graphql(`
+  subscription SubsDeletedItemChanged($filter: DeletedItemChangedFilter) {
+    deletedItemChanged(filter: $filter) {
+      event { type subjectId subject { id } }
+      itemType
+      deletedItemId
+      deletedItem { id name recoveredAt }
+    }
+  }
+`);
+
+const Approve = graphql(`
+  mutation SubsApprove($input: ApproveExpenseInput!) { approveExpense(input: $input) { userErrors { code message } } }
+`);
+const Unapprove = graphql(`
+  mutation SubsUnapprove($input: UnapproveExpenseInput!) { unapproveExpense(input: $input) { userErrors { code message } } }
+`);
+const DeleteExpense = graphql(`
+  mutation SubsDeleteExpense($input: DeleteExpenseInput!) { deleteExpense(input: $input) { userErrors { code message } } }
+`);
+const Restore = graphql(`
+  mutation SubsRestore($input: RestoreDeletedItemInput!) { restoreDeletedItem(input: $input) { userErrors { code message } } }
+`);
+const CreateInvoice = graphql(`
+  mutation SubsCreateInvoice($input: CreateInvoiceInput!) {
+    createInvoice(input: $input) { invoice { id } userErrors { code message } }
+  }
+`);
+const Bin = graphql(`query SubsBin { deletedItems(first: 5) { nodes { id itemId } } }`);
+const Budget = graphql(`query SubsRateLimit { rateLimit { remaining } }`);
+
+const as = (tenant: Tenant): Caller => ({ token: tenant.token });
+
+/** Every data frame of a subscription must be data, not errors. */
+function dataOf<T>(frame: SseResult<T> | 'done'): T {
+  if (frame === 'done' || frame.errors?.length || !frame.data) throw new Error(`expected data, got ${JSON.stringify(frame)}`);
+  return frame.data;
+}
+
+async function approve(app: App, tenant: Tenant, id: number) {
+  expect((await data(app, Approve, { input: { id: gid('Expense', id) } }, as(tenant))).approveExpense.userErrors).toEqual([]);
+}
+
+let t: TestApp;
+const open: Array<Subscription<unknown>> = [];
+async function watch<T, V>(app: App, document: TypedDocumentNode<T, V>, variables: V, caller: Caller): Promise<Subscription<T>> {
+  const subscription = await subscribe(app, document, variables, caller);
+  open.push(subscription as Subscription<unknown>);
+  return subscription;
+}
+
+beforeAll(async () => {
+  t = await startApp();
+});
+
+afterAll(async () => {
+  await Promise.all(open.map((s) => s.close()));
+  await t?.close();
+});
+
+describe('subscriptions over SSE (in process)', () => {
+  test('an approval arrives as EXPENSE_APPROVED with its subject, actor, payload and the fresh expense', async () => {
+    const a = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Train' });
+    const sub = await watch(t.app, ExpenseChanged, {}, as(a));
+    expect(sub.status).toBe(200);
+    expect(sub.headers.get('content-type')).toContain('text/event-stream');
+
+    await approve(t.app, a, id);
+    const { expenseChanged } = dataOf(await sub.next());
+    expect(expenseChanged.event).toMatchObject({
+      type: 'EXPENSE_APPROVED',
+      subjectId: gid('Expense', id),
+      actor: { databaseId: a.personId },
+      subject: { id: gid('Expense', id), approved: true },
+    });
+    expect(expenseChanged.event.id).toEqual(expect.any(String));
+    expect(new Date(expenseChanged.event.occurredAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(expenseChanged.event.payload).toMatchObject({ id: gid('Expense', id), name: 'Train', approved: true, deal: { id: gid('Deal', a.deals.eur) } });
+    expect(expenseChanged.expense).toEqual({ id: gid('Expense', id), name: 'Train', approved: true, approvalStatus: 'APPROVED' });
+
+    // Each event reads afresh: the unapproval shows the expense unapproved, not what the approval loaded.
+    await data(t.app, Unapprove, { input: { id: gid('Expense', id) } }, as(a));
+    const second = dataOf(await sub.next()).expenseChanged;
+    expect(second.event.type).toBe('EXPENSE_UNAPPROVED');
+    expect(second.event.subject).toEqual({ id: gid('Expense', id), approved: false });
+    expect(second.expense).toMatchObject({ approved: false, approvalStatus: 'NOT_APPROVED' });
+    await sub.close();
+  });
+
+  test("another organization's subscriber hears nothing of it", async () => {
+    const a = await createTenant(t.db.prisma);
+    const b = await createTenant(t.db.prisma);
+    const mine = await a.expense({ name: 'Mine' });
+    const theirs = await b.expense({ name: 'Theirs' });
+    const spy = await watch(t.app, ChangeEvents, {}, as(b));
+    const spyOnExpenses = await watch(t.app, ExpenseChanged, {}, as(b));
+
+    await approve(t.app, a, mine);
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', mine) } }, as(a));
+    // Then one of b's own: it must be the first thing b hears.
+    await approve(t.app, b, theirs);
+    expect(dataOf(await spy.next()).changeEvents).toMatchObject({ type: 'EXPENSE_APPROVED', subjectId: gid('Expense', theirs) });
+    expect(dataOf(await spyOnExpenses.next()).expenseChanged.event).toMatchObject({ subjectId: gid('Expense', theirs) });
+    await spy.quiet(300);
+    await spyOnExpenses.quiet(50);
+  });
+
+  test('an invoice created arrives on invoiceChanged', async () => {
+    const a = await createTenant(t.db.prisma);
+    const sub = await watch(t.app, InvoiceChanged, { filter: { types: ['INVOICE_CREATED'] } }, as(a));
+    const created = await data(t.app, CreateInvoice, { input: { companyId: gid('Company', a.companies.acme), subject: 'Live invoice' } }, as(a));
+    expect(created.createInvoice.userErrors).toEqual([]);
+    const invoiceId = created.createInvoice.invoice!.id;
+    const { invoiceChanged } = dataOf(await sub.next());
+    expect(invoiceChanged.event).toMatchObject({ type: 'INVOICE_CREATED', subjectId: invoiceId, payload: { id: invoiceId, subject: 'Live invoice' } });
+    expect(invoiceChanged.invoice).toEqual({ id: invoiceId, subject: 'Live invoice', archived: false });
+  });
+
+  test('a delete and a restore arrive on deletedItemChanged and expenseChanged', async () => {
+    const a = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Binned' });
+    const bin = await watch(t.app, DeletedItemChanged, {}, as(a));
+    const expenses = await watch(t.app, ExpenseChanged, { filter: { expenseIds: [gid('Expense', id)] } }, as(a));
+
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', id) } }, as(a));
+    const entry = (await data(t.app, Bin, {}, as(a))).deletedItems.nodes.find((n) => n.itemId === gid('Expense', id))!;
+    const deleted = dataOf(await bin.next()).deletedItemChanged;
+    expect(deleted).toEqual({
+      event: { type: 'EXPENSE_DELETED', subjectId: gid('Expense', id), subject: null },
+      itemType: 'EXPENSE',
+      deletedItemId: entry.id,
+      deletedItem: { id: entry.id, name: 'Binned', recoveredAt: null },
+    });
+    const gone = dataOf(await expenses.next()).expenseChanged;
+    expect(gone.event.type).toBe('EXPENSE_DELETED');
+    expect(gone.expense, 'in the bin: no expense').toBeNull();
+
+    expect((await data(t.app, Restore, { input: { id: entry.id } }, as(a))).restoreDeletedItem.userErrors).toEqual([]);
+    const restored = dataOf(await bin.next()).deletedItemChanged;
+    expect(restored).toMatchObject({
+      event: { type: 'EXPENSE_RESTORED', subjectId: gid('Expense', id), subject: { id: gid('Expense', id) } },
+      itemType: 'EXPENSE',
+      deletedItemId: entry.id,
+      deletedItem: { id: entry.id, recoveredAt: expect.any(String) },
+    });
+    const back = dataOf(await expenses.next()).expenseChanged;
+    expect(back.event.type).toBe('EXPENSE_RESTORED');
+    expect(back.expense).toMatchObject({ id: gid('Expense', id), name: 'Binned' });
+  });
+
+  test('filters: ids, deals and types', async () => {
+    const a = await createTenant(t.db.prisma);
+    const wanted = await a.expense({ name: 'Wanted', dealId: a.deals.usd, currency: 'USD' });
+    const other = await a.expense({ name: 'Other', dealId: a.deals.eur });
+    const byId = await watch(t.app, ExpenseChanged, { filter: { expenseIds: [gid('Expense', wanted)] } }, as(a));
+    const byDeal = await watch(t.app, ExpenseChanged, { filter: { dealIds: [gid('Deal', a.deals.usd)] } }, as(a));
+    const byType = await watch(t.app, ChangeEvents, { types: ['EXPENSE_UNAPPROVED'] }, as(a));
+
+    // Changes that match none of them come first: each must hear only what follows.
+    await approve(t.app, a, other);
+    await approve(t.app, a, wanted);
+    await data(t.app, Unapprove, { input: { id: gid('Expense', other) } }, as(a));
+    for (const sub of [byId, byDeal]) {
+      expect(dataOf(await sub.next()).expenseChanged.event).toMatchObject({ type: 'EXPENSE_APPROVED', subjectId: gid('Expense', wanted) });
+    }
+    expect(dataOf(await byType.next()).changeEvents).toMatchObject({ type: 'EXPENSE_UNAPPROVED', subjectId: gid('Expense', other) });
+    await byId.quiet(200);
+    await byDeal.quiet(50);
+    await byType.quiet(50);
+
+    // A deal filter also follows its expenses into the bin (the payload is then the bin entry).
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', wanted) } }, as(a));
+    expect(dataOf(await byDeal.next()).expenseChanged.event).toMatchObject({ type: 'EXPENSE_DELETED', subjectId: gid('Expense', wanted) });
+  });
+
+  test('a wrong filter is a clear BAD_USER_INPUT error, and nothing is subscribed', async () => {
+    const a = await createTenant(t.db.prisma);
+    const cases = [
+      [{ expenseIds: [gid('Deal', 1)] }, '`filter.expenseIds[0]` expects an Expense id; this is a Deal id.'],
+      [{ dealIds: ['nope'] }, '`filter.dealIds[0]`: "nope" is not a valid id (not a global id).'],
+      [{ types: ['INVOICE_CREATED'] }, '`filter.types[0]`: INVOICE_CREATED is not one of this subscription\'s event types.'],
+    ] as const;
+    for (const [filter, message] of cases) {
+      const sub = await watch(t.app, ExpenseChanged, { filter: filter as never }, as(a));
+      const frame = await sub.next();
+      expect(frame).not.toBe('done');
+      expect((frame as SseResult<unknown>).errors).toEqual([expect.objectContaining({ message, extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+      expect(await sub.next()).toBe('done');
+    }
+  });
+
+  test('without a valid token there is no subscription', async () => {
+    const sub = await watch(t.app, ChangeEvents, {}, { token: 'not-a-token' });
+    expect(sub.status).toBe(401);
+  });
+
+  test("a revoked token's subscription ends at its next event", async () => {
+    const a = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Revoked' });
+    const { person, token } = await addPerson(t.db.prisma, [a.organizationId]);
+    const sub = await watch(t.app, ChangeEvents, {}, { token });
+    await t.db.prisma.apiToken.updateMany({ where: { personId: person.id }, data: { revokedAt: new Date() } });
+    await approve(t.app, a, id);
+    const frame = await sub.next();
+    expect(frame).not.toBe('done');
+    expect((frame as SseResult<unknown>).errors?.[0]).toMatchObject({ extensions: { code: 'UNAUTHENTICATED' } });
+    expect(await sub.next()).toBe('done');
+  });
+
+  test('a subscription is charged once, when it starts', async () => {
+    const limited = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: true, points: 1000 } });
+    const a = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Charged' });
+    const before = (await data(limited, Budget, {}, as(a))).rateLimit.remaining!;
+    const sub = await watch(limited, ExpenseChanged, {}, as(a));
+    await approve(limited, a, id);
+    await data(limited, Unapprove, { input: { id: gid('Expense', id) } }, as(a));
+    expect(dataOf(await sub.next()).expenseChanged.event.type).toBe('EXPENSE_APPROVED');
+    expect(dataOf(await sub.next()).expenseChanged.event.type).toBe('EXPENSE_UNAPPROVED');
+    const after = (await data(limited, Budget, {}, as(a))).rateLimit.remaining!;
+    // The subscription's cost once, however many events it delivers; each mutation costs 10 (its
+    // unused userErrors given back), and the second query 1.
+    const cost = requestedCost(schema, parse(print(ExpenseChanged)), {}, undefined);
+    expect(cost).toBeGreaterThan(1);
+    expect(before - after).toBe(cost + 10 + 10 + 1);
+  });
+
+  test('closing the bus completes the streams (a shutting-down server lets its clients go)', async () => {
+    const bus = createEventBus();
+    const own = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, events: bus });
+    const a = await createTenant(t.db.prisma);
+    const sub = await watch(own, ChangeEvents, {}, as(a));
+    await bus.close();
+    expect(await sub.next()).toBe('done');
+  });
+
+  test('nothing was logged as an error', async () => {
+    expect(t.logs.filter((line) => Number(line.level) >= 50)).toEqual([]);
+  });
+});
+
+// ---- The bus itself ----------------------------------------------------------------------------
+
+const sample = (organizationId: number, over: Partial<CommittedEvent> = {}): CommittedEvent => ({
+  id: 9007199254740993n,
+  organizationId,
+  type: 'expense.approved',
+  actorId: 7,
+  subjectId: encodeGlobalID('Expense', 12),
+  payload: { id: encodeGlobalID('Expense', 12), amount: { cents: 12n } },
+  createdAt: new Date('2026-12-01T10:00:00.123Z'),
+  webhookIds: [3],
+  ...over,
+});
+
+describe('the bus', () => {
+  test('events cross it as JSON: ids as strings, times as ISO, bigints anywhere as strings', () => {
+    const wire = encodeEvent(sample(5));
+    expect(JSON.parse(wire)).toEqual({
+      v: 1,
+      id: '9007199254740993',
+      organizationId: 5,
+      type: 'expense.approved',
+      actorId: 7,
+      subjectId: encodeGlobalID('Expense', 12),
+      payload: { id: encodeGlobalID('Expense', 12), amount: { cents: '12' } },
+      createdAt: '2026-12-01T10:00:00.123Z',
+    });
+    expect(decodeEvent(wire)).toEqual({ ...sample(5), payload: { id: encodeGlobalID('Expense', 12), amount: { cents: '12' } }, webhookIds: [] });
+    for (const bad of ['', 'null', '{"v":2}', wire.replace('expense.approved', 'expense.exploded'), wire.replace('"id":"9007199254740993"', '"id":"1; drop"')]) {
+      expect(decodeEvent(bad)).toBeNull();
+    }
+  });
+
+  test('in process: only the listening organization hears its events', async () => {
+    const bus = createEventBus({ feed: false });
+    const heard: LiveEvent[] = [];
+    const { ready, stop } = bus.listen(1, (event) => heard.push(event));
+    await ready;
+    bus.publish([sample(2), sample(1, { id: 1n })]);
+    expect(heard.map((e) => [e.organizationId, e.id])).toEqual([[1, 1n]]);
+    stop();
+    bus.publish([sample(1)]);
+    expect(heard).toHaveLength(1);
+    await bus.close();
+  });
+
+  test('a slow subscriber is ended, with an error, rather than queueing without bound', async () => {
+    const bus = createEventBus({ feed: false });
+    const stream = await openEventStream(bus, 1, { maxQueue: 2 });
+    bus.publish([sample(1, { id: 1n }), sample(1, { id: 2n }), sample(1, { id: 3n })]);
+    const first = await stream.next();
+    expect(first.value).toBeInstanceOf(StreamEnd);
+    expect((first.value as StreamEnd).code).toBe('SUBSCRIPTION_OVERFLOW');
+    expect(await stream.next()).toEqual({ value: undefined, done: true });
+    await bus.close();
+  });
+
+  test('a stream stops listening when its client goes away, also while it waits', async () => {
+    const bus = createEventBus({ feed: false });
+    const stream = await openEventStream(bus, 1);
+    const waiting = stream.next();
+    await stream.return!();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    const heard: LiveEvent[] = [];
+    bus.listen(1, (event) => heard.push(event));
+    bus.publish([sample(1)]);
+    expect(heard).toHaveLength(1);
+    await bus.close();
+  });
+});
+
+// ---- Two instances sharing Redis -------------------------------------------------------------
+
+describe('two instances sharing Redis', () => {
+  const prefix = `gateway-subs-test:${randomUUID()}`;
+  let redis: Redis;
+  let busA: EventBus;
+  let busB: EventBus;
+  let appB: App;
+
+  beforeAll(async () => {
+    redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    await redis.connect().catch((error: Error) => {
+      throw new Error(`Redis does not answer at ${REDIS_URL} (REDIS_URL): ${error.message}`);
+    });
+    const logger = pino({ level: 'silent' });
+    // A commits and publishes; B only listens, as another process would: what B hears came through Redis.
+    busA = createEventBus({ redisUrl: REDIS_URL, channelPrefix: prefix, logger });
+    busB = createEventBus({ redisUrl: REDIS_URL, channelPrefix: prefix, logger, feed: false });
+    appB = createApp({ prisma: t.db.prisma, logger, rateLimit: { enabled: false }, events: busB });
+  });
+
+  afterAll(async () => {
+    await busA?.close();
+    await busB?.close();
+    redis?.disconnect();
+  });
+
+  test('an approval made through instance A reaches a subscriber of instance B', async () => {
+    const appA = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, events: busA });
+    const a = await createTenant(t.db.prisma);
+    const b = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Across' });
+    const theirs = await b.expense({ name: 'Theirs' });
+    // Approvals only: the fixtures' own events (expense created) may still be on their way through Redis.
+    const onB = await watch(appB, ExpenseChanged, { filter: { types: ['EXPENSE_APPROVED'] } }, as(a));
+    const otherOnB = await watch(appB, ChangeEvents, { types: ['EXPENSE_APPROVED'] }, as(b));
+    // The subscription holds its channel in Redis once it has started.
+    expect(await redis.call('PUBSUB', 'NUMSUB', `${prefix}:${a.organizationId}`)).toEqual([`${prefix}:${a.organizationId}`, 1]);
+
+    await approve(appA, a, id);
+    const { expenseChanged } = dataOf(await onB.next());
+    expect(expenseChanged.event).toMatchObject({ type: 'EXPENSE_APPROVED', subjectId: gid('Expense', id), actor: { databaseId: a.personId } });
+    expect(expenseChanged.event.payload).toMatchObject({ approved: true });
+    expect(expenseChanged.expense).toMatchObject({ id: gid('Expense', id), approved: true });
+
+    // The other organization's subscriber on B: nothing of a's, then its own event.
+    await approve(appA, b, theirs);
+    expect(dataOf(await otherOnB.next()).changeEvents).toMatchObject({ subjectId: gid('Expense', theirs) });
+    await onB.quiet(200);
+
+    // Closed subscriptions give their channel back.
+    await onB.close();
+    await otherOnB.close();
+    await expect.poll(() => redis.call('PUBSUB', 'NUMSUB', `${prefix}:${a.organizationId}`), { timeout: 2000 }).toEqual([`${prefix}:${a.organizationId}`, 0]);
+  });
+
+  test("a message on an organization's channel that is not that organization's event is dropped", async () => {
+    const a = await createTenant(t.db.prisma);
+    const onB = await watch(appB, ChangeEvents, {}, as(a));
+    // Someone with access to Redis publishes another organization's event, and noise, on a's channel.
+    await redis.publish(`${prefix}:${a.organizationId}`, encodeEvent(sample(a.organizationId + 1)));
+    await redis.publish(`${prefix}:${a.organizationId}`, 'not json');
+    await redis.publish(`${prefix}:${a.organizationId}`, encodeEvent(sample(a.organizationId, { subjectId: gid('Expense', 1), id: 42n })));
+    expect(dataOf(await onB.next()).changeEvents).toMatchObject({ id: encodeGlobalID('ChangeEvent', 42n), subjectId: gid('Expense', 1) });
+    await onB.close();
+  });
+
+  test('execute still answers queries next to live subscriptions', async () => {
+    const a = await createTenant(t.db.prisma);
+    const answer = await execute(appB, Bin, {}, as(a));
+    expect(answer.body.errors).toBeUndefined();
+  });
+});
