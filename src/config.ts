@@ -161,3 +161,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return parsed.data;
 }
+
+/**
+ * The configuration of a process that starts (the server, the webhook worker), or exit 1 with the
+ * message: a wrong setting is the operator's to fix; the message names it, a stack trace would only hide it.
+ */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}

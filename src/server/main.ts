@@ -6,7 +6,7 @@
 // deadline cut requests). A second signal exits at once.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
@@ -36,18 +36,7 @@ const FORCED_EXIT_GRACE_MS = 3_000;
  */
 const SAME_SIGNAL_WINDOW_MS = 1_000;
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    // A wrong setting is the operator's to fix: the message names it, a stack trace would only hide it.
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));
 // Tracing patches http and pg in place, so it may start after they are imported; off without an endpoint.
 const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }).catch(

@@ -4,7 +4,7 @@
 // attempt twice. Same settings as `npm start` (DATABASE_URL, WEBHOOK_*). On SIGTERM/SIGINT: stop
 // taking jobs, let the running attempts finish (at most SHUTDOWN_TIMEOUT_MS), close the database,
 // exit 0. A second signal exits at once.
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
@@ -12,17 +12,7 @@ import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
 import { webhookSettings } from '../webhooks/settings.js';
 import { chooseLogFormat, createLogger } from './logger.js';
 
-function readConfig(): Config {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exit(1);
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));
 const settings = webhookSettings(config);
 
