@@ -4,7 +4,6 @@
 // two workers on one PostgreSQL database never send one attempt twice.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import type { AttemptReport } from '../src/webhooks/deliver.js';
@@ -14,6 +13,7 @@ import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import type { CreateWebhookInput } from './generated/graphql.js';
 import { data, startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
+import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
 const Create = graphql(`
@@ -136,28 +136,12 @@ const delivery = (policy: AddressPolicy, onAttempt?: (r: AttemptReport) => void)
  */
 let queueUrl: string | undefined;
 
-async function admin(...statements: string[]): Promise<void> {
-  const target = new URL(process.env.TEST_DATABASE_URL!);
-  target.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: target.toString() });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
 let t: TestApp;
 
 beforeAll(async () => {
   await receivers.start();
   if (onPostgres) {
-    const url = new URL(process.env.TEST_DATABASE_URL!);
-    const name = `${url.pathname.slice(1)}_queue`;
-    await admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, `CREATE DATABASE "${name}"`);
-    url.pathname = `/${name}`;
-    queueUrl = url.toString();
+    queueUrl = await siblingDatabase(process.env.TEST_DATABASE_URL!, 'queue');
   }
   const policy = new AddressPolicy(['127.0.0.1/32']);
   t = await startApp({ webhooks: { policy }, delivery: { ...delivery(policy, (r) => attempts.push(r)), connectionString: queueUrl } });
@@ -166,7 +150,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
   await receivers.close();
-  if (queueUrl) await admin(`DROP DATABASE IF EXISTS "${new URL(queueUrl).pathname.slice(1)}" WITH (FORCE)`);
+  if (queueUrl) await dropDatabase(queueUrl);
 });
 
 const as = (tenant: Tenant) => ({ token: tenant.token });

@@ -8,13 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { createWebhook } from '../src/domain/webhooks.js';
 import { verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
+import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,28 +27,6 @@ let dataDir: string | undefined;
 let databaseUrl: string | undefined;
 const spawned: ChildProcess[] = [];
 
-/** Runs statements on the server's `postgres` database (to create and drop databases). */
-async function admin(url: string, ...statements: string[]): Promise<void> {
-  const target = new URL(url);
-  target.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: target.toString() });
-  await client.connect();
-  try {
-    for (const statement of statements) await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A throw-away PostgreSQL database beside the test database. */
-async function freshDatabase(url: string): Promise<string> {
-  const target = new URL(url);
-  const name = `${target.pathname.slice(1)}_worker`;
-  await admin(url, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, `CREATE DATABASE "${name}"`);
-  target.pathname = `/${name}`;
-  return target.toString();
-}
-
 beforeAll(async () => {
   receiver = createServer((req, res) => {
     let body = '';
@@ -60,7 +38,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   port = (receiver.address() as AddressInfo).port;
-  if (testUrl) databaseUrl = await freshDatabase(testUrl);
+  if (testUrl) databaseUrl = await siblingDatabase(testUrl, 'worker');
   else dataDir = mkdtempSync(path.join(tmpdir(), 'gateway-worker-'));
 });
 
@@ -78,7 +56,7 @@ afterEach(() => {
 afterAll(async () => {
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  if (databaseUrl) await admin(databaseUrl, `DROP DATABASE IF EXISTS "${new URL(databaseUrl).pathname.slice(1)}" WITH (FORCE)`);
+  if (databaseUrl) await dropDatabase(databaseUrl);
 });
 
 test('delivers what is pending and stops cleanly on SIGTERM', { timeout: 120_000 }, async () => {
