@@ -11,6 +11,7 @@ import { parse, print } from 'graphql';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { runCli } from '../src/cli/index.js';
 import type { CommittedEvent } from '../src/events/outbox.js';
 import { createEventBus, decodeEvent, encodeEvent, openEventStream, StreamEnd, type EventBus, type LiveEvent } from '../src/events/pubsub.js';
 import { schema } from '../src/schema/index.js';
@@ -434,6 +435,34 @@ describe('two instances sharing Redis', () => {
     await redis.publish(`${prefix}:${a.organizationId}`, encodeEvent(sample(a.organizationId, { subjectId: gid('Expense', 1), id: 42n })));
     expect(dataOf(await onB.next()).changeEvents).toMatchObject({ id: encodeGlobalID('ChangeEvent', 42n), subjectId: gid('Expense', 1) });
     await onB.close();
+  });
+
+  test("an operator's bin purge (the CLI, another process) reaches subscribers through Redis", async () => {
+    // The CLI's own prefix: busA, fed in this process too, would publish the purge a second time on `prefix`.
+    const cliPrefix = `gateway-subs-cli:${randomUUID()}`;
+    const listener = createEventBus({ redisUrl: REDIS_URL, channelPrefix: cliPrefix, logger: pino({ level: 'silent' }), feed: false });
+    try {
+      const a = await createTenant(t.db.prisma);
+      const id = await a.expense({ name: 'Old' });
+      expect((await data(t.app, DeleteExpense, { input: { id: gid('Expense', id) } }, as(a))).deleteExpense.userErrors).toEqual([]);
+      await t.db.prisma.deletedItem.updateMany({ where: { organizationId: a.organizationId, itemId: id }, data: { createdAt: new Date(Date.now() - 40 * 86_400_000) } });
+      const heard: LiveEvent[] = [];
+      const { ready, stop } = listener.listen(a.organizationId, (event) => heard.push(event));
+      await ready;
+
+      const out: string[] = [];
+      const env = { REDIS_URL, EVENTS_CHANNEL_PREFIX: cliPrefix };
+      const code = await runCli(['bin', 'purge', '--older-than', '30', '--organization', String(a.organizationId)], {
+        database: t.db, env, stdout: (s) => out.push(s), stderr: (s) => out.push(s),
+      });
+      expect(code, out.join('')).toBe(0);
+      await expect.poll(() => heard.map((e) => e.type), { timeout: 2000 }).toEqual(['expense.purged']);
+      // The operator is nobody's person: no actor.
+      expect(heard[0]).toMatchObject({ organizationId: a.organizationId, actorId: null });
+      stop();
+    } finally {
+      await listener.close();
+    }
   });
 
   test('execute still answers queries next to live subscriptions', async () => {

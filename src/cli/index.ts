@@ -11,6 +11,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
+import { createEventBus } from '../events/pubsub.js';
 import { isCurrencyCode } from '../money/money.js';
 import { parseDay } from '../domain/recurrence.js';
 import { generateContractBudgets, summaryLine } from './contracts.js';
@@ -118,6 +119,25 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       await work(db);
     } finally {
       await db.close();
+    }
+  }
+
+  /**
+   * Runs a command that records events (contracts generate, bin purge) so that live subscribers
+   * hear of them too: with REDIS_URL set, its events are published on the instances' bus as the
+   * server publishes its own (in process there is no subscriber to tell). Webhooks need nothing:
+   * the delivery workers' sweep finds the events in the outbox.
+   */
+  async function withEvents(work: () => Promise<void>) {
+    const config = loadConfig(env);
+    if (!config.REDIS_URL) return work();
+    const warn = (_: object, message: string) => stderr(`warning: ${message}\n`);
+    const bus = createEventBus({ redisUrl: config.REDIS_URL, channelPrefix: config.EVENTS_CHANNEL_PREFIX, logger: { info: () => undefined, warn } });
+    try {
+      await work();
+    } finally {
+      // After the publishes: Redis answers QUIT once it has taken the commands sent before it.
+      await bus.close();
     }
   }
 
@@ -253,10 +273,12 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     .requiredOption('--until <date>', 'the last period start to generate (YYYY-MM-DD or DD.MM.YYYY), at most 10 years ahead', calendarDay)
     .option('--organization <id>', 'only this organization', id('an organization', 'as printed by org create'))
     .action((o: { until: Date; organization?: number }) =>
-      withDatabase('contracts generate', async (db) => {
-        const summary = await generateContractBudgets(db.prisma, { until: o.until, organizationId: o.organization }, print);
-        print(summaryLine(summary, o.until));
-      }),
+      withDatabase('contracts generate', (db) =>
+        withEvents(async () => {
+          const summary = await generateContractBudgets(db.prisma, { until: o.until, organizationId: o.organization }, print);
+          print(summaryLine(summary, o.until));
+        }),
+      ),
     );
 
   const bin = program.command('bin').description('The recycle bin');
@@ -270,11 +292,13 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     })
     .option('--organization <id>', 'only this organization', id('an organization', 'as printed by org create'))
     .action((o: { olderThan: number; organization?: number }) =>
-      withDatabase('bin purge', async (db) => {
-        const summary = await purgeOldEntries(db.prisma, { olderThanDays: o.olderThan, organizationId: o.organization }, print);
-        for (const r of summary.refused) print(`Organization ${r.organizationId}: entry ${r.entryId} not purged: ${r.message}.`);
-        print(purgeSummaryLine(summary, o.olderThan));
-      }),
+      withDatabase('bin purge', (db) =>
+        withEvents(async () => {
+          const summary = await purgeOldEntries(db.prisma, { olderThanDays: o.olderThan, organizationId: o.organization }, print);
+          for (const r of summary.refused) print(`Organization ${r.organizationId}: entry ${r.entryId} not purged: ${r.message}.`);
+          print(purgeSummaryLine(summary, o.olderThan));
+        }),
+      ),
     );
 
   program
