@@ -73,6 +73,8 @@ const schema = z.object({
   RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('gateway:ratelimit'),
   /** Prefix of the live events' Redis channels (`<prefix>:<organization id>`): one per deployment. */
   EVENTS_CHANNEL_PREFIX: z.string().min(1).max(200).default('gateway:events'),
+  /** Live subscriptions one person may hold open on one instance (each is an open response and socket). */
+  SUBSCRIPTIONS_PER_PERSON: z.coerce.number().int().min(1).max(100_000).default(50),
   /**
    * How many reverse proxies in front of the gateway append the client's address to X-Forwarded-For:
    * 0 (or false) uses the socket's address and ignores the header; true is 1.

@@ -284,6 +284,41 @@ describe('subscriptions over SSE (in process)', () => {
     expect(before - after).toBe(cost + 10 + 10 + 1);
   });
 
+  test('a person holds at most SUBSCRIPTIONS_PER_PERSON live subscriptions; closing one frees its slot', async () => {
+    const capped = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, subscriptionsPerPerson: 3 });
+    const a = await createTenant(t.db.prisma);
+    const colleague = await addPerson(t.db.prisma, [a.organizationId]);
+    const id = await a.expense({ name: 'Capped' });
+    const held = [];
+    for (let i = 0; i < 3; i++) held.push(await watch(capped, ExpenseChanged, {}, as(a)));
+    const refused = await watch(capped, ChangeEvents, {}, as(a));
+    const frame = await refused.next();
+    expect(frame).not.toBe('done');
+    expect((frame as SseResult<unknown>).errors).toEqual([
+      expect.objectContaining({
+        message: 'You already hold 3 live subscriptions on this server, the most one person may: close one first.',
+        extensions: expect.objectContaining({ code: 'TOO_MANY_SUBSCRIPTIONS' }),
+      }),
+    ]);
+    expect(await refused.next()).toBe('done');
+    // Another person of the organization has slots of their own.
+    const theirs = await watch(capped, ChangeEvents, {}, { token: colleague.token });
+    // The held ones still work; once one is closed, its slot is free again (the client went away).
+    await approve(capped, a, id);
+    for (const sub of held) expect(dataOf(await sub.next()).expenseChanged.event.type).toBe('EXPENSE_APPROVED');
+    expect(dataOf(await theirs.next()).changeEvents.type).toBe('EXPENSE_APPROVED');
+    await held[0]!.close();
+    await expect
+      .poll(async () => {
+        const again = await watch(capped, ChangeEvents, {}, as(a));
+        const started = await Promise.race([again.next(), new Promise<'pending'>((resolve) => setTimeout(() => resolve('pending'), 100))]);
+        if (started === 'pending') return 'subscribed';
+        await again.close();
+        return started;
+      }, { timeout: 3000 })
+      .toBe('subscribed');
+  });
+
   test('closing the bus completes the streams (a shutting-down server lets its clients go)', async () => {
     const bus = createEventBus();
     const own = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, events: bus });

@@ -352,6 +352,8 @@ export interface StreamOptions {
   accept?: (event: LiveEvent) => Promise<boolean | StreamEnd> | boolean | StreamEnd;
   /** How many events may wait for a slow client (default 1000); past that the subscription ends. */
   maxQueue?: number;
+  /** Called once, when the stream stops listening (ended, closed by its client, or the bus closed). */
+  onEnd?: () => void;
 }
 
 export const MAX_QUEUED_EVENTS = 1000;
@@ -464,9 +466,13 @@ export async function openEventStream(bus: EventBus, organizationId: number, opt
   const stream = new EventStream(options);
   const { ready, stop } = bus.listen(organizationId, (event) => stream.push(event));
   const unClose = bus.onClose(() => stream.end());
+  let ended = false;
   stream.listening(() => {
     stop();
     unClose();
+    if (ended) return;
+    ended = true;
+    options.onEnd?.();
   });
   await ready;
   return stream;

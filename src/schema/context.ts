@@ -1,5 +1,6 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { EventBus } from '../events/pubsub.js';
+import type { SubscriptionSlots } from '../events/slots.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Loaders } from './kit/loaders.js';
 
@@ -14,6 +15,8 @@ export interface Context {
   loaders: Loaders;
   /** Live events for subscriptions (src/events/pubsub.ts); absent outside a request (event payloads). */
   events?: EventBus;
+  /** The live subscriptions each person may hold on this instance (src/events/slots.ts). */
+  subscriptionSlots?: SubscriptionSlots;
   /**
    * Authenticates the request's token again (src/server/auth.ts): a long-lived subscription checks,
    * before each event, that the token is still valid and its person still a member.

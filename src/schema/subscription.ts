@@ -29,7 +29,8 @@ import { Loaders } from './kit/loaders.js';
 builder.subscriptionType({
   description:
     'Live changes of your organization, over Server-Sent Events (`Accept: text/event-stream`), authenticated like queries. ' +
-    'Events are delivered at most once, in the order they were committed; a subscription hears events committed after it started.',
+    'Events are delivered at most once, in the order they were committed; a subscription hears events committed after it started. ' +
+    'A person may hold a limited number at once on one server (50 by default); one more is the error `TOO_MANY_SUBSCRIPTIONS`.',
 });
 
 // ---- Events as subscribers see them --------------------------------------------------------------
@@ -123,11 +124,25 @@ function asUserError<T>(parse: () => T): T {
   }
 }
 
+/** One of the caller's live subscription slots, as the function that gives it back; an error when none is left. */
+function takeSlot(ctx: Context): (() => void) | undefined {
+  const slots = ctx.subscriptionSlots;
+  if (!slots) return undefined;
+  const release = slots.take(`${ctx.viewer.organization.id}:${ctx.viewer.person.id}`);
+  if (release) return release;
+  throw new GraphQLError(
+    `You already hold ${slots.perPerson} live subscriptions on this server, the most one person may: close one first.`,
+    { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+  );
+}
+
 /** A subscription's source stream: the organization's events of `selection`, those this viewer may see. */
 async function subscribe(ctx: Context, select: () => Selection) {
   const selection = asUserError(select);
   if (!ctx.events) throw new Error('No event bus in the request context (src/server/yoga.ts gives one)');
+  const release = takeSlot(ctx);
   return openEventStream(ctx.events, ctx.viewer.organization.id, {
+    onEnd: release,
     filter: (event) => selection.types.has(event.type) && (!selection.filter || selection.filter(event)),
     accept: async (event) => {
       const allowed = await stillAllowed(ctx);

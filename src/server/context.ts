@@ -5,6 +5,7 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
 import type { EventBus } from '../events/pubsub.js';
+import type { SubscriptionSlots } from '../events/slots.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from './auth.js';
@@ -39,6 +40,7 @@ export async function buildContext(
   requestId: string,
   tokens?: TokenCache,
   events?: EventBus,
+  subscriptionSlots?: SubscriptionSlots,
 ): Promise<Context> {
   // The token's bucket first: an operation over its limit is refused before the token is looked up.
   await chargeOperation(initial);
@@ -51,6 +53,7 @@ export async function buildContext(
     bin: scopedClient(system, { organizationId, includeDeleted: true }),
     loaders: new RequestLoaders(),
     events,
+    subscriptionSlots,
     reauthenticate: () => authenticate(system, initial.request.headers, tokens),
   };
 }

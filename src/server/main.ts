@@ -152,6 +152,7 @@ const startup = (async () => {
     readReplicas: { replicas: db.replicas, primaryStatements: db.statements },
     webhooks: { policy: webhooks.policy },
     events,
+    subscriptionsPerPerson: config.SUBSCRIPTIONS_PER_PERSON,
     rateLimit: {
       enabled: config.RATE_LIMIT_ENABLED,
       points: config.RATE_LIMIT_POINTS,

@@ -4,6 +4,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { processEventBus, type EventBus } from '../events/pubsub.js';
+import { SubscriptionSlots } from '../events/slots.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { setUrlPolicy } from '../webhooks/settings.js';
@@ -56,6 +57,8 @@ export interface AppOptions {
    * instance, or by default this process's own (events committed by this process only).
    */
   events?: EventBus;
+  /** Live subscriptions one person may hold open on this instance (SUBSCRIPTIONS_PER_PERSON; 50 by default). */
+  subscriptionsPerPerson?: number;
 }
 
 const EXAMPLE_QUERY = `# Expenses of your organization, newest first, with totals over the whole filtered set.
@@ -111,6 +114,7 @@ export function createApp(options: AppOptions) {
   const metrics = options.metrics ?? createMetrics();
   if (options.webhooks) setUrlPolicy(options.webhooks.policy);
   const events = options.events ?? processEventBus();
+  const slots = new SubscriptionSlots(options.subscriptionsPerPerson);
   let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
@@ -132,7 +136,7 @@ export function createApp(options: AppOptions) {
     // useRequestLimits refuses bodies over 1 MiB from their Content-Length; Yoga's own limit would
     // also pipe every body through a counting stream (8 % of the CPU of a small request).
     maxRequestBodySize: false,
-    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), tokens, events),
+    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), tokens, events, slots),
     // Always on, also in development: errors reach clients only when raised on purpose.
     maskedErrors: {
       maskError: (error) =>
