@@ -328,6 +328,20 @@ describe('rolled back, never recorded', () => {
     expect(heard.flat().map((e) => e.type)).toEqual(['expense.updated']);
   });
 
+  test('20 concurrent approvals, then 20 concurrent deletes, of one expense record one event each', async () => {
+    // On PostgreSQL the requests really overlap: the losers must answer a user error and record nothing.
+    const a = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Raced' });
+    const before = await lastEventId(a);
+    const input = { input: { id: gid('Expense', id) } };
+    const approvals = await Promise.all(Array.from({ length: 20 }, () => data(t.app, Approve, input, as(a))));
+    expect(approvals.filter((r) => r.approveExpense.userErrors.length === 0)).toHaveLength(1);
+    expect(new Set(approvals.flatMap((r) => r.approveExpense.userErrors.map((e) => e.code)))).toEqual(new Set(['ALREADY_APPROVED']));
+    const deletes = await Promise.all(Array.from({ length: 20 }, () => data(t.app, DeleteExpense, input, as(a))));
+    expect(deletes.filter((r) => r.deleteExpense.userErrors.length === 0)).toHaveLength(1);
+    expect((await eventsOf(a, before)).map((e) => e.type)).toEqual(['expense.approved', 'expense.deleted']);
+  });
+
   test('recordEvent outside a transaction is refused', async () => {
     const a = await createTenant(t.db.prisma);
     await expect(recordEvent(a.db as never, a.viewer, 'expense.updated', { node: 'Expense', id: 1 })).rejects.toThrow(/inside the change's transaction/);
