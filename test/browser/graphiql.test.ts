@@ -1,6 +1,7 @@
 // GraphiQL as a new user meets it, in a real browser (`npm run test:browser`, not part of `npm test`):
 // it loads with no request leaving the server (offline, behind a strict network), shows the example
-// query, runs it at once with the demo token pre-filled, and documents the schema.
+// query, runs it at once with the demo token pre-filled, documents the schema, and streams a
+// subscription's events as another client makes changes.
 import { mkdir } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -104,6 +105,59 @@ test('after a restart (a new demo token), a reload runs with the new token, even
   await waitForExampleQuery(page);
   expect((await runAndGetHeaders()).authorization).toBe(`Bearer ${server.token}`);
   expect(await page.locator('.graphiql-tab').count()).toBe(1);
+});
+
+/** A GraphQL request to the demo server, as another client of the same organization would make it. */
+async function api<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const response = await fetch(`${server.origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = (await response.json()) as { data?: T; errors?: unknown };
+  if (!body.data || body.errors) throw new Error(`API call failed: ${JSON.stringify(body)}`);
+  return body.data;
+}
+
+test('a subscription run in GraphiQL shows an approval made meanwhile by another client', async () => {
+  const { expenses } = await api<{ expenses: { nodes: Array<{ id: string; name: string; approved: boolean; rejected: boolean }> } }>(
+    'query { expenses(first: 20) { nodes { id name approved rejected } } }',
+  );
+  const pending = expenses.nodes.find((e) => !e.approved && !e.rejected);
+  expect(pending, 'the demo data has an expense waiting for approval').toBeDefined();
+
+  // Typed into the query editor as a person would (the editor closes brackets; typing over them is fine).
+  await page.locator('.graphiql-query-editor .view-lines').click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('subscription Approvals { expenseChanged(filter: { types: [EXPENSE_APPROVED] }) { event { type } expense { name approved } } }');
+  // GraphiQL names the tab after the operation once it has parsed the new text; Run before that
+  // would send the previous operation's name ("Cannot infer operation Expenses").
+  await page.locator('.graphiql-tab', { hasText: 'Approvals' }).waitFor();
+  // Yoga's GraphiQL sends a subscription as a GET (the document in the URL) asking for SSE.
+  const started = page.waitForRequest((r) => `${r.url()} ${r.postData() ?? ''}`.includes('Approvals'));
+  // Its response starts once the server listens for events (the stream is made before it answers).
+  const listening = page.waitForResponse((r) => r.url().includes('Approvals'));
+  await page.locator('button.graphiql-execute-button').click();
+  expect((await started).headers().accept).toContain('text/event-stream');
+  const response = await listening;
+  expect(response.status()).toBe(200);
+  expect(response.headers()['content-type']).toContain('text/event-stream');
+
+  // Another client of the organization approves the expense.
+  const { approveExpense } = await api<{ approveExpense: { userErrors: unknown[] } }>(
+    'mutation($id: ID!) { approveExpense(input: { id: $id }) { userErrors { message } } }',
+    { id: pending!.id },
+  );
+  expect(approveExpense.userErrors).toEqual([]);
+
+  await page.locator('.graphiql-response .view-lines').getByText('EXPENSE_APPROVED').waitFor({ timeout: 10_000 });
+  const result = await resultText(page);
+  expect(result).toContain(pending!.name);
+  expect(result).toContain('"approved": true');
+  await page.screenshot({ path: `${ARTIFACTS}/graphiql-subscription.png` });
+  // Stop it (the Run button stops a running subscription), as a user would before leaving.
+  await page.locator('button.graphiql-execute-button').click();
 });
 
 test('nothing was fetched from outside the gateway during the whole session', () => {
