@@ -1,6 +1,7 @@
 // Configuration comes from the environment only; .env.example lists every setting.
 import dotenv from 'dotenv';
 import { z } from 'zod';
+import { DEFAULT_SUBSCRIPTIONS_PER_PERSON } from './events/slots.js';
 import { AddressPolicy } from './webhooks/url-guard.js';
 
 const schema = z.object({
@@ -74,7 +75,7 @@ const schema = z.object({
   /** Prefix of the live events' Redis channels (`<prefix>:<organization id>`): one per deployment. */
   EVENTS_CHANNEL_PREFIX: z.string().min(1).max(200).default('gateway:events'),
   /** Live subscriptions one person may hold open on one instance (each is an open response and socket). */
-  SUBSCRIPTIONS_PER_PERSON: z.coerce.number().int().min(1).max(100_000).default(50),
+  SUBSCRIPTIONS_PER_PERSON: z.coerce.number().int().min(1).max(100_000).default(DEFAULT_SUBSCRIPTIONS_PER_PERSON),
   /**
    * How many reverse proxies in front of the gateway append the client's address to X-Forwarded-For:
    * 0 (or false) uses the socket's address and ignores the header; true is 1.

@@ -10,23 +10,18 @@ export class SubscriptionSlots {
 
   constructor(readonly perPerson: number = DEFAULT_SUBSCRIPTIONS_PER_PERSON) {}
 
-  /** A slot for `holder`, as the function that gives it back (once, however often it is called); null when all are taken. */
+  /**
+   * A slot for `holder`, as the function that gives it back (to be called once: a subscription's
+   * stream calls its `onEnd` once); null when all are taken.
+   */
   take(holder: string): (() => void) | null {
     const held = this.#held.get(holder) ?? 0;
     if (held >= this.perPerson) return null;
     this.#held.set(holder, held + 1);
-    let given = false;
     return () => {
-      if (given) return;
-      given = true;
       const now = (this.#held.get(holder) ?? 1) - 1;
       if (now > 0) this.#held.set(holder, now);
       else this.#held.delete(holder);
     };
-  }
-
-  /** Slots `holder` holds now (tests, diagnostics). */
-  held(holder: string): number {
-    return this.#held.get(holder) ?? 0;
   }
 }
