@@ -4,9 +4,9 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import type { Deal } from '../generated/prisma/client.js';
-import { expenseMoneyColumns, rebaseBillable } from '../money/expense-amounts.js';
-import { MAX_SERVICE_CENTS, totalFits } from '../money/service-amounts.js';
-import { fitsInt64, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { reexpressExpense } from '../money/expense-amounts.js';
+import { reexpressPrice } from '../money/service-amounts.js';
+import { isCurrencyCode, isValidRate, rateText } from '../money/money.js';
 import { SALES_STATUSES, type SalesStatus } from './deal-queries.js';
 import {
   at,
@@ -298,20 +298,12 @@ async function rewriteExpenses(
   });
   const updates = [];
   for (const e of expenses) {
-    const billableAmount = rebaseBillable(e.billableAmount, before, after);
-    const columns = expenseMoneyColumns({
-      amount: e.amount,
-      billableAmount,
-      currency: e.currency,
-      exchangeRate: rateText(e.exchangeRate),
-      deal: after,
-    });
-    const values = [billableAmount, ...Object.values(columns).filter((v): v is bigint => typeof v === 'bigint')];
-    if (!values.every(fitsInt64)) {
+    const data = reexpressExpense({ ...e, exchangeRate: rateText(e.exchangeRate) }, before, after);
+    if (!data) {
       const field = before.currency !== after.currency ? 'currency' : 'exchangeRate';
       return fail(invalid(field, 'would make the converted amount of one of its expenses too large to store'));
     }
-    updates.push({ id: e.id, data: { billableAmount, ...columns } });
+    updates.push({ id: e.id, data });
   }
   for (const { id, data } of updates) await tx.expense.update({ where: { id }, data });
   return ok(null);
@@ -331,10 +323,8 @@ async function rewriteServices(
   const services = await tx.service.findMany({ where: { dealId }, select: { id: true, price: true, quantity: true } });
   const updates: Array<{ id: number; price: bigint }> = [];
   for (const s of services) {
-    const price = rebaseBillable(s.price, before, after);
-    if (price > MAX_SERVICE_CENTS || !totalFits(price, s.quantity)) {
-      return fail(invalid('currency', 'would make the converted price of one of its services too large'));
-    }
+    const price = reexpressPrice(s.price, s.quantity, before, after);
+    if (price === null) return fail(invalid('currency', 'would make the converted price of one of its services too large'));
     updates.push({ id: s.id, price });
   }
   for (const { id, price } of updates) await tx.service.update({ where: { id }, data: { price } });

@@ -5,7 +5,7 @@
 //   billable × deal rate. (Reference: a 10000 USD expense, rate 1.0, on a EUR deal at 1.25 bills
 //   10000 → default 12500, normalized 10000, profit 2000 normalized / 2500 default.)
 // - profit = billable − amount, in the deal's currency and in the default currency.
-import { between, toDefault } from './money.js';
+import { between, fitsInt64, toDefault } from './money.js';
 
 export interface ExpenseMoneyInput {
   amount: bigint;
@@ -52,4 +52,29 @@ export function rebaseBillable(
   to: { currency: string; exchangeRate: string },
 ): bigint {
   return from.currency === to.currency ? billable : between(billable, from.exchangeRate, to.exchangeRate);
+}
+
+/** What an expense holds that its deal's currency and rate decide. */
+export interface ExpenseOnDeal {
+  amount: bigint;
+  billableAmount: bigint;
+  currency: string;
+  exchangeRate: string;
+}
+
+/**
+ * An expense's money once its deal moved from `before` to `after` (a new currency or rate): the
+ * billable amount re-expressed, every derived column again. Null when a value would not fit a
+ * bigint. updateDeal applies it to a deal's live expenses, a restore to an expense that was in the
+ * bin meanwhile: one rule, whichever way the expense meets its deal's change.
+ */
+export function reexpressExpense(
+  expense: ExpenseOnDeal,
+  before: { currency: string; exchangeRate: string },
+  after: { currency: string; exchangeRate: string },
+): ({ billableAmount: bigint } & ExpenseMoneyColumns) | null {
+  const billableAmount = rebaseBillable(expense.billableAmount, before, after);
+  const columns = expenseMoneyColumns({ ...expense, billableAmount, deal: after });
+  const values = [billableAmount, ...Object.values(columns).filter((v): v is bigint => typeof v === 'bigint')];
+  return values.every(fitsInt64) ? { billableAmount, ...columns } : null;
 }

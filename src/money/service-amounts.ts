@@ -5,7 +5,7 @@
 // - total = price × quantity, rounded once to the minor unit, half away from zero
 //
 // Both are bigint arithmetic on the quantity as a fraction n / 10^k: no float ever sees a value.
-import { divideRounded, formatRate, rateText, type RateLike } from './money.js';
+import { between, divideRounded, formatRate, rateText, type RateLike } from './money.js';
 
 /** What the `quantity` column holds: up to 10 digits before the point and 4 after, not negative. */
 const QUANTITY_PATTERN = /^(\d{1,10})(?:\.(\d{1,4}))?$/;
@@ -40,3 +40,19 @@ export const totalFits = (price: bigint, quantity: RateLike): boolean => service
 
 /** Canonical text of a quantity, as the reference prints it: "1.0", "2.5", "0.0001". */
 export const formatQuantity = (quantity: RateLike): string => formatRate(quantity);
+
+/**
+ * A service's price once its deal's currency moved from `before` to `after`: re-expressed as
+ * billable amounts are (a change of rate alone leaves it). Null when the price or the total would
+ * then exceed MAX_SERVICE_CENTS. updateDeal and a restore of a service share it.
+ */
+export function reexpressPrice(
+  price: bigint,
+  quantity: RateLike,
+  before: { currency: string; exchangeRate: string },
+  after: { currency: string; exchangeRate: string },
+): bigint | null {
+  if (before.currency === after.currency) return price;
+  const rebased = between(price, before.exchangeRate, after.exchangeRate);
+  return rebased > MAX_SERVICE_CENTS || !totalFits(rebased, quantity) ? null : rebased;
+}
