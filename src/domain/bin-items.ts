@@ -3,6 +3,7 @@
 // cut when it is erased for good, and how the reference names and locates it. One table, so that
 // deleting, restoring and purging agree (src/domain/recycle-bin.ts walks it).
 import type { ScopedTx } from '../db/transaction.js';
+import { rateText, type RateLike } from '../money/money.js';
 import type { ItemType } from './recycle-bin.js';
 
 export type BinModel =
@@ -29,8 +30,8 @@ export interface Reference {
 }
 
 interface Parent {
-  /** The parent's model (companies cannot be deleted through the API, but may be by an operator). */
-  model: BinModel | 'company';
+  /** The parent's model (companies and service types cannot be deleted through the API, but may be by an operator). */
+  model: BinModel | 'company' | 'serviceType';
   key: string;
   /** How the userError names it: "its project is in the recycle bin". */
   what: string;
@@ -45,7 +46,7 @@ export interface ModelSpec {
   children: readonly Reference[];
   /** Rows that keep living without it: their reference is cut when it is purged. */
   detach: readonly Reference[];
-  /** What must be live (and is locked) for it to come back. */
+  /** What must be live (and is locked) for it to come back, in the order they are locked. */
   parents: readonly Parent[];
 }
 
@@ -65,7 +66,14 @@ export const BIN_MODELS: Record<BinModel, ModelSpec> = {
     detach: [{ model: 'deal', key: 'originDealId' }],
     parents: [{ model: 'company', key: 'companyId', what: 'company' }],
   }),
-  expense: spec({ itemTypes: ['expense'], what: 'Expense', parents: [{ model: 'deal', key: 'dealId', what: 'deal' }] }),
+  expense: spec({
+    itemTypes: ['expense'],
+    what: 'Expense',
+    parents: [
+      { model: 'deal', key: 'dealId', what: 'deal' },
+      { model: 'serviceType', key: 'serviceTypeId', what: 'service type' },
+    ],
+  }),
   invoice: spec({
     itemTypes: ['invoice'],
     what: 'Invoice',
@@ -117,7 +125,10 @@ export const BIN_MODELS: Record<BinModel, ModelSpec> = {
       { model: 'timeEntry', key: 'serviceId' },
       { model: 'booking', key: 'serviceId' },
     ],
-    parents: [{ model: 'deal', key: 'dealId', what: 'budget' }],
+    parents: [
+      { model: 'deal', key: 'dealId', what: 'budget' },
+      { model: 'serviceType', key: 'serviceTypeId', what: 'service type' },
+    ],
   }),
   timeEntry: spec({ itemTypes: ['time_entry'], what: 'Time entry', parents: [{ model: 'service', key: 'serviceId', what: 'service' }] }),
   booking: spec({
@@ -162,7 +173,15 @@ export interface Description {
   name: string;
   location: string;
   private?: boolean;
+  /** An expense's or a service's deal money when it was deleted: what a restore re-expresses from. */
+  basis?: DealMoney;
 }
+
+/** A deal's currency and rate, as the money of what is on it follows them. */
+// A type, not an interface: Prisma's JSON input wants the implicit index signature.
+export type DealMoney = { currency: string; exchangeRate: string };
+
+const dealMoney = (deal: { currency: string; exchangeRate: RateLike }): DealMoney => ({ currency: deal.currency, exchangeRate: rateText(deal.exchangeRate) });
 
 const dealPlace = (deal: { name: string; budget: boolean }) => `${deal.budget ? 'Budget' : 'Deal'}: ${deal.name}`;
 const DEAL = { name: true, budget: true, company: { select: { name: true } }, project: { select: { name: true } } } as const;
@@ -204,8 +223,8 @@ export async function describe(tx: ScopedTx, model: BinModel, id: number): Promi
       return { itemType: deal.budget ? 'budget' : 'deal', name: deal.name, location };
     }
     case 'expense': {
-      const expense = await tx.expense.findUnique({ where, select: { name: true, deal: { select: DEAL } } });
-      return expense && { itemType: 'expense', name: expense.name, location: dealPlace(expense.deal) };
+      const expense = await tx.expense.findUnique({ where, select: { name: true, deal: { select: { ...DEAL, currency: true, exchangeRate: true } } } });
+      return expense && { itemType: 'expense', name: expense.name, location: dealPlace(expense.deal), basis: dealMoney(expense.deal) };
     }
     case 'invoice': {
       const invoice = await tx.invoice.findUnique({ where, select: { number: true, subject: true, company: { select: { name: true } } } });
@@ -238,8 +257,8 @@ export async function describe(tx: ScopedTx, model: BinModel, id: number): Promi
     }
     case 'service': {
       // The reference locates a service by its budget's name alone ("test name").
-      const service = await tx.service.findUnique({ where, select: { name: true, deal: { select: { name: true } } } });
-      return service && { itemType: 'service', name: service.name, location: service.deal.name };
+      const service = await tx.service.findUnique({ where, select: { name: true, deal: { select: { name: true, currency: true, exchangeRate: true } } } });
+      return service && { itemType: 'service', name: service.name, location: service.deal.name, basis: dealMoney(service.deal) };
     }
     case 'timeEntry': {
       const entry = await tx.timeEntry.findUnique({

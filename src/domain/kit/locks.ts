@@ -25,7 +25,7 @@ export async function lockInvoices(tx: ScopedTx, ids: Iterable<number>): Promise
   return all;
 }
 
-type Lockable = 'company' | 'deal' | 'expense' | 'invoice' | 'invoiceAttribution' | 'contract' | 'project' | 'task' | 'service'
+type Lockable = 'company' | 'serviceType' | 'deal' | 'expense' | 'invoice' | 'invoiceAttribution' | 'contract' | 'project' | 'task' | 'service'
   | 'timeEntry' | 'booking' | 'event' | 'page' | 'dashboard' | 'purchaseOrder' | 'template';
 
 /**
