@@ -235,6 +235,40 @@ export async function rewriteDealAttributions(
   );
 }
 
+/**
+ * For a write that brings attributions back without going through create (a restore from the
+ * recycle bin), with the invoice locked: the invoice's live attributions, the returning ones among
+ * them, must still have its sign and together fit its amount, as create and update require; the
+ * returning ones' money is derived again from the invoice and budget as they are now (either may
+ * have changed currency or rate meanwhile). Explicit `deletedAt: null`: the bin's client sees
+ * deleted rows. Null when the rules hold, else why not (the restore is then refused).
+ */
+export async function reestablishAttributions(tx: ScopedTx, invoiceId: number, returning: ReadonlySet<number>): Promise<string | null> {
+  const invoice = await tx.invoice.findFirstOrThrow({
+    where: { id: invoiceId, deletedAt: null },
+    select: { id: true, number: true, amount: true, currency: true, exchangeRate: true },
+  });
+  const rows = await tx.invoiceAttribution.findMany({
+    where: { invoiceId, deletedAt: null },
+    select: { id: true, amount: true, deal: { select: { currency: true, exchangeRate: true } } },
+  });
+  const name = `invoice ${invoice.number ?? `#${invoice.id}`}`;
+  const back = rows.filter((row) => returning.has(row.id));
+  if (back.some((row) => wrongSign(invoice.amount, row.amount))) {
+    return `an attribution of ${name} no longer has the sign of its amount (${invoice.amount})`;
+  }
+  const total = rows.reduce((sum, row) => sum + row.amount, 0n);
+  if (exceedsInvoice(invoice.amount, total)) {
+    return `${name} would have ${total} attributed, more than its amount (${invoice.amount}); its amount has been attributed to other budgets meanwhile`;
+  }
+  for (const row of back) {
+    const columns = attributionMoneyColumns(row.amount, money(invoice), money(row.deal));
+    if (!fits(columns)) return `an attribution of ${name}, converted at today's rates, would exceed the largest amount that can be stored`;
+    await tx.invoiceAttribution.update({ where: { id: row.id }, data: columns });
+  }
+  return null;
+}
+
 /** Soft-deletes an invoice's attributions with the invoice's own stamp (they go to the bin with it). */
 export async function deleteAttributionsOfInvoice(
   tx: ScopedTx,

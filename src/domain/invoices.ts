@@ -248,6 +248,32 @@ async function lockParent(tx: ScopedTx, id: number): Promise<Parent | null> {
   return row && { ...row, exchangeRate: rateText(row.exchangeRate) };
 }
 
+/**
+ * For a credit note that comes back without going through create (a restore), with its invoice
+ * locked: it must still share the invoice's company and currency (the invoice may have changed
+ * them while it had no live credit note), and what the invoice shows as credited must still fit.
+ * Explicit `deletedAt: null`: the bin's client sees deleted rows. Null when the rules hold, else why not.
+ */
+export async function creditNoteHolds(tx: ScopedTx, noteId: number): Promise<string | null> {
+  const note = await tx.invoice.findFirstOrThrow({
+    where: { id: noteId, deletedAt: null },
+    select: { companyId: true, currency: true, amount: true, tax1Value: true, tax2Value: true, parentInvoiceId: true },
+  });
+  if (note.parentInvoiceId === null) return null;
+  const parent = await tx.invoice.findFirstOrThrow({
+    where: { id: note.parentInvoiceId, deletedAt: null },
+    select: { id: true, invoiceTypeId: true, companyId: true, currency: true, exchangeRate: true },
+  });
+  if (parent.companyId !== note.companyId) return 'the credited invoice has another company now';
+  if (parent.currency !== note.currency) return `the credited invoice is in ${parent.currency} now, the credit note in ${note.currency}`;
+  const credited = await tx.invoice.findMany({
+    where: { parentInvoiceId: parent.id, deletedAt: null, id: { not: noteId } },
+    select: { amount: true, tax1Value: true, tax2Value: true },
+  });
+  const fitsAll = await creditFits(tx, { ...parent, exchangeRate: rateText(parent.exchangeRate) }, creditNoteWithTax(note), noteId, credited);
+  return fitsAll ? null : 'what the credited invoice shows as credited would exceed the largest amount that can be stored';
+}
+
 const tooLarge = (field: string) =>
   invalid(field, 'is too large: with its taxes, converted with the exchange rate, it exceeds the largest amount that can be stored');
 
@@ -261,11 +287,19 @@ function overflowErrors(fields: InvoiceMoneyField[], rateGiven: boolean): UserEr
  * A credit note changes what its invoice shows as credited: that must fit a bigint too, in the
  * invoice's currency and converted at the invoice's rate. `others` is the invoice's other credit notes.
  */
-async function creditFits(tx: ScopedTx, parent: Parent, noteWithTax: bigint, except: number | null): Promise<boolean> {
-  const others = await tx.invoice.findMany({
-    where: { parentInvoiceId: parent.id, ...(except !== null && { id: { not: except } }) },
-    select: { amount: true, tax1Value: true, tax2Value: true },
-  });
+async function creditFits(
+  tx: ScopedTx,
+  parent: Parent,
+  noteWithTax: bigint,
+  except: number | null,
+  known?: ReadonlyArray<Parameters<typeof amountCredited>[0][number]>,
+): Promise<boolean> {
+  const others =
+    known ??
+    (await tx.invoice.findMany({
+      where: { parentInvoiceId: parent.id, ...(except !== null && { id: { not: except } }) },
+      select: { amount: true, tax1Value: true, tax2Value: true },
+    }));
   const credited = amountCredited(others) - noteWithTax;
   return fitsInt64(credited) && fitsInt64(toDefault(credited, parent.exchangeRate));
 }

@@ -2,14 +2,13 @@
 // one `deletedAt` moment (the stamp), and puts one entry in the bin here, in the same transaction:
 // the item's type, id, name and location as the reference shows them, the deleter and the stamp.
 // What went with the object (a deal's expenses, an invoice's attributions) has no entry of its
-// own: restoring the entry brings back exactly the rows carrying its stamp; purging it erases the
+// own: restoring the entry brings back exactly the rows carrying its stamp (src/domain/bin-restore.ts,
+// with the rules a restore re-establishes); purging it erases the
 // object with everything that still points at it. What goes with what is in src/domain/bin-items.ts.
 import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
-import { exceedsInvoice } from '../money/attribution-amounts.js';
 import { BIN_MODELS, describe, MODEL_OF, type BinModel, type Reference } from './bin-items.js';
-import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
-import { lockDeals, lockInvoices, lockLive } from './kit/locks.js';
+import { at, fail, notFound, ok, type Result } from './kit/result.js';
 import { Rollback, transact } from './kit/transaction.js';
 import type { Viewer } from './viewer.js';
 import { recordEvent } from '../events/outbox.js';
@@ -105,170 +104,10 @@ export async function stampChildren(tx: ScopedTx, model: BinModel, parents: numb
   }
 }
 
-// ---- Restoring ---------------------------------------------------------------------------------
-//
-// One transaction on the bin's client (which sees deleted rows): the entry is taken out of the bin
-// first, with a guarded UPDATE (of two concurrent restores one wins; the other finds it restored),
-// then the object and exactly the rows carrying its stamp come back. An object whose parent is
-// itself still in the bin (an expense of a deleted budget) cannot come back before it.
-
-/** What a restore brings back, to be shown as the node it is. */
-export interface Restored {
-  entryId: number;
-  itemType: ItemType;
-  model: BinModel;
-  id: number;
-}
-
-const parentDeleted = (what: string): UserError => ({
-  field: at('id'),
-  message: `cannot be restored while its ${what} is in the recycle bin: restore that first`,
-  code: 'PARENT_DELETED',
-});
-
-const conflict = (why: string): UserError => ({ field: at('id'), message: `cannot be restored: ${why}`, code: 'CONFLICT' });
-
-const gone = () => fail(conflict('it is no longer in the recycle bin'));
+// ---- Restoring: src/domain/bin-restore.ts, with the rules a restore re-establishes per model ----
 
 /** A private entry only for its deleter; an operator (no person) sees every entry. */
-const mine = (personId: number | null) => (personId === null ? {} : { OR: [{ private: false }, { deleterId: personId }] });
-
-export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entryId: number): Promise<Result<Restored>> {
-  return transact(bin, async (tx) => {
-    const visible = mine(viewer.person.id);
-    const { count } = await tx.deletedItem.updateMany({ where: { AND: [{ id: entryId, recoveredAt: null }, visible] }, data: { recoveredAt: new Date() } });
-    const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId }, visible] } });
-    if (!entry) return fail(notFound(at('id'), 'Deleted item'));
-    if (count !== 1) return fail({ field: at('id'), message: 'has already been restored', code: 'ALREADY_RESTORED' });
-    const itemType = entry.itemType as ItemType;
-    const model = MODEL_OF[itemType];
-    const result = await bringBack(tx, model, entry.itemId, entry.stamp);
-    if (!result.ok) return result;
-    // Private entries (private tasks) tell no one else: they record no event.
-    if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(model), 'restored'), { node: subjectOf(model), id: entry.itemId });
-    return ok({ entryId, itemType, model, id: entry.itemId });
-  });
-}
-
-const back = { deletedAt: null, deleterId: null };
-const live = { deletedAt: null };
-
-/**
- * Brings back what went with `parents` under `stamp` (and what went with those). A deal's
- * attributions come back only to live invoices: one whose invoice was deleted since stays with it.
- */
-async function unstampChildren(tx: ScopedTx, model: BinModel, parents: number[], stamp: Date): Promise<void> {
-  for (const child of BIN_MODELS[model].children) {
-    const only = child.model === 'invoiceAttribution' && child.key === 'dealId' ? { invoice: live } : {};
-    const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents }, deletedAt: stamp, ...only }, select: { id: true } }));
-    if (!rows.length) continue;
-    await delegate(tx, child.model).updateMany({ where: { id: { in: rows }, deletedAt: stamp }, data: back });
-    await unstampChildren(tx, child.model, rows, stamp);
-  }
-}
-
-/**
- * Locks each parent the row points at, live: a parent being deleted meanwhile waits for this
- * restore and then takes the row with it; one already in the bin is PARENT_DELETED.
- */
-async function lockParents(tx: ScopedTx, model: BinModel, row: Record<string, unknown>): Promise<UserError | null> {
-  for (const parent of BIN_MODELS[model].parents) {
-    const value = row[parent.key];
-    if (value === null || value === undefined) continue;
-    if (!(await lockLive(tx, parent.model, value as number))) return parentDeleted(parent.what);
-  }
-  return null;
-}
-
-async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date): Promise<Result<null>> {
-  switch (model) {
-    case 'deal': {
-      const deal = await tx.deal.findFirst({ where: { id, deletedAt: stamp }, select: { companyId: true, contractId: true, date: true } });
-      if (!deal) return gone();
-      if (!(await tx.company.count({ where: { id: deal.companyId, ...live } }))) return fail(parentDeleted('company'));
-      if (deal.contractId !== null) {
-        const taken = await tx.deal.count({ where: { contractId: deal.contractId, date: deal.date, ...live } });
-        if (taken) return fail(conflict("its contract has generated another budget for the same period"));
-      }
-      await tx.deal.updateMany({ where: { id, deletedAt: stamp }, data: back });
-      // Exactly what went with it: expenses, attributions (to live invoices), contracts, services, purchase orders.
-      await unstampChildren(tx, 'deal', [id], stamp);
-      return ok(null);
-    }
-    case 'expense': {
-      const expense = await tx.expense.findFirst({ where: { id, deletedAt: stamp }, select: { dealId: true, position: true } });
-      if (!expense) return gone();
-      // Its deal's lock, then its place among the deal's live expenses (see src/domain/expenses.ts).
-      if (!(await lockDeals(tx, [expense.dealId]))) return fail(parentDeleted('deal'));
-      const taken = await tx.expense.count({ where: { dealId: expense.dealId, position: expense.position, ...live } });
-      const position = taken
-        ? ((await tx.expense.aggregate({ where: { dealId: expense.dealId, ...live }, _max: { position: true } }))._max.position ?? 0) + 1
-        : expense.position;
-      await tx.expense.updateMany({ where: { id, deletedAt: stamp }, data: { ...back, position } });
-      return ok(null);
-    }
-    case 'invoice': {
-      const invoice = await tx.invoice.findFirst({ where: { id, deletedAt: stamp }, select: { companyId: true, number: true, parentInvoiceId: true } });
-      if (!invoice) return gone();
-      if (!(await tx.company.count({ where: { id: invoice.companyId, ...live } }))) return fail(parentDeleted('company'));
-      if (invoice.parentInvoiceId !== null && !(await tx.invoice.count({ where: { id: invoice.parentInvoiceId, ...live } }))) {
-        return fail(parentDeleted('invoice'));
-      }
-      const notes = await tx.invoice.findMany({ where: { parentInvoiceId: id, deletedAt: stamp }, select: { id: true, number: true } });
-      const numbers = [invoice.number, ...notes.map((n) => n.number)].filter((n): n is string => n !== null);
-      if (numbers.length && (await tx.invoice.count({ where: { number: { in: numbers }, ...live } }))) {
-        return fail(conflict('its number is now used by another invoice'));
-      }
-      const all = [id, ...notes.map((n) => n.id)];
-      await tx.invoice.updateMany({ where: { id: { in: all }, deletedAt: stamp }, data: back });
-      await tx.invoiceAttribution.updateMany({ where: { invoiceId: { in: all }, deletedAt: stamp, deal: live }, data: back });
-      return ok(null);
-    }
-    case 'invoiceAttribution': {
-      const row = await tx.invoiceAttribution.findFirst({ where: { id, deletedAt: stamp }, select: { invoiceId: true, dealId: true, amount: true } });
-      if (!row) return gone();
-      // The invoice's lock before its sum (src/domain/invoice-attributions.ts).
-      if (!(await lockInvoices(tx, [row.invoiceId]))) return fail(parentDeleted('invoice'));
-      if (!(await tx.deal.count({ where: { id: row.dealId, ...live } }))) return fail(parentDeleted('budget'));
-      const invoice = await tx.invoice.findFirstOrThrow({ where: { id: row.invoiceId }, select: { amount: true } });
-      const { _sum } = await tx.invoiceAttribution.aggregate({ where: { invoiceId: row.invoiceId, ...live }, _sum: { amount: true } });
-      if (exceedsInvoice(invoice.amount, BigInt(_sum.amount ?? 0) + row.amount)) {
-        return fail(conflict("the invoice's amount is attributed to other budgets meanwhile"));
-      }
-      await tx.invoiceAttribution.updateMany({ where: { id, deletedAt: stamp }, data: back });
-      return ok(null);
-    }
-    default: {
-      // Contracts and the item types without rules of their own: parents live and locked, then the
-      // row and what went with it.
-      const row = await delegate(tx, model).findFirst({ where: { id, deletedAt: stamp } });
-      if (!row) return gone();
-      const orphan = await lockParents(tx, model, row);
-      if (orphan) return fail(orphan);
-      const data: Record<string, unknown> = { ...back };
-      // Its place may have been taken meanwhile: a task then takes its project's next number, a
-      // service goes last on its deal (whose lock lockParents holds).
-      if (model === 'task') {
-        const taken = await tx.task.count({ where: { projectId: row.projectId as number, number: row.number as number, ...live } });
-        if (taken) data.number = await nextTaskNumber(tx, row.projectId as number);
-      }
-      if (model === 'service') {
-        const dealId = row.dealId as number;
-        const taken = await tx.service.count({ where: { dealId, position: row.position as number, ...live } });
-        if (taken) data.position = ((await tx.service.aggregate({ where: { dealId, ...live }, _max: { position: true } }))._max.position ?? 0) + 1;
-      }
-      await delegate(tx, model).updateMany({ where: { id, deletedAt: stamp }, data });
-      await unstampChildren(tx, model, [id], stamp);
-      return ok(null);
-    }
-  }
-}
-
-/** The next number of a live project's tasks, handed out in the statement that reads it. */
-export async function nextTaskNumber(tx: ScopedTx, projectId: number): Promise<number> {
-  const project = await tx.project.update({ where: { id: projectId, deletedAt: null }, data: { lastTaskNumber: { increment: 1 } }, select: { lastTaskNumber: true } });
-  return project.lastTaskNumber;
-}
+export const mine = (personId: number | null) => (personId === null ? {} : { OR: [{ private: false }, { deleterId: personId }] });
 
 // ---- Purging -----------------------------------------------------------------------------------
 //

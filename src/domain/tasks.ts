@@ -2,6 +2,7 @@
 // task is visible only to its creator and its assignee (and its bin entry only to its deleter, see
 // src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
 import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/transaction.js';
 import type { Task } from '../generated/prisma/client.js';
 import type { Where } from './kit/conditions.js';
 import { lockLive } from './kit/locks.js';
@@ -22,7 +23,7 @@ import {
 } from './kit/result.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem, nextTaskNumber } from './recycle-bin.js';
+import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../events/outbox.js';
 
@@ -56,6 +57,11 @@ export function checkTitle(errors: UserError[], name: string, value: string | nu
   checkText(errors, name, value, MAX_TITLE);
 }
 
+/** The next number of a live project's tasks, handed out in the statement that reads it (a create's, or a restore's whose number was taken). */
+export async function nextTaskNumber(tx: ScopedTx, projectId: number): Promise<number> {
+  const project = await tx.project.update({ where: { id: projectId, deletedAt: null }, data: { lastTaskNumber: { increment: 1 } }, select: { lastTaskNumber: true } });
+  return project.lastTaskNumber;
+}
 
 export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskInput): Promise<Result<Task>> {
   const errors: UserError[] = [];
