@@ -2,7 +2,8 @@
 // the validated document before anything runs; each API token has a bucket of points; an operation
 // that does not fit is refused with 429, `Retry-After` and a THROTTLED error before its token is even
 // looked up. After execution the actual cost (what the result holds) is computed and the difference
-// refunded. Every response of a token reports it in `extensions.cost`, as Shopify does.
+// refunded. Every response of a token reports it in `extensions.cost`, as Shopify does. A subscription
+// is charged per event in the same way (eventMeter): each event runs its selection again.
 //
 // The arithmetic is rate-limiter-flexible's, which counts fixed windows rather than a continuously
 // refilling bucket: a bucket of `points` is a window of `points / restoreRate` seconds (1000 points,
