@@ -16,6 +16,7 @@ import type { CommittedEvent } from '../src/events/outbox.js';
 import { createEventBus, decodeEvent, encodeEvent, openEventStream, StreamEnd, type EventBus, type LiveEvent } from '../src/events/pubsub.js';
 import { schema } from '../src/schema/index.js';
 import { requestedCost } from '../src/server/cost.js';
+import { SubscriptionSlots, type Sweep } from '../src/events/slots.js';
 import { createMetrics, type Metrics } from '../src/server/metrics.js';
 import { createApp, type App } from '../src/server/yoga.js';
 import { graphql } from './generated/index.js';
@@ -137,7 +138,10 @@ describe('subscriptions over SSE (in process)', () => {
     expect(sub.headers.get('content-type')).toContain('text/event-stream');
 
     await approve(t.app, a, id);
-    const { expenseChanged } = dataOf(await sub.next());
+    const frame = await sub.next();
+    // The rate limiter is off here: nothing is charged, and no cost is reported.
+    expect((frame as SseResult<unknown>).extensions?.cost).toBeUndefined();
+    const { expenseChanged } = dataOf(frame);
     expect(expenseChanged.event).toMatchObject({
       type: 'EXPENSE_APPROVED',
       subjectId: gid('Expense', id),
@@ -522,6 +526,42 @@ const sample = (organizationId: number, over: Partial<CommittedEvent> = {}): Com
   createdAt: new Date('2026-12-01T10:00:00.123Z'),
   webhookIds: [3],
   ...over,
+});
+
+describe('subscription slots', () => {
+  test('count the open subscriptions of every person, and free them once each', () => {
+    const slots = new SubscriptionSlots(2);
+    const [a1, a2, b1] = [slots.take('1:1'), slots.take('1:1'), slots.take('1:2')];
+    expect(slots.take('1:1')).toBeNull();
+    expect(slots.open).toBe(3);
+    a1!();
+    b1!();
+    expect(slots.open).toBe(1);
+    expect(slots.take('1:1')).not.toBeNull();
+    a2!();
+    expect(slots.open).toBe(1);
+  });
+
+  test('one timer re-checks every watched subscription; those of one token share one read per sweep', async () => {
+    const slots = new SubscriptionSlots(50, { recheckMs: 100 });
+    let runs = 0;
+    let reads = 0;
+    const check = (token: string) => async (sweep: Sweep) => {
+      runs++;
+      await sweep.once(token, async () => {
+        reads++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      });
+    };
+    const unwatch = [check('a'), check('a'), check('a'), check('b')].map((c) => slots.watch(c));
+    await expect.poll(() => runs, { timeout: 2000 }).toBeGreaterThanOrEqual(8);
+    // Every sweep starts all four checks at once and reads each token once.
+    expect(reads * 2).toBe(runs);
+    for (const stop of unwatch) stop();
+    const after = runs;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runs, 'nothing is checked once unwatched: the timer stopped').toBe(after);
+  });
 });
 
 describe('the bus', () => {

@@ -14,6 +14,8 @@ export const DEFAULT_SUBSCRIPTIONS_PER_PERSON = 50;
 export const DEFAULT_RECHECK_MS = 1_000;
 /** The shortest period: a sweep reads the database once per distinct token. */
 export const MIN_RECHECK_MS = 100;
+/** Checks a sweep runs at once: its reads must leave the database pool to the requests. */
+const SWEEP_CONCURRENCY = 4;
 
 /**
  * One pass over the watched subscriptions. `once` runs `work` once per key in this pass, so that the
@@ -98,10 +100,16 @@ export class SubscriptionSlots {
     if (this.#sweeping) return;
     this.#sweeping = true;
     const sweep = new Sweep();
+    const queue = [...this.#watched];
+    const worker = async () => {
+      for (let check = queue.shift(); check; check = queue.shift()) {
+        // A check that fails (the database away) keeps its subscription: the next sweep tries again,
+        // and each event checks the token before it is delivered anyway.
+        if (this.#watched.has(check)) await check(sweep).catch(() => undefined);
+      }
+    };
     try {
-      // A check that fails (the database away) keeps its subscription: the next sweep tries again,
-      // and each event checks the token before it is delivered anyway.
-      await Promise.allSettled([...this.#watched].map((check) => check(sweep)));
+      await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, queue.length) }, worker));
     } finally {
       this.#sweeping = false;
     }
