@@ -16,6 +16,8 @@ import type { CommittedEvent } from '../src/events/outbox.js';
 import { createEventBus, decodeEvent, encodeEvent, openEventStream, StreamEnd, type EventBus, type LiveEvent } from '../src/events/pubsub.js';
 import { schema } from '../src/schema/index.js';
 import { requestedCost } from '../src/server/cost.js';
+import { SubscriptionSlots, type Sweep } from '../src/events/slots.js';
+import { createMetrics, type Metrics } from '../src/server/metrics.js';
 import { createApp, type App } from '../src/server/yoga.js';
 import { graphql } from './generated/index.js';
 import { data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
@@ -84,6 +86,17 @@ const CreateInvoice = graphql(`
     createInvoice(input: $input) { invoice { id } userErrors { code message } }
   }
 `);
+const DealChanged = graphql(`
+  subscription SubsDealChanged($filter: DealChangedFilter) {
+    dealChanged(filter: $filter) {
+      event { type }
+      deal { id name expenses(first: 90) { totalCount nodes { id name } } }
+    }
+  }
+`);
+const UpdateDeal = graphql(`
+  mutation SubsUpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { userErrors { code message } } }
+`);
 const Bin = graphql(`query SubsBin { deletedItems(first: 5) { nodes { id itemId } } }`);
 const Budget = graphql(`query SubsRateLimit { rateLimit { remaining } }`);
 
@@ -125,7 +138,10 @@ describe('subscriptions over SSE (in process)', () => {
     expect(sub.headers.get('content-type')).toContain('text/event-stream');
 
     await approve(t.app, a, id);
-    const { expenseChanged } = dataOf(await sub.next());
+    const frame = await sub.next();
+    // The rate limiter is off here: nothing is charged, and no cost is reported.
+    expect((frame as SseResult<unknown>).extensions?.cost).toBeUndefined();
+    const { expenseChanged } = dataOf(frame);
     expect(expenseChanged.event).toMatchObject({
       type: 'EXPENSE_APPROVED',
       subjectId: gid('Expense', id),
@@ -266,24 +282,6 @@ describe('subscriptions over SSE (in process)', () => {
     expect(await sub.next()).toBe('done');
   });
 
-  test('a subscription is charged once, when it starts', async () => {
-    const limited = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: true, points: 1000 } });
-    const a = await createTenant(t.db.prisma);
-    const id = await a.expense({ name: 'Charged' });
-    const before = (await data(limited, Budget, {}, as(a))).rateLimit.remaining!;
-    const sub = await watch(limited, ExpenseChanged, {}, as(a));
-    await approve(limited, a, id);
-    await data(limited, Unapprove, { input: { id: gid('Expense', id) } }, as(a));
-    expect(dataOf(await sub.next()).expenseChanged.event.type).toBe('EXPENSE_APPROVED');
-    expect(dataOf(await sub.next()).expenseChanged.event.type).toBe('EXPENSE_UNAPPROVED');
-    const after = (await data(limited, Budget, {}, as(a))).rateLimit.remaining!;
-    // The subscription's cost once, however many events it delivers; each mutation costs 10 (its
-    // unused userErrors given back), and the second query 1.
-    const cost = requestedCost(schema, parse(print(ExpenseChanged)), {}, undefined);
-    expect(cost).toBeGreaterThan(1);
-    expect(before - after).toBe(cost + 10 + 10 + 1);
-  });
-
   test('a person holds at most SUBSCRIPTIONS_PER_PERSON live subscriptions; closing one frees its slot', async () => {
     const capped = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, subscriptionsPerPerson: 3 });
     const a = await createTenant(t.db.prisma);
@@ -336,6 +334,186 @@ describe('subscriptions over SSE (in process)', () => {
   });
 });
 
+// ---- What subscriptions cost, and how long they outlive their token --------------------------------
+
+/** The `extensions.cost` of a subscription's frame. */
+interface FrameCost {
+  requested: number;
+  actual: number;
+  throttleStatus: { maximumAvailable: number; currentlyAvailable: number } | null;
+}
+const costOf = (frame: SseResult<unknown> | 'done') => (frame === 'done' ? undefined : (frame.extensions?.cost as FrameCost | undefined));
+
+async function openGauge(metrics: Metrics): Promise<number> {
+  const gauge = metrics.registry.getSingleMetric('gateway_subscriptions_open');
+  return (await gauge!.get()).values[0]?.value ?? Number.NaN;
+}
+
+describe('subscriptions under the rate limit', () => {
+  // A window of 1000 s or more: no bucket refills during a test.
+  const limited = (points: number, metrics?: Metrics) =>
+    createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), metrics, rateLimit: { enabled: true, points, restoreRate: points / 1000 } });
+
+  test('each delivered event is charged what its selection read, and says so in its extensions.cost', async () => {
+    const app = limited(1000);
+    const a = await createTenant(t.db.prisma);
+    // Changes are made by a colleague with a token of their own: only events touch the subscriber's bucket.
+    const editor = await a.member();
+    for (const name of ['One', 'Two', 'Three']) await a.expense({ name, dealId: a.deals.eur });
+    const before = (await data(app, Budget, {}, as(a))).rateLimit.remaining!;
+    const requested = requestedCost(schema, parse(print(DealChanged)), {}, undefined);
+    // dealChanged 1 + event 1 + deal 1 + expenses 2 + 90 × 1.
+    expect(requested).toBe(95);
+    const sub = await watch(app, DealChanged, { filter: { dealIds: [gid('Deal', a.deals.eur)] } }, as(a));
+
+    for (let i = 1; i <= 3; i++) {
+      const renamed = await data(app, UpdateDeal, { input: { id: gid('Deal', a.deals.eur), name: `Renamed ${i}` } }, { token: editor.token });
+      expect(renamed.updateDeal.userErrors).toEqual([]);
+      const frame = await sub.next();
+      expect(dataOf(frame).dealChanged.deal).toMatchObject({ name: `Renamed ${i}`, expenses: { totalCount: 3 } });
+      // As run: dealChanged 1 + event 1 + deal 1 + expenses 2 + 3 expenses × 1 = 8; opening the stream cost 1.
+      expect(costOf(frame)).toEqual({
+        requested,
+        actual: 8,
+        throttleStatus: expect.objectContaining({ maximumAvailable: 1000, currentlyAvailable: before - 1 - 8 * i }),
+      });
+    }
+    // The bucket moved by what the events read (and 1 for this query).
+    expect((await data(app, Budget, {}, as(a))).rateLimit.remaining).toBe(before - 1 - 3 * 8 - 1);
+  });
+
+  test('an event the bucket cannot pay ends the subscription with THROTTLED, and frees its slot', async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    const points = 20;
+    const app = limited(points, metrics);
+    const a = await createTenant(t.db.prisma);
+    const editor = await a.member();
+    // The editor works through another instance (the same process bus): the subscriber's small bucket is theirs alone.
+    const elsewhere = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false } });
+    const id = await a.expense({ name: 'Flip' });
+    const requested = requestedCost(schema, parse(print(ExpenseChanged)), {}, undefined);
+    expect(requested).toBeLessThan(points);
+    const sub = await watch(app, ExpenseChanged, {}, as(a));
+    expect(await openGauge(metrics)).toBe(1);
+
+    // Every event reads all it asked for (actual = requested): after opening (1), the bucket pays
+    // for floor(19 / requested) events, and the next one is refused before it runs.
+    const paid = Math.floor((points - 1) / requested);
+    expect(paid).toBeGreaterThanOrEqual(2);
+    for (let i = 0; i <= paid; i++) {
+      const input = { input: { id: gid('Expense', id) } };
+      const changed =
+        i % 2 === 0
+          ? (await data(elsewhere, Approve, input, { token: editor.token })).approveExpense
+          : (await data(elsewhere, Unapprove, input, { token: editor.token })).unapproveExpense;
+      expect(changed.userErrors).toEqual([]);
+      const frame = await sub.next();
+      if (i < paid) {
+        expect(dataOf(frame).expenseChanged.event.type).toBe(i % 2 === 0 ? 'EXPENSE_APPROVED' : 'EXPENSE_UNAPPROVED');
+        expect(costOf(frame)).toMatchObject({ requested, actual: requested, throttleStatus: { currentlyAvailable: points - 1 - requested * (i + 1) } });
+        continue;
+      }
+      const left = points - 1 - requested * paid;
+      expect(frame).not.toBe('done');
+      expect((frame as SseResult<unknown>).errors).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(
+            new RegExp(`^Throttled: each event of this subscription costs up to ${requested} points and ${left} of ${points} are left, so the subscription ended\\. .*subscribe again in \\d+ s\\.$`),
+          ),
+          extensions: expect.objectContaining({ code: 'THROTTLED' }),
+        }),
+      ]);
+      expect(costOf(frame)).toMatchObject({ requested, actual: 0, throttleStatus: { currentlyAvailable: left } });
+    }
+    expect(await sub.next()).toBe('done');
+    expect(await openGauge(metrics)).toBe(0);
+    // Nothing more was taken: what was left is still there.
+    expect((await data(app, Budget, {}, as(a))).rateLimit.remaining).toBe(points - 1 - requested * paid - 1);
+  });
+
+  test('many subscriptions of one token, events at once: every event is charged, on a bucket in Redis', async () => {
+    const redis = new Redis(REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    await new Promise((resolve, reject) => redis.once('ready', resolve).once('error', reject));
+    try {
+      const app = createApp({
+        prisma: t.db.prisma,
+        logger: pino({ level: 'silent' }),
+        rateLimit: { enabled: true, points: 1000, restoreRate: 1, redis, keyPrefix: `gateway-subs-test:${randomUUID()}` },
+      });
+      const a = await createTenant(t.db.prisma);
+      const editor = await a.member();
+      const ids = await Promise.all([1, 2, 3, 4].map((n) => a.expense({ name: `Parallel ${n}` })));
+      const before = (await data(app, Budget, {}, as(a))).rateLimit.remaining!;
+      const subs = await Promise.all([1, 2, 3, 4, 5].map(() => watch(app, ExpenseChanged, {}, as(a))));
+      // Four approvals at once, each heard by five subscriptions: twenty events charged concurrently.
+      await Promise.all(ids.map((id) => data(app, Approve, { input: { id: gid('Expense', id) } }, { token: editor.token })));
+      let spent = 0;
+      for (const sub of subs) {
+        for (let i = 0; i < ids.length; i++) {
+          const frame = await sub.next();
+          expect(dataOf(frame).expenseChanged.event.type).toBe('EXPENSE_APPROVED');
+          spent += costOf(frame)!.actual;
+        }
+      }
+      expect(spent).toBe(20 * requestedCost(schema, parse(print(ExpenseChanged)), {}, undefined));
+      expect((await data(app, Budget, {}, as(a))).rateLimit.remaining).toBe(before - 5 - spent - 1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
+
+describe('a subscription outlives neither its token nor its membership', () => {
+  const AUTH_CACHE_MS = 1000;
+  // Time for a sweep's reads on a busy machine.
+  const SLACK_MS = 400;
+
+  test("a revoked token's idle subscription ends within AUTH_CACHE_MS; others' go on", async () => {
+    const app = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, authCacheMs: AUTH_CACHE_MS });
+    const a = await createTenant(t.db.prisma);
+    const id = await a.expense({ name: 'Still heard' });
+    const { person, token } = await addPerson(t.db.prisma, [a.organizationId]);
+    const doomed = await Promise.all([watch(app, ChangeEvents, {}, { token }), watch(app, ExpenseChanged, {}, { token })]);
+    const other = await watch(app, ChangeEvents, {}, as(a));
+    // A sweep or two pass; then a query caches the token again right before it is revoked: the
+    // sweep must read it afresh, not wait for the cache to forget it.
+    await new Promise((resolve) => setTimeout(resolve, AUTH_CACHE_MS * 1.5));
+    await data(app, Budget, {}, { token });
+    await t.db.prisma.apiToken.updateMany({ where: { personId: person.id }, data: { revokedAt: new Date() } });
+    const revokedAt = Date.now();
+    for (const sub of doomed) {
+      const frame = await sub.next(AUTH_CACHE_MS + SLACK_MS + 1000);
+      expect(frame).not.toBe('done');
+      expect((frame as SseResult<unknown>).errors).toEqual([
+        expect.objectContaining({ message: 'Invalid or revoked API token. The subscription ended.', extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) }),
+      ]);
+      expect(await sub.next()).toBe('done');
+    }
+    expect(Date.now() - revokedAt).toBeLessThan(AUTH_CACHE_MS + SLACK_MS);
+
+    await approve(app, a, id);
+    expect(dataOf(await other.next()).changeEvents.type).toBe('EXPENSE_APPROVED');
+  });
+
+  test("a person removed from the organization: their idle subscription ends with FORBIDDEN", async () => {
+    const app = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, authCacheMs: AUTH_CACHE_MS });
+    const a = await createTenant(t.db.prisma);
+    const b = await createTenant(t.db.prisma);
+    // A person in both organizations, subscribed to a's: removing them from a ends it, b's goes on.
+    const { person, token } = await addPerson(t.db.prisma, [a.organizationId, b.organizationId]);
+    const inA = await watch(app, ChangeEvents, {}, { token, tenant: a.organizationId });
+    const inB = await watch(app, ChangeEvents, {}, { token, tenant: b.organizationId });
+    await t.db.prisma.membership.deleteMany({ where: { personId: person.id, organizationId: a.organizationId } });
+    const removedAt = Date.now();
+    const frame = await inA.next(AUTH_CACHE_MS + SLACK_MS + 1000);
+    expect(frame).not.toBe('done');
+    expect((frame as SseResult<unknown>).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await inA.next()).toBe('done');
+    expect(Date.now() - removedAt).toBeLessThan(AUTH_CACHE_MS + SLACK_MS);
+    await inB.quiet(AUTH_CACHE_MS * 2);
+  });
+});
+
 // ---- The bus itself ----------------------------------------------------------------------------
 
 const sample = (organizationId: number, over: Partial<CommittedEvent> = {}): CommittedEvent => ({
@@ -348,6 +526,42 @@ const sample = (organizationId: number, over: Partial<CommittedEvent> = {}): Com
   createdAt: new Date('2026-12-01T10:00:00.123Z'),
   webhookIds: [3],
   ...over,
+});
+
+describe('subscription slots', () => {
+  test('count the open subscriptions of every person, and free them once each', () => {
+    const slots = new SubscriptionSlots(2);
+    const [a1, a2, b1] = [slots.take('1:1'), slots.take('1:1'), slots.take('1:2')];
+    expect(slots.take('1:1')).toBeNull();
+    expect(slots.open).toBe(3);
+    a1!();
+    b1!();
+    expect(slots.open).toBe(1);
+    expect(slots.take('1:1')).not.toBeNull();
+    a2!();
+    expect(slots.open).toBe(1);
+  });
+
+  test('one timer re-checks every watched subscription; those of one token share one read per sweep', async () => {
+    const slots = new SubscriptionSlots(50, { recheckMs: 100 });
+    let runs = 0;
+    let reads = 0;
+    const check = (token: string) => async (sweep: Sweep) => {
+      runs++;
+      await sweep.once(token, async () => {
+        reads++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      });
+    };
+    const unwatch = [check('a'), check('a'), check('a'), check('b')].map((c) => slots.watch(c));
+    await expect.poll(() => runs, { timeout: 2000 }).toBeGreaterThanOrEqual(8);
+    // Every sweep starts all four checks at once and reads each token once.
+    expect(reads * 2).toBe(runs);
+    for (const stop of unwatch) stop();
+    const after = runs;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(runs, 'nothing is checked once unwatched: the timer stopped').toBe(after);
+  });
 });
 
 describe('the bus', () => {

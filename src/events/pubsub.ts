@@ -360,12 +360,21 @@ export const MAX_QUEUED_EVENTS = 1000;
 
 type Item = LiveEvent | StreamEnd;
 
+/** A subscriber's stream, which its owner can also end from outside (a periodic check found its token revoked). */
+export interface LiveStream extends AsyncIterableIterator<Item> {
+  /**
+   * Stops listening; with `last`, that error is delivered next (what was queued is dropped) and the
+   * stream is done after it, also when it was waiting for an event; without, what is queued drains.
+   */
+  end(last?: StreamEnd): void;
+}
+
 /**
  * A subscriber's stream: it listens from the moment it is made (not from the client's first pull),
  * so nothing committed after the subscription started is missed. `return()` (the client went away)
  * stops listening at once, also while a pull is waiting.
  */
-class EventStream implements AsyncIterableIterator<Item> {
+class EventStream implements LiveStream {
   readonly #queue: Item[] = [];
   #waiting: ((result: IteratorResult<Item>) => void) | undefined;
   /** No more items are taken in: the queue drains, then the stream is done. */
@@ -462,7 +471,7 @@ class EventStream implements AsyncIterableIterator<Item> {
  * bus hears them. The bus closing (the server shutting down) ends the stream normally, so that its
  * response completes and the client reconnects elsewhere.
  */
-export async function openEventStream(bus: EventBus, organizationId: number, options: StreamOptions = {}): Promise<AsyncIterableIterator<Item>> {
+export async function openEventStream(bus: EventBus, organizationId: number, options: StreamOptions = {}): Promise<LiveStream> {
   const stream = new EventStream(options);
   const { ready, stop } = bus.listen(organizationId, (event) => stream.push(event));
   const unClose = bus.onClose(() => stream.end());

@@ -19,7 +19,13 @@ export interface Context {
   subscriptionSlots?: SubscriptionSlots;
   /**
    * Authenticates the request's token again (src/server/auth.ts): a long-lived subscription checks,
-   * before each event, that the token is still valid and its person still a member.
+   * before each event and periodically while idle, that the token is still valid and its person still
+   * a member. `fresh` reads the database, past the token cache (AUTH_CACHE_MS).
    */
-  reauthenticate?: () => Promise<Viewer>;
+  reauthenticate?: (options?: { fresh?: boolean }) => Promise<Viewer>;
+  /**
+   * Who the request's credentials name (the token's hash and the `X-Tenant` header): requests with the
+   * same authenticate the same, so a periodic check of many subscriptions reads each once.
+   */
+  credentials?: string;
 }

@@ -9,15 +9,21 @@
 // `changeEvents` yields the bare events of every kind.
 //
 // Per event, before it is executed: the token must still be valid and its person a member (a revoked
-// token's subscription ends), and private things (a private task, a private bin entry) reach only
-// the people who may see them. The request's caches (Pothos' per-request loaders, our DataLoaders)
-// are emptied before each event, so that every event reads the database afresh.
+// token's subscription ends), private things (a private task, a private bin entry) reach only the
+// people who may see them, and the token's bucket pays for the event (src/server/rate-limit.ts: each
+// delivered event costs what its selection read, reported in its `extensions.cost`; one the bucket
+// cannot pay ends the subscription with THROTTLED). Between events, the instance re-checks the token
+// of every live subscription every AUTH_CACHE_MS (src/events/slots.ts), so that a revoked token's idle
+// subscription ends too. The request's caches (Pothos' per-request loaders, our DataLoaders) are
+// emptied before each event, so that every event reads the database afresh.
 import { contextCacheSymbol } from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { BadInput } from '../domain/kit/errors.js';
 import type { ItemType } from '../domain/recycle-bin.js';
-import { openEventStream, StreamEnd, type LiveEvent } from '../events/pubsub.js';
+import { openEventStream, StreamEnd, type LiveEvent, type LiveStream } from '../events/pubsub.js';
+import type { Sweep } from '../events/slots.js';
+import { chargeSubscriptionEvent } from '../server/rate-limit.js';
 import { EVENT_TYPES, type EventType } from '../events/types.js';
 import { builder } from './builder.js';
 import { ChangeEventRef, EventTypeRef, enumFromEventType } from './change-event.js';
@@ -30,7 +36,9 @@ builder.subscriptionType({
   description:
     'Live changes of your organization, over Server-Sent Events (`Accept: text/event-stream`), authenticated like queries. ' +
     'Events are delivered at most once, in the order they were committed; a subscription hears events committed after it started. ' +
-    'A person may hold a limited number at once on one server (50 by default); one more is the error `TOO_MANY_SUBSCRIPTIONS`.',
+    'A person may hold a limited number at once on one server (50 by default); one more is the error `TOO_MANY_SUBSCRIPTIONS`. ' +
+    "Each event costs what its selection read, taken from the token's rate-limit bucket and reported in the event's `extensions.cost`; " +
+    'an event the bucket cannot pay ends the subscription with `THROTTLED`. A revoked token ends it with `UNAUTHENTICATED`, also while no event comes.',
 });
 
 // ---- Events as subscribers see them --------------------------------------------------------------
@@ -66,11 +74,19 @@ function mayShow(event: LiveEvent, viewer: Context['viewer']): boolean {
   return ['creator', 'assignee', 'deleter'].some((key) => (payload[key] as { id?: unknown } | null | undefined)?.id === me);
 }
 
-/** Checked before each event: the token still valid, its person still in this organization. */
-async function stillAllowed(ctx: Context): Promise<true | StreamEnd> {
-  if (!ctx.reauthenticate) return true;
+/**
+ * Checked before each event (through the token cache), and by the periodic sweep (`sweep`: from the
+ * database, once per token and sweep): the token still valid, its person still in this organization.
+ */
+async function stillAllowed(ctx: Context, sweep?: Sweep): Promise<true | StreamEnd> {
+  const reauthenticate = ctx.reauthenticate;
+  if (!reauthenticate) return true;
   try {
-    const viewer = await ctx.reauthenticate();
+    const viewer = await (!sweep
+      ? reauthenticate()
+      : ctx.credentials
+        ? sweep.once(ctx.credentials, () => reauthenticate({ fresh: true }))
+        : reauthenticate({ fresh: true }));
     if (viewer.organization.id === ctx.viewer.organization.id && viewer.person.id === ctx.viewer.person.id) return true;
     return new StreamEnd('You are no longer a member of this organization: the subscription ended.', 'FORBIDDEN');
   } catch (error) {
@@ -136,21 +152,36 @@ function takeSlot(ctx: Context): (() => void) | undefined {
   );
 }
 
-/** A subscription's source stream: the organization's events of `selection`, those this viewer may see. */
+/**
+ * A subscription's source stream: the organization's events of `selection`, those this viewer may
+ * see, each paid for before it runs. While it lives it holds a slot and is re-checked periodically.
+ */
 async function subscribe(ctx: Context, select: () => Selection) {
   const selection = asUserError(select);
   if (!ctx.events) throw new Error('No event bus in the request context (src/server/yoga.ts gives one)');
   const release = takeSlot(ctx);
-  return openEventStream(ctx.events, ctx.viewer.organization.id, {
-    onEnd: release,
+  let stream: LiveStream | undefined;
+  const unwatch = ctx.subscriptionSlots?.watch(async (sweep) => {
+    const allowed = await stillAllowed(ctx, sweep);
+    if (allowed !== true) stream?.end(allowed);
+  });
+  stream = await openEventStream(ctx.events, ctx.viewer.organization.id, {
+    onEnd: () => {
+      unwatch?.();
+      release?.();
+    },
     filter: (event) => selection.types.has(event.type) && (!selection.filter || selection.filter(event)),
     accept: async (event) => {
       const allowed = await stillAllowed(ctx);
       if (allowed !== true) return allowed;
       if (!mayShow(event, ctx.viewer)) return false;
-      return selection.check ? selection.check(event, ctx) : true;
+      if (selection.check && !(await selection.check(event, ctx))) return false;
+      // Only what is delivered is charged; the checks above read a row at most.
+      const refused = await chargeSubscriptionEvent(ctx);
+      return refused ? new StreamEnd(refused.message, refused.code) : true;
     },
   });
+  return stream;
 }
 
 // ---- Arguments ----------------------------------------------------------------------------------

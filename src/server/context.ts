@@ -8,7 +8,7 @@ import type { EventBus } from '../events/pubsub.js';
 import type { SubscriptionSlots } from '../events/slots.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
-import { authenticate, type TokenCache } from './auth.js';
+import { authenticate, bearerToken, hashToken, type TokenCache } from './auth.js';
 import { chargeOperation } from './rate-limit.js';
 
 export type { Context };
@@ -54,6 +54,7 @@ export async function buildContext(
     loaders: new RequestLoaders(),
     events,
     subscriptionSlots,
-    reauthenticate: () => authenticate(system, initial.request.headers, tokens),
+    reauthenticate: (options) => authenticate(system, initial.request.headers, options?.fresh ? undefined : tokens),
+    credentials: `${hashToken(bearerToken(initial.request.headers) ?? '')}:${initial.request.headers.get('x-tenant') ?? ''}`,
   };
 }

@@ -159,3 +159,21 @@ export function registerPoolMetrics(registry: Registry, stats: () => PoolStats |
     });
   }
 }
+
+const SUBSCRIPTIONS_OPEN = 'gateway_subscriptions_open';
+
+/**
+ * `gateway_subscriptions_open`: live subscriptions (open SSE streams) on this instance, read from
+ * their slots (src/events/slots.ts) at each scrape. Registered once per registry.
+ */
+export function registerSubscriptionMetrics(registry: Registry, open: () => number): void {
+  if (registry.getSingleMetric(SUBSCRIPTIONS_OPEN)) return;
+  new Gauge({
+    name: SUBSCRIPTIONS_OPEN,
+    help: 'Live subscriptions (open Server-Sent Events streams) on this instance.',
+    registers: [registry],
+    collect() {
+      this.set(open());
+    },
+  });
+}

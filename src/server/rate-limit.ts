@@ -2,7 +2,8 @@
 // the validated document before anything runs; each API token has a bucket of points; an operation
 // that does not fit is refused with 429, `Retry-After` and a THROTTLED error before its token is even
 // looked up. After execution the actual cost (what the result holds) is computed and the difference
-// refunded. Every response of a token reports it in `extensions.cost`, as Shopify does.
+// refunded. Every response of a token reports it in `extensions.cost`, as Shopify does. A subscription
+// is charged per event in the same way (eventMeter): each event runs its selection again.
 //
 // The arithmetic is rate-limiter-flexible's, which counts fixed windows rather than a continuously
 // refilling bucket: a bucket of `points` is a window of `points / restoreRate` seconds (1000 points,
@@ -18,12 +19,12 @@
 // Failed authentications are limited per client address too: after `authFailures` in a window, the
 // address gets 429 on the GraphQL endpoint before any token is looked up.
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { bearerToken, hashToken } from './auth.js';
-import { actualCost, requestedCost } from './cost.js';
+import { actualCost, COST, requestedCost } from './cost.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -91,6 +92,29 @@ const operations = new WeakMap<object, Operation>();
  */
 export async function chargeOperation(context: object): Promise<void> {
   await operations.get(context)?.charge();
+}
+
+/** What ends a subscription whose token's bucket cannot pay its next event. */
+export interface EventRefusal {
+  code: 'THROTTLED';
+  message: string;
+}
+
+/** A live subscription's events, as the limiter charges them (set once its stream is open). */
+interface EventMeter {
+  charge(): Promise<EventRefusal | null>;
+}
+
+const meters = new WeakMap<object, EventMeter>();
+
+/**
+ * Charges the next event of the subscription running in `context` its requested cost (the cost of the
+ * subscription's selection), right before the event is executed; what it did not use is given back
+ * once it ran, and the event reports both in its `extensions.cost`. Null when the event is paid for
+ * (or nothing is limited); the refusal that must end the subscription when the bucket cannot pay.
+ */
+export async function chargeSubscriptionEvent(context: object): Promise<EventRefusal | null> {
+  return (await meters.get(context)?.charge()) ?? null;
 }
 
 /** What the `rateLimit` field reports: the bucket right after this operation was charged. */
@@ -263,6 +287,79 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
     });
   }
 
+  /**
+   * The meter of a subscription whose stream just opened. Opening it ran none of its selection: of
+   * what the start was charged it keeps the subscription field's own cost (1). Each event is then
+   * charged like an operation of its own, before it runs (`charge`, called by the stream) and settled
+   * to its actual cost after (`settle`, on the event's result), so that a subscription costs what its
+   * events read. An event that does not fit is refused: the stream ends with THROTTLED.
+   */
+  function eventMeter(operation: Operation, key: string): EventMeter & { settle(result: ExecutionResult): Promise<ExecutionResult> } {
+    const perEvent = operation.requested;
+    const keep = Math.min(operation.charged, COST.object);
+    const opened = operation.bucket;
+    const ready =
+      operation.charged > keep && opened
+        ? giveBack(key, operation.charged - keep, opened).then(
+            (bucket) => void (operation.bucket = bucket),
+            () => undefined,
+          )
+        : Promise.resolve();
+    operation.charged = keep;
+    /** Points taken for the event being executed; `refused` when the last one could not be paid. */
+    let inFlight = 0;
+    let refused = false;
+    return {
+      async charge() {
+        await ready;
+        let res: RateLimiterRes;
+        try {
+          res = await buckets.consume(key, perEvent);
+        } catch (error) {
+          if (!(error instanceof RateLimiterRes)) {
+            logger?.warn({ err: error }, 'rate limits: the bucket could not be charged; subscription event let through');
+            return null;
+          }
+          const before = stateOf(error, error.consumedPoints - perEvent);
+          operation.bucket = await giveBack(key, perEvent, stateOf(error)).catch(() => before);
+          refused = true;
+          metrics?.rateLimitRejections.inc({ reason: 'cost' });
+          const retryAfter = seconds(before.resetAt - Date.now());
+          return {
+            code: 'THROTTLED',
+            message:
+              `Throttled: each event of this subscription costs up to ${perEvent} points and ${before.remaining} of ${maximum} ` +
+              `are left, so the subscription ended. The bucket is full again at ${new Date(before.resetAt).toISOString()}: ` +
+              `subscribe again in ${retryAfter} s.`,
+          };
+        }
+        inFlight = perEvent;
+        operation.bucket = stateOf(res);
+        return null;
+      },
+
+      async settle(result) {
+        // The last message of a token that is no longer valid: no bucket to report, as for queries.
+        if (result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) return result;
+        const paid = inFlight;
+        inFlight = 0;
+        let actual = 0;
+        if (paid > 0) {
+          actual = Math.min(paid, actualCost(operation.schema, operation.document, operation.variables, operation.operationName, result.data));
+          if (actual < paid && operation.bucket) {
+            const bucket = operation.bucket;
+            operation.bucket = await giveBack(key, paid - actual, bucket).catch(() => bucket);
+          }
+        }
+        // A refused event reports what it would have been charged; a last error that ran nothing, 0.
+        const requested = paid > 0 || refused ? perEvent : 0;
+        refused = false;
+        const cost = { requested, actual, throttleStatus: operation.bucket ? throttleStatus(operation.bucket) : null };
+        return { ...result, extensions: { ...result.extensions, cost } };
+      },
+    };
+  }
+
   return {
     onYogaInit({ yoga }) {
       endpoint = yoga.graphqlEndpoint;
@@ -304,6 +401,23 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
           charge: () => charge(operation, request, context),
         };
         operations.set(context, operation);
+      };
+    },
+
+    // A subscription's events are charged one by one (eventMeter); an error instead of a stream (bad
+    // arguments, no slot left) is settled by onExecutionResult like any result.
+    onSubscribe({ args }) {
+      return {
+        onSubscribeResult({ result }) {
+          const context = args.contextValue as object;
+          const operation = operations.get(context);
+          if (operation?.key === undefined || !(Symbol.asyncIterator in result)) return;
+          const meter = eventMeter(operation, operation.key);
+          meters.set(context, meter);
+          return {
+            onNext: async ({ result: event, setResult }) => setResult(await meter.settle(event)),
+          };
+        },
       };
     },
 

@@ -14,7 +14,7 @@ import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
 import type { Logger } from './logger.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, registerSubscriptionMetrics, type Metrics } from './metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
 import { useRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { useReadReplicas, type ReadReplicaOptions } from './replicas.js';
@@ -114,7 +114,9 @@ export function createApp(options: AppOptions) {
   const metrics = options.metrics ?? createMetrics();
   if (options.webhooks) setUrlPolicy(options.webhooks.policy);
   const events = options.events ?? processEventBus();
-  const slots = new SubscriptionSlots(options.subscriptionsPerPerson);
+  // Live subscriptions are re-checked as often as a token may be cached: a revoked one ends within AUTH_CACHE_MS.
+  const slots = new SubscriptionSlots(options.subscriptionsPerPerson, { recheckMs: options.authCacheMs || undefined });
+  registerSubscriptionMetrics(metrics.registry, () => slots.open);
   let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
