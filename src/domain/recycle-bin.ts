@@ -11,6 +11,7 @@ import { BIN_MODELS, describe, MODEL_OF, type BinModel, type Reference } from '.
 import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockDeals, lockInvoices, lockLive } from './kit/locks.js';
 import { Rollback, transact } from './kit/transaction.js';
+import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { recordEvent } from '../events/outbox.js';
 import { binEventType, type BinSubject } from '../events/types.js';
@@ -101,6 +102,7 @@ export async function stampChildren(tx: ScopedTx, model: BinModel, parents: numb
     const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents } }, select: { id: true } }));
     if (!rows.length) continue;
     await delegate(tx, child.model).updateMany({ where: { id: { in: rows } }, data: { deletedAt: stamp, deleterId } });
+    chargeWork(rows.length); // a cascade costs what it stamps (README, "Rate limits")
     await stampChildren(tx, child.model, rows, stamp, deleterId);
   }
 }
