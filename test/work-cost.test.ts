@@ -188,6 +188,12 @@ describe('generateContractOccurrences costs the rows it writes, and has a cap pe
     expect(await budgetsOf(tenant, contractId)).toBe(0);
     // The mutation ran (10) and wrote nothing: the rest is refunded.
     expect(cost(answer)).toMatchObject({ actual: 10, throttleStatus: { currentlyAvailable: 70 } });
+
+    // With a bucket of 75 it could never run (12 + 70 > 75): said at once, whatever is left.
+    const small = appWith({ points: 75, restoreRate: 5 });
+    const never = await send(small, tenant.token, GENERATE, { input: { until: '2017-04-05' } });
+    expect(never.body.errors?.[0]?.extensions).toMatchObject({ code: 'MAX_COST_EXCEEDED', cost: 82, maximumAvailable: 75 });
+    expect(await budgetsOf(tenant, contractId)).toBe(0);
   });
 });
 

@@ -290,8 +290,10 @@ export function operationCost(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Actual cost, from the result's data. A page of 200 items walks the same fields 200 times: what each
-// field is (connection, list, object) and what it was charged are worked out once per field, in a plan.
+// The cost of a result's data. Not what the rate limiter charges (it counts during execution, see
+// `meterResolvers` below: a result's data misses what ran when an error nulled it); kept for results
+// whose data is complete by construction, such as one subscription event. A page of 200 items walks
+// the same fields 200 times: what each field is and what it was charged are worked out once, in a plan.
 
 type Data = Record<string, unknown>;
 

@@ -247,12 +247,14 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
   async function reserve(operation: Operation, rows: number): Promise<void> {
     const key = operation.key;
     if (key === undefined || !operation.bucket) return;
-    if (rows > maximum) {
+    // With what the operation was charged already, more than a whole bucket: it could never run.
+    if (operation.charged + rows > maximum) {
       metrics?.rateLimitRejections.inc({ reason: 'cost' });
       throw new GraphQLError(
-        `This call would write ${rows} rows, at 1 point each more than a token's bucket holds (${maximum}): ` +
-          'it can never run. Ask for less in one call (an earlier `until`, fewer contracts).',
-        { extensions: { code: 'MAX_COST_EXCEEDED', cost: rows, maximumAvailable: maximum } },
+        `This call would write ${rows} rows, at 1 point each, which with the ${operation.charged} points of the ` +
+          `operation is more than a token's bucket holds (${maximum}): it can never run. Ask for less in one call ` +
+          '(an earlier `until`, fewer contracts).',
+        { extensions: { code: 'MAX_COST_EXCEEDED', cost: operation.charged + rows, maximumAvailable: maximum } },
       );
     }
     let res: RateLimiterRes;
