@@ -175,13 +175,15 @@ describe('generateContractOccurrences costs the rows it writes, and has a cap pe
   test('a run the bucket cannot pay for is refused before it writes anything', async () => {
     const tenant = await createTenant(t.db.prisma);
     const { contractId } = await weeklyContract(tenant, 5);
-    // 80 points: 12 charged up front leaves 68, less than the 70 rows.
-    const app = appWith({ points: 80, restoreRate: 4 });
+    // 100 points, 20 used by a query: the 12 charged up front leave 68, less than the 70 rows.
+    const app = appWith({ points: 100, restoreRate: 5 });
+    const twenty = await send(app, tenant.token, `{ ${Array.from({ length: 10 }, (_, i) => `v${i}: viewer { person { id } }`).join(' ')} }`);
+    expect(cost(twenty).actual).toBe(20);
     const answer = await send(app, tenant.token, GENERATE, { input: { until: '2017-04-05' } });
     expect(answer.body.errors).toEqual([
       expect.objectContaining({
         path: ['generateContractOccurrences'],
-        message: expect.stringMatching(/^Throttled: this call would write 70 rows, at 1 point each, and 68 of 80 points are left; nothing was written/),
+        message: expect.stringMatching(/^Throttled: this call would write 70 rows, at 1 point each, and 68 of 100 points are left; nothing was written/),
         extensions: expect.objectContaining({ code: 'THROTTLED' }),
       }),
     ]);
