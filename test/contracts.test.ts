@@ -887,11 +887,22 @@ describe('generateContractOccurrences', () => {
     ]);
     expect(await budgetsOf(weekly)).toEqual([]);
     expect(await budgetsOf(monthly)).toEqual([]);
-    // Exactly 500 is fine.
+    // Exactly 500 periods pass the cap per contract, but are 1000 rows (budgets and their events):
+    // more than one call may write across all contracts (the operator's CLI has no such cap).
     const five = await on(TODAY, () => generate(tenant, { until: '2026-08-02', contractIds: [gid('Contract', weekly)] }));
-    expect(five.userErrors).toEqual([]);
-    expect(five.createdBudgets).toHaveLength(500);
-    expect(iso((await contractOf(weekly)).nextOccurrenceOn)).toBe('2026-08-03');
+    expect(five.userErrors).toEqual([
+      error(
+        at('until'),
+        'would write 1000 rows in one call (500 budgets, 500 events and 0 copied expenses), more than 500: generate up to an earlier date first, then again',
+        'INVALID',
+      ),
+    ]);
+    expect(await budgetsOf(weekly)).toEqual([]);
+    // 250 weeks are 500 rows: fine.
+    const half = await on(TODAY, () => generate(tenant, { until: '2021-10-11', contractIds: [gid('Contract', weekly)] }));
+    expect(half.userErrors).toEqual([]);
+    expect(half.createdBudgets).toHaveLength(250);
+    expect(iso((await contractOf(weekly)).nextOccurrenceOn)).toBe('2021-10-18');
   });
 
   test('10 concurrent runs create each period exactly once', async () => {

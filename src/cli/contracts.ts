@@ -2,7 +2,13 @@
 // (or one), as generateContractOccurrences makes them for a user. Budgets keep the template's
 // creator, and copied expenses their own.
 import { scopedClient } from '../db/scope.js';
-import { generateOccurrences, planOccurrences, untilProblem, type CreatedBudget } from '../domain/contracts.js';
+import {
+  generateOccurrences,
+  GENERATE_WITHOUT_ROW_CAP,
+  planOccurrences,
+  untilProblem,
+  type CreatedBudget,
+} from '../domain/contracts.js';
 import type { UserError } from '../domain/kit/result.js';
 import { isoDay } from '../domain/recurrence.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -54,7 +60,8 @@ export async function generateContractBudgets(
 
   const problems: string[] = [];
   for (const organizationId of organizationIds) {
-    const plan = await planOccurrences(scopedClient(prisma, { organizationId }), { until: options.until }, now);
+    // The operator is not held to the API's rows per call; each contract's periods per run still are.
+    const plan = await planOccurrences(scopedClient(prisma, { organizationId }), { until: options.until }, now, GENERATE_WITHOUT_ROW_CAP);
     if (!plan.ok) problems.push(...plan.errors.map((e) => describe(organizationId, e)));
   }
   if (problems.length) {
@@ -63,7 +70,13 @@ export async function generateContractBudgets(
 
   const summary: GenerateSummary = { budgets: [], contracts: 0, organizations: 0 };
   for (const organizationId of organizationIds) {
-    const result = await generateOccurrences(scopedClient(prisma, { organizationId }), { personId: null }, { until: options.until }, now);
+    const result = await generateOccurrences(
+      scopedClient(prisma, { organizationId }),
+      { personId: null },
+      { until: options.until },
+      now,
+      GENERATE_WITHOUT_ROW_CAP,
+    );
     // Planned above; only a change made meanwhile (a contract moved back) gets here.
     if (!result.ok) throw new OperatorError(describe(organizationId, result.errors[0]!));
     for (const s of result.value.skipped) {

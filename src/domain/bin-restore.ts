@@ -45,6 +45,7 @@ import { creditNoteHolds } from './invoices.js';
 import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
 import { Rollback, transact } from './kit/transaction.js';
+import { chargeWork, reserveWork } from './kit/work.js';
 import { delegate, mine, subjectOf, type ItemType } from './recycle-bin.js';
 import { nextTaskNumber } from './tasks.js';
 import type { Viewer } from './viewer.js';
@@ -265,6 +266,9 @@ async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date,
   if (!item) refuse(conflict('it is no longer in the recycle bin'));
   const returning: Returning = new Map();
   await collect(tx, model, [item!], stamp, returning);
+  // What comes back with it is paid for by its rows, before anything is written (README, "Rate limits").
+  const cascade = [...returning.values()].reduce((sum, rows) => sum + rows.length, 0) - 1;
+  await reserveWork(cascade);
   // Locks first, then what they protect is read: parents, places, numbers.
   await lockParents(tx, returning, model);
   const moved = await place(tx, model, item!);
@@ -275,5 +279,6 @@ async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date,
     if (each === model) await delegate(tx, each).updateMany({ where: { id, deletedAt: stamp }, data });
     if (others.length) await delegate(tx, each).updateMany({ where: { id: { in: others }, deletedAt: stamp }, data: back });
   }
+  chargeWork(cascade);
   await recheck(tx, model, { ...item!, ...moved }, returning, basis);
 }

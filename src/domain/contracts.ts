@@ -7,6 +7,7 @@ import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
 import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
+import { chargeWork, reserveWork } from './kit/work.js';
 import { binEntry } from './recycle-bin.js';
 import {
   addYears,
@@ -37,6 +38,20 @@ export const TEMPLATE_INVALID = 'attribute is invalid';
 /** How far ahead one generation may reach, and how many periods of one contract it may create. */
 export const MAX_YEARS_AHEAD = 10;
 export const MAX_PERIODS_PER_RUN = 500;
+/**
+ * The most rows one generateContractOccurrences call may write across all its contracts: a budget,
+ * its event and each copied expense are a row each (a weekly contract copying 5 expenses: 7 rows a
+ * week). The operator's CLI has no such cap (GENERATE_WITHOUT_ROW_CAP).
+ */
+export const MAX_ROWS_PER_CALL = 500;
+
+export interface GenerateLimits {
+  /** Rows one call may write across all contracts; a plan above it is refused on `until`. */
+  maxRows: number;
+}
+
+export const API_GENERATE_LIMITS: GenerateLimits = { maxRows: MAX_ROWS_PER_CALL };
+export const GENERATE_WITHOUT_ROW_CAP: GenerateLimits = { maxRows: Number.POSITIVE_INFINITY };
 /** At most this many upcoming periods are shown at once. */
 export const MAX_UPCOMING = 100;
 
@@ -213,9 +228,19 @@ interface Plan {
   /** Contracts with periods to generate. */
   pending: number[];
   skipped: Generated['skipped'];
+  /** The rows the generation will write at most: budgets, their events, copied expenses. */
+  rows: number;
 }
 
-const SCHEDULE = { id: true, templateId: true, intervalId: true, anchorOn: true, nextOccurrenceOn: true, endsOn: true } as const;
+const SCHEDULE = {
+  id: true,
+  templateId: true,
+  intervalId: true,
+  anchorOn: true,
+  nextOccurrenceOn: true,
+  endsOn: true,
+  copyExpenses: true,
+} as const;
 
 /** `until` is required, and at most MAX_YEARS_AHEAD years after today: a run's work is bounded. */
 export function untilProblem(until: Date | null | undefined, now: Date = new Date()): UserError | null {
@@ -231,7 +256,12 @@ export function untilProblem(until: Date | null | undefined, now: Date = new Dat
  * has its template, no contract would create more than MAX_PERIODS_PER_RUN budgets. The CLI plans
  * every organization first, so that an error anywhere writes nothing anywhere.
  */
-export async function planOccurrences(db: ScopedClient | ScopedTx, input: GenerateInput, now: Date = new Date()): Promise<Result<Plan>> {
+export async function planOccurrences(
+  db: ScopedClient | ScopedTx,
+  input: GenerateInput,
+  now: Date = new Date(),
+  limits: GenerateLimits = API_GENERATE_LIMITS,
+): Promise<Result<Plan>> {
   const until = input.until;
   const bound = untilProblem(until, now);
   const idErrors: UserError[] = [];
@@ -256,9 +286,20 @@ export async function planOccurrences(db: ScopedClient | ScopedTx, input: Genera
     }
   });
 
+  // Live expenses of the templates whose contracts copy them: what each budget will copy.
+  const copying = [...new Set(contracts.filter((c) => c.copyExpenses && templates.has(c.templateId)).map((c) => c.templateId))];
+  const copied = new Map(
+    copying.length
+      ? (await db.expense.groupBy({ by: ['dealId'], where: { dealId: { in: copying } }, _count: { _all: true } })).map(
+          (g) => [g.dealId, g._count._all] as const,
+        )
+      : [],
+  );
+
   const pending: number[] = [];
   const tooMany: number[] = [];
   const skipped: Plan['skipped'] = [];
+  const work = { budgets: 0, expenses: 0 };
   for (const contract of contracts) {
     if (!templates.has(contract.templateId)) {
       skipped.push({ contractId: contract.id, templateId: contract.templateId });
@@ -267,8 +308,13 @@ export async function planOccurrences(db: ScopedClient | ScopedTx, input: Genera
     if (until == null) continue;
     const { periods, more } = upcomingPeriods(contract, { until, limit: MAX_PERIODS_PER_RUN });
     if (more) tooMany.push(contract.id);
-    else if (periods.length) pending.push(contract.id);
+    else if (periods.length) {
+      pending.push(contract.id);
+      work.budgets += periods.length;
+      work.expenses += contract.copyExpenses ? periods.length * (copied.get(contract.templateId) ?? 0) : 0;
+    }
   }
+  const rows = 2 * work.budgets + work.expenses; // each budget has its event
   // One error per field, in input order: `until`, then the ids.
   const errors = bound ? [bound] : [];
   if (tooMany.length && !bound) {
@@ -279,10 +325,19 @@ export async function planOccurrences(db: ScopedClient | ScopedTx, input: Genera
           `${tooMany.join(', ')}: generate up to an earlier date first, then again`,
       ),
     );
+  } else if (rows > limits.maxRows && !bound) {
+    // Across all contracts: many small contracts add up as one large one does.
+    errors.push(
+      invalid(
+        'until',
+        `would write ${rows} rows in one call (${work.budgets} budgets, ${work.budgets} events and ${work.expenses} ` +
+          `copied expenses), more than ${limits.maxRows}: generate up to an earlier date first, then again`,
+      ),
+    );
   }
   errors.push(...idErrors);
   if (errors.length) return fail(...errors);
-  return ok({ until: until!, pending, skipped });
+  return ok({ until: until!, pending, skipped, rows });
 }
 
 /** Creates the budgets of every period starting on or before `until` (and the contract's `endsOn`). */
@@ -291,10 +346,13 @@ export async function generateOccurrences(
   generator: Generator,
   input: GenerateInput,
   now: Date = new Date(),
+  limits: GenerateLimits = API_GENERATE_LIMITS,
 ): Promise<Result<Generated>> {
-  const plan = await planOccurrences(db, input, now);
+  const plan = await planOccurrences(db, input, now, limits);
   if (!plan.ok) return plan;
-  const { until, pending, skipped } = plan.value;
+  const { until, pending, skipped, rows } = plan.value;
+  // Paid before anything is written: a caller whose bucket cannot pay writes nothing.
+  await reserveWork(rows);
   const budgets: CreatedBudget[] = [];
   const contractIds: number[] = [];
   for (const contractId of pending) {
@@ -304,6 +362,7 @@ export async function generateOccurrences(
     const outcome = result.value;
     if (outcome?.skipped) skipped.push(outcome.skipped);
     else if (outcome) {
+      chargeWork(outcome.rows);
       budgets.push(...outcome.budgets);
       contractIds.push(contractId);
     }
@@ -350,7 +409,7 @@ async function generateContract(
   generator: Generator,
   contractId: number,
   until: Date,
-): Promise<Result<{ budgets: CreatedBudget[]; skipped?: undefined } | { skipped: Generated['skipped'][number] } | null>> {
+): Promise<Result<{ budgets: CreatedBudget[]; rows: number; skipped?: undefined } | { skipped: Generated['skipped'][number] } | null>> {
   const { count } = await tx.contract.updateMany({ where: { id: contractId }, data: { updatedAt: new Date() } });
   if (count !== 1) return ok(null);
   const contract = (await tx.contract.findUnique({ where: { id: contractId } }))!;
@@ -376,10 +435,11 @@ async function generateContract(
       })
     : [];
 
+  let copies = 0;
   if (contract.copyExpenses && created.length) {
     const expenses = await tx.expense.findMany({ where: { dealId: template.id }, orderBy: { position: 'asc' } });
     if (expenses.length) {
-      await tx.expense.createMany({ data: created.flatMap((b) => expenses.map((e) => expenseCopy(e, b, generator))) });
+      ({ count: copies } = await tx.expense.createMany({ data: created.flatMap((b) => expenses.map((e) => expenseCopy(e, b, generator))) }));
     }
   }
   await tx.contract.update({ where: { id: contractId }, data: { nextOccurrenceOn: next } });
@@ -389,7 +449,7 @@ async function generateContract(
   const budgets = created
     .map((b) => ({ ...b, contractId: b.contractId!, suffix: b.suffix!, endDate: b.endDate! }))
     .sort((a, b) => a.date.getTime() - b.date.getTime());
-  return ok({ budgets });
+  return ok({ budgets, rows: 2 * created.length + copies });
 }
 
 function budget(contract: Contract, template: Template, p: Period, generator: Generator) {

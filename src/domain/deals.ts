@@ -28,6 +28,7 @@ import { binEntry, stampChildren } from './recycle-bin.js';
 import { resolveRate } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
+import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../events/outbox.js';
 
@@ -344,7 +345,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     // Expenses first, then the deal: the lock order of every write (see updateDeal). A create
     // that held the deal's lock before us may have added an expense since the first statement:
     // once the deal is ours (and deleted, so later creates find no deal), the second one takes it.
-    await tx.expense.updateMany({ where: { dealId: id }, data: stamp });
+    chargeWork((await tx.expense.updateMany({ where: { dealId: id }, data: stamp })).count);
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
     // Its expenses (again), attributions, contracts, services and purchase orders (src/domain/bin-items.ts).

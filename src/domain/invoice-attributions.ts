@@ -19,6 +19,7 @@ import { fitsInt64, rateText } from '../money/money.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
+import { chargeWork } from './kit/work.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../events/outbox.js';
@@ -275,5 +276,5 @@ export async function deleteAttributionsOfInvoice(
   invoiceId: number,
   stamp: { deletedAt: Date; deleterId: number },
 ): Promise<void> {
-  await tx.invoiceAttribution.updateMany({ where: { invoiceId }, data: stamp });
+  chargeWork((await tx.invoiceAttribution.updateMany({ where: { invoiceId }, data: stamp })).count);
 }

@@ -34,6 +34,7 @@ import { lockInvoices } from './kit/locks.js';
 import { resolveRate } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
+import { chargeWork } from './kit/work.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../events/outbox.js';
@@ -462,7 +463,7 @@ export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number
     const { count } = await tx.invoice.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Invoice'));
     const notes = await tx.invoice.findMany({ where: { parentInvoiceId: id }, select: { id: true } });
-    if (notes.length) await tx.invoice.updateMany({ where: { id: { in: notes.map((n) => n.id) } }, data: stamp });
+    if (notes.length) chargeWork((await tx.invoice.updateMany({ where: { id: { in: notes.map((n) => n.id) } }, data: stamp })).count);
     for (const invoiceId of [id, ...notes.map((n) => n.id)]) await deleteAttributionsOfInvoice(tx, invoiceId, stamp);
     await file(stamp.deletedAt);
     return ok({ id });

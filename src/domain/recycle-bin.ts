@@ -10,6 +10,7 @@ import type { ScopedTx } from '../db/transaction.js';
 import { BIN_MODELS, describe, MODEL_OF, type BinModel, type Reference } from './bin-items.js';
 import { at, fail, notFound, ok, type Result } from './kit/result.js';
 import { Rollback, transact } from './kit/transaction.js';
+import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { recordEvent } from '../events/outbox.js';
 import { binEventType, type BinSubject } from '../events/types.js';
@@ -100,6 +101,7 @@ export async function stampChildren(tx: ScopedTx, model: BinModel, parents: numb
     const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents } }, select: { id: true } }));
     if (!rows.length) continue;
     await delegate(tx, child.model).updateMany({ where: { id: { in: rows } }, data: { deletedAt: stamp, deleterId } });
+    chargeWork(rows.length); // a cascade costs what it stamps (README, "Rate limits")
     await stampChildren(tx, child.model, rows, stamp, deleterId);
   }
 }
@@ -161,6 +163,7 @@ async function erase(tx: ScopedTx, model: BinModel, rows: number[]): Promise<voi
     }
     // Children that point at a row of their own kind (a page's subpages) are erased with theirs.
     const others = ids(found).filter((id) => !(child.model === model && rows.includes(id)));
+    chargeWork(others.length); // a purge costs what it erases with the item, and the links it cuts
     if (others.length) await erase(tx, child.model, others);
   }
   for (const ref of spec.detach) await cut(tx, ref, rows);
@@ -170,7 +173,7 @@ async function erase(tx: ScopedTx, model: BinModel, rows: number[]): Promise<voi
 
 /** Rows that live on without the erased ones: their reference is set to null. */
 async function cut(tx: ScopedTx, ref: Reference, rows: number[]): Promise<void> {
-  await delegate(tx, ref.model).updateMany({ where: { [ref.key]: { in: rows } }, data: { [ref.key]: null } });
+  chargeWork((await delegate(tx, ref.model).updateMany({ where: { [ref.key]: { in: rows } }, data: { [ref.key]: null } })).count);
 }
 
 /** Entries older than `before` in an organization, oldest first: what the operator's purge takes. */

@@ -15,10 +15,15 @@
 // - fragments and inline fragments count where they apply; on an interface or union, the most
 //   expensive possible type counts. Skipped fields (`@skip`/`@include`) cost nothing.
 //
-// The actual cost, after execution, applies the same rule to the result: a connection counts the items
-// it returned, a field that did not run (absent from the data) costs nothing, and no field costs more
-// than it was charged for, so actual ≤ requested and the difference is refunded.
+// The actual cost is counted while the operation runs (`meterResolvers`): the same rule applied to the
+// fields whose resolvers were called, whatever becomes of their values afterwards (a non-null root
+// field that fails nulls `data`, but its siblings ran and read their rows), plus the rows that domain
+// functions report writing (src/domain/kit/work.ts). A connection that ran costs 2 and each item it
+// returned its own cost; a plain list (`createdBudgets`, `userErrors`) costs each item it returned,
+// whatever it was charged for. The difference with what was charged beforehand is refunded, or taken
+// after the operation (src/server/rate-limit.ts).
 import {
+  defaultFieldResolver,
   getArgumentValues,
   getDirectiveValues,
   getNamedType,
@@ -285,8 +290,10 @@ export function operationCost(
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Actual cost, from the result's data. A page of 200 items walks the same fields 200 times: what each
-// field is (connection, list, object) and what it was charged are worked out once per field, in a plan.
+// The cost of a result's data. Not what the rate limiter charges (it counts during execution, see
+// `meterResolvers` below: a result's data misses what ran when an error nulled it); kept for results
+// whose data is complete by construction, such as one subscription event. A page of 200 items walks
+// the same fields 200 times: what each field is and what it was charged are worked out once, in a plan.
 
 type Data = Record<string, unknown>;
 
@@ -418,6 +425,147 @@ export function actualCost(
   let sum = 0;
   for (const [key, group] of groupsFor(walk, resolved.root, [resolved.operation.selectionSet])) {
     if (key in data) sum += actualField(walk, group, data[key], mutation);
+  }
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Actual cost, counted during execution. Every field returning an object, a list of objects or a
+// connection is wrapped once per schema; the wrapper counts only for operations that have a meter
+// (the rate limiter registers one per query or mutation), so an app without limits pays a map lookup.
+
+/** The longest a finished operation waits for resolvers still running (see `Meter.settled`). */
+const SETTLE_LIMIT_MS = 60_000;
+
+/** What one operation has used so far: the fields that ran and the rows its domain calls reported. */
+export class Meter {
+  points = 0;
+  #pending = 0;
+  #idle: (() => void) | undefined;
+
+  /** A resolver's promise: the operation is not over for the meter until it settles. */
+  track(promise: Promise<unknown>): void {
+    this.#pending += 1;
+    const done = () => {
+      this.#pending -= 1;
+      if (this.#pending === 0) this.#idle?.();
+    };
+    promise.then(done, done);
+  }
+
+  /**
+   * Waits until no resolver of the operation is running. When a non-null root field fails, the
+   * executor answers at once with `data: null`, but its siblings keep running (and reading) in the
+   * background, and their children start as they complete: the work is counted once it is all done.
+   */
+  async settled(): Promise<void> {
+    const deadline = Date.now() + SETTLE_LIMIT_MS;
+    for (;;) {
+      while (this.#pending > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          this.#idle = resolve;
+          setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
+        });
+      }
+      // Children start in the microtasks after their parent settles: look again after them.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.#pending === 0 || Date.now() >= deadline) return;
+    }
+  }
+
+  get running(): boolean {
+    return this.#pending > 0;
+  }
+}
+
+const meters = new WeakMap<object, Meter>();
+const meteredSchemas = new WeakSet<GraphQLSchema>();
+
+/** Starts counting for the operation whose resolvers receive `context`. */
+export function startMeter(context: object, initial = 0): Meter {
+  const meter = new Meter();
+  meter.points = initial;
+  meters.set(context, meter);
+  return meter;
+}
+
+/** Stops counting for `context` (a context is reused by nothing else, but its operation is over). */
+export function stopMeter(context: object): void {
+  meters.delete(context);
+}
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+
+/** The items of a resolved list (lists of lists count their leaves), 0 for anything else. */
+function items(value: unknown): number {
+  if (!Array.isArray(value)) return 0;
+  let n = 0;
+  for (const item of value) n += Array.isArray(item) ? items(item) : 1;
+  return n;
+}
+
+/**
+ * Wraps, in place and once, the resolvers of `schema`'s fields that cost something when they run:
+ * a mutation field 10, a connection 2, an object 1 (an edge 0), a list of objects 1 per item returned
+ * (an edge 0). The fixed part is counted when the resolver is called (it ran, even if it then fails),
+ * the items when it returns. Introspection types are shared by every schema and are not wrapped:
+ * `__schema` and `__type` are charged their requested cost (see `introspectionCost`).
+ */
+export function meterResolvers(schema: GraphQLSchema): void {
+  if (meteredSchemas.has(schema)) return;
+  meteredSchemas.add(schema);
+  const mutation = schema.getMutationType();
+  const subscription = schema.getSubscriptionType();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__') || type === subscription) continue;
+    for (const field of Object.values(type.getFields())) {
+      const named = getNamedType(field.type);
+      let fixed = 0;
+      let perItem = 0;
+      if (type === mutation) fixed = COST.mutation;
+      else if (!isCompositeType(named)) continue;
+      else if (isConnection(field as GraphQLField<unknown, unknown>)) fixed = COST.connection;
+      else if (isListType(getNullableType(field.type))) perItem = isEdge(named) ? 0 : COST.object;
+      else fixed = isEdge(named) ? 0 : COST.object;
+      if (fixed === 0 && perItem === 0) continue;
+      const resolve = field.resolve ?? defaultFieldResolver;
+      field.resolve = (source, args, context, info) => {
+        const meter = meters.get(context as object);
+        if (!meter) return resolve(source, args, context, info);
+        meter.points += fixed;
+        const value = resolve(source, args, context, info);
+        if (isPromiseLike(value)) {
+          const counted = perItem
+            ? Promise.resolve(value).then((resolved) => {
+                meter.points += perItem * items(resolved);
+                return resolved;
+              })
+            : Promise.resolve(value);
+          meter.track(counted);
+          return counted;
+        }
+        meter.points += perItem * items(value);
+        return value;
+      };
+    }
+  }
+}
+
+/** What the root `__schema` and `__type` fields of an operation cost (they are not metered: see above). */
+export function introspectionCost(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  variables: Record<string, unknown> | null | undefined,
+  operationName: string | null | undefined,
+): number {
+  const resolved = resolveOperation(schema, document, operationName, variables);
+  if (!resolved) return 0;
+  const walk = prepare(schema, document, resolved.variables);
+  let sum = 0;
+  for (const group of groupsFor(walk, resolved.root, [resolved.operation.selectionSet]).values()) {
+    const name = group.nodes[0]!.name.value;
+    if (name === '__schema' || name === '__type') sum += fieldCost(walk, group, false);
   }
   return sum;
 }

@@ -1,9 +1,12 @@
 // Cost-based rate limiting (issue 12). Every operation has a cost (src/server/cost.ts) computed from
 // the validated document before anything runs; each API token has a bucket of points; an operation
 // that does not fit is refused with 429, `Retry-After` and a THROTTLED error before its token is even
-// looked up. After execution the actual cost (what the result holds) is computed and the difference
-// refunded. Every response of a token reports it in `extensions.cost`, as Shopify does. A subscription
-// is charged per event in the same way (eventMeter): each event runs its selection again.
+// looked up. The actual cost is counted while the operation runs (src/server/cost.ts: the fields
+// that ran, plus the rows domain functions report, src/domain/kit/work.ts); after execution the
+// difference with the charge is refunded, or taken when the operation did more than it was charged
+// for. Every response of a token reports it in `extensions.cost`, as Shopify does. A subscription
+// is charged per event (eventMeter): each event runs its selection again, and pays what its result
+// holds (events of one subscription share a context, so they cannot each have a running meter).
 //
 // The arithmetic is rate-limiter-flexible's, which counts fixed windows rather than a continuously
 // refilling bucket: a bucket of `points` is a window of `points / restoreRate` seconds (1000 points,
@@ -24,7 +27,9 @@ import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { bearerToken, hashToken } from './auth.js';
-import { actualCost, COST, requestedCost } from './cost.js';
+import { LRUCache } from 'lru-cache';
+import { withWorkMeter } from '../domain/kit/work.js';
+import { actualCost, COST, introspectionCost, meterResolvers, requestedCost, startMeter, stopMeter, type Meter } from './cost.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
@@ -47,6 +52,11 @@ export interface RateLimitOptions {
   /** ... and that window, in seconds (default 60). */
   authWindowSeconds?: number;
   /**
+   * How long a token that authenticated is known to be valid (default 1 day): a known token is never
+   * refused for the failed authentications of its address, which are someone else's guesses.
+   */
+  knownTokenSeconds?: number;
+  /**
    * How many reverse proxies in front of the gateway append to `X-Forwarded-For` (default 0: the
    * client address is the socket's, and `X-Forwarded-For` is ignored, since anyone can send it).
    */
@@ -59,6 +69,7 @@ export const RATE_LIMIT_DEFAULTS = {
   keyPrefix: 'gateway:ratelimit',
   authFailures: 20,
   authWindowSeconds: 60,
+  knownTokenSeconds: 86_400,
   trustProxy: 0,
 } as const;
 
@@ -77,8 +88,10 @@ interface Operation {
   requested: number;
   /** The bucket's key: the token's SHA-256 hash (what api_tokens stores), never the token. */
   key?: string;
-  /** Points taken from the bucket (to refund what execution did not use). */
+  /** Points taken from the bucket: the requested cost, then work reserved during execution. */
   charged: number;
+  /** What ran, counted during execution; absent until execution starts. */
+  meter?: Meter;
   bucket?: BucketState;
   /** Charges the bucket, or throws THROTTLED / MAX_COST_EXCEEDED; run before authentication. */
   charge(): Promise<void>;
@@ -210,6 +223,11 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
   const authFailures = options.authFailures ?? RATE_LIMIT_DEFAULTS.authFailures;
   const authWindow = options.authWindowSeconds ?? RATE_LIMIT_DEFAULTS.authWindowSeconds;
   const failures = createLimiter(authFailures, authWindow, `${prefix}:auth`, redis);
+  // Hashes of tokens that authenticated lately (by any instance, with Redis). Marked at most once a
+  // minute per token and instance, so that a busy token does not write to Redis on every request.
+  const knownSeconds = options.knownTokenSeconds ?? RATE_LIMIT_DEFAULTS.knownTokenSeconds;
+  const known = createLimiter(1, knownSeconds, `${prefix}:known`, redis);
+  const marked = new LRUCache<string, true>({ max: 10_000, ttl: Math.min(60_000, knownSeconds * 1000) });
   const trustProxy = options.trustProxy ?? RATE_LIMIT_DEFAULTS.trustProxy;
   const metrics = options.metrics;
   let logger: Pick<Logger, 'warn'> | undefined = options.logger;
@@ -239,6 +257,52 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
     // The window ended in between and the reward opened a new one below zero: level it out.
     if (res.consumedPoints < 0) return stateOf(await buckets.penalty(key, -res.consumedPoints));
     return stateOf(res);
+  }
+
+  /** Takes points beyond the charge (an operation that did more than it was charged for). */
+  async function take(key: string, points: number): Promise<BucketState> {
+    return stateOf(await buckets.penalty(key, points));
+  }
+
+  /**
+   * Work a domain function is about to do (src/domain/kit/work.ts), charged now: a call the bucket
+   * cannot pay for writes nothing. Refused as an operation is (THROTTLED, or MAX_COST_EXCEEDED when no
+   * bucket could ever pay), as an error of the field that asked.
+   */
+  async function reserve(operation: Operation, rows: number): Promise<void> {
+    const key = operation.key;
+    if (key === undefined || !operation.bucket) return;
+    // With what the operation was charged already, more than a whole bucket: it could never run.
+    if (operation.charged + rows > maximum) {
+      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+      throw new GraphQLError(
+        `This call would write ${rows} rows, at 1 point each, which with the ${operation.charged} points of the ` +
+          `operation is more than a token's bucket holds (${maximum}): it can never run. Ask for less in one call ` +
+          '(an earlier `until`, fewer contracts).',
+        { extensions: { code: 'MAX_COST_EXCEEDED', cost: operation.charged + rows, maximumAvailable: maximum } },
+      );
+    }
+    let res: RateLimiterRes;
+    try {
+      res = await buckets.consume(key, rows);
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) {
+        logger?.warn({ err: error }, 'rate limits: the bucket could not be charged; work let through');
+        return;
+      }
+      const before = stateOf(error, error.consumedPoints - rows);
+      operation.bucket = await giveBack(key, rows, stateOf(error)).catch(() => before);
+      const retryAfter = seconds(before.resetAt - Date.now());
+      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+      throw new GraphQLError(
+        `Throttled: this call would write ${rows} rows, at 1 point each, and ${before.remaining} of ${maximum} points ` +
+          `are left; nothing was written. The bucket is full again at ${new Date(before.resetAt).toISOString()}: ` +
+          `retry in ${retryAfter} s, or ask for less in one call.`,
+        { extensions: { code: 'THROTTLED', retryAfter } },
+      );
+    }
+    operation.charged += rows;
+    operation.bucket = stateOf(res);
   }
 
   async function charge(operation: Operation, request: Request, context: object): Promise<void> {
@@ -374,6 +438,10 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
       addresses.set(request, address);
       const seen = await failures.get(address);
       if (!seen || seen.consumedPoints < authFailures || seen.msBeforeNext <= 0) return;
+      // A token known to be valid is let through: the failures are someone else's (behind a proxy
+      // without TRUST_PROXY, every client's). Only unknown tokens, the guesses, are refused.
+      const token = bearerToken(request.headers);
+      if (token !== null && (await known.get(hashToken(token)).catch(() => null))) return;
       const retryAfter = seconds(seen.msBeforeNext);
       metrics?.rateLimitRejections.inc({ reason: 'authentication' });
       endResponse(
@@ -383,6 +451,27 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
           retryAfter,
         ),
       );
+    },
+
+    // Counting what runs: the fields (src/server/cost.ts) and the rows domain functions report
+    // (src/domain/kit/work.ts), for operations that were charged.
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const context = args.contextValue as object;
+      const operation = operations.get(context);
+      if (operation?.key === undefined || !operation.bucket) return;
+      meterResolvers(args.schema);
+      const meter = startMeter(
+        context,
+        introspectionCost(operation.schema, operation.document, operation.variables, operation.operationName),
+      );
+      operation.meter = meter;
+      const work = {
+        reserve: (rows: number) => reserve(operation, rows),
+        wrote: (rows: number) => {
+          meter.points += rows;
+        },
+      };
+      setExecuteFn((execution) => withWorkMeter(work, () => executeFn(execution)));
     },
 
     // The cost, from the validated document (nothing is set here: Yoga caches validation results).
@@ -432,6 +521,10 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
           await giveBack(operation.key, operation.charged, operation.bucket).catch(() => undefined);
         }
         if (token !== null) {
+          // A revoked token is no longer known: its next uses count as failures like any guess.
+          const hash = hashToken(token);
+          marked.delete(hash);
+          await known.delete(hash).catch(() => undefined);
           const address = addresses.get(request) ?? 'unknown';
           const res = await failures.penalty(address, 1).catch(() => null);
           if (res && res.consumedPoints === authFailures) {
@@ -440,18 +533,29 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
         }
         return;
       }
+      if (token !== null && (context as { viewer?: unknown }).viewer) {
+        const hash = hashToken(token);
+        if (!marked.has(hash)) {
+          marked.set(hash, true);
+          await known.set(hash, 1, knownSeconds).catch(() => marked.delete(hash));
+        }
+      }
       let cost;
       if (operation?.key !== undefined) {
         let actual = 0;
-        if (operation.charged && operation.bucket) {
-          actual = Math.min(
-            operation.charged,
-            actualCost(operation.schema, operation.document, operation.variables, operation.operationName, result.data),
-          );
+        if (operation.bucket && operation.meter) {
+          // What ran, whatever the shape of `data` (null after a failed non-null root field, or an
+          // internal error): the rest of the charge goes back, or what it did beyond it is taken.
+          // After an error, resolvers may still be running: they are counted when they are done.
+          if (result.errors?.length || operation.meter.running) await operation.meter.settled();
+          stopMeter(context);
+          actual = operation.meter.points;
+          const key = operation.key;
+          const bucket = operation.bucket;
           if (actual < operation.charged) {
-            operation.bucket = await giveBack(operation.key, operation.charged - actual, operation.bucket).catch(
-              () => operation.bucket,
-            );
+            operation.bucket = await giveBack(key, operation.charged - actual, bucket).catch(() => bucket);
+          } else if (actual > operation.charged) {
+            operation.bucket = await take(key, actual - operation.charged).catch(() => bucket);
           }
         }
         cost = {
