@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createWebhook } from '../src/domain/webhooks.js';
 import type { AttemptReport } from '../src/webhooks/deliver.js';
+import { webhookMetrics } from '../src/server/metrics.js';
 import { startDelivery, type DeliveryService } from '../src/webhooks/queue.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
@@ -128,6 +129,8 @@ describe('one organization with slow receivers', () => {
       scripts: second.scripts,
       connectionString: queueUrl,
       logger: (await import('pino')).default({ level: 'silent' }),
+      // Counted in the same registry: /metrics below shows both workers' attempts.
+      metrics: webhookMetrics(t.metrics.registry),
     });
   });
 
@@ -161,7 +164,8 @@ describe('one organization with slow receivers', () => {
     const arrival = await eventually(() => receivers.arrivals.find((r) => r.path === '/a/fast'), (r) => r !== undefined);
     const delay = arrival!.at - sent;
     console.log(`A's delivery arrived ${delay} ms after its event; B's most attempts at once: ${receivers.mostOpen.get('b')}`);
-    expect(delay).toBeLessThan(2_000);
+    // Today's code: 12 s here (every slot held by B). Fair: well under a second on an idle machine.
+    expect(delay).toBeLessThan(3_000);
     const delivered = await eventually(
       () => t.db.prisma.webhookDelivery.findFirst({ where: { webhookId: fast } }),
       (d) => d?.status === 'DELIVERED',
@@ -174,22 +178,28 @@ describe('one organization with slow receivers', () => {
       () => t.db.prisma.webhookDelivery.count({ where: { webhookId: { in: slow }, status: 'DELIVERED' } }),
       (n) => n >= 4,
     );
+    // Its endpoints take turns: those past the deadline get attempts too (and retries).
+    await eventually(
+      () => t.db.prisma.webhookDelivery.count({ where: { webhookId: { in: slow.slice(8) }, lastError: 'no answer within 1000 ms' } }),
+      (n) => n >= 2,
+    );
     expect(receivers.mostOpen.get('b')).toBeLessThanOrEqual(2);
     // They are known to be slow; A's endpoint is not.
     const marks = await t.db.prisma.webhook.findMany({ where: { id: { in: [...slow, fast] } }, select: { id: true, slowSince: true } });
-    expect(marks.filter((w) => w.id !== fast && w.slowSince).length).toBeGreaterThan(0);
+    expect(marks.filter((w) => w.id !== fast && w.slowSince).length, 'slow endpoints marked').toBeGreaterThan(0);
     expect(marks.find((w) => w.id === fast)!.slowSince).toBeNull();
 
-    // /metrics: this process's attempts by outcome, exactly as it reported them, and its deferrals.
+    // /metrics: the attempts by outcome, as the workers reported them, and the deferrals.
     const after = await scrape();
     for (const outcome of ['delivered', 'retrying', 'failed', 'superseded'] as const) {
       const series = `gateway_webhook_delivery_attempts_total{outcome="${outcome}"}`;
       const counted = metric(after, series)! - (metric(before, series) ?? 0);
       // Attempts still under way when the first scrape ran are counted by neither; a few may end between the scrape and the filter.
-      expect(Math.abs(counted - attempts.filter((r) => r.result === outcome).length), outcome).toBeLessThanOrEqual(4);
+      const reported = [...attempts, ...otherAttempts].filter((r) => r.result === outcome).length;
+      expect(Math.abs(counted - reported), outcome).toBeLessThanOrEqual(4);
     }
-    expect(metric(after, 'gateway_webhook_delivery_attempts_total{outcome="delivered"}')).toBeGreaterThan(0);
-    expect(metric(after, 'gateway_webhook_delivery_attempts_total{outcome="retrying"}')).toBeGreaterThan(0);
-    expect(metric(after, 'gateway_webhook_drains_deferred_total{reason="organization_busy"}')).toBeGreaterThan(0);
+    expect(metric(after, 'gateway_webhook_delivery_attempts_total{outcome="delivered"}'), 'delivered').toBeGreaterThan(0);
+    expect(metric(after, 'gateway_webhook_delivery_attempts_total{outcome="retrying"}'), 'retrying').toBeGreaterThan(0);
+    expect(metric(after, 'gateway_webhook_drains_deferred_total{reason="organization_busy"}'), 'deferred').toBeGreaterThan(0);
   });
 });

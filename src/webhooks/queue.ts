@@ -17,7 +17,10 @@
 //
 // Fairness (src/webhooks/deliver.ts): a drain whose organization is at its cap, or whose slow
 // endpoint finds this process's slow share taken, attempts nothing and is sent again for a moment
-// later: the job goes behind the ones queued meanwhile, and the worker takes the next job at once.
+// later. Such a job, and one that continues a drain whose share is used up, is sent at a lower
+// priority: workers take the jobs of new events and due retries first (pg-boss fetches by priority,
+// then age), so a busy organization's backlog never stands in front of another's new event, and
+// the backlog's jobs take turns among themselves (each goes to the back when sent again).
 //
 // PGlite has no TCP connections: pg-boss then runs its SQL through the database's script runner
 // (`db` option). On PostgreSQL it gets a small pool of its own (`connectionString`): the script
@@ -40,6 +43,8 @@ const SOON_MS = 60_000;
 const QUEUE_POOL_SIZE = 4;
 /** A deferred drain comes back after this (ms), +-50 % so that the deferred ones spread out. */
 const DEFER_MS = 750;
+/** Below the default 0: deferred drains and continued ones wait until no new event's or retry's job is due. */
+const BACKLOG_PRIORITY = -1;
 
 export interface DeliveryServiceOptions extends DeliveryOptions {
   /** The system client: deliveries are read across organizations. */
@@ -127,8 +132,12 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
   });
 
   const workers: string[] = [];
-  const send = async (webhookId: number, at?: Date) => {
-    await boss.send(DRAIN_QUEUE, { webhookId } satisfies DrainJob, at ? { singletonKey: `${webhookId}@${at.getTime()}`, startAfter: at } : { singletonKey: String(webhookId) });
+  const send = async (webhookId: number, at?: Date, priority = 0) => {
+    await boss.send(
+      DRAIN_QUEUE,
+      { webhookId } satisfies DrainJob,
+      at ? { singletonKey: `${webhookId}@${at.getTime()}`, startAfter: at, priority } : { singletonKey: String(webhookId), priority },
+    );
   };
   const wake = () => workers.forEach((id) => boss.notifyWorker(id));
 
@@ -159,7 +168,7 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
     if (outcome.kind === 'deferred') {
       options.metrics?.deferred.inc({ reason: outcome.reason });
       const inMs = Math.round(DEFER_MS * (0.5 + Math.random()));
-      await send(webhookId, new Date(Date.now() + inMs));
+      await send(webhookId, new Date(Date.now() + inMs), BACKLOG_PRIORITY);
       setTimeout(wake, inMs + 5).unref();
       // This worker goes on to the next job now rather than after its polling interval.
       wake();
@@ -171,7 +180,7 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
       if (inMs < SOON_MS) setTimeout(wake, Math.max(inMs, 0) + 5).unref();
     }
     if (outcome.kind === 'more') {
-      await send(webhookId);
+      await send(webhookId, undefined, BACKLOG_PRIORITY);
       wake();
     }
   };
