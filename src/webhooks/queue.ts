@@ -215,9 +215,16 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
   const unsubscribeNudges = onWebhookNudge((ids) => nudge(ids).catch(report('webhook nudge failed')));
 
   log.info(
-    { concurrency: options.concurrency, queue: options.connectionString ? 'own pool' : 'script runner' },
+    { concurrency: options.concurrency, organizationConcurrency: options.organizationConcurrency, queue: options.connectionString ? 'own pool' : 'script runner' },
     'webhook delivery started',
   );
+  if (options.concurrency <= options.organizationConcurrency) {
+    // Then one organization's slow receivers can take every slot of this process.
+    log.warn(
+      { concurrency: options.concurrency, organizationConcurrency: options.organizationConcurrency },
+      'WEBHOOK_CONCURRENCY should be above WEBHOOK_ORGANIZATION_CONCURRENCY: one organization can fill this process',
+    );
+  }
   return {
     nudge,
     sweep,
