@@ -135,6 +135,10 @@ const schema = z.object({
   WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).default(5),
   /** Endpoints one process delivers to at once. */
   WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Attempts one organization may have in flight at once, across every delivering process (fairness between organizations). */
+  WEBHOOK_ORGANIZATION_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  /** An attempt that takes this long (ms), even a successful one, marks its endpoint slow: it then gets a smaller share of delivery. */
+  WEBHOOK_SLOW_MS: z.coerce.number().int().min(10).max(120_000).default(2_000),
   /** How often (ms) endpoints with a due delivery are looked for (catches events of other processes). */
   WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -123,6 +123,8 @@ const delivery = (policy: AddressPolicy, onAttempt?: (r: AttemptReport) => void)
   timeoutMs: 3_000,
   disableAfterFailures: 2,
   concurrency: 3,
+  organizationConcurrency: 2,
+  slowMs: 2_000,
   // A sweep would also take up other test files' deliveries when they share a PostgreSQL database.
   sweepIntervalMs: 0,
   pollingIntervalSeconds: 0.5,

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_WEBHOOKS } from '../src/domain/webhooks.js';
 import { EVENT_TYPES } from '../src/events/types.js';
-import { drainWebhook, type DeliveryOptions } from '../src/webhooks/deliver.js';
+import { drainWebhook, slowShare, type DeliveryOptions, type DrainOutcome } from '../src/webhooks/deliver.js';
+import { describeFailure } from '../src/webhooks/post.js';
 import { signatureHeader, verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy, checkWebhookUrl } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
@@ -434,7 +435,7 @@ describe('delivery-time address check (DNS rebinding)', () => {
   );
 
   const options = (policy: AddressPolicy, resolve: DeliveryOptions['resolve']): DeliveryOptions => ({
-    maxAttempts: 1, backoffBaseMs: 1, timeoutMs: 2000, disableAfterFailures: 100, policy, resolve,
+    maxAttempts: 1, backoffBaseMs: 1, timeoutMs: 2000, disableAfterFailures: 100, organizationConcurrency: 2, slowMs: 2000, policy, resolve,
   });
 
   test('a name that resolves to a private address is refused when delivering, and nothing is sent', async () => {
@@ -450,10 +451,69 @@ describe('delivery-time address check (DNS rebinding)', () => {
     expect(outcome).toEqual({ kind: 'idle' });
     const deliveries = await t.db.prisma.webhookDelivery.findMany({ where: { webhookId: webhook!.databaseId }, orderBy: { eventId: 'asc' } });
     expect(deliveries.map((d) => [d.status, d.attempts, d.lastResponseCode, d.lastError])).toEqual([
-      ['FAILED', 1, null, 'refused: rebind.example resolves to a private or reserved address (127.0.0.1)'],
-      ['FAILED', 1, null, 'refused: rebind.example resolves to a private or reserved address (10.0.0.7)'],
+      // Neither the address nor that the name resolved: a tenant must not map the operator's DNS.
+      ['FAILED', 1, null, 'host not found, or its address is not allowed'],
+      ['FAILED', 1, null, 'host not found, or its address is not allowed'],
     ]);
     expect(received).toHaveLength(0);
+  });
+
+  test("what an endpoint shows of a failed attempt never names an address, a name's resolution or an internal error", async () => {
+    const c = await createTenant(t.db.prisma);
+    // A port with nothing listening, reached through a name; https to a plain-HTTP receiver; a name that does not resolve.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const cases = [
+      { url: `http://refusing.example:${closedPort}/hook`, answer: [{ address: '127.0.0.1', family: 4 }], error: 'connection refused' },
+      { url: `https://127.0.0.1:${port}/hook`, answer: [], error: 'TLS handshake failed' },
+      { url: `http://nowhere.example:${port}/hook`, answer: 'ENOTFOUND', error: 'host not found, or its address is not allowed' },
+      // The operator's internal name: it resolves, to a private address (issue 22: "vm resolves to ... (127.0.0.1)").
+      { url: `http://vm:${port}/hook`, answer: [{ address: '10.20.0.5', family: 4 }], error: 'host not found, or its address is not allowed' },
+    ] as const;
+    for (const { url, answer, error } of cases) {
+      const { webhook } = await create(c, { url });
+      await expense(c);
+      const resolve = async (host: string) => {
+        if (answer === 'ENOTFOUND') throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', hostname: host });
+        return [...answer];
+      };
+      await drainWebhook(t.db.prisma, webhook!.databaseId, options(new AddressPolicy(['127.0.0.1/32']), resolve));
+      const [delivery] = await t.db.prisma.webhookDelivery.findMany({ where: { webhookId: webhook!.databaseId }, orderBy: { eventId: 'desc' }, take: 1 });
+      expect(delivery, url).toMatchObject({ status: 'FAILED', attempts: 1, lastResponseCode: null, lastError: error });
+    }
+    // What the organization reads, through the API as well: no address, no host name, no library text.
+    const shown = JSON.stringify(await t.db.prisma.webhookDelivery.findMany({ where: { organizationId: c.organizationId }, select: { lastError: true } }));
+    for (const secret of ['127.0.0.1', '10.20.0.5', 'vm', 'nowhere', 'getaddrinfo', 'SSL', 'routines', String(closedPort)]) {
+      expect(shown).not.toContain(secret);
+    }
+  });
+
+  test('every connection error is worded by its code alone', () => {
+    const failure = (code: string | undefined, message: string) => describeFailure(Object.assign(new Error(message), { code }), 1000, false);
+    const cases: Array<[string | undefined, string, string]> = [
+      ['ETIMEDOUT', 'connect ETIMEDOUT 10.1.2.3:443', 'connection timed out'],
+      ['EHOSTUNREACH', 'connect EHOSTUNREACH 10.1.2.3:443', 'host unreachable'],
+      ['ECONNRESET', 'socket hang up', 'connection reset by the receiver'],
+      ['ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: IP: 10.1.2.3 is not in the cert's list: DNS:db.internal", "TLS: the certificate does not match the URL's host name"],
+      ['DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate', 'TLS: the certificate is self-signed'],
+      ['CERT_HAS_EXPIRED', 'certificate has expired', 'TLS: the certificate has expired'],
+      ['ERR_SSL_WRONG_VERSION_NUMBER', 'C0:2A:8E:1F:7F:00:00:error:0A00010B:SSL routines:ssl3_get_record:wrong version number', 'TLS handshake failed'],
+      ['HPE_INVALID_HEADER_TOKEN', 'Parse Error: Invalid header value char', 'the receiver sent an invalid HTTP response'],
+      ['EAI_AGAIN', 'getaddrinfo EAI_AGAIN db.internal', 'host name lookup failed (temporary)'],
+      ['ENODATA', 'queryA ENODATA db.internal', 'host not found, or its address is not allowed'],
+      ['EADDRNOTAVAIL', 'connect EADDRNOTAVAIL 10.1.2.3:443 - Local (0.0.0.0:0)', 'connection failed (EADDRNOTAVAIL)'],
+      [undefined, 'something internal at 10.1.2.3', 'connection failed'],
+      ['not a code: 10.1.2.3', 'x', 'connection failed'],
+    ];
+    for (const [code, message, words] of cases) {
+      const described = failure(code, message);
+      expect(described.error, message).toBe(words);
+      // The operator's log still gets the whole story.
+      expect(described.detail).toContain(message.slice(0, 40));
+    }
+    expect(describeFailure(new Error('timed out'), 1500, true)).toEqual({ error: 'no answer within 1500 ms' });
   });
 
   test('an attempt that gets no answer in time fails with the deadline, and is retried later', async () => {
@@ -491,6 +551,116 @@ describe('delivery-time address check (DNS rebinding)', () => {
     expect(received[0]!.headers.host).toBe(`pinned.example:${port}`);
     const delivery = await t.db.prisma.webhookDelivery.findFirstOrThrow({ where: { webhookId: webhook!.databaseId } });
     expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: 1, lastResponseCode: 200 });
+  });
+});
+
+describe('fairness: one drain at a time', () => {
+  // Paths: /held/... waits until released; /after-<ms>/... answers 200 after that long; the rest at once.
+  let receiver: Server;
+  let port: number;
+  const held: Array<() => void> = [];
+  let arrivals = 0;
+  let open = 0;
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      req.resume();
+      arrivals++;
+      open++;
+      res.on('close', () => open--);
+      const answer = () => res.writableEnded || res.destroyed || res.writeHead(200).end();
+      const delay = Number(/\/after-(\d+)\//.exec(req.url ?? '')?.[1] ?? 0);
+      if (req.url?.startsWith('/held/')) held.push(answer);
+      else setTimeout(answer, delay);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    port = (receiver.address() as AddressInfo).port;
+  });
+  afterAll(
+    () =>
+      new Promise<void>((resolve) => {
+        receiver.close(() => resolve());
+        receiver.closeAllConnections();
+      }),
+  );
+
+  const options = (overrides: Partial<DeliveryOptions> = {}): DeliveryOptions => ({
+    policy: new AddressPolicy(['127.0.0.1/32']),
+    maxAttempts: 3, backoffBaseMs: 1, timeoutMs: 10_000, disableAfterFailures: 100, organizationConcurrency: 2, slowMs: 300,
+    ...overrides,
+  });
+  const until = async (holds: () => boolean) => {
+    for (const deadline = Date.now() + 10_000; !holds(); await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() > deadline) throw new Error('timed out');
+    }
+  };
+
+  test('a drain whose organization is at its cap attempts nothing: ten racing drains, two attempts', async () => {
+    const c = await createTenant(t.db.prisma);
+    const hooks: number[] = [];
+    for (let i = 0; i < 10; i++) hooks.push((await create(c, { url: `http://127.0.0.1:${port}/held/${i}` })).webhook!.databaseId);
+    await expense(c);
+    const before = arrivals;
+    // Ten drains at once (on PostgreSQL, on separate connections): each endpoint's delivery is due.
+    const settled: Array<DrainOutcome | undefined> = Array(10).fill(undefined);
+    const drains = hooks.map((id, i) => drainWebhook(t.db.prisma, id, options()).then((o) => (settled[i] = o)));
+    await until(() => settled.filter(Boolean).length === 8 && open === 2);
+    expect(settled.filter(Boolean)).toEqual(Array(8).fill({ kind: 'deferred', reason: 'organization_busy' }));
+    expect(arrivals - before).toBe(2);
+    const leased = await t.db.prisma.webhookDelivery.findMany({ where: { organizationId: c.organizationId, NOT: { leasedUntil: null } } });
+    expect(leased).toHaveLength(2);
+    expect(leased.every((d) => d.leasedUntil! > new Date() && d.attempts === 1)).toBe(true);
+    // The deferred ones were not touched: no attempt counted, still due.
+    const waiting = await t.db.prisma.webhookDelivery.findMany({ where: { organizationId: c.organizationId, leasedUntil: null } });
+    expect(waiting.map((d) => [d.status, d.attempts])).toEqual(Array(8).fill(['PENDING', 0]));
+
+    // Released: the results clear the leases, and the organization's next drain goes.
+    for (const release of held.splice(0)) release();
+    await Promise.all(drains);
+    expect(await t.db.prisma.webhookDelivery.count({ where: { organizationId: c.organizationId, NOT: { leasedUntil: null } } })).toBe(0);
+    const next = drainWebhook(t.db.prisma, waiting[0]!.webhookId, options());
+    await until(() => held.length === 1);
+    held.shift()!();
+    expect(await next).toEqual({ kind: 'idle' });
+  });
+
+  test('a slow attempt, even a delivered one, marks the endpoint slow and ends its drain; a fast one clears the mark', async () => {
+    const c = await createTenant(t.db.prisma);
+    const hook = (await create(c, { url: `http://127.0.0.1:${port}/after-400/slow` })).webhook!.databaseId;
+    await expense(c);
+    await expense(c);
+    const slowSince = async () => (await t.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook } })).slowSince;
+    // One attempt, then it yields though the next delivery is due.
+    expect(await drainWebhook(t.db.prisma, hook, options())).toEqual({ kind: 'more' });
+    const deliveries = await t.db.prisma.webhookDelivery.findMany({ where: { webhookId: hook }, orderBy: { eventId: 'asc' } });
+    expect(deliveries.map((d) => [d.status, d.leasedUntil])).toEqual([['DELIVERED', null], ['PENDING', null]]);
+    expect(await slowSince()).not.toBeNull();
+
+    // The process's slots for slow endpoints are taken: it gives way without an attempt.
+    const share = slowShare(1);
+    expect(share.tryEnter()).toBe(true);
+    const before = arrivals;
+    expect(await drainWebhook(t.db.prisma, hook, options(), share)).toEqual({ kind: 'deferred', reason: 'slow_share_full' });
+    expect(arrivals).toBe(before);
+    // A free slot: it goes, and gives the slot back.
+    share.leave();
+    expect(await drainWebhook(t.db.prisma, hook, options(), share)).toEqual({ kind: 'more' });
+    expect(arrivals).toBe(before + 1);
+    expect(share.tryEnter()).toBe(true);
+
+    // Fast enough now (the same receiver, a higher threshold): the mark is cleared.
+    await expense(c);
+    expect(await drainWebhook(t.db.prisma, hook, options({ slowMs: 2_000 }))).toEqual({ kind: 'idle' });
+    expect(await slowSince()).toBeNull();
+  });
+
+  test('a timeout is slow whatever the threshold', async () => {
+    const c = await createTenant(t.db.prisma);
+    const hook = (await create(c, { url: `http://127.0.0.1:${port}/after-2000/late` })).webhook!.databaseId;
+    await expense(c);
+    const outcome = await drainWebhook(t.db.prisma, hook, options({ timeoutMs: 200, slowMs: 60_000 }));
+    expect(outcome.kind).toBe('wait');
+    expect(await t.db.prisma.webhook.findUniqueOrThrow({ where: { id: hook } })).toMatchObject({ slowSince: expect.any(Date) });
   });
 });
 

@@ -13,6 +13,7 @@ import { migrate } from '../db/migrate.js';
 import { DEMO_EMAIL, seedDemo } from '../cli/seed.js';
 import { createToken, revokeTokens } from '../cli/tokens.js';
 import { chooseLogFormat, createLogger } from './logger.js';
+import { createMetrics, webhookMetrics } from './metrics.js';
 import { connectRedis } from './rate-limit.js';
 import { startTracing } from './tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from './trusted-documents.js';
@@ -94,6 +95,8 @@ let db: Database | undefined;
 // Webhook delivery in this process (WEBHOOK_DELIVERY=inline), started once the database is ready.
 let delivery: DeliveryService | undefined;
 const webhooks = webhookSettings(config);
+// The app's /metrics, shared with delivery in this process (its attempt counters).
+const metrics = createMetrics();
 // The rate limiter's buckets, shared by every instance; it connects (and reconnects) in the background.
 const redis = config.RATE_LIMIT_ENABLED && config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
 // Live events for subscriptions: over Redis pub/sub when set (every instance hears every commit), else this process's own.
@@ -151,6 +154,7 @@ const startup = (async () => {
     persistedOperations: documents && { mode: config.PERSISTED_OPERATIONS, documents },
     readReplicas: { replicas: db.replicas, primaryStatements: db.statements },
     webhooks: { policy: webhooks.policy },
+    metrics,
     events,
     subscriptionsPerPerson: config.SUBSCRIPTIONS_PER_PERSON,
     rateLimit: {
@@ -166,7 +170,14 @@ const startup = (async () => {
     },
   });
   if (webhooks.delivery === 'inline') {
-    delivery = await startDelivery({ ...webhooks, prisma: db.prisma, scripts: db.scripts, connectionString: config.DATABASE_URL, logger });
+    delivery = await startDelivery({
+      ...webhooks,
+      prisma: db.prisma,
+      scripts: db.scripts,
+      connectionString: config.DATABASE_URL,
+      logger,
+      metrics: webhookMetrics(metrics.registry),
+    });
   }
   return { app, demoToken };
 })();

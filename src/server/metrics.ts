@@ -177,3 +177,70 @@ export function registerSubscriptionMetrics(registry: Registry, open: () => numb
     },
   });
 }
+
+/** Webhook delivery's counters (src/webhooks/queue.ts), in the registry of the process that delivers. */
+export interface WebhookMetrics {
+  /** Delivery attempts by what became of the delivery: delivered, retrying, failed (out of attempts), superseded. */
+  attempts: Counter<'outcome'>;
+  /** Drains put back without an attempt, by why: organization_busy (its cap), slow_share_full. */
+  deferred: Counter<'reason'>;
+}
+
+const WEBHOOK_ATTEMPTS = 'gateway_webhook_delivery_attempts_total';
+const WEBHOOK_DEFERRED = 'gateway_webhook_drains_deferred_total';
+
+/** The webhook counters of `registry`, created on first use (each label listed at 0 from the start). */
+export function webhookMetrics(registry: Registry): WebhookMetrics {
+  const existing = registry.getSingleMetric(WEBHOOK_ATTEMPTS) as Counter<'outcome'> | undefined;
+  if (existing) return { attempts: existing, deferred: registry.getSingleMetric(WEBHOOK_DEFERRED) as Counter<'reason'> };
+  const attempts = new Counter({
+    name: WEBHOOK_ATTEMPTS,
+    help: 'Webhook delivery attempts, by outcome: delivered, retrying (failed, tried again later), failed (out of attempts), superseded.',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const deferred = new Counter({
+    name: WEBHOOK_DEFERRED,
+    help: 'Webhook drains put back without an attempt, by reason: organization_busy (WEBHOOK_ORGANIZATION_CONCURRENCY), slow_share_full.',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  for (const outcome of ['delivered', 'retrying', 'failed', 'superseded']) attempts.inc({ outcome }, 0);
+  for (const reason of ['organization_busy', 'slow_share_full']) deferred.inc({ reason }, 0);
+  return { attempts, deferred };
+}
+
+/** Pending webhook deliveries at one moment, by state. */
+export interface WebhookBacklog {
+  /** An attempt is under way. */
+  in_flight: number;
+  /** Waiting for a slot, their retry time, or the deliveries before them, on enabled endpoints. */
+  queued: number;
+  /** On disabled endpoints: they wait until the endpoint is enabled again. */
+  held: number;
+}
+
+const WEBHOOK_PENDING = 'gateway_webhook_deliveries_pending';
+
+/**
+ * `gateway_webhook_deliveries_pending{state}`: the delivery queue's depth, read from the database at
+ * each scrape (every process sees the same numbers). Registered once per registry.
+ */
+export function registerWebhookQueueMetrics(registry: Registry, read: () => Promise<WebhookBacklog>): void {
+  if (registry.getSingleMetric(WEBHOOK_PENDING)) return;
+  new Gauge({
+    name: WEBHOOK_PENDING,
+    help: 'Pending webhook deliveries, by state: in_flight, queued (enabled endpoints), held (disabled endpoints).',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      try {
+        const backlog = await read();
+        for (const [state, n] of Object.entries(backlog)) this.set({ state }, n);
+      } catch {
+        // The database did not answer: no value rather than a stale one (and the rest of /metrics still answers).
+        this.reset();
+      }
+    },
+  });
+}

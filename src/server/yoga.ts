@@ -7,6 +7,7 @@ import { processEventBus, type EventBus } from '../events/pubsub.js';
 import { SubscriptionSlots } from '../events/slots.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
+import { deliveryBacklog } from '../webhooks/deliver.js';
 import { setUrlPolicy } from '../webhooks/settings.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 import { tokenCache } from './auth.js';
@@ -14,7 +15,7 @@ import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
 import type { Logger } from './logger.js';
-import { createMetrics, registerSubscriptionMetrics, type Metrics } from './metrics.js';
+import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from './metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
 import { useRateLimit, type RateLimitOptions } from './rate-limit.js';
 import { useReadReplicas, type ReadReplicaOptions } from './replicas.js';
@@ -112,7 +113,11 @@ export function createApp(options: AppOptions) {
   const requestIds = new WeakMap<Request, string>();
   const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
   const metrics = options.metrics ?? createMetrics();
-  if (options.webhooks) setUrlPolicy(options.webhooks.policy);
+  if (options.webhooks) {
+    setUrlPolicy(options.webhooks.policy);
+    // The delivery queue's depth, whichever process delivers: it is read from the database.
+    registerWebhookQueueMetrics(metrics.registry, () => deliveryBacklog(prisma));
+  }
   const events = options.events ?? processEventBus();
   // Live subscriptions are re-checked as often as a token may be cached: a revoked one ends within AUTH_CACHE_MS.
   const slots = new SubscriptionSlots(options.subscriptionsPerPerson, { recheckMs: options.authCacheMs || undefined });

@@ -12,7 +12,19 @@
 //   endpoints that failed together do not retry together; after `maxAttempts` the delivery is
 //   FAILED and the endpoint's consecutive failures go up by one (a delivered one resets them); at
 //   `disableAfterFailures` the endpoint is disabled.
-// - No transaction is open during the HTTP call: each step is one short statement.
+// - Fairness between organizations: an organization has at most `organizationConcurrency` attempts
+//   in flight at once, across every worker. A claim sets `leased_until` (cleared when the result is
+//   recorded, or lapsing with the lease) and counts the organization's leases under a transaction
+//   advisory lock per organization, so two workers cannot both take its last place. A drain whose
+//   organization is at its cap is deferred (its job comes back shortly, behind the others), and the
+//   worker takes the next job: one organization's receivers never hold more than that many slots.
+// - Slow endpoints: an attempt that takes `slowMs` or longer (a timeout, or a success after 9 s)
+//   marks the endpoint slow (`webhooks.slow_since`; a fast attempt clears it). A slow endpoint's
+//   drain makes one attempt and yields (its job goes to the back of the queue), and in a process at
+//   most half the slots (`SlowShare`) attempt slow endpoints, so several organizations with slow
+//   receivers still leave the other half to everyone else.
+// - No transaction is open during the HTTP call: each step is one short statement (the claim: a
+//   short transaction of two).
 //
 // The worker reads across organizations, so it uses the system client (never a resolver's).
 import { encodeGlobalID } from '@pothos/plugin-relay';
@@ -28,6 +40,10 @@ export interface DeliveryOptions {
   backoffBaseMs: number;
   /** One attempt's deadline in ms. */
   timeoutMs: number;
+  /** Attempts one organization may have in flight at once, across every worker. */
+  organizationConcurrency: number;
+  /** An attempt that takes at least this long (ms), delivered or not, marks its endpoint slow. */
+  slowMs: number;
   /** Consecutive FAILED deliveries that disable an endpoint. */
   disableAfterFailures: number;
   policy: AddressPolicy;
@@ -49,8 +65,36 @@ export interface AttemptReport {
   disabled: boolean;
 }
 
-/** What a drain ended with, for the queue: nothing to do, come back at `until`, or go on (its share is used up). */
-export type DrainOutcome = { kind: 'idle' } | { kind: 'wait'; until: Date } | { kind: 'more' };
+/**
+ * What a drain ended with, for the queue: nothing to do, come back at `until`, go on (its share is
+ * used up), or come back shortly because its organization is at its cap or this process's slots for
+ * slow endpoints are taken (nothing was attempted).
+ */
+export type DrainOutcome =
+  | { kind: 'idle' }
+  | { kind: 'wait'; until: Date }
+  | { kind: 'more' }
+  | { kind: 'deferred'; reason: DeferReason };
+
+export type DeferReason = 'organization_busy' | 'slow_share_full';
+
+/** A process's slots for slow endpoints: `tryEnter` takes one if any is free. */
+export interface SlowShare {
+  tryEnter(): boolean;
+  leave(): void;
+}
+
+/** At most `size` of a process's slots attempt slow endpoints at once. */
+export function slowShare(size: number): SlowShare {
+  let used = 0;
+  return {
+    tryEnter: () => (used < size ? (used++, true) : false),
+    leave: () => void (used = Math.max(0, used - 1)),
+  };
+}
+
+/** The advisory lock class (first key of the two-integer form) of the per-organization claim lock. */
+const ORGANIZATION_CLAIM_LOCK = 0x77686f6f; // 'whoo'
 
 /** A drain's share, so that one busy endpoint does not hold a worker while others wait. */
 const MAX_DELIVERIES_PER_DRAIN = 50;
@@ -104,20 +148,48 @@ export function deliveryHeaders(secret: string, event: EventRow, body: string, a
   };
 }
 
-/** Claims the next attempt of a due delivery; the attempt's number, or null when another worker took it or it is not due. */
-async function claim(prisma: PrismaClient, id: bigint, seen: number, leaseMs: number): Promise<number | null> {
-  const rows = await prisma.$queryRaw<Array<{ attempts: number }>>`
-    UPDATE webhook_deliveries
-       SET attempts = attempts + 1, last_attempt_at = now(), next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}::float8)
-     WHERE id = ${id} AND status = 'PENDING' AND attempts = ${seen} AND next_attempt_at <= now()
- RETURNING attempts`;
-  return rows[0]?.attempts ?? null;
+type Claim = { kind: 'claimed'; attempt: number } | { kind: 'busy' } | { kind: 'missed' };
+
+/**
+ * Claims the next attempt of a due delivery, if its organization has fewer than `cap` attempts in
+ * flight: the attempt's number; `busy` when the organization is at its cap; `missed` when another
+ * worker took it or it is not due. The count and the claim run under the organization's lock, in a
+ * second statement (a fresh snapshot at READ COMMITTED): it sees every claim committed before.
+ */
+async function claim(prisma: PrismaClient, id: bigint, organizationId: number, seen: number, leaseMs: number, cap: number): Promise<Claim> {
+  const [, rows] = await prisma.$transaction([
+    prisma.$executeRaw`SELECT pg_advisory_xact_lock(${ORGANIZATION_CLAIM_LOCK}::int4, ${organizationId}::int4)`,
+    prisma.$queryRaw<Array<{ attempts: number | null; in_flight: number }>>`
+      WITH busy AS (
+        SELECT count(*)::int AS n FROM webhook_deliveries
+         WHERE organization_id = ${organizationId} AND status = 'PENDING' AND leased_until > now()
+      ), claimed AS (
+        UPDATE webhook_deliveries
+           SET attempts = attempts + 1, last_attempt_at = now(),
+               next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000}::float8),
+               leased_until = now() + make_interval(secs => ${leaseMs / 1000}::float8)
+         WHERE id = ${id} AND status = 'PENDING' AND attempts = ${seen} AND next_attempt_at <= now()
+           AND (SELECT n FROM busy) < ${cap}
+     RETURNING attempts
+      )
+      SELECT (SELECT attempts FROM claimed) AS attempts, (SELECT n FROM busy) AS in_flight`,
+  ]);
+  const row = rows[0]!;
+  if (row.attempts !== null) return { kind: 'claimed', attempt: row.attempts };
+  return row.in_flight >= cap ? { kind: 'busy' } : { kind: 'missed' };
+}
+
+/** Marks the endpoint slow, or fast again; writes only when that changes. */
+async function markSpeed(prisma: PrismaClient, webhookId: number, slow: boolean): Promise<void> {
+  await prisma.$executeRaw`
+    UPDATE webhooks SET slow_since = CASE WHEN ${slow} THEN now() ELSE NULL END
+     WHERE id = ${webhookId} AND (slow_since IS NULL) = ${slow}`;
 }
 
 async function delivered(prisma: PrismaClient, id: bigint, webhookId: number, attempt: number, status: number): Promise<boolean> {
   const updated = await prisma.$executeRaw`
     UPDATE webhook_deliveries
-       SET status = 'DELIVERED', delivered_at = now(), last_response_code = ${status}, last_error = NULL
+       SET status = 'DELIVERED', delivered_at = now(), last_response_code = ${status}, last_error = NULL, leased_until = NULL
      WHERE id = ${id} AND status = 'PENDING' AND attempts = ${attempt}`;
   if (updated) await prisma.$executeRaw`UPDATE webhooks SET consecutive_failures = 0 WHERE id = ${webhookId} AND consecutive_failures <> 0`;
   return updated > 0;
@@ -126,7 +198,8 @@ async function delivered(prisma: PrismaClient, id: bigint, webhookId: number, at
 async function retryLater(prisma: PrismaClient, id: bigint, attempt: number, outcome: PostOutcome & { delivered: false }, delayMs: number): Promise<Date | null> {
   const rows = await prisma.$queryRaw<Array<{ next: Date }>>`
     UPDATE webhook_deliveries
-       SET next_attempt_at = now() + make_interval(secs => ${delayMs / 1000}::float8), last_response_code = ${outcome.status}, last_error = ${outcome.error}
+       SET next_attempt_at = now() + make_interval(secs => ${delayMs / 1000}::float8), last_response_code = ${outcome.status}, last_error = ${outcome.error},
+           leased_until = NULL
      WHERE id = ${id} AND status = 'PENDING' AND attempts = ${attempt}
  RETURNING next_attempt_at AS next`;
   return rows[0]?.next ?? null;
@@ -144,7 +217,7 @@ async function failed(
   const rows = await prisma.$queryRaw<Array<{ disabled: boolean }>>`
     WITH failed AS (
       UPDATE webhook_deliveries
-         SET status = 'FAILED', last_response_code = ${outcome.status}, last_error = ${outcome.error}
+         SET status = 'FAILED', last_response_code = ${outcome.status}, last_error = ${outcome.error}, leased_until = NULL
        WHERE id = ${id} AND status = 'PENDING' AND attempts = ${attempt}
    RETURNING webhook_id
     )
@@ -160,14 +233,30 @@ async function failed(
 
 /**
  * Delivers an endpoint's pending events, oldest first, until none is due, one waits for a retry,
- * or the drain's share is used up. Safe to run in several workers at once (see the top of the file).
+ * the drain's share is used up, or it must give way (its organization's cap, the process's share
+ * for slow endpoints). Safe to run in several workers at once (see the top of the file). `share`:
+ * this process's slots for slow endpoints (none given: no such limit).
  */
-export async function drainWebhook(prisma: PrismaClient, webhookId: number, options: DeliveryOptions): Promise<DrainOutcome> {
+export async function drainWebhook(prisma: PrismaClient, webhookId: number, options: DeliveryOptions, share?: SlowShare): Promise<DrainOutcome> {
+  let inShare = false;
+  try {
+    return await drain(prisma, webhookId, options, () => inShare || (inShare = share?.tryEnter() ?? true));
+  } finally {
+    if (inShare) share?.leave();
+  }
+}
+
+async function drain(prisma: PrismaClient, webhookId: number, options: DeliveryOptions, enterSlowShare: () => boolean): Promise<DrainOutcome> {
   const started = Date.now();
   const leaseMs = options.timeoutMs + LEASE_MARGIN_MS;
+  // A timeout is slow whatever the setting.
+  const slowMs = Math.min(options.slowMs, options.timeoutMs);
   for (let round = 0; round < 2 * MAX_DELIVERIES_PER_DRAIN; round++) {
     if (round >= MAX_DELIVERIES_PER_DRAIN || Date.now() - started > MAX_DRAIN_MS) return { kind: 'more' };
-    const webhook = await prisma.webhook.findUnique({ where: { id: webhookId }, select: { url: true, secret: true, disabledAt: true } });
+    const webhook = await prisma.webhook.findUnique({
+      where: { id: webhookId },
+      select: { organizationId: true, url: true, secret: true, disabledAt: true, slowSince: true },
+    });
     // Gone, or disabled: its pending deliveries wait (enabling it again sends them).
     if (!webhook || webhook.disabledAt) return { kind: 'idle' };
     const head = await prisma.webhookDelivery.findFirst({
@@ -180,16 +269,20 @@ export async function drainWebhook(prisma: PrismaClient, webhookId: number, opti
       },
     });
     if (!head) return { kind: 'idle' };
+    if (webhook.slowSince && !enterSlowShare()) return { kind: 'deferred', reason: 'slow_share_full' };
 
-    const attempt = await claim(prisma, head.id, head.attempts, leaseMs);
-    if (attempt === null) {
+    const claimed = await claim(prisma, head.id, webhook.organizationId, head.attempts, leaseMs, options.organizationConcurrency);
+    if (claimed.kind === 'busy') return { kind: 'deferred', reason: 'organization_busy' };
+    if (claimed.kind === 'missed') {
       // Not due yet (a retry waits, or another worker's attempt is in flight), or taken meanwhile.
       const now = await prisma.webhookDelivery.findUnique({ where: { id: head.id }, select: { status: true, nextAttemptAt: true } });
       if (now?.status === 'PENDING') return { kind: 'wait', until: now.nextAttemptAt };
       continue;
     }
+    const { attempt } = claimed;
 
     const body = eventBody(head.event);
+    const sentAt = Date.now();
     const outcome = await post({
       url: webhook.url,
       body,
@@ -198,23 +291,27 @@ export async function drainWebhook(prisma: PrismaClient, webhookId: number, opti
       policy: options.policy,
       resolve: options.resolve,
     });
+    const slow = Date.now() - sentAt >= slowMs;
+    if (slow !== Boolean(webhook.slowSince)) await markSpeed(prisma, webhookId, slow);
     const report = (result: AttemptReport['result'], disabled = false) =>
       options.onAttempt?.({ webhookId, deliveryId: head.id, eventId: head.event.id, attempt, outcome, result, disabled });
 
+    let next: DrainOutcome | undefined;
     if (outcome.delivered) {
       report((await delivered(prisma, head.id, webhookId, attempt, outcome.status)) ? 'delivered' : 'superseded');
-      continue;
-    }
-    if (attempt < options.maxAttempts) {
-      const next = await retryLater(prisma, head.id, attempt, outcome, backoffMs(attempt, options.backoffBaseMs));
-      report(next ? 'retrying' : 'superseded');
+    } else if (attempt < options.maxAttempts) {
+      const at = await retryLater(prisma, head.id, attempt, outcome, backoffMs(attempt, options.backoffBaseMs));
+      report(at ? 'retrying' : 'superseded');
       // The later events wait behind this one (order); the queue comes back when it is due.
-      if (next) return { kind: 'wait', until: next };
-      continue;
+      if (at) next = { kind: 'wait', until: at };
+    } else {
+      const end = await failed(prisma, head.id, attempt, outcome, options.disableAfterFailures);
+      report(end ? 'failed' : 'superseded', end?.disabled ?? false);
+      if (end?.disabled) next = { kind: 'idle' };
     }
-    const end = await failed(prisma, head.id, attempt, outcome, options.disableAfterFailures);
-    report(end ? 'failed' : 'superseded', end?.disabled ?? false);
-    if (end?.disabled) return { kind: 'idle' };
+    if (next) return next;
+    // A slow endpoint's share is one attempt: its next one waits behind the jobs queued meanwhile.
+    if (slow) return { kind: 'more' };
   }
   return { kind: 'more' };
 }
@@ -235,4 +332,16 @@ export async function dueWebhooks(prisma: PrismaClient, limit = 1000): Promise<n
      WHERE head.next_attempt_at <= now()
      LIMIT ${limit}`;
   return rows.map((r) => Number(r.webhook_id));
+}
+
+/** Pending deliveries by state, for /metrics (src/server/metrics.ts). One statement over the pending rows only. */
+export async function deliveryBacklog(prisma: PrismaClient): Promise<{ in_flight: number; queued: number; held: number }> {
+  const [row] = await prisma.$queryRaw<Array<{ in_flight: number; queued: number; held: number }>>`
+    SELECT count(*) FILTER (WHERE d.leased_until > now())::int AS in_flight,
+           count(*) FILTER (WHERE (d.leased_until IS NULL OR d.leased_until <= now()) AND w.disabled_at IS NULL)::int AS queued,
+           count(*) FILTER (WHERE (d.leased_until IS NULL OR d.leased_until <= now()) AND w.disabled_at IS NOT NULL)::int AS held
+      FROM webhook_deliveries d
+      JOIN webhooks w ON w.id = d.webhook_id
+     WHERE d.status = 'PENDING'`;
+  return row ?? { in_flight: 0, queued: 0, held: 0 };
 }

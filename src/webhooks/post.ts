@@ -6,7 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { RefusedAddress, resolveTarget, type AddressPolicy, type Resolver } from './url-guard.js';
+import { HOST_NOT_USABLE, RefusedAddress, resolveTarget, type AddressPolicy, type Resolver } from './url-guard.js';
 
 export interface PostRequest {
   url: string;
@@ -19,10 +19,15 @@ export interface PostRequest {
   resolve?: Resolver;
 }
 
-/** What came of one attempt: delivered (2xx), or why not, with the status when there was an answer. */
-export type PostOutcome = { delivered: true; status: number } | { delivered: false; status: number | null; error: string };
+/**
+ * What came of one attempt: delivered (2xx), or why not, with the status when there was an answer.
+ * `error` is stored on the delivery and shown to the organization: fixed words that never name an
+ * address, a resolution result or an internal error text. `detail` is the underlying error, for the
+ * operator's log only (never stored, never shown).
+ */
+export type PostOutcome = { delivered: true; status: number } | { delivered: false; status: number | null; error: string; detail?: string };
 
-/** Longest error text kept on a delivery (it is shown to the organization's users). */
+/** Longest underlying error text kept for the operator's log. */
 const MAX_ERROR = 500;
 
 const pinned =
@@ -33,20 +38,52 @@ const pinned =
     else callback(null, address, family);
   };
 
-/** Words for a failed connection that say what happened without a stack (and without our internals). */
-function describe(error: unknown, timeoutMs: number, timedOut: boolean): string {
-  if (timedOut) return `no answer within ${timeoutMs} ms`;
-  if (error instanceof RefusedAddress) return error.message;
+/**
+ * Words for a failed connection, chosen by error code only. Node's messages name the address
+ * connected to (`connect ECONNREFUSED 10.0.0.7:443`, which tells what a name resolved to), the
+ * certificate's names, or OpenSSL's internals: none of that reaches the organization.
+ */
+const CONNECTION_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by the receiver',
+  EPIPE: 'connection closed by the receiver while sending',
+  ECONNABORTED: 'connection aborted',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  EHOSTDOWN: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENETDOWN: 'network unreachable',
+  // A name that does not resolve reads like one that resolves to a refused address (url-guard.ts).
+  ENOTFOUND: HOST_NOT_USABLE,
+  ENODATA: HOST_NOT_USABLE,
+  EAI_NONAME: HOST_NOT_USABLE,
+  EAI_FAIL: HOST_NOT_USABLE,
+  EAI_AGAIN: 'host name lookup failed (temporary)',
+  ESERVFAIL: 'host name lookup failed (temporary)',
+  CERT_HAS_EXPIRED: 'TLS: the certificate has expired',
+  CERT_NOT_YET_VALID: 'TLS: the certificate is not valid yet',
+  CERT_REVOKED: 'TLS: the certificate is revoked',
+  ERR_TLS_CERT_ALTNAME_INVALID: "TLS: the certificate does not match the URL's host name",
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS: the certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS: the certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS: the certificate is not signed by a trusted authority (or its chain is incomplete)',
+  UNABLE_TO_GET_ISSUER_CERT: 'TLS: the certificate is not signed by a trusted authority (or its chain is incomplete)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'TLS: the certificate is not signed by a trusted authority (or its chain is incomplete)',
+};
+
+/** The organization's words for a failed attempt (see CONNECTION_ERRORS), and the operator's. */
+export function describeFailure(error: unknown, timeoutMs: number, timedOut: boolean): { error: string; detail?: string } {
   const e = error as NodeJS.ErrnoException;
-  const known: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset by the receiver',
-    ENOTFOUND: 'host not found',
-    EAI_AGAIN: 'host name lookup failed (temporary)',
-    EHOSTUNREACH: 'host unreachable',
-    ENETUNREACH: 'network unreachable',
-  };
-  return (e.code && known[e.code]) ?? `${e.code ? `${e.code}: ` : ''}${e.message}`.slice(0, MAX_ERROR);
+  const detail = error instanceof RefusedAddress ? error.detail : `${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(error)}`.slice(0, MAX_ERROR);
+  if (timedOut) return { error: `no answer within ${timeoutMs} ms` };
+  if (error instanceof RefusedAddress) return { error: error.message, detail };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const known = CONNECTION_ERRORS[code];
+  if (known) return { error: known, detail };
+  if (/^(ERR_SSL_|ERR_TLS_|EPROTO$|CERT_|ERR_OSSL_)/.test(code)) return { error: 'TLS handshake failed', detail };
+  if (code.startsWith('HPE_')) return { error: 'the receiver sent an invalid HTTP response', detail };
+  // An unlisted code is a constant name (no address in it); anything else is not shown at all.
+  return { error: /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? `connection failed (${code})` : 'connection failed', detail };
 }
 
 export async function post(request: PostRequest): Promise<PostOutcome> {
@@ -89,7 +126,7 @@ export async function post(request: PostRequest): Promise<PostOutcome> {
     const why = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
     return { delivered: false, status, error: why };
   } catch (error) {
-    return { delivered: false, status: null, error: describe(error, request.timeoutMs, timedOut) };
+    return { delivered: false, status: null, ...describeFailure(error, request.timeoutMs, timedOut) };
   } finally {
     clearTimeout(timer);
   }

@@ -15,6 +15,13 @@
 // pg-boss 10 a fetch that would activate a second job of an active key fails on the unique index,
 // pg-boss ignores the failure, and the whole queue stalls until the first job ends.)
 //
+// Fairness (src/webhooks/deliver.ts): a drain whose organization is at its cap, or whose slow
+// endpoint finds this process's slow share taken, attempts nothing and is sent again for a moment
+// later. Such a job, and one that continues a drain whose share is used up, is sent at a lower
+// priority: workers take the jobs of new events and due retries first (pg-boss fetches by priority,
+// then age), so a busy organization's backlog never stands in front of another's new event, and
+// the backlog's jobs take turns among themselves (each goes to the back when sent again).
+//
 // PGlite has no TCP connections: pg-boss then runs its SQL through the database's script runner
 // (`db` option). On PostgreSQL it gets a small pool of its own (`connectionString`): the script
 // runner is one session reserved for migrations and start-up locks.
@@ -23,7 +30,8 @@ import type { ScriptRunner } from '../db/client.js';
 import { onEventsCommitted } from '../events/outbox.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../server/logger.js';
-import { drainWebhook, dueWebhooks, type DeliveryOptions } from './deliver.js';
+import type { WebhookMetrics } from '../server/metrics.js';
+import { drainWebhook, dueWebhooks, slowShare, type DeliveryOptions } from './deliver.js';
 import { onWebhookNudge } from './nudges.js';
 
 export const DRAIN_QUEUE = 'webhook-drain';
@@ -33,6 +41,10 @@ export const QUEUE_SCHEMA = 'pgboss';
 const SOON_MS = 60_000;
 /** Connections of the queue's own pool on PostgreSQL. */
 const QUEUE_POOL_SIZE = 4;
+/** A deferred drain comes back after this (ms), +-50 % so that the deferred ones spread out. */
+const DEFER_MS = 750;
+/** Below the default 0: deferred drains and continued ones wait until no new event's or retry's job is due. */
+const BACKLOG_PRIORITY = -1;
 
 export interface DeliveryServiceOptions extends DeliveryOptions {
   /** The system client: deliveries are read across organizations. */
@@ -50,6 +62,8 @@ export interface DeliveryServiceOptions extends DeliveryOptions {
   sweepIntervalMs: number;
   /** How often each worker asks the queue for a job when it was not told of one, in seconds (at least 0.5). */
   pollingIntervalSeconds?: number;
+  /** Counts attempts and deferrals (the app's /metrics), when given. */
+  metrics?: WebhookMetrics;
 }
 
 export interface DeliveryService {
@@ -118,22 +132,47 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
   });
 
   const workers: string[] = [];
-  const send = async (webhookId: number, at?: Date) => {
-    await boss.send(DRAIN_QUEUE, { webhookId } satisfies DrainJob, at ? { singletonKey: `${webhookId}@${at.getTime()}`, startAfter: at } : { singletonKey: String(webhookId) });
+  const send = async (webhookId: number, at?: Date, priority = 0) => {
+    await boss.send(
+      DRAIN_QUEUE,
+      { webhookId } satisfies DrainJob,
+      at ? { singletonKey: `${webhookId}@${at.getTime()}`, startAfter: at, priority } : { singletonKey: String(webhookId), priority },
+    );
   };
   const wake = () => workers.forEach((id) => boss.notifyWorker(id));
 
+  // Half the slots at most (at least one) attempt slow endpoints: the rest stay for the others.
+  const share = slowShare(Math.max(1, Math.floor(options.concurrency / 2)));
   const handle = async ([job]: PgBoss.Job<DrainJob>[]) => {
     const { webhookId } = job!.data;
-    const outcome = await drainWebhook(prisma, webhookId, {
-      ...options,
-      onAttempt: (report) => {
-        options.onAttempt?.(report);
-        if (report.disabled) {
-          log.warn({ webhookId, error: report.outcome.delivered ? undefined : report.outcome.error }, 'webhook disabled: deliveries kept failing');
-        }
+    const outcome = await drainWebhook(
+      prisma,
+      webhookId,
+      {
+        ...options,
+        onAttempt: (report) => {
+          options.metrics?.attempts.inc({ outcome: report.result });
+          options.onAttempt?.(report);
+          if (report.disabled) {
+            const { outcome } = report;
+            // `detail` is the operator's (it may name internal addresses); the endpoint shows only `error`.
+            log.warn(
+              { webhookId, error: outcome.delivered ? undefined : outcome.error, detail: outcome.delivered ? undefined : outcome.detail },
+              'webhook disabled: deliveries kept failing',
+            );
+          }
+        },
       },
-    });
+      share,
+    );
+    if (outcome.kind === 'deferred') {
+      options.metrics?.deferred.inc({ reason: outcome.reason });
+      const inMs = Math.round(DEFER_MS * (0.5 + Math.random()));
+      await send(webhookId, new Date(Date.now() + inMs), BACKLOG_PRIORITY);
+      setTimeout(wake, inMs + 5).unref();
+      // This worker goes on to the next job now rather than after its polling interval.
+      wake();
+    }
     if (outcome.kind === 'wait') {
       await send(webhookId, outcome.until);
       // Workers would find the job at their next poll; a retry due soon is worth waking them for.
@@ -141,7 +180,7 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
       if (inMs < SOON_MS) setTimeout(wake, Math.max(inMs, 0) + 5).unref();
     }
     if (outcome.kind === 'more') {
-      await send(webhookId);
+      await send(webhookId, undefined, BACKLOG_PRIORITY);
       wake();
     }
   };
@@ -176,9 +215,16 @@ export async function startDelivery(options: DeliveryServiceOptions): Promise<De
   const unsubscribeNudges = onWebhookNudge((ids) => nudge(ids).catch(report('webhook nudge failed')));
 
   log.info(
-    { concurrency: options.concurrency, queue: options.connectionString ? 'own pool' : 'script runner' },
+    { concurrency: options.concurrency, organizationConcurrency: options.organizationConcurrency, queue: options.connectionString ? 'own pool' : 'script runner' },
     'webhook delivery started',
   );
+  if (options.concurrency <= options.organizationConcurrency) {
+    // Then one organization's slow receivers can take every slot of this process.
+    log.warn(
+      { concurrency: options.concurrency, organizationConcurrency: options.organizationConcurrency },
+      'WEBHOOK_CONCURRENCY should be above WEBHOOK_ORGANIZATION_CONCURRENCY: one organization can fill this process',
+    );
+  }
   return {
     nudge,
     sweep,

@@ -19,6 +19,8 @@ export function webhookSettings(config: Config): WebhookSettings {
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
     concurrency: config.WEBHOOK_CONCURRENCY,
+    organizationConcurrency: config.WEBHOOK_ORGANIZATION_CONCURRENCY,
+    slowMs: config.WEBHOOK_SLOW_MS,
     sweepIntervalMs: config.WEBHOOK_SWEEP_INTERVAL_MS,
   };
 }

@@ -145,9 +145,21 @@ export interface ResolvedTarget {
   family: 4 | 6;
 }
 
-/** A delivery's host resolved to an address it may not reach. */
+/**
+ * What a delivery's endpoint shows when its address may not be used. It never names the address or
+ * what a name resolved to (that would let an organization map the operator's DNS), and a name that
+ * resolves to a private address reads like one that does not resolve: either way, its address was
+ * not found or is not allowed.
+ */
+export const ADDRESS_NOT_ALLOWED = 'refused: the address is not allowed';
+export const HOST_NOT_USABLE = 'host not found, or its address is not allowed';
+
+/** A delivery's host resolved to an address it may not reach. The message is ADDRESS_NOT_ALLOWED or HOST_NOT_USABLE; `detail` is for the operator's log. */
 export class RefusedAddress extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    readonly detail: string,
+  ) {
     super(message);
     this.name = 'RefusedAddress';
   }
@@ -160,17 +172,17 @@ const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, ver
 /**
  * The address a delivery connects to: every address the host resolves to must be allowed (one bad
  * record is enough to refuse: the connection could otherwise land on it), and the first is used.
- * Throws RefusedAddress, or the resolver's error (ENOTFOUND...).
+ * Throws RefusedAddress, or the resolver's error (ENOTFOUND...: post.ts words it like a refusal).
  */
 export async function resolveTarget(hostname: string, policy: AddressPolicy, resolve: Resolver = systemResolver): Promise<ResolvedTarget> {
   const host = bareHost(hostname);
   const literal = refuseHost(host, policy);
-  if (literal) throw new RefusedAddress(`refused: the URL ${literal}`);
+  if (literal) throw new RefusedAddress(isIP(host) ? ADDRESS_NOT_ALLOWED : HOST_NOT_USABLE, `the URL ${literal}`);
   const addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await resolve(host);
-  if (!addresses.length) throw new RefusedAddress(`${host} resolves to no address`);
+  if (!addresses.length) throw new RefusedAddress(HOST_NOT_USABLE, `${host} resolves to no address`);
   if (!policy.allowsHostByName(host)) {
     const bad = addresses.find((a) => !policy.allowsAddress(a.address));
-    if (bad) throw new RefusedAddress(`refused: ${host} resolves to a private or reserved address (${bad.address})`);
+    if (bad) throw new RefusedAddress(HOST_NOT_USABLE, `${host} resolves to a private or reserved address (${bad.address})`);
   }
   const first = addresses[0]!;
   return { address: first.address, family: first.family === 6 ? 6 : 4 };

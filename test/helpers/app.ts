@@ -6,6 +6,7 @@ import { print, type ExecutionResult } from 'graphql';
 import pino from 'pino';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
+import { createMetrics, webhookMetrics, type Metrics } from '../../src/server/metrics.js';
 import { createApp, type App, type AppOptions } from '../../src/server/yoga.js';
 import type { DeliveryService, DeliveryServiceOptions } from '../../src/webhooks/queue.js';
 
@@ -15,6 +16,8 @@ export interface TestApp {
   logs: Array<Record<string, unknown>>;
   /** Webhook delivery, when the test asked for it (`delivery`); stopped by `close`. */
   delivery?: DeliveryService;
+  /** The app's /metrics registry (delivery counts into it too). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -40,9 +43,11 @@ export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persiste
     },
   });
   const logger = pino({ level: 'info' }, sink);
+  const metrics = createMetrics();
   const app = createApp({
     prisma: db.prisma,
     logger,
+    metrics,
     rateLimit: { enabled: false, logger, ...options.rateLimit },
     persistedOperations: options.persistedOperations,
     events: options.events,
@@ -55,13 +60,14 @@ export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persiste
         scripts: db.scripts,
         connectionString: options.delivery.connectionString ?? url,
         logger,
+        metrics: webhookMetrics(metrics.registry),
       })
     : undefined;
   const close = async () => {
     await delivery?.stop();
     await db.close();
   };
-  return { db, app, logs, delivery, close };
+  return { db, app, logs, delivery, metrics, close };
 }
 
 export interface Caller {
