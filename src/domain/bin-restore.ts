@@ -172,18 +172,16 @@ async function place(tx: ScopedTx, model: BinModel, row: Row): Promise<Row> {
       const taken = await tx.deal.count({ where: { contractId: row.contractId as number, date: row.date as Date, ...live } });
       return taken ? refuse(conflict('its contract has generated another budget for the same period')) : {};
     }
-    case 'expense': {
-      const dealId = row.dealId as number;
-      const taken = await tx.expense.count({ where: { dealId, position: row.position as number, ...live } });
-      if (!taken) return {};
-      const { _max } = await tx.expense.aggregate({ where: { dealId, ...live }, _max: { position: true } });
-      return { position: (_max.position ?? 0) + 1 };
-    }
+    case 'expense':
     case 'service': {
-      const dealId = row.dealId as number;
-      const taken = await tx.service.count({ where: { dealId, position: row.position as number, ...live } });
-      if (!taken) return {};
-      const { _max } = await tx.service.aggregate({ where: { dealId, ...live }, _max: { position: true } });
+      // Expenses and services are numbered per deal (whose lock lockParents holds): taken, it goes last.
+      const lines = tx[model] as unknown as {
+        count(args: unknown): Promise<number>;
+        aggregate(args: { where: unknown; _max: { position: true } }): Promise<{ _max: { position: number | null } }>;
+      };
+      const where = { dealId: row.dealId as number, ...live };
+      if (!(await lines.count({ where: { ...where, position: row.position as number } }))) return {};
+      const { _max } = await lines.aggregate({ where, _max: { position: true } });
       return { position: (_max.position ?? 0) + 1 };
     }
     case 'task': {

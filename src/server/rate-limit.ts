@@ -249,6 +249,32 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
     windowSeconds,
   });
 
+  /**
+   * Takes `points` from `key`'s bucket for `what` (an operation, its work, a subscription event). A
+   * refusal gives back the points rate-limiter-flexible counted and says when the bucket is full
+   * again; a failure of the limiter itself (not a refusal: the insurance covers Redis) lets the work
+   * through, logged, as null.
+   */
+  async function consume(
+    operation: Operation,
+    key: string,
+    points: number,
+    what: string,
+  ): Promise<{ res: RateLimiterRes } | { before: BucketState; retryAfter: number } | null> {
+    try {
+      return { res: await buckets.consume(key, points) };
+    } catch (error) {
+      if (!(error instanceof RateLimiterRes)) {
+        logger?.warn({ err: error }, `rate limits: the bucket could not be charged; ${what} let through`);
+        return null;
+      }
+      const before = stateOf(error, error.consumedPoints - points);
+      operation.bucket = await giveBack(key, points, stateOf(error)).catch(() => before);
+      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+      return { before, retryAfter: seconds(before.resetAt - Date.now()) };
+    }
+  }
+
   /** Gives back points taken in the current window (never more than the window took). */
   async function giveBack(key: string, points: number, bucket: BucketState): Promise<BucketState> {
     // The window has ended: the points came back with the rest.
@@ -282,18 +308,10 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
         { extensions: { code: 'MAX_COST_EXCEEDED', cost: operation.charged + rows, maximumAvailable: maximum } },
       );
     }
-    let res: RateLimiterRes;
-    try {
-      res = await buckets.consume(key, rows);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) {
-        logger?.warn({ err: error }, 'rate limits: the bucket could not be charged; work let through');
-        return;
-      }
-      const before = stateOf(error, error.consumedPoints - rows);
-      operation.bucket = await giveBack(key, rows, stateOf(error)).catch(() => before);
-      const retryAfter = seconds(before.resetAt - Date.now());
-      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+    const taken = await consume(operation, key, rows, 'work');
+    if (!taken) return;
+    if ('before' in taken) {
+      const { before, retryAfter } = taken;
       throw new GraphQLError(
         `Throttled: this call would write ${rows} rows, at 1 point each, and ${before.remaining} of ${maximum} points ` +
           `are left; nothing was written. The bucket is full again at ${new Date(before.resetAt).toISOString()}: ` +
@@ -302,7 +320,7 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
       );
     }
     operation.charged += rows;
-    operation.bucket = stateOf(res);
+    operation.bucket = stateOf(taken.res);
   }
 
   async function charge(operation: Operation, request: Request, context: object): Promise<void> {
@@ -320,20 +338,10 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
         { extensions: { code: 'MAX_COST_EXCEEDED', cost, maximumAvailable: maximum, http: { status: 400 } } },
       );
     }
-    let res: RateLimiterRes | null;
-    try {
-      res = cost === 0 ? await buckets.get(key) : await buckets.consume(key, cost);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) {
-        // Not a refusal but a failure of the limiter itself (the insurance covers Redis): let it run.
-        logger?.warn({ err: error }, 'rate limits: the bucket could not be charged; operation let through');
-        return;
-      }
-      // rate-limiter-flexible counted the refused points: give them back, then refuse.
-      const before = stateOf(error, error.consumedPoints - cost);
-      operation.bucket = await giveBack(key, cost, stateOf(error)).catch(() => before);
-      const retryAfter = seconds(before.resetAt - Date.now());
-      metrics?.rateLimitRejections.inc({ reason: 'cost' });
+    const taken = cost === 0 ? { res: await buckets.get(key) } : await consume(operation, key, cost, 'operation');
+    if (!taken) return;
+    if ('before' in taken) {
+      const { before, retryAfter } = taken;
       throw new GraphQLError(
         `Throttled: this operation costs ${cost} points and ${before.remaining} of ${maximum} are left. ` +
           `The bucket is full again at ${new Date(before.resetAt).toISOString()}: retry in ${retryAfter} s.`,
@@ -341,7 +349,7 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
       );
     }
     operation.charged = cost;
-    operation.bucket = stateOf(res);
+    operation.bucket = stateOf(taken.res);
     statuses.set(context, {
       cost,
       limit: maximum,
@@ -376,19 +384,11 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
     return {
       async charge() {
         await ready;
-        let res: RateLimiterRes;
-        try {
-          res = await buckets.consume(key, perEvent);
-        } catch (error) {
-          if (!(error instanceof RateLimiterRes)) {
-            logger?.warn({ err: error }, 'rate limits: the bucket could not be charged; subscription event let through');
-            return null;
-          }
-          const before = stateOf(error, error.consumedPoints - perEvent);
-          operation.bucket = await giveBack(key, perEvent, stateOf(error)).catch(() => before);
+        const taken = await consume(operation, key, perEvent, 'subscription event');
+        if (!taken) return null;
+        if ('before' in taken) {
+          const { before, retryAfter } = taken;
           refused = true;
-          metrics?.rateLimitRejections.inc({ reason: 'cost' });
-          const retryAfter = seconds(before.resetAt - Date.now());
           return {
             code: 'THROTTLED',
             message:
@@ -398,7 +398,7 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
           };
         }
         inFlight = perEvent;
-        operation.bucket = stateOf(res);
+        operation.bucket = stateOf(taken.res);
         return null;
       },
 
