@@ -194,6 +194,22 @@ describe('mutation inputs', () => {
     await expectRefused(() => create({ dealId: sloppy(gid('Deal', a.deals.usd)) }), 'dealId', 'NOT_FOUND');
   });
 
+  test('dates run from 0001-01-01 to 9999-12-31: year 0000 is refused by the Date scalar, not an "Unexpected error." (issue 22)', async () => {
+    const before = await t.db.prisma.expense.count({ where: { organizationId: a.organizationId } });
+    for (const date of ['0000-01-01', '31.12.0000']) {
+      expectBadInput(await send(CREATE, { input: { ...valid(), date } }), /dates run from 0001-01-01 to 9999-12-31/);
+      expectBadInput(await send('query($d: Date) { expenses(filter: { dateAfter: $d }) { totalCount } }', { d: date }));
+      expectBadInput(await send(`query { expenses(filter: { dateAfter: "${date}" }) { totalCount } }`));
+    }
+    // Points in time too: they reach the database only in filters.
+    expectBadInput(await send('query($d: DateTime) { expenses(filter: { createdAt: { gt: $d } }) { totalCount } }', { d: '0000-06-01T00:00:00Z' }), /0001-01-01/);
+    expectBadInput(await send('query { expenses(filter: { createdAt: { lt: "0000-06-01T00:00:00Z" } }) { totalCount } }'));
+    const latest = await send('query($d: DateTime) { expenses(filter: { createdAt: { lt: $d } }) { totalCount } }', { d: '9999-12-31T23:59:59Z' });
+    expect(latest.errors).toBeUndefined();
+    expect(await t.db.prisma.expense.count({ where: { organizationId: a.organizationId } })).toBe(before);
+    for (const date of ['0001-01-01', '9999-12-31']) expect((await create({ date, payOn: date })).userErrors).toEqual([]);
+  });
+
   test('a (nearly) megabyte name or reason is TOO_LONG, with the limit in the message', async () => {
     // Just under the 1 MiB body limit, so that the field's own limit is what answers.
     const megabyte = 'x'.repeat(1_000_000);
