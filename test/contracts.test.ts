@@ -1072,7 +1072,8 @@ describe('contracts generate (CLI)', () => {
   test('mistakes are one line and exit code 1, and nothing is generated', async () => {
     const tenant = await createTenant(t.db.prisma);
     const id = await contractRow(tenant, { templateId: await templateDeal(tenant, { date: '2016-12-15' }), intervalId: 3, nextOccurrenceOn: '2017-01-02' });
-    refused(await cli('contracts', 'generate', '--until', '2099-01-01'), /^error: --until: must be at most 10 years after today \(\d{4}-\d{2}-\d{2} at the latest\)$/m);
+    // "Today" fixed: 2099 is more than 10 years ahead only until 2089.
+    refused(await on(TODAY, () => cli('contracts', 'generate', '--until', '2099-01-01')), /^error: --until: must be at most 10 years after today \(2027-01-15 at the latest\)$/m);
     refused(await cli('contracts', 'generate', '--until', '30.02.2017'), /--until.*It must be a calendar date, YYYY-MM-DD or DD\.MM\.YYYY\./);
     refused(await cli('contracts', 'generate'), /required option '--until <date>' not specified/);
     refused(await cli('contracts', 'generate', '--until', '2017-01-31', '--organization', '2000000000'), /^error: --organization: no organization with id 2000000000$/m);

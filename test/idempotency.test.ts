@@ -13,6 +13,7 @@ import { isInputObjectType, isNonNullType } from 'graphql';
 import { graphql } from './generated/index.js';
 import type { CreateExpenseInput } from './generated/graphql.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { on } from './helpers/contracts.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 const CreateExpense = graphql(`
@@ -495,10 +496,11 @@ describe('other creates', () => {
       ['createDealStatus', (k) => go('createDealStatus', data(t.app, CreateDealStatus, { input: { name: `S ${k}`, idempotencyKey: k } }, as(a)))],
       [
         'createContract',
+        // "Today" fixed: the next occurrence must be after it.
         (k) =>
-          go('createContract', data(t.app, CreateContract, {
+          on('2030-06-01', () => go('createContract', data(t.app, CreateContract, {
             input: { templateId: gid('Deal', a.deals.eur), interval: 'MONTHLY', nextOccurrenceOn: '2099-01-01', idempotencyKey: k },
-          }, as(a))),
+          }, as(a)))),
       ],
       ['createInvoice', (k) => go('createInvoice', data(t.app, CreateInvoice, { input: { companyId: company, idempotencyKey: k } }, as(a)))],
       [
