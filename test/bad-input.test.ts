@@ -36,6 +36,12 @@ async function send(query: string, variables: Record<string, unknown> = {}, body
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /**
+ * Another spelling of a real global id that lenient base64 decoding reads as the same object: without
+ * its padding, or (when it has none) with a trailing character (`RXhwZW5zZTox0` for Expense 1).
+ */
+const sloppy = (globalId: string) => (globalId.endsWith('=') ? globalId.replace(/=+$/, '') : `${globalId}0`);
+
+/**
  * A BAD_USER_INPUT error with a message that is not the masked one. HTTP 200 when raised while
  * executing; 400 when the variables cannot even be coerced (a request error, as GraphQL over HTTP says).
  */
@@ -56,6 +62,10 @@ const BAD_IDS: Array<[string, string]> = [
   ['not base64 at all', '%%%'],
   ['an empty id', ''],
   ['a NUL in the id', b64('Expense:1\u0000')],
+  // Ids must re-encode to themselves (issue 22): these decode, leniently, to real-looking ids.
+  ['a trailing character', 'RXhwZW5zZTox0'],
+  ['missing padding', b64('Expense:12').replace(/=+$/, '')],
+  ['a leading zero in the number', b64('Expense:012')],
 ];
 
 describe('malformed global ids in query arguments are BAD_USER_INPUT', () => {
@@ -73,6 +83,15 @@ describe('malformed global ids in query arguments are BAD_USER_INPUT', () => {
 
   test.each(BAD_IDS)('an id filter with %s', async (_name, id) => {
     expectBadInput(await send('query($ids: [ID!]) { expenses(filter: { dealIds: $ids }) { totalCount } }', { ids: [id] }));
+  });
+
+  test("another spelling of an existing expense's id is refused in every argument, not read as that expense", async () => {
+    const id = sloppy(gid('Expense', expenseId));
+    expectBadInput(await send('query($id: ID!) { node(id: $id) { id } }', { id }), /not an id this API issued/);
+    expectBadInput(await send('query($id: ID!) { expense(id: $id) { id } }', { id }));
+    const deal = sloppy(gid('Deal', a.deals.eur));
+    expectBadInput(await send('query($ids: [ID!]) { expenses(filter: { dealIds: $ids }) { totalCount } }', { ids: [deal] }));
+    expectBadInput(await send('query($ids: [ID!]) { changeEvents(filter: { subjectIds: $ids }) { totalCount: edges { cursor } } }', { ids: [id] }));
   });
 
   test('a well-formed id that does not exist is null in node(id:), not an error', async () => {
@@ -166,6 +185,29 @@ describe('mutation inputs', () => {
     expect((answer.data as { rejectExpense: Payload }).rejectExpense.userErrors).toEqual([
       { field: ['input', 'reason'], message: 'cannot contain the NUL character (\\u0000)', code: 'INVALID' },
     ]);
+  });
+
+  test("another spelling of an existing object's id names nothing: NOT_FOUND on the field, nothing written", async () => {
+    const answer = await send(REJECT, { input: { id: sloppy(gid('Expense', expenseId)), reason: 'Sloppy id' } });
+    expect((answer.data as { rejectExpense: Payload }).rejectExpense.userErrors.map((e) => `${e.field.join('.')}:${e.code}`)).toEqual(['input.id:NOT_FOUND']);
+    expect((await t.db.prisma.expense.findUniqueOrThrow({ where: { id: expenseId } })).rejected).toBe(false);
+    await expectRefused(() => create({ dealId: sloppy(gid('Deal', a.deals.usd)) }), 'dealId', 'NOT_FOUND');
+  });
+
+  test('dates run from 0001-01-01 to 9999-12-31: year 0000 is refused by the Date scalar, not an "Unexpected error." (issue 22)', async () => {
+    const before = await t.db.prisma.expense.count({ where: { organizationId: a.organizationId } });
+    for (const date of ['0000-01-01', '31.12.0000']) {
+      expectBadInput(await send(CREATE, { input: { ...valid(), date } }), /dates run from 0001-01-01 to 9999-12-31/);
+      expectBadInput(await send('query($d: Date) { expenses(filter: { dateAfter: $d }) { totalCount } }', { d: date }));
+      expectBadInput(await send(`query { expenses(filter: { dateAfter: "${date}" }) { totalCount } }`));
+    }
+    // Points in time too: they reach the database only in filters.
+    expectBadInput(await send('query($d: DateTime) { expenses(filter: { createdAt: { gt: $d } }) { totalCount } }', { d: '0000-06-01T00:00:00Z' }), /0001-01-01/);
+    expectBadInput(await send('query { expenses(filter: { createdAt: { lt: "0000-06-01T00:00:00Z" } }) { totalCount } }'));
+    const latest = await send('query($d: DateTime) { expenses(filter: { createdAt: { lt: $d } }) { totalCount } }', { d: '9999-12-31T23:59:59Z' });
+    expect(latest.errors).toBeUndefined();
+    expect(await t.db.prisma.expense.count({ where: { organizationId: a.organizationId } })).toBe(before);
+    for (const date of ['0001-01-01', '9999-12-31']) expect((await create({ date, payOn: date })).userErrors).toEqual([]);
   });
 
   test('a (nearly) megabyte name or reason is TOO_LONG, with the limit in the message', async () => {

@@ -15,6 +15,7 @@ import { createToken, revokeTokens } from '../src/cli/tokens.js';
 import { expenseMoneyColumns } from '../src/money/expense-amounts.js';
 import { graphql } from './generated/index.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { SPAWN_TIMEOUT } from './helpers/processes.js';
 
 const Demo = graphql(`
   query CliDemo {
@@ -343,5 +344,5 @@ describe('the command line', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, SPAWN_TIMEOUT);
 });

@@ -544,6 +544,57 @@ describe('reading contracts', () => {
   });
 });
 
+describe('the end of the calendar (issue 22)', () => {
+  const NO_PERIOD = 'leaves no whole period before 9999-12-31';
+
+  test('a next occurrence whose period would not end before 9999-12-31 is INVALID, on create and update; nothing written', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const templateId = gid('Deal', await templateDeal(tenant));
+    for (const [interval, nextOccurrenceOn] of [['MONTHLY', '9999-12-31'], ['MONTHLY', '9999-12-01'], ['WEEKLY', '9999-12-25'], ['ANNUAL', '9999-01-01']] as const) {
+      const refused = await create(tenant, { templateId, interval, nextOccurrenceOn });
+      expect(refused, `${interval} ${nextOccurrenceOn}`).toEqual({ contract: null, userErrors: [error(at('nextOccurrenceOn'), NO_PERIOD, 'INVALID')] });
+    }
+    expect(await contractRows(tenant)).toEqual([]);
+    // The last days that still have a whole period.
+    const monthly = await create(tenant, { templateId, interval: 'MONTHLY', nextOccurrenceOn: '9999-11-30' });
+    expect(monthly.userErrors).toEqual([]);
+    const weekly = await create(tenant, { templateId, interval: 'WEEKLY', nextOccurrenceOn: '9999-12-24' });
+    expect(weekly.userErrors).toEqual([]);
+
+    const moved = await update(tenant, { id: weekly.contract!.id, nextOccurrenceOn: '9999-12-30' });
+    expect(moved.userErrors).toEqual([error(at('nextOccurrenceOn'), NO_PERIOD, 'INVALID')]);
+    // A longer interval counts from the stored next occurrence: a month from 9999-12-24 is past the end.
+    const longer = await update(tenant, { id: weekly.contract!.id, interval: 'MONTHLY' });
+    expect(longer.userErrors).toEqual([error(at('interval'), NO_PERIOD, 'INVALID')]);
+    expect(await contractOf(weekly.contract!.databaseId)).toMatchObject({ intervalId: 3, nextOccurrenceOn: day('9999-12-24') });
+  });
+
+  test('upcomingOccurrences and generation stop at the last whole period: every date answered is one Date accepts', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const template = await templateDeal(tenant);
+    // Stored before the rule existed.
+    const stuck = await contractRow(tenant, { templateId: template, intervalId: 1, nextOccurrenceOn: '9999-12-31' });
+    expect((await data(t.app, Upcoming, { id: gid('Contract', stuck), count: 3 }, { token: tenant.token })).contract!.upcomingOccurrences).toEqual([]);
+
+    const id = await contractRow(tenant, { templateId: template, intervalId: 1, nextOccurrenceOn: '9999-10-01' });
+    const upcoming = await data(t.app, Upcoming, { id: gid('Contract', id), count: 5 }, { token: tenant.token });
+    // 9999/12 would end on 9999-12-31 and leave the next occurrence in year 10000.
+    expect(upcoming.contract!.upcomingOccurrences).toEqual([
+      { startsOn: '9999-10-01', endsOn: '9999-10-31', suffix: '9999/10' },
+      { startsOn: '9999-11-01', endsOn: '9999-11-30', suffix: '9999/11' },
+    ]);
+
+    const generated = await on('9999-06-01', () => generate(tenant, { until: '9999-12-31', contractIds: [gid('Contract', id), gid('Contract', stuck)] }));
+    expect(generated.userErrors).toEqual([]);
+    expect(generated.createdBudgets.map((b) => [b.suffix, b.date, b.endDate])).toEqual([
+      ['9999/10', '9999-10-01', '9999-10-31'],
+      ['9999/11', '9999-11-01', '9999-11-30'],
+    ]);
+    expect(iso((await contractOf(id)).nextOccurrenceOn)).toBe('9999-12-01');
+    expect(iso((await contractOf(stuck)).nextOccurrenceOn)).toBe('9999-12-31');
+  });
+});
+
 describe('deleteContract', () => {
   test('soft delete: gone from every read, the budgets it generated stay', async () => {
     const tenant = await createTenant(t.db.prisma);
@@ -1032,7 +1083,8 @@ describe('contracts generate (CLI)', () => {
   test('mistakes are one line and exit code 1, and nothing is generated', async () => {
     const tenant = await createTenant(t.db.prisma);
     const id = await contractRow(tenant, { templateId: await templateDeal(tenant, { date: '2016-12-15' }), intervalId: 3, nextOccurrenceOn: '2017-01-02' });
-    refused(await cli('contracts', 'generate', '--until', '2099-01-01'), /^error: --until: must be at most 10 years after today \(\d{4}-\d{2}-\d{2} at the latest\)$/m);
+    // "Today" fixed: 2099 is more than 10 years ahead only until 2089.
+    refused(await on(TODAY, () => cli('contracts', 'generate', '--until', '2099-01-01')), /^error: --until: must be at most 10 years after today \(2027-01-15 at the latest\)$/m);
     refused(await cli('contracts', 'generate', '--until', '30.02.2017'), /--until.*It must be a calendar date, YYYY-MM-DD or DD\.MM\.YYYY\./);
     refused(await cli('contracts', 'generate'), /required option '--until <date>' not specified/);
     refused(await cli('contracts', 'generate', '--until', '2017-01-31', '--organization', '2000000000'), /^error: --organization: no organization with id 2000000000$/m);

@@ -13,6 +13,7 @@ import { isInputObjectType, isNonNullType } from 'graphql';
 import { graphql } from './generated/index.js';
 import type { CreateExpenseInput } from './generated/graphql.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { on } from './helpers/contracts.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 const CreateExpense = graphql(`
@@ -121,6 +122,18 @@ const CreateTemplate = graphql(`
   }
 `);
 
+const CreateTaskWithTitle = graphql(`
+  mutation IdemCreateTaskWithTitle($input: CreateTaskInput!) {
+    createTask(input: $input) { task { id title private } userErrors { field message code } }
+  }
+`);
+
+const TaskNode = graphql(`
+  query IdemTaskNode($id: ID!) {
+    node(id: $id) { id ... on Task { title } }
+  }
+`);
+
 const DeleteExpense = graphql(`
   mutation IdemDeleteExpense($input: DeleteExpenseInput!) {
     deleteExpense(input: $input) { deletedExpenseId userErrors { code } }
@@ -156,6 +169,8 @@ const keyRow = (tenant: Tenant, key: string) =>
 
 const reused = (message: string) => [{ field: ['input', 'idempotencyKey'], message, code: 'IDEMPOTENCY_KEY_REUSED' }];
 const DIFFERENT_INPUT = 'has already been used with a different input';
+const ANOTHER_PERSON = 'has already been used by another person';
+const GONE = 'has already been used for an object that is deleted or not visible to you';
 
 const WRITE = /^\s*(INSERT|UPDATE|DELETE)\b/i;
 
@@ -169,14 +184,16 @@ describe('the same key with the same input', () => {
 
     t.db.statements.reset();
     const again = await createExpense(a, expenseInput(a, { idempotencyKey: key }));
-    // Authentication aside: the key's lookup and the payload's read. No transaction, no write.
+    // Authentication aside: the key's lookup, whether the caller can still read the object, and the
+    // payload's read. No transaction, no write.
     const log = t.db.statements.log.filter((sql) => !sql.includes('api_tokens'));
 
     expect(again).toEqual(first);
     expect(await expenseCount(a)).toBe(before);
-    expect(log).toHaveLength(2);
+    expect(log).toHaveLength(3);
     expect(log[0]).toMatch(/^SELECT .* FROM "public"\."idempotency_keys"/);
     expect(log[1]).toMatch(/^SELECT .* FROM "public"\."expenses"/);
+    expect(log[2]).toMatch(/^SELECT .* FROM "public"\."expenses"/);
     expect(await keyRow(a, key)).toMatchObject({ operation: 'createExpense', resultId: first.expense!.databaseId });
   });
 
@@ -190,13 +207,13 @@ describe('the same key with the same input', () => {
     expect(again.expense!.databaseId).toBe(first.expense!.databaseId);
   });
 
-  test('answers the object as it is now: null once it was deleted', async () => {
+  test('answers the object as it is now; once it was deleted, IDEMPOTENCY_KEY_REUSED rather than an empty payload', async () => {
     const a = await createTenant(t.db.prisma);
     const key = newKey();
     const first = await createExpense(a, expenseInput(a, { idempotencyKey: key }));
     await data(t.app, DeleteExpense, { input: { id: first.expense!.id } }, as(a));
     const again = await createExpense(a, expenseInput(a, { idempotencyKey: key }));
-    expect(again).toEqual({ expense: null, userErrors: [] });
+    expect(again).toEqual({ expense: null, userErrors: reused(GONE) });
     expect(await expenseCount(a)).toBe(1);
   });
 
@@ -241,6 +258,67 @@ describe('a key used before for something else', () => {
     const deal = await data(t.app, CreateDeal, { input: { name: 'New deal', companyId: gid('Company', a.companies.acme), idempotencyKey: key } }, as(a));
     expect(deal.createDeal).toEqual({ deal: null, userErrors: reused('has already been used for createExpense') });
     expect(await t.db.prisma.deal.count({ where: { organizationId: a.organizationId } })).toBe(deals);
+  });
+});
+
+describe('a replay shows no more than the replaying person may see (issue 22)', () => {
+  const privateTask = (a: Tenant, key: string) => ({
+    projectId: gid('Project', a.projects.website), title: 'Salary review of a2', private: true, idempotencyKey: key,
+  });
+
+  test("another member sending the same input and key gets IDEMPOTENCY_KEY_REUSED, not the first member's private task", async () => {
+    const a = await createTenant(t.db.prisma);
+    const a2 = await a.member();
+    const key = newKey();
+    const mine = (await data(t.app, CreateTaskWithTitle, { input: privateTask(a, key) }, as(a))).createTask;
+    expect(mine.userErrors).toEqual([]);
+    // node(id:) hides it from a2 ...
+    expect((await data(t.app, TaskNode, { id: mine.task!.id }, { token: a2.token })).node).toBeNull();
+    // ... and so does the replay.
+    const theirs = (await data(t.app, CreateTaskWithTitle, { input: privateTask(a, key) }, { token: a2.token })).createTask;
+    expect(theirs).toEqual({ task: null, userErrors: reused(ANOTHER_PERSON) });
+    expect(await t.db.prisma.task.count({ where: { organizationId: a.organizationId } })).toBe(1);
+    // The one who sent it still gets it.
+    expect((await data(t.app, CreateTaskWithTitle, { input: privateTask(a, key) }, as(a))).createTask).toEqual(mine);
+  });
+
+  test('also for an object every member can see: a key replays only for the person who used it', async () => {
+    const a = await createTenant(t.db.prisma);
+    const a2 = await a.member();
+    const key = newKey();
+    await createExpense(a, expenseInput(a, { idempotencyKey: key }));
+    const theirs = (await data(t.app, CreateExpense, { input: expenseInput(a, { idempotencyKey: key }) }, { token: a2.token })).createExpense;
+    expect(theirs).toEqual({ expense: null, userErrors: reused(ANOTHER_PERSON) });
+    // Whatever the other input: nothing about the first request is told.
+    const other = (await data(t.app, CreateDeal, { input: { name: 'D', companyId: gid('Company', a.companies.acme), idempotencyKey: key } }, { token: a2.token })).createDeal;
+    expect(other).toEqual({ deal: null, userErrors: reused(ANOTHER_PERSON) });
+    expect(await expenseCount(a)).toBe(1);
+  });
+
+  test('a key stored before people were recorded replays for nobody', async () => {
+    const a = await createTenant(t.db.prisma);
+    const key = newKey();
+    await createExpense(a, expenseInput(a, { idempotencyKey: key }));
+    await t.db.prisma.idempotencyKey.updateMany({ where: { organizationId: a.organizationId, key }, data: { personId: null } });
+    expect(await createExpense(a, expenseInput(a, { idempotencyKey: key }))).toEqual({ expense: null, userErrors: reused(ANOTHER_PERSON) });
+    expect(await expenseCount(a)).toBe(1);
+  });
+
+  test.skipIf(!pg)('two members sending one key at once: one creates, the other gets IDEMPOTENCY_KEY_REUSED, never the task', async () => {
+    const a = await createTenant(t.db.prisma);
+    const a2 = await a.member();
+    const key = newKey();
+    const callers = Array.from({ length: 12 }, (_, i) => (i % 2 ? { token: a2.token } : as(a)));
+    const answers = await Promise.all(
+      callers.map(async (caller) => (await data(t.app, CreateTaskWithTitle, { input: privateTask(a, key) }, caller)).createTask),
+    );
+    const row = await keyRow(a, key);
+    const winner = row!.personId === a.personId ? a.token : a2.token;
+    expect(await t.db.prisma.task.count({ where: { organizationId: a.organizationId } })).toBe(1);
+    for (const [i, answer] of answers.entries()) {
+      if (callers[i]!.token === winner) expect(answer.task?.title, String(i)).toBe('Salary review of a2');
+      else expect(answer, String(i)).toEqual({ task: null, userErrors: reused(ANOTHER_PERSON) });
+    }
   });
 });
 
@@ -418,10 +496,11 @@ describe('other creates', () => {
       ['createDealStatus', (k) => go('createDealStatus', data(t.app, CreateDealStatus, { input: { name: `S ${k}`, idempotencyKey: k } }, as(a)))],
       [
         'createContract',
+        // "Today" fixed: the next occurrence must be after it.
         (k) =>
-          go('createContract', data(t.app, CreateContract, {
+          on('2030-06-01', () => go('createContract', data(t.app, CreateContract, {
             input: { templateId: gid('Deal', a.deals.eur), interval: 'MONTHLY', nextOccurrenceOn: '2099-01-01', idempotencyKey: k },
-          }, as(a))),
+          }, as(a)))),
       ],
       ['createInvoice', (k) => go('createInvoice', data(t.app, CreateInvoice, { input: { companyId: company, idempotencyKey: k } }, as(a)))],
       [

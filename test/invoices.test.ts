@@ -747,6 +747,28 @@ describe('updateInvoice', () => {
     expect((await data(t.app, One, { id: invoice.id }, as(a))).invoice).toMatchObject({ invoicedOn: '2021-02-01', currency: 'USD' });
   });
 
+  test('a payment date derived past 9999-12-31 is INVALID on the field that moved it, on create and update; nothing written (issue 22)', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const LATE = 'would put the payment date (invoicedOn + paymentTerms) after 9999-12-31';
+    const far = await data(t.app, Create, { input: { companyId: gid('Company', tenant.companies.acme), invoicedOn: '9999-12-31', paymentTerms: 3650 } }, as(tenant));
+    expect(far.createInvoice).toEqual({ invoice: null, userErrors: [{ field: ['input', 'paymentTerms'], message: LATE, code: 'INVALID' }] });
+    expect(await invoiceCount(tenant)).toBe(0);
+    // The last day itself, with terms that keep it there or a payOn of its own, is fine.
+    expect((await create(tenant, { invoicedOn: '9999-12-31', paymentTerms: 0 })).payOn).toBe('9999-12-31');
+    expect((await create(tenant, { invoicedOn: '9999-12-31', paymentTerms: 30, payOn: '9999-12-31' })).payOn).toBe('9999-12-31');
+
+    const invoice = await create(tenant, { invoicedOn: '9999-12-01', paymentTerms: 30 });
+    expect(invoice.payOn).toBe('9999-12-31');
+    const byDate = await data(t.app, Update, { input: { id: invoice.id, invoicedOn: '9999-12-02' } }, as(tenant));
+    expect(byDate.updateInvoice).toEqual({ invoice: null, userErrors: [{ field: ['input', 'invoicedOn'], message: LATE, code: 'INVALID' }] });
+    const byTerms = await data(t.app, Update, { input: { id: invoice.id, paymentTerms: 31 } }, as(tenant));
+    expect(byTerms.updateInvoice).toEqual({ invoice: null, userErrors: [{ field: ['input', 'paymentTerms'], message: LATE, code: 'INVALID' }] });
+    expect((await data(t.app, One, { id: invoice.id }, as(tenant))).invoice).toMatchObject({ invoicedOn: '9999-12-01', paymentTerms: 30, payOn: '9999-12-31' });
+    // A payOn given with the change is not derived: nothing to refuse.
+    const given = await data(t.app, Update, { input: { id: invoice.id, invoicedOn: '9999-12-20', payOn: '9999-12-31' } }, as(tenant));
+    expect(given.updateInvoice.userErrors).toEqual([]);
+  });
+
   test('a number in use is TAKEN; keeping its own number is not', async () => {
     await create(a, { number: 'UPD-TAKEN' });
     const invoice = await create(a, { number: 'UPD-2' });

@@ -16,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError, LOCK_FILE } from '../src/db/lock.js';
 import { migrate } from '../src/db/migrate.js';
+import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -130,19 +131,12 @@ interface Server extends Run {
 async function startServer(env: Record<string, string>): Promise<Server> {
   const port = Number(env.PORT ?? (await freePort()));
   const run = npm(['start'], { ...env, PORT: String(port) });
-  const token = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /Demo token: (\S+)/.exec(run.stdout());
-      if (match) {
-        clearInterval(timer);
-        resolve(match[1]!);
-      }
-    }, 50);
-    void run.exited.then((code) => {
-      clearInterval(timer);
-      reject(new Error(`npm start exited with ${code} before serving:\n${run.stdout()}\n${run.stderr()}`));
-    });
+  const match = await waitFor(() => /Demo token: (\S+)/.exec(run.stdout()), {
+    what: 'npm start to serve',
+    exited: run.exited,
+    output: () => `${run.stdout()}\n${run.stderr()}`,
   });
+  const token = match[1]!;
   return { ...run, port, token, url: `http://127.0.0.1:${port}/graphql` };
 }
 
@@ -163,18 +157,8 @@ async function ask(server: Server, token = server.token) {
   return { status: response.status, body: (await response.json()) as { data?: { viewer: { person: { email: string } } } } };
 }
 
-/** Resolves with the exit code, or fails after `ms`. */
-async function exitWithin(run: Run, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms:\n${run.stdout()}\n${run.stderr()}`)), ms);
-  });
-  try {
-    return await Promise.race([run.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** The exit code, however long a busy machine takes: the test's timeout (SPAWN_TIMEOUT) bounds it. */
+const exitCode = (run: Run): Promise<number | null> => exitOf(run.exited, 'the process', () => `${run.stdout()}\n${run.stderr()}`);
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'gateway-lifecycle-'));
@@ -224,11 +208,17 @@ test('SIGTERM to npm start lets in-flight requests finish, then the whole proces
   const half = Math.floor(body.length / 2);
   const requests = Array.from({ length: 16 }, () => slowPost(server, body, half));
   await Promise.all(requests.map((r) => r.sentHalf));
-  await new Promise((resolve) => setTimeout(resolve, 300)); // the server has read the headers
+  // A request sent after theirs has been answered: the server has accepted their connections and
+  // read their headers (rather than a fixed pause, which a busy machine can outlast).
+  expect((await post(server, body)).status).toBe(200);
 
-  const signalled = Date.now();
   process.kill(server.child.pid!, 'SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // It stops listening right after saying so.
+  await waitFor(() => server.stdout().includes('shutting down: finishing in-flight requests'), {
+    what: 'the server to start shutting down',
+    exited: server.exited,
+    output: () => server.stdout(),
+  });
   // It no longer accepts connections...
   await expect(post(server, body)).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
   // ...but answers the requests in flight.
@@ -241,14 +231,14 @@ test('SIGTERM to npm start lets in-flight requests finish, then the whole proces
     expect(parsed.data.expenses.totalCount).toBe(8);
   }
 
-  expect(await exitWithin(server, 12_000), `${server.stdout()}\n${server.stderr()}`).toBe(0);
-  expect(Date.now() - signalled, 'not held up until the deadline').toBeLessThan(8_000);
+  // Exit code 0 and not forced: the idle kept-alive connection did not hold it up until the deadline
+  // (reaching it logs "forced":true and exits 1), whatever the wall-clock time on a busy machine.
+  expect(await exitCode(server)).toBe(0);
   expect(server.stdout()).toMatch(/"forced":false/);
   const left = () => [...tree].filter(([pid, command]) => commandOf(pid) === command);
-  for (let i = 0; i < 40 && left().length; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-  expect(left(), 'no process of the tree is left').toEqual([]);
+  await waitFor(() => left().length === 0, { what: `every process of the tree to exit (${JSON.stringify(left())})` });
   agent.destroy();
-});
+}, SPAWN_TIMEOUT);
 
 function post(server: Server, body: string, agent?: http.Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -303,7 +293,7 @@ describe('the PGlite folder lock', () => {
     const modified = (await stat(path.join(dataDir, 'postmaster.pid'))).mtimeMs;
 
     const cli = npm(['run', 'cli', '--', 'token', '--email', 'demo@example.com', '--name', 'x'], { DATA_DIR: dataDir });
-    expect(await exitWithin(cli, 20_000)).not.toBe(0);
+    expect(await exitCode(cli)).not.toBe(0);
     const message = cli.stderr();
     expect(message).toContain(`The database folder ${path.resolve(dataDir)} is in use by the server (npm start, port ${server.port})`);
     const holder = Number(/process (\d+)/.exec(message)?.[1]);
@@ -319,12 +309,12 @@ describe('the PGlite folder lock', () => {
 
     // Stopped, the server releases the folder, and the CLI works.
     process.kill(server.child.pid!, 'SIGTERM');
-    expect(await exitWithin(server, 10_000)).toBe(0);
+    expect(await exitCode(server)).toBe(0);
     expect(existsSync(path.join(dataDir, LOCK_FILE))).toBe(false);
     const again = npm(['run', 'cli', '--', 'token', '--email', 'demo@example.com', '--name', 'x'], { DATA_DIR: dataDir });
-    expect(await exitWithin(again, 20_000), again.stderr()).toBe(0);
+    expect(await exitCode(again), again.stderr()).toBe(0);
     expect(again.stdout()).toMatch(/agw_\S+/);
-  }, 45_000);
+  }, SPAWN_TIMEOUT);
 
   test('a second open in one process is refused; a lock whose process is gone is taken over', async () => {
     const dataDir = path.join(tmp, 'in-process');
@@ -359,7 +349,7 @@ test('npm start on a taken port fails before it touches the database', async () 
 
   // The same database on the same port: it must not rotate the running server's demo token.
   const same = npm(['start'], { ...env, PORT: String(server.port) });
-  expect(await exitWithin(same, 20_000)).not.toBe(0);
+  expect(await exitCode(same)).not.toBe(0);
   expect(same.stderr()).toContain(`Port ${server.port} on 127.0.0.1 is already in use`);
   expect(same.stdout()).not.toMatch(/migrations applied|database up to date|Demo token/);
   expect((await ask(server)).status).toBe(200);
@@ -367,14 +357,14 @@ test('npm start on a taken port fails before it touches the database', async () 
   // A database never used: it stays untouched.
   const fresh = await freshDatabase();
   const second = npm(['start'], { ...fresh.env, PORT: String(server.port) });
-  expect(await exitWithin(second, 20_000)).not.toBe(0);
+  expect(await exitCode(second)).not.toBe(0);
   expect(second.stderr()).toContain(`Port ${server.port} on 127.0.0.1 is already in use`);
   expect(await fresh.untouched()).toBe(true);
   expect((await ask(server)).status).toBe(200);
 
   process.kill(server.child.pid!, 'SIGTERM');
-  expect(await exitWithin(server, 10_000)).toBe(0);
-}, 45_000);
+  expect(await exitCode(server)).toBe(0);
+}, SPAWN_TIMEOUT);
 
 /** A database nobody opened yet: a PGlite folder not created, or an empty PostgreSQL database. */
 async function freshDatabase(): Promise<{ env: Record<string, string>; untouched(): Promise<boolean> }> {
@@ -417,9 +407,20 @@ describe.skipIf(!PG_URL)('several instances (PostgreSQL)', () => {
     await holder.connect();
     await holder.query('SELECT pg_advisory_lock(72707370)');
     try {
-      const both = Promise.all([startServer(env), startServer(env)]);
-      const early = await Promise.race([both.then(() => 'served'), new Promise((resolve) => setTimeout(() => resolve('waiting'), 3_000))]);
-      expect(early).toBe('waiting');
+      let served = 0;
+      const both = Promise.all([startServer(env), startServer(env)].map((s) => s.then((server) => ((served += 1), server))));
+      // Both are blocked on the lock (as PostgreSQL shows), not merely slow to start: neither serves yet.
+      await waitFor(
+        async () => {
+          const { rows } = await holder.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database " +
+              "WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objid = 72707370 AND NOT l.granted",
+          );
+          return rows[0]!.n === 2;
+        },
+        { what: 'both instances to wait for the start-up lock' },
+      );
+      expect(served).toBe(0);
       await holder.query('SELECT pg_advisory_unlock(72707370)');
       const [a, b] = await both;
       expect(a.token).not.toBe(b.token);
@@ -436,13 +437,13 @@ describe.skipIf(!PG_URL)('several instances (PostgreSQL)', () => {
         await client.end();
       }
       for (const server of [a, b]) process.kill(server.child.pid!, 'SIGTERM');
-      expect(await exitWithin(a, 10_000)).toBe(0);
-      expect(await exitWithin(b, 10_000)).toBe(0);
+      expect(await exitCode(a)).toBe(0);
+      expect(await exitCode(b)).toBe(0);
     } finally {
       await holder.end();
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     }
-  }, 60_000);
+  }, SPAWN_TIMEOUT);
 });
 
 // ---- Statement timeout ---------------------------------------------------------------------------

@@ -334,7 +334,8 @@ describe('pages', () => {
     expect(await titles({ filter: { topLevel: true } })).toEqual(['Bravo_1', 'Charlie', 'Delta']);
     expect(await titles({ filter: { topLevel: false } })).toEqual(['Alpha']);
     expect(await titles({ filter: { title: { contains: '_' } } })).toEqual(['Bravo_1']);
-    expect(await titles({ filter: { createdAt: { gt: '2100-01-01T00:00:00Z' } } })).toEqual([]);
+    // An hour from now, not a literal year: nothing is created after it, whatever year this runs in.
+    expect(await titles({ filter: { createdAt: { gt: new Date(Date.now() + 3_600_000).toISOString() } } })).toEqual([]);
     expect((await data(t.app, Pages, {}, as(b))).pages.nodes.map((n) => n.title)).not.toContain('Charlie');
     const items = await data(t.app, ProjectItems, { id: website }, as(c));
     expect(items.node).toEqual({ pages: { totalCount: 2, nodes: [{ title: 'Alpha' }, { title: 'Charlie' }] }, dashboards: { totalCount: 0, nodes: [] } });

@@ -30,6 +30,7 @@ import { classifyReplicaFailure } from '../src/server/replicas.js';
 import { createApp, type App } from '../src/server/yoga.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 
@@ -141,12 +142,13 @@ describe('DATABASE_REPLICA_URLS', () => {
     child.stderr!.on('data', (chunk) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      for (let i = 0; i < 300 && !/Demo token/.test(out); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      // Ready when it prints its demo token, however long a cold start takes (it took 34 s once).
+      await waitFor(() => /Demo token/.test(out), { what: 'npm start to serve', exited, output: () => out });
       expect(out).toContain('Replicas:   ignored: DATABASE_REPLICA_URLS needs DATABASE_URL (PGlite has no replicas)');
       expect(out).toMatch(/"level":40,.*"msg":"DATABASE_REPLICA_URLS ignored: read replicas need DATABASE_URL/);
       expect(out).not.toContain('s3cret');
       process.kill(child.pid!, 'SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await exitOf(exited, 'npm start', () => out)).toBe(0);
     } finally {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -155,7 +157,7 @@ describe('DATABASE_REPLICA_URLS', () => {
       }
       await rm(dataDir, { recursive: true, force: true });
     }
-  }, 30_000);
+  }, SPAWN_TIMEOUT);
 
   test('PGlite has no replicas: the URLs are ignored', async () => {
     const db = await openDatabase({ dataDir: 'memory://', replicaUrls: ['postgresql://postgres@127.0.0.1:1/none'] });

@@ -21,6 +21,7 @@ import { useObservability } from '../src/server/observability.js';
 import { ATTRIBUTES, startTracing, startTracingFromEnv, tracesUrl, useTracing, type Tracing } from '../src/server/tracing.js';
 import { createApp, type App } from '../src/server/yoga.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
+import { SPAWN_TIMEOUT } from './helpers/processes.js';
 
 const url = process.env.TEST_DATABASE_URL;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -258,7 +259,7 @@ await tracing.shutdown();
       collector.close();
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, SPAWN_TIMEOUT);
 });
 
 describe('restart', () => {

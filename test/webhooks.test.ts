@@ -191,12 +191,17 @@ describe('createWebhook', () => {
     expect(created.webhook!.events).toEqual(['EXPENSE_APPROVED', 'EXPENSE_CREATED']);
   });
 
-  test('an idempotent retry answers the same endpoint and secret, and creates nothing', async () => {
+  test('an idempotent retry answers the same endpoint without its secret, and creates nothing', async () => {
     const key = `hook-${Math.random()}`;
     const first = await create(a, { idempotencyKey: key, url: 'https://hooks.example.com/idempotent' });
+    expect(first.secret).toMatch(/.{16,}/);
+    // Rotated since: a replay must not answer the new secret (issue 22), nor the first one.
+    const rotated = 'rotated-secret-0123456789';
+    expect((await data(t.app, Update, { input: { id: first.webhook!.id, secret: rotated } }, as(a))).updateWebhook.userErrors).toEqual([]);
     const again = await create(a, { idempotencyKey: key, url: 'https://hooks.example.com/idempotent' });
     expect(again.webhook!.id).toBe(first.webhook!.id);
-    expect(again.secret).toBe(first.secret);
+    expect(again.userErrors).toEqual([]);
+    expect(again.secret).toBeNull();
     expect(await t.db.prisma.webhook.count({ where: { organizationId: a.organizationId, url: 'https://hooks.example.com/idempotent' } })).toBe(1);
   });
 

@@ -4,6 +4,7 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { ScopedTx } from '../db/transaction.js';
 import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
+import { earlier, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
 import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
@@ -14,6 +15,7 @@ import {
   INTERVAL_IDS,
   isIntervalId,
   isoDay,
+  periodFits,
   toDay,
   upcomingPeriods,
   type IntervalName,
@@ -100,6 +102,16 @@ async function check(tx: ScopedTx, input: ContractInput, existing: Contract | nu
   else if (nextGiven && !after(next!, today)) errors.push(invalid('nextOccurrenceOn', 'must be after today'));
   else if ((nextGiven || templateGiven) && next != null && template && !after(next, template.date)) {
     errors.push(invalid('nextOccurrenceOn', "must be after the template's date"));
+  }
+
+  // The periods counted from a new anchor (the next occurrence, or the old one under a new interval)
+  // must fit in the calendar: a contract starting on 9999-12-31 would have none the API can show.
+  const interval = intervalId ?? existing?.intervalId;
+  const anchorMoves = nextGiven || (intervalId !== undefined && intervalId !== existing?.intervalId);
+  if (anchorMoves && next != null && interval !== undefined && isIntervalId(interval) && !errors.some((e) => e.field[1] === 'nextOccurrenceOn')) {
+    if (!periodFits(next, interval, 0)) {
+      errors.push(invalid(nextGiven ? 'nextOccurrenceOn' : input.interval != null ? 'interval' : 'intervalId', `leaves no whole period before ${LAST_DAY_ISO}`));
+    }
   }
 
   const endsOn = creating || given(input, 'endsOn') ? input.endsOn : existing.endsOn;
@@ -245,7 +257,8 @@ const SCHEDULE = {
 /** `until` is required, and at most MAX_YEARS_AHEAD years after today: a run's work is bounded. */
 export function untilProblem(until: Date | null | undefined, now: Date = new Date()): UserError | null {
   if (until == null) return blank('until');
-  const horizon = addYears(toDay(now), MAX_YEARS_AHEAD);
+  // Never past the calendar's end (src/domain/kit/dates.ts), even for a clock set near it.
+  const horizon = earlier(addYears(toDay(now), MAX_YEARS_AHEAD), LAST_DAY);
   return after(until, horizon)
     ? invalid('until', `must be at most ${MAX_YEARS_AHEAD} years after today (${isoDay(horizon)} at the latest)`)
     : null;

@@ -14,6 +14,7 @@ import { amountCredited, creditNoteWithTax, isValidPercent, overflowingFields, t
 import { fitsInt64, formatRate, isCurrencyCode, isValidRate, rateText, toDefault } from '../money/money.js';
 import { attributedTotal, deleteAttributionsOfInvoice, exceedsInvoice, rewriteInvoiceAttributions } from './invoice-attributions.js';
 import { INVOICE_TYPES, todayUtc, type InvoiceType } from './invoice-queries.js';
+import { inCalendar, LAST_DAY_ISO } from './kit/dates.js';
 import {
   at,
   blank,
@@ -115,6 +116,24 @@ async function write<T>(db: ScopedClient, run: (tx: ScopedTx) => Promise<Result<
 
 const addDays = (day: Date, days: number): Date => new Date(day.getTime() + days * DAY_MS);
 
+/**
+ * The pay-on date derived from the terms must be a date the API can show (src/domain/kit/dates.ts):
+ * `invoicedOn: "9999-12-31", paymentTerms: 3650` is a user error on the field that moved it there
+ * (the terms when given, else the invoice date), not a year-10009 date. Same rule as create and
+ * update apply: the date follows the terms when `payOn` is not given.
+ */
+function derivedPayOnProblem(input: InvoiceInput, current: Current | null): UserError | null {
+  const creating = current === null;
+  const follows = creating ? input.payOn == null : !given(input, 'payOn') && (given(input, 'paymentTerms') || given(input, 'invoicedOn'));
+  const invoicedOn = creating ? (input.invoicedOn ?? todayUtc()) : given(input, 'invoicedOn') ? input.invoicedOn : current.invoice.invoicedOn;
+  const terms = creating || given(input, 'paymentTerms') ? input.paymentTerms : current.invoice.paymentTerms;
+  if (!follows || invoicedOn == null || terms == null || inCalendar(addDays(invoicedOn, terms))) return null;
+  return invalid(
+    creating || given(input, 'paymentTerms') ? 'paymentTerms' : 'invoicedOn',
+    `would put the payment date (invoicedOn + paymentTerms) after ${LAST_DAY_ISO}`,
+  );
+}
+
 /** The invoice a credit note credits, as `check` needs it. */
 interface Parent {
   id: number;
@@ -164,6 +183,9 @@ async function check(tx: ScopedTx, input: InvoiceInput, current: Current | null)
   if (!creating && given(input, 'invoicedOn') && input.invoicedOn === null) errors.push(blank('invoicedOn'));
   if (input.paymentTerms != null && (input.paymentTerms < 0 || input.paymentTerms > MAX_PAYMENT_TERMS)) {
     errors.push(invalid('paymentTerms', `must be between 0 and ${MAX_PAYMENT_TERMS}`));
+  } else {
+    const derived = derivedPayOnProblem(input, current);
+    if (derived) errors.push(derived);
   }
   for (const name of PERCENTS) {
     const value = input[name];

@@ -4,6 +4,10 @@
 // Period k starts k intervals after the anchor. Month-based intervals add whole months to the
 // anchor itself (not to the previous period), clamped to the month's last day: an anchor on
 // 31 January gives 28/29 February and then 31 March again, never drifting to the 28th.
+//
+// The calendar ends (src/domain/kit/dates.ts): a period counts only when it ends, and the next one
+// starts, by 9999-12-31, so that no period, suffix or next occurrence is a date the API cannot show.
+import { LAST_DAY } from './kit/dates.js';
 
 /** The REST API's `interval_id`s. */
 export const INTERVAL_IDS = {
@@ -136,9 +140,13 @@ function start(schedule: Schedule): { anchor: Date; interval: IntervalId; k: num
   return k === null ? { anchor: schedule.nextOccurrenceOn, interval, k: 0 } : { anchor: schedule.anchorOn, interval, k };
 }
 
+/** Whether period `k` ends, and the one after it starts, within the calendar. */
+export const periodFits = (anchor: Date, interval: IntervalId, k: number): boolean =>
+  periodStart(anchor, interval, k + 1).getTime() <= LAST_DAY.getTime();
+
 /**
  * The periods a contract would generate next, from `nextOccurrenceOn`: those starting on or before
- * `until` (when given) and `endsOn` (when set), at most `limit` of them. `more` says whether
+ * `until` (when given) and `endsOn` (when set), and fitting in the calendar, at most `limit` of them. `more` says whether
  * another period would have qualified past the limit; `next` is the first day after the last one
  * returned (where `nextOccurrenceOn` goes once they are generated).
  */
@@ -148,14 +156,15 @@ export function upcomingPeriods(
 ): { periods: Period[]; more: boolean; next: Date } {
   const { anchor, interval, k } = start(schedule);
   const last = [options.until, schedule.endsOn ?? undefined].filter((d): d is Date => d !== undefined);
-  const qualifies = (day: Date) => last.every((bound) => day.getTime() <= bound.getTime());
+  const qualifies = (i: number) =>
+    periodFits(anchor, interval, i) && last.every((bound) => periodStart(anchor, interval, i).getTime() <= bound.getTime());
   const periods: Period[] = [];
   let i = k;
-  while (periods.length < options.limit && qualifies(periodStart(anchor, interval, i))) {
+  while (periods.length < options.limit && qualifies(i)) {
     periods.push(period(anchor, interval, i));
     i += 1;
   }
-  const more = periods.length === options.limit && qualifies(periodStart(anchor, interval, i));
+  const more = periods.length === options.limit && qualifies(i);
   return { periods, more, next: periodStart(anchor, interval, i) };
 }
 

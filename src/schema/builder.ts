@@ -8,6 +8,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
+import { inCalendar, LAST_DAY_ISO } from '../domain/kit/dates.js';
 import { BadInput } from '../domain/kit/errors.js';
 import { MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
@@ -143,16 +144,20 @@ export function isoDate(value: unknown): unknown {
 }
 
 function parseDate(value: unknown, parse: (iso: unknown) => unknown): Date {
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 50)) : typeof value;
+  let day: Date;
   try {
-    return parse(isoDate(value)) as Date;
+    day = parse(isoDate(value)) as Date;
   } catch {
-    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 50)) : typeof value;
     return refuse(`Date cannot represent ${shown}: expected a real calendar date as YYYY-MM-DD or DD.MM.YYYY.`);
   }
+  // Year 0000 parses, but no database date has it (src/domain/kit/dates.ts).
+  if (!inCalendar(day)) return refuse(`Date cannot represent ${shown}: dates run from 0001-01-01 to ${LAST_DAY_ISO}.`);
+  return day;
 }
 
 builder.scalarType('Date', {
-  description: 'A calendar date. Answered as `YYYY-MM-DD`; accepted as `YYYY-MM-DD` or `DD.MM.YYYY`.',
+  description: `A calendar date from 0001-01-01 to ${LAST_DAY_ISO}. Answered as \`YYYY-MM-DD\`; accepted as \`YYYY-MM-DD\` or \`DD.MM.YYYY\`.`,
   serialize: (value) => DateResolver.serialize(value),
   parseValue: (value) => parseDate(value, (iso) => DateResolver.parseValue(iso)),
   parseLiteral: (ast) =>
@@ -160,8 +165,21 @@ builder.scalarType('Date', {
       DateResolver.parseLiteral(ast.kind === Kind.STRING ? { ...ast, value: iso as string } : ast, {}),
     ),
 });
-builder.addScalarType('DateTime', DateTimeResolver, {
-  description: 'A point in time, ISO 8601 with time zone, e.g. `2021-04-15T01:03:38.804Z`.',
+/** A DateTime input within the same calendar as dates: year 0000 would reach the database as an error. */
+function parseDateTime(value: unknown, parse: () => unknown): Date {
+  const instant = parse() as Date;
+  if (!inCalendar(new Date(Math.floor(instant.getTime() / 86_400_000) * 86_400_000))) {
+    const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 50)) : typeof value;
+    return refuse(`DateTime cannot represent ${shown}: points in time run from 0001-01-01 to ${LAST_DAY_ISO} (UTC).`);
+  }
+  return instant;
+}
+
+builder.scalarType('DateTime', {
+  description: `A point in time, ISO 8601 with time zone, e.g. \`2021-04-15T01:03:38.804Z\`, from 0001-01-01 to ${LAST_DAY_ISO} (UTC).`,
+  serialize: (value) => DateTimeResolver.serialize(value),
+  parseValue: (value) => parseDateTime(value, () => DateTimeResolver.parseValue(value)),
+  parseLiteral: (ast) => parseDateTime(ast.kind === Kind.STRING ? ast.value : ast.kind, () => DateTimeResolver.parseLiteral(ast, {})),
 });
 
 builder.queryType({ description: 'Everything is scoped to the organization of the request (token and `X-Tenant`).' });

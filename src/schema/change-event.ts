@@ -106,7 +106,7 @@ function changeEventWhere(filter: ChangeEventFilterValue | null | undefined): Wh
   for (const [name, list] of [['types', filter.types], ['subjectIds', filter.subjectIds]] as const) {
     if (list && list.length > MAX_FILTER_LIST) throw new BadInput(`\`filter.${name}\` may hold at most ${MAX_FILTER_LIST} values, got ${list.length}.`, `filter.${name}`);
   }
-  // Stored as the outbox encodes them: decoded and encoded again, `RXhwZW5zZToxMg` finds `RXhwZW5zZToxMg==`.
+  // Stored as the outbox encodes them, which is the only spelling decodeId accepts (an id re-encodes to itself).
   const subjects = filter.subjectIds?.map((id, i) => {
     const { typename, id: databaseId } = decodeId(String(id), `filter.subjectIds[${i}]`);
     return encodeGlobalID(typename, databaseId);

@@ -7,8 +7,10 @@ import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { restrictVisibility } from './kit/visibility.js';
 
-const visible = (ctx: Context) => taskVisibleTo(ctx.viewer.person.id);
+// Also what a payload and an idempotent replay may show (src/schema/kit/visibility.ts).
+const visible = restrictVisibility('Task', (ctx: Context) => taskVisibleTo(ctx.viewer.person.id));
 
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },

@@ -4,6 +4,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { createWebhook, deleteWebhook, updateWebhook, type WebhookInput } from '../domain/webhooks.js';
+import { isReplayed } from '../domain/kit/idempotency.js';
 import type { Where } from '../domain/kit/conditions.js';
 import { checkPageArgs, readPage, type PageArgs } from '../domain/kit/page.js';
 import type { CursorContext } from '../domain/kit/keyset.js';
@@ -217,22 +218,18 @@ const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
 interface CreatePayload {
   id: number | null;
   userErrors: ReturnType<typeof toPayload>['userErrors'];
-  /** Undefined on an idempotent replay: loaded then. */
-  secret?: string | null;
+  /** Only in the answer of the request that created the endpoint; null on an idempotent replay. */
+  secret: string | null;
 }
 
 const CreateWebhookPayload = payloadType('CreateWebhookPayload', 'Webhook', 'The result of `createWebhook`.');
 builder.objectFields(CreateWebhookPayload, (t) => ({
   secret: t.string({
     nullable: true,
-    description: 'The signing secret: shown here and never again. Null when there are user errors.',
-    resolve: async (payload, _args, ctx) => {
-      const p = payload as CreatePayload;
-      if (p.id === null) return null;
-      if (p.secret !== undefined) return p.secret;
-      // A replay of the same create (idempotency key): it answers what the first one did.
-      return (await ctx.db.webhook.findUnique({ where: { id: p.id }, select: { secret: true } }))?.secret ?? null;
-    },
+    description:
+      'The signing secret: shown in the answer of the request that created the endpoint and never again. Null when there ' +
+      'are user errors, and on a replay of the create (same `idempotencyKey`): a lost secret is replaced with `updateWebhook`.',
+    resolve: (payload) => (payload as CreatePayload).secret,
   }),
 }));
 
@@ -245,7 +242,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) => {
       const result = await idempotent(ctx, info, input, (fields) => createWebhook(ctx.db, ctx.viewer, fields as WebhookInput, currentUrlPolicy()));
-      const secret = result.ok && 'secret' in result.value ? (result.value as { secret: string }).secret : undefined;
+      // A replay never shows the secret: it may have been rotated since, and the first answer was the only one meant to carry it.
+      const secret = result.ok && !isReplayed(result.value) ? (result.value as { secret: string }).secret : null;
       return { ...toPayload(result), secret } satisfies CreatePayload;
     },
   }),

@@ -34,7 +34,10 @@ function parseTenant(header: string): number | null {
   if (/^\d{1,9}$/.test(trimmed)) return Number(trimmed);
   const decoded = Buffer.from(trimmed, 'base64').toString('utf8');
   const match = /^Organization:(\d{1,9})$/.exec(decoded);
-  return match ? Number(match[1]) : null;
+  if (!match) return null;
+  // Only the global id the API issues: base64 decoding ignores a trailing character or missing padding.
+  const id = Number(match[1]);
+  return Buffer.from(`Organization:${id}`, 'utf8').toString('base64') === trimmed ? id : null;
 }
 
 export interface TokenRow {

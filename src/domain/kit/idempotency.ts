@@ -3,6 +3,13 @@
 // first request created, and writes nothing. The same key with another input (or for another
 // mutation) is the user error IDEMPOTENCY_KEY_REUSED. Keys are per organization.
 //
+// A replay shows no more than the replaying person may see now (issue 22): only the person whose
+// request used the key gets its answer (another member of the organization gets
+// IDEMPOTENCY_KEY_REUSED, never their private task), the object must still be readable by them (a
+// deleted one is IDEMPOTENCY_KEY_REUSED too, not a payload with neither object nor error), and a
+// secret the create answered (a webhook's) is never shown again: the payload knows a replay by
+// `replayed: true`.
+//
 // How it holds under concurrency: the key's row (table idempotency_keys, primary key
 // (organization_id, key)) is inserted as the FIRST statement of the create's own transaction, by
 // transact() (src/domain/kit/transaction.ts), which finds the request's claim in an
@@ -42,6 +49,8 @@ export interface Claim {
   key: string;
   operation: string;
   inputHash: string;
+  /** The person whose request this is: the only one its key will replay for. */
+  personId: number;
   /** An expired row of this key was seen: the transaction deletes it before inserting its own. */
   replacesExpired: boolean;
   /** A transaction holding the claim has committed: later transactions of the same call leave it alone. */
@@ -106,38 +115,59 @@ interface StoredKey {
   operation: string;
   inputHash: string;
   resultId: number | null;
+  /** Null on rows written before people were recorded: they replay for nobody. */
+  personId: number | null;
 }
 
-/** The answer a live key gives a request: its first result, or why it cannot be used for this one. */
-export function replay(row: StoredKey, operation: string, hash: string): Result<{ id: number }> {
+/** What a replay answers: the first result's id, to be loaded as it is now; no secret of it. */
+export interface Replayed {
+  id: number;
+  replayed: true;
+}
+
+export const isReplayed = (value: object): value is Replayed => (value as Partial<Replayed>).replayed === true;
+
+/**
+ * The answer a live key gives a request: its first result, or why it cannot be used for this one.
+ * Another person's key says nothing of its input or mutation: a replay is for the one who sent it.
+ */
+export function replay(row: StoredKey, operation: string, hash: string, personId: number): Result<Replayed> {
+  if (row.personId !== personId) return fail(reused('has already been used by another person'));
   if (row.operation !== operation) return fail(reused(`has already been used for ${row.operation}`));
   if (row.inputHash !== hash) return fail(reused('has already been used with a different input'));
   // Written in the same transaction as the key, so a committed key always has it.
   if (row.resultId === null) throw new Error(`idempotency key of ${operation} committed without its result`);
-  return ok({ id: row.resultId });
+  return ok({ id: row.resultId, replayed: true });
 }
+
+/** A replay whose object the person cannot read now (deleted, or hidden from them). */
+export const REPLAY_GONE = 'has already been used for an object that is deleted or not visible to you';
 
 export interface IdempotentRequest {
   organizationId: number;
+  /** Who sends it (the viewer's person). */
+  personId: number;
   /** None: the create runs as it would without the feature. */
   key: string | null | undefined;
   /** The mutation field, e.g. `createExpense`. */
   operation: string;
   /** The input as the client sent it (scalars parsed), without the key. */
   input: object;
+  /** Whether the person may read the object of this id now (the rules `node(id:)` applies). */
+  readable: (id: number) => Promise<boolean>;
 }
 
 /**
- * Runs `create` at most once per key: a live key answers its first result (`{ id }`, which the
- * payload loads as it is now) without running it. `create` must write through transact(), which
- * stores the key in the same transaction.
+ * Runs `create` at most once per key: a live key answers its first result (`{ id, replayed }`,
+ * which the payload loads as it is now) without running it, to the same person and only while they
+ * can read it. `create` must write through transact(), which stores the key in the same transaction.
  */
 export async function idempotentCreate<T extends { id: number }>(
   db: ScopedClient,
   request: IdempotentRequest,
   create: () => Promise<Result<T>>,
-): Promise<Result<T | { id: number }>> {
-  const { key, operation, organizationId } = request;
+): Promise<Result<T | Replayed>> {
+  const { key, operation, organizationId, personId } = request;
   if (key == null) return create();
   const errors = checkIdempotencyKey(key);
   if (errors.length) return fail(...errors);
@@ -146,15 +176,20 @@ export async function idempotentCreate<T extends { id: number }>(
   for (let attempt = 1; ; attempt++) {
     const row = await db.idempotencyKey.findFirst({
       where: { key },
-      select: { operation: true, inputHash: true, resultId: true, createdAt: true },
+      select: { operation: true, inputHash: true, resultId: true, personId: true, createdAt: true },
     });
-    if (row && !isExpired(row.createdAt, new Date())) return replay(row, operation, hash);
+    if (row && !isExpired(row.createdAt, new Date())) {
+      const answer = replay(row, operation, hash, personId);
+      if (answer.ok && !(await request.readable(answer.value.id))) return fail(reused(REPLAY_GONE));
+      return answer;
+    }
 
     const claim: Claim = {
       organizationId,
       key,
       operation,
       inputHash: hash,
+      personId,
       replacesExpired: row !== null,
       committed: false,
       taken: false,
@@ -235,6 +270,7 @@ function claimRow(claim: Claim, resultId: number | null) {
     key: claim.key,
     operation: claim.operation,
     inputHash: claim.inputHash,
+    personId: claim.personId,
     resultId,
   };
 }

@@ -7,6 +7,7 @@ import { builder } from '../builder.js';
 import { UserErrorRef } from '../errors.js';
 import { inputId } from '../ids.js';
 import { delegateName, delegateOf } from './delegate.js';
+import { visibleById } from './visibility.js';
 
 interface Payload {
   id: number | null;
@@ -18,9 +19,19 @@ interface DeletePayload {
   userErrors: UserError[];
 }
 
-/** A payload type whose `<type>` field (e.g. `expense`) loads the written object with the query's selection. */
+/** The object type each payload type loads, by payload type name (what an idempotent replay must be able to read). */
+const payloadObjects = new Map<string, string>();
+
+/** The object type a payload type loads; undefined for a type that is not a payload. */
+export const payloadObjectType = (payloadName: string): string | undefined => payloadObjects.get(payloadName);
+
+/**
+ * A payload type whose `<type>` field (e.g. `expense`) loads the written object with the query's
+ * selection, as the caller may see it (a private task of someone else is null, as in node(id:)).
+ */
 export function payloadType(name: string, type: keyof PrismaTypes & string, description: string) {
   const model = delegateName(type);
+  payloadObjects.set(name, type);
   return builder.objectRef<Payload>(name).implement({
     description,
     fields: (t) => ({
@@ -32,7 +43,7 @@ export function payloadType(name: string, type: keyof PrismaTypes & string, desc
           // Read the selection even when there is nothing to load: Pothos checks it was used.
           const selection = { ...query };
           if (payload.id === null) return null;
-          return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: { id: payload.id } });
+          return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: visibleById(ctx, type, payload.id) });
         },
       }),
       userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),

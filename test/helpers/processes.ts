@@ -1,0 +1,70 @@
+// Waiting on processes a test spawned: for what they do (a line printed, an exit, a state another
+// client can see), never for a fixed time. A cold `npm start` on PGlite took 34 s on a busy 2-core
+// machine, where fixed waits of 15 or 20 s failed; the only bound is the test's own timeout, which
+// these tests set generously (SPAWN_TIMEOUT), and a test that fails says what it was waiting for.
+import { onTestFailed } from 'vitest';
+
+/** The timeout of a test or hook that starts `npm start`, `npm run ...` or waits for one to exit. */
+export const SPAWN_TIMEOUT = 300_000;
+
+const POLL_MS = 50;
+
+/** onTestFailed, when called from a test (in a hook there is no test to report on). */
+function onFailure(report: () => void): void {
+  try {
+    onTestFailed(report);
+  } catch {
+    // Not in a test.
+  }
+}
+
+export interface WaitOptions {
+  /** What is awaited, for the failure message. */
+  what: string;
+  /** The process whose exit ends the wait with an error (it will never become ready). */
+  exited?: Promise<number | null>;
+  /** Its output so far, shown when the wait fails. */
+  output?: () => string;
+}
+
+/**
+ * Resolves with the first truthy value of `check` (polled every 50 ms); rejects when `exited`
+ * settles first. No timer of its own: the test's timeout bounds it, and then the failure names it.
+ */
+export async function waitFor<T>(check: () => T | Promise<T>, options: WaitOptions): Promise<NonNullable<T>> {
+  let waiting = true;
+  onFailure(() => {
+    if (waiting) console.error(`Still waiting for ${options.what}.${options.output ? `\nOutput so far:\n${options.output()}` : ''}`);
+  });
+  let gone: number | null | undefined;
+  let hasExited = false;
+  void options.exited?.then((code) => {
+    hasExited = true;
+    gone = code;
+  });
+  try {
+    for (;;) {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+      if (hasExited) {
+        throw new Error(`The process exited (code ${gone}) before ${options.what}.${options.output ? `\n${options.output()}` : ''}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    waiting = false;
+  }
+}
+
+/** The exit code of a process, however long it takes (the test's timeout bounds it). */
+export async function exitOf(exited: Promise<number | null>, what: string, output?: () => string): Promise<number | null> {
+  let waiting = true;
+  onFailure(() => {
+    if (waiting) console.error(`Still waiting for ${what} to exit.${output ? `\nOutput so far:\n${output()}` : ''}`);
+  });
+  try {
+    return await exited;
+  } finally {
+    waiting = false;
+  }
+}
