@@ -2,7 +2,7 @@
 // refuses and changes nothing (issue 22; the rules per model are in src/domain/bin-restore.ts):
 // invoice sums and signs, money re-expressed to parents that changed meanwhile, credit notes that
 // must share their invoice's currency, a contract's dates, and unique places under concurrency.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { graphql } from './generated/index.js';
 import { data, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
@@ -272,5 +272,27 @@ describe('unique places under concurrency', () => {
     expect(results.filter((errors) => errors.length === 0)).toHaveLength(1);
     for (const errors of results) for (const error of errors) expect(['CONFLICT', 'TAKEN']).toContain(error.code);
     expect(await t.db.prisma.invoice.count({ where: { organizationId: a.organizationId, number: 'RACE-1', deletedAt: null } })).toBe(1);
+  });
+});
+
+describe('what was deleted on its own stays, even in the same millisecond', () => {
+  test('an expense deleted alone, then its deal at the same instant: the deal comes back without it', async () => {
+    const a = await createTenant(t.db.prisma);
+    const deal = await budget(a, 'Same instant');
+    const alone = await a.expense({ dealId: deal, name: 'alone', currency: 'USD' });
+    const went = await a.expense({ dealId: deal, name: 'went with it', currency: 'USD' });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2026-03-01T10:00:00.000Z'));
+      await data(t.app, DeleteExpense, { input: { id: gid('Expense', alone) } }, as(a));
+      await data(t.app, DeleteDeal, { input: { id: gid('Deal', deal) } }, as(a));
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await restore(a, 'budget', deal)).userErrors).toEqual([]);
+    expect(await t.db.prisma.expense.count({ where: { id: went, deletedAt: null } })).toBe(1);
+    // Still in the bin, with its entry, as the bin lists it.
+    expect(await t.db.prisma.expense.count({ where: { id: alone, deletedAt: null } })).toBe(0);
+    expect(await stillInBin('expense', alone)).toBe(1);
   });
 });

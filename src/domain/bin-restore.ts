@@ -118,7 +118,8 @@ const idsOf = (rows: Row[]) => rows.map((row) => row.id as number);
 /**
  * What went with `rows` under `stamp`, and what went with those. A budget's attributions come
  * back only to live invoices, an invoice's only to live budgets: the others stay in the bin with
- * the object that is still there.
+ * the object that is still there. A stamp is a millisecond: what was deleted on its own in the same
+ * one is told apart by its own entry.
  */
 async function collect(tx: ScopedTx, model: BinModel, rows: Row[], stamp: Date, into: Returning): Promise<void> {
   into.set(model, [...(into.get(model) ?? []), ...rows]);
@@ -126,7 +127,16 @@ async function collect(tx: ScopedTx, model: BinModel, rows: Row[], stamp: Date, 
     const only =
       child.model === 'invoiceAttribution' ? (child.key === 'dealId' ? { invoice: live } : { deal: live }) : {};
     const found = await delegate(tx, child.model).findMany({ where: { [child.key]: { in: idsOf(rows) }, deletedAt: stamp, ...only } });
-    if (found.length) await collect(tx, child.model, found, stamp, into);
+    if (!found.length) continue;
+    // A row with an open entry of its own was deleted on its own, in the same millisecond as this one
+    // (what went with an object has no entry): it stays in the bin with its entry.
+    const own = await tx.deletedItem.findMany({
+      where: { itemType: { in: [...BIN_MODELS[child.model].itemTypes] }, itemId: { in: idsOf(found) }, recoveredAt: null },
+      select: { itemId: true },
+    });
+    const alone = new Set(own.map((entry) => entry.itemId));
+    const theirs = found.filter((row) => !alone.has(row.id as number));
+    if (theirs.length) await collect(tx, child.model, theirs, stamp, into);
   }
 }
 
