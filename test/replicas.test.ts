@@ -122,12 +122,21 @@ async function metric(instance: Instance, name: string, labels: Record<string, s
   return undefined;
 }
 
-/** Statements each target received so far, as the instance counts them. */
+/** Statements each target received so far, as the instance counts them (one scrape of /metrics). */
 async function statements(instance: Instance): Promise<{ primary: number; replica: number }> {
-  return {
-    primary: (await metric(instance, 'gateway_db_statements_total', { target: 'primary' })) ?? NaN,
-    replica: (await metric(instance, 'gateway_db_statements_total', { target: 'replica' })) ?? NaN,
-  };
+  const text = await (await fetch(`http://127.0.0.1:${instance.port}/metrics`)).text();
+  const of = (target: string) => Number(new RegExp(`^gateway_db_statements_total\\{target="${target}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { primary: of('primary'), replica: of('replica') };
+}
+
+/**
+ * What a scrape of /metrics itself costs the primary between two scrapes (the webhook queue's depth is
+ * read from the database at each one), so that a bound on a request's statements counts the request only.
+ */
+async function scrapeCost(instance: Instance): Promise<number> {
+  const first = await statements(instance);
+  const second = await statements(instance);
+  return second.primary - first.primary;
 }
 
 async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined | false>): Promise<T> {
@@ -256,6 +265,7 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
 
   test('(a) queries are served by the standby; the primary only authenticates', async () => {
     for (const instance of [one, two]) {
+      const scrape = await scrapeCost(instance);
       const before = await statements(instance);
       const answer = await gql(instance, EXPENSES);
       expect(answer.status).toBe(200);
@@ -264,7 +274,7 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
       expect(answer.body.data?.expenses.totalCount).toBeGreaterThanOrEqual(8);
       const after = await statements(instance);
       expect(after.replica - before.replica, 'statements on the standby').toBeGreaterThanOrEqual(2);
-      expect(after.primary - before.primary, 'the token lookup at most (it is cached a few seconds)').toBeLessThanOrEqual(1);
+      expect(after.primary - before.primary - scrape, 'the token lookup at most (it is cached a few seconds)').toBeLessThanOrEqual(1);
     }
   });
 
