@@ -246,14 +246,15 @@ async function recheck(tx: ScopedTx, model: BinModel, item: Row, returning: Retu
       return;
     }
     case 'service': {
-      const now = await dealMoneyOf(tx, item.dealId as number);
       if (!basis) return; // Filed before bases were kept: its price stays as it was.
+      const now = await dealMoneyOf(tx, item.dealId as number);
       const price = reexpressPrice(item.price as bigint, item.quantity as string, basis, now);
       if (price === null) refuse(conflict(`converted to its budget's currency (${now.currency}), its price or total would be too large`));
       if (price !== item.price) await tx.service.update({ where: { id }, data: { price: price! } });
       return;
     }
     case 'invoice': {
+      if (item.parentInvoiceId === null) return; // Not a credit note.
       const why = await creditNoteHolds(tx, id);
       if (why) refuse(conflict(why));
       return;

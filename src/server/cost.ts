@@ -462,10 +462,14 @@ export class Meter {
     const deadline = Date.now() + SETTLE_LIMIT_MS;
     for (;;) {
       while (this.#pending > 0 && Date.now() < deadline) {
+        // One timer per wait, cleared when the resolvers finish first: an error-heavy load would
+        // otherwise leave a 60 s timer behind for every wait.
+        let timer: NodeJS.Timeout | undefined;
         await new Promise<void>((resolve) => {
           this.#idle = resolve;
-          setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
+          timer = setTimeout(resolve, Math.max(0, deadline - Date.now())).unref();
         });
+        clearTimeout(timer);
       }
       // Children start in the microtasks after their parent settles: look again after them.
       await new Promise((resolve) => setImmediate(resolve));
