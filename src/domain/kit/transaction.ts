@@ -22,6 +22,14 @@ export class Rollback extends Error {
 
 const ATTEMPTS = 4;
 
+/**
+ * Prisma's own limits (2 s to get a connection, 5 s for the whole transaction) are shorter than one
+ * statement may take (STATEMENT_TIMEOUT_MS, 15 s): a write waiting its turn on a busy deal's lock
+ * behind other writes expired as "Unexpected error." (seen under the suite's load on PostgreSQL).
+ * Waiting for locks is the design (src/domain/kit/locks.ts), so a write gets room for it.
+ */
+const LIMITS = { maxWait: 10_000, timeout: 30_000 };
+
 export const isWriteConflict = (error: unknown): boolean =>
   error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034';
 
@@ -42,7 +50,7 @@ export async function transact<T>(
           if (!result.ok) throw new Rollback(result);
           if (claim) await recordResult(tx, claim, result.value);
           return result;
-        }, options);
+        }, options ?? LIMITS);
         committed = true;
         return result;
       } catch (error) {
