@@ -14,7 +14,16 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // The browser test has its own command (`npm run test:browser`, vitest.browser.config.ts).
     exclude: [...configDefaults.exclude, 'test/browser/**'],
+    // One migrated database per run, copied per file or worker (global-setup.ts, worker-setup.ts).
     globalSetup: ['test/helpers/global-setup.ts'],
+    setupFiles: ['test/helpers/worker-setup.ts'],
+    // A worker runs its files one after the other in one module graph: the gateway's modules (Prisma's
+    // client, the schema) load once per worker, not once per file, and PGlite is shared (database.ts).
+    // Tests leave nothing global behind: spies are restored after each test.
+    isolate: false,
+    restoreMocks: true,
+    // Files wait on processes, timers and the database as much as on the CPU.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     env: { NODE_ENV: 'test' },

@@ -9,8 +9,8 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { MIGRATIONS_DIR, migrate } from '../src/db/migrate.js';
+import type { Database } from '../src/db/client.js';
+import { MIGRATIONS_DIR } from '../src/db/migrate.js';
 import { createMetrics, type Metrics } from '../src/server/metrics.js';
 import {
   logContextOptions,
@@ -20,10 +20,11 @@ import {
   type ObservabilityOptions,
 } from '../src/server/observability.js';
 import { createApp, type App } from '../src/server/yoga.js';
+import { openTestDatabase } from './helpers/database.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
 const url = process.env.TEST_DATABASE_URL;
-const openDb = () => openDatabase(url ? { url } : { dataDir: 'memory://' });
+const openDb = () => openTestDatabase();
 
 interface Harness {
   app: App;
@@ -84,7 +85,6 @@ let tenant: Tenant;
 
 beforeAll(async () => {
   db = await openDb();
-  await migrate(db.scripts);
   tenant = await createTenant(db.prisma);
 });
 afterAll(() => db.close());
@@ -136,7 +136,6 @@ describe('/ready', () => {
 
   test('503 when the database is closed', async () => {
     const other = await openDb();
-    await migrate(other.scripts);
     const { app } = build(other);
     expect((await app.fetch('http://test/ready')).status).toBe(200);
     await other.close();

@@ -21,13 +21,13 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { openDatabase, type Database, type DatabaseReplica } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
 import { countStatements } from '../src/db/statements.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { schema } from '../src/schema/index.js';
 import { createMetrics, type Metrics } from '../src/server/metrics.js';
 import { classifyReplicaFailure } from '../src/server/replicas.js';
 import { createApp, type App } from '../src/server/yoga.js';
+import { openTestDatabase } from './helpers/database.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
@@ -246,8 +246,7 @@ describe('a replica that goes down', () => {
   let logs: Array<Record<string, unknown>>;
 
   beforeAll(async () => {
-    db = await openDatabase(PG_URL ? { url: PG_URL } : { dataDir: 'memory://' });
-    await migrate(db.scripts);
+    db = await openTestDatabase();
     tenant = await createTenant(db.prisma);
     await tenant.expense({ name: 'Train' });
     replica = await refusingReplica();

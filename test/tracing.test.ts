@@ -15,11 +15,11 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { createSchema, createYoga } from 'graphql-yoga';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { openDatabase, type Database } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
+import type { Database } from '../src/db/client.js';
 import { useObservability } from '../src/server/observability.js';
 import { ATTRIBUTES, startTracing, startTracingFromEnv, tracesUrl, useTracing, type Tracing } from '../src/server/tracing.js';
 import { createApp, type App } from '../src/server/yoga.js';
+import { openTestDatabase } from './helpers/database.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
 import { SPAWN_TIMEOUT } from './helpers/processes.js';
 
@@ -35,8 +35,7 @@ let app: App;
 beforeAll(async () => {
   exporter = new InMemorySpanExporter();
   tracing = (await startTracing({ exporter }))!;
-  db = await openDatabase(url ? { url } : { dataDir: 'memory://' });
-  await migrate(db.scripts);
+  db = await openTestDatabase();
   tenant = await createTenant(db.prisma);
   app = createApp({ prisma: db.prisma, logger: pino({ level: 'silent' }), observability: { tracing } });
 });

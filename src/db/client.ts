@@ -28,6 +28,8 @@ export interface Database {
   statements: StatementCounter;
   /** Read replicas (`replicaUrls`), in the order given; always empty on PGlite. */
   replicas: DatabaseReplica[];
+  /** PGlite only: the data folder as a tar (`fromDump` of another database opens a copy). */
+  dump?(): Promise<Blob>;
   /** The request pool's connections now (PostgreSQL); PGlite has no pool. For /metrics. */
   pool?(): { total: number; idle: number; waiting: number; max: number };
   /** Closes the client and the connections (and releases the folder's lock). Safe to call twice. */
@@ -69,6 +71,11 @@ export interface DatabaseOptions {
   /** PGlite folder, or `memory://` for a throw-away database. */
   dataDir?: string;
   /**
+   * PGlite only: start from this dump of a data folder (`PGlite.dumpDataDir`) instead of an empty
+   * cluster. Creating a cluster costs seconds of CPU; the test suite migrates one and loads it per file.
+   */
+  fromDump?: Blob;
+  /**
    * Longest a statement sent through `prisma` may run, in ms; 0 for no limit. PostgreSQL cancels it
    * (`statement_timeout` on every pooled connection); the scripts runner is exempt. PGlite accepts the
    * setting but never enforces it (no timer interrupts in its WebAssembly build), so it is not set there.
@@ -88,7 +95,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   if (!Number.isInteger(timeout) || timeout < 0) throw new Error(`statementTimeoutMs must be an integer >= 0, not ${timeout}`);
   return options.url
     ? openPostgres(options.url, timeout, options.replicaUrls ?? [])
-    : openPGlite(options.dataDir ?? 'memory://', options.owner ?? 'a gateway process');
+    : openPGlite(options.dataDir ?? 'memory://', options.owner ?? 'a gateway process', options.fromDump);
 }
 
 /** The folder of a PGlite data dir on disk, or undefined for `memory://` and other non-file stores. */
@@ -102,7 +109,7 @@ function once(close: () => Promise<void>): () => Promise<void> {
   return () => (closing ??= close());
 }
 
-async function openPGlite(dataDir: string, owner: string): Promise<Database> {
+async function openPGlite(dataDir: string, owner: string, fromDump?: Blob): Promise<Database> {
   const folder = folderOf(dataDir);
   let lock: DirectoryLock | undefined;
   if (folder) {
@@ -112,7 +119,7 @@ async function openPGlite(dataDir: string, owner: string): Promise<Database> {
   }
   let lite: PGlite;
   try {
-    lite = await PGlite.create(dataDir);
+    lite = await PGlite.create(dataDir, fromDump ? { loadDataDir: fromDump } : {});
   } catch (error) {
     lock?.release();
     throw error;
@@ -124,6 +131,7 @@ async function openPGlite(dataDir: string, owner: string): Promise<Database> {
     prisma,
     statements: counted.counter,
     replicas: [],
+    dump: () => lite.dumpDataDir('none'),
     scripts: {
       exec: async (sql) => {
         await lite.exec(sql);

@@ -1,14 +1,15 @@
-// One app per test file, on the backend chosen by TEST_DATABASE_URL, with its log captured so
+// One app per test file, on the backend chosen by TEST_DATABASE_URL (already migrated: see
+// test/helpers/global-setup.ts), with its log captured so
 // tests can check what reaches the server log (and what does not reach the client).
 import { Writable } from 'node:stream';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
 import pino from 'pino';
-import { openDatabase, type Database } from '../../src/db/client.js';
-import { migrate } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/client.js';
 import { createMetrics, webhookMetrics, type Metrics } from '../../src/server/metrics.js';
 import { createApp, type App, type AppOptions } from '../../src/server/yoga.js';
 import type { DeliveryService, DeliveryServiceOptions } from '../../src/webhooks/queue.js';
+import { appDatabase, openTestDatabase } from './database.js';
 
 export interface TestApp {
   db: Database;
@@ -33,8 +34,9 @@ export type TestDeliveryOptions = Omit<DeliveryServiceOptions, 'prisma' | 'scrip
  */
 export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persistedOperations' | 'events' | 'webhooks'> & { delivery?: TestDeliveryOptions } = {}): Promise<TestApp> {
   const url = process.env.TEST_DATABASE_URL;
-  const db = await openDatabase(url ? { url } : { dataDir: 'memory://' });
-  await migrate(db.scripts);
+  // The delivery queue (pg-boss) keeps its jobs in the database: a PGlite of its own, so that it
+  // never picks up another file's jobs.
+  const db = options.delivery ? await openTestDatabase() : await appDatabase();
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

@@ -1,0 +1,12 @@
+import { PGlite } from '@electric-sql/pglite';
+import { writeFile, readFile } from 'node:fs/promises';
+let t = performance.now();
+const lap = (l: string) => { const n = performance.now(); console.log(l, Math.round(n - t)); t = n; };
+const lite = await PGlite.create('memory://'); lap('pglite create');
+const dump = await lite.dumpDataDir('none'); lap('dump ' + dump.size);
+await writeFile('/tmp/pgdump.tar', Buffer.from(await dump.arrayBuffer()));
+await lite.close();
+const buf = await readFile('/tmp/pgdump.tar'); lap('read');
+const l2 = await PGlite.create('memory://', { loadDataDir: new Blob([buf]) }); lap('create from dump');
+console.log((await l2.query('select 1 as x')).rows); lap('q');
+const l3 = await PGlite.create('memory://', { loadDataDir: new Blob([buf]) }); lap('create from dump 2');
