@@ -14,6 +14,7 @@ import { DEMO_EMAIL, seedDemo } from '../src/cli/seed.js';
 import { createToken, revokeTokens } from '../src/cli/tokens.js';
 import { expenseMoneyColumns } from '../src/money/expense-amounts.js';
 import { graphql } from './generated/index.js';
+import { migratedFolder } from './helpers/database.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
 import { SPAWN_TIMEOUT } from './helpers/processes.js';
 
@@ -324,7 +325,7 @@ describe('the command line', () => {
 
   test('as an operator runs it: the unknown email of issue 8 is one line on stderr and exit code 1', async () => {
     const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'gateway-cli-'));
+    const dataDir = await migratedFolder(await mkdtemp(path.join(tmpdir(), 'gateway-cli-')));
     try {
       // An empty DATABASE_URL also keeps a developer's .env from pointing the CLI at their database.
       const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' };

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError, LOCK_FILE } from '../src/db/lock.js';
-import { migrate } from '../src/db/migrate.js';
+import { migratedFolder } from './helpers/database.js';
 import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -163,9 +163,7 @@ const exitCode = (run: Run): Promise<number | null> => exitOf(run.exited, 'the p
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'gateway-lifecycle-'));
   template = path.join(tmp, 'template');
-  const db = await openDatabase({ dataDir: template });
-  await migrate(db.scripts);
-  await db.close();
+  await migratedFolder(template);
   if (PG_URL) {
     const name = `${new URL(PG_URL).pathname.slice(1)}_servers`;
     if (!/^\w+$/.test(name)) throw new Error(`Unexpected database name ${name}`);
@@ -317,7 +315,7 @@ describe('the PGlite folder lock', () => {
   }, SPAWN_TIMEOUT);
 
   test('a second open in one process is refused; a lock whose process is gone is taken over', async () => {
-    const dataDir = path.join(tmp, 'in-process');
+    const dataDir = await migratedFolder(path.join(tmp, 'in-process'));
     const first = await openDatabase({ dataDir, owner: 'the first opener' });
     const refused = await openDatabase({ dataDir }).then(
       async (second) => void (await second.close()),

@@ -27,7 +27,7 @@ import { schema } from '../src/schema/index.js';
 import { createMetrics, type Metrics } from '../src/server/metrics.js';
 import { classifyReplicaFailure } from '../src/server/replicas.js';
 import { createApp, type App } from '../src/server/yoga.js';
-import { openTestDatabase } from './helpers/database.js';
+import { migratedFolder, openTestDatabase } from './helpers/database.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
@@ -121,7 +121,7 @@ describe('DATABASE_REPLICA_URLS', () => {
   });
 
   test('npm start on PGlite says that it ignores them', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'gateway-replica-routing-'));
+    const dataDir = await migratedFolder(await mkdtemp(path.join(os.tmpdir(), 'gateway-replica-routing-')));
     const child = spawn('npm', ['start'], {
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       env: {

@@ -14,6 +14,7 @@ import { migrate } from '../src/db/migrate.js';
 import { createWebhook } from '../src/domain/webhooks.js';
 import { verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
+import { migratedFolder } from './helpers/database.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
 import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
@@ -40,7 +41,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   port = (receiver.address() as AddressInfo).port;
   if (testUrl) databaseUrl = await siblingDatabase(testUrl, 'worker');
-  else dataDir = mkdtempSync(path.join(tmpdir(), 'gateway-worker-'));
+  else dataDir = await migratedFolder(mkdtempSync(path.join(tmpdir(), 'gateway-worker-')));
 });
 
 afterEach(() => {
