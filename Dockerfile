@@ -25,4 +25,4 @@ USER node
 EXPOSE 4000
 # /health: the process is up; /ready: the database answers and the migrations are applied.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "src/server/main.ts"]
+CMD ["node", "--import", "tsx", "src/main/server.ts"]

@@ -29,7 +29,7 @@ const config: CodegenConfig = {
       },
     },
     // The web app's operations (src/operations) as trusted documents: persisted-documents.json maps
-    // each document's SHA-256 to its text, and the gateway loads it (src/server/trusted-documents.ts).
+    // each document's SHA-256 to its text, and the gateway loads it (src/http/trusted-documents.ts).
     'src/generated/operations/': {
       documents: ['src/operations/**/*.graphql'],
       preset: 'client',

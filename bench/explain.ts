@@ -30,9 +30,9 @@ import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import type { StatementEntry } from '../src/db/statements.js';
 import { schema } from '../src/schema/index.js';
-import { newToken } from '../src/server/auth.js';
-import { createLogger } from '../src/server/logger.js';
-import { createApp } from '../src/server/yoga.js';
+import { newToken } from '../src/auth/tokens.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createApp } from '../src/http/app.js';
 
 const { values } = parseArgs({
   options: {

@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 import { generate } from '../src/cli/generate.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
-import { newToken } from '../src/server/auth.js';
-import { createLogger } from '../src/server/logger.js';
-import { startTracing } from '../src/server/tracing.js';
-import { createApp } from '../src/server/yoga.js';
+import { newToken } from '../src/auth/tokens.js';
+import { createLogger } from '../src/observability/logger.js';
+import { startTracing } from '../src/observability/tracing.js';
+import { createApp } from '../src/http/app.js';
 
 const { values } = parseArgs({
   options: {

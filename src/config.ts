@@ -2,6 +2,7 @@
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { DEFAULT_SUBSCRIPTIONS_PER_PERSON } from './events/slots.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 import { AddressPolicy } from './webhooks/url-guard.js';
 
 const schema = z.object({
@@ -181,4 +182,20 @@ export function loadConfigOrExit(): Config {
     console.error(error.message);
     process.exit(1);
   }
+}
+
+/** The webhook settings of a process, from its configuration. */
+export function webhookSettings(config: Config): WebhookSettings {
+  return {
+    delivery: config.WEBHOOK_DELIVERY,
+    policy: new AddressPolicy(config.WEBHOOK_ALLOW_PRIVATE_ADDRESSES),
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    backoffBaseMs: config.WEBHOOK_BACKOFF_BASE_MS,
+    timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    disableAfterFailures: config.WEBHOOK_DISABLE_AFTER_FAILURES,
+    concurrency: config.WEBHOOK_CONCURRENCY,
+    organizationConcurrency: config.WEBHOOK_ORGANIZATION_CONCURRENCY,
+    slowMs: config.WEBHOOK_SLOW_MS,
+    sweepIntervalMs: config.WEBHOOK_SWEEP_INTERVAL_MS,
+  };
 }

@@ -2,7 +2,7 @@
 // once, and a revocation made elsewhere takes effect within the cache's time to live.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import pino from 'pino';
-import { createApp, type App } from '../src/server/yoga.js';
+import { createApp, type App } from '../src/http/app.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { addPerson, createTenant, type Tenant } from './helpers/fixtures.js';
 

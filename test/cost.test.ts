@@ -1,9 +1,9 @@
-// The cost rule (src/server/cost.ts, README "Rate limits"), on the real schema: what an operation is
+// The cost rule (src/limits/cost.ts, README "Rate limits"), on the real schema: what an operation is
 // charged before it runs, and what it actually cost after.
 import { parse } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import { schema } from '../src/schema/index.js';
-import { actualCost, requestedCost } from '../src/server/cost.js';
+import { actualCost, requestedCost } from '../src/limits/cost.js';
 
 const cost = (query: string, variables?: Record<string, unknown>, operationName?: string) =>
   requestedCost(schema, parse(query), variables, operationName);

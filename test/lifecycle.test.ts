@@ -195,7 +195,7 @@ afterAll(async () => {
 test('SIGTERM to npm start lets in-flight requests finish, then the whole process tree exits 0', async () => {
   const server = await startServer({ ...(await databaseEnv('sigterm')), SHUTDOWN_TIMEOUT_MS: '8000' });
   const tree = new Map(descendants(server.child.pid!).map((pid) => [pid, commandOf(pid)]));
-  expect([...tree.values()].some((command) => command?.includes('src/server/main.ts')), 'npm runs the server').toBe(true);
+  expect([...tree.values()].some((command) => command?.includes('src/main/server.ts')), 'npm runs the server').toBe(true);
 
   // An idle kept-alive connection must not hold the shutdown up until the deadline.
   const agent = new http.Agent({ keepAlive: true });
@@ -399,7 +399,7 @@ describe.skipIf(!PG_URL)('several instances (PostgreSQL)', () => {
     await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await adminQuery(`CREATE DATABASE "${name}"`);
     const env = { DATABASE_URL: adminUrl(name) };
-    // Hold the start-up lock (STARTUP_LOCK in src/server/main.ts): both migrate, then wait for it
+    // Hold the start-up lock (STARTUP_LOCK in src/main/server.ts): both migrate, then wait for it
     // before seeding; released, they seed one after the other. Without the lock they would race.
     const holder = new pg.Client({ connectionString: adminUrl(name) });
     await holder.connect();

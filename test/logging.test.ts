@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
-import { chooseLogFormat, createLogger, type LogFormat } from '../src/server/logger.js';
+import { chooseLogFormat, createLogger, type LogFormat } from '../src/observability/logger.js';
 
 describe('chooseLogFormat', () => {
   test.each([

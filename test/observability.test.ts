@@ -11,15 +11,15 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import type { Database } from '../src/db/client.js';
 import { MIGRATIONS_DIR } from '../src/db/migrate.js';
-import { createMetrics, type Metrics } from '../src/server/metrics.js';
+import { createMetrics, type Metrics } from '../src/observability/metrics.js';
+import { logContextOptions } from '../src/observability/log-context.js';
 import {
-  logContextOptions,
   operationLabeler,
   outcomeOf,
   useObservability,
   type ObservabilityOptions,
-} from '../src/server/observability.js';
-import { createApp, type App } from '../src/server/yoga.js';
+} from '../src/http/observability.js';
+import { createApp, type App } from '../src/http/app.js';
 import { openTestDatabase } from './helpers/database.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 

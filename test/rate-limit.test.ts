@@ -1,4 +1,4 @@
-// Cost-based rate limiting (src/server/rate-limit.ts): the cost in every response, the `rateLimit`
+// Cost-based rate limiting (src/limits/rate-limit.ts): the cost in every response, the `rateLimit`
 // field, 429 + Retry-After + THROTTLED with nothing run, refills and refunds, one bucket per token,
 // failed authentications per address, and buckets shared through Redis by two instances.
 import { randomUUID } from 'node:crypto';
@@ -6,10 +6,10 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { hashToken } from '../src/server/auth.js';
-import { createMetrics, type Metrics } from '../src/server/metrics.js';
-import { connectRedis, type RateLimitOptions } from '../src/server/rate-limit.js';
-import { createApp, type App } from '../src/server/yoga.js';
+import { hashToken } from '../src/auth/tokens.js';
+import { createMetrics, type Metrics } from '../src/observability/metrics.js';
+import { connectRedis, type RateLimitOptions } from '../src/limits/rate-limit.js';
+import { createApp, type App } from '../src/http/app.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
 

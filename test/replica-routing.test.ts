@@ -24,9 +24,9 @@ import { openDatabase, type Database, type DatabaseReplica } from '../src/db/cli
 import { countStatements } from '../src/db/statements.js';
 import { PrismaClient } from '../src/generated/prisma/client.js';
 import { schema } from '../src/schema/index.js';
-import { createMetrics, type Metrics } from '../src/server/metrics.js';
-import { classifyReplicaFailure } from '../src/server/replicas.js';
-import { createApp, type App } from '../src/server/yoga.js';
+import { createMetrics, type Metrics } from '../src/observability/metrics.js';
+import { classifyReplicaFailure } from '../src/http/replicas.js';
+import { createApp, type App } from '../src/http/app.js';
 import { migratedFolder, openTestDatabase } from './helpers/database.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';

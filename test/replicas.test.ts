@@ -21,7 +21,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
-import { newToken } from '../src/server/auth.js';
+import { newToken } from '../src/auth/tokens.js';
 import { gid } from './helpers/fixtures.js';
 import { readSse } from './helpers/sse.js';
 import { SPAWN_TIMEOUT } from './helpers/processes.js';

@@ -2,7 +2,7 @@
 // the gateway. test/browser/ runs the same page in Chromium.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createApp, type App } from '../src/server/yoga.js';
+import { createApp, type App } from '../src/http/app.js';
 import { startApp, type TestApp } from './helpers/app.js';
 
 /** The options the page hands to GraphiQL (the JSON argument of its render call). */

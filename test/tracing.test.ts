@@ -16,9 +16,9 @@ import { createSchema, createYoga } from 'graphql-yoga';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { Database } from '../src/db/client.js';
-import { useObservability } from '../src/server/observability.js';
-import { ATTRIBUTES, startTracing, startTracingFromEnv, tracesUrl, useTracing, type Tracing } from '../src/server/tracing.js';
-import { createApp, type App } from '../src/server/yoga.js';
+import { useObservability } from '../src/http/observability.js';
+import { ATTRIBUTES, startTracing, startTracingFromEnv, tracesUrl, useTracing, type Tracing } from '../src/observability/tracing.js';
+import { createApp, type App } from '../src/http/app.js';
 import { openTestDatabase } from './helpers/database.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
 import { SPAWN_TIMEOUT } from './helpers/processes.js';
@@ -113,7 +113,7 @@ describe('operation spans', () => {
 
   test('the cost from extensions.cost.requested becomes an attribute; errors mark the span', async () => {
     // A stand-in for the rate limiter: it writes the cost into the result's extensions after
-    // execution, as src/server/rate-limit.ts does (onExecutionResult).
+    // execution, as src/limits/rate-limit.ts does (onExecutionResult).
     const costPlugin = {
       onExecutionResult({ result, setResult }: any) {
         setResult({ ...result, extensions: { ...result.extensions, cost: { requested: 42, actual: 40 } } });
@@ -223,8 +223,8 @@ describe('OTLP export', () => {
       script,
       `
 import { createSchema, createYoga } from 'graphql-yoga';
-import { useObservability } from ${JSON.stringify(path.join(ROOT, 'src/server/observability.ts'))};
-import { startTracingFromEnv } from ${JSON.stringify(path.join(ROOT, 'src/server/tracing.ts'))};
+import { useObservability } from ${JSON.stringify(path.join(ROOT, 'src/http/observability.ts'))};
+import { startTracingFromEnv } from ${JSON.stringify(path.join(ROOT, 'src/observability/tracing.ts'))};
 const tracing = await startTracingFromEnv();
 const yoga = createYoga({
   schema: createSchema({ typeDefs: 'type Query { a: Int }', resolvers: { Query: { a: () => 1 } } }),

@@ -2,7 +2,7 @@
 // Generator to persisted-documents.json, run by id; in mode `only` nothing else runs, in the
 // default mode arbitrary queries (GraphiQL) still do.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadPersistedDocuments, type PersistedDocuments } from '../src/server/trusted-documents.js';
+import { loadPersistedDocuments, type PersistedDocuments } from '../src/http/trusted-documents.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { createWebhook } from '../src/domain/webhooks.js';
 import type { AttemptReport } from '../src/webhooks/deliver.js';
-import { webhookMetrics } from '../src/server/metrics.js';
+import { webhookMetrics } from '../src/observability/metrics.js';
 import { startDelivery, type DeliveryService } from '../src/webhooks/queue.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';

@@ -4,9 +4,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { MAX_ROWS_PER_CALL } from '../src/domain/contracts.js';
-import { createMetrics } from '../src/server/metrics.js';
-import type { RateLimitOptions } from '../src/server/rate-limit.js';
-import { createApp, type App } from '../src/server/yoga.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import type { RateLimitOptions } from '../src/limits/rate-limit.js';
+import { createApp, type App } from '../src/http/app.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { contractRow, templateDeal } from './helpers/contracts.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';

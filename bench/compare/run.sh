@@ -105,7 +105,7 @@ trap 'exit 130' INT; trap 'exit 143' TERM
 start_gw() { # port node [node options...]
   local port=$1 node=$2; shift 2
   (cd "$GW_DIR" && exec env DATABASE_URL=$SRVURL SEED_DEMO=false NODE_ENV=production LOG_LEVEL=warn PORT=$port \
-    taskset -c 0 "$node" "$@" --import tsx src/server/main.ts) >"$OUT/gw-$port.log" 2>&1 &
+    taskset -c 0 "$node" "$@" --import tsx src/main/server.ts) >"$OUT/gw-$port.log" 2>&1 &
   PIDS+=($!); eval "GW_PID_$port=$!"
 }
 start_pg() { # port config [env...]

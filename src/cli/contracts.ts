@@ -12,7 +12,7 @@ import {
 import type { UserError } from '../domain/kit/result.js';
 import { isoDay } from '../domain/recurrence.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { OperatorError } from './errors.js';
+import { OperatorError } from '../domain/kit/errors.js';
 import { existingOrganization } from './organizations.js';
 
 export interface GenerateOptions {

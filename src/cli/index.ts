@@ -17,11 +17,11 @@ import { parseDay } from '../domain/recurrence.js';
 import { generateContractBudgets, summaryLine } from './contracts.js';
 import { purgeOldEntries, purgeSummaryLine } from './recycle-bin.js';
 import { purgeExpiredKeys, purgeKeysLine } from './idempotency.js';
-import { OperatorError } from './errors.js';
+import { OperatorError } from '../domain/kit/errors.js';
 import { generate } from './generate.js';
 import { addMember, createOrganization } from './organizations.js';
-import { DEMO_EMAIL, seedDemo } from './seed.js';
-import { createToken, listTokens, revokeTokenById, revokeTokensByName, type TokenInfo } from './tokens.js';
+import { DEMO_EMAIL, seedDemo } from '../domain/demo.js';
+import { createToken, listTokens, revokeTokenById, revokeTokensByName, type TokenInfo } from '../auth/tokens.js';
 
 export interface CliOptions {
   /** Where normal output and errors go; the process's stdout and stderr by default. */

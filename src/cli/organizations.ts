@@ -2,7 +2,7 @@
 // CLI's argument parsers; what needs the database (does the organization exist, is the person
 // already a member) is checked here and reported as an OperatorError naming the option.
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { OperatorError } from './errors.js';
+import { OperatorError } from '../domain/kit/errors.js';
 
 export interface OrganizationInfo {
   id: number;

@@ -5,7 +5,7 @@
 import { scopedClient } from '../db/scope.js';
 import { expiredEntries, purgeDeletedItem } from '../domain/recycle-bin.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { OperatorError } from './errors.js';
+import { OperatorError } from '../domain/kit/errors.js';
 import { existingOrganization } from './organizations.js';
 
 export interface PurgeOptions {

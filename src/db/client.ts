@@ -1,7 +1,7 @@
 // Opens the one database the process uses: embedded PGlite in a folder by default, or PostgreSQL
 // when a connection string is given. Both speak the same SQL, so one schema and one set of
 // migrations serve both. PostgreSQL may come with read replicas (streaming standbys of the same
-// database): a client of their own each, which src/server/replicas.ts routes queries to.
+// database): a client of their own each, which src/http/replicas.ts routes queries to.
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -46,7 +46,7 @@ export interface DatabaseReplica {
   /**
    * Calls `listener` with each failure of its connections (a refused connection, a dropped idle
    * one, a failed statement...); the client's caller gets the failure all the same.
-   * src/server/replicas.ts listens to notice a replica going down. Returns the unsubscribe.
+   * src/http/replicas.ts listens to notice a replica going down. Returns the unsubscribe.
    */
   onFailure(listener: (error: unknown) => void): () => void;
   /** One `SELECT pg_is_in_recovery()` on the pool, outside Prisma and the statement count: is it a standby? */

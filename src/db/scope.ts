@@ -13,7 +13,6 @@ import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { committing } from './after-commit.js';
-import type { ScopedTx } from './transaction.js';
 
 export interface Scope {
   organizationId: number;
@@ -321,6 +320,9 @@ export function scopedClient(prisma: PrismaClient, scope: Scope): ScopedClient {
   }
   return client;
 }
+
+/** The client inside `db.$transaction(async (tx) => ...)`: the same scope, and no nested transactions. */
+export type ScopedTx = Omit<ScopedClient, '$transaction' | '$connect' | '$disconnect' | '$on' | '$extends'>;
 
 /** What the scoped client offers: the model delegates and interactive transactions, no raw SQL. */
 export type ScopedClient = Omit<PrismaClient, RefusedMember>;

@@ -26,7 +26,7 @@ const COUNTED = new Set(['queryRaw', 'executeRaw']);
 export interface CountOptions {
   /**
    * Told of every failure of the adapter: a statement, opening a transaction or connecting
-   * (src/server/replicas.ts tells an unreachable replica from a failed query this way). The
+   * (src/http/replicas.ts tells an unreachable replica from a failed query this way). The
    * failure still reaches the caller.
    */
   onError?(error: unknown): void;

@@ -2,7 +2,7 @@
 // (and are erased with it), which parents must be live for it to come back, which references are
 // cut when it is erased for good, and how the reference names and locates it. One table, so that
 // deleting, restoring and purging agree (src/domain/recycle-bin.ts walks it).
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedTx } from '../db/scope.js';
 import { rateText, type RateLike } from '../money/money.js';
 import type { ItemType } from './recycle-bin.js';
 

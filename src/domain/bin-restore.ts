@@ -31,8 +31,7 @@
 // - time entry: service live. booking: its service or event live. page: project and parent page
 //   live. dashboard: project live. purchase order: budget and vendor live. event, template: none.
 // People on rows (creators, assignees) are members by foreign key, and a membership cannot go.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { rateText } from '../money/money.js';

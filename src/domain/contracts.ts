@@ -1,8 +1,7 @@
 // Contract rules: a contract turns its template deal into a new budget every period (see
 // recurrence.ts for the calendar). Create/update validation reports every problem of an input at
 // once with the reference's messages; generation creates the budgets of the periods up to a day.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
 import { earlier, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
 import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';

@@ -1,8 +1,7 @@
 // Deal rules: validation (every problem of an input at once), numbering, closing and sales status,
 // currency changes carried into the deal's expenses, and deletion with what belongs to the deal.
 // Each write is one transaction on the scoped client; nothing is written when any error exists.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Deal } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { reexpressPrice } from '../money/service-amounts.js';

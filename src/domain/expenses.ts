@@ -1,8 +1,7 @@
 // Expense rules: validation (every problem of an input at once, with the reference's messages),
 // derived money, approval and rejection. Each write runs in one transaction on the scoped client
 // and returns the expense or the complete list of user errors; nothing is written when any exists.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Expense } from '../generated/prisma/client.js';
 import { expenseMoneyColumns } from '../money/expense-amounts.js';
 import { fitsInt64, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';

@@ -11,8 +11,7 @@
 //   attributed to an invoice, or its amount, locks the invoice first, then reads the sum.
 // - Lock order: invoice, then deals (in id order), then attributions; expenses before their deal
 //   (src/domain/expenses.ts). updateDeal (expenses, deal, attributions) keeps it too.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { InvoiceAttribution } from '../generated/prisma/client.js';
 import { attributionMoneyColumns, exceedsInvoice } from '../money/attribution-amounts.js';
 import { fitsInt64, rateText } from '../money/money.js';

@@ -7,8 +7,7 @@
 // Lock order (shared with src/domain/invoice-attributions.ts): an invoice before its credit notes,
 // invoices before deals, deals before attributions. Every write locks the rows it changes with a
 // guarded UPDATE before it reads them (see src/domain/expenses.ts on why).
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Invoice } from '../generated/prisma/client.js';
 import { amountCredited, creditNoteWithTax, isValidPercent, overflowingFields, type InvoiceMoneyField } from '../money/invoice-money.js';
 import { fitsInt64, formatRate, isCurrencyCode, isValidRate, rateText, toDefault } from '../money/money.js';

@@ -5,8 +5,7 @@
 // own: restoring the entry brings back exactly the rows carrying its stamp (src/domain/bin-restore.ts,
 // with the rules a restore re-establishes); purging it erases the
 // object with everything that still points at it. What goes with what is in src/domain/bin-items.ts.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { BIN_MODELS, describe, MODEL_OF, type BinModel, type Reference } from './bin-items.js';
 import { at, fail, notFound, ok, type Result } from './kit/result.js';
 import { Rollback, transact } from './kit/transaction.js';

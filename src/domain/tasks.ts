@@ -1,8 +1,7 @@
 // Task rules: a task belongs to a live project and takes the project's next task number; a private
 // task is visible only to its creator and its assignee (and its bin entry only to its deleter, see
 // src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Task } from '../generated/prisma/client.js';
 import type { Where } from './kit/conditions.js';
 import { lockLive } from './kit/locks.js';

@@ -7,8 +7,7 @@
 // entry with it, or has gone first and we find no live service: no live entry is ever left on a
 // service in the recycle bin. The task is locked likewise, so that a new entry never names a task
 // already in the bin; it must be one the viewer can see (a private task of others is not found).
-import type { ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { TimeEntry } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';

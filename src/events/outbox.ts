@@ -10,7 +10,7 @@
 // writes of one organization -- from their first event to their commit -- run one after the other.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterCommitBatch, inTransaction } from '../db/after-commit.js';
-import type { ScopedTx } from '../db/transaction.js';
+import type { ScopedTx } from '../db/scope.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { present } from './presenter.js';

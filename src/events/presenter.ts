@@ -15,8 +15,7 @@ import {
   type GraphQLObjectType,
   type GraphQLSchema,
 } from 'graphql';
-import { widenTransaction, type ScopedClient } from '../db/scope.js';
-import type { ScopedTx } from '../db/transaction.js';
+import { widenTransaction, type ScopedClient, type ScopedTx } from '../db/scope.js';
 import type { Viewer } from '../domain/viewer.js';
 import { Loaders } from '../schema/kit/loaders.js';
 

@@ -12,7 +12,7 @@ import { inCalendar, LAST_DAY_ISO } from '../domain/kit/dates.js';
 import { BadInput } from '../domain/kit/errors.js';
 import { MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
-import { decodeId } from './ids.js';
+import { parseGlobalId } from './kit/global-id.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -49,7 +49,7 @@ export const builder = new SchemaBuilder<{
     },
     // Strict: a malformed id, an unknown type or an impossible number is the client's mistake.
     decodeGlobalID: (globalId) => {
-      const { typename, id } = decodeId(globalId, 'id');
+      const { typename, id } = parseGlobalId(globalId, 'id', isNodeType);
       return { typename, id: String(id) };
     },
   },
@@ -67,6 +67,12 @@ export const builder = new SchemaBuilder<{
 // not serialized to JSON as numbers..." once per process (on the first small input or large output
 // it sees) to suggest patching BigInt.prototype.toJSON globally. We do not patch; we return what JSON
 // carries exactly, as the scalar's description promises, so there is nothing to warn about.
+
+/** Whether `typename` is a node type (a Prisma-backed object type: every one of ours is a node). */
+export function isNodeType(typename: string): boolean {
+  const config = builder.configStore.typeConfigs.get(typename);
+  return config?.kind === 'Object' && config.extensions?.pothosPrismaModel !== undefined;
+}
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

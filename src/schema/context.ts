@@ -2,6 +2,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { EventBus } from '../events/pubsub.js';
 import type { SubscriptionSlots } from '../events/slots.js';
 import type { Viewer } from '../domain/viewer.js';
+import type { AddressPolicy } from '../webhooks/url-guard.js';
 import type { Loaders } from './kit/loaders.js';
 
 /** What every resolver receives: built once per request by the server, already scoped. */
@@ -11,6 +12,8 @@ export interface Context {
   db: ScopedClient;
   /** The same organization's client that also sees soft-deleted rows: only the recycle bin uses it. */
   bin: ScopedClient;
+  /** What webhook URLs may point at (WEBHOOK_ALLOW_PRIVATE_ADDRESSES): the app's setting, passed in. */
+  webhookPolicy: AddressPolicy;
   /** DataLoaders of this request (src/schema/kit/loaders.ts). */
   loaders: Loaders;
   /** Live events for subscriptions (src/events/pubsub.ts); absent outside a request (event payloads). */
@@ -18,7 +21,7 @@ export interface Context {
   /** The live subscriptions each person may hold on this instance (src/events/slots.ts). */
   subscriptionSlots?: SubscriptionSlots;
   /**
-   * Authenticates the request's token again (src/server/auth.ts): a long-lived subscription checks,
+   * Authenticates the request's token again (src/auth/authenticate.ts): a long-lived subscription checks,
    * before each event and periodically while idle, that the token is still valid and its person still
    * a member. `fresh` reads the database, past the token cache (AUTH_CACHE_MS).
    */

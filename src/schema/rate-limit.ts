@@ -1,8 +1,8 @@
 // `rateLimit`: the caller's budget as GitHub reports it. The numbers come from the rate limiter
-// (src/server/rate-limit.ts), which charged this operation before it ran; the rule is in the README
-// ("Rate limits") and src/server/cost.ts.
-import { operationCost } from '../server/cost.js';
-import { rateLimitStatus } from '../server/rate-limit.js';
+// (src/limits/rate-limit.ts), which charged this operation before it ran; the rule is in the README
+// ("Rate limits") and src/limits/cost.ts.
+import { operationCost } from '../limits/cost.js';
+import { rateLimitStatus } from '../limits/rate-limit.js';
 import { builder } from './builder.js';
 
 interface RateLimitShape {

@@ -10,7 +10,7 @@
 //
 // Per event, before it is executed: the token must still be valid and its person a member (a revoked
 // token's subscription ends), private things (a private task, a private bin entry) reach only the
-// people who may see them, and the token's bucket pays for the event (src/server/rate-limit.ts: each
+// people who may see them, and the token's bucket pays for the event (src/limits/rate-limit.ts: each
 // delivered event costs what its selection read, reported in its `extensions.cost`; one the bucket
 // cannot pay ends the subscription with THROTTLED). Between events, the instance re-checks the token
 // of every live subscription every AUTH_CACHE_MS (src/events/slots.ts), so that a revoked token's idle
@@ -23,7 +23,7 @@ import { BadInput } from '../domain/kit/errors.js';
 import type { ItemType } from '../domain/recycle-bin.js';
 import { openEventStream, StreamEnd, type LiveEvent, type LiveStream } from '../events/pubsub.js';
 import type { Sweep } from '../events/slots.js';
-import { chargeSubscriptionEvent } from '../server/rate-limit.js';
+import { chargeSubscriptionEvent } from '../limits/rate-limit.js';
 import { EVENT_TYPES, type EventType } from '../events/types.js';
 import { builder } from './builder.js';
 import { ChangeEventRef, EventTypeRef, enumFromEventType } from './change-event.js';
@@ -100,7 +100,7 @@ async function stillAllowed(ctx: Context, sweep?: Sweep): Promise<true | StreamE
 /**
  * Every event is executed with the same request context: empty its caches first, so that nothing
  * loaded for an earlier event answers for this one (Pothos keeps its loaders under
- * `contextCacheSymbol`, as src/server/replicas.ts relies on too; our DataLoaders are emptied in
+ * `contextCacheSymbol`, as src/http/replicas.ts relies on too; our DataLoaders are emptied in
  * place, since list fields keep the ones they were handed).
  */
 function freshReads(ctx: Context): void {
@@ -128,7 +128,7 @@ interface Selection {
 
 /**
  * A client's mistake in a subscription's arguments as the GraphQL error it is. Queries get this from
- * the server's masking plugin (src/server/errors.ts), which looks at executions only: a BadInput
+ * the server's masking plugin (src/http/errors.ts), which looks at executions only: a BadInput
  * reaching Yoga's own masking from `subscribe` would be answered the same, but logged as a failure.
  */
 function asUserError<T>(parse: () => T): T {
@@ -158,7 +158,7 @@ function takeSlot(ctx: Context): (() => void) | undefined {
  */
 async function subscribe(ctx: Context, select: () => Selection) {
   const selection = asUserError(select);
-  if (!ctx.events) throw new Error('No event bus in the request context (src/server/yoga.ts gives one)');
+  if (!ctx.events) throw new Error('No event bus in the request context (src/http/app.ts gives one)');
   const release = takeSlot(ctx);
   let stream: LiveStream | undefined;
   const unwatch = ctx.subscriptionSlots?.watch(async (sweep) => {

@@ -10,7 +10,6 @@ import { checkPageArgs, readPage, type PageArgs } from '../domain/kit/page.js';
 import type { CursorContext } from '../domain/kit/keyset.js';
 import { isEventType, type EventType } from '../events/types.js';
 import { nudgeWebhooks } from '../webhooks/nudges.js';
-import { currentUrlPolicy } from '../webhooks/settings.js';
 import { builder } from './builder.js';
 import { ChangeEventRef, EventTypeRef } from './change-event.js';
 import type { Context } from './context.js';
@@ -241,7 +240,7 @@ builder.mutationFields((t) => ({
     description: `Adds an endpoint (at most 20 per organization: the user error \`LIMIT_REACHED\` beyond).`,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) => {
-      const result = await idempotent(ctx, info, input, (fields) => createWebhook(ctx.db, ctx.viewer, fields as WebhookInput, currentUrlPolicy()));
+      const result = await idempotent(ctx, info, input, (fields) => createWebhook(ctx.db, ctx.viewer, fields as WebhookInput, ctx.webhookPolicy));
       // A replay never shows the secret: it may have been rotated since, and the first answer was the only one meant to carry it.
       const secret = result.ok && !isReplayed(result.value) ? (result.value as { secret: string }).secret : null;
       return { ...toPayload(result), secret } satisfies CreatePayload;
@@ -253,7 +252,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const id = webhookId(input.id);
       const { id: _, ...fields } = input;
-      const result = await updateWebhook(ctx.db, id, fields as WebhookInput, currentUrlPolicy());
+      const result = await updateWebhook(ctx.db, id, fields as WebhookInput, ctx.webhookPolicy);
       // Enabled again: its waiting deliveries go out now rather than at the next sweep.
       if (result.ok && input.enabled === true) nudgeWebhooks([id]);
       return toPayload(result);

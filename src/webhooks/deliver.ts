@@ -334,7 +334,7 @@ export async function dueWebhooks(prisma: PrismaClient, limit = 1000): Promise<n
   return rows.map((r) => Number(r.webhook_id));
 }
 
-/** Pending deliveries by state, for /metrics (src/server/metrics.ts). One statement over the pending rows only. */
+/** Pending deliveries by state, for /metrics (src/observability/metrics.ts). One statement over the pending rows only. */
 export async function deliveryBacklog(prisma: PrismaClient): Promise<{ in_flight: number; queued: number; held: number }> {
   const [row] = await prisma.$queryRaw<Array<{ in_flight: number; queued: number; held: number }>>`
     SELECT count(*) FILTER (WHERE d.leased_until > now())::int AS in_flight,

@@ -29,8 +29,8 @@ import PgBoss from 'pg-boss';
 import type { ScriptRunner } from '../db/client.js';
 import { onEventsCommitted } from '../events/outbox.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Logger } from '../server/logger.js';
-import type { WebhookMetrics } from '../server/metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { WebhookMetrics } from '../observability/metrics.js';
 import { drainWebhook, dueWebhooks, slowShare, type DeliveryOptions } from './deliver.js';
 import { onWebhookNudge } from './nudges.js';
 

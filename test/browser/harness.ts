@@ -5,16 +5,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEMO_EMAIL, seedDemo } from '../../src/cli/seed.js';
-import { createToken } from '../../src/cli/tokens.js';
+import { DEMO_EMAIL, seedDemo } from '../../src/domain/demo.js';
+import { createToken } from '../../src/auth/tokens.js';
 import { openDatabase } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createApp } from '../../src/server/yoga.js';
+import { createApp } from '../../src/http/app.js';
 
 /** Debian's package; Playwright's own browser downloads are never used (they need the internet). */
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** A name of a demo expense (src/cli/seed.ts) that the example query shows on its first page. */
+/** A name of a demo expense (src/domain/demo.ts) that the example query shows on its first page. */
 export const DEMO_EXPENSE = 'Stock photos (paid in USD)';
 
 export interface DemoServer {

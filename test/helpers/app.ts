@@ -6,8 +6,8 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
 import pino from 'pino';
 import type { Database } from '../../src/db/client.js';
-import { createMetrics, webhookMetrics, type Metrics } from '../../src/server/metrics.js';
-import { createApp, type App, type AppOptions } from '../../src/server/yoga.js';
+import { createMetrics, webhookMetrics, type Metrics } from '../../src/observability/metrics.js';
+import { createApp, type App, type AppOptions } from '../../src/http/app.js';
 import type { DeliveryService, DeliveryServiceOptions } from '../../src/webhooks/queue.js';
 import { appDatabase, openTestDatabase } from './database.js';
 

@@ -6,7 +6,7 @@ import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { scopedClient, type ScopedClient } from '../../src/db/scope.js';
 import { createExpense, type ExpenseInput } from '../../src/domain/expenses.js';
 import type { Viewer } from '../../src/domain/viewer.js';
-import { newToken } from '../../src/server/auth.js';
+import { newToken } from '../../src/auth/tokens.js';
 
 export const gid = (typename: string, id: number) => encodeGlobalID(typename, id);
 export const day = (iso: string) => new Date(`${iso}T00:00:00Z`);

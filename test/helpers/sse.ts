@@ -2,7 +2,7 @@
 // take the events one by one, with a deadline, as a client would read them.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
-import type { App } from '../../src/server/yoga.js';
+import type { App } from '../../src/http/app.js';
 import type { Caller } from './app.js';
 
 export type SseResult<T> = ExecutionResult<T> & {

@@ -26,8 +26,7 @@
 // by `npm run cli -- idempotency purge` (src/cli/idempotency.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import type { ScopedClient } from '../../db/scope.js';
-import type { ScopedTx } from '../../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../../db/scope.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { at, checkText, fail, ok, type Result, type UserError } from './result.js';
 

@@ -3,7 +3,7 @@
 // matches nothing, also through the recycle bin's client (hence the explicit `deletedAt: null`). The order writes take them in (expenses before their deal; invoice, then deals
 // in id order, then attributions) is documented in src/domain/expenses.ts and
 // src/domain/invoice-attributions.ts.
-import type { ScopedTx } from '../../db/transaction.js';
+import type { ScopedTx } from '../../db/scope.js';
 
 /** Locks live deals in id order; true when every one of them was there. */
 export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {

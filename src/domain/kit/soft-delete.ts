@@ -1,7 +1,7 @@
 // Soft delete and restore, the same for every model that can be deleted: the row keeps its data
 // for the recycle bin, `deleted_at`/`deleter_id` say when and by whom, and the scoped client hides
 // it from every query, list, total and relation.
-import type { ScopedTx } from '../../db/transaction.js';
+import type { ScopedTx } from '../../db/scope.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import type { Viewer } from '../viewer.js';
 import { at, fail, notFound, ok, type Result } from './result.js';

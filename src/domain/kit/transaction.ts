@@ -7,8 +7,7 @@
 // transaction: first (so that a concurrent request with the same key waits on it before taking any
 // other lock), and with the created object's id last. The first transaction of the call that
 // commits stores it; a rolled-back one (user errors, a rerun) leaves no key.
-import type { ScopedClient } from '../../db/scope.js';
-import type { ScopedTx } from '../../db/transaction.js';
+import type { ScopedClient, ScopedTx } from '../../db/scope.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { recordResult, releaseClaim, takeClaim, writeClaim } from './idempotency.js';
 import type { Result } from './result.js';

@@ -1,6 +1,6 @@
 // Work that grows with a mutation's input or with the data (generating budgets, cascading deletes,
 // restores, purges) is paid for by rows, not by the query text. Domain code reports it here; the
-// rate limiter (src/server/rate-limit.ts) runs each operation with a meter in AsyncLocalStorage, so
+// rate limiter (src/limits/rate-limit.ts) runs each operation with a meter in AsyncLocalStorage, so
 // that functions deep in a transaction report without a context parameter. Outside a request (the
 // operator's CLI, tests calling the domain directly) there is no meter and both calls do nothing.
 import { AsyncLocalStorage } from 'node:async_hooks';

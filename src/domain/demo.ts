@@ -3,7 +3,7 @@
 // by the same rules.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
-import { approveExpense, createExpense, rejectExpense } from '../domain/expenses.js';
+import { approveExpense, createExpense, rejectExpense } from './expenses.js';
 
 export const DEMO_EMAIL = 'demo@example.com';
 

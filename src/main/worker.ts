@@ -4,13 +4,12 @@
 // attempt twice. Same settings as `npm start` (DATABASE_URL, WEBHOOK_*). On SIGTERM/SIGINT: stop
 // taking jobs, let the running attempts finish (at most SHUTDOWN_TIMEOUT_MS), close the database,
 // exit 0. A second signal exits at once.
-import { loadConfigOrExit } from '../config.js';
+import { loadConfigOrExit, webhookSettings } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
-import { webhookSettings } from '../webhooks/settings.js';
-import { chooseLogFormat, createLogger } from './logger.js';
+import { chooseLogFormat, createLogger } from '../observability/logger.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));

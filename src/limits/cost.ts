@@ -1,4 +1,4 @@
-// What an operation costs, for the rate limiter (src/server/rate-limit.ts): a pure function of the
+// What an operation costs, for the rate limiter (src/limits/rate-limit.ts): a pure function of the
 // schema, the validated document and the variables, computed before anything runs. The rule (close to
 // Shopify's public model; the README's "Rate limits" section is its user-facing description):
 //
@@ -21,7 +21,7 @@
 // functions report writing (src/domain/kit/work.ts). A connection that ran costs 2 and each item it
 // returned its own cost; a plain list (`createdBudgets`, `userErrors`) costs each item it returned,
 // whatever it was charged for. The difference with what was charged beforehand is refunded, or taken
-// after the operation (src/server/rate-limit.ts).
+// after the operation (src/limits/rate-limit.ts).
 import {
   defaultFieldResolver,
   getArgumentValues,

@@ -1,15 +1,15 @@
 // What an operator watches (issue 12): /ready for load balancers, /metrics for Prometheus, one
 // log line per GraphQL operation, the request's id and organization id on every log line of the
 // request, and (when tracing is on) the OpenTelemetry plugin. /health is Yoga's own.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
 import { MIGRATIONS_DIR, readMigrations } from '../db/migrate.js';
-import type { Logger } from './logger.js';
-import { createMetrics, registerPoolMetrics, type Metrics } from './metrics.js';
-import { useTracing, type Tracing } from './tracing.js';
+import { withLogFields, type LogFields } from '../observability/log-context.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, registerPoolMetrics, type Metrics } from '../observability/metrics.js';
+import { useTracing, type Tracing } from '../observability/tracing.js';
 
 export interface ObservabilityOptions {
   metrics?: Metrics;
@@ -32,7 +32,7 @@ export interface ObservabilityOptions {
    * context's requestId.
    */
   requestId?: (request: Request) => string | undefined;
-  /** Tracing started by startTracing (src/server/tracing.ts): adds the OpenTelemetry plugin. */
+  /** Tracing started by startTracing (src/observability/tracing.ts): adds the OpenTelemetry plugin. */
   tracing?: Tracing;
   /**
    * Operation names are chosen by clients: the first `maxOperationNames` distinct well-formed names
@@ -44,41 +44,6 @@ export interface ObservabilityOptions {
 }
 
 export type Outcome = 'ok' | 'user_error' | 'error' | 'throttled' | 'unauthenticated';
-
-/** What every log line of a request carries (see logContextOptions). */
-export interface LogFields {
-  requestId?: string;
-  organizationId?: number;
-}
-
-const logContext = new AsyncLocalStorage<LogFields>();
-
-/**
- * pino options that add the current request's id and organization id to every line logged while
- * the request is handled, from anywhere (resolvers, error masking, Yoga's own logging): spread
- * them into the options of the app's logger (`pino({ ...logContextOptions, level })`). Fields
- * given explicitly in a call win, except `undefined` ones.
- */
-export const logContextOptions = {
-  mixin(): Record<string, unknown> {
-    const fields = logContext.getStore();
-    if (!fields) return {};
-    const mixed: Record<string, unknown> = {};
-    if (fields.requestId !== undefined) mixed.requestId = fields.requestId;
-    if (fields.organizationId !== undefined) mixed.organizationId = fields.organizationId;
-    return mixed;
-  },
-  mixinMergeStrategy(mergeObject: object, mixinObject: object): object {
-    const target = mixinObject as Record<string, unknown>;
-    for (const [key, value] of Object.entries(mergeObject)) if (value !== undefined) target[key] = value;
-    return target;
-  },
-};
-
-/** The request id and organization id of the request being handled, if any. */
-export function currentLogFields(): LogFields | undefined {
-  return logContext.getStore();
-}
 
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 const REQUEST_ID = /^[\w.-]{1,100}$/;
@@ -269,7 +234,7 @@ export function useObservability(options: ObservabilityOptions = {}): Plugin {
       request({ request }, wrapped) {
         const state: RequestState = { start: performance.now(), log: {}, graphql: false };
         states.set(request, state);
-        return logContext.run(state.log, wrapped);
+        return withLogFields(state.log, wrapped);
       },
     },
     onPluginInit({ addPlugin }) {

@@ -5,7 +5,7 @@ import { PothosError, PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { BadInput } from '../domain/kit/errors.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../observability/logger.js';
 
 /** Raised on purpose for the client: our GraphQLErrors. Pothos' own errors are GraphQLErrors too, but internal. */
 function isIntended(error: GraphQLError): boolean {

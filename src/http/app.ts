@@ -8,16 +8,15 @@ import { SubscriptionSlots } from '../events/slots.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { deliveryBacklog } from '../webhooks/deliver.js';
-import { setUrlPolicy } from '../webhooks/settings.js';
-import type { AddressPolicy } from '../webhooks/url-guard.js';
-import { tokenCache } from './auth.js';
+import { AddressPolicy } from '../webhooks/url-guard.js';
+import { tokenCache } from '../auth/authenticate.js';
 import { buildContext, type Context } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
-import type { Logger } from './logger.js';
-import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from './metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
-import { useRateLimit, type RateLimitOptions } from './rate-limit.js';
+import { useRateLimit, type RateLimitOptions } from '../limits/rate-limit.js';
 import { useReadReplicas, type ReadReplicaOptions } from './replicas.js';
 import { useTrustedDocuments, type PersistedDocuments, type PersistedOperationsMode } from './trusted-documents.js';
 
@@ -34,17 +33,17 @@ export interface AppOptions {
   graphiqlToken?: string;
   /** The app's Prometheus metrics; a fresh registry when not given. */
   metrics?: Metrics;
-  /** /ready, /metrics and operation metrics (src/server/observability.ts). */
+  /** /ready, /metrics and operation metrics (src/http/observability.ts). */
   observability?: Omit<ObservabilityOptions, 'metrics'>;
-  /** Cost-based rate limiting (src/server/rate-limit.ts). */
+  /** Cost-based rate limiting (src/limits/rate-limit.ts). */
   rateLimit?: Omit<RateLimitOptions, 'metrics'>;
   /**
-   * Read replicas (src/server/replicas.ts): query operations run on them, everything else on `prisma`.
+   * Read replicas (src/http/replicas.ts): query operations run on them, everything else on `prisma`.
    * With `primaryStatements`, /metrics counts SQL statements by target (primary, replica).
    */
   readReplicas?: Omit<ReadReplicaOptions, 'metrics' | 'logger'>;
   /**
-   * Trusted documents (src/server/trusted-documents.ts): the ids clients may send instead of a query;
+   * Trusted documents (src/http/trusted-documents.ts): the ids clients may send instead of a query;
    * mode `only` runs nothing else. Without it, every request sends its query.
    */
   persistedOperations?: { mode: PersistedOperationsMode; documents: PersistedDocuments };
@@ -113,8 +112,9 @@ export function createApp(options: AppOptions) {
   const requestIds = new WeakMap<Request, string>();
   const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
   const metrics = options.metrics ?? createMetrics();
+  // Nothing private is allowed unless the settings say so.
+  const webhookPolicy = options.webhooks?.policy ?? new AddressPolicy();
   if (options.webhooks) {
-    setUrlPolicy(options.webhooks.policy);
     // The delivery queue's depth, whichever process delivers: it is read from the database.
     registerWebhookQueueMetrics(metrics.registry, () => deliveryBacklog(prisma));
   }
@@ -143,7 +143,7 @@ export function createApp(options: AppOptions) {
     // useRequestLimits refuses bodies over 1 MiB from their Content-Length; Yoga's own limit would
     // also pipe every body through a counting stream (8 % of the CPU of a small request).
     maxRequestBodySize: false,
-    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), tokens, events, slots),
+    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), webhookPolicy, tokens, events, slots),
     // Always on, also in development: errors reach clients only when raised on purpose.
     maskedErrors: {
       maskError: (error) =>

@@ -1,28 +1,10 @@
-// Who is calling, and for which organization. Tokens are random secrets shown once; only their
-// SHA-256 hash is stored, so a leaked database does not leak usable tokens.
-import { createHash, randomBytes } from 'node:crypto';
+// Who is calling, and for which organization: a request's bearer token (src/auth/tokens.ts) and
+// its X-Tenant header become a viewer.
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
 import type { Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-
-const TOKEN_PREFIX = 'agw_';
-
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
-
-export function newToken(): { token: string; tokenHash: string } {
-  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  return { token, tokenHash: hashToken(token) };
-}
-
-/** The token of an `Authorization: Bearer <token>` header, or null. */
-export function bearerToken(headers: Headers): string | null {
-  const authorization = headers.get('authorization');
-  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
-  return match ? match[1]! : null;
-}
+import { bearerToken, hashToken } from './tokens.js';
 
 function refuse(message: string, code: string, status: number): never {
   throw new GraphQLError(message, { extensions: { code, http: { status } } });

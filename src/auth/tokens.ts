@@ -1,8 +1,27 @@
-// API tokens: created for a person, listed without their secrets, revoked. A secret exists only in
-// the output of `createToken`; the database keeps its SHA-256 hash, which is never shown either.
+// API tokens: random secrets created for a person, listed without their secrets, revoked. A secret
+// exists only in the output of `createToken`; the database keeps its SHA-256 hash, which is never
+// shown either, so a leaked database does not leak usable tokens.
+import { createHash, randomBytes } from 'node:crypto';
+import { OperatorError } from '../domain/kit/errors.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { newToken } from '../server/auth.js';
-import { OperatorError } from './errors.js';
+
+const TOKEN_PREFIX = 'agw_';
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newToken(): { token: string; tokenHash: string } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return { token, tokenHash: hashToken(token) };
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerToken(headers: Headers): string | null {
+  const authorization = headers.get('authorization');
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  return match ? match[1]! : null;
+}
 
 async function personId(prisma: PrismaClient, email: string): Promise<number> {
   const person = await prisma.person.findUnique({ where: { email }, select: { id: true } });

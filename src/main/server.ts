@@ -6,21 +6,20 @@
 // deadline cut requests). A second signal exits at once.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
-import { loadConfigOrExit } from '../config.js';
+import { loadConfigOrExit, webhookSettings } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
-import { DEMO_EMAIL, seedDemo } from '../cli/seed.js';
-import { createToken, revokeTokens } from '../cli/tokens.js';
-import { chooseLogFormat, createLogger } from './logger.js';
-import { createMetrics, webhookMetrics } from './metrics.js';
-import { connectRedis } from './rate-limit.js';
-import { startTracing } from './tracing.js';
-import { loadPersistedDocuments, type PersistedDocuments } from './trusted-documents.js';
-import { createApp } from './yoga.js';
+import { DEMO_EMAIL, seedDemo } from '../domain/demo.js';
+import { createToken, revokeTokens } from '../auth/tokens.js';
+import { chooseLogFormat, createLogger } from '../observability/logger.js';
+import { createMetrics, webhookMetrics } from '../observability/metrics.js';
+import { connectRedis } from '../limits/rate-limit.js';
+import { startTracing } from '../observability/tracing.js';
+import { loadPersistedDocuments, type PersistedDocuments } from '../http/trusted-documents.js';
+import { createApp } from '../http/app.js';
 import { createEventBus } from '../events/pubsub.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
-import { webhookSettings } from '../webhooks/settings.js';
 
 /** Before demo tokens were per instance, every start rotated this one name. */
 const LEGACY_DEMO_TOKEN_NAME = 'demo (printed by npm start)';
@@ -111,7 +110,7 @@ try {
     process.exit(1);
   }
 }
-// Read replicas serve queries (src/server/replicas.ts); PGlite has nothing to replicate from.
+// Read replicas serve queries (src/http/replicas.ts); PGlite has nothing to replicate from.
 const replicaUrls = config.DATABASE_URL ? config.DATABASE_REPLICA_URLS : [];
 if (!config.DATABASE_URL && config.DATABASE_REPLICA_URLS.length) {
   logger.warn('DATABASE_REPLICA_URLS ignored: read replicas need DATABASE_URL (the embedded PGlite has none)');

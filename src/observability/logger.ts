@@ -2,7 +2,7 @@
 // terminal. LOG_FORMAT (src/config.ts) decides; its default, `auto`, looks at stdout.
 import pino from 'pino';
 import pretty from 'pino-pretty';
-import { logContextOptions } from './observability.js';
+import { logContextOptions } from './log-context.js';
 
 export type Logger = pino.Logger;
 export type LogFormat = 'json' | 'pretty';

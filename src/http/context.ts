@@ -8,15 +8,17 @@ import type { EventBus } from '../events/pubsub.js';
 import type { SubscriptionSlots } from '../events/slots.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
-import { authenticate, bearerToken, hashToken, type TokenCache } from './auth.js';
-import { chargeOperation } from './rate-limit.js';
+import { authenticate, type TokenCache } from '../auth/authenticate.js';
+import { bearerToken, hashToken } from '../auth/tokens.js';
+import { chargeOperation } from '../limits/rate-limit.js';
+import type { AddressPolicy } from '../webhooks/url-guard.js';
 
 export type { Context };
 
 /**
  * The request's loaders, which can forget what they loaded: after a write, so that the reads after it
  * in the same request (a mutation's payload, the next mutation field's) load again
- * (src/server/replicas.ts). Forgetting empties each loader rather than replacing it: code that holds
+ * (src/http/replicas.ts). Forgetting empties each loader rather than replacing it: code that holds
  * a loader for the rest of the request (src/schema/kit/list.ts keeps one per field node) sees it too.
  */
 export class RequestLoaders extends Loaders {
@@ -38,6 +40,7 @@ export async function buildContext(
   system: PrismaClient,
   initial: YogaInitialContext,
   requestId: string,
+  webhookPolicy: AddressPolicy,
   tokens?: TokenCache,
   events?: EventBus,
   subscriptionSlots?: SubscriptionSlots,
@@ -49,6 +52,7 @@ export async function buildContext(
   return {
     requestId,
     viewer,
+    webhookPolicy,
     db: scopedClient(system, { organizationId }),
     bin: scopedClient(system, { organizationId, includeDeleted: true }),
     loaders: new RequestLoaders(),

@@ -1,7 +1,7 @@
-// Cost-based rate limiting (issue 12). Every operation has a cost (src/server/cost.ts) computed from
+// Cost-based rate limiting (issue 12). Every operation has a cost (src/limits/cost.ts) computed from
 // the validated document before anything runs; each API token has a bucket of points; an operation
 // that does not fit is refused with 429, `Retry-After` and a THROTTLED error before its token is even
-// looked up. The actual cost is counted while the operation runs (src/server/cost.ts: the fields
+// looked up. The actual cost is counted while the operation runs (src/limits/cost.ts: the fields
 // that ran, plus the rows domain functions report, src/domain/kit/work.ts); after execution the
 // difference with the charge is refunded, or taken when the operation did more than it was charged
 // for. Every response of a token reports it in `extensions.cost`, as Shopify does. A subscription
@@ -26,12 +26,12 @@ import { GraphQLError, type DocumentNode, type ExecutionResult, type GraphQLSche
 import type { Plugin } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { bearerToken, hashToken } from './auth.js';
+import { bearerToken, hashToken } from '../auth/tokens.js';
 import { LRUCache } from 'lru-cache';
 import { withWorkMeter } from '../domain/kit/work.js';
 import { actualCost, COST, introspectionCost, meterResolvers, requestedCost, startMeter, stopMeter, type Meter } from './cost.js';
-import type { Logger } from './logger.js';
-import type { Metrics } from './metrics.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export interface RateLimitOptions {
   metrics?: Metrics;
@@ -100,7 +100,7 @@ interface Operation {
 const operations = new WeakMap<object, Operation>();
 
 /**
- * Called by the context factory (src/server/context.ts) before the token is looked up: an operation
+ * Called by the context factory (src/http/context.ts) before the token is looked up: an operation
  * over the limit runs nothing, not even the token's SQL. Does nothing when the limiter is off.
  */
 export async function chargeOperation(context: object): Promise<void> {
@@ -453,7 +453,7 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
       );
     },
 
-    // Counting what runs: the fields (src/server/cost.ts) and the rows domain functions report
+    // Counting what runs: the fields (src/limits/cost.ts) and the rows domain functions report
     // (src/domain/kit/work.ts), for operations that were charged.
     onExecute({ args, executeFn, setExecuteFn }) {
       const context = args.contextValue as object;

@@ -1,7 +1,7 @@
 // Read replicas (issue 12, DATABASE_REPLICA_URLS). Routing is per operation, not per statement: a
 // query operation runs wholly on one replica (round robin over those in rotation); a mutation runs
 // wholly on the primary, its payload's reads included, so that a request reads its own writes.
-// Authentication (the token lookup, in src/server/context.ts) always reads the primary: a revoked
+// Authentication (the token lookup, in src/http/context.ts) always reads the primary: a revoked
 // token stops working at once, whatever the replicas' lag. `ctx.bin` (the recycle bin, used by
 // mutations only) stays on the primary too.
 //
@@ -36,8 +36,8 @@ import type { StatementCounter } from '../db/statements.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
 import { RequestLoaders } from './context.js';
-import type { Logger } from './logger.js';
-import { registerReplicaMetrics, registerStatementMetrics, type Metrics } from './metrics.js';
+import type { Logger } from '../observability/logger.js';
+import { registerReplicaMetrics, registerStatementMetrics, type Metrics } from '../observability/metrics.js';
 
 export interface ReadReplicaOptions {
   /** The replicas (`Database.replicas`); none: everything runs on the primary. */
@@ -200,7 +200,7 @@ export class ReplicaSet {
 
 const FRESH_LOADERS = new WeakSet<GraphQLSchema>();
 
-/** Empties the request's loaders (src/server/context.ts); loaders of another kind are replaced. */
+/** Empties the request's loaders (src/http/context.ts); loaders of another kind are replaced. */
 function forgetLoads(context: Partial<Context> | undefined): void {
   if (!context?.loaders) return;
   if (context.loaders instanceof RequestLoaders) context.loaders.forget();
@@ -241,7 +241,7 @@ export function freshLoadersAfterWrites(schema: GraphQLSchema): void {
 
 /**
  * The Envelop plugin that routes each query operation to a replica (see the top of this file). The
- * context is built on the primary (src/server/context.ts); for a query, `db` and `loaders` are
+ * context is built on the primary (src/http/context.ts); for a query, `db` and `loaders` are
  * swapped for the replica's right before execution, when the operation to run is known.
  */
 export function useReadReplicas(options: ReadReplicaOptions = {}): Plugin {
