@@ -110,3 +110,10 @@ export async function data<T, V>(app: App, document: TypedDocumentNode<T, V>, va
   }
   return body.data;
 }
+
+/** The caller a tenant's token makes. */
+export const as = (tenant: { token: string }): Caller => ({ token: tenant.token });
+
+/** userErrors as `[field path, code, message]` rows: one `toEqual` states them all, in order. */
+export const errorsOf = (errors: ReadonlyArray<{ field: readonly string[]; code: string; message: string }>) =>
+  errors.map((e) => [e.field.join('.'), e.code, e.message]);
