@@ -1,19 +1,165 @@
-// Services (lines of a budget) and time entries through GraphQL (issue 11): create with every
-// validation (exact messages, in input order, nothing written), limits and hostile input, other
-// organizations' ids, lists and filters (also `Deal.services` and `Service.timeEntries`), delete,
-// the recycle bin round trip (delete, restore, delete again, purge), the cascade of a service to
-// its time entries and bookings, the statements a page of deals with services and time entries
-// costs, and, on PostgreSQL, deletes and creates racing each other. The total's arithmetic is
-// unit-tested first.
+// Services (lines of a budget) through GraphQL (issue 11): the total's arithmetic (unit-tested
+// first), create with every validation (exact messages, in input order, nothing written), limits
+// and hostile input, other organizations' ids, lists and filters (also `Deal.services`), delete, the
+// recycle bin round trip, the cascade of a service to its time entries and bookings, the statements
+// a page of deals with services and time entries costs, and, on PostgreSQL, a service delete racing
+// time entry creates and concurrent creates on one deal.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createBooking } from '../src/domain/bookings.js';
 import { createService, deleteService, type ServiceInput } from '../src/domain/services.js';
 import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../src/domain/time-entries.js';
 import { formatQuantity, isValidQuantity, MAX_SERVICE_CENTS, serviceTotal, totalFits } from '../src/money/service-amounts.js';
 import { graphql } from './generated/index.js';
-import type { CreateServiceInput, CreateTimeEntryInput } from './generated/graphql.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import type { CreateServiceInput } from './generated/graphql.js';
+import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
+import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+
+graphql(`
+  fragment SvServiceFields on Service {
+    id
+    databaseId
+    name
+    description
+    position
+    billable
+    unit
+    unitId
+    pricingType
+    pricingTypeId
+    quantity
+    price { cents currency }
+    total { cents currency }
+    deal { id }
+    serviceType { id }
+    createdAt
+    updatedAt
+  }
+`);
+
+const CreateService = graphql(`
+  mutation SvCreateService($input: CreateServiceInput!) {
+    createService(input: $input) {
+      service { ...SvServiceFields }
+      userErrors { field message code }
+    }
+  }
+`);
+
+const SvUpdateDeal = graphql(`
+  mutation SvUpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { userErrors { field message code } } }
+`);
+
+const DeleteService = graphql(`
+  mutation SvDeleteService($input: DeleteServiceInput!) {
+    deleteService(input: $input) { deletedServiceId userErrors { field message code } }
+  }
+`);
+
+const DeleteTimeEntry = graphql(`
+  mutation SvDeleteTimeEntry($input: DeleteTimeEntryInput!) {
+    deleteTimeEntry(input: $input) { deletedTimeEntryId userErrors { field message code } }
+  }
+`);
+
+const Services = graphql(`
+  query SvServices($filter: ServiceFilter, $orderBy: [ServiceOrder!], $first: Int) {
+    services(filter: $filter, orderBy: $orderBy, first: $first) { totalCount nodes { id name position } }
+  }
+`);
+
+const DealServices = graphql(`
+  query SvDealServices($id: ID!, $orderBy: [ServiceOrder!]) {
+    deal(id: $id) {
+      services(first: 10, orderBy: $orderBy) {
+        totalCount
+        nodes { name total { cents currency } timeEntries(first: 10) { totalCount nodes { id time } } }
+      }
+    }
+  }
+`);
+
+const TimeEntries = graphql(`
+  query SvTimeEntries($filter: TimeEntryFilter, $orderBy: [TimeEntryOrder!]) {
+    timeEntries(filter: $filter, orderBy: $orderBy) { totalCount nodes { id date time } }
+  }
+`);
+
+const Bin = graphql(`
+  query SvBin($filter: DeletedItemFilter) {
+    deletedItems(filter: $filter) { totalCount nodes { id itemType itemId name location } }
+  }
+`);
+
+const RestoreService = graphql(`
+  mutation SvRestoreService($input: RestoreDeletedItemInput!) {
+    restoreDeletedItem(input: $input) {
+      item { ... on Service { id name deal { id } timeEntries(first: 10) { totalCount nodes { id } } bookings(first: 10) { totalCount } } }
+      userErrors { field message code }
+    }
+  }
+`);
+
+const RestoreTimeEntry = graphql(`
+  mutation SvRestoreTimeEntry($input: RestoreDeletedItemInput!) {
+    restoreDeletedItem(input: $input) {
+      item { ... on TimeEntry { id time service { id } person { id } task { id } } }
+      userErrors { field message code }
+    }
+  }
+`);
+
+const DealsPage = graphql(`
+  query SvDealsPage {
+    deals(first: 50) { nodes { id services(first: 5) { nodes { id timeEntries(first: 3) { nodes { id } } } } } }
+  }
+`);
+
+const DealsPageWide = graphql(`
+  query SvDealsPageWide {
+    deals(first: 50) {
+      nodes {
+        services(first: 5, orderBy: [{ field: POSITION }]) {
+          totalCount
+          nodes {
+            price { cents currency }
+            total { cents }
+            serviceType { name }
+            timeEntries(first: 3) { totalCount nodes { person { name } task { id } creator { name } } }
+            bookings(first: 2) { totalCount nodes { event { name } } }
+          }
+        }
+        later: services(first: 2, orderBy: [{ field: NAME, direction: DESC }]) { nodes { name } }
+      }
+    }
+  }
+`);
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startApp();
+});
+afterAll(() => t.close());
+
+/** A service through the domain (fast setup); fails the test on user errors. */
+async function service(tenant: Tenant, input: Partial<ServiceInput> = {}): Promise<number> {
+  const result = await createService(tenant.db, tenant.viewer, { dealId: tenant.deals.eur, name: 'Design', price: 10000n, ...input });
+  if (!result.ok) throw new Error(`fixture service: ${JSON.stringify(result.errors)}`);
+  return result.value.id;
+}
+
+/** A time entry through the domain; fails the test on user errors. */
+async function entry(tenant: Tenant, serviceId: number, input: Partial<TimeEntryInput> = {}): Promise<number> {
+  const result = await createTimeEntry(tenant.db, tenant.viewer, { serviceId, date: day('2025-08-01'), time: 480, ...input });
+  if (!result.ok) throw new Error(`fixture time entry: ${JSON.stringify(result.errors)}`);
+  return result.value.id;
+}
+
+async function createServiceGql(tenant: Tenant, input: Partial<CreateServiceInput>) {
+  return (await data(t.app, CreateService, { input: { dealId: gid('Deal', tenant.deals.eur), name: 'Design', ...input } }, as(tenant))).createService;
+}
+
+const serviceCount = (tenant: Tenant) => t.db.prisma.service.count({ where: { organizationId: tenant.organizationId } });
 
 // ---- The total's arithmetic ------------------------------------------------------------------
 
@@ -60,219 +206,6 @@ describe('service total (price × quantity)', () => {
   });
 });
 
-// ---- Through GraphQL ---------------------------------------------------------------------------
-
-graphql(`
-  fragment SvServiceFields on Service {
-    id
-    databaseId
-    name
-    description
-    position
-    billable
-    unit
-    unitId
-    pricingType
-    pricingTypeId
-    quantity
-    price { cents currency }
-    total { cents currency }
-    deal { id }
-    serviceType { id }
-    createdAt
-    updatedAt
-  }
-`);
-
-graphql(`
-  fragment SvTimeEntryFields on TimeEntry {
-    id
-    databaseId
-    date
-    time
-    billableTime
-    note
-    approved
-    approvedAt
-    service { id }
-    task { id }
-    person { id }
-    creator { id }
-    createdAt
-    updatedAt
-  }
-`);
-
-const CreateService = graphql(`
-  mutation SvCreateService($input: CreateServiceInput!) {
-    createService(input: $input) {
-      service { ...SvServiceFields }
-      userErrors { field message code }
-    }
-  }
-`);
-
-const SvUpdateDeal = graphql(`
-  mutation SvUpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { userErrors { field message code } } }
-`);
-
-const DeleteService = graphql(`
-  mutation SvDeleteService($input: DeleteServiceInput!) {
-    deleteService(input: $input) { deletedServiceId userErrors { field message code } }
-  }
-`);
-
-const CreateTimeEntry = graphql(`
-  mutation SvCreateTimeEntry($input: CreateTimeEntryInput!) {
-    createTimeEntry(input: $input) {
-      timeEntry { ...SvTimeEntryFields }
-      userErrors { field message code }
-    }
-  }
-`);
-
-const DeleteTimeEntry = graphql(`
-  mutation SvDeleteTimeEntry($input: DeleteTimeEntryInput!) {
-    deleteTimeEntry(input: $input) { deletedTimeEntryId userErrors { field message code } }
-  }
-`);
-
-const Services = graphql(`
-  query SvServices($filter: ServiceFilter, $orderBy: [ServiceOrder!], $first: Int) {
-    services(filter: $filter, orderBy: $orderBy, first: $first) { totalCount nodes { id name position } }
-  }
-`);
-
-const DealServices = graphql(`
-  query SvDealServices($id: ID!, $orderBy: [ServiceOrder!]) {
-    deal(id: $id) {
-      services(first: 10, orderBy: $orderBy) {
-        totalCount
-        nodes { name total { cents currency } timeEntries(first: 10) { totalCount nodes { id time } } }
-      }
-    }
-  }
-`);
-
-const TimeEntries = graphql(`
-  query SvTimeEntries($filter: TimeEntryFilter, $orderBy: [TimeEntryOrder!]) {
-    timeEntries(filter: $filter, orderBy: $orderBy) { totalCount nodes { id date time } }
-  }
-`);
-
-const EntryTasks = graphql(`
-  query SvEntryTasks { timeEntries { nodes { databaseId task { id } } } }
-`);
-
-const Node = graphql(`
-  query SvNode($id: ID!) { node(id: $id) { id } }
-`);
-
-const Bin = graphql(`
-  query SvBin($filter: DeletedItemFilter) {
-    deletedItems(filter: $filter) { totalCount nodes { id itemType itemId name location } }
-  }
-`);
-
-const RestoreService = graphql(`
-  mutation SvRestoreService($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on Service { id name deal { id } timeEntries(first: 10) { totalCount nodes { id } } bookings(first: 10) { totalCount } } }
-      userErrors { field message code }
-    }
-  }
-`);
-
-const RestoreTimeEntry = graphql(`
-  mutation SvRestoreTimeEntry($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on TimeEntry { id time service { id } person { id } task { id } } }
-      userErrors { field message code }
-    }
-  }
-`);
-
-const Purge = graphql(`
-  mutation SvPurge($input: PurgeDeletedItemInput!) {
-    purgeDeletedItem(input: $input) { purgedDeletedItemId userErrors { field message code } }
-  }
-`);
-
-const DealsPage = graphql(`
-  query SvDealsPage {
-    deals(first: 50) { nodes { id services(first: 5) { nodes { id timeEntries(first: 3) { nodes { id } } } } } }
-  }
-`);
-
-const DealsPageWide = graphql(`
-  query SvDealsPageWide {
-    deals(first: 50) {
-      nodes {
-        services(first: 5, orderBy: [{ field: POSITION }]) {
-          totalCount
-          nodes {
-            price { cents currency }
-            total { cents }
-            serviceType { name }
-            timeEntries(first: 3) { totalCount nodes { person { name } task { id } creator { name } } }
-            bookings(first: 2) { totalCount nodes { event { name } } }
-          }
-        }
-        later: services(first: 2, orderBy: [{ field: NAME, direction: DESC }]) { nodes { name } }
-      }
-    }
-  }
-`);
-
-let t: TestApp;
-beforeAll(async () => {
-  t = await startApp();
-});
-afterAll(() => t.close());
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
-const errorsOf = (errors: ReadonlyArray<{ field: readonly string[]; code: string; message: string }>) =>
-  errors.map((e) => [e.field.join('.'), e.code, e.message]);
-
-/** A service through the domain (fast setup); fails the test on user errors. */
-async function service(tenant: Tenant, input: Partial<ServiceInput> = {}): Promise<number> {
-  const result = await createService(tenant.db, tenant.viewer, { dealId: tenant.deals.eur, name: 'Design', price: 10000n, ...input });
-  if (!result.ok) throw new Error(`fixture service: ${JSON.stringify(result.errors)}`);
-  return result.value.id;
-}
-
-/** A time entry through the domain; fails the test on user errors. */
-async function entry(tenant: Tenant, serviceId: number, input: Partial<TimeEntryInput> = {}): Promise<number> {
-  const result = await createTimeEntry(tenant.db, tenant.viewer, { serviceId, date: day('2025-08-01'), time: 480, ...input });
-  if (!result.ok) throw new Error(`fixture time entry: ${JSON.stringify(result.errors)}`);
-  return result.value.id;
-}
-
-async function task(tenant: Tenant, input: { private?: boolean; creatorId?: number; number?: number } = {}): Promise<number> {
-  const row = await tenant.db.task.create({
-    data: {
-      organizationId: tenant.organizationId, projectId: tenant.projects.website, creatorId: input.creatorId ?? tenant.personId,
-      number: input.number ?? 1, title: 'Wireframes', private: input.private ?? false,
-    },
-  });
-  return row.id;
-}
-
-async function createServiceGql(tenant: Tenant, input: Partial<CreateServiceInput>) {
-  return (await data(t.app, CreateService, { input: { dealId: gid('Deal', tenant.deals.eur), name: 'Design', ...input } }, as(tenant))).createService;
-}
-
-async function createEntryGql(tenant: Tenant, input: Partial<CreateTimeEntryInput>) {
-  return (await data(t.app, CreateTimeEntry, { input: { date: '2025-08-01', time: 480, ...input } }, as(tenant))).createTimeEntry;
-}
-
-const serviceCount = (tenant: Tenant) => t.db.prisma.service.count({ where: { organizationId: tenant.organizationId } });
-const entryCount = (tenant: Tenant) => t.db.prisma.timeEntry.count({ where: { organizationId: tenant.organizationId } });
-
-async function binEntry(tenant: Tenant, itemType: 'SERVICE' | 'TIME_ENTRY', itemId: string) {
-  const bin = await data(t.app, Bin, { filter: { itemType: [itemType] } }, as(tenant));
-  return bin.deletedItems.nodes.find((n) => n.itemId === itemId);
-}
 
 // ---- Services ---------------------------------------------------------------------------------
 
@@ -454,8 +387,8 @@ describe('services lists', () => {
     ]);
     const filter = await execute(t.app, Services, { filter: { dealIds: ['nope'] } }, as(a));
     expect(filter.body.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-    expect((await data(t.app, Node, { id: gid('Service', ops) }, as(a))).node).toEqual({ id: gid('Service', ops) });
-    expect((await data(t.app, Node, { id: gid('Service', ops) }, as(b))).node).toBeNull();
+    expect((await nodeOf(t.app, as(a), gid('Service', ops)))).toEqual({ id: gid('Service', ops) });
+    expect((await nodeOf(t.app, as(b), gid('Service', ops)))).toBeNull();
   });
 });
 
@@ -473,10 +406,10 @@ describe('deleteService and the recycle bin', () => {
     expect((await data(t.app, DeleteService, { input: { id: global } }, as(a))).deleteService.userErrors).toEqual([
       { field: ['input', 'id'], message: 'Service not found', code: 'NOT_FOUND' },
     ]);
-    expect(await binEntry(a, 'SERVICE', global)).toMatchObject({ itemType: 'SERVICE', name: 'test name', location: 'EUR budget' });
+    expect(await binEntry(t.app, as(a), 'SERVICE', global)).toMatchObject({ itemType: 'SERVICE', name: 'test name', location: 'EUR budget' });
     expect((await data(t.app, Bin, {}, as(b))).deletedItems.totalCount).toBe(0);
     expect((await data(t.app, Services, {}, as(a))).services.totalCount).toBe(0);
-    expect((await data(t.app, Node, { id: global }, as(a))).node).toBeNull();
+    expect((await nodeOf(t.app, as(a), global))).toBeNull();
     expect((await data(t.app, DealServices, { id: gid('Deal', a.deals.eur) }, as(a))).deal?.services.totalCount).toBe(0);
   });
 
@@ -485,24 +418,24 @@ describe('deleteService and the recycle bin', () => {
     const id = await service(a, { name: 'Round trip' });
     const global = gid('Service', id);
     await data(t.app, DeleteService, { input: { id: global } }, as(a));
-    const first = (await binEntry(a, 'SERVICE', global))!;
+    const first = (await binEntry(t.app, as(a), 'SERVICE', global))!;
     const restored = await data(t.app, RestoreService, { input: { id: first.id } }, as(a));
     expect(restored.restoreDeletedItem).toEqual({
       item: { id: global, name: 'Round trip', deal: { id: gid('Deal', a.deals.eur) }, timeEntries: { totalCount: 0, nodes: [] }, bookings: { totalCount: 0 } },
       userErrors: [],
     });
     expect((await data(t.app, Services, {}, as(a))).services.nodes.map((n) => n.id)).toEqual([global]);
-    expect(await binEntry(a, 'SERVICE', global)).toBeUndefined();
+    expect(await binEntry(t.app, as(a), 'SERVICE', global)).toBeUndefined();
 
     await data(t.app, DeleteService, { input: { id: global } }, as(a));
-    const second = (await binEntry(a, 'SERVICE', global))!;
+    const second = (await binEntry(t.app, as(a), 'SERVICE', global))!;
     const b = await createTenant(t.db.prisma);
-    expect((await data(t.app, Purge, { input: { id: second.id } }, as(b))).purgeDeletedItem.userErrors).toEqual([
+    expect((await purgeEntry(t.app, as(b), second.id)).userErrors).toEqual([
       { field: ['input', 'id'], message: 'Deleted item not found', code: 'NOT_FOUND' },
     ]);
-    expect((await data(t.app, Purge, { input: { id: second.id } }, as(a))).purgeDeletedItem).toEqual({ purgedDeletedItemId: second.id, userErrors: [] });
+    expect((await purgeEntry(t.app, as(a), second.id))).toEqual({ purgedDeletedItemId: second.id, userErrors: [] });
     expect(await t.db.prisma.service.count({ where: { id } })).toBe(0);
-    expect(await binEntry(a, 'SERVICE', global)).toBeUndefined();
+    expect(await binEntry(t.app, as(a), 'SERVICE', global)).toBeUndefined();
     expect((await data(t.app, RestoreService, { input: { id: second.id } }, as(a))).restoreDeletedItem).toEqual({
       item: null,
       userErrors: [{ field: ['input', 'id'], message: 'Deleted item not found', code: 'NOT_FOUND' }],
@@ -516,7 +449,7 @@ describe('deleteService and the recycle bin', () => {
     await data(t.app, DeleteService, { input: { id: global } }, as(a));
     await service(a, { name: 'Took position 1' });
     await service(a, { name: 'Position 2' });
-    const entry = (await binEntry(a, 'SERVICE', global))!;
+    const entry = (await binEntry(t.app, as(a), 'SERVICE', global))!;
     expect((await data(t.app, RestoreService, { input: { id: entry.id } }, as(a))).restoreDeletedItem.userErrors).toEqual([]);
     const rows = await a.db.service.findMany({ where: { dealId: a.deals.eur }, orderBy: { position: 'asc' }, select: { name: true, position: true } });
     expect(rows).toEqual([
@@ -565,13 +498,13 @@ describe('deleteService and the recycle bin', () => {
     expect(bin.deletedItems.nodes.map((n) => n.itemType).sort()).toEqual(['SERVICE', 'TIME_ENTRY']);
 
     // The lone entry cannot come back while its service is in the bin.
-    const aloneEntry = (await binEntry(a, 'TIME_ENTRY', gid('TimeEntry', alone)))!;
+    const aloneEntry = (await binEntry(t.app, as(a), 'TIME_ENTRY', gid('TimeEntry', alone)))!;
     expect((await data(t.app, RestoreTimeEntry, { input: { id: aloneEntry.id } }, as(a))).restoreDeletedItem).toEqual({
       item: null,
       userErrors: [{ field: ['input', 'id'], message: 'cannot be restored while its service is in the recycle bin: restore that first', code: 'PARENT_DELETED' }],
     });
 
-    const serviceEntry = (await binEntry(a, 'SERVICE', gid('Service', id)))!;
+    const serviceEntry = (await binEntry(t.app, as(a), 'SERVICE', gid('Service', id)))!;
     const restored = await data(t.app, RestoreService, { input: { id: serviceEntry.id } }, as(a));
     expect(restored.restoreDeletedItem.userErrors).toEqual([]);
     expect(restored.restoreDeletedItem.item).toMatchObject({ timeEntries: { totalCount: 2 }, bookings: { totalCount: 1 } });
@@ -585,8 +518,8 @@ describe('deleteService and the recycle bin', () => {
     // Purging the service erases the separately deleted entry and its bin entry with it.
     await deleteTimeEntry(a.db, a.viewer, alone);
     await data(t.app, DeleteService, { input: { id: gid('Service', id) } }, as(a));
-    const again = (await binEntry(a, 'SERVICE', gid('Service', id)))!;
-    expect((await data(t.app, Purge, { input: { id: again.id } }, as(a))).purgeDeletedItem.userErrors).toEqual([]);
+    const again = (await binEntry(t.app, as(a), 'SERVICE', gid('Service', id)))!;
+    expect((await purgeEntry(t.app, as(a), again.id)).userErrors).toEqual([]);
     expect(await t.db.prisma.timeEntry.count({ where: { serviceId: id } })).toBe(0);
     expect(await t.db.prisma.booking.count({ where: { serviceId: id } })).toBe(0);
     expect(await t.db.prisma.deletedItem.count({ where: { organizationId: a.organizationId } })).toBe(0);
@@ -594,161 +527,6 @@ describe('deleteService and the recycle bin', () => {
   });
 });
 
-// ---- Time entries -----------------------------------------------------------------------------
-
-describe('createTimeEntry', () => {
-  test('every field; defaults: the viewer, billable time = time', async () => {
-    const a = await createTenant(t.db.prisma);
-    const svc = await service(a);
-    const taskId = await task(a);
-    const result = await createEntryGql(a, { serviceId: gid('Service', svc), taskId: gid('Task', taskId), note: '  test note  ' });
-    expect(result.userErrors).toEqual([]);
-    expect(result.timeEntry).toMatchObject({
-      date: '2025-08-01', time: 480, billableTime: 480, note: 'test note', approved: false, approvedAt: null,
-      service: { id: gid('Service', svc) }, task: { id: gid('Task', taskId) },
-      person: { id: gid('Person', a.personId) }, creator: { id: gid('Person', a.personId) },
-    });
-    const other = await a.member();
-    const forOther = await createEntryGql(a, { serviceId: gid('Service', svc), personId: gid('Person', other.personId), time: 0, billableTime: 1440, date: '31.12.2025' });
-    expect(forOther.timeEntry).toMatchObject({
-      date: '2025-12-31', time: 0, billableTime: 1440, note: null, task: null,
-      person: { id: gid('Person', other.personId) }, creator: { id: gid('Person', a.personId) },
-    });
-  });
-
-  test('every problem at once, in input order; limits of minutes and texts; nothing written', async () => {
-    const a = await createTenant(t.db.prisma);
-    const svc = gid('Service', await service(a));
-    const before = await entryCount(a);
-    const empty = await data(t.app, CreateTimeEntry, { input: {} }, as(a));
-    expect(errorsOf(empty.createTimeEntry.userErrors)).toEqual([
-      ['input.serviceId', 'BLANK', "can't be blank"],
-      ['input.date', 'BLANK', "can't be blank"],
-      ['input.time', 'BLANK', "can't be blank"],
-    ]);
-    const all = await createEntryGql(a, {
-      serviceId: gid('Service', 999_999), taskId: gid('Task', 999_999), personId: gid('Person', 999_999),
-      time: -1, billableTime: 1441, note: 'x\u0000',
-    });
-    expect(errorsOf(all.userErrors)).toEqual([
-      ['input.serviceId', 'NOT_FOUND', 'Service not found'],
-      ['input.taskId', 'NOT_FOUND', 'Task not found'],
-      ['input.personId', 'NOT_FOUND', 'Person not found'],
-      ['input.time', 'INVALID', 'must be between 0 and 1440 (minutes)'],
-      ['input.billableTime', 'INVALID', 'must be between 0 and 1440 (minutes)'],
-      ['input.note', 'INVALID', 'cannot contain the NUL character (\\u0000)'],
-    ]);
-    expect(errorsOf((await createEntryGql(a, { serviceId: svc, time: 1441, billableTime: -1 })).userErrors)).toEqual([
-      ['input.time', 'INVALID', 'must be between 0 and 1440 (minutes)'],
-      ['input.billableTime', 'INVALID', 'must be between 0 and 1440 (minutes)'],
-    ]);
-    expect(errorsOf((await createEntryGql(a, { serviceId: svc, note: 'n'.repeat(10_001) })).userErrors)).toEqual([
-      ['input.note', 'TOO_LONG', 'is too long (maximum is 10000 characters)'],
-    ]);
-    const int32 = await execute(t.app, CreateTimeEntry, { input: { serviceId: svc, date: '2025-08-01', time: 2 ** 31 } }, as(a));
-    expect(int32.status).toBe(400);
-    const badDate = await execute(t.app, CreateTimeEntry, { input: { serviceId: svc, date: '2025-02-30', time: 1 } }, as(a));
-    expect(badDate.status).toBe(400);
-    expect(badDate.body.errors?.[0]?.message).toMatch(/YYYY-MM-DD or DD\.MM\.YYYY/);
-    const megabyte = await execute(t.app, CreateTimeEntry, { input: { serviceId: svc, date: '2025-08-01', time: 1, note: 'z'.repeat(1_100_000) } }, as(a));
-    expect(megabyte.status).toBe(413);
-    expect(await entryCount(a)).toBe(before);
-    // The edges of the calendar the Date scalar takes are stored as they are.
-    for (const date of ['0001-01-01', '9999-12-31']) {
-      expect((await createEntryGql(a, { serviceId: svc, date })).timeEntry?.date, date).toBe(date);
-    }
-  });
-
-  test("other organizations' service, task and person; a non-member; a task in the bin or private to others: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
-    const theirs = await service(a);
-    const theirTask = await task(a);
-    const foreign = await createEntryGql(b, { serviceId: gid('Service', theirs), taskId: gid('Task', theirTask), personId: gid('Person', a.personId) });
-    expect(errorsOf(foreign.userErrors)).toEqual([
-      ['input.serviceId', 'NOT_FOUND', 'Service not found'],
-      ['input.taskId', 'NOT_FOUND', 'Task not found'],
-      ['input.personId', 'NOT_FOUND', 'Person not found'],
-    ]);
-    const other = await a.member();
-    const hidden = await task(a, { private: true, creatorId: other.personId, number: 2 });
-    const binned = await task(a, { number: 3 });
-    await a.db.task.updateMany({ where: { id: binned }, data: { deletedAt: new Date() } });
-    for (const taskId of [hidden, binned]) {
-      expect(errorsOf((await createEntryGql(a, { serviceId: gid('Service', theirs), taskId: gid('Task', taskId) })).userErrors)).toEqual([
-        ['input.taskId', 'NOT_FOUND', 'Task not found'],
-      ]);
-    }
-    // The private task's creator may.
-    const byCreator = await data(
-      t.app, CreateTimeEntry, { input: { serviceId: gid('Service', theirs), taskId: gid('Task', hidden), date: '2025-08-01', time: 5 } }, { token: other.token },
-    );
-    expect(byCreator.createTimeEntry.timeEntry?.task).toEqual({ id: gid('Task', hidden) });
-    // ...and others do not see that task through the entry either.
-    const seen = await data(t.app, EntryTasks, {}, as(a));
-    expect(seen.timeEntries.nodes).toEqual([{ databaseId: byCreator.createTimeEntry.timeEntry?.databaseId, task: null }]);
-    expect(await entryCount(b)).toBe(0);
-  });
-
-  test('an entry whose task goes to the bin shows no task', async () => {
-    const a = await createTenant(t.db.prisma);
-    const taskId = await task(a);
-    const id = await entry(a, await service(a), { taskId });
-    await a.db.task.updateMany({ where: { id: taskId }, data: { deletedAt: new Date() } });
-    expect((await data(t.app, EntryTasks, {}, as(a))).timeEntries.nodes).toEqual([{ databaseId: id, task: null }]);
-  });
-});
-
-describe('time entry lists', () => {
-  test('filters by service, person, task, deal and dates (inclusive); by date unless another order is given', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
-    const other = await a.member();
-    const design = await service(a);
-    const ops = await service(a, { dealId: a.deals.usd });
-    const taskId = await task(a);
-    const late = await entry(a, design, { date: day('2025-08-03'), taskId });
-    const early = await entry(a, design, { date: day('2025-08-01'), personId: other.personId });
-    const middle = await entry(a, ops, { date: day('2025-08-02') });
-    await entry(b, await service(b));
-
-    const ids = async (variables: object) =>
-      (await data(t.app, TimeEntries, variables as never, as(a))).timeEntries.nodes.map((n) => n.id);
-    const g = (...rows: number[]) => rows.map((r) => gid('TimeEntry', r));
-    expect(await ids({})).toEqual(g(early, middle, late));
-    expect(await ids({ orderBy: [{ field: 'DATE', direction: 'DESC' }] })).toEqual(g(late, middle, early));
-    expect(await ids({ orderBy: [{ field: 'CREATED_AT' }] })).toEqual(g(late, early, middle));
-    expect(await ids({ filter: { serviceIds: [gid('Service', design)] } })).toEqual(g(early, late));
-    expect(await ids({ filter: { personIds: [gid('Person', other.personId)] } })).toEqual(g(early));
-    expect(await ids({ filter: { taskIds: [gid('Task', taskId)] } })).toEqual(g(late));
-    expect(await ids({ filter: { dealIds: [gid('Deal', a.deals.usd)] } })).toEqual(g(middle));
-    expect(await ids({ filter: { dateAfter: '2025-08-02', dateBefore: '2025-08-03' } })).toEqual(g(middle, late));
-    expect(await ids({ filter: { dateBefore: '2025-08-01' } })).toEqual(g(early));
-    expect(await ids({ filter: { time: { gte: 480 } } })).toEqual(g(early, middle, late));
-  });
-
-  test('delete: the bin names it "First Last - Aug 1 2025 - 08:00" at "project / deal / service"; restore and purge', async () => {
-    const a = await createTenant(t.db.prisma);
-    const id = await entry(a, await service(a, { name: 'test name' }), { date: day('2025-08-01'), time: 480 });
-    const global = gid('TimeEntry', id);
-    expect((await data(t.app, DeleteTimeEntry, { input: { id: global } }, as(a))).deleteTimeEntry).toEqual({ deletedTimeEntryId: global, userErrors: [] });
-    const person = await t.db.prisma.person.findUniqueOrThrow({ where: { id: a.personId } });
-    const binned = (await binEntry(a, 'TIME_ENTRY', global))!;
-    expect(binned).toMatchObject({ name: `Test ${person.lastName} - Aug 1 2025 - 08:00`, location: 'Website / EUR budget / test name' });
-    expect((await data(t.app, TimeEntries, {}, as(a))).timeEntries.totalCount).toBe(0);
-    expect((await data(t.app, Node, { id: global }, as(a))).node).toBeNull();
-
-    const restored = await data(t.app, RestoreTimeEntry, { input: { id: binned.id } }, as(a));
-    expect(restored.restoreDeletedItem).toMatchObject({ item: { id: global, time: 480, person: { id: gid('Person', a.personId) } }, userErrors: [] });
-    await data(t.app, DeleteTimeEntry, { input: { id: global } }, as(a));
-    const again = (await binEntry(a, 'TIME_ENTRY', global))!;
-    expect((await data(t.app, Purge, { input: { id: again.id } }, as(a))).purgeDeletedItem).toEqual({ purgedDeletedItemId: again.id, userErrors: [] });
-    expect(await t.db.prisma.timeEntry.count({ where: { id } })).toBe(0);
-    expect((await data(t.app, RestoreTimeEntry, { input: { id: again.id } }, as(a))).restoreDeletedItem.userErrors).toEqual([
-      { field: ['input', 'id'], message: 'Deleted item not found', code: 'NOT_FOUND' },
-    ]);
-  });
-});
 
 // ---- Statements -------------------------------------------------------------------------------
 
