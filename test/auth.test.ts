@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
-import { startApp, execute, data, type TestApp } from './helpers/app.js';
-import { addPerson, createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { execute, data, type TestApp } from './helpers/app.js';
+import { addPerson, appWithTwoTenants, gid, type Tenant } from './helpers/fixtures.js';
 
 const Viewer = graphql(`
   query AuthViewer {
@@ -15,11 +15,7 @@ const Viewer = graphql(`
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 describe('authentication', () => {

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { CreateDealInput } from './generated/graphql.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 graphql(`
   fragment DealMoneySet on MoneySet {
@@ -144,12 +144,7 @@ const StatusList = graphql(`
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 const as = (tenant: Tenant) => ({ token: tenant.token });

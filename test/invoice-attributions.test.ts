@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createInvoiceAttribution } from '../src/domain/invoice-attributions.js';
 import { graphql } from './generated/index.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 const Create = graphql(`
   mutation AttributionsCreate($input: CreateInvoiceAttributionInput!) {
@@ -72,12 +72,7 @@ const One = graphql(`
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 const as = (tenant: Tenant) => ({ token: tenant.token });

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createInvoice, deleteInvoice, type InvoiceInput } from '../src/domain/invoices.js';
 import { graphql } from './generated/index.js';
 import type { CreateInvoiceInput, InvoiceFilter, InvoiceOrder } from './generated/graphql.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 graphql(`
   fragment InvoiceMoneySet on MoneySet {
@@ -147,12 +147,7 @@ const CreditNotes = graphql(`
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 const as = (tenant: Tenant) => ({ token: tenant.token });

@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError, LOCK_FILE } from '../src/db/lock.js';
 import { migratedFolder } from './helpers/database.js';
-import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
+import { exitOf, freePort, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -46,14 +45,6 @@ async function adminQuery(sql: string) {
   } finally {
     await client.end();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Every process below `pid` (children, grandchildren...), read from /proc. */

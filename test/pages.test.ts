@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPage, deletePage } from '../src/domain/pages.js';
 import { graphql } from './generated/index.js';
 import type { CreatePageInput, PageFilter, PageOrder } from './generated/graphql.js';
-import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
 import { binEntries, binEntry, binRoundTrip, purgeEntry, type RoundTrip } from './helpers/bin.js';
-import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
 const CreatePage = graphql(`
   mutation PgCreatePage($input: CreatePageInput!) {
@@ -82,12 +82,7 @@ const PG = Boolean(process.env.TEST_DATABASE_URL);
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 async function page(tenant: Tenant, input: Partial<CreatePageInput>) {

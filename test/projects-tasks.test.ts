@@ -8,8 +8,8 @@ import { createTask } from '../src/domain/tasks.js';
 import { deleteProject } from '../src/domain/projects.js';
 import { graphql } from './generated/index.js';
 import type { CreateTaskInput, TaskFilter, TaskOrder } from './generated/graphql.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
 const CreateProject = graphql(`
   mutation PtCreateProject($input: CreateProjectInput!) {
@@ -143,12 +143,7 @@ const PG = Boolean(process.env.TEST_DATABASE_URL);
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 const as = (tenant: Tenant | { token: string }) => ({ token: tenant.token });

@@ -8,7 +8,6 @@
 // PGlite (no replicas there) the fallback runs with a replica whose connections are refused.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -30,7 +29,7 @@ import { createApp, type App } from '../src/http/app.js';
 import { migratedFolder, openTestDatabase } from './helpers/database.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
-import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
+import { exitOf, freePort, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL;
 
@@ -74,14 +73,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 const scrape = async (app: App) => (await app.fetch('http://test/metrics')).text();
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const EXPENSES = '{ viewer { person { email } } expenses(first: 5) { totalCount nodes { name deal { name } } } }';
 

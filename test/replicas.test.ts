@@ -13,7 +13,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -24,7 +23,7 @@ import { migrate } from '../src/db/migrate.js';
 import { newToken } from '../src/auth/tokens.js';
 import { gid } from './helpers/fixtures.js';
 import { readSse } from './helpers/sse.js';
-import { SPAWN_TIMEOUT } from './helpers/processes.js';
+import { freePort, SPAWN_TIMEOUT } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PRIMARY = process.env.REPLICA_PRIMARY_URL;
@@ -36,14 +35,6 @@ const PREFIX = `gateway-replicas-test:${randomUUID()}`;
 const POINTS = 300;
 
 // ---- Helpers ---------------------------------------------------------------------------------
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface Instance {
   child: ChildProcess;

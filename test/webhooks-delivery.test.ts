@@ -12,6 +12,7 @@ import { verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import type { CreateWebhookInput } from './generated/graphql.js';
+import { eventually } from './helpers/processes.js';
 import { data, startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
@@ -98,17 +99,6 @@ class Receivers {
   url = (path: string) => `http://127.0.0.1:${this.port}${path}`;
   at = (path: string) => this.received.filter((r) => r.path === path);
   close = () => new Promise<void>((resolve) => this.#server.close(() => resolve()));
-}
-
-/** Waits for `check` to hold (polling), or fails with what it last saw. */
-async function eventually<T>(check: () => Promise<T>, holds: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);

@@ -14,6 +14,7 @@ import type { AttemptReport } from '../src/webhooks/deliver.js';
 import { webhookMetrics } from '../src/observability/metrics.js';
 import { startDelivery, type DeliveryService } from '../src/webhooks/queue.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
+import { eventually } from './helpers/processes.js';
 import { startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
@@ -54,16 +55,6 @@ class Receivers {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
-}
-
-async function eventually<T>(check: () => T | Promise<T>, holds: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (holds(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A short deadline so that the test is quick: "slow" is 300 ms, the deadline 1 s. */

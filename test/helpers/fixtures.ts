@@ -7,6 +7,7 @@ import { scopedClient, type ScopedClient } from '../../src/db/scope.js';
 import { createExpense, type ExpenseInput } from '../../src/domain/expenses.js';
 import type { Viewer } from '../../src/domain/viewer.js';
 import { newToken } from '../../src/auth/tokens.js';
+import { startApp, type TestApp } from './app.js';
 
 export const gid = (typename: string, id: number) => encodeGlobalID(typename, id);
 export const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -99,4 +100,13 @@ export async function createTenant(prisma: PrismaClient, defaultCurrency = 'USD'
       return { personId: other.id, token: otherToken };
     },
   };
+}
+
+/**
+ * The set-up most files share: one app, and two organizations -- `a` acts, `b`'s ids are what a
+ * hostile client would send. `beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()))`.
+ */
+export async function appWithTwoTenants(options?: Parameters<typeof startApp>[0]): Promise<{ t: TestApp; a: Tenant; b: Tenant }> {
+  const t = await startApp(options);
+  return { t, a: await createTenant(t.db.prisma), b: await createTenant(t.db.prisma) };
 }

@@ -2,6 +2,7 @@
 // client can see), never for a fixed time. A cold `npm start` on PGlite took 34 s on a busy 2-core
 // machine, where fixed waits of 15 or 20 s failed; the only bound is the test's own timeout, which
 // these tests set generously (SPAWN_TIMEOUT), and a test that fails says what it was waiting for.
+import net from 'node:net';
 import { onTestFailed } from 'vitest';
 
 /** The timeout of a test or hook that starts `npm start`, `npm run ...` or waits for one to exit. */
@@ -67,4 +68,24 @@ export async function exitOf(exited: Promise<number | null>, what: string, outpu
   } finally {
     waiting = false;
   }
+}
+
+/** Waits for `check` to hold (polling every 25 ms), or fails with what it last saw. */
+export async function eventually<T>(check: () => T | Promise<T>, holds: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (holds(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out; last seen: ${JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1, for a process the test starts. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
