@@ -46,6 +46,7 @@ import { lockLive } from './kit/locks.js';
 import { Rollback, transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
 import { delegate, mine, subjectOf, type ItemType } from './recycle-bin.js';
+import { presentById } from './presenters.js';
 import { nextTaskNumber } from './tasks.js';
 import type { Viewer } from './viewer.js';
 
@@ -97,7 +98,10 @@ export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entr
       const model = MODEL_OF[itemType];
       await bringBack(tx, model, entry.itemId, entry.stamp, (entry.basis as DealMoney | null) ?? null);
       // Private entries (private tasks) tell no one else: they record no event.
-      if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(model), 'restored'), { node: subjectOf(model), id: entry.itemId });
+      if (!entry.private) {
+        const subject = subjectOf(model);
+        await recordEvent(tx, viewer, binEventType(subject, 'restored'), { node: subject, id: entry.itemId }, (v) => presentById(tx, v, subject, entry.itemId));
+      }
       return ok({ entryId, itemType, model, id: entry.itemId });
     });
   } catch (error) {
