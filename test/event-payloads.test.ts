@@ -258,6 +258,15 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     await lifecycle(a, 'invoice', creditNote, 'deleteInvoice');
     await lifecycle(a, 'invoice', invoice, 'deleteInvoice');
     await lifecycle(a, 'deal', budgets[1]!, 'deleteDeal');
+    // An expense deleted on its own stays in the bin when its deal comes back: the restored deal's
+    // money leaves it out, in the payload as in node(id:).
+    const lunch = await create(
+      a,
+      'createExpense',
+      { name: 'Lunch', dealId: deal, serviceTypeId: gid('ServiceType', a.serviceTypes.travel), amount: 3000, billableAmount: 3500, currency: 'EUR', date: '2030-05-02' },
+      'expense.created',
+    );
+    await step(a, 'deleteExpense', { id: lunch }, ['expense.deleted']);
     await lifecycle(a, 'deal', deal, 'deleteDeal');
     await lifecycle(a, 'page', subpage, 'deletePage');
     await lifecycle(a, 'page', page, 'deletePage');

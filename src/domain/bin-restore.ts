@@ -31,7 +31,7 @@
 // - time entry: service live. booking: its service or event live. page: project and parent page
 //   live. dashboard: project live. purchase order: budget and vendor live. event, template: none.
 // People on rows (creators, assignees) are members by foreign key, and a membership cannot go.
-import type { ScopedClient, ScopedTx } from '../db/scope.js';
+import { narrowTransaction, type ScopedClient, type ScopedTx } from '../db/scope.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { rateText } from '../money/money.js';
@@ -100,7 +100,8 @@ export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entr
       // Private entries (private tasks) tell no one else: they record no event.
       if (!entry.private) {
         const subject = subjectOf(model);
-        await recordEvent(tx, viewer, binEventType(subject, 'restored'), { node: subject, id: entry.itemId }, (v) => presentById(tx, v, subject, entry.itemId));
+        // Shown as the API shows it: through the request's view, without what is still in the bin.
+        await recordEvent(tx, viewer, binEventType(subject, 'restored'), { node: subject, id: entry.itemId }, (v) => presentById(narrowTransaction(tx), v, subject, entry.itemId));
       }
       return ok({ entryId, itemType, model, id: entry.itemId });
     });
