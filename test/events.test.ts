@@ -4,6 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { fail, ok } from '../src/domain/kit/result.js';
 import { transact } from '../src/domain/kit/transaction.js';
+import { presentById } from '../src/domain/presenters.js';
 import { onEventsCommitted, recordEvent, type CommittedEvent } from '../src/events/outbox.js';
 import { graphql } from './generated/index.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
@@ -305,14 +306,14 @@ describe('rolled back, never recorded', () => {
     heard.length = 0;
 
     const failed = await transact(a.db, async (tx) => {
-      await recordEvent(tx, a.viewer, 'expense.updated', { node: 'Expense', id: expense });
+      await recordEvent(tx, a.viewer, 'expense.updated', { node: 'Expense', id: expense }, (v) => presentById(tx, v, 'Expense', expense));
       await tx.expense.update({ where: { id: expense }, data: { name: 'Changed' } });
       return fail({ field: ['input'], message: 'no', code: 'INVALID' });
     });
     expect(failed.ok).toBe(false);
     await expect(
       transact(a.db, async (tx) => {
-        await recordEvent(tx, a.viewer, 'expense.updated', { node: 'Expense', id: expense });
+        await recordEvent(tx, a.viewer, 'expense.updated', { node: 'Expense', id: expense }, (v) => presentById(tx, v, 'Expense', expense));
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
@@ -323,7 +324,7 @@ describe('rolled back, never recorded', () => {
 
     // And the same write committed records it, heard once.
     const committed = await transact(a.db, async (tx) => {
-      await recordEvent(tx, a.viewer, 'expense.updated', { node: 'Expense', id: expense });
+      await recordEvent(tx, a.viewer, 'expense.updated', { node: 'Expense', id: expense }, (v) => presentById(tx, v, 'Expense', expense));
       return ok(null);
     });
     expect(committed.ok).toBe(true);
@@ -347,7 +348,7 @@ describe('rolled back, never recorded', () => {
 
   test('recordEvent outside a transaction is refused', async () => {
     const a = await createTenant(t.db.prisma);
-    await expect(recordEvent(a.db as never, a.viewer, 'expense.updated', { node: 'Expense', id: 1 })).rejects.toThrow(/inside the change's transaction/);
+    await expect(recordEvent(a.db as never, a.viewer, 'expense.updated', { node: 'Expense', id: 1 }, () => null)).rejects.toThrow(/inside the change's transaction/);
   });
 
   test('events are the organization’s own: another organization records none of them', async () => {

@@ -436,4 +436,14 @@ export function widenTransaction(tx: ScopedTx): ScopedTx {
   return bind(bound.client, Object.freeze({ ...bound.scope, includeDeleted: true }), true) as ScopedTx;
 }
 
+/**
+ * The same transaction without soft-deleted rows: what the request's client would see inside it.
+ * For showing an object as the API does from a transaction of the recycle bin's client (a restore).
+ */
+export function narrowTransaction(tx: ScopedTx): ScopedTx {
+  const bound = TRANSACTIONS.get(tx);
+  if (!bound) throw new ScopeViolation('narrowTransaction takes a transaction of the scoped client');
+  return bound.scope.includeDeleted ? (bind(bound.client, Object.freeze({ ...bound.scope, includeDeleted: false }), true) as ScopedTx) : tx;
+}
+
 const SCOPED_CLIENTS = new WeakMap<PrismaClient, LRUCache<string, ScopedClient>>();

@@ -31,7 +31,7 @@
 // - time entry: service live. booking: its service or event live. page: project and parent page
 //   live. dashboard: project live. purchase order: budget and vendor live. event, template: none.
 // People on rows (creators, assignees) are members by foreign key, and a membership cannot go.
-import type { ScopedClient, ScopedTx } from '../db/scope.js';
+import { narrowTransaction, type ScopedClient, type ScopedTx } from '../db/scope.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { rateText } from '../money/money.js';
@@ -46,6 +46,7 @@ import { lockLive } from './kit/locks.js';
 import { Rollback, transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
 import { delegate, mine, subjectOf, type ItemType } from './recycle-bin.js';
+import { presentById } from './presenters.js';
 import { nextTaskNumber } from './tasks.js';
 import type { Viewer } from './viewer.js';
 
@@ -97,7 +98,11 @@ export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entr
       const model = MODEL_OF[itemType];
       await bringBack(tx, model, entry.itemId, entry.stamp, (entry.basis as DealMoney | null) ?? null);
       // Private entries (private tasks) tell no one else: they record no event.
-      if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(model), 'restored'), { node: subjectOf(model), id: entry.itemId });
+      if (!entry.private) {
+        const subject = subjectOf(model);
+        // Shown as the API shows it: through the request's view, without what is still in the bin.
+        await recordEvent(tx, viewer, binEventType(subject, 'restored'), { node: subject, id: entry.itemId }, (v) => presentById(narrowTransaction(tx), v, subject, entry.itemId));
+      }
       return ok({ entryId, itemType, model, id: entry.itemId });
     });
   } catch (error) {

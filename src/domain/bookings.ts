@@ -14,6 +14,8 @@ import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import { checkPerson, MAX_MINUTES } from './time-entries.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -80,10 +82,33 @@ export async function createBooking(db: ScopedClient, viewer: Viewer, input: Boo
         note: optionalText(input.note),
       },
     });
-    return ok(await withEvent(tx, viewer, 'booking.created', 'Booking', booking));
+    return ok(await withEvent(tx, viewer, 'booking.created', 'Booking', booking, presentBooking));
   });
 }
 
 export function deleteBooking(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'booking', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/**
+ * A booking as the API shows it (src/schema/booking.ts), for its events. Its service and event are
+ * plain references: deleting either takes its bookings along, so a live booking never points into the bin.
+ */
+export function presentBooking(b: Booking): Payload {
+  return {
+    id: globalId('Booking', b.id),
+    databaseId: b.id,
+    startedOn: day(b.startedOn),
+    endedOn: day(b.endedOn),
+    time: b.time,
+    note: b.note,
+    service: ref('Service', b.serviceId),
+    event: ref('Event', b.eventId),
+    person: ref('Person', b.personId),
+    creator: ref('Person', b.creatorId),
+    createdAt: instant(b.createdAt),
+    updatedAt: instant(b.updatedAt),
+  };
 }

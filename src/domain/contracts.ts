@@ -12,6 +12,7 @@ import { binEntry } from './recycle-bin.js';
 import {
   addYears,
   INTERVAL_IDS,
+  intervalName,
   isIntervalId,
   isoDay,
   periodFits,
@@ -22,7 +23,10 @@ import {
   type Schedule,
 } from './recurrence.js';
 import type { Viewer } from './viewer.js';
-import { withEvent } from '../events/outbox.js';
+import { recordEvent, withEvent } from '../events/outbox.js';
+import { dealShows, presentDeals } from './deals.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, ref, type Payload } from './kit/shown.js';
 
 /** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ContractInput {
@@ -140,7 +144,7 @@ export async function createContract(
         copyExpenses: input.copyExpenses ?? false,
       },
     });
-    return ok(await withEvent(tx, viewer, 'contract.created', 'Contract', contract));
+    return ok(await withEvent(tx, viewer, 'contract.created', 'Contract', contract, presentContract));
   });
 }
 
@@ -174,7 +178,7 @@ export async function updateContract(
         ...(input.copyExpenses != null && { copyExpenses: input.copyExpenses }),
       },
     });
-    return ok(await withEvent(tx, viewer, 'contract.updated', 'Contract', contract));
+    return ok(await withEvent(tx, viewer, 'contract.updated', 'Contract', contract, presentContract));
   });
 }
 
@@ -457,7 +461,15 @@ async function generateContract(
   await tx.contract.update({ where: { id: contractId }, data: { nextOccurrenceOn: next } });
   // One event per budget, in date order; the contract's own move to its next period is part of them.
   const byDate = [...created].sort((a, b) => a.date.getTime() - b.date.getTime());
-  for (const b of byDate) await withEvent(tx, generator.actor ?? null, 'contract.occurrence_generated', 'Deal', b);
+  // The budgets are shown together: one read of them and one grouped statement per sum, not per budget.
+  let shown: Promise<Map<number, Payload>> | undefined;
+  const showAll = (viewer: Viewer) =>
+    (shown ??= tx.deal
+      .findMany({ where: { id: { in: byDate.map((b) => b.id) } }, include: dealShows })
+      .then(async (rows) => new Map((await presentDeals(tx, rows, viewer)).map((p, i) => [rows[i]!.id, p]))));
+  for (const b of byDate) {
+    await recordEvent(tx, generator.actor ?? null, 'contract.occurrence_generated', { node: 'Deal', id: b.id }, async (viewer) => (await showAll(viewer)).get(b.id) ?? null);
+  }
   const budgets = created
     .map((b) => ({ ...b, contractId: b.contractId!, suffix: b.suffix!, endDate: b.endDate! }))
     .sort((a, b) => a.date.getTime() - b.date.getTime());
@@ -519,5 +531,27 @@ function expenseCopy(e: Expense, b: { id: number; date: Date }, generator: Gener
     normalizedCurrency: e.normalizedCurrency,
     profitNormalized: e.profitNormalized,
     profitDefault: e.profitDefault,
+  };
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** How many upcoming occurrences the API shows by default (`upcomingOccurrences(count: 3)`). */
+export const UPCOMING_BY_DEFAULT = 3;
+
+/** A contract as the API shows it (src/schema/contract.ts), for its events; `upcomingOccurrences` with its default count. */
+export function presentContract(c: Contract): Payload {
+  return {
+    id: globalId('Contract', c.id),
+    databaseId: c.id,
+    interval: intervalName(c.intervalId),
+    intervalId: c.intervalId,
+    nextOccurrenceOn: day(c.nextOccurrenceOn),
+    endsOn: day(c.endsOn),
+    copyExpenses: c.copyExpenses,
+    template: ref('Deal', c.templateId),
+    upcomingOccurrences: upcomingOccurrences(c, UPCOMING_BY_DEFAULT).map((p) => ({ startsOn: day(p.startsOn), endsOn: day(p.endsOn), suffix: p.suffix })),
+    createdAt: instant(c.createdAt),
+    updatedAt: instant(c.updatedAt),
   };
 }

@@ -7,6 +7,9 @@ import { at, checkText, fail, inInputOrder, notFound, ok, type Result, type User
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { instant, LIVE, liveRef, ref, type Payload } from './kit/shown.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -31,6 +34,7 @@ export async function createDashboard(db: ScopedClient, viewer: Viewer, input: D
     }
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
     const dashboard = await tx.dashboard.create({
+      include: dashboardShows,
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
         projectId: input.projectId ?? null,
@@ -38,10 +42,28 @@ export async function createDashboard(db: ScopedClient, viewer: Viewer, input: D
         name: input.name!.trim(),
       },
     });
-    return ok(await withEvent(tx, viewer, 'dashboard.created', 'Dashboard', dashboard));
+    return ok(await withEvent(tx, viewer, 'dashboard.created', 'Dashboard', dashboard, presentDashboard));
   });
 }
 
 export function deleteDashboard(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'dashboard', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** What a dashboard's payload needs beyond its columns: whether its project is in the bin. */
+export const dashboardShows = { project: LIVE } satisfies Prisma.DashboardInclude;
+
+/** A dashboard as the API shows it (src/schema/dashboard.ts), for its events. */
+export function presentDashboard(d: Prisma.DashboardGetPayload<{ include: typeof dashboardShows }>): Payload {
+  return {
+    id: globalId('Dashboard', d.id),
+    databaseId: d.id,
+    name: d.name,
+    project: liveRef('Project', d.project),
+    creator: ref('Person', d.creatorId),
+    createdAt: instant(d.createdAt),
+    updatedAt: instant(d.updatedAt),
+  };
 }

@@ -17,7 +17,7 @@
 // - invoiced          = Σ live invoice attributions to it (amount.normalized, amount.default)
 // - pendingInvoicing  = revenue − invoiced
 // The invoiced family is its own grouped statement, made only when one of those two is asked for.
-import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/scope.js';
 import { toDefault, type MoneySet, type RateLike } from '../money/money.js';
 
 /** Sums over one deal's live expenses. */
@@ -31,7 +31,7 @@ export interface ExpenseSums {
 export const NO_EXPENSES: ExpenseSums = { cost: 0n, costDefault: 0n, billable: 0n, billableDefault: 0n };
 
 /** The expense sums of many deals in one grouped statement (deals without expenses get zeros). */
-export async function expenseSumsByDeal(db: ScopedClient, dealIds: readonly number[]): Promise<ExpenseSums[]> {
+export async function expenseSumsByDeal(db: ScopedTx, dealIds: readonly number[]): Promise<ExpenseSums[]> {
   const groups = await db.expense.groupBy({
     by: ['dealId'],
     where: { dealId: { in: [...dealIds] } },
@@ -60,7 +60,7 @@ export interface InvoicedSums {
 const NOTHING_INVOICED: InvoicedSums = { invoiced: 0n, invoicedDefault: 0n };
 
 /** The invoiced sums of many deals in one grouped statement. */
-export async function invoicedSumsByDeal(db: ScopedClient, dealIds: readonly number[]): Promise<InvoicedSums[]> {
+export async function invoicedSumsByDeal(db: ScopedTx, dealIds: readonly number[]): Promise<InvoicedSums[]> {
   const groups = await db.invoiceAttribution.groupBy({
     by: ['dealId'],
     where: { dealId: { in: [...dealIds] } },

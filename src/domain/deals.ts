@@ -2,11 +2,14 @@
 // currency changes carried into the deal's expenses, and deletion with what belongs to the deal.
 // Each write is one transaction on the scoped client; nothing is written when any error exists.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
-import type { Deal } from '../generated/prisma/client.js';
+import type { Deal, Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { reexpressPrice } from '../money/service-amounts.js';
-import { isCurrencyCode, isValidRate, rateText } from '../money/money.js';
-import { SALES_STATUSES, type SalesStatus } from './deal-queries.js';
+import { formatRate, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { SALES_STATUSES, salesStatusOf, type SalesStatus } from './deal-queries.js';
+import { dealInvoicing, dealMoney, expenseSumsByDeal, invoicedSumsByDeal } from './deal-totals.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/shown.js';
 import {
   at,
   blank,
@@ -180,6 +183,7 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
     const budget = input.budget ?? false;
     const date = input.date ?? today();
     const deal = await tx.deal.create({
+      include: dealShows,
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
         companyId: input.companyId!,
@@ -205,7 +209,7 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
         ...pipeline(input, budget, null, now),
       },
     });
-    return ok(await withEvent(tx, viewer, 'deal.created', 'Deal', deal));
+    return ok(await withEvent(tx, viewer, 'deal.created', 'Deal', deal, (d, v) => presentDeal(tx, d, v)));
   });
 }
 
@@ -257,6 +261,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     const budget = input.budget ?? existing.budget;
     const deal = await tx.deal.update({
       where: { id },
+      include: dealShows,
       data: {
         ...(given(input, 'name') && { name: input.name!.trim() }),
         ...(given(input, 'companyId') && { companyId: input.companyId! }),
@@ -277,7 +282,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
         lastActivityAt: now,
       },
     });
-    return ok(await withEvent(tx, viewer, 'deal.updated', 'Deal', deal));
+    return ok(await withEvent(tx, viewer, 'deal.updated', 'Deal', deal, (d, v) => presentDeal(tx, d, v)));
   });
 }
 
@@ -353,3 +358,71 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     return ok({ id });
   });
 }
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** What a deal's payload needs beyond its columns: whether its project, contract and origin are in the bin. */
+export const dealShows = { project: LIVE, contract: LIVE, originDeal: LIVE } satisfies Prisma.DealInclude;
+
+export type ShownDeal = Prisma.DealGetPayload<{ include: typeof dealShows }>;
+
+/**
+ * Deals as the API shows them (src/schema/deal.ts) to `viewer`, for their events: their money from
+ * the same sums and formulas as the schema's (src/domain/deal-totals.ts), one grouped statement each.
+ */
+export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], viewer: Viewer): Promise<Payload[]> {
+  const ids = deals.map((d) => d.id);
+  const expenses = await expenseSumsByDeal(tx, ids);
+  const invoiced = await invoicedSumsByDeal(tx, ids);
+  const inDefault = viewer.organization.defaultCurrency;
+  return deals.map((d, i) => {
+    const money = dealMoney(d, expenses[i]!, inDefault);
+    const invoicing = dealInvoicing(d, expenses[i]!, invoiced[i]!, inDefault);
+    return {
+      id: globalId('Deal', d.id),
+      databaseId: d.id,
+      name: d.name,
+      number: d.number,
+      suffix: d.suffix,
+      budget: d.budget,
+      date: day(d.date),
+      endDate: day(d.endDate),
+      probability: d.probability,
+      timeApproval: d.timeApproval,
+      expenseApproval: d.expenseApproval,
+      salesStatus: salesStatusOf(d.salesStatusId),
+      salesStatusId: d.salesStatusId,
+      salesStatusUpdatedAt: instant(d.salesStatusUpdatedAt),
+      dealStatus: ref('DealStatus', d.dealStatusId),
+      closedAt: instant(d.closedAt),
+      closed: d.closedAt !== null,
+      deliveredOn: day(d.deliveredOn),
+      tagList: d.tagList,
+      currency: d.currency,
+      exchangeRate: formatRate(d.exchangeRate),
+      exchangeDate: day(d.exchangeDate),
+      revenue: moneySet(money.revenue),
+      cost: moneySet(money.cost),
+      profit: moneySet(money.profit),
+      expense: moneySet(money.expense),
+      expenseBillable: moneySet(money.expenseBillable),
+      budgetTotal: moneySet(money.budgetTotal),
+      budgetUsed: moneySet(money.budgetUsed),
+      budgetRemaining: moneySet(money.budgetRemaining),
+      invoiced: moneySet(invoicing.invoiced),
+      pendingInvoicing: moneySet(invoicing.pendingInvoicing),
+      company: ref('Company', d.companyId),
+      project: liveRef('Project', d.project),
+      responsible: ref('Person', d.responsibleId),
+      creator: ref('Person', d.creatorId),
+      contract: liveRef('Contract', d.contract),
+      originDeal: liveRef('Deal', d.originDeal),
+      lastActivityAt: instant(d.lastActivityAt),
+      createdAt: instant(d.createdAt),
+      updatedAt: instant(d.updatedAt),
+    };
+  });
+}
+
+/** One deal as `presentDeals` shows it. */
+export const presentDeal = async (tx: ScopedTx, deal: ShownDeal, viewer: Viewer): Promise<Payload> => (await presentDeals(tx, [deal], viewer))[0]!;

@@ -7,6 +7,8 @@ import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { instant, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 
 export interface EventInput {
@@ -31,11 +33,26 @@ export async function createEvent(db: ScopedClient, viewer: Viewer, input: Event
         paid: input.paid ?? true,
       },
     });
-    return ok(await withEvent(tx, viewer, 'event.created', 'Event', event));
+    return ok(await withEvent(tx, viewer, 'event.created', 'Event', event, presentEvent));
   });
 }
 
 /** To the recycle bin, with its bookings (src/domain/bin-items.ts). */
 export function deleteEvent(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'event', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** An event (absence) as the API shows it (src/schema/event.ts), for its change events. */
+export function presentEvent(e: Event): Payload {
+  return {
+    id: globalId('Event', e.id),
+    databaseId: e.id,
+    name: e.name,
+    description: e.description,
+    paid: e.paid,
+    createdAt: instant(e.createdAt),
+    updatedAt: instant(e.updatedAt),
+  };
 }

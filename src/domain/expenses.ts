@@ -3,8 +3,8 @@
 // and returns the expense or the complete list of user errors; nothing is written when any exists.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Expense } from '../generated/prisma/client.js';
-import { expenseMoneyColumns } from '../money/expense-amounts.js';
-import { fitsInt64, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';
+import { expenseMoneyColumns, expenseMoneySet } from '../money/expense-amounts.js';
+import { fitsInt64, formatRate, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';
 import {
   at,
   blank,
@@ -20,6 +20,8 @@ import {
   type UserError,
 } from './kit/result.js';
 import { lockDeals } from './kit/locks.js';
+import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
+import { globalId } from './kit/global-id.js';
 import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
 import { binEntry } from './recycle-bin.js';
@@ -283,7 +285,7 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
         ...columns.value,
       },
     });
-    return ok(await withEvent(tx, viewer, 'expense.created', 'Expense', expense));
+    return ok(await withEvent(tx, viewer, 'expense.created', 'Expense', expense, presentExpense));
   });
 }
 
@@ -345,7 +347,7 @@ export async function updateExpense(
         ...columns.value,
       },
     });
-    return ok(await withEvent(tx, viewer, 'expense.updated', 'Expense', expense));
+    return ok(await withEvent(tx, viewer, 'expense.updated', 'Expense', expense, presentExpense));
   });
 }
 
@@ -377,7 +379,7 @@ async function transition(
     const { count } = await tx.expense.updateMany({ where: { id, ...guard }, data });
     const expense = await tx.expense.findUnique({ where: { id } });
     if (!expense) return fail(notFound(at('id'), 'Expense'));
-    return count === 1 ? ok(await withEvent(tx, viewer, event, 'Expense', expense)) : fail(refused);
+    return count === 1 ? ok(await withEvent(tx, viewer, event, 'Expense', expense, presentExpense)) : fail(refused);
   });
 }
 
@@ -446,3 +448,53 @@ export async function rejectExpense(
     'expense.rejected',
   );
 }
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** An expense as the API shows it (src/schema/expense.ts), for its events: from the row the write holds. */
+export function presentExpense(e: Expense, viewer: Viewer): Payload {
+  const inDefault = viewer.organization.defaultCurrency;
+  return {
+    id: globalId('Expense', e.id),
+    databaseId: e.id,
+    name: e.name,
+    date: day(e.date),
+    payOn: day(e.payOn),
+    paidOn: day(e.paidOn),
+    paymentStatus: expensePaymentStatus(e),
+    position: e.position,
+    invoiced: e.invoiced,
+    approved: e.approved,
+    approvedAt: instant(e.approvedAt),
+    rejected: e.rejected,
+    rejectedReason: e.rejectedReason,
+    rejectedAt: instant(e.rejectedAt),
+    approvalStatus: expenseApprovalStatus(e),
+    reimbursable: e.reimbursable,
+    reimbursedOn: day(e.reimbursedOn),
+    currency: e.currency,
+    exchangeRate: formatRate(e.exchangeRate),
+    exchangeDate: day(e.exchangeDate),
+    amount: moneySet(expenseMoneySet(e, 'amount', inDefault)),
+    billableAmount: moneySet(expenseMoneySet(e, 'billableAmount', inDefault)),
+    profit: moneySet(expenseMoneySet(e, 'profit', inDefault)),
+    createdAt: instant(e.createdAt),
+    updatedAt: instant(e.updatedAt),
+    deal: ref('Deal', e.dealId),
+    serviceType: ref('ServiceType', e.serviceTypeId),
+    organization: ref('Organization', e.organizationId),
+    creator: ref('Person', e.creatorId),
+    person: ref('Person', e.personId),
+    approver: ref('Person', e.approverId),
+    rejecter: ref('Person', e.rejecterId),
+  };
+}
+
+export type ExpenseApprovalStatus = 'APPROVED' | 'NOT_APPROVED' | 'REJECTED';
+
+/** Where an expense stands in approval. */
+export const expenseApprovalStatus = (e: { approved: boolean; rejected: boolean }): ExpenseApprovalStatus =>
+  e.approved ? 'APPROVED' : e.rejected ? 'REJECTED' : 'NOT_APPROVED';
+
+/** Whether an expense has been paid: it has a `paidOn` date. */
+export const expensePaymentStatus = (e: { paidOn: Date | null }): 'PAID' | 'UNPAID' => (e.paidOn ? 'PAID' : 'UNPAID');

@@ -13,7 +13,7 @@
 //   (src/domain/expenses.ts). updateDeal (expenses, deal, attributions) keeps it too.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { InvoiceAttribution } from '../generated/prisma/client.js';
-import { attributionMoneyColumns, exceedsInvoice } from '../money/attribution-amounts.js';
+import { attributionMoneyColumns, attributionMoneySet, exceedsInvoice } from '../money/attribution-amounts.js';
 import { fitsInt64, rateText } from '../money/money.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockDeals, lockInvoices } from './kit/locks.js';
@@ -21,6 +21,8 @@ import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
 import { binEntry } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 
 export interface AttributionInput {
@@ -83,7 +85,7 @@ export async function createInvoiceAttribution(db: ScopedClient, viewer: Viewer,
         ...columns,
       },
     });
-    return ok(await withEvent(tx, viewer, 'invoice_attribution.created', 'InvoiceAttribution', attribution));
+    return ok(await withEvent(tx, viewer, 'invoice_attribution.created', 'InvoiceAttribution', attribution, presentInvoiceAttribution));
   });
 }
 
@@ -131,7 +133,7 @@ export async function updateInvoiceAttribution(
       where: { id },
       data: { invoiceId: invoice.id, dealId: deal.id, amount, dateFrom, dateTo, ...columns },
     });
-    return ok(await withEvent(tx, viewer, 'invoice_attribution.updated', 'InvoiceAttribution', attribution));
+    return ok(await withEvent(tx, viewer, 'invoice_attribution.updated', 'InvoiceAttribution', attribution, presentInvoiceAttribution));
   });
 }
 
@@ -276,4 +278,21 @@ export async function deleteAttributionsOfInvoice(
   stamp: { deletedAt: Date; deleterId: number },
 ): Promise<void> {
   chargeWork((await tx.invoiceAttribution.updateMany({ where: { invoiceId }, data: stamp })).count);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** An invoice attribution as the API shows it (src/schema/invoice-attribution.ts) to `viewer`, for its events. */
+export function presentInvoiceAttribution(a: InvoiceAttribution, viewer: Viewer): Payload {
+  return {
+    id: globalId('InvoiceAttribution', a.id),
+    databaseId: a.id,
+    invoice: ref('Invoice', a.invoiceId),
+    budget: ref('Deal', a.dealId),
+    amount: moneySet(attributionMoneySet(a, viewer.organization.defaultCurrency)),
+    dateFrom: day(a.dateFrom),
+    dateTo: day(a.dateTo),
+    createdAt: instant(a.createdAt),
+    updatedAt: instant(a.updatedAt),
+  };
 }

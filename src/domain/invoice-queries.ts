@@ -1,7 +1,7 @@
 // What the invoice filters, sorts, statuses and credit-note sums mean. The list kit
 // (src/schema/kit/list.ts) turns these into GraphQL inputs and Prisma arguments; tenancy and
 // soft deletion are added by the scoped client.
-import type { ScopedClient } from '../db/scope.js';
+import type { ScopedTx } from '../db/scope.js';
 import { amountCredited } from '../money/invoice-money.js';
 import { NOTHING, present, type Where } from './kit/conditions.js';
 import type { SortKey } from './kit/keyset.js';
@@ -112,7 +112,7 @@ const NO_CREDIT: CreditSums = { count: 0, credited: 0n };
  * The credit sums of many invoices in one statement. Each credit note's tax is rounded on its own
  * (docs/money.md), so the rows are summed here rather than with SQL SUM over the amounts.
  */
-export async function creditSumsByInvoice(db: ScopedClient, invoiceIds: readonly number[]): Promise<CreditSums[]> {
+export async function creditSumsByInvoice(db: ScopedTx, invoiceIds: readonly number[]): Promise<CreditSums[]> {
   const notes = await db.invoice.findMany({
     where: { parentInvoiceId: { in: [...invoiceIds] } },
     select: { parentInvoiceId: true, amount: true, tax1Value: true, tax2Value: true },

@@ -9,10 +9,12 @@
 // guarded UPDATE before it reads them (see src/domain/expenses.ts on why).
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Invoice } from '../generated/prisma/client.js';
-import { amountCredited, creditNoteWithTax, isValidPercent, overflowingFields, type InvoiceMoneyField } from '../money/invoice-money.js';
+import { amountCredited, creditNoteWithTax, formatPercent, invoiceMoney, isValidPercent, overflowingFields, type InvoiceMoneyField } from '../money/invoice-money.js';
 import { fitsInt64, formatRate, isCurrencyCode, isValidRate, rateText, toDefault } from '../money/money.js';
 import { attributedTotal, deleteAttributionsOfInvoice, exceedsInvoice, rewriteInvoiceAttributions } from './invoice-attributions.js';
-import { INVOICE_TYPES, todayUtc, type InvoiceType } from './invoice-queries.js';
+import { creditSumsByInvoice, INVOICE_TYPES, invoiceStatusOf, invoiceTypeOf, todayUtc, type InvoiceType } from './invoice-queries.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/shown.js';
 import { inCalendar, LAST_DAY_ISO } from './kit/dates.js';
 import {
   at,
@@ -364,6 +366,7 @@ export async function createInvoice(db: ScopedClient, viewer: Viewer, input: Inv
 
     const invoicedOn = input.invoicedOn ?? todayUtc();
     const invoice = await tx.invoice.create({
+      include: invoiceShows,
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
         companyId: input.companyId!,
@@ -382,7 +385,7 @@ export async function createInvoice(db: ScopedClient, viewer: Viewer, input: Inv
         exchangeDate: invoicedOn,
       },
     });
-    return ok(await withEvent(tx, viewer, 'invoice.created', 'Invoice', invoice));
+    return ok(await withEvent(tx, viewer, 'invoice.created', 'Invoice', invoice, (i, v) => presentInvoice(tx, i, v)));
   });
 }
 
@@ -445,6 +448,7 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
     const payOnFollows = !given(input, 'payOn') && paymentTerms !== null && (given(input, 'paymentTerms') || given(input, 'invoicedOn'));
     const invoice = await tx.invoice.update({
       where: { id },
+      include: invoiceShows,
       data: {
         ...(given(input, 'companyId') && { companyId: input.companyId! }),
         ...textColumns(input),
@@ -463,7 +467,7 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
         updatedAt: now,
       },
     });
-    return ok(await withEvent(tx, viewer, 'invoice.updated', 'Invoice', invoice));
+    return ok(await withEvent(tx, viewer, 'invoice.updated', 'Invoice', invoice, (i, v) => presentInvoice(tx, i, v)));
   });
 }
 
@@ -512,8 +516,67 @@ async function setArchived(db: ScopedClient, viewer: Viewer, id: number, archive
       where: { id, archivedAt: archived ? null : { not: null } },
       data: { archivedAt: archived ? new Date() : null },
     });
-    const invoice = await tx.invoice.findUnique({ where: { id } });
+    const invoice = await tx.invoice.findUnique({ where: { id }, include: invoiceShows });
     if (!invoice) return fail(notFound(at('id'), 'Invoice'));
-    return ok(count === 1 ? await withEvent(tx, viewer, archived ? 'invoice.archived' : 'invoice.unarchived', 'Invoice', invoice) : invoice);
+    return ok(count === 1 ? await withEvent(tx, viewer, archived ? 'invoice.archived' : 'invoice.unarchived', 'Invoice', invoice, (i, v) => presentInvoice(tx, i, v)) : invoice);
   });
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** What an invoice's payload needs beyond its columns: whether its parent invoice is in the bin. */
+export const invoiceShows = { parentInvoice: LIVE } satisfies Prisma.InvoiceInclude;
+
+const percent = (value: Prisma.Decimal | null) => (value === null ? null : formatPercent(value));
+
+/**
+ * An invoice as the API shows it (src/schema/invoice.ts) to `viewer`, for its events: its money by
+ * the schema's formulas (src/money/invoice-money.ts), its credit notes summed by the schema's statement.
+ */
+export async function presentInvoice(tx: ScopedTx, i: Prisma.InvoiceGetPayload<{ include: typeof invoiceShows }>, viewer: Viewer): Promise<Payload> {
+  const [credit] = await creditSumsByInvoice(tx, [i.id]);
+  const money = invoiceMoney(i, credit!.credited, viewer.organization.defaultCurrency);
+  return {
+    id: globalId('Invoice', i.id),
+    databaseId: i.id,
+    number: i.number,
+    subject: i.subject,
+    invoiceType: invoiceTypeOf(i.invoiceTypeId),
+    invoiceTypeId: i.invoiceTypeId,
+    status: invoiceStatusOf(i, todayUtc()),
+    invoicedOn: day(i.invoicedOn),
+    sentOn: day(i.sentOn),
+    payOn: day(i.payOn),
+    deliveryOn: day(i.deliveryOn),
+    paidOn: day(i.paidOn),
+    finalizedOn: day(i.finalizedOn),
+    paymentTerms: i.paymentTerms,
+    discount: percent(i.discount),
+    tax1Name: i.tax1Name,
+    tax1Value: percent(i.tax1Value),
+    tax2Name: i.tax2Name,
+    tax2Value: percent(i.tax2Value),
+    note: i.note,
+    footer: i.footer,
+    purchaseOrderNumber: i.purchaseOrderNumber,
+    tagList: i.tagList,
+    currency: i.currency,
+    exchangeRate: formatRate(i.exchangeRate),
+    exchangeDate: day(i.exchangeDate),
+    credited: credit!.count > 0,
+    archived: i.archivedAt !== null,
+    archivedAt: instant(i.archivedAt),
+    amount: moneySet(money.amount),
+    amountTax: moneySet(money.amountTax),
+    amountWithTax: moneySet(money.amountWithTax),
+    amountPaid: moneySet(money.amountPaid),
+    amountWrittenOff: moneySet(money.amountWrittenOff),
+    amountUnpaid: moneySet(money.amountUnpaid),
+    amountCredited: moneySet(money.amountCredited),
+    company: ref('Company', i.companyId),
+    creator: ref('Person', i.creatorId),
+    parentInvoice: liveRef('Invoice', i.parentInvoice),
+    createdAt: instant(i.createdAt),
+    updatedAt: instant(i.updatedAt),
+  };
 }

@@ -8,6 +8,9 @@ import { at, checkText, fail, inInputOrder, invalid, notFound, ok, tooLong, type
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { instant, LIVE, liveRef, ref, type Payload } from './kit/shown.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -64,6 +67,7 @@ export async function createPage(db: ScopedClient, viewer: Viewer, input: PageIn
     }
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
     const page = await tx.page.create({
+      include: pageShows,
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
         projectId,
@@ -74,11 +78,33 @@ export async function createPage(db: ScopedClient, viewer: Viewer, input: PageIn
         public: input.public ?? false,
       },
     });
-    return ok(await withEvent(tx, viewer, 'page.created', 'Page', page));
+    return ok(await withEvent(tx, viewer, 'page.created', 'Page', page, presentPage));
   });
 }
 
 /** Soft delete with its subpages (and theirs), under one stamp; one bin entry. */
 export function deletePage(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'page', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** What a page's payload needs beyond its columns: whether its project and parent are in the bin. */
+export const pageShows = { project: LIVE, parentPage: LIVE } satisfies Prisma.PageInclude;
+
+/** A page as the API shows it (src/schema/page.ts), for its events. */
+export function presentPage(p: Prisma.PageGetPayload<{ include: typeof pageShows }>): Payload {
+  return {
+    id: globalId('Page', p.id),
+    databaseId: p.id,
+    title: p.title,
+    body: p.body,
+    public: p.public,
+    position: p.position,
+    project: liveRef('Project', p.project),
+    parentPage: liveRef('Page', p.parentPage),
+    creator: ref('Person', p.creatorId),
+    createdAt: instant(p.createdAt),
+    updatedAt: instant(p.updatedAt),
+  };
 }

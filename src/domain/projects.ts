@@ -8,6 +8,8 @@ import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -42,11 +44,25 @@ export async function createProject(db: ScopedClient, viewer: Viewer, input: Pro
     const project = await tx.project.create({
       data: { organizationId: viewer.organization.id, companyId: input.companyId!, name: input.name!.trim(), number },
     });
-    return ok(await withEvent(tx, viewer, 'project.created', 'Project', project));
+    return ok(await withEvent(tx, viewer, 'project.created', 'Project', project, presentProject));
   });
 }
 
 /** Soft delete with its tasks, pages and dashboards, under one stamp; one bin entry. */
 export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'project', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** A project as the API shows it (src/schema/project.ts), for its events. */
+export function presentProject(p: Project): Payload {
+  return {
+    id: globalId('Project', p.id),
+    databaseId: p.id,
+    name: p.name,
+    number: p.number,
+    company: ref('Company', p.companyId),
+    createdAt: instant(p.createdAt),
+  };
 }

@@ -8,8 +8,8 @@
 // and the deal's currency and rate cannot change before we commit.
 import type { ScopedClient } from '../db/scope.js';
 import type { PurchaseOrder } from '../generated/prisma/client.js';
-import { MAX_ORDER_CENTS, overflowingFields } from '../money/purchase-order-money.js';
-import { isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { MAX_ORDER_CENTS, overflowingFields, purchaseOrderMoney } from '../money/purchase-order-money.js';
+import { formatRate, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
 import { todayUtc } from './invoice-queries.js';
 import { lockDeals } from './kit/locks.js';
 import { resolveRate } from './kit/rates.js';
@@ -18,6 +18,8 @@ import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -110,10 +112,38 @@ export async function createPurchaseOrder(db: ScopedClient, viewer: Viewer, inpu
         totalCost: input.totalCost ?? 0n,
       },
     });
-    return ok(await withEvent(tx, viewer, 'purchase_order.created', 'PurchaseOrder', order));
+    return ok(await withEvent(tx, viewer, 'purchase_order.created', 'PurchaseOrder', order, presentPurchaseOrder));
   });
 }
 
 export function deletePurchaseOrder(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'purchaseOrder', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** A purchase order as the API shows it (src/schema/purchase-order.ts) to `viewer`, for its events. */
+export function presentPurchaseOrder(o: PurchaseOrder, viewer: Viewer): Payload {
+  const money = purchaseOrderMoney(o, viewer.organization.defaultCurrency);
+  return {
+    id: globalId('PurchaseOrder', o.id),
+    databaseId: o.id,
+    number: o.number,
+    subject: o.subject,
+    note: o.note,
+    issuedOn: day(o.issuedOn),
+    deliveryOn: day(o.deliveryOn),
+    sentOn: day(o.sentOn),
+    receivedOn: day(o.receivedOn),
+    currency: o.currency,
+    exchangeRate: formatRate(o.exchangeRate),
+    exchangeDate: day(o.exchangeDate),
+    totalCost: moneySet(money.totalCost),
+    totalReceived: moneySet(money.totalReceived),
+    deal: ref('Deal', o.dealId),
+    vendor: ref('Company', o.vendorId),
+    creator: ref('Person', o.creatorId),
+    createdAt: instant(o.createdAt),
+    updatedAt: instant(o.updatedAt),
+  };
 }

@@ -12,6 +12,9 @@ import { Rollback, transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { recordEvent } from '../events/outbox.js';
+import type { DeletedItem } from '../generated/prisma/client.js';
+import { globalId } from './kit/global-id.js';
+import { instant, ref, type Payload } from './kit/shown.js';
 import { binEventType, type BinSubject } from '../events/types.js';
 
 /** The reference's item types, and the two the gateway can also delete. */
@@ -53,7 +56,7 @@ export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
     const entry = await tx.deletedItem.create({
       data: { organizationId: viewer.organization.id, private: false, ...description, itemId: item.id, deleterId: viewer.person.id, stamp },
     });
-    if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(item.model), 'deleted'), { node: subjectOf(item.model), id: item.id }, { node: 'DeletedItem', id: entry.id });
+    if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(item.model), 'deleted'), { node: subjectOf(item.model), id: item.id }, (v) => presentDeletedItem(entry, v));
   };
 }
 
@@ -140,7 +143,7 @@ export async function purgeDeletedItem(bin: ScopedClient, who: Purger, entryId: 
     // The event shows the entry, so it is recorded while the entry is there; a lost race below rolls it back.
     if (!entry.private) {
       const subject = subjectOf(model);
-      await recordEvent(tx, who.actor ?? null, binEventType(subject, 'purged'), { node: subject, id: entry.itemId }, { node: 'DeletedItem', id: entryId });
+      await recordEvent(tx, who.actor ?? null, binEventType(subject, 'purged'), { node: subject, id: entry.itemId }, (v) => presentDeletedItem(entry, v));
     }
     // Taking the entry first decides a race with a restore (or another purge): one of them wins.
     const { count } = await tx.deletedItem.deleteMany({ where: { id: entryId, recoveredAt: null } });
@@ -179,4 +182,30 @@ async function cut(tx: ScopedTx, ref: Reference, rows: number[]): Promise<void> 
 export async function expiredEntries(bin: ScopedClient, before: Date, limit: number): Promise<number[]> {
   const rows = await bin.deletedItem.findMany({ where: { recoveredAt: null, createdAt: { lt: before } }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: limit, select: { id: true } });
   return rows.map((r) => r.id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** The global id of the object an entry holds: a `budget` entry holds a Deal. */
+export const itemGlobalId = (entry: { itemType: string; itemId: number }): string =>
+  globalId(subjectOf(MODEL_OF[entry.itemType as ItemType]), entry.itemId);
+
+/**
+ * A bin entry as the API shows it (src/schema/deleted-item.ts) to `viewer`, for delete and purge
+ * events; null when it is another's private entry.
+ */
+export function presentDeletedItem(entry: DeletedItem, viewer: Viewer): Payload | null {
+  if (entry.private && entry.deleterId !== viewer.person.id) return null;
+  return {
+    id: globalId('DeletedItem', entry.id),
+    databaseId: entry.id,
+    itemType: entry.itemType.toUpperCase(),
+    itemId: itemGlobalId(entry),
+    name: entry.name,
+    location: entry.location,
+    deleter: ref('Person', entry.deleterId),
+    private: entry.private,
+    createdAt: instant(entry.createdAt),
+    recoveredAt: instant(entry.recoveredAt),
+  };
 }

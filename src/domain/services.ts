@@ -10,7 +10,7 @@
 // get the same position.
 import type { ScopedClient } from '../db/scope.js';
 import type { Service } from '../generated/prisma/client.js';
-import { isValidQuantity, MAX_SERVICE_CENTS, totalFits } from '../money/service-amounts.js';
+import { formatQuantity, isValidQuantity, MAX_SERVICE_CENTS, serviceMoney, totalFits } from '../money/service-amounts.js';
 import { lockDeals } from './kit/locks.js';
 import {
   at,
@@ -30,6 +30,9 @@ import {
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { instant, LIVE, liveRef, money, ref, type Payload } from './kit/shown.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { withEvent } from '../events/outbox.js';
 
 /** The REST API's `unit_id`: 1 hour, 2 piece, 3 day. */
@@ -99,6 +102,7 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
     const { _max } = await tx.service.aggregate({ where: { dealId }, _max: { position: true } });
     const pricingType = input.pricingType ?? 'TIME_AND_MATERIALS';
     const service = await tx.service.create({
+      include: serviceShows,
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
         dealId,
@@ -113,11 +117,40 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
         price: input.price ?? 0n,
       },
     });
-    return ok(await withEvent(tx, viewer, 'service.created', 'Service', service));
+    return ok(await withEvent(tx, viewer, 'service.created', 'Service', service, presentService));
   });
 }
 
 /** To the recycle bin, with its time entries and bookings (src/domain/bin-items.ts). */
 export function deleteService(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'service', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** What a service's payload needs beyond its columns: its deal's currency, and whether its type is in the bin. */
+export const serviceShows = { deal: { select: { currency: true } }, serviceType: LIVE } satisfies Prisma.ServiceInclude;
+
+/** A service as the API shows it (src/schema/service.ts), for its events. */
+export function presentService(s: Prisma.ServiceGetPayload<{ include: typeof serviceShows }>): Payload {
+  const { price, total } = serviceMoney(s);
+  return {
+    id: globalId('Service', s.id),
+    databaseId: s.id,
+    name: s.name,
+    description: s.description,
+    position: s.position,
+    billable: s.billable,
+    unit: unitOf(s.unitId),
+    unitId: s.unitId,
+    pricingType: pricingTypeOf(s.pricingTypeId),
+    pricingTypeId: s.pricingTypeId,
+    quantity: formatQuantity(s.quantity),
+    price: money(price),
+    total: money(total),
+    deal: ref('Deal', s.dealId),
+    serviceType: liveRef('ServiceType', s.serviceType),
+    createdAt: instant(s.createdAt),
+    updatedAt: instant(s.updatedAt),
+  };
 }

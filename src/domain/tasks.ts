@@ -24,6 +24,8 @@ import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -50,6 +52,10 @@ export const MAX_DESCRIPTION = MAX_LONG_TEXT;
 export const taskVisibleTo = (personId: number): Where => ({
   OR: [{ private: false }, { creatorId: personId }, { assigneeId: personId }],
 });
+
+/** `taskVisibleTo` for a task already loaded. */
+export const canSeeTask = (task: { private: boolean; creatorId: number; assigneeId: number | null }, personId: number): boolean =>
+  !task.private || task.creatorId === personId || task.assigneeId === personId;
 
 /** A task title, as a task's and a template's task titles are checked (`field` is its name in the input). */
 export function checkTitle(errors: UserError[], name: string, value: string | null | undefined): void {
@@ -99,7 +105,7 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
       },
     });
     // A private task is seen by its creator and assignee only: no event tells the organization of it.
-    return ok(task.private ? task : await withEvent(tx, viewer, 'task.created', 'Task', task));
+    return ok(task.private ? task : await withEvent(tx, viewer, 'task.created', 'Task', task, presentTask));
   });
 }
 
@@ -112,4 +118,29 @@ export async function deleteTask(db: ScopedClient, viewer: Viewer, id: number): 
   const visible = await db.task.count({ where: { AND: [{ id }, taskVisibleTo(viewer.person.id)] } });
   if (!visible) return fail(notFound(at('id'), 'Task'));
   return deleteItem(db, viewer, 'task', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** A task as the API shows it (src/schema/task.ts) to `viewer`, for its events; null when it is another's private task. */
+export function presentTask(t: Task, viewer: Viewer): Payload | null {
+  if (!canSeeTask(t, viewer.person.id)) return null;
+  return {
+    id: globalId('Task', t.id),
+    databaseId: t.id,
+    number: t.number,
+    title: t.title,
+    description: t.description,
+    private: t.private,
+    startDate: day(t.startDate),
+    dueDate: day(t.dueDate),
+    closed: t.closedAt !== null,
+    closedAt: instant(t.closedAt),
+    tagList: t.tagList,
+    project: ref('Project', t.projectId),
+    creator: ref('Person', t.creatorId),
+    assignee: ref('Person', t.assigneeId),
+    createdAt: instant(t.createdAt),
+    updatedAt: instant(t.updatedAt),
+  };
 }

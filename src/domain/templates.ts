@@ -7,6 +7,8 @@ import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, optionalText } from './kit/result.js';
 import { checkTitle, MAX_DESCRIPTION } from './tasks.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../events/outbox.js';
 import { transact } from './kit/transaction.js';
 
@@ -51,10 +53,26 @@ export async function createTemplate(db: ScopedClient, viewer: Viewer, input: Te
         taskTitles: (input.taskTitles ?? []).map((title) => title.trim()),
       },
     });
-    return ok(await withEvent(tx, viewer, 'template.created', 'Template', template));
+    return ok(await withEvent(tx, viewer, 'template.created', 'Template', template, presentTemplate));
   });
 }
 
 export function deleteTemplate(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'template', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** A template as the API shows it (src/schema/template.ts), for its events. */
+export function presentTemplate(t: Template): Payload {
+  return {
+    id: globalId('Template', t.id),
+    databaseId: t.id,
+    name: t.name,
+    description: t.description,
+    taskTitles: t.taskTitles,
+    creator: ref('Person', t.creatorId),
+    createdAt: instant(t.createdAt),
+    updatedAt: instant(t.updatedAt),
+  };
 }

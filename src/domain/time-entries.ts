@@ -12,10 +12,13 @@ import type { TimeEntry } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { taskVisibleTo } from './tasks.js';
+import { canSeeTask, taskVisibleTo } from './tasks.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
+import { globalId } from './kit/global-id.js';
+import { day, instant, ref, type Payload } from './kit/shown.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import { withEvent } from '../events/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
@@ -75,6 +78,7 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
 
     const entry = await tx.timeEntry.create({
+      include: timeEntryShows,
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
         serviceId: input.serviceId!,
@@ -87,10 +91,39 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
         note: optionalText(input.note),
       },
     });
-    return ok(await withEvent(tx, viewer, 'time_entry.created', 'TimeEntry', entry));
+    return ok(await withEvent(tx, viewer, 'time_entry.created', 'TimeEntry', entry, presentTimeEntry));
   });
 }
 
 export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'timeEntry', id);
+}
+
+// ---- The event payload -------------------------------------------------------------------------
+
+/** What a time entry's payload needs beyond its columns: whether its task is live and visible to the viewer. */
+export const timeEntryShows = {
+  task: { select: { id: true, deletedAt: true, private: true, creatorId: true, assigneeId: true } },
+} satisfies Prisma.TimeEntryInclude;
+
+/** A time entry as the API shows it (src/schema/time-entry.ts) to `viewer`, for its events. */
+export function presentTimeEntry(e: Prisma.TimeEntryGetPayload<{ include: typeof timeEntryShows }>, viewer: Viewer): Payload {
+  const task = e.task && e.task.deletedAt === null && canSeeTask(e.task, viewer.person.id) ? e.task : null;
+  return {
+    id: globalId('TimeEntry', e.id),
+    databaseId: e.id,
+    date: day(e.date),
+    time: e.time,
+    billableTime: e.billableTime,
+    note: e.note,
+    approved: e.approved,
+    approvedAt: instant(e.approvedAt),
+    service: ref('Service', e.serviceId),
+    task: ref('Task', task?.id ?? null),
+    person: ref('Person', e.personId),
+    creator: ref('Person', e.creatorId),
+    approver: ref('Person', e.approverId),
+    createdAt: instant(e.createdAt),
+    updatedAt: instant(e.updatedAt),
+  };
 }

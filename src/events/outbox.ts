@@ -8,12 +8,12 @@
 // holds the lock until it commits, so a later id can never commit before an earlier one of the same
 // organization. Webhooks deliver in id order (docs/events.md). The cost: the last moments of two
 // writes of one organization -- from their first event to their commit -- run one after the other.
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterCommitBatch, inTransaction } from '../db/after-commit.js';
 import type { ScopedTx } from '../db/scope.js';
+import { globalId } from '../domain/kit/global-id.js';
+import type { Payload } from '../domain/kit/shown.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { present } from './presenter.js';
 import type { EventType } from './types.js';
 
 /** An event as listeners hear of it once its transaction has committed. */
@@ -39,6 +39,12 @@ export interface Shown {
   node: string;
   id: number;
 }
+
+/**
+ * An event's payload: the object as `viewer` sees it now, built by its domain's presenter from the
+ * rows the write holds (no GraphQL runs here); null when the viewer cannot see it.
+ */
+export type Presenter = (viewer: Viewer) => Payload | null | Promise<Payload | null>;
 
 type Listener = (events: readonly CommittedEvent[]) => void;
 
@@ -69,16 +75,16 @@ async function operatorViewer(tx: ScopedTx): Promise<Viewer> {
 }
 
 /**
- * Records that `subject` underwent `type`, inside the writing transaction `tx`. The payload shows
- * `shown` (by default the subject itself) as `actor` sees it now: call after the write. A delete
- * shows the recycle bin's entry, a purge the entry before it goes.
+ * Records that `subject` underwent `type`, inside the writing transaction `tx`. The payload is what
+ * `present` shows as `actor` sees it (the operator: as a member with no private items); call after
+ * the write. A delete shows the recycle bin's entry, a purge the entry before it goes.
  */
-export async function recordEvent(tx: ScopedTx, actor: Actor, type: EventType, subject: Shown, shown: Shown = subject): Promise<void> {
+export async function recordEvent(tx: ScopedTx, actor: Actor, type: EventType, subject: Shown, present: Presenter): Promise<void> {
   if (!inTransaction()) throw new Error(`recordEvent(${type}) must run inside the change's transaction`);
   const viewer = actor ?? (await operatorViewer(tx));
   const organizationId = viewer.organization.id;
-  const subjectId = encodeGlobalID(subject.node, subject.id);
-  const payload = await present(tx, viewer, shown.node, shown === subject ? subjectId : encodeGlobalID(shown.node, shown.id));
+  const subjectId = globalId(subject.node, subject.id);
+  const payload = await present(viewer);
   // The organization's lock before the id: see "Order" above.
   await tx.organization.update({ where: { id: organizationId }, data: { lastDealNumber: { increment: 0 } }, select: { id: true } });
   const event = await tx.changeEvent.create({
@@ -104,8 +110,18 @@ export async function recordEvent(tx: ScopedTx, actor: Actor, type: EventType, s
   );
 }
 
-/** Records `type` for `row` (a node of type `node`) and gives the row back: `return ok(await withEvent(tx, viewer, 'task.created', 'Task', task))`. */
-export async function withEvent<T extends { id: number }>(tx: ScopedTx, actor: Actor, type: EventType, node: string, row: T): Promise<T> {
-  await recordEvent(tx, actor, type, { node, id: row.id });
+/**
+ * Records `type` for `row` (a node of type `node`), shown by its domain's presenter, and gives the
+ * row back: `return ok(await withEvent(tx, viewer, 'task.created', 'Task', task, presentTask))`.
+ */
+export async function withEvent<T extends { id: number }>(
+  tx: ScopedTx,
+  actor: Actor,
+  type: EventType,
+  node: string,
+  row: T,
+  present: (row: T, viewer: Viewer) => Payload | null | Promise<Payload | null>,
+): Promise<T> {
+  await recordEvent(tx, actor, type, { node, id: row.id }, (viewer) => present(row, viewer));
   return row;
 }

@@ -5,7 +5,7 @@
 //   billable × deal rate. (Reference: a 10000 USD expense, rate 1.0, on a EUR deal at 1.25 bills
 //   10000 → default 12500, normalized 10000, profit 2000 normalized / 2500 default.)
 // - profit = billable − amount, in the deal's currency and in the default currency.
-import { between, fitsInt64, toDefault } from './money.js';
+import { between, fitsInt64, toDefault, type MoneySet } from './money.js';
 
 export interface ExpenseMoneyInput {
   amount: bigint;
@@ -77,4 +77,28 @@ export function reexpressExpense(
   const columns = expenseMoneyColumns({ ...expense, billableAmount, deal: after });
   const values = [billableAmount, ...Object.values(columns).filter((v): v is bigint => typeof v === 'bigint')];
   return values.every(fitsInt64) ? { billableAmount, ...columns } : null;
+}
+
+/** The stored columns behind each money field of an expense: [original, its currency, default, normalized]. */
+export const EXPENSE_MONEY_COLUMNS = {
+  amount: ['amount', 'currency', 'amountDefault', 'amountNormalized'],
+  billableAmount: ['billableAmount', 'normalizedCurrency', 'billableAmountDefault', 'billableAmount'],
+  profit: ['profitNormalized', 'normalizedCurrency', 'profitDefault', 'profitNormalized'],
+} as const;
+
+export type ExpenseMoneyField = keyof typeof EXPENSE_MONEY_COLUMNS;
+
+type Column = (typeof EXPENSE_MONEY_COLUMNS)[ExpenseMoneyField][number];
+
+/**
+ * A money field of an expense in its three forms, from its stored columns: the default form is in
+ * the organization's currency, the normalized one in the deal's. The API and events both show this.
+ */
+export function expenseMoneySet(e: Pick<Record<Column, unknown>, Column>, field: ExpenseMoneyField, defaultCurrency: string): MoneySet {
+  const [original, currency, inDefault, normalized] = EXPENSE_MONEY_COLUMNS[field];
+  return {
+    original: { cents: e[original] as bigint, currency: e[currency] as string },
+    default: { cents: e[inDefault] as bigint, currency: defaultCurrency },
+    normalized: { cents: e[normalized] as bigint, currency: e.normalizedCurrency as string },
+  };
 }

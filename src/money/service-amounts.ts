@@ -5,7 +5,7 @@
 // - total = price × quantity, rounded once to the minor unit, half away from zero
 //
 // Both are bigint arithmetic on the quantity as a fraction n / 10^k: no float ever sees a value.
-import { between, divideRounded, formatRate, rateText, type RateLike } from './money.js';
+import { between, divideRounded, formatRate, rateText, type Money, type RateLike } from './money.js';
 
 /** What the `quantity` column holds: up to 10 digits before the point and 4 after, not negative. */
 const QUANTITY_PATTERN = /^(\d{1,10})(?:\.(\d{1,4}))?$/;
@@ -55,4 +55,9 @@ export function reexpressPrice(
   if (before.currency === after.currency) return price;
   const rebased = between(price, before.exchangeRate, after.exchangeRate);
   return rebased > MAX_SERVICE_CENTS || !totalFits(rebased, quantity) ? null : rebased;
+}
+
+/** A service's `price` and `total`, in its deal's currency (the API and events both show these). */
+export function serviceMoney(s: { price: bigint; quantity: RateLike; deal: { currency: string } }): { price: Money; total: Money } {
+  return { price: { cents: s.price, currency: s.deal.currency }, total: { cents: serviceTotal(s.price, s.quantity), currency: s.deal.currency } };
 }

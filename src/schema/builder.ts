@@ -13,6 +13,8 @@ import { BadInput } from '../domain/kit/errors.js';
 import { MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
 import { parseGlobalId } from './kit/global-id.js';
+import { globalId } from '../domain/kit/global-id.js';
+import { serializeBigInt } from '../domain/kit/shown.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -47,9 +49,11 @@ export const builder = new SchemaBuilder<{
         return resolveNodes(args.ids);
       },
     },
+    // One spelling of ids for the API and the events (src/domain/kit/global-id.ts).
+    encodeGlobalID: (typename, id) => globalId(typename, id),
     // Strict: a malformed id, an unknown type or an impossible number is the client's mistake.
-    decodeGlobalID: (globalId) => {
-      const { typename, id } = parseGlobalId(globalId, 'id', isNodeType);
+    decodeGlobalID: (text) => {
+      const { typename, id } = parseGlobalId(text, 'id', isNodeType);
       return { typename, id: String(id) };
     },
   },
@@ -74,18 +78,8 @@ export function isNodeType(typename: string): boolean {
   return config?.kind === 'Object' && config.extensions?.pothosPrismaModel !== undefined;
 }
 
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/** Output: a JSON number when it is a safe integer (|n| <= 2^53 - 1), else its decimal string. */
-export function serializeBigInt(value: unknown): number | string {
-  let n: bigint;
-  if (typeof value === 'bigint') n = value;
-  else if (typeof value === 'number' && Number.isSafeInteger(value)) n = BigInt(value);
-  else if (typeof value === 'string' && /^-?\d+$/.test(value)) n = BigInt(value);
-  // A resolver bug, not the client's mistake: a plain error, so that it is masked and logged.
-  else throw new TypeError(`BigInt cannot serialize ${typeof value} ${String(value).slice(0, 50)}`);
-  return n >= -MAX_SAFE && n <= MAX_SAFE ? Number(n) : n.toString();
-}
+// The output rule lives with the payload helpers (src/domain/kit/shown.ts): events spell BigInts alike.
+export { serializeBigInt };
 
 /** The client's mistake: BAD_USER_INPUT, which the server passes on unmasked. */
 function refuse(message: string): never {

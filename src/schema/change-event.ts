@@ -1,5 +1,5 @@
 // What the outbox records (src/events/outbox.ts), as webhooks' deliveries and subscriptions show it.
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../domain/kit/global-id.js';
 import { JSONObjectResolver } from 'graphql-scalars';
 import type { Where } from '../domain/kit/conditions.js';
 import { BadInput } from '../domain/kit/errors.js';
@@ -40,7 +40,7 @@ export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent')
   fields: (t) => ({
     id: t.id({
       description: 'Unique among events; the `id` of a webhook body. Events of one organization are numbered in the order they were committed.',
-      resolve: (event) => encodeGlobalID('ChangeEvent', event.id),
+      resolve: (event) => globalId('ChangeEvent', event.id),
     }),
     type: t.field({ type: EventTypeRef, resolve: (event) => event.type as EventType }),
     occurredAt: t.field({ type: 'DateTime', description: 'When the change was recorded.', resolve: (event) => event.createdAt }),
@@ -109,7 +109,7 @@ function changeEventWhere(filter: ChangeEventFilterValue | null | undefined): Wh
   // Stored as the outbox encodes them, which is the only spelling decodeId accepts (an id re-encodes to itself).
   const subjects = filter.subjectIds?.map((id, i) => {
     const { typename, id: databaseId } = decodeId(String(id), `filter.subjectIds[${i}]`);
-    return encodeGlobalID(typename, databaseId);
+    return globalId(typename, databaseId);
   });
   return {
     ...(filter.types && { type: { in: [...new Set(filter.types)] } }),

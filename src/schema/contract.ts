@@ -8,6 +8,7 @@ import {
   MAX_UPCOMING,
   updateContract,
   upcomingOccurrences,
+  UPCOMING_BY_DEFAULT,
   type ContractInput,
 } from '../domain/contracts.js';
 import { BadInput } from '../domain/kit/errors.js';
@@ -72,10 +73,10 @@ export const ContractRef = builder.prismaNode('Contract', {
     upcomingOccurrences: t.field({
       type: [OccurrenceRef],
       description: `The next periods the contract would generate, from \`nextOccurrenceOn\`, stopping at \`endsOn\`. Computed: nothing is written.`,
-      args: { count: t.arg.int({ defaultValue: 3, description: `How many, from 1 to ${MAX_UPCOMING}.` }) },
+      args: { count: t.arg.int({ defaultValue: UPCOMING_BY_DEFAULT, description: `How many, from 1 to ${MAX_UPCOMING}.` }) },
       select: { intervalId: true, anchorOn: true, nextOccurrenceOn: true, endsOn: true },
       resolve: (c, args) => {
-        const count = args.count ?? 3;
+        const count = args.count ?? UPCOMING_BY_DEFAULT;
         if (count < 1 || count > MAX_UPCOMING) {
           throw new BadInput(`\`count\` must be between 1 and ${MAX_UPCOMING}, got ${count}.`, 'count');
         }

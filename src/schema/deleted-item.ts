@@ -1,11 +1,11 @@
 // The recycle bin: what was deleted, by whom, from where. Entries are filed by every delete
 // (src/domain/recycle-bin.ts); a private one is visible only to its deleter.
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import type { Where } from '../domain/kit/conditions.js';
-import { MODEL_OF, type BinModel } from '../domain/bin-items.js';
+import type { BinModel } from '../domain/bin-items.js';
 import { restoreDeletedItem, type Restored } from '../domain/bin-restore.js';
-import { delegate, ITEM_TYPES, purgeDeletedItem, type ItemType } from '../domain/recycle-bin.js';
+import { globalId } from '../domain/kit/global-id.js';
+import { delegate, ITEM_TYPES, itemGlobalId, purgeDeletedItem, subjectOf, type ItemType } from '../domain/recycle-bin.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { UserErrorRef } from './errors.js';
@@ -33,12 +33,6 @@ const ItemTypeEnum = builder.enumType('DeletedItemType', {
   description: 'What kind of object a recycle bin entry holds (the REST `item_type`, upper case).',
   values: Object.fromEntries(ITEM_TYPES.map((type) => [type.toUpperCase(), { value: type }])) as Record<string, { value: ItemType }>,
 });
-
-/** The GraphQL type of a bin model: the model's name, capitalized (`timeEntry` → `TimeEntry`). */
-const typeName = (model: BinModel) => model[0]!.toUpperCase() + model.slice(1);
-
-/** The GraphQL type an entry's `itemId` is a global id of. */
-const nodeType = (itemType: ItemType) => typeName(MODEL_OF[itemType]);
 
 /** Every type the bin can hold, for the union a restore answers with. */
 const REFS = {
@@ -80,7 +74,7 @@ builder.prismaNode('DeletedItem', {
     itemId: t.id({
       description: 'The global id of the deleted object (it is not visible anywhere while it is in the bin).',
       select: { itemType: true, itemId: true },
-      resolve: (item) => encodeGlobalID(nodeType(item.itemType as ItemType), item.itemId),
+      resolve: (item) => itemGlobalId(item),
     }),
     name: t.exposeString('name'),
     location: t.exposeString('location', { description: 'Where it was: "Company: Client581", "Project: test project", "Budget: test name".' }),
@@ -206,7 +200,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const result = await purgeDeletedItem(ctx.bin, { personId: ctx.viewer.person.id, actor: ctx.viewer }, inputDatabaseId(input.id, 'DeletedItem'));
       return result.ok
-        ? { purgedDeletedItemId: String(input.id), purgedItemId: encodeGlobalID(typeName(result.value.model), result.value.id), userErrors: [] }
+        ? { purgedDeletedItemId: String(input.id), purgedItemId: globalId(subjectOf(result.value.model), result.value.id), userErrors: [] }
         : { purgedDeletedItemId: null, purgedItemId: null, userErrors: result.errors };
     },
   }),

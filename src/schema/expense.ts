@@ -6,11 +6,14 @@ import {
   approveExpense,
   createExpense,
   deleteExpense,
+  expenseApprovalStatus,
+  expensePaymentStatus,
   rejectExpense,
   unapproveExpense,
   updateExpense,
   type ExpenseInput,
 } from '../domain/expenses.js';
+import { EXPENSE_MONEY_COLUMNS, expenseMoneySet, type ExpenseMoneyField } from '../money/expense-amounts.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import { decodeIdOf, inputId } from './ids.js';
@@ -33,27 +36,12 @@ const PaymentStatus = builder.enumType('ExpensePaymentStatus', {
   values: { PAID: { description: 'Has a `paidOn` date.' }, UNPAID: { description: 'Has no `paidOn` date.' } } as const,
 });
 
-type MoneyColumn =
-  | 'amount'
-  | 'amountDefault'
-  | 'amountNormalized'
-  | 'billableAmount'
-  | 'billableAmountDefault'
-  | 'profitNormalized'
-  | 'profitDefault';
-
-/**
- * A money field in its three forms, from the columns holding them; the default form is in the
- * organization's currency, the normalized one in the deal's. Only those columns are loaded.
- */
-const moneySetField = (original: MoneyColumn, currency: 'currency' | 'normalizedCurrency', inDefault: MoneyColumn, normalized: MoneyColumn) => ({
+/** A money field in its three forms (src/money/expense-amounts.ts); only its columns are loaded. */
+const moneySetField = (field: ExpenseMoneyField) => ({
   type: MoneySetRef,
-  select: { [original]: true, [currency]: true, [inDefault]: true, [normalized]: true, normalizedCurrency: true } as Record<string, true>,
-  resolve: (e: Record<string, unknown>, _args: object, ctx: { viewer: { organization: { defaultCurrency: string } } }): MoneySetShape => ({
-    original: { cents: e[original] as bigint, currency: e[currency] as string },
-    default: { cents: e[inDefault] as bigint, currency: ctx.viewer.organization.defaultCurrency },
-    normalized: { cents: e[normalized] as bigint, currency: e.normalizedCurrency as string },
-  }),
+  select: Object.fromEntries([...EXPENSE_MONEY_COLUMNS[field], 'normalizedCurrency'].map((c) => [c, true])) as Record<string, true>,
+  resolve: (e: Record<string, unknown>, _args: object, ctx: { viewer: { organization: { defaultCurrency: string } } }): MoneySetShape =>
+    expenseMoneySet(e as never, field, ctx.viewer.organization.defaultCurrency),
 });
 
 export const ExpenseRef = builder.prismaNode('Expense', {
@@ -73,7 +61,7 @@ export const ExpenseRef = builder.prismaNode('Expense', {
     paymentStatus: t.field({
       type: PaymentStatus,
       select: { paidOn: true },
-      resolve: (e) => (e.paidOn ? 'PAID' : 'UNPAID'),
+      resolve: (e) => expensePaymentStatus(e),
     }),
     position: t.exposeInt('position', { description: 'Order among the expenses of its deal.' }),
     invoiced: t.exposeBoolean('invoiced'),
@@ -85,7 +73,7 @@ export const ExpenseRef = builder.prismaNode('Expense', {
     approvalStatus: t.field({
       type: ApprovalStatus,
       select: { approved: true, rejected: true },
-      resolve: (e) => (e.approved ? 'APPROVED' : e.rejected ? 'REJECTED' : 'NOT_APPROVED'),
+      resolve: (e) => expenseApprovalStatus(e),
     }),
     reimbursable: t.exposeBoolean('reimbursable', { nullable: true }),
     reimbursedOn: t.expose('reimbursedOn', { type: 'Date', nullable: true }),
@@ -97,15 +85,15 @@ export const ExpenseRef = builder.prismaNode('Expense', {
     }),
     exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
     amount: t.field({
-      ...moneySetField('amount', 'currency', 'amountDefault', 'amountNormalized'),
+      ...moneySetField('amount'),
       description: 'The cost.',
     }),
     billableAmount: t.field({
-      ...moneySetField('billableAmount', 'normalizedCurrency', 'billableAmountDefault', 'billableAmount'),
+      ...moneySetField('billableAmount'),
       description: "What the client is billed. Entered and kept in the deal's currency.",
     }),
     profit: t.field({
-      ...moneySetField('profitNormalized', 'normalizedCurrency', 'profitDefault', 'profitNormalized'),
+      ...moneySetField('profit'),
       description: "`billableAmount` − `amount`, in the deal's currency (original and normalized) and the default one.",
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),

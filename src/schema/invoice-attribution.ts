@@ -8,6 +8,7 @@ import {
   type AttributionInput,
 } from '../domain/invoice-attributions.js';
 import type { Result } from '../domain/kit/result.js';
+import { attributionMoneySet } from '../money/attribution-amounts.js';
 import { builder } from './builder.js';
 import { decodeIdOf, inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
@@ -28,11 +29,7 @@ export const InvoiceAttributionRef = builder.prismaNode('InvoiceAttribution', {
       type: MoneySetRef,
       description: "In the invoice's currency (original), the organization's (default) and the budget's (normalized).",
       select: { amount: true, currency: true, amountDefault: true, amountNormalized: true, normalizedCurrency: true },
-      resolve: (a, _args, ctx) => ({
-        original: { cents: a.amount, currency: a.currency },
-        default: { cents: a.amountDefault, currency: ctx.viewer.organization.defaultCurrency },
-        normalized: { cents: a.amountNormalized, currency: a.normalizedCurrency },
-      }),
+      resolve: (a, _args, ctx) => attributionMoneySet(a, ctx.viewer.organization.defaultCurrency),
     }),
     dateFrom: t.expose('dateFrom', { type: 'Date', nullable: true, description: 'The start of the period it covers.' }),
     dateTo: t.expose('dateTo', { type: 'Date', nullable: true, description: 'The end of the period it covers.' }),

@@ -10,7 +10,7 @@ import {
   type ServiceInput,
   type ServiceUnit,
 } from '../domain/services.js';
-import { formatQuantity, serviceTotal } from '../money/service-amounts.js';
+import { formatQuantity, serviceMoney } from '../money/service-amounts.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
@@ -69,13 +69,13 @@ export const ServiceRef = builder.prismaNode('Service', {
       type: MoneyRef,
       description: "Per unit, in the deal's currency.",
       select: PRICE_COLUMNS,
-      resolve: (s) => ({ cents: s.price, currency: s.deal.currency }),
+      resolve: (s) => serviceMoney(s).price,
     }),
     total: t.field({
       type: MoneyRef,
       description: "`price` × `quantity`, rounded once to the minor unit (half away from zero), in the deal's currency.",
       select: PRICE_COLUMNS,
-      resolve: (s) => ({ cents: serviceTotal(s.price, s.quantity), currency: s.deal.currency }),
+      resolve: (s) => serviceMoney(s).total,
     }),
     deal: t.relation('deal', { description: 'The budget (deal) it is a line of.' }),
     serviceType: liveRelation(t as never, 'serviceType', 'ServiceType', 'Its kind of service.'),

@@ -17,7 +17,7 @@
 // subscription ends too. The request's caches (Pothos' per-request loaders, our DataLoaders) are
 // emptied before each event, so that every event reads the database afresh.
 import { contextCacheSymbol } from '@pothos/core';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../domain/kit/global-id.js';
 import { GraphQLError } from 'graphql';
 import { BadInput } from '../domain/kit/errors.js';
 import type { ItemType } from '../domain/recycle-bin.js';
@@ -70,7 +70,7 @@ function mayShow(event: LiveEvent, viewer: Context['viewer']): boolean {
   const payload = payloadOf(event);
   if (payload?.private !== true) return true;
   if (event.actorId === viewer.person.id) return true;
-  const me = encodeGlobalID('Person', viewer.person.id);
+  const me = globalId('Person', viewer.person.id);
   return ['creator', 'assignee', 'deleter'].some((key) => (payload[key] as { id?: unknown } | null | undefined)?.id === me);
 }
 
@@ -365,7 +365,7 @@ const DeletedItemChangeRef = builder.objectRef<LiveEvent>('DeletedItemChange').i
       description: 'The global id of its bin entry (also after a purge, which removes the entry).',
       resolve: async (event, _args, ctx) => {
         const id = await entryIdOf(event, ctx);
-        return id === null ? null : encodeGlobalID('DeletedItem', id);
+        return id === null ? null : globalId('DeletedItem', id);
       },
     }),
     deletedItem: t.prismaField({

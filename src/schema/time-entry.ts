@@ -2,6 +2,7 @@
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
 import { getRefFromModel } from '@pothos/plugin-prisma';
 import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
+import { canSeeTask } from '../domain/tasks.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { inputId } from './ids.js';
@@ -34,7 +35,7 @@ function visibleTask(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Record<strin
     resolve: (entry: Record<string, unknown>, _args: unknown, ctx: Context) => {
       const task = entry.task as TaskSeen | null | undefined;
       const me = ctx.viewer.person.id;
-      const visible = task && task.deletedAt === null && (!task.private || task.creatorId === me || task.assigneeId === me);
+      const visible = task && task.deletedAt === null && canSeeTask(task, me);
       return (visible ? task : null) as never;
     },
   } as never);

@@ -1,6 +1,6 @@
 // Webhook endpoints and their deliveries. The rules are in src/domain/webhooks.ts; delivery itself
 // in src/webhooks (docs/events.md). A secret is shown once, in createWebhook's payload.
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../domain/kit/global-id.js';
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { createWebhook, deleteWebhook, updateWebhook, type WebhookInput } from '../domain/webhooks.js';
@@ -35,7 +35,7 @@ const WebhookDeliveryRef = builder.prismaObject('WebhookDelivery', {
   fields: (t) => ({
     id: t.id({
       description: 'Also sent as the `Gateway-Delivery-Id` header.',
-      resolve: (d) => encodeGlobalID('WebhookDelivery', d.id),
+      resolve: (d) => globalId('WebhookDelivery', d.id),
     }),
     status: t.field({ type: DeliveryStatus, select: { status: true }, resolve: (d) => d.status as DeliveryStatusValue }),
     attempts: t.exposeInt('attempts', { description: `Attempts made so far (the \`Gateway-Delivery-Attempt\` header of the last one).` }),

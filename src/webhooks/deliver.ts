@@ -27,7 +27,7 @@
 //   short transaction of two).
 //
 // The worker reads across organizations, so it uses the system client (never a resolver's).
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../domain/kit/global-id.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { post, type PostOutcome } from './post.js';
 import { signatureHeader } from './signature.js';
@@ -126,11 +126,11 @@ interface EventRow {
  */
 export function eventBody(event: EventRow): string {
   return JSON.stringify({
-    id: encodeGlobalID('ChangeEvent', event.id),
+    id: globalId('ChangeEvent', event.id),
     type: event.type,
     createdAt: event.createdAt.toISOString(),
-    organizationId: encodeGlobalID('Organization', event.organizationId),
-    actorId: event.actorId === null ? null : encodeGlobalID('Person', event.actorId),
+    organizationId: globalId('Organization', event.organizationId),
+    actorId: event.actorId === null ? null : globalId('Person', event.actorId),
     subjectId: event.subjectId,
     data: event.payload,
   });
@@ -140,9 +140,9 @@ export function deliveryHeaders(secret: string, event: EventRow, body: string, a
   return {
     'content-type': 'application/json',
     'user-agent': 'agency-gateway-webhooks/1',
-    'gateway-event-id': encodeGlobalID('ChangeEvent', event.id),
+    'gateway-event-id': globalId('ChangeEvent', event.id),
     'gateway-event-type': event.type,
-    'gateway-delivery-id': encodeGlobalID('WebhookDelivery', deliveryId),
+    'gateway-delivery-id': globalId('WebhookDelivery', deliveryId),
     'gateway-delivery-attempt': String(attempt),
     'gateway-signature': signatureHeader(secret, body),
   };

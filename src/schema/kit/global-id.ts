@@ -6,7 +6,7 @@
 // character, missing padding, URL-safe letters, leading zeros in the number), so many strings would
 // otherwise name one object (`RXhwZW5zZTox0` was Expense 1). An id must re-encode to itself, as
 // cursors must (src/domain/kit/keyset.ts).
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId as encode } from '../../domain/kit/global-id.js';
 import { BadInput } from '../../domain/kit/errors.js';
 
 const INT4_MAX = 2 ** 31 - 1;
@@ -21,7 +21,7 @@ export function parseGlobalId(globalId: string, argument: string, isNodeType: (t
   const match = /^([A-Za-z]\w{0,63}):(\d{1,10})$/.exec(Buffer.from(globalId, 'base64').toString('utf8'));
   if (!match) return refuse('not a global id');
   const [, typename, digits] = match as unknown as [string, string, string];
-  if (encodeGlobalID(typename, Number(digits)) !== globalId) refuse('not an id this API issued');
+  if (encode(typename, Number(digits)) !== globalId) refuse('not an id this API issued');
   if (!isNodeType(typename)) refuse(`there is no type ${typename}`);
   const id = Number(digits);
   if (id < 1 || id > INT4_MAX) refuse('no such id can exist');
