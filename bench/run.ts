@@ -155,6 +155,9 @@ async function run(scenario: Scenario) {
   const latencies: number[] = [];
   let failures = 0;
   const deadline = Date.now() + seconds * 1000;
+  // This process's CPU (server and load generator; PostgreSQL is another process): on a shared,
+  // loaded machine CPU per request moves much less than requests per second.
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < deadline) {
@@ -167,9 +170,11 @@ async function run(scenario: Scenario) {
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
   latencies.sort((x, y) => x - y);
   const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { requests: latencies.length, rps: latencies.length / seconds, p50: p(0.5), p95: p(0.95), p99: p(0.99), failures };
+  const cpuMs = (used.user + used.system) / 1000 / Math.max(1, latencies.length);
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: p(0.5), p95: p(0.95), p99: p(0.99), failures, cpuMs };
 }
 
 console.log(`\n${db.kind}, ${scale} expenses in 2 organizations, ${concurrency} concurrent clients, ${seconds}s per scenario\n`);
@@ -181,19 +186,22 @@ for (const scenario of scenarios.filter((s) => !only || s.name.toLowerCase().inc
   if (before) {
     // Alternating rounds, so that a drift of the machine falls on both sides.
     const rps: Record<'before' | 'after', number[]> = { before: [], after: [] };
+    const cpuMs: Record<'before' | 'after', number[]> = { before: [], after: [] };
     console.log(scenario.name);
     for (let round = 1; round <= Number(values.rounds); round++) {
       for (const side of ['before', 'after'] as const) {
         endpoint = side === 'before' ? before.url : main.url;
         const r = await run(scenario);
         rps[side].push(r.rps);
-        console.log(`  round ${round} ${side.padEnd(6)} ${report(r)}, p99 ${r.p99.toFixed(1)} ms, failures ${r.failures}`);
+        cpuMs[side].push(r.cpuMs);
+        console.log(`  round ${round} ${side.padEnd(6)} ${report(r)}, p99 ${r.p99.toFixed(1)} ms, ${r.cpuMs.toFixed(2)} ms CPU/request, failures ${r.failures}`);
         if (r.failures > 0) over += 1;
       }
     }
     endpoint = main.url;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`  median req/s: before ${median(rps.before).toFixed(1)}, after ${median(rps.after).toFixed(1)}, ratio ${(median(rps.after) / median(rps.before)).toFixed(2)}`);
+    console.log(`  median CPU ms/request (this process): before ${median(cpuMs.before).toFixed(2)}, after ${median(cpuMs.after).toFixed(2)}, ratio ${(median(cpuMs.before) / median(cpuMs.after)).toFixed(2)}`);
     continue;
   }
   const r = await run(scenario);
