@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 const pairs = JSON.parse(readFileSync(process.argv[2] || "pairs.json", "utf8"));
 let fresh = 0;
 const post = async (s) => {
-  const body = JSON.stringify({ query: s.query, variables: s.variables ?? {} }).replaceAll("__FRESH__", `check-${process.pid}-${Date.now()}-${++fresh}`);
+  const body = JSON.stringify({ query: s.query, variables: s.variables ?? {} })
+    .replaceAll("__FRESH__", `check-${process.pid}-${Date.now()}-${++fresh}`)
+    .replaceAll('"__FRESH_N__"', String(900_000_000 + Math.floor(Math.random() * 100_000_000)));
   const r = await fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body });
   const j = await r.json();
   if (j.errors) throw new Error(`${s.url}: ${JSON.stringify(j.errors)}`);

@@ -9,7 +9,8 @@
 // rows the gateway's tenant scope selects. Its money is a bigint column (string), the gateway's a Money object.
 // The write pair (w, when WRITE_DEAL_ID, SERVICE_TYPE_ID and PERSON_ID are set): createExpense on each side,
 // one new expense per request, in a USD deal of the organization. The gateway's carries an idempotency key
-// unique per request (run-pair.mjs replaces __FRESH__ in a body) and does its whole write: checks, deal lock,
+// unique per request (run-pair.mjs replaces __FRESH__ in a body, and "__FRESH_N__" by a number: PostGraphile's row
+// needs a position of its own in the deal, which the gateway finds itself) and does its whole write: checks, deal lock,
 // position, event, key; PostGraphile's inserts the row with the money columns the gateway would compute (USD at
 // rate 1 in a USD organization: every amount the same). What a user of PostGraphile would write without the rules.
 const e = process.env;
@@ -69,7 +70,7 @@ if (WRITE) {
            variables: { input: { expense: { organizationId: ORG, dealId: Number(e.WRITE_DEAL_ID), serviceTypeId: Number(e.SERVICE_TYPE_ID),
              creatorId: Number(e.PERSON_ID), name: "bench pair write", date: "2026-01-15", currency: "USD", exchangeRate: "1",
              exchangeDate: "2026-01-15", amount: "1250", amountDefault: "1250", amountNormalized: "1250", normalizedCurrency: "USD",
-             profitNormalized: "-1250", profitDefault: "-1250" } } } };
+             profitNormalized: "-1250", profitDefault: "-1250", position: "__FRESH_N__" } } } };
   names.w = "w createExpense (a write)";
 }
 const side = (url, q, headers = {}) => ({ url, headers, ...q });

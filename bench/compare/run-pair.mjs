@@ -31,14 +31,15 @@ const pairs = JSON.parse(readFileSync(positionals[0], "utf8")).filter((p) => !o.
 const median = (xs) => { const s = [...xs].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const f = (x, d = 0) => x.toFixed(d);
 let fresh = 0;
-const unique = () => `${process.pid}-${Date.now().toString(36)}-${++fresh}`;
+// A number of its own per request (a position in a deal), far above the generated ones, below int4's end.
+let number = 100_000_000 + Math.floor(Math.random() * 800_000_000);
+const freshen = (body) => body.replaceAll('"__FRESH_N__"', () => String(++number)).replaceAll("__FRESH__", () => `${process.pid}-${Date.now().toString(36)}-${++fresh}`);
 const request = (s) => {
   const body = JSON.stringify({ query: s.query, variables: s.variables ?? {} });
   const base = { url: s.url, method: "POST", headers: { "content-type": "application/json", ...s.headers } };
-  if (!body.includes("__FRESH__")) return { ...base, body };
+  if (!body.includes("__FRESH")) return { ...base, body };
   // autocannon asks setupRequest for every request it sends.
-  return { ...base, body: body.replaceAll("__FRESH__", unique()),
-           requests: [{ setupRequest: (req) => ({ ...req, body: body.replaceAll("__FRESH__", unique()) }) }] };
+  return { ...base, body: freshen(body), requests: [{ setupRequest: (req) => ({ ...req, body: freshen(body) }) }] };
 };
 // Total number of list items anywhere in `data` (nested lists included).
 const countItems = (v) =>

@@ -114,7 +114,10 @@ trap 'exit 130' INT; trap 'exit 143' TERM
 # Each start line execs down to node, so $! is the server's own PID.
 start_gw() { # port node [node options...]
   local port=$1 node=$2; shift 2
+  # No rate limiter (PostGraphile has none; one token would run dry under load), and a bucket large enough
+  # that page b's cost (1402 points) is not refused as larger than any bucket.
   (cd "$GW_DIR" && exec env DATABASE_URL=$SRVURL SEED_DEMO=false NODE_ENV=production LOG_LEVEL=warn PORT=$port \
+    RATE_LIMIT_ENABLED=false RATE_LIMIT_POINTS=1000000 \
     taskset -c 0 "$node" "$@" --import tsx src/server/main.ts) >"$OUT/gw-$port.log" 2>&1 &
   PIDS+=($!); eval "GW_PID_$port=$!"
 }
@@ -164,7 +167,7 @@ if has statements; then
     const fs = require("fs");
     const [sidesFile, log, who, limitPort, pgPorts, gw2Port] = process.argv.slice(1); const sides = JSON.parse(fs.readFileSync(sidesFile, "utf8"));
     let fresh = 0;  // a write side (__FRESH__ in its body) gets a new idempotency key per request: a write, not a replay
-    const send = (s) => fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body: JSON.stringify({ query: s.query, variables: s.variables }).replaceAll("__FRESH__", `statements-${process.pid}-${++fresh}`) }).then((r) => r.text());
+    const send = (s) => fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body: JSON.stringify({ query: s.query, variables: s.variables }).replaceAll("__FRESH__", `statements-${process.pid}-${++fresh}`).replaceAll("\"__FRESH_N__\"", String(950_000_000 + fresh)) }).then((r) => r.text());
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     (async () => {
       for (const s of sides) await send(s);            // connect the pools first: connection set-up is not counted
