@@ -3,11 +3,20 @@
 // flags those above their target.
 //
 //   npm run bench -- [--scale 100000] [--seconds 10] [--concurrency 8] [--only <words of a scenario's name>]
+//                    [--before <checkout> [--rounds 3]]
 // Uses DATABASE_URL when set, otherwise a PGlite folder of its own (BENCH_DATA_DIR, default .data/bench),
 // and generates the data set once (it is reused while its size matches).
+//
+// `--before <checkout>`: another checkout of the gateway (e.g. `git worktree add --detach ../before
+// <commit>`, then `npm ci && npm run generate` in it) served from this same process on the same
+// database (DATABASE_URL; migrated by this checkout, whose migrations must only add to its), and each
+// scenario runs in alternating rounds, before / after: one run, one machine state, one data set.
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generate } from '../src/cli/generate.js';
 import { openDatabase } from '../src/db/client.js';
@@ -24,6 +33,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     // Only the scenarios whose name contains this (case-insensitive), and no overhead rounds.
     only: { type: 'string' },
+    before: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const scale = Number(values.scale);
@@ -70,6 +81,23 @@ async function serve(handler: ReturnType<typeof createApp>) {
 const main = await serve(app);
 let endpoint = main.url;
 
+// The checkout to compare with: its own modules (Prisma client included) on the same database.
+const beforeDir = values.before ? path.resolve(values.before) : undefined;
+if (beforeDir && !url) throw new Error('--before needs DATABASE_URL: two PGlite instances cannot share one folder');
+const before = beforeDir ? await serveBefore(beforeDir) : undefined;
+async function serveBefore(dir: string) {
+  // The first of `files` that the checkout has (folders were renamed in issue 23).
+  const from = (...files: string[]) => import(pathToFileURL(path.join(dir, files.find((f) => existsSync(path.join(dir, f))) ?? files[0]!)).href);
+  const [{ openDatabase: openBefore }, { createApp: createBefore }, { createLogger: loggerBefore }] = await Promise.all([
+    from('src/db/client.ts'),
+    from('src/http/app.ts', 'src/server/yoga.ts'),
+    from('src/observability/logger.ts', 'src/server/logger.ts'),
+  ]);
+  const beforeDb = await openBefore({ url });
+  const served = await serve(createBefore({ prisma: beforeDb.prisma, logger: loggerBefore('warn'), rateLimit: { enabled: false } }));
+  return { ...served, close: async () => (served.close(), await beforeDb.close()) };
+}
+
 const gid = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
 interface Scenario {
   name: string;
@@ -103,9 +131,9 @@ const scenarios: Scenario[] = [
     variables: { id: gid('Expense', someExpense.id) },
   },
   {
-    // Every write of one organization takes its row lock to record its event (commit-ordered event
-    // ids, src/events/outbox.ts), so this is the per-organization write ceiling: the expense, its
-    // event, the payload read, the webhook lookup and the key, ~14 statements in one transaction.
+    // Writes of one organization run side by side (events are ordered by commit position, with no
+    // lock on the organization: src/events/outbox.ts): the key's claim, the expense, its event with
+    // its webhook fan-out, the key's result, in one transaction (test/statements.test.ts).
     name: 'createExpense with an idempotency key, one organization, 50 deals in turn',
     targetP95Ms: 150,
     query: `mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } userErrors { code } } }`,
@@ -129,6 +157,9 @@ async function run(scenario: Scenario) {
   const latencies: number[] = [];
   let failures = 0;
   const deadline = Date.now() + seconds * 1000;
+  // This process's CPU (server and load generator; PostgreSQL is another process): on a shared,
+  // loaded machine CPU per request moves much less than requests per second.
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < deadline) {
@@ -141,15 +172,40 @@ async function run(scenario: Scenario) {
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
   latencies.sort((x, y) => x - y);
   const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-  return { requests: latencies.length, rps: latencies.length / seconds, p50: p(0.5), p95: p(0.95), p99: p(0.99), failures };
+  const cpuMs = (used.user + used.system) / 1000 / Math.max(1, latencies.length);
+  return { requests: latencies.length, rps: latencies.length / seconds, p50: p(0.5), p95: p(0.95), p99: p(0.99), failures, cpuMs };
 }
 
 console.log(`\n${db.kind}, ${scale} expenses in 2 organizations, ${concurrency} concurrent clients, ${seconds}s per scenario\n`);
 let over = 0;
 const only = values.only?.toLowerCase();
+const report = (r: Awaited<ReturnType<typeof run>>) =>
+  `${r.requests} requests, ${r.rps.toFixed(1)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms`;
 for (const scenario of scenarios.filter((s) => !only || s.name.toLowerCase().includes(only))) {
+  if (before) {
+    // Alternating rounds, so that a drift of the machine falls on both sides.
+    const rps: Record<'before' | 'after', number[]> = { before: [], after: [] };
+    const cpuMs: Record<'before' | 'after', number[]> = { before: [], after: [] };
+    console.log(scenario.name);
+    for (let round = 1; round <= Number(values.rounds); round++) {
+      for (const side of ['before', 'after'] as const) {
+        endpoint = side === 'before' ? before.url : main.url;
+        const r = await run(scenario);
+        rps[side].push(r.rps);
+        cpuMs[side].push(r.cpuMs);
+        console.log(`  round ${round} ${side.padEnd(6)} ${report(r)}, p99 ${r.p99.toFixed(1)} ms, ${r.cpuMs.toFixed(2)} ms CPU/request, failures ${r.failures}`);
+        if (r.failures > 0) over += 1;
+      }
+    }
+    endpoint = main.url;
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`  median req/s: before ${median(rps.before).toFixed(1)}, after ${median(rps.after).toFixed(1)}, ratio ${(median(rps.after) / median(rps.before)).toFixed(2)}`);
+    console.log(`  median CPU ms/request (this process): before ${median(cpuMs.before).toFixed(2)}, after ${median(cpuMs.after).toFixed(2)}, ratio ${(median(cpuMs.before) / median(cpuMs.after)).toFixed(2)}`);
+    continue;
+  }
   const r = await run(scenario);
   const flag = r.p95 > scenario.targetP95Ms || r.failures > 0 ? 'OVER TARGET' : 'ok';
   if (flag !== 'ok') over += 1;
@@ -194,8 +250,9 @@ async function overheads() {
   }
   limited.close();
 }
-if (!only) await overheads();
+if (!only && !before) await overheads();
 main.close();
+await before?.close();
 await db.prisma.apiToken.deleteMany({ where: { tokenHash } });
 // What the write scenario created: its expenses, their events and the keys.
 const written = await db.prisma.expense.findMany({ where: { organizationId: organization.id, name: BENCH_WRITE }, select: { id: true } });

@@ -5,9 +5,12 @@
 // Usage: node content-check.mjs pairs.json   (exit 1 when any pair differs)
 import { readFileSync } from "node:fs";
 const pairs = JSON.parse(readFileSync(process.argv[2] || "pairs.json", "utf8"));
+let fresh = 0;
 const post = async (s) => {
-  const r = await fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers },
-    body: JSON.stringify({ query: s.query, variables: s.variables ?? {} }) });
+  const body = JSON.stringify({ query: s.query, variables: s.variables ?? {} })
+    .replaceAll("__FRESH__", `check-${process.pid}-${Date.now()}-${++fresh}`)
+    .replaceAll('"__FRESH_N__"', String(900_000_000 + Math.floor(Math.random() * 100_000_000)));
+  const r = await fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body });
   const j = await r.json();
   if (j.errors) throw new Error(`${s.url}: ${JSON.stringify(j.errors)}`);
   return j.data;
@@ -20,6 +23,7 @@ const gw = {
   c: (d) => d.expenses.nodes.map((n) => [n.name, String(n.profit.default.cents)]),
   d: (d) => String(d.expenses.aggregates.totalAmount.default.cents),
   t: (d) => d.__typename,
+  w: (d) => [d.createExpense.userErrors.length, d.createExpense.expense.name],
 };
 const pg = {
   a: (d) => { const x = d.expense; return [x.name, x.date, x.amount, x.currency, x.organizationDeal.name]; },
@@ -29,8 +33,9 @@ const pg = {
   c: (d) => d.expenses.nodes.map((n) => [n.name, n.profitDefault]),
   d: (d) => d.expenses.aggregates.sum.amountDefault,
   t: (d) => d.__typename,
+  w: (d) => [0, d.createExpense.expense.name],
 };
-const isPostGraphile = (side) => /rowId:|condition:/.test(side.query);
+const isPostGraphile = (side) => /rowId|condition:/.test(side.query);
 let bad = 0;
 for (const p of pairs) {
   const k = p.name[0];

@@ -7,6 +7,12 @@
 // PostGraphile + @graphile/pg-aggregates), LIMIT_URL (http://127.0.0.1:5800), FROM/TO (2025-01-01/2025-12-31).
 // PostGraphile has no tenancy, so its queries carry condition { organizationId, deletedAt: null }: the
 // rows the gateway's tenant scope selects. Its money is a bigint column (string), the gateway's a Money object.
+// The write pair (w, when WRITE_DEAL_ID, SERVICE_TYPE_ID and PERSON_ID are set): createExpense on each side,
+// one new expense per request, in a USD deal of the organization. The gateway's carries an idempotency key
+// unique per request (run-pair.mjs replaces __FRESH__ in a body, and "__FRESH_N__" by a number: PostGraphile's row
+// needs a position of its own in the deal, which the gateway finds itself) and does its whole write: checks, deal lock,
+// position, event, key; PostGraphile's inserts the row with the money columns the gateway would compute (USD at
+// rate 1 in a USD organization: every amount the same). What a user of PostGraphile would write without the rules.
 const e = process.env;
 const GW = e.GW_URL || "http://127.0.0.1:4400/graphql";
 const GW2 = e.GW2_URL || "http://127.0.0.1:4401/graphql";
@@ -55,12 +61,25 @@ const names = {
   d: "d sum of amount over one year",
   t: "t { __typename } (auth only)",
 };
+const WRITE = e.WRITE_DEAL_ID && e.SERVICE_TYPE_ID && e.PERSON_ID;
+if (WRITE) {
+  gw.w = { query: "mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id name } userErrors { code } } }",
+           variables: { input: { idempotencyKey: "pair-__FRESH__", name: "bench pair write", dealId: gid("Deal", e.WRITE_DEAL_ID),
+             serviceTypeId: gid("ServiceType", e.SERVICE_TYPE_ID), amount: 1250, currency: "USD", date: "2026-01-15" } } };
+  pg.w = { query: "mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { rowId name } } }",
+           variables: { input: { expense: { organizationId: ORG, dealId: Number(e.WRITE_DEAL_ID), serviceTypeId: Number(e.SERVICE_TYPE_ID),
+             creatorId: Number(e.PERSON_ID), name: "bench pair write", date: "2026-01-15", currency: "USD", exchangeRate: "1",
+             exchangeDate: "2026-01-15", amount: "1250", amountDefault: "1250", amountNormalized: "1250", normalizedCurrency: "USD",
+             profitNormalized: "-1250", profitDefault: "-1250", position: "__FRESH_N__" } } } };
+  names.w = "w createExpense (a write)";
+}
 const side = (url, q, headers = {}) => ({ url, headers, ...q });
 const pairs = [];
 for (const k of ["a", "b", "n", "c", "d", "t"]) {
   pairs.push({ name: `${names[k]} | gateway vs postgraphile`, a: side(GW, gw[k], auth), b: side(k === "d" ? PGAGG : PG, pg[k]) });
   pairs.push({ name: `${names[k]} | gateway vs limit`, a: side(GW, gw[k], auth), b: side(`${LIMIT}/${k}`, gw[k]) });
 }
+if (WRITE) pairs.push({ name: `${names.w} | gateway vs postgraphile`, a: side(GW, gw.w, auth), b: side(PG, pg.w) });
 pairs.push({ name: `${names.b} | gateway vs gateway (2nd instance)`, a: side(GW, gw.b, auth), b: side(GW2, gw.b, auth) });
 pairs.push({ name: `${names.b} | gateway vs gateway (same URL)`, a: side(GW, gw.b, auth), b: side(GW, gw.b, auth) });
 pairs.push({ name: `${names.b} | postgraphile vs limit`, a: side(PG, pg.b), b: side(`${LIMIT}/b`, gw.b) });

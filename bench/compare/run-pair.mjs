@@ -5,8 +5,9 @@
 // stops (a slow server can have ~1 s of queued work at c=32) finish before the other side's round starts
 // instead of eating into it (--gap 0: no pause).
 // Usage: node run-pair.mjs pairs.json [--rounds 3] [--duration 8] [--connections 32]
-//                          [--warmup 5] [--gap 2] [--only <pair name>] [--out results.json] [--allow-mismatch]
+//                          [--warmup 5] [--gap 2] [--only <words of pair names>] [--out results.json] [--allow-mismatch]
 // Pair file: [{ "name", "a": {url, headers?, query, variables?}, "b": {...} }, ...]
+// A side whose body contains __FRESH__ (a write's idempotency key) gets a value of its own in every request.
 import autocannon from "autocannon";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -25,23 +26,28 @@ const { values: o, positionals } = parseArgs({
   },
 });
 if (!positionals[0]) throw new Error("usage: node run-pair.mjs pairs.json [options]");
-const pairs = JSON.parse(readFileSync(positionals[0], "utf8")).filter((p) => !o.only || p.name === o.only);
+const pairs = JSON.parse(readFileSync(positionals[0], "utf8")).filter((p) => !o.only || p.name.includes(o.only));
 
 const median = (xs) => { const s = [...xs].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const f = (x, d = 0) => x.toFixed(d);
-const request = (s) => ({
-  url: s.url,
-  method: "POST",
-  headers: { "content-type": "application/json", ...s.headers },
-  body: JSON.stringify({ query: s.query, variables: s.variables ?? {} }),
-});
+let fresh = 0;
+// A number of its own per request (a position in a deal), far above the generated ones, below int4's end.
+let number = 100_000_000 + Math.floor(Math.random() * 800_000_000);
+const freshen = (body) => body.replaceAll('"__FRESH_N__"', () => String(++number)).replaceAll("__FRESH__", () => `${process.pid}-${Date.now().toString(36)}-${++fresh}`);
+const request = (s) => {
+  const body = JSON.stringify({ query: s.query, variables: s.variables ?? {} });
+  const base = { url: s.url, method: "POST", headers: { "content-type": "application/json", ...s.headers } };
+  if (!body.includes("__FRESH")) return { ...base, body };
+  // autocannon asks setupRequest for every request it sends.
+  return { ...base, body: freshen(body), requests: [{ setupRequest: (req) => ({ ...req, body: freshen(body) }) }] };
+};
 // Total number of list items anywhere in `data` (nested lists included).
 const countItems = (v) =>
   Array.isArray(v) ? v.length + v.reduce((n, x) => n + countItems(x), 0)
   : v && typeof v === "object" ? Object.values(v).reduce((n, x) => n + countItems(x), 0) : 0;
 
 async function check(side) {
-  const { url, ...init } = request(side);
+  const { url, requests: _perRequest, ...init } = request(side);
   let res, text;
   try { res = await fetch(url, init); text = await res.text(); } catch (e) { return { error: `${url}: ${e.cause?.code ?? e.message}` }; }
   let json;

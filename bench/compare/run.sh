@@ -19,6 +19,7 @@
 #                                         a pause after each load so that one side's leftover requests finish first)
 #   CPU_ROUNDS=3 CPU_DURATION=5 PROFILE_SECONDS=15        cpu-per-request.mjs rounds, length of the profiled load
 #   STEPS="statements pairs rss cpu profile node20"     which measurements to run
+#   ONLY="createExpense"                  only the pairs whose name contains this (pairs step)
 #   OUT=/tmp/bench-compare                results: pairs.json (the pair file), statements.txt, pairs-c<N>.{txt,json},
 #                                         tables.md, rss.txt, cpu.txt, profile.txt, node20.txt, cli.log (stderr of
 #                                         the project's CLI), *.log of each server
@@ -78,6 +79,10 @@ ORG=$(q "select min(id) from organizations where name like 'Scale org 1 %'")
 EMAIL=$(q "select p.email from memberships m join people p on p.id = m.person_id where m.organization_id = $ORG order by p.id limit 1")
 EXPENSE_ID=$(q "select max(id) from expenses where organization_id = $ORG and deleted_at is null")
 DEAL_ID=$(q "select deal_id from expenses where organization_id = $ORG group by deal_id order by count(*) desc, deal_id limit 1")
+# The write pair: a USD deal (the organization's currency is USD), a service type and a member of the organization.
+WRITE_DEAL_ID=$(q "select min(id) from deals where organization_id = $ORG and currency = 'USD' and deleted_at is null")
+SERVICE_TYPE_ID=$(q "select min(id) from service_types where organization_id = $ORG and deleted_at is null")
+PERSON_ID=$(q "select min(person_id) from memberships where organization_id = $ORG")
 TOKEN=$(gwcli token --email "$EMAIL" --name bench | tail -1)
 echo "org $ORG, member $EMAIL, expense $EXPENSE_ID, deal $DEAL_ID ($(q "select count(*) from expenses where deal_id = $DEAL_ID") expenses)"
 # The servers' own role; it never logs statements except during the statements step, whatever the database says.
@@ -98,13 +103,21 @@ cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   psql -d postgres -Atc "ALTER ROLE \"$DB_ROLE\" IN DATABASE \"$DB\" RESET log_statement" >/dev/null 2>&1 || true
+  # The write pair's rows (content check, statements, load) go again, with their events and keys: the data
+  # set stays the generated one.
+  q "delete from change_events where subject_id in (select encode(convert_to('Expense:' || id, 'UTF8'), 'base64') from expenses where name = 'bench pair write');
+     delete from idempotency_keys where key like 'pair-%' or key like 'check-%' or key like 'statements-%';
+     delete from expenses where name = 'bench pair write'" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT; trap 'exit 143' TERM
 # Each start line execs down to node, so $! is the server's own PID.
 start_gw() { # port node [node options...]
   local port=$1 node=$2; shift 2
+  # No rate limiter (PostGraphile has none; one token would run dry under load), and a bucket large enough
+  # that page b's cost (1402 points) is not refused as larger than any bucket.
   (cd "$GW_DIR" && exec env DATABASE_URL=$SRVURL SEED_DEMO=false NODE_ENV=production LOG_LEVEL=warn PORT=$port \
+    RATE_LIMIT_ENABLED=false RATE_LIMIT_POINTS=1000000 \
     taskset -c 0 "$node" "$@" --import tsx src/main/server.ts) >"$OUT/gw-$port.log" 2>&1 &
   PIDS+=($!); eval "GW_PID_$port=$!"
 }
@@ -135,7 +148,8 @@ echo "gateway: $GW_DIR ($(git -C "$GW_DIR" rev-parse --short HEAD 2>/dev/null ||
 
 GW_URL=http://127.0.0.1:$GW_PORT/graphql GW2_URL=http://127.0.0.1:$GW2_PORT/graphql PG_URL=http://127.0.0.1:$PG_PORT/graphql \
   PGAGG_URL=http://127.0.0.1:$PGAGG_PORT/graphql LIMIT_URL=http://127.0.0.1:$LIMIT_PORT \
-  GW_TOKEN=$TOKEN EXPENSE_ID=$EXPENSE_ID DEAL_ID=$DEAL_ID ORG_ID=$ORG node gateway-pairs.mjs > "$PAIRS"
+  GW_TOKEN=$TOKEN EXPENSE_ID=$EXPENSE_ID DEAL_ID=$DEAL_ID ORG_ID=$ORG \
+  WRITE_DEAL_ID=$WRITE_DEAL_ID SERVICE_TYPE_ID=$SERVICE_TYPE_ID PERSON_ID=$PERSON_ID node gateway-pairs.mjs > "$PAIRS"
 node content-check.mjs "$PAIRS"
 
 # ---- SQL statements per request (log_statement = all for the servers' role, briefly) -----------
@@ -152,7 +166,8 @@ if has statements; then
   node -e '
     const fs = require("fs");
     const [sidesFile, log, who, limitPort, pgPorts, gw2Port] = process.argv.slice(1); const sides = JSON.parse(fs.readFileSync(sidesFile, "utf8"));
-    const send = (s) => fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body: JSON.stringify({ query: s.query, variables: s.variables }) }).then((r) => r.text());
+    let fresh = 0;  // a write side (__FRESH__ in its body) gets a new idempotency key per request: a write, not a replay
+    const send = (s) => fetch(s.url, { method: "POST", headers: { "content-type": "application/json", ...s.headers }, body: JSON.stringify({ query: s.query, variables: s.variables }).replaceAll("__FRESH__", `statements-${process.pid}-${++fresh}`).replaceAll("\"__FRESH_N__\"", String(950_000_000 + fresh)) }).then((r) => r.text());
     const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
     (async () => {
       for (const s of sides) await send(s);            // connect the pools first: connection set-up is not counted
@@ -177,7 +192,7 @@ if has pairs; then
   for c in $CONCURRENCIES; do
     echo; echo "######## c = $c"; rm -f "$OUT/pairs-c$c.json"
     taskset -c 1 node run-pair.mjs "$PAIRS" --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" \
-      --gap "$GAP" --connections "$c" --out "$OUT/pairs-c$c.json" | tee "$OUT/pairs-c$c.txt" || echo "(run-pair reported a problem, see above)"
+      --gap "$GAP" --connections "$c" --out "$OUT/pairs-c$c.json" ${ONLY:+--only "$ONLY"} | tee "$OUT/pairs-c$c.txt" || echo "(run-pair reported a problem, see above)"
   done
   node -e '
     const fs = require("fs"); const [out, ...cs] = process.argv.slice(1); const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "n/a"); let md = "";

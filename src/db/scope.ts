@@ -420,7 +420,31 @@ function bind(client: object, scope: Readonly<Scope>, inTransaction: boolean): o
     },
   );
   if (inTransaction) TRANSACTIONS.set(bound, { client, scope });
+  BOUND.set(bound, { client, scope });
   return bound;
+}
+
+/** Every bound client (a transaction's or not) and what it was made of, for `organizationSql`. */
+const BOUND = new WeakMap<object, { client: object; scope: Readonly<Scope> }>();
+
+/** Raw SQL for one organization: the statements must name `organizationId` themselves. */
+export interface OrganizationSql {
+  organizationId: number;
+  $queryRaw: PrismaClient['$queryRaw'];
+}
+
+/**
+ * Raw SQL on the connection (or transaction) of a scoped client, for the few statements Prisma
+ * cannot express (xid8 ordering, an insert that fans out in one round trip). Nothing scopes it:
+ * each statement states `organization_id = organizationId` itself, and callers are kept to a few
+ * reviewed places (src/events/outbox.ts, src/events/log.ts, the idempotency claim in
+ * src/domain/kit/idempotency.ts).
+ */
+export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
+  const bound = BOUND.get(db);
+  if (!bound) throw new ScopeViolation('organizationSql takes a scoped client or one of its transactions');
+  const client = bound.client as PrismaClient;
+  return { organizationId: bound.scope.organizationId, $queryRaw: client.$queryRaw.bind(client) as PrismaClient['$queryRaw'] };
 }
 
 /** What a bound transaction client was made of, for `widenTransaction`. */

@@ -1,19 +1,23 @@
 // The outbox: every meaningful change records an event row in the change's own transaction, so an
-// event exists exactly when its change was committed. Webhook deliveries are fanned out in the same
-// transaction (one PENDING row per endpoint that wants the type); subscriptions and the delivery
+// event exists exactly when its change was committed. Webhook deliveries are fanned out by the same
+// statement (one PENDING row per endpoint that wants the type); subscriptions and the delivery
 // queue hear of committed events through `onEventsCommitted`.
 //
-// Order: an organization's events are numbered in the order their transactions commit. Before it
-// takes an id, a transaction locks its organization's row (an UPDATE that changes nothing) and
-// holds the lock until it commits, so a later id can never commit before an earlier one of the same
-// organization. Webhooks deliver in id order (docs/events.md). The cost: the last moments of two
-// writes of one organization -- from their first event to their commit -- run one after the other.
+// Order, without a lock: each event row (and each of its deliveries) carries the id of the
+// transaction that wrote it (`transaction_id xid8 DEFAULT pg_current_xact_id()`). Readers -- the
+// `changeEvents` log, webhook delivery -- order by (transaction_id, id) and only read rows whose
+// transaction id is below the oldest transaction still running (`pg_snapshot_xmin(
+// pg_current_snapshot())`, taken in the reading statement). Every transaction below that bound has
+// ended, so no event can later appear before a position a reader has passed: a transaction that
+// took its id first and commits last holds readers back until it commits, and is read then. The
+// cost moves from writers (no organization row lock: writes of one organization run side by side)
+// to readers: a long transaction anywhere in the database delays the log until it ends
+// (docs/events.md). Event ids alone are NOT in commit order.
 import { afterCommitBatch, inTransaction } from '../db/after-commit.js';
-import type { ScopedTx } from '../db/scope.js';
+import { organizationSql, type ScopedTx } from '../db/scope.js';
 import { globalId } from '../domain/kit/global-id.js';
 import type { Payload } from '../domain/kit/shown.js';
 import type { Viewer } from '../domain/viewer.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { EventType } from './types.js';
 
 /** An event as listeners hear of it once its transaction has committed. */
@@ -85,26 +89,36 @@ export async function recordEvent(tx: ScopedTx, actor: Actor, type: EventType, s
   const organizationId = viewer.organization.id;
   const subjectId = globalId(subject.node, subject.id);
   const payload = await present(viewer);
-  // The organization's lock before the id: see "Order" above.
-  await tx.organization.update({ where: { id: organizationId }, data: { lastDealNumber: { increment: 0 } }, select: { id: true } });
-  const event = await tx.changeEvent.create({
-    data: { organizationId, type, actorId: actor?.person.id ?? null, subjectId, payload: (payload ?? { id: subjectId }) as Prisma.InputJsonObject },
-  });
-  const webhooks = await tx.webhook.findMany({ where: { disabledAt: null, events: { has: type } }, select: { id: true } });
-  if (webhooks.length) {
-    await tx.webhookDelivery.createMany({ data: webhooks.map((w) => ({ organizationId, webhookId: w.id, eventId: event.id })) });
-  }
+  // The event and its deliveries in one round trip; the organization is stated, not scoped (raw SQL).
+  const sql = organizationSql(tx);
+  if (sql.organizationId !== organizationId) throw new Error(`recordEvent(${type}): the transaction belongs to another organization`);
+  const actorId = actor?.person.id ?? null;
+  const [event] = await sql.$queryRaw<Array<{ id: bigint; payload: unknown; created_at: Date; webhook_ids: number[] }>>`
+    WITH event AS (
+      INSERT INTO change_events (organization_id, type, actor_id, subject_id, payload)
+      VALUES (${organizationId}::int4, ${type}, ${actorId}::int4, ${subjectId}, ${JSON.stringify(payload ?? { id: subjectId })}::jsonb)
+      RETURNING id, payload, created_at
+    ), fanned AS (
+      INSERT INTO webhook_deliveries (organization_id, webhook_id, event_id)
+      SELECT ${organizationId}::int4, w.id, event.id
+        FROM webhooks w, event
+       WHERE w.organization_id = ${organizationId}::int4 AND w.disabled_at IS NULL AND ${type} = ANY (w.events)
+      RETURNING webhook_id
+    )
+    SELECT event.id, event.payload, event.created_at, ARRAY(SELECT webhook_id FROM fanned ORDER BY webhook_id) AS webhook_ids
+      FROM event`;
+  if (!event) throw new Error(`recordEvent(${type}): the event was not recorded`);
   afterCommitBatch<CommittedEvent>(
     BATCH,
     {
-      id: event.id,
+      id: BigInt(event.id),
       organizationId,
       type,
-      actorId: event.actorId,
+      actorId,
       subjectId,
       payload: event.payload,
-      createdAt: event.createdAt,
-      webhookIds: webhooks.map((w) => w.id),
+      createdAt: event.created_at,
+      webhookIds: event.webhook_ids.map(Number),
     },
     publish,
   );

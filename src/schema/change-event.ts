@@ -1,10 +1,10 @@
 // What the outbox records (src/events/outbox.ts), as webhooks' deliveries and subscriptions show it.
 import { globalId } from '../domain/kit/global-id.js';
 import { JSONObjectResolver } from 'graphql-scalars';
-import type { Where } from '../domain/kit/conditions.js';
 import { BadInput } from '../domain/kit/errors.js';
 import type { CursorContext } from '../domain/kit/keyset.js';
-import { readPage, type PageArgs } from '../domain/kit/page.js';
+import type { PageArgs } from '../domain/kit/page.js';
+import { COMMIT_ORDER, readEventLog, type LogFilter } from '../events/log.js';
 import { EVENT_TYPES, type EventType } from '../events/types.js';
 import { builder } from './builder.js';
 import { decodeId } from './ids.js';
@@ -39,7 +39,7 @@ export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent')
     'A change recorded with the write that made it: what happened, to which object, by whom, and the object as the API showed it then.',
   fields: (t) => ({
     id: t.id({
-      description: 'Unique among events; the `id` of a webhook body. Events of one organization are numbered in the order they were committed.',
+      description: 'Unique among events; the `id` of a webhook body. Not in commit order: `changeEvents` and webhooks give events in the order they were committed.',
       resolve: (event) => globalId('ChangeEvent', event.id),
     }),
     type: t.field({ type: EventTypeRef, resolve: (event) => event.type as EventType }),
@@ -78,12 +78,9 @@ export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent')
 // ---- The event log: what changed since a cursor ---------------------------------------------------
 //
 // Subscriptions are at most once; a client that was away catches up here: it remembers the last
-// cursor (or event id) it saw and asks for what came after. Ids are in commit order per organization
-// (src/events/outbox.ts), so nothing can appear behind a cursor later.
-
-/** Oldest first; the id (BigInt) is the only key, so it is the whole cursor. */
-const OLDEST_FIRST = [{ key: { path: ['id'], type: 'bigint' as const }, desc: false }];
-const EVENT_COLUMNS = { id: true, type: true, actorId: true, subjectId: true, payload: true, createdAt: true } as const;
+// cursor it saw and asks for what came after. Pages are in commit order and end before any
+// transaction still running (src/events/log.ts), so nothing can appear behind a cursor later.
+// Cursors carry (transaction id, event id); those of the id order used before are refused.
 
 const ChangeEventFilter = builder.inputType('ChangeEventFilter', {
   description: 'Which events to list; all of them when omitted. Conditions hold together.',
@@ -100,8 +97,8 @@ interface ChangeEventFilterValue {
   subjectIds?: readonly (string | number)[] | null;
 }
 
-/** The filter as a where clause; bad ids and lists too long are a BadInput naming the argument. */
-function changeEventWhere(filter: ChangeEventFilterValue | null | undefined): Where {
+/** The filter for the log; bad ids and lists too long are a BadInput naming the argument. */
+function logFilter(filter: ChangeEventFilterValue | null | undefined): LogFilter {
   if (!filter) return {};
   for (const [name, list] of [['types', filter.types], ['subjectIds', filter.subjectIds]] as const) {
     if (list && list.length > MAX_FILTER_LIST) throw new BadInput(`\`filter.${name}\` may hold at most ${MAX_FILTER_LIST} values, got ${list.length}.`, `filter.${name}`);
@@ -112,8 +109,8 @@ function changeEventWhere(filter: ChangeEventFilterValue | null | undefined): Wh
     return globalId(typename, databaseId);
   });
   return {
-    ...(filter.types && { type: { in: [...new Set(filter.types)] } }),
-    ...(subjects && { subjectId: { in: [...new Set(subjects)] } }),
+    ...(filter.types && { types: [...new Set(filter.types)] }),
+    ...(subjects && { subjectIds: [...new Set(subjects)] }),
   };
 }
 
@@ -125,16 +122,9 @@ builder.queryFields((t) => ({
         'The organization\'s recorded changes, oldest first: to catch up after a subscription was away, ask for those `after` the last cursor seen (`last: n` for the newest). Private tasks record none.',
       args: { filter: t.arg({ type: ChangeEventFilter, required: false }) },
       resolve: async (_root, args, ctx) => {
-        const context: CursorContext = { list: 'changeEvents', order: 'ID:ASC', organizationId: ctx.viewer.organization.id, terms: OLDEST_FIRST };
-        const where = changeEventWhere(args.filter as ChangeEventFilterValue | null | undefined);
-        const page = await readPage(
-          (query) => ctx.db.changeEvent.findMany(query as never) as Promise<Array<Record<string, unknown>>>,
-          { select: EVENT_COLUMNS },
-          where,
-          args as PageArgs,
-          context,
-        );
-        return page as never;
+        const context: CursorContext = { list: 'changeEvents', order: 'COMMIT:ASC', organizationId: ctx.viewer.organization.id, terms: COMMIT_ORDER };
+        const filter = logFilter(args.filter as ChangeEventFilterValue | null | undefined);
+        return (await readEventLog(ctx.db, filter, args as PageArgs, context)) as never;
       },
     },
     ChangeEventConnection,

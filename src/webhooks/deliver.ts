@@ -1,8 +1,11 @@
 // Delivering an endpoint's pending events (docs/events.md, "Webhooks"). The rules:
 //
-// - Order: an endpoint only ever gets its OLDEST pending delivery (lowest event id). A delivery that
-//   failed and waits for its next attempt holds back the later ones, so a receiver sees events in
-//   the order they were created, each after the previous one was delivered or given up.
+// - Order: an endpoint only ever gets its OLDEST pending delivery in commit order -- the lowest
+//   (transaction_id, event_id), among those below the oldest transaction still running
+//   (pg_snapshot_xmin, src/events/outbox.ts), so that a delivery whose transaction commits late can
+//   never be overtaken by one written after it began. A delivery that failed and waits for its next
+//   attempt holds back the later ones, so a receiver sees events in the order of the event log,
+//   each after the previous one was delivered or given up.
 // - No attempt twice: an attempt is claimed with a guarded UPDATE (attempts = attempts + 1 where
 //   attempts is still the number read), so of two workers that read the same delivery one claims
 //   it and the other matches nothing. The claim also moves `nextAttemptAt` past the attempt's
@@ -148,6 +151,34 @@ export function deliveryHeaders(secret: string, event: EventRow, body: string, a
   };
 }
 
+/** An endpoint's oldest pending delivery in commit order, with its event; null when none is readable yet. */
+async function oldestPending(prisma: PrismaClient, webhookId: number): Promise<{ id: bigint; attempts: number; event: EventRow } | null> {
+  const [row] = await prisma.$queryRaw<
+    Array<{ id: bigint; attempts: number; event_id: bigint; organization_id: number; type: string; actor_id: number | null; subject_id: string; payload: unknown; created_at: Date }>
+  >`
+    SELECT d.id, d.attempts, e.id AS event_id, e.organization_id, e.type, e.actor_id, e.subject_id, e.payload, e.created_at
+      FROM webhook_deliveries d
+      JOIN change_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
+     WHERE d.webhook_id = ${webhookId} AND d.status = 'PENDING'
+       AND d.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+  ORDER BY d.transaction_id, d.event_id
+     LIMIT 1`;
+  if (!row) return null;
+  return {
+    id: BigInt(row.id),
+    attempts: Number(row.attempts),
+    event: {
+      id: BigInt(row.event_id),
+      organizationId: Number(row.organization_id),
+      type: row.type,
+      actorId: row.actor_id === null ? null : Number(row.actor_id),
+      subjectId: row.subject_id,
+      payload: row.payload,
+      createdAt: row.created_at,
+    },
+  };
+}
+
 type Claim = { kind: 'claimed'; attempt: number } | { kind: 'busy' } | { kind: 'missed' };
 
 /**
@@ -259,15 +290,7 @@ async function drain(prisma: PrismaClient, webhookId: number, options: DeliveryO
     });
     // Gone, or disabled: its pending deliveries wait (enabling it again sends them).
     if (!webhook || webhook.disabledAt) return { kind: 'idle' };
-    const head = await prisma.webhookDelivery.findFirst({
-      where: { webhookId, status: 'PENDING' },
-      orderBy: { eventId: 'asc' },
-      select: {
-        id: true,
-        attempts: true,
-        event: { select: { id: true, organizationId: true, type: true, actorId: true, subjectId: true, payload: true, createdAt: true } },
-      },
-    });
+    const head = await oldestPending(prisma, webhookId);
     if (!head) return { kind: 'idle' };
     if (webhook.slowSince && !enterSlowShare()) return { kind: 'deferred', reason: 'slow_share_full' };
 
@@ -326,8 +349,8 @@ export async function dueWebhooks(prisma: PrismaClient, limit = 1000): Promise<n
     SELECT head.webhook_id
       FROM (SELECT DISTINCT ON (d.webhook_id) d.webhook_id, d.next_attempt_at
               FROM webhook_deliveries d
-             WHERE d.status = 'PENDING'
-          ORDER BY d.webhook_id, d.event_id) head
+             WHERE d.status = 'PENDING' AND d.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+          ORDER BY d.webhook_id, d.transaction_id, d.event_id) head
       JOIN webhooks w ON w.id = head.webhook_id AND w.disabled_at IS NULL
      WHERE head.next_attempt_at <= now()
      LIMIT ${limit}`;

@@ -11,22 +11,25 @@
 // `replayed: true`.
 //
 // How it holds under concurrency: the key's row (table idempotency_keys, primary key
-// (organization_id, key)) is inserted as the FIRST statement of the create's own transaction, by
+// (organization_id, key)) is claimed by the FIRST statement of the create's own transaction, by
 // transact() (src/domain/kit/transaction.ts), which finds the request's claim in an
-// AsyncLocalStorage set by `idempotentCreate`. So:
+// AsyncLocalStorage set by `idempotentCreate`. The claim is one statement, `INSERT ... ON CONFLICT
+// DO UPDATE ... RETURNING`: it inserts the key (or takes over an expired row), or returns the live
+// row that holds it, which the create then answers instead of running. So:
 // - a create that ends with user errors rolls back and leaves no key: a corrected retry runs;
 // - two requests with one key at the same moment meet on the primary key: the second's INSERT
-//   waits for the first transaction; if that commits, the INSERT fails (P2002), the second
-//   transaction rolls back having done nothing else, and the second request answers from the row
-//   the first committed; if it rolls back, the second simply proceeds. Being the first statement,
-//   the wait holds no other lock, so it cannot deadlock with the create's own locks;
-// - a plain sequential retry finds the row before any transaction and answers it at once.
+//   waits for the first transaction; if that commits, it returns the committed row and the second
+//   transaction rolls back having done nothing else and answers it; if it rolls back, the second
+//   simply claims the key. Being the first statement, the wait holds no other lock, so it cannot
+//   deadlock with the create's own locks;
+// - a plain sequential retry gets the row back from the claim and answers it (one transaction that
+//   writes nothing, instead of a read before any: the first request, the common case, saves one).
 //
 // Expired rows (older than 24 hours) are deleted lazily, when their key is used again, and in bulk
 // by `npm run cli -- idempotency purge` (src/cli/idempotency.ts).
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
-import type { ScopedClient, ScopedTx } from '../../db/scope.js';
+import { organizationSql, type ScopedClient, type ScopedTx } from '../../db/scope.js';
 import { Prisma } from '../../generated/prisma/client.js';
 import { at, checkText, fail, ok, type Result, type UserError } from './result.js';
 
@@ -36,11 +39,6 @@ export const MAX_IDEMPOTENCY_KEY = 255;
 export const IDEMPOTENCY_KEY_REUSED = 'IDEMPOTENCY_KEY_REUSED';
 
 const FIELD = 'idempotencyKey';
-/**
- * Rounds of "look up, else create": a request that lost the key to a concurrent one needs a second
- * round to read its row; a third only if that row expired and was purged in between.
- */
-const ATTEMPTS = 3;
 
 /** What an idempotent create asks of the transaction that writes it. */
 export interface Claim {
@@ -50,8 +48,6 @@ export interface Claim {
   inputHash: string;
   /** The person whose request this is: the only one its key will replay for. */
   personId: number;
-  /** An expired row of this key was seen: the transaction deletes it before inserting its own. */
-  replacesExpired: boolean;
   /** A transaction holding the claim has committed: later transactions of the same call leave it alone. */
   committed: boolean;
   /** A transaction holds it now. */
@@ -63,10 +59,10 @@ export interface Claim {
   closed: boolean;
 }
 
-/** Thrown out of the create's transaction when a concurrent request committed the key first. */
+/** Thrown out of the create's transaction when a live row holds the key: the create answers it instead. */
 export class KeyInUse extends Error {
-  constructor() {
-    super('idempotency key taken by a concurrent request');
+  constructor(readonly row: StoredKey) {
+    super('idempotency key already used');
     this.name = 'KeyInUse';
   }
 }
@@ -172,38 +168,19 @@ export async function idempotentCreate<T extends { id: number }>(
   if (errors.length) return fail(...errors);
   const hash = inputHash(operation, request.input);
 
-  for (let attempt = 1; ; attempt++) {
-    const row = await db.idempotencyKey.findFirst({
-      where: { key },
-      select: { operation: true, inputHash: true, resultId: true, personId: true, createdAt: true },
-    });
-    if (row && !isExpired(row.createdAt, new Date())) {
-      const answer = replay(row, operation, hash, personId);
-      if (answer.ok && !(await request.readable(answer.value.id))) return fail(reused(REPLAY_GONE));
-      return answer;
-    }
-
-    const claim: Claim = {
-      organizationId,
-      key,
-      operation,
-      inputHash: hash,
-      personId,
-      replacesExpired: row !== null,
-      committed: false,
-      taken: false,
-      closed: false,
-    };
-    try {
-      const result = await claims.run(claim, create);
-      if (result.ok && !claim.committed) await recordAfterwards(db, claim, result.value.id);
-      return result;
-    } catch (error) {
-      // A concurrent request committed this key first: the next round answers what it stored.
-      if (!(error instanceof KeyInUse) || attempt >= ATTEMPTS) throw error;
-    } finally {
-      claim.closed = true;
-    }
+  const claim: Claim = { organizationId, key, operation, inputHash: hash, personId, committed: false, taken: false, closed: false };
+  try {
+    const result = await claims.run(claim, create);
+    if (result.ok && !claim.committed) await recordAfterwards(db, claim, result.value.id);
+    return result;
+  } catch (error) {
+    if (!(error instanceof KeyInUse)) throw error;
+    // The key is live: its first result, for this person, while they can still read it.
+    const answer = replay(error.row, operation, hash, personId);
+    if (answer.ok && !(await request.readable(answer.value.id))) return fail(reused(REPLAY_GONE));
+    return answer;
+  } finally {
+    claim.closed = true;
   }
 }
 
@@ -216,7 +193,7 @@ export async function idempotentCreate<T extends { id: number }>(
 async function recordAfterwards(db: ScopedClient, claim: Claim, resultId: number): Promise<void> {
   try {
     await db.$transaction(async (tx) => {
-      if (claim.replacesExpired) await deleteExpired(tx, claim);
+      await tx.idempotencyKey.deleteMany({ where: { key: claim.key, createdAt: { lte: new Date(Date.now() - IDEMPOTENCY_TTL_MS) } } });
       await tx.idempotencyKey.create({ data: claimRow(claim, resultId), select: { key: true } });
     });
   } catch (error) {
@@ -244,16 +221,35 @@ export function releaseClaim(claim: Claim, committed: boolean): void {
   claim.taken = false;
 }
 
-/** The transaction's first statement(s): the key's row, or KeyInUse when a concurrent request committed it. */
+/**
+ * The transaction's first statement: the key's row for this request -- inserted, or an expired row
+ * taken over -- or KeyInUse carrying the live row that holds the key (committed by an earlier
+ * request, or by a concurrent one this statement waited for). A row of ours is the only one with
+ * no result yet: a committed key always has its result (recordResult, in the same transaction).
+ */
 export async function writeClaim(tx: ScopedTx, claim: Claim): Promise<void> {
-  if (claim.replacesExpired) await deleteExpired(tx, claim);
-  try {
-    await tx.idempotencyKey.create({ data: claimRow(claim, null), select: { key: true } });
-  } catch (error) {
-    // The only unique key this statement can violate is the idempotency key's.
-    if (isUniqueViolation(error)) throw new KeyInUse();
-    throw error;
-  }
+  const sql = organizationSql(tx);
+  if (sql.organizationId !== claim.organizationId) throw new Error(`${claim.operation}: the claim belongs to another organization`);
+  // The database's clock, like the row's created_at: one clock decides expiry.
+  const expired = Prisma.sql`idempotency_keys.created_at <= now() - ${IDEMPOTENCY_TTL_MS}::int8 * interval '1 millisecond'`;
+  const rows = await sql.$queryRaw<Array<{ operation: string; input_hash: string; result_id: number | null; person_id: number | null }>>`INSERT INTO "public"."idempotency_keys" (organization_id, key, operation, input_hash, person_id, result_id, created_at)
+    VALUES (${claim.organizationId}::int4, ${claim.key}, ${claim.operation}, ${claim.inputHash}, ${claim.personId}::int4, NULL, now())
+    ON CONFLICT (organization_id, key) DO UPDATE
+       SET operation = CASE WHEN ${expired} THEN EXCLUDED.operation ELSE idempotency_keys.operation END,
+           input_hash = CASE WHEN ${expired} THEN EXCLUDED.input_hash ELSE idempotency_keys.input_hash END,
+           person_id = CASE WHEN ${expired} THEN EXCLUDED.person_id ELSE idempotency_keys.person_id END,
+           result_id = CASE WHEN ${expired} THEN NULL ELSE idempotency_keys.result_id END,
+           created_at = CASE WHEN ${expired} THEN EXCLUDED.created_at ELSE idempotency_keys.created_at END
+    RETURNING operation, input_hash, result_id, person_id`;
+  const row = rows[0];
+  if (!row) throw new Error(`${claim.operation}: the idempotency key was neither claimed nor found`);
+  if (row.result_id === null) return;
+  throw new KeyInUse({
+    operation: row.operation,
+    inputHash: row.input_hash,
+    resultId: Number(row.result_id),
+    personId: row.person_id === null ? null : Number(row.person_id),
+  });
 }
 
 /** The transaction's last statement: which object the key stands for. */
@@ -272,11 +268,6 @@ function claimRow(claim: Claim, resultId: number | null) {
     personId: claim.personId,
     resultId,
   };
-}
-
-/** Only a row that is still expired: a concurrent request may have replaced it meanwhile. */
-async function deleteExpired(tx: ScopedTx, claim: Claim): Promise<void> {
-  await tx.idempotencyKey.deleteMany({ where: { key: claim.key, createdAt: { lte: new Date(Date.now() - IDEMPOTENCY_TTL_MS) } } });
 }
 
 const isUniqueViolation = (error: unknown): boolean =>

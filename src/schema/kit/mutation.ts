@@ -2,16 +2,42 @@
 // now (null when there are user errors) and `userErrors`; deletes return the deleted id instead.
 // Domain functions return a `Result`; these helpers turn it into a payload.
 import type { Result, UserError } from '../../domain/kit/result.js';
+import { getDatamodel } from '../../generated/pothos-types.js';
 import type PrismaTypes from '../../generated/pothos-types.js';
 import { builder } from '../builder.js';
 import { UserErrorRef } from '../errors.js';
 import { inputId } from '../ids.js';
 import { delegateName, delegateOf } from './delegate.js';
-import { visibleById } from './visibility.js';
+import { hasVisibilityRule, visibleById } from './visibility.js';
 
 interface Payload {
   id: number | null;
+  /** The row the domain returned, when it did: the payload reads it instead of the database if it covers the selection. */
+  row?: Record<string, unknown>;
   userErrors: UserError[];
+}
+
+/** Scalar (and enum) field names per model: what a row loaded without relations holds. */
+const SCALARS = new Map(
+  Object.entries(getDatamodel().datamodel.models).map(([name, model]) => [
+    name,
+    model.fields.filter((f) => f.kind === 'scalar' || f.kind === 'enum').map((f) => f.name),
+  ]),
+);
+
+/**
+ * Whether `row` already holds what Pothos' `query` asks for: no relation, no count, only scalars the
+ * row has. A selection with relations (or a type whose visibility depends on the caller) is read.
+ */
+function covers(type: string, query: Record<string, unknown>, row: Record<string, unknown>): boolean {
+  if (hasVisibilityRule(type)) return false;
+  for (const key of Object.keys(query)) if (key !== 'select' && key !== 'include') return false;
+  const include = query.include as Record<string, unknown> | undefined;
+  if (include && Object.values(include).some((v) => v !== false && v !== undefined)) return false;
+  const select = query.select as Record<string, unknown> | undefined;
+  if (select) return Object.entries(select).every(([field, v]) => v === false || v === undefined || (v === true && field in row && SCALARS.get(type)?.includes(field)));
+  // Include mode (or nothing asked): every scalar of the model.
+  return (SCALARS.get(type) ?? []).every((field) => field in row);
 }
 
 interface DeletePayload {
@@ -41,8 +67,10 @@ export function payloadType(name: string, type: keyof PrismaTypes & string, desc
         description: `The ${model} as it is now; null when there are user errors.`,
         resolve: (query, payload, _args, ctx) => {
           // Read the selection even when there is nothing to load: Pothos checks it was used.
-          const selection = { ...query };
+          const selection = { ...query } as Record<string, unknown>;
           if (payload.id === null) return null;
+          // Written in this request's transaction and returned by the domain: no second read.
+          if (payload.row && covers(type, selection, payload.row)) return payload.row as never;
           return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: visibleById(ctx, type, payload.id) });
         },
       }),
@@ -52,7 +80,10 @@ export function payloadType(name: string, type: keyof PrismaTypes & string, desc
 }
 
 export function toPayload(result: Result<{ id: number }>): Payload {
-  return result.ok ? { id: result.value.id, userErrors: [] } : { id: null, userErrors: result.errors };
+  if (!result.ok) return { id: null, userErrors: result.errors };
+  // A replay (`replayed: true`) carries only an id: it is read as it is now, as the caller may see it.
+  const value = result.value as Record<string, unknown> & { id: number };
+  return value.replayed === true ? { id: value.id, userErrors: [] } : { id: value.id, row: value, userErrors: [] };
 }
 
 /** The payload of a delete: `<field>` is the deleted object's global id. */

@@ -17,6 +17,9 @@ export function restrictVisibility(type: string, rule: Rule): Rule {
 }
 
 /** The `where` of one object of `type` by id, as the caller may see it. */
+/** Whether who may read a `type` depends on the caller beyond the organization (private items). */
+export const hasVisibilityRule = (type: string): boolean => rules.has(type);
+
 export function visibleById(ctx: Context, type: string, id: number): Where {
   const rule = rules.get(type);
   return rule ? { id, AND: [rule(ctx)] } : { id };
