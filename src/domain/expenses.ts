@@ -19,7 +19,7 @@ import {
   type Result,
   type UserError,
 } from './kit/result.js';
-import { lockDeals } from './kit/locks.js';
+import { lockDeal, lockDeals, LOCKED_DEAL } from './kit/locks.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { softDelete } from './kit/soft-delete.js';
@@ -61,7 +61,11 @@ interface Related {
 }
 
 /** Checks the fields present in `input`; `required` names those that may not be blank. */
-async function check(tx: ScopedTx, input: ExpenseInput, required: boolean): Promise<Related> {
+/**
+ * Checks `input` and reads what it names. `locked`: the deal as the caller locked and read it
+ * (`lockDeal`), when it did; otherwise the deal is read here.
+ */
+async function check(tx: ScopedTx, input: ExpenseInput, required: boolean, locked?: Awaited<ReturnType<typeof lockDeal>>): Promise<Related> {
   const errors: UserError[] = [];
   const needs = (key: keyof ExpenseInput) => required || given(input, key);
 
@@ -96,9 +100,7 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean): Prom
   // One after the other: a transaction is one connection, and pg (8) warns of overlapping queries on
   // one, which its next major refuses.
   const deal =
-    input.dealId != null
-      ? await tx.deal.findUnique({ where: { id: input.dealId }, select: { id: true, currency: true, exchangeRate: true } })
-      : null;
+    locked !== undefined ? locked : input.dealId != null ? await tx.deal.findUnique({ where: { id: input.dealId }, select: LOCKED_DEAL }) : null;
   const serviceType =
     input.serviceTypeId != null ? await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } }) : null;
   const person = input.personId != null ? await tx.person.findUnique({ where: { id: input.personId }, select: { id: true } }) : null;
@@ -252,9 +254,9 @@ async function nextPosition(tx: ScopedTx, dealId: number): Promise<number> {
 
 export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
   return write(db, input.position != null, async (tx) => {
-    // The deal's lock before anything is read: see "Concurrency" above.
-    if (input.dealId != null) await lockDeals(tx, [input.dealId]);
-    const { deal, errors } = await check(tx, input, true);
+    // The deal's lock before anything else is read, and the deal with it: see "Concurrency" above.
+    const locked = input.dealId != null ? await lockDeal(tx, input.dealId) : undefined;
+    const { deal, errors } = await check(tx, input, true, locked);
     const conflicts = deal && validPosition(input.position) ? await positionTaken(tx, deal.id, input.position, null) : [];
     if (errors.length > 0 || !deal) return fail(...errors, ...conflicts);
     const currency = input.currency!.trim();

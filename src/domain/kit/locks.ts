@@ -15,6 +15,15 @@ export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<bo
   return all;
 }
 
+/** What a write that locks one deal reads of it with the lock. */
+export const LOCKED_DEAL = { id: true, currency: true, exchangeRate: true } as const;
+
+/** Locks one live deal and reads it in the same statement (UPDATE ... RETURNING); null when it is not there. */
+export async function lockDeal(tx: ScopedTx, id: number) {
+  const [deal] = await tx.deal.updateManyAndReturn({ where: { id, deletedAt: null }, data: { number: { increment: 0 } }, select: LOCKED_DEAL });
+  return deal ?? null;
+}
+
 /** Locks live invoices in id order; true when every one of them was there. */
 export async function lockInvoices(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
   let all = true;
