@@ -31,7 +31,7 @@
 // - time entry: service live. booking: its service or event live. page: project and parent page
 //   live. dashboard: project live. purchase order: budget and vendor live. event, template: none.
 // People on rows (creators, assignees) are members by foreign key, and a membership cannot go.
-import type { ScopedClient, ScopedTx } from '../db/scope.js';
+import { everyone, type ScopedClient, type ScopedTx } from '../db/scope.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { rateText } from '../money/money.js';
@@ -45,7 +45,7 @@ import { at, fail, notFound, ok, type Result, type UserError } from './kit/resul
 import { lockLive } from './kit/locks.js';
 import { Rollback, transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
-import { delegate, mine, subjectOf, type ItemType } from './recycle-bin.js';
+import { delegate, subjectOf, type ItemType } from './recycle-bin.js';
 import { nextTaskNumber } from './tasks.js';
 import type { Viewer } from './viewer.js';
 
@@ -88,14 +88,15 @@ function placeTaken(error: unknown): string | null {
 export async function restoreDeletedItem(bin: ScopedClient, viewer: Viewer, entryId: number): Promise<Result<Restored>> {
   try {
     return await transact(bin, async (tx) => {
-      const visible = mine(viewer.person.id);
-      const { count } = await tx.deletedItem.updateMany({ where: { AND: [{ id: entryId, recoveredAt: null }, visible] }, data: { recoveredAt: new Date() } });
-      const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId }, visible] } });
+      // The entry as the viewer sees it (another person's private entry is not there); what comes
+      // back with it comes back whoever may see it (a project's private tasks of others).
+      const { count } = await tx.deletedItem.updateMany({ where: { id: entryId, recoveredAt: null }, data: { recoveredAt: new Date() } });
+      const entry = await tx.deletedItem.findFirst({ where: { id: entryId } });
       if (!entry) return fail(notFound(at('id'), 'Deleted item'));
       if (count !== 1) return fail({ field: at('id'), message: 'has already been restored', code: 'ALREADY_RESTORED' });
       const itemType = entry.itemType as ItemType;
       const model = MODEL_OF[itemType];
-      await bringBack(tx, model, entry.itemId, entry.stamp, (entry.basis as DealMoney | null) ?? null);
+      await bringBack(everyone(tx), model, entry.itemId, entry.stamp, (entry.basis as DealMoney | null) ?? null);
       // Private entries (private tasks) tell no one else: they record no event.
       if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(model), 'restored'), { node: subjectOf(model), id: entry.itemId });
       return ok({ entryId, itemType, model, id: entry.itemId });
