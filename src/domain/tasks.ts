@@ -3,7 +3,6 @@
 // src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Task } from '../generated/prisma/client.js';
-import type { Where } from './kit/conditions.js';
 import { lockLive } from './kit/locks.js';
 import {
   at,
@@ -45,11 +44,6 @@ const FIELDS = [
 
 export const MAX_TITLE = 255;
 export const MAX_DESCRIPTION = MAX_LONG_TEXT;
-
-/** The tasks a person may see: every public one, and the private ones they created or are assigned. */
-export const taskVisibleTo = (personId: number): Where => ({
-  OR: [{ private: false }, { creatorId: personId }, { assigneeId: personId }],
-});
 
 /** A task title, as a task's and a template's task titles are checked (`field` is its name in the input). */
 export function checkTitle(errors: UserError[], name: string, value: string | null | undefined): void {
@@ -105,11 +99,9 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
 
 /**
  * Soft delete (one bin entry, private when the task is). Another person's private task is not
- * theirs to see, so not to delete either: NOT_FOUND, as for an unknown id. `private` never changes
- * once a task exists, so the check made before the delete's transaction still holds in it.
+ * theirs to see, so not to delete either: the data layer narrows the delete to what the viewer
+ * sees, and it is NOT_FOUND, as for an unknown id.
  */
-export async function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  const visible = await db.task.count({ where: { AND: [{ id }, taskVisibleTo(viewer.person.id)] } });
-  if (!visible) return fail(notFound(at('id'), 'Task'));
+export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'task', id);
 }
