@@ -3,6 +3,7 @@
 // src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Task } from '../generated/prisma/client.js';
+import { live, type BinRules } from './kit/bin-rules.js';
 import { lockLive } from './kit/locks.js';
 import {
   at,
@@ -105,3 +106,12 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
 export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'task', id);
 }
+
+/** What a restore of a task re-establishes (src/domain/kit/bin-rules.ts): its number, free in its project, else the next one. */
+export const taskBin: BinRules = {
+  place: async (tx, task) => {
+    const projectId = task.projectId as number;
+    const taken = await tx.task.count({ where: { projectId, number: task.number as number, ...live } });
+    return taken ? { number: await nextTaskNumber(tx, projectId) } : {};
+  },
+};
