@@ -1,9 +1,19 @@
-// The soft-delete service, for every model that can be deleted: the row disappears from the scoped
-// client, keeps its data with who and when for the recycle bin, comes back on restore, and another
-// organization can neither delete nor restore it. Concurrent deletes of one row: exactly one wins.
+// Soft delete and restore through the one recycle-bin service, for every kind of row a delete
+// mutation puts in the bin: the row disappears from the scoped client, keeps its data with who and
+// when, has its entry in the bin, comes back on restore, and another organization can neither
+// delete nor restore it. Concurrent deletes of one row: exactly one wins.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { scopedClient } from '../src/db/scope.js';
-import { restore, softDelete, type SoftDeletable } from '../src/domain/kit/soft-delete.js';
+import type { ScopedClient } from '../src/db/scope.js';
+import { BIN_MODELS } from '../src/domain/bin-items.js';
+import { restoreDeletedItem } from '../src/domain/bin-restore.js';
+import { deleteContract } from '../src/domain/contracts.js';
+import { deleteDeal } from '../src/domain/deals.js';
+import { deleteExpense } from '../src/domain/expenses.js';
+import { deleteInvoice } from '../src/domain/invoices.js';
+import type { Result } from '../src/domain/kit/result.js';
+import { deleteItem } from '../src/domain/recycle-bin.js';
+import type { Viewer } from '../src/domain/viewer.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
 
@@ -18,9 +28,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A fresh row of each deletable model in `tenant`. */
-const make: Record<SoftDeletable, (tenant: Tenant) => Promise<number>> = {
-  company: async (x) => (await x.db.company.create({ data: { organizationId: x.organizationId, name: 'Doomed' } })).id,
+type Model = 'project' | 'deal' | 'expense' | 'contract' | 'invoice';
+
+/** A fresh row of each kind in `tenant`. */
+const make: Record<Model, (tenant: Tenant) => Promise<number>> = {
   project: async (x) =>
     (await x.db.project.create({ data: { organizationId: x.organizationId, companyId: x.companies.acme, name: 'Doomed', number: 9 } }))
       .id,
@@ -39,7 +50,6 @@ const make: Record<SoftDeletable, (tenant: Tenant) => Promise<number>> = {
         },
       })
     ).id,
-  serviceType: async (x) => (await x.db.serviceType.create({ data: { organizationId: x.organizationId, name: 'Doomed' } })).id,
   expense: (x) => x.expense({ name: 'Doomed' }),
   contract: async (x) =>
     (
@@ -69,47 +79,63 @@ const make: Record<SoftDeletable, (tenant: Tenant) => Promise<number>> = {
     ).id,
 };
 
-type Row = { id: number; deletedAt: Date | null; deleterId: number | null } | null;
-const raw = (model: SoftDeletable, id: number): Promise<Row> =>
-  (t.db.prisma[model] as unknown as { findUnique(a: object): Promise<Row> }).findUnique({ where: { id } });
-const visible = async (tenant: Tenant, model: SoftDeletable, id: number) =>
-  (await (tenant.db[model] as unknown as { count(a: object): Promise<number> }).count({ where: { id } })) === 1;
+/** The service's front door per model: the generic delete, or the domain's own (deals and invoices lock first). */
+const remove: Record<Model, (db: ScopedClient, viewer: Viewer, id: number) => Promise<Result<{ id: number }>>> = {
+  project: (db, viewer, id) => deleteItem(db, viewer, 'project', id),
+  deal: deleteDeal,
+  expense: deleteExpense,
+  contract: deleteContract,
+  invoice: deleteInvoice,
+};
 
-describe.each(Object.keys(make) as SoftDeletable[])('%s', (model) => {
-  test('delete hides it and records who and when; restore brings it back', async () => {
+type Row = { id: number; deletedAt: Date | null; deleterId: number | null } | null;
+const raw = (model: Model | 'company', id: number): Promise<Row> =>
+  (t.db.prisma[model] as unknown as { findUnique(a: object): Promise<Row> }).findUnique({ where: { id } });
+const visible = async (tenant: Tenant, model: Model, id: number) =>
+  (await (tenant.db[model] as unknown as { count(a: object): Promise<number> }).count({ where: { id } })) === 1;
+/** The tenant's person's bin client, as a request has it. */
+const binOf = (tenant: Tenant) => scopedClient(t.db.prisma, { organizationId: tenant.organizationId, personId: tenant.personId, includeDeleted: true });
+const entryOf = (tenant: Tenant, model: Model, id: number) =>
+  t.db.prisma.deletedItem.findFirst({ where: { organizationId: tenant.organizationId, itemType: { in: [...BIN_MODELS[model].itemTypes] }, itemId: id }, orderBy: { id: 'desc' } });
+const codes = (result: Result<unknown>) => (result.ok ? [] : result.errors.map((e) => e.code));
+
+describe.each(Object.keys(make) as Model[])('%s', (model) => {
+  test('delete hides it, records who and when and files one entry; restore brings it back', async () => {
     const id = await make[model](a);
     const before = Date.now();
-    expect(await softDelete(a.db, model, id, a.viewer, 'Thing')).toEqual({ ok: true, value: { id } });
+    expect(await remove[model](a.db, a.viewer, id)).toEqual({ ok: true, value: { id } });
     expect(await visible(a, model, id)).toBe(false);
     const deleted = await raw(model, id);
     expect(deleted?.deleterId).toBe(a.personId);
     expect(deleted?.deletedAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    const entry = await entryOf(a, model, id);
+    expect(entry).toMatchObject({ deleterId: a.personId, stamp: deleted?.deletedAt, recoveredAt: null });
 
     // Deleting again: it is not there any more.
-    const again = await softDelete(a.db, model, id, a.viewer, 'Thing');
-    expect(again).toEqual({ ok: false, errors: [{ field: ['input', 'id'], message: 'Thing not found', code: 'NOT_FOUND' }] });
+    const again = await remove[model](a.db, a.viewer, id);
+    expect(again).toEqual({ ok: false, errors: [{ field: ['input', 'id'], message: `${BIN_MODELS[model].what} not found`, code: 'NOT_FOUND' }] });
 
-    const bin = scopedClient(t.db.prisma, { organizationId: a.organizationId, includeDeleted: true });
-    expect(await restore(bin, model, id, 'Thing')).toEqual({ ok: true, value: { id } });
+    expect((await restoreDeletedItem(binOf(a), a.viewer, entry!.id)).ok).toBe(true);
     expect(await visible(a, model, id)).toBe(true);
     expect(await raw(model, id)).toMatchObject({ deletedAt: null, deleterId: null });
-    // Restoring what is not deleted is NOT_FOUND, and changes nothing.
-    expect((await restore(bin, model, id, 'Thing')).ok).toBe(false);
+    // Restoring again changes nothing.
+    expect(codes(await restoreDeletedItem(binOf(a), a.viewer, entry!.id))).toEqual(['ALREADY_RESTORED']);
   });
 
-  test("another organization can neither delete nor restore it", async () => {
+  test('another organization can neither delete nor restore it', async () => {
     const id = await make[model](a);
-    expect((await softDelete(b.db, model, id, b.viewer, 'Thing')).ok).toBe(false);
+    expect(codes(await remove[model](b.db, b.viewer, id))).toEqual(['NOT_FOUND']);
     expect(await visible(a, model, id)).toBe(true);
-    await softDelete(a.db, model, id, a.viewer, 'Thing');
-    const otherBin = scopedClient(t.db.prisma, { organizationId: b.organizationId, includeDeleted: true });
-    expect((await restore(otherBin, model, id, 'Thing')).ok).toBe(false);
+    await remove[model](a.db, a.viewer, id);
+    const entry = await entryOf(a, model, id);
+    expect(codes(await restoreDeletedItem(binOf(b), b.viewer, entry!.id))).toEqual(['NOT_FOUND']);
     expect(await raw(model, id)).toMatchObject({ deleterId: a.personId });
+    expect((await t.db.prisma.deletedItem.findUniqueOrThrow({ where: { id: entry!.id } })).recoveredAt).toBeNull();
   });
 });
 
 test('the database refuses a deleter on a row that is not deleted, and a deleter from another organization', async () => {
-  const id = await make.company(a);
+  const id = (await a.db.company.create({ data: { organizationId: a.organizationId, name: 'Doomed' } })).id;
   await expect(t.db.prisma.company.update({ where: { id }, data: { deleterId: a.personId } })).rejects.toThrow();
   await expect(
     t.db.prisma.company.update({ where: { id }, data: { deletedAt: new Date(), deleterId: b.personId } }),
@@ -117,22 +143,23 @@ test('the database refuses a deleter on a row that is not deleted, and a deleter
   expect(await raw('company', id)).toMatchObject({ deletedAt: null, deleterId: null });
 });
 
-test('twenty concurrent deletes of one row: exactly one succeeds', async () => {
+test('twenty concurrent deletes of one row: exactly one succeeds, with one entry', async () => {
   const id = await make.expense(a);
-  const results = await Promise.all(Array.from({ length: 20 }, () => softDelete(a.db, 'expense', id, a.viewer, 'Expense')));
+  const results = await Promise.all(Array.from({ length: 20 }, () => deleteExpense(a.db, a.viewer, id)));
   expect(results.filter((r) => r.ok)).toHaveLength(1);
   expect(results.filter((r) => !r.ok)).toHaveLength(19);
+  expect(await t.db.prisma.deletedItem.count({ where: { organizationId: a.organizationId, itemType: 'expense', itemId: id } })).toBe(1);
 });
 
-test('restoring an expense whose position was taken meanwhile is a CONFLICT, not an internal error', async () => {
+test('restoring an expense whose position was taken meanwhile puts it last on its deal', async () => {
   const id = await make.expense(a);
   const { position, dealId } = await a.db.expense.findUniqueOrThrow({ where: { id } });
-  await softDelete(a.db, 'expense', id, a.viewer, 'Expense');
+  await deleteExpense(a.db, a.viewer, id);
   await a.expense({ name: 'Usurper', dealId, currency: 'EUR', position });
-  const bin = scopedClient(t.db.prisma, { organizationId: a.organizationId, includeDeleted: true });
-  expect(await restore(bin, 'expense', id, 'Expense')).toEqual({
-    ok: false,
-    errors: [{ field: ['input', 'id'], message: 'cannot be restored: its place is taken by a live record', code: 'CONFLICT' }],
-  });
-  expect((await raw('expense', id))?.deletedAt).not.toBeNull();
+  const entry = await entryOf(a, 'expense', id);
+  expect((await restoreDeletedItem(binOf(a), a.viewer, entry!.id)).ok).toBe(true);
+  const last = await a.db.expense.aggregate({ where: { dealId }, _max: { position: true } });
+  expect(await raw('expense', id)).toMatchObject({ deletedAt: null });
+  expect((await a.db.expense.findUniqueOrThrow({ where: { id } })).position).toBe(last._max.position);
+  expect(last._max.position).toBeGreaterThan(position);
 });

@@ -42,6 +42,7 @@ export async function purgeOldEntries(prisma: PrismaClient, options: PurgeOption
 
   const summary: PurgeSummary = { purged: 0, organizations: 0, refused: [] };
   for (const organizationId of organizationIds) {
+    // An operator's bin: no person, so every entry, private ones included, is the operator's to purge.
     const bin = scopedClient(prisma, { organizationId, includeDeleted: true });
     const refused = new Set<number>();
     let purgedHere = 0;
@@ -50,7 +51,7 @@ export async function purgeOldEntries(prisma: PrismaClient, options: PurgeOption
       const batch = (await expiredEntries(bin, before, BATCH + refused.size)).filter((id) => !refused.has(id));
       if (!batch.length) break;
       for (const entryId of batch) {
-        const result = await purgeDeletedItem(bin, { personId: null }, entryId);
+        const result = await purgeDeletedItem(bin, null, entryId);
         if (result.ok) {
           purgedHere += 1;
           print(`Organization ${organizationId}: purged ${result.value.itemType.replace('_', ' ')} ${result.value.id} (entry ${entryId}).`);

@@ -9,6 +9,13 @@
 // scalar foreign keys. Those are composite with organization_id (see prisma/schema.prisma), and a
 // trigger keeps organization_id immutable, so the database refuses a reference into another
 // organization. To-one relations therefore need no filter of their own.
+//
+// Privacy is enforced here too: a client bound to a person (`personId`, every request's) sees a
+// private row (PRIVATE below) only when that person is one of its owners -- in reads, counts,
+// aggregates, relation filters, nested to-many selections, unique lookups and the `where` of
+// updates and deletes; a to-one relation to a hidden row reads as null. A client without a person
+// is an operator's (CLI, jobs) and sees every private row; domain code that must move rows
+// whatever their owners (a cascade into the bin, a restore, a purge) asks for that with `everyone`.
 import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { getDatamodel } from '../generated/pothos-types.js';
@@ -18,6 +25,54 @@ export interface Scope {
   organizationId: number;
   /** Soft-deleted rows are hidden unless this is set (only the recycle bin sets it). */
   includeDeleted?: boolean;
+  /**
+   * Whose view this is: private rows of other people are hidden. Absent: an operator's view (the
+   * CLI, scheduled jobs, test fixtures), or a cascade's (`everyone`), which sees every private row.
+   */
+  personId?: number;
+}
+
+/**
+ * Models with private rows: such a row (`private` true) is visible only to the people its owner
+ * columns name. A task to its creator and assignee; a bin entry to its deleter.
+ */
+const PRIVATE: Record<string, readonly string[]> = {
+  Task: ['creatorId', 'assigneeId'],
+  DeletedItem: ['deleterId'],
+};
+
+interface Owner {
+  column: string;
+  /** A nullable column (a task's assignee) is also tested for NOT NULL: see `privacyWhere`. */
+  nullable: boolean;
+}
+
+const OWNERS: Map<string, Owner[]> = new Map(
+  Object.entries(PRIVATE).map(([model, columns]) => {
+    const fields = getDatamodel().datamodel.models[model]!.fields;
+    return [model, columns.map((column) => ({ column, nullable: !fields.find((f) => f.name === column)!.isRequired }))];
+  }),
+);
+
+/**
+ * The condition a private model's rows must meet to be visible to `personId`. `assignee_id = $1`
+ * alone is NULL, not false, for a task without an assignee, and a negation of the condition
+ * (`isNot`, `every`) would then match nothing: hence the NOT NULL beside it.
+ */
+function privacyWhere(owners: readonly Owner[], personId: number): Where {
+  return {
+    OR: [{ private: false }, ...owners.map(({ column, nullable }) => ({ [column]: nullable ? { not: null, equals: personId } : personId }))],
+  };
+}
+
+/** The same test on a loaded row (a to-one relation's, which Prisma cannot filter). */
+function visibleRow(owners: readonly Owner[], personId: number, row: Where): boolean {
+  return row.private === false || owners.some(({ column }) => row[column] === personId);
+}
+
+/** The privacy rule that applies to `model` in `scope`, if any. */
+function privacyOf(model: string, scope: Scope): readonly Owner[] | undefined {
+  return scope.personId === undefined ? undefined : OWNERS.get(model);
 }
 
 interface ModelInfo {
@@ -62,10 +117,13 @@ export function scopeWhere(model: string, scope: Scope): Where {
   const info = MODELS.get(model);
   if (!info) throw new ScopeViolation(`Unknown model ${model}`);
   switch (info.kind) {
-    case 'tenant':
-      return info.softDelete && !scope.includeDeleted
+    case 'tenant': {
+      const where: Where = info.softDelete && !scope.includeDeleted
         ? { organizationId: scope.organizationId, deletedAt: null }
         : { organizationId: scope.organizationId };
+      const owners = privacyOf(model, scope);
+      return owners ? { ...where, ...privacyWhere(owners, scope.personId!) } : where;
+    }
     case 'organization':
       return { id: scope.organizationId };
     case 'person':
@@ -128,8 +186,10 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, sc
     args.update = updateData(model, args.update);
   }
 
-  if (args.include) args.include = scopeSelection(model, args.include as Where, scope);
-  if (args.select) args.select = scopeSelection(model, args.select as Where, scope);
+  const prune: Prune = {};
+  if (args.include) args.include = scopeSelection(model, args.include as Where, scope, prune);
+  if (args.select) args.select = scopeSelection(model, args.select as Where, scope, prune);
+  if (Object.keys(prune).length) PRUNES.set(args, prune);
   return args;
 }
 
@@ -191,12 +251,18 @@ function scopeFilter(model: string, where: unknown, scope: Scope): Where {
       out[key] = filter;
     } else {
       scopeWhere(relation.model, scope); // refuses system models
+      // A hidden private row is filtered as a missing one: `is` never matches it, `isNot` always
+      // does, so no condition can tell what its columns hold. (`is: null` still tells that there
+      // is one.) Tenancy needs nothing here: the composite foreign keys hold it.
+      const owners = privacyOf(relation.model, scope);
+      const inScope = (inner: unknown): Where => {
+        const scoped = scopeFilter(relation.model, inner, scope);
+        return owners ? { AND: [scoped, privacyWhere(owners, scope.personId!)] } : scoped;
+      };
       const wrapped = Object.keys(value as Where).every((k) => k === 'is' || k === 'isNot');
       out[key] = wrapped
-        ? Object.fromEntries(
-            Object.entries(value as Where).map(([k, inner]) => [k, inner == null ? inner : scopeFilter(relation.model, inner, scope)]),
-          )
-        : scopeFilter(relation.model, value, scope);
+        ? Object.fromEntries(Object.entries(value as Where).map(([k, inner]) => [k, inner == null ? inner : inScope(inner)]))
+        : inScope(value);
     }
   }
   return out;
@@ -256,8 +322,39 @@ function updateData(model: string, data: unknown): unknown {
   return data;
 }
 
+/**
+ * What a result must lose after it is read: to-one relations to private rows the viewer may not
+ * see, at any depth (Prisma cannot filter a to-one relation in a selection), and the owner columns
+ * added to decide that.
+ */
+interface Prune {
+  [field: string]: { owners?: readonly Owner[]; added: string[]; next: Prune };
+}
+
+/** The prune plan of a top-level operation's scoped arguments, when its result needs one. */
+const PRUNES = new WeakMap<Args, Prune>();
+
+function pruneResult(value: unknown, prune: Prune, personId: number): unknown {
+  if (Array.isArray(value)) {
+    for (const row of value) pruneResult(row, prune, personId);
+    return value;
+  }
+  if (!isPlain(value)) return value;
+  for (const [field, node] of Object.entries(prune)) {
+    const related = value[field];
+    if (related === null || related === undefined) continue;
+    if (node.owners && !visibleRow(node.owners, personId, related as Where)) {
+      value[field] = null;
+      continue;
+    }
+    if (!Array.isArray(related)) for (const column of node.added) delete (related as Where)[column];
+    pruneResult(related, node.next, personId);
+  }
+  return value;
+}
+
 /** Adds the scope to every to-many relation and relation count nested in a selection. */
-function scopeSelection(model: string, selection: Where, scope: Scope): Where {
+function scopeSelection(model: string, selection: Where, scope: Scope, prune: Prune = {}): Where {
   const info = MODELS.get(model)!;
   const out: Where = {};
   for (const [key, value] of Object.entries(selection)) {
@@ -279,8 +376,19 @@ function scopeSelection(model: string, selection: Where, scope: Scope): Where {
     } else {
       scopeWhere(relation.model, scope); // refuses system models
     }
-    if (nested.include) nested.include = scopeSelection(relation.model, nested.include as Where, scope);
-    if (nested.select) nested.select = scopeSelection(relation.model, nested.select as Where, scope);
+    const owners = relation.isList ? undefined : privacyOf(relation.model, scope);
+    const node: Prune[string] = { owners, added: [], next: {} };
+    if (nested.include) nested.include = scopeSelection(relation.model, nested.include as Where, scope, node.next);
+    if (nested.select) {
+      nested.select = scopeSelection(relation.model, nested.select as Where, scope, node.next);
+      // The columns that decide whether the row may be seen (without a `select` all are there).
+      if (owners) {
+        const select = nested.select as Where;
+        node.added = ['private', ...owners.map((owner) => owner.column)].filter((column) => !select[column]);
+        for (const column of node.added) select[column] = true;
+      }
+    }
+    if (owners || Object.keys(node.next).length) prune[key] = node;
     out[key] = relation.isList || value !== true ? nested : true;
   }
   return out;
@@ -311,11 +419,11 @@ function scopeCount(model: string, value: unknown, scope: Scope): unknown {
 export function scopedClient(prisma: PrismaClient, scope: Scope): ScopedClient {
   // Clients are views without state, so one per scope is reused rather than one per request.
   let clients = SCOPED_CLIENTS.get(prisma);
-  if (!clients) SCOPED_CLIENTS.set(prisma, (clients = new LRUCache({ max: 1000 })));
-  const key = `${scope.organizationId}:${scope.includeDeleted === true}`;
+  if (!clients) SCOPED_CLIENTS.set(prisma, (clients = new LRUCache({ max: 10_000 })));
+  const key = `${scope.organizationId}:${scope.includeDeleted === true}:${scope.personId ?? ''}`;
   let client = clients.get(key);
   if (!client) {
-    const frozen = Object.freeze({ organizationId: scope.organizationId, includeDeleted: scope.includeDeleted === true });
+    const frozen = Object.freeze({ organizationId: scope.organizationId, includeDeleted: scope.includeDeleted === true, personId: scope.personId });
     clients.set(key, (client = bind(prisma, frozen, false) as ScopedClient));
   }
   return client;
@@ -373,7 +481,11 @@ function bind(client: object, scope: Readonly<Scope>, inTransaction: boolean): o
             if (!run) {
               run = (args?: unknown) => {
                 try {
-                  return (original as (a: unknown) => unknown).call(target, scopeArgs(model, operation, args, scope));
+                  const scoped = scopeArgs(model, operation, args, scope);
+                  const result = (original as (a: unknown) => unknown).call(target, scoped);
+                  const prune = PRUNES.get(scoped);
+                  // Pruned results are plain promises: such a query cannot go in a batch $transaction.
+                  return prune ? (result as Promise<unknown>).then((rows) => pruneResult(rows, prune, scope.personId!)) : result;
                 } catch (error) {
                   // As a query extension would: a refused call is a rejected promise, not a throw.
                   return Promise.reject(error);
@@ -452,7 +564,8 @@ const TRANSACTIONS = new WeakMap<object, { client: object; scope: Readonly<Scope
 
 /**
  * The same transaction, bound to the same organization, that also sees soft-deleted rows: what the
- * recycle bin's client would be inside it. For showing an object that a write has just put in the bin.
+ * recycle bin's client would be inside it. For showing an object that a write has just put in the bin,
+ * as the writer sees it: the person (and so what is private to others) stays the same.
  */
 export function widenTransaction(tx: ScopedTx): ScopedTx {
   const bound = TRANSACTIONS.get(tx);
@@ -468,6 +581,19 @@ export function narrowTransaction(tx: ScopedTx): ScopedTx {
   const bound = TRANSACTIONS.get(tx);
   if (!bound) throw new ScopeViolation('narrowTransaction takes a transaction of the scoped client');
   return bound.scope.includeDeleted ? (bind(bound.client, Object.freeze({ ...bound.scope, includeDeleted: false }), true) as ScopedTx) : tx;
+}
+
+/**
+ * The same transaction, bound to the same organization and seeing the same rows as to deletion,
+ * that sees every person's private rows: for the bin's cascades, which move what belongs to an
+ * object whoever may see it (a project's private tasks go to the bin with it, come back with it,
+ * are erased with it). What the cascade starts from is looked up in the caller's own view.
+ */
+export function everyone(tx: ScopedTx): ScopedTx {
+  const bound = TRANSACTIONS.get(tx);
+  if (!bound) throw new ScopeViolation('everyone takes a transaction of the scoped client');
+  if (bound.scope.personId === undefined) return tx;
+  return bind(bound.client, Object.freeze({ ...bound.scope, personId: undefined }), true) as ScopedTx;
 }
 
 const SCOPED_CLIENTS = new WeakMap<PrismaClient, LRUCache<string, ScopedClient>>();

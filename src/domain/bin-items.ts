@@ -4,7 +4,28 @@
 // deleting, restoring and purging agree (src/domain/recycle-bin.ts walks it).
 import type { ScopedTx } from '../db/scope.js';
 import { rateText, type RateLike } from '../money/money.js';
-import type { ItemType } from './recycle-bin.js';
+
+/** The reference's item types, and the two the gateway can also delete. */
+export const ITEM_TYPES = [
+  'booking',
+  'budget',
+  'dashboard',
+  'deal',
+  'event',
+  'expense',
+  'invoice',
+  'page',
+  'project',
+  'purchase_order',
+  'service',
+  'task',
+  'template',
+  'time_entry',
+  'contract',
+  'invoice_attribution',
+] as const;
+
+export type ItemType = (typeof ITEM_TYPES)[number];
 
 export type BinModel =
   | 'deal'

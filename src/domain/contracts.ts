@@ -5,10 +5,10 @@ import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
 import { earlier, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
 import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
-import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
-import { binEntry } from './recycle-bin.js';
+import { deleteItem } from './recycle-bin.js';
+import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import {
   addYears,
   INTERVAL_IDS,
@@ -184,13 +184,7 @@ export async function updateContract(
 
 /** Soft delete. The budgets it generated stay, and keep naming it as their contract. */
 export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  return transact(db, async (tx) => {
-    const file = await binEntry(tx, viewer, { model: 'contract', id });
-    const stamp = new Date();
-    const result = await softDelete(tx, 'contract', id, viewer, 'Contract', stamp);
-    if (result.ok) await file(stamp);
-    return result;
-  });
+  return deleteItem(db, viewer, 'contract', id);
 }
 
 /** The periods a contract would generate next (nothing is written), stopping at its `endsOn`. */
@@ -555,3 +549,15 @@ export function presentContract(c: Contract): Payload {
     updatedAt: instant(c.updatedAt),
   };
 }
+
+/**
+ * What a restore of a contract re-establishes (src/domain/kit/bin-rules.ts): its template deal live
+ * (a parent, src/domain/bin-items.ts); its next occurrence after the template's date. A next
+ * occurrence that passed while in the bin is not refused: generation catches up, as for any live contract.
+ */
+export const contractBin: BinRules = {
+  recheck: async (tx, contract) => {
+    const template = await tx.deal.findFirstOrThrow({ where: { id: contract.templateId as number, ...live }, select: { date: true } });
+    if ((contract.nextOccurrenceOn as Date) <= template.date) refuse("its next occurrence is no longer after its template's date");
+  },
+};

@@ -27,6 +27,7 @@ import {
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
 import { binEntry, stampChildren } from './recycle-bin.js';
+import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { resolveRate } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
@@ -426,3 +427,18 @@ export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], vi
 
 /** One deal as `presentDeals` shows it. */
 export const presentDeal = async (tx: ScopedTx, deal: ShownDeal, viewer: Viewer): Promise<Payload> => (await presentDeals(tx, [deal], viewer))[0]!;
+
+/**
+ * What a restore of a deal re-establishes (src/domain/kit/bin-rules.ts): its company live (a
+ * parent, src/domain/bin-items.ts); a contract's budget takes no period that another live budget of
+ * the contract holds (deals_live_contract_date_key). Deals are locked after invoices, before the rest.
+ */
+export const dealBin: BinRules = {
+  lockRank: 1,
+  places: { deals_live_contract_date_key: 'its contract has just generated another budget for the same period' },
+  place: async (tx, deal) => {
+    if (deal.contractId === null) return {};
+    const taken = await tx.deal.count({ where: { contractId: deal.contractId as number, date: deal.date as Date, ...live } });
+    return taken ? refuse('its contract has generated another budget for the same period') : {};
+  },
+};

@@ -3,7 +3,7 @@
 // and returns the expense or the complete list of user errors; nothing is written when any exists.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Expense } from '../generated/prisma/client.js';
-import { expenseMoneyColumns, expenseMoneySet } from '../money/expense-amounts.js';
+import { expenseMoneyColumns, expenseMoneySet, reexpressExpense } from '../money/expense-amounts.js';
 import { fitsInt64, formatRate, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';
 import {
   at,
@@ -22,9 +22,9 @@ import {
 import { lockDeal, lockDeals, LOCKED_DEAL } from './kit/locks.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
-import { softDelete } from './kit/soft-delete.js';
 import { transact } from './kit/transaction.js';
-import { binEntry } from './recycle-bin.js';
+import { deleteItem } from './recycle-bin.js';
+import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../events/outbox.js';
 
@@ -355,13 +355,7 @@ export async function updateExpense(
 
 /** Soft delete: the row stays for the recycle bin, with its entry there, and the scoped client hides it everywhere. */
 export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  return transact(db, async (tx) => {
-    const file = await binEntry(tx, viewer, { model: 'expense', id });
-    const stamp = new Date();
-    const result = await softDelete(tx, 'expense', id, viewer, 'Expense', stamp);
-    if (result.ok) await file(stamp);
-    return result;
-  });
+  return deleteItem(db, viewer, 'expense', id);
 }
 
 /**
@@ -500,3 +494,28 @@ export const expenseApprovalStatus = (e: { approved: boolean; rejected: boolean 
 
 /** Whether an expense has been paid: it has a `paidOn` date. */
 export const expensePaymentStatus = (e: { paidOn: Date | null }): 'PAID' | 'UNPAID' => (e.paidOn ? 'PAID' : 'UNPAID');
+
+/**
+ * What a restore of an expense re-establishes (src/domain/kit/bin-rules.ts): its deal and service
+ * type live (parents, src/domain/bin-items.ts); its position among the deal's live expenses free,
+ * else it goes last (expenses_live_deal_position_key); its money re-expressed from the deal's
+ * currency and rate when it was deleted (the entry's `basis`) to the deal's now, as updateDeal does
+ * for live expenses, and still fitting a bigint.
+ */
+export const expenseBin: BinRules = {
+  places: { expenses_live_deal_position_key: 'its position has just been taken on its deal' },
+  place: (tx, expense) => lastIfTaken(tx.expense as never, expense),
+  recheck: async (tx, item, basis) => {
+    const now = await dealMoneyOf(tx, item.dealId as number);
+    // Entries filed before bases were kept: the deal's currency then is the expense's normalized one.
+    const then = basis ?? { currency: item.normalizedCurrency as string, exchangeRate: now.exchangeRate };
+    if (then.currency !== now.currency && !basis) refuse(`its deal's currency changed from ${then.currency} to ${now.currency} meanwhile`);
+    const money = reexpressExpense(
+      { amount: item.amount as bigint, billableAmount: item.billableAmount as bigint, currency: item.currency as string, exchangeRate: rateText(item.exchangeRate as string) },
+      then,
+      now,
+    );
+    if (!money) refuse("converted to its deal's currency and rate now, an amount would exceed the largest that can be stored");
+    await tx.expense.update({ where: { id: item.id as number }, data: money! });
+  },
+};

@@ -19,7 +19,8 @@ import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Resul
 import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
-import { binEntry } from './recycle-bin.js';
+import { deleteItem } from './recycle-bin.js';
+import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
@@ -138,15 +139,8 @@ export async function updateInvoiceAttribution(
 }
 
 /** Soft delete, like every deletable record. */
-export async function deleteInvoiceAttribution(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  return transact(db, async (tx) => {
-    const file = await binEntry(tx, viewer, { model: 'invoiceAttribution', id });
-    const stamp = new Date();
-    const { count } = await tx.invoiceAttribution.updateMany({ where: { id }, data: { deletedAt: stamp, deleterId: viewer.person.id } });
-    if (count !== 1) return fail(notFound(at('id'), 'Invoice attribution'));
-    await file(stamp);
-    return ok({ id });
-  });
+export function deleteInvoiceAttribution(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+  return deleteItem(db, viewer, 'invoiceAttribution', id);
 }
 
 /** `amount` is required (the reference); dates ordered; the amount within the limits of every amount. */
@@ -296,3 +290,22 @@ export function presentInvoiceAttribution(a: InvoiceAttribution, viewer: Viewer)
     updatedAt: instant(a.updatedAt),
   };
 }
+
+/**
+ * What a restore re-establishes for invoice attributions (src/domain/kit/bin-rules.ts), alone or with
+ * their budget or invoice: invoice and budget live (parents, src/domain/bin-items.ts); a budget's
+ * attributions come back only to live invoices and an invoice's only to live budgets (the others stay
+ * in the bin with what is still there); under each invoice's lock, every attribution has the invoice
+ * amount's sign and together they fit the amount; their money is derived again from the invoice and
+ * budget as they are now, and fits a bigint.
+ */
+export const invoiceAttributionBin: BinRules = {
+  returnsWith: (key) => (key === 'dealId' ? { invoice: live } : { deal: live }),
+  recheckReturning: async (tx, rows) => {
+    const returning = new Set(rows.map((row) => row.id as number));
+    for (const invoiceId of [...new Set(rows.map((row) => row.invoiceId as number))].sort((a, b) => a - b)) {
+      const why = await reestablishAttributions(tx, invoiceId, returning);
+      if (why) refuse(why);
+    }
+  },
+};

@@ -38,6 +38,7 @@ import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
 import { binEntry } from './recycle-bin.js';
+import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../events/outbox.js';
 
@@ -580,3 +581,23 @@ export async function presentInvoice(tx: ScopedTx, i: Prisma.InvoiceGetPayload<{
     updatedAt: instant(i.updatedAt),
   };
 }
+
+/**
+ * What a restore of an invoice re-establishes (src/domain/kit/bin-rules.ts): its company and
+ * credited invoice live (parents, src/domain/bin-items.ts); its number, and its credit notes', not
+ * taken by a live invoice (invoices_live_number_key); a credit note shares its invoice's company
+ * and currency, and what the invoice shows as credited fits a bigint. Invoices are locked first.
+ */
+export const invoiceBin: BinRules = {
+  lockRank: 0,
+  places: { invoices_live_number_key: 'its number has just been taken by another invoice' },
+  placesFree: async (tx, rows) => {
+    const numbers = rows.map((row) => row.number as string | null).filter((n): n is string => n !== null);
+    if (numbers.length && (await tx.invoice.count({ where: { number: { in: numbers }, ...live } }))) refuse('its number is now used by another invoice');
+  },
+  recheck: async (tx, item) => {
+    if (item.parentInvoiceId === null) return; // Not a credit note.
+    const why = await creditNoteHolds(tx, item.id as number);
+    if (why) refuse(why);
+  },
+};

@@ -5,8 +5,10 @@
 // own: restoring the entry brings back exactly the rows carrying its stamp (src/domain/bin-restore.ts,
 // with the rules a restore re-establishes); purging it erases the
 // object with everything that still points at it. What goes with what is in src/domain/bin-items.ts.
-import type { ScopedClient, ScopedTx } from '../db/scope.js';
-import { BIN_MODELS, describe, MODEL_OF, type BinModel, type Reference } from './bin-items.js';
+import { everyone, type ScopedClient, type ScopedTx } from '../db/scope.js';
+import { BIN_MODELS, describe, MODEL_OF, type BinModel, type ItemType, type Reference } from './bin-items.js';
+
+export { ITEM_TYPES, type ItemType } from './bin-items.js';
 import { at, fail, notFound, ok, type Result } from './kit/result.js';
 import { Rollback, transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
@@ -17,27 +19,6 @@ import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
 import { binEventType, type BinSubject } from '../events/types.js';
 
-/** The reference's item types, and the two the gateway can also delete. */
-export const ITEM_TYPES = [
-  'booking',
-  'budget',
-  'dashboard',
-  'deal',
-  'event',
-  'expense',
-  'invoice',
-  'page',
-  'project',
-  'purchase_order',
-  'service',
-  'task',
-  'template',
-  'time_entry',
-  'contract',
-  'invoice_attribution',
-] as const;
-
-export type ItemType = (typeof ITEM_TYPES)[number];
 
 /** The object a delete is about to put in the bin. */
 export interface BinItem {
@@ -96,9 +77,11 @@ export function deleteItem(db: ScopedClient, viewer: Viewer, model: BinModel, id
 /**
  * Puts the live rows that go with `parents` (and what goes with those) in the bin under the same
  * stamp. Run after the parents are stamped: a child created meanwhile held the parent's lock and
- * is committed by now, so this finds it; a later create finds no live parent.
+ * is committed by now, so this finds it; a later create finds no live parent. Children go whoever
+ * may see them (a project's private tasks of others go with it): the walk sees every private row.
  */
-export async function stampChildren(tx: ScopedTx, model: BinModel, parents: number[], stamp: Date, deleterId: number): Promise<void> {
+export async function stampChildren(viewerTx: ScopedTx, model: BinModel, parents: number[], stamp: Date, deleterId: number): Promise<void> {
+  const tx = everyone(viewerTx);
   for (const child of BIN_MODELS[model].children) {
     const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents } }, select: { id: true } }));
     if (!rows.length) continue;
@@ -109,9 +92,6 @@ export async function stampChildren(tx: ScopedTx, model: BinModel, parents: numb
 }
 
 // ---- Restoring: src/domain/bin-restore.ts, with the rules a restore re-establishes per model ----
-
-/** A private entry only for its deleter; an operator (no person) sees every entry. */
-export const mine = (personId: number | null) => (personId === null ? {} : { OR: [{ private: false }, { deleterId: personId }] });
 
 // ---- Purging -----------------------------------------------------------------------------------
 //
@@ -128,29 +108,28 @@ export interface Purged {
   id: number;
 }
 
-/** Who purges: a member (private entries of others are not theirs to purge) or an operator (null). */
-export interface Purger {
-  personId: number | null;
-  /** The member's viewer, who the event names as the actor; absent for the operator. */
-  actor?: Viewer;
-}
-
-export async function purgeDeletedItem(bin: ScopedClient, who: Purger, entryId: number): Promise<Result<Purged>> {
+/**
+ * `bin` decides what may be purged: a member's bin client (bound to them: private entries of others
+ * are not theirs to see, so not to purge) or an operator's (no person: every entry). `actor` is who
+ * the event names: the member, or null for the operator.
+ */
+export async function purgeDeletedItem(bin: ScopedClient, actor: Viewer | null, entryId: number): Promise<Result<Purged>> {
   return transact(bin, async (tx) => {
-    const entry = await tx.deletedItem.findFirst({ where: { AND: [{ id: entryId, recoveredAt: null }, mine(who.personId)] } });
+    const entry = await tx.deletedItem.findFirst({ where: { id: entryId, recoveredAt: null } });
     if (!entry) return fail(notFound(at('id'), 'Deleted item'));
     const model = MODEL_OF[entry.itemType as ItemType];
     // The event shows the entry, so it is recorded while the entry is there; a lost race below rolls it back.
     if (!entry.private) {
       const subject = subjectOf(model);
-      await recordEvent(tx, who.actor ?? null, binEventType(subject, 'purged'), { node: subject, id: entry.itemId }, (v) => presentDeletedItem(entry, v));
+      await recordEvent(tx, actor, binEventType(subject, 'purged'), { node: subject, id: entry.itemId }, (v) => presentDeletedItem(entry, v));
     }
     // Taking the entry first decides a race with a restore (or another purge): one of them wins.
     const { count } = await tx.deletedItem.deleteMany({ where: { id: entryId, recoveredAt: null } });
     if (count !== 1) return fail(notFound(at('id'), 'Deleted item'));
     const row = await delegate(tx, model).findFirst({ where: { id: entry.itemId, deletedAt: entry.stamp }, select: { id: true } });
     // An entry whose object is gone (erased with a parent it went with) is simply taken out.
-    if (row) await erase(tx, model, [entry.itemId]);
+    // What goes with it goes whoever may see it (a project's private tasks of others): erase sees all.
+    if (row) await erase(everyone(tx), model, [entry.itemId]);
     return ok({ entryId, itemType: entry.itemType as ItemType, model, id: entry.itemId });
   });
 }

@@ -10,7 +10,7 @@
 // get the same position.
 import type { ScopedClient } from '../db/scope.js';
 import type { Service } from '../generated/prisma/client.js';
-import { formatQuantity, isValidQuantity, MAX_SERVICE_CENTS, serviceMoney, totalFits } from '../money/service-amounts.js';
+import { formatQuantity, isValidQuantity, MAX_SERVICE_CENTS, reexpressPrice, serviceMoney, totalFits } from '../money/service-amounts.js';
 import { lockDeals } from './kit/locks.js';
 import {
   at,
@@ -29,6 +29,7 @@ import {
 } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, LIVE, liveRef, money, ref, type Payload } from './kit/shown.js';
@@ -154,3 +155,19 @@ export function presentService(s: Prisma.ServiceGetPayload<{ include: typeof ser
     updatedAt: instant(s.updatedAt),
   };
 }
+
+/**
+ * What a restore of a service re-establishes (src/domain/kit/bin-rules.ts): its budget and service
+ * type live (parents, src/domain/bin-items.ts); its position free, else it goes last; its price
+ * re-expressed to the deal's currency now (as updateDeal does) and within its bounds.
+ */
+export const serviceBin: BinRules = {
+  place: (tx, service) => lastIfTaken(tx.service as never, service),
+  recheck: async (tx, item, basis) => {
+    if (!basis) return; // Filed before bases were kept: its price stays as it was.
+    const now = await dealMoneyOf(tx, item.dealId as number);
+    const price = reexpressPrice(item.price as bigint, item.quantity as string, basis, now);
+    if (price === null) refuse(`converted to its budget's currency (${now.currency}), its price or total would be too large`);
+    if (price !== item.price) await tx.service.update({ where: { id: item.id as number }, data: { price: price! } });
+  },
+};

@@ -3,7 +3,7 @@
 // src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Task } from '../generated/prisma/client.js';
-import type { Where } from './kit/conditions.js';
+import { live, type BinRules } from './kit/bin-rules.js';
 import { lockLive } from './kit/locks.js';
 import {
   at,
@@ -48,12 +48,7 @@ const FIELDS = [
 export const MAX_TITLE = 255;
 export const MAX_DESCRIPTION = MAX_LONG_TEXT;
 
-/** The tasks a person may see: every public one, and the private ones they created or are assigned. */
-export const taskVisibleTo = (personId: number): Where => ({
-  OR: [{ private: false }, { creatorId: personId }, { assigneeId: personId }],
-});
-
-/** `taskVisibleTo` for a task already loaded. */
+/** Whether `personId` may see the task: a public one, or a private one they created or are assigned (the data layer's rule, src/db/scope.ts, for a task already loaded). */
 export const canSeeTask = (task: { private: boolean; creatorId: number; assigneeId: number | null }, personId: number): boolean =>
   !task.private || task.creatorId === personId || task.assigneeId === personId;
 
@@ -111,12 +106,10 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
 
 /**
  * Soft delete (one bin entry, private when the task is). Another person's private task is not
- * theirs to see, so not to delete either: NOT_FOUND, as for an unknown id. `private` never changes
- * once a task exists, so the check made before the delete's transaction still holds in it.
+ * theirs to see, so not to delete either: the data layer narrows the delete to what the viewer
+ * sees, and it is NOT_FOUND, as for an unknown id.
  */
-export async function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
-  const visible = await db.task.count({ where: { AND: [{ id }, taskVisibleTo(viewer.person.id)] } });
-  if (!visible) return fail(notFound(at('id'), 'Task'));
+export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'task', id);
 }
 
@@ -144,3 +137,12 @@ export function presentTask(t: Task, viewer: Viewer): Payload | null {
     updatedAt: instant(t.updatedAt),
   };
 }
+
+/** What a restore of a task re-establishes (src/domain/kit/bin-rules.ts): its number, free in its project, else the next one. */
+export const taskBin: BinRules = {
+  place: async (tx, task) => {
+    const projectId = task.projectId as number;
+    const taken = await tx.task.count({ where: { projectId, number: task.number as number, ...live } });
+    return taken ? { number: await nextTaskNumber(tx, projectId) } : {};
+  },
+};

@@ -12,7 +12,7 @@ import type { TimeEntry } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { canSeeTask, taskVisibleTo } from './tasks.js';
+import { canSeeTask } from './tasks.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
@@ -50,10 +50,6 @@ export async function checkPerson(db: ScopedTx, errors: UserError[], personId: n
   if (!person) errors.push(notFound(at('personId'), 'Person'));
 }
 
-/** A private task is its creator's and assignee's only: to anyone else it does not exist. */
-const visibleTask = async (tx: ScopedTx, viewer: Viewer, id: number) =>
-  (await tx.task.count({ where: { AND: [{ id }, taskVisibleTo(viewer.person.id)] } })) === 1;
-
 function check(input: TimeEntryInput): UserError[] {
   const errors: UserError[] = [];
   if (input.serviceId == null) errors.push(blank('serviceId'));
@@ -71,7 +67,7 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
     const errors = [...checked];
     // The parents' locks first (see the top of this file): the service, then the task.
     if (input.serviceId != null && !(await lockLive(tx, 'service', input.serviceId))) errors.push(notFound(at('serviceId'), 'Service'));
-    if (input.taskId != null && !(await visibleTask(tx, viewer, input.taskId) && (await lockLive(tx, 'task', input.taskId)))) {
+    if (input.taskId != null && !(await lockLive(tx, 'task', input.taskId))) {
       errors.push(notFound(at('taskId'), 'Task'));
     }
     await checkPerson(tx, errors, input.personId);

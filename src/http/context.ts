@@ -49,12 +49,14 @@ export async function buildContext(
   await chargeOperation(initial);
   const viewer = await authenticate(system, initial.request.headers, tokens);
   const organizationId = viewer.organization.id;
+  // Bound to the person as well: private rows of others are hidden by the data layer (src/db/scope.ts).
+  const personId = viewer.person.id;
   return {
     requestId,
     viewer,
     webhookPolicy,
-    db: scopedClient(system, { organizationId }),
-    bin: scopedClient(system, { organizationId, includeDeleted: true }),
+    db: scopedClient(system, { organizationId, personId }),
+    bin: scopedClient(system, { organizationId, personId, includeDeleted: true }),
     loaders: new RequestLoaders(),
     events,
     subscriptionSlots,

@@ -270,8 +270,9 @@ export function useReadReplicas(options: ReadReplicaOptions = {}): Plugin {
       if (!state) return; // none in rotation: the primary serves
       const primary = context.db;
       const organizationId = context.viewer.organization.id;
+      const personId = context.viewer.person.id; // the same view as the primary's client (src/server/context.ts)
       // The request's loaders batch with `ctx.db`: fresh ones, so that none holds the other client.
-      Object.assign(context, { db: scopedClient(state.replica.prisma, { organizationId }), loaders: new RequestLoaders() });
+      Object.assign(context, { db: scopedClient(state.replica.prisma, { organizationId, personId }), loaders: new RequestLoaders() });
 
       setExecuteFn(async (executionArgs: ExecutionArgs) => {
         const before = { unavailable: state.unavailable, conflicts: state.conflicts };

@@ -1,13 +1,11 @@
 // The recycle bin: what was deleted, by whom, from where. Entries are filed by every delete
 // (src/domain/recycle-bin.ts); a private one is visible only to its deleter.
 import { GraphQLError } from 'graphql';
-import type { Where } from '../domain/kit/conditions.js';
-import type { BinModel } from '../domain/bin-items.js';
+import { type BinModel } from '../domain/bin-items.js';
 import { restoreDeletedItem, type Restored } from '../domain/bin-restore.js';
 import { globalId } from '../domain/kit/global-id.js';
 import { delegate, ITEM_TYPES, itemGlobalId, purgeDeletedItem, subjectOf, type ItemType } from '../domain/recycle-bin.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
 import { UserErrorRef } from './errors.js';
 import { decodeIdOf } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
@@ -58,13 +56,10 @@ const RestorableItem = builder.unionType('RestorableItem', {
   types: Object.values(REFS),
 });
 
-/** A private entry only for its deleter. */
-const visibleTo = (ctx: Context): Where => ({ OR: [{ private: false }, { deleterId: ctx.viewer.person.id }] });
-
 builder.prismaNode('DeletedItem', {
   id: { field: 'id' },
-  // node(id:) too: another person's private entry is not there.
-  findUnique: (id, ctx) => ({ id: Number(id), ...visibleTo(ctx) }),
+  // Another person's private entry is not there for node(id:) either: the data layer hides it.
+  findUnique: (id) => ({ id: Number(id) }),
   select: { id: true },
   nullable: true,
   description: 'An entry of the recycle bin: a deleted object (with what was deleted with it), until it is restored or purged.',
@@ -88,7 +83,7 @@ builder.prismaNode('DeletedItem', {
 const deletedItemList: ListSpec = {
   type: 'DeletedItem',
   description: 'The recycle bin: deleted objects not yet restored, newest first unless another order is given.',
-  visible: (ctx) => ({ AND: [{ recoveredAt: null }, visibleTo(ctx)] }),
+  visible: () => ({ recoveredAt: null }),
   filter: {
     description: 'Which entries to include (the reference: id, item type, deleter, name, location, created at).',
     fields: {
@@ -118,7 +113,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true }) },
     resolve: async (query, _root, args, ctx) => {
       const id = decodeIdOf(String(args.id), 'DeletedItem', 'id');
-      const item = await ctx.db.deletedItem.findFirst({ ...query, where: { AND: [{ id }, visibleTo(ctx)] } });
+      const item = await ctx.db.deletedItem.findFirst({ ...query, where: { id } });
       if (!item) throw new GraphQLError(`No deleted item with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
       return item;
     },
@@ -198,7 +193,7 @@ builder.mutationFields((t) => ({
       "lose the link (a budget's `contract`, a copy's origin). It can no longer be restored.",
     args: { input: t.arg({ type: idInput('PurgeDeletedItemInput', 'The bin entry to purge.'), required: true }) },
     resolve: async (_root, { input }, ctx) => {
-      const result = await purgeDeletedItem(ctx.bin, { personId: ctx.viewer.person.id, actor: ctx.viewer }, inputDatabaseId(input.id, 'DeletedItem'));
+      const result = await purgeDeletedItem(ctx.bin, ctx.viewer, inputDatabaseId(input.id, 'DeletedItem'));
       return result.ok
         ? { purgedDeletedItemId: String(input.id), purgedItemId: globalId(subjectOf(result.value.model), result.value.id), userErrors: [] }
         : { purgedDeletedItemId: null, purgedItemId: null, userErrors: result.errors };

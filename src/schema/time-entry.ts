@@ -1,45 +1,12 @@
 // The TimeEntry type: minutes a person worked on a service, with its list (also as
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
-import { getRefFromModel } from '@pothos/plugin-prisma';
 import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
-import { canSeeTask } from '../domain/tasks.js';
 import { builder } from './builder.js';
-import type { Context } from './context.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { liveRelation } from './kit/relations.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
-
-type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
-
-interface TaskSeen {
-  deletedAt: Date | null;
-  private: boolean;
-  creatorId: number;
-  assigneeId: number | null;
-}
-
-/**
- * A time entry's task, loaded in the entry's own statement: null while the task is in the recycle
- * bin (as `liveRelation` answers), and null when it is a private task the viewer may not see (its
- * creator's and assignee's only, as everywhere else).
- */
-function visibleTask(t: PothosSchemaTypes.ObjectFieldBuilder<Types, Record<string, unknown>>) {
-  return t.field({
-    type: getRefFromModel('Task', builder) as never,
-    nullable: true,
-    description: 'The task it was worked on. Null when there is none, while it is in the recycle bin, or when it is a private task of others.',
-    select: ((_args: unknown, _ctx: unknown, nestedSelection: (selection: object) => object) => ({
-      task: nestedSelection({ select: { deletedAt: true, private: true, creatorId: true, assigneeId: true } }),
-    })) as never,
-    resolve: (entry: Record<string, unknown>, _args: unknown, ctx: Context) => {
-      const task = entry.task as TaskSeen | null | undefined;
-      const me = ctx.viewer.person.id;
-      const visible = task && task.deletedAt === null && canSeeTask(task, me);
-      return (visible ? task : null) as never;
-    },
-  } as never);
-}
 
 export const TimeEntryRef = builder.prismaNode('TimeEntry', {
   id: { field: 'id' },
@@ -57,7 +24,8 @@ export const TimeEntryRef = builder.prismaNode('TimeEntry', {
     approved: t.exposeBoolean('approved'),
     approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
     service: t.relation('service', { description: 'The service it was worked on (deleting the service takes the entry along).' }),
-    task: visibleTask(t as never),
+    // A private task of others reads as null: the data layer prunes it from the entry's row.
+    task: liveRelation(t as never, 'task', 'Task', 'The task it was worked on (a private task of others reads as null).'),
     person: t.relation('person', { description: 'Who worked.' }),
     creator: t.relation('creator', { description: 'Who entered it.' }),
     approver: t.relation('approver', { nullable: true }),

@@ -8,7 +8,6 @@ import { builder } from '../builder.js';
 import { UserErrorRef } from '../errors.js';
 import { inputId } from '../ids.js';
 import { delegateName, delegateOf } from './delegate.js';
-import { hasVisibilityRule, visibleById } from './visibility.js';
 
 interface Payload {
   id: number | null;
@@ -27,10 +26,10 @@ const SCALARS = new Map(
 
 /**
  * Whether `row` already holds what Pothos' `query` asks for: no relation, no count, only scalars the
- * row has. A selection with relations (or a type whose visibility depends on the caller) is read.
+ * row has. A selection with relations is read. The row was written through the caller's scoped
+ * client, which returns only what the caller may see (privacy included, src/db/scope.ts).
  */
 function covers(type: string, query: Record<string, unknown>, row: Record<string, unknown>): boolean {
-  if (hasVisibilityRule(type)) return false;
   for (const key of Object.keys(query)) if (key !== 'select' && key !== 'include') return false;
   const include = query.include as Record<string, unknown> | undefined;
   if (include && Object.values(include).some((v) => v !== false && v !== undefined)) return false;
@@ -66,12 +65,13 @@ export function payloadType(name: string, type: keyof PrismaTypes & string, desc
         nullable: true,
         description: `The ${model} as it is now; null when there are user errors.`,
         resolve: (query, payload, _args, ctx) => {
-          // Read the selection even when there is nothing to load: Pothos checks it was used.
+          // Read the selection even when there is nothing to load: Pothos checks it was used. What the
+          // caller may not see (another person's private task) the data layer does not return.
           const selection = { ...query } as Record<string, unknown>;
           if (payload.id === null) return null;
           // Written in this request's transaction and returned by the domain: no second read.
           if (payload.row && covers(type, selection, payload.row)) return payload.row as never;
-          return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: visibleById(ctx, type, payload.id) });
+          return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: { id: payload.id } });
         },
       }),
       userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
