@@ -13,6 +13,7 @@ import { signatureHeader, verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy, checkWebhookUrl } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import type { CreateWebhookInput } from './generated/graphql.js';
+import { eventsReadable } from './helpers/events.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
@@ -153,6 +154,8 @@ async function expense(tenant: Tenant, name = 'Taxi') {
     as(tenant),
   );
   expect(result.createExpense.userErrors).toEqual([]);
+  // Drains below read right away: its event (and deliveries) must be past the readers' horizon.
+  await eventsReadable(t.db.prisma, tenant.organizationId);
   return result.createExpense.expense!.id;
 }
 

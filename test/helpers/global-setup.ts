@@ -1,6 +1,6 @@
 // Once per run, before any worker starts: one migrated database that every test file copies.
-// - PGlite: a cluster is created and migrated once and dumped to a file; each file loads the dump
-//   (about a second) instead of creating a cluster (several seconds of CPU) and migrating it.
+// - PGlite: a cluster is created and migrated once and dumped to a file; each worker loads the dump
+//   (about a second) instead of each file creating a cluster (several seconds of CPU) and migrating it.
 // - PostgreSQL: TEST_DATABASE_URL's database is recreated and migrated with the project's own runner
 //   (the code `npm start` uses); each worker clones it (test/helpers/worker-setup.ts), so files run in
 //   parallel on databases of their own.
@@ -28,8 +28,9 @@ export default async function setup(project: TestProject) {
     await db.close();
     // The workers' clones (and what tests made beside them) go at the end; a crashed run's at the next start.
     await dropDatabases(url, 'w');
-    return () => dropDatabases(url, 'w');
   }
+  // PGlite's template in both runs: a PostgreSQL run still starts processes on PGlite folders
+  // (the CLI's and npm start's defaults, test/helpers/database.ts `migratedFolder`).
   const folder = await mkdtemp(path.join(os.tmpdir(), 'gateway-test-template-'));
   const file = path.join(folder, 'migrated.tar');
   const db = await openDatabase({ dataDir: 'memory://' });
@@ -40,5 +41,8 @@ export default async function setup(project: TestProject) {
     await db.close();
   }
   project.provide('pgliteTemplate', file);
-  return () => rm(folder, { recursive: true, force: true });
+  return async () => {
+    await rm(folder, { recursive: true, force: true });
+    if (url) await dropDatabases(url, 'w');
+  };
 }
