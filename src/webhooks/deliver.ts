@@ -179,6 +179,24 @@ async function oldestPending(prisma: PrismaClient, webhookId: number): Promise<{
   };
 }
 
+/**
+ * Whether the endpoint has pending deliveries that readers cannot see yet: written by a transaction
+ * above the horizon (one that began before another transaction still running on the server, which
+ * may be in another database). Its nudge came after its commit, so only the horizon holds it back.
+ */
+async function heldBack(prisma: PrismaClient, webhookId: number): Promise<boolean> {
+  const [row] = await prisma.$queryRaw<Array<{ held: boolean }>>`
+    SELECT EXISTS (
+      SELECT 1 FROM webhook_deliveries
+       WHERE webhook_id = ${webhookId} AND status = 'PENDING'
+         AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot())
+    ) AS held`;
+  return row?.held === true;
+}
+
+/** How soon a drain whose deliveries the horizon holds back looks again (rather than at the next sweep). */
+export const HELD_BACK_RETRY_MS = 200;
+
 type Claim = { kind: 'claimed'; attempt: number } | { kind: 'busy' } | { kind: 'missed' };
 
 /**
@@ -291,7 +309,11 @@ async function drain(prisma: PrismaClient, webhookId: number, options: DeliveryO
     // Gone, or disabled: its pending deliveries wait (enabling it again sends them).
     if (!webhook || webhook.disabledAt) return { kind: 'idle' };
     const head = await oldestPending(prisma, webhookId);
-    if (!head) return { kind: 'idle' };
+    if (!head) {
+      // Committed, but behind a transaction still running elsewhere: look again shortly, not at the
+      // next sweep (seconds later), so that another program's open transaction delays it only as long.
+      return round === 0 && (await heldBack(prisma, webhookId)) ? { kind: 'wait', until: new Date(Date.now() + HELD_BACK_RETRY_MS) } : { kind: 'idle' };
+    }
     if (webhook.slowSince && !enterSlowShare()) return { kind: 'deferred', reason: 'slow_share_full' };
 
     const claimed = await claim(prisma, head.id, webhook.organizationId, head.attempts, leaseMs, options.organizationConcurrency);
