@@ -132,7 +132,7 @@ const scenarios: Scenario[] = [
   },
   {
     // Writes of one organization run side by side (events are ordered by commit position, with no
-    // lock on the organization: src/events/outbox.ts): the key's claim, the expense, its event with
+    // lock on the organization: src/changes/outbox.ts): the key's claim, the expense, its event with
     // its webhook fan-out, the key's result, in one transaction (test/statements.test.ts).
     name: 'createExpense with an idempotency key, one organization, 50 deals in turn',
     targetP95Ms: 150,

@@ -1,7 +1,7 @@
 // Configuration comes from the environment only; .env.example lists every setting.
 import dotenv from 'dotenv';
 import { z } from 'zod';
-import { DEFAULT_SUBSCRIPTIONS_PER_PERSON } from './events/slots.js';
+import { DEFAULT_SUBSCRIPTIONS_PER_PERSON } from './changes/slots.js';
 import type { WebhookSettings } from './webhooks/settings.js';
 import { AddressPolicy } from './webhooks/url-guard.js';
 

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createWebhook } from '../src/domain/webhooks.js';
-import { recordEvent } from '../src/events/outbox.js';
+import { recordEvent } from '../src/changes/outbox.js';
 import { drainWebhook, type DeliveryOptions } from '../src/webhooks/deliver.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';

@@ -18,7 +18,7 @@ import {
   type GraphQLSchema,
 } from 'graphql';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { EVENT_TYPES } from '../src/events/types.js';
+import { EVENT_TYPES } from '../src/changes/types.js';
 import { schema } from '../src/schema/index.js';
 import { execute, startApp, type TestApp } from './helpers/app.js';
 import { on } from './helpers/contracts.js';
@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-// ---- The selection a payload stands for (what src/events/presenter.ts executed before issue 23) ----
+// ---- The selection a payload stands for (what src/changes/presenter.ts executed before issue 23) ----
 
 /** How deep value objects (money sets, contract occurrences) nest before they are cut. */
 const MAX_DEPTH = 3;
@@ -297,8 +297,8 @@ test('a payload shows the object as its actor sees it: another member’s privat
   expect((await nodeAs(a, entry!))!.task).toBeNull();
 });
 
-test('src/events imports nothing from src/schema: no GraphQL runs inside a write', () => {
-  const dir = new URL('../src/events/', import.meta.url);
+test('src/changes imports nothing from src/schema: no GraphQL runs inside a write', () => {
+  const dir = new URL('../src/changes/', import.meta.url);
   for (const file of readdirSync(dir)) {
     const text = readFileSync(new URL(file, dir), 'utf8');
     expect(text, file).not.toMatch(/from '\.\.\/schema\//);

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { fail, ok } from '../src/domain/kit/result.js';
 import { transact } from '../src/domain/kit/transaction.js';
 import { presentById } from '../src/domain/presenters.js';
-import { onEventsCommitted, recordEvent, type CommittedEvent } from '../src/events/outbox.js';
+import { onEventsCommitted, recordEvent, type CommittedEvent } from '../src/changes/outbox.js';
 import { graphql } from './generated/index.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
 import { on } from './helpers/contracts.js';

@@ -10,7 +10,7 @@ import { expect, test } from 'vitest';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = path.join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruise.mjs');
 
-test('imports point down (main, cli > http > schema > limits > domain, events, webhooks, auth > db, money, observability) and close no cycle', async () => {
+test('imports point down (main, cli > http > schema > limits > domain, changes, webhooks, auth > db, money, observability) and close no cycle', async () => {
   const result = await new Promise<{ code: number; output: string }>((resolve) => {
     execFile(process.execPath, [CLI, 'src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: ROOT }, (error, stdout, stderr) =>
       resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MAX_WEBHOOKS } from '../src/domain/webhooks.js';
-import { EVENT_TYPES } from '../src/events/types.js';
+import { EVENT_TYPES } from '../src/changes/types.js';
 import { drainWebhook, slowShare, type DeliveryOptions, type DrainOutcome } from '../src/webhooks/deliver.js';
 import { describeFailure } from '../src/webhooks/post.js';
 import { signatureHeader, verifySignature } from '../src/webhooks/signature.js';

@@ -11,7 +11,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
-import { createEventBus } from '../events/pubsub.js';
+import { createEventBus } from '../changes/pubsub.js';
 import { isCurrencyCode } from '../money/money.js';
 import { parseDay } from '../domain/recurrence.js';
 import { generateContractBudgets, summaryLine } from './contracts.js';

@@ -549,7 +549,7 @@ export interface OrganizationSql {
  * Raw SQL on the connection (or transaction) of a scoped client, for the few statements Prisma
  * cannot express (xid8 ordering, an insert that fans out in one round trip). Nothing scopes it:
  * each statement states `organization_id = organizationId` itself, and callers are kept to a few
- * reviewed places (src/events/outbox.ts, src/events/log.ts, the idempotency claim in
+ * reviewed places (src/changes/outbox.ts, src/changes/log.ts, the idempotency claim in
  * src/domain/kit/idempotency.ts).
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {

@@ -20,8 +20,8 @@
 // rows (creators, assignees) are members by foreign key, and a membership cannot go.
 import { everyone, narrowTransaction, type ScopedClient, type ScopedTx } from '../db/scope.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { recordEvent } from '../events/outbox.js';
-import { binEventType } from '../events/types.js';
+import { recordEvent } from '../changes/outbox.js';
+import { binEventType } from '../changes/types.js';
 import { BIN_MODELS, MODEL_OF, type BinModel, type DealMoney } from './bin-items.js';
 import { BIN_RULES } from './bin-rules.js';
 import { conflict, refuse, type Row } from './kit/bin-rules.js';

@@ -16,7 +16,7 @@ import { checkPerson, MAX_MINUTES } from './time-entries.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface BookingInput {

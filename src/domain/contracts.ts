@@ -23,7 +23,7 @@ import {
   type Schedule,
 } from './recurrence.js';
 import type { Viewer } from './viewer.js';
-import { recordEvent, withEvent } from '../events/outbox.js';
+import { recordEvent, withEvent } from '../changes/outbox.js';
 import { dealShows, presentDeals } from './deals.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';

@@ -9,7 +9,7 @@ import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js'
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, type Payload } from './kit/shown.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 export interface EventInput {
   name?: string | null;

@@ -24,7 +24,7 @@ import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 export interface AttributionInput {
   invoiceId?: number | null;

@@ -11,7 +11,7 @@ import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, LIVE, liveRef, ref, type Payload } from './kit/shown.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface PageInput {

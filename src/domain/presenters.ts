@@ -2,7 +2,7 @@
 // type and id (a restore brings back whichever object its entry holds). Each presenter lives with its
 // domain and builds the payload from a row; this reads that row, with what the presenter needs.
 import type { ScopedTx } from '../db/scope.js';
-import type { BinSubject } from '../events/types.js';
+import type { BinSubject } from '../changes/types.js';
 import { presentBooking } from './bookings.js';
 import { presentContract } from './contracts.js';
 import { dashboardShows, presentDashboard } from './dashboards.js';

@@ -10,7 +10,7 @@ import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ProjectInput {

@@ -20,7 +20,7 @@ import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js'
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 /** Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface PurchaseOrderInput {

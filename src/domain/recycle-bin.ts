@@ -13,11 +13,11 @@ import { at, fail, notFound, ok, type Result } from './kit/result.js';
 import { Rollback, transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
-import { recordEvent } from '../events/outbox.js';
+import { recordEvent } from '../changes/outbox.js';
 import type { DeletedItem } from '../generated/prisma/client.js';
 import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
-import { binEventType, type BinSubject } from '../events/types.js';
+import { binEventType, type BinSubject } from '../changes/types.js';
 
 
 /** The object a delete is about to put in the bin. */

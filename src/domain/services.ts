@@ -34,7 +34,7 @@ import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, LIVE, liveRef, money, ref, type Payload } from './kit/shown.js';
 import type { Prisma } from '../generated/prisma/client.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 
 /** The REST API's `unit_id`: 1 hour, 2 piece, 3 day. */
 export const SERVICE_UNITS = { HOUR: 1, PIECE: 2, DAY: 3 } as const;

@@ -9,7 +9,7 @@ import { checkTitle, MAX_DESCRIPTION } from './tasks.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
-import { withEvent } from '../events/outbox.js';
+import { withEvent } from '../changes/outbox.js';
 import { transact } from './kit/transaction.js';
 
 export interface TemplateInput {

@@ -2,7 +2,7 @@
 // secret deliveries are signed with. Deliveries themselves are src/webhooks (docs/events.md).
 // Validation reports every problem of an input at once; nothing is written when there is any.
 import type { ScopedClient } from '../db/scope.js';
-import { EVENT_TYPES, isEventType, type EventType } from '../events/types.js';
+import { EVENT_TYPES, isEventType, type EventType } from '../changes/types.js';
 import type { Webhook } from '../generated/prisma/client.js';
 import { generateSecret } from '../webhooks/signature.js';
 import { checkWebhookUrl, MAX_URL_LENGTH, type AddressPolicy } from '../webhooks/url-guard.js';

@@ -3,8 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
-import { processEventBus, type EventBus } from '../events/pubsub.js';
-import { SubscriptionSlots } from '../events/slots.js';
+import { processEventBus, type EventBus } from '../changes/pubsub.js';
+import { SubscriptionSlots } from '../changes/slots.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { deliveryBacklog } from '../webhooks/deliver.js';
@@ -53,7 +53,7 @@ export interface AppOptions {
    */
   webhooks?: { policy: AddressPolicy };
   /**
-   * Where subscriptions hear of committed events (src/events/pubsub.ts): a Redis bus shared by every
+   * Where subscriptions hear of committed events (src/changes/pubsub.ts): a Redis bus shared by every
    * instance, or by default this process's own (events committed by this process only).
    */
   events?: EventBus;

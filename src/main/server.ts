@@ -18,7 +18,7 @@ import { connectRedis } from '../limits/rate-limit.js';
 import { startTracing } from '../observability/tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from '../http/trusted-documents.js';
 import { createApp } from '../http/app.js';
-import { createEventBus } from '../events/pubsub.js';
+import { createEventBus } from '../changes/pubsub.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
 
 /** Before demo tokens were per instance, every start rotated this one name. */

@@ -164,7 +164,7 @@ const SUBSCRIPTIONS_OPEN = 'gateway_subscriptions_open';
 
 /**
  * `gateway_subscriptions_open`: live subscriptions (open SSE streams) on this instance, read from
- * their slots (src/events/slots.ts) at each scrape. Registered once per registry.
+ * their slots (src/changes/slots.ts) at each scrape. Registered once per registry.
  */
 export function registerSubscriptionMetrics(registry: Registry, open: () => number): void {
   if (registry.getSingleMetric(SUBSCRIPTIONS_OPEN)) return;

@@ -1,11 +1,11 @@
-// What the outbox records (src/events/outbox.ts), as webhooks' deliveries and subscriptions show it.
+// What the outbox records (src/changes/outbox.ts), as webhooks' deliveries and subscriptions show it.
 import { globalId } from '../domain/kit/global-id.js';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { BadInput } from '../domain/kit/errors.js';
 import type { CursorContext } from '../domain/kit/keyset.js';
 import type { PageArgs } from '../domain/kit/page.js';
-import { COMMIT_ORDER, readEventLog, type LogFilter } from '../events/log.js';
-import { EVENT_TYPES, type EventType } from '../events/types.js';
+import { COMMIT_ORDER, readEventLog, type LogFilter } from '../changes/log.js';
+import { EVENT_TYPES, type EventType } from '../changes/types.js';
 import { builder } from './builder.js';
 import { decodeId } from './ids.js';
 import { MAX_FILTER_LIST } from './kit/list.js';
@@ -79,7 +79,7 @@ export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent')
 //
 // Subscriptions are at most once; a client that was away catches up here: it remembers the last
 // cursor it saw and asks for what came after. Pages are in commit order and end before any
-// transaction still running (src/events/log.ts), so nothing can appear behind a cursor later.
+// transaction still running (src/changes/log.ts), so nothing can appear behind a cursor later.
 // Cursors carry (transaction id, event id); those of the id order used before are refused.
 
 const ChangeEventFilter = builder.inputType('ChangeEventFilter', {

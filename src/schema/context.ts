@@ -1,6 +1,6 @@
 import type { ScopedClient } from '../db/scope.js';
-import type { EventBus } from '../events/pubsub.js';
-import type { SubscriptionSlots } from '../events/slots.js';
+import type { EventBus } from '../changes/pubsub.js';
+import type { SubscriptionSlots } from '../changes/slots.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 import type { Loaders } from './kit/loaders.js';
@@ -16,9 +16,9 @@ export interface Context {
   webhookPolicy: AddressPolicy;
   /** DataLoaders of this request (src/schema/kit/loaders.ts). */
   loaders: Loaders;
-  /** Live events for subscriptions (src/events/pubsub.ts); absent outside a request (event payloads). */
+  /** Live events for subscriptions (src/changes/pubsub.ts); absent outside a request (event payloads). */
   events?: EventBus;
-  /** The live subscriptions each person may hold on this instance (src/events/slots.ts). */
+  /** The live subscriptions each person may hold on this instance (src/changes/slots.ts). */
   subscriptionSlots?: SubscriptionSlots;
   /**
    * Authenticates the request's token again (src/auth/authenticate.ts): a long-lived subscription checks,

@@ -1,5 +1,5 @@
 // The Subscription type (issue 13): live changes of the caller's organization, fed by the event bus
-// (src/events/pubsub.ts) over Server-Sent Events, Yoga's default transport. Authentication is that of
+// (src/changes/pubsub.ts) over Server-Sent Events, Yoga's default transport. Authentication is that of
 // queries (the Bearer token header), and the organization is the context's, never an argument: the
 // bus hands a subscription only its own organization's events.
 //
@@ -13,7 +13,7 @@
 // people who may see them, and the token's bucket pays for the event (src/limits/rate-limit.ts: each
 // delivered event costs what its selection read, reported in its `extensions.cost`; one the bucket
 // cannot pay ends the subscription with THROTTLED). Between events, the instance re-checks the token
-// of every live subscription every AUTH_CACHE_MS (src/events/slots.ts), so that a revoked token's idle
+// of every live subscription every AUTH_CACHE_MS (src/changes/slots.ts), so that a revoked token's idle
 // subscription ends too. The request's caches (Pothos' per-request loaders, our DataLoaders) are
 // emptied before each event, so that every event reads the database afresh.
 import { contextCacheSymbol } from '@pothos/core';
@@ -21,10 +21,10 @@ import { globalId } from '../domain/kit/global-id.js';
 import { GraphQLError } from 'graphql';
 import { BadInput } from '../domain/kit/errors.js';
 import type { ItemType } from '../domain/recycle-bin.js';
-import { openEventStream, StreamEnd, type LiveEvent, type LiveStream } from '../events/pubsub.js';
-import type { Sweep } from '../events/slots.js';
+import { openEventStream, StreamEnd, type LiveEvent, type LiveStream } from '../changes/pubsub.js';
+import type { Sweep } from '../changes/slots.js';
 import { chargeSubscriptionEvent } from '../limits/rate-limit.js';
-import { EVENT_TYPES, type EventType } from '../events/types.js';
+import { EVENT_TYPES, type EventType } from '../changes/types.js';
 import { builder } from './builder.js';
 import { ChangeEventRef, EventTypeRef, enumFromEventType } from './change-event.js';
 import type { Context } from './context.js';

@@ -8,7 +8,7 @@ import { isReplayed } from '../domain/kit/idempotency.js';
 import type { Where } from '../domain/kit/conditions.js';
 import { checkPageArgs, readPage, type PageArgs } from '../domain/kit/page.js';
 import type { CursorContext } from '../domain/kit/keyset.js';
-import { isEventType, type EventType } from '../events/types.js';
+import { isEventType, type EventType } from '../changes/types.js';
 import { nudgeWebhooks } from '../webhooks/nudges.js';
 import { builder } from './builder.js';
 import { ChangeEventRef, EventTypeRef } from './change-event.js';

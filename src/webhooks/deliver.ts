@@ -2,7 +2,7 @@
 //
 // - Order: an endpoint only ever gets its OLDEST pending delivery in commit order -- the lowest
 //   (transaction_id, event_id), among those below the oldest transaction still running
-//   (pg_snapshot_xmin, src/events/outbox.ts), so that a delivery whose transaction commits late can
+//   (pg_snapshot_xmin, src/changes/outbox.ts), so that a delivery whose transaction commits late can
 //   never be overtaken by one written after it began. A delivery that failed and waits for its next
 //   attempt holds back the later ones, so a receiver sees events in the order of the event log,
 //   each after the previous one was delivered or given up.

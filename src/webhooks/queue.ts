@@ -27,7 +27,7 @@
 // runner is one session reserved for migrations and start-up locks.
 import PgBoss from 'pg-boss';
 import type { ScriptRunner } from '../db/client.js';
-import { onEventsCommitted } from '../events/outbox.js';
+import { onEventsCommitted } from '../changes/outbox.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../observability/logger.js';
 import type { WebhookMetrics } from '../observability/metrics.js';

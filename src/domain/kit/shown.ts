@@ -1,5 +1,5 @@
 // The building blocks of an event's payload: an object as the API shows it, in JSON (see
-// src/events/outbox.ts). Each domain's presenter composes these; the values are spelled as the
+// src/changes/outbox.ts). Each domain's presenter composes these; the values are spelled as the
 // API's scalars serialize them (Date `YYYY-MM-DD`, DateTime ISO 8601 in UTC, BigInt a number when
 // safe, else a decimal string), so a payload equals what `node(id:)` answers for the same object.
 // test/event-payloads.test.ts compares the two for every type.

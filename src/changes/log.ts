@@ -1,6 +1,6 @@
 // The event log in commit order (docs/events.md, "Order"): pages of an organization's events by
 // (transaction_id, id), never past the oldest transaction still running, so that a page's end is a
-// position behind which nothing can appear later (src/events/outbox.ts explains why). Raw SQL:
+// position behind which nothing can appear later (src/changes/outbox.ts explains why). Raw SQL:
 // Prisma cannot read or compare xid8, so the organization is stated in the statement itself.
 import { organizationSql } from '../db/scope.js';
 import type { ScopedClient } from '../db/scope.js';

@@ -1,4 +1,4 @@
-// Every kind of change the gateway records (src/events/outbox.ts): `<subject>.<what happened>`,
+// Every kind of change the gateway records (src/changes/outbox.ts): `<subject>.<what happened>`,
 // where the subject is the changed object's GraphQL type in snake case. Webhooks subscribe to these
 // strings; GraphQL shows them as the EventType enum (EXPENSE_APPROVED for `expense.approved`).
 

@@ -1,5 +1,5 @@
 // The live event bus behind GraphQL subscriptions (issue 13). Every instance publishes the events it
-// commits (src/events/outbox.ts' onEventsCommitted) and delivers, to its own subscribers, the events
+// commits (src/changes/outbox.ts' onEventsCommitted) and delivers, to its own subscribers, the events
 // of their organization, wherever they were committed:
 //
 // - with Redis (REDIS_URL), over Redis pub/sub: one channel per organization, `<prefix>:<org id>`
