@@ -1,7 +1,8 @@
 // The outbox: every meaningful change records an event row in the change's own transaction, so an
 // event exists exactly when its change was committed. Webhook deliveries are fanned out by the same
-// statement (one PENDING row per endpoint that wants the type); subscriptions and the delivery
-// queue hear of committed events through `onEventsCommitted`.
+// statement (one PENDING row per endpoint that wants the type), and so is an idempotent create's
+// key result; subscriptions and the delivery queue hear of committed events through
+// `onEventsCommitted`.
 //
 // Order, without a lock: each event row (and each of its deliveries) carries the id of the
 // transaction that wrote it (`transaction_id xid8 DEFAULT pg_current_xact_id()`). Readers -- the
@@ -16,6 +17,7 @@
 import { afterCommitBatch, inTransaction } from '../db/after-commit.js';
 import { organizationSql, type ScopedTx } from '../db/scope.js';
 import { globalId } from '../domain/kit/global-id.js';
+import { resultWithEvent } from '../domain/kit/idempotency.js';
 import type { Payload } from '../domain/kit/shown.js';
 import type { Viewer } from '../domain/viewer.js';
 import type { EventType } from './types.js';
@@ -93,6 +95,8 @@ export async function recordEvent(tx: ScopedTx, actor: Actor, type: EventType, s
   const sql = organizationSql(tx);
   if (sql.organizationId !== organizationId) throw new Error(`recordEvent(${type}): the transaction belongs to another organization`);
   const actorId = actor?.person.id ?? null;
+  // An idempotent create's key gets its result in this statement too (src/domain/kit/idempotency.ts).
+  const keyed = resultWithEvent(organizationId, subject.id);
   const [event] = await sql.$queryRaw<Array<{ id: bigint; payload: unknown; created_at: Date; webhook_ids: number[] }>>`
     WITH event AS (
       INSERT INTO change_events (organization_id, type, actor_id, subject_id, payload)
@@ -104,10 +108,11 @@ export async function recordEvent(tx: ScopedTx, actor: Actor, type: EventType, s
         FROM webhooks w, event
        WHERE w.organization_id = ${organizationId}::int4 AND w.disabled_at IS NULL AND ${type} = ANY (w.events)
       RETURNING webhook_id
-    )
+    )${keyed.sql}
     SELECT event.id, event.payload, event.created_at, ARRAY(SELECT webhook_id FROM fanned ORDER BY webhook_id) AS webhook_ids
       FROM event`;
   if (!event) throw new Error(`recordEvent(${type}): the event was not recorded`);
+  keyed.written();
   afterCommitBatch<CommittedEvent>(
     BATCH,
     {

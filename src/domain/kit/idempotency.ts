@@ -57,6 +57,8 @@ export interface Claim {
    * the claim through AsyncLocalStorage, and must not write the key.
    */
   closed: boolean;
+  /** The result id a statement of the holding transaction wrote already (the event's: `resultWithEvent`). */
+  resultWritten?: number;
 }
 
 /** Thrown out of the create's transaction when a live row holds the key: the create answers it instead. */
@@ -219,6 +221,31 @@ export function takeClaim(): Claim | undefined {
 export function releaseClaim(claim: Claim, committed: boolean): void {
   claim.committed ||= committed;
   claim.taken = false;
+  if (!committed) claim.resultWritten = undefined; // rolled back with its transaction
+}
+
+/**
+ * The key's result, written by the first event the create records (src/changes/outbox.ts) as one more
+ * CTE of the event's statement, instead of a statement of its own at the end: a CTE that stores `id`
+ * as the result of the claim this transaction holds (empty when it holds none, or wrote one already),
+ * and `written()` to call once that statement ran. An event about another object than the one the
+ * create returns leaves a wrong id there, which `recordResult` overwrites: the common case saves a
+ * round trip, the rare one costs the statement it always cost.
+ */
+export function resultWithEvent(organizationId: number, id: number): { sql: Prisma.Sql; written(): void } {
+  const claim = claims.getStore();
+  if (!claim || !claim.taken || claim.committed || claim.closed || claim.resultWritten !== undefined || claim.organizationId !== organizationId) {
+    return { sql: Prisma.empty, written: () => {} };
+  }
+  return {
+    sql: Prisma.sql`, keyed AS (
+      UPDATE idempotency_keys SET result_id = ${id}::int4
+       WHERE organization_id = ${organizationId}::int4 AND key = ${claim.key}
+      RETURNING 1)`,
+    written: () => {
+      claim.resultWritten = id;
+    },
+  };
 }
 
 /**
@@ -228,6 +255,7 @@ export function releaseClaim(claim: Claim, committed: boolean): void {
  * no result yet: a committed key always has its result (recordResult, in the same transaction).
  */
 export async function writeClaim(tx: ScopedTx, claim: Claim): Promise<void> {
+  claim.resultWritten = undefined; // a rerun of the transaction (after a deadlock) writes it again
   const sql = organizationSql(tx);
   if (sql.organizationId !== claim.organizationId) throw new Error(`${claim.operation}: the claim belongs to another organization`);
   // The database's clock, like the row's created_at: one clock decides expiry.
@@ -252,10 +280,11 @@ export async function writeClaim(tx: ScopedTx, claim: Claim): Promise<void> {
   });
 }
 
-/** The transaction's last statement: which object the key stands for. */
+/** The transaction's last statement, unless its event wrote it: which object the key stands for. */
 export async function recordResult(tx: ScopedTx, claim: Claim, value: unknown): Promise<void> {
   const id = (value as { id?: unknown } | null)?.id;
   if (typeof id !== 'number') throw new Error(`${claim.operation}: an idempotent create must return an object with a numeric id`);
+  if (claim.resultWritten === id) return; // with the event (resultWithEvent)
   await tx.idempotencyKey.updateMany({ where: { key: claim.key }, data: { resultId: id } });
 }
 
