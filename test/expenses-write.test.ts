@@ -357,6 +357,50 @@ describe('createExpense', () => {
     expect((await created(tenant)).position).toBe(8);
   });
 
+  test('the default position follows the last live expense through deletes, repositions, moves and restores', async () => {
+    // The database keeps each deal's last position (migration 20261206200000); a create reads it with
+    // the deal's lock. After every kind of change it must equal max(position) of the live expenses.
+    const tenant = await createTenant(t.db.prisma);
+    const { eur, usd } = tenant.deals;
+    const kept = async (dealId: number) =>
+      (await t.db.prisma.deal.findUniqueOrThrow({ where: { id: dealId }, select: { lastExpensePosition: true } })).lastExpensePosition;
+    const max = async (dealId: number) =>
+      (await t.db.prisma.expense.aggregate({ where: { dealId, deletedAt: null }, _max: { position: true } }))._max.position ?? 0;
+    const agree = async (expected: { eur: number; usd: number }) => {
+      expect({ eur: await kept(eur), usd: await kept(usd) }).toEqual(expected);
+      expect({ eur: await max(eur), usd: await max(usd) }).toEqual(expected);
+    };
+    const made = [];
+    for (let i = 0; i < 4; i++) made.push(await created(tenant));
+    await agree({ eur: 4, usd: 0 });
+    // The last one deleted: the next create takes its place again.
+    expect((await mutate(Delete, { input: { id: made[3]!.id } }, tenant.token)).deleteExpense.userErrors).toEqual([]);
+    await agree({ eur: 3, usd: 0 });
+    expect((await created(tenant)).position).toBe(4);
+    // A reposition beyond the end, then back below it.
+    expect((await update(tenant, { id: made[1]!.id, position: 9 })).userErrors).toEqual([]);
+    await agree({ eur: 9, usd: 0 });
+    expect((await update(tenant, { id: made[1]!.id, position: 7 })).userErrors).toEqual([]);
+    await agree({ eur: 7, usd: 0 });
+    // A move to the other deal takes the position after its last one there.
+    const moved = await update(tenant, { id: made[1]!.id, dealId: gid('Deal', usd), currency: 'USD' });
+    expect(moved.userErrors).toEqual([]);
+    expect(moved.expense!.position).toBe(1);
+    await agree({ eur: 4, usd: 1 });
+    // Soft delete and restore written by anyone (here: directly) keep it too.
+    await t.db.prisma.expense.update({ where: { id: made[2]!.databaseId }, data: { position: 12 } });
+    await agree({ eur: 12, usd: 1 });
+    await t.db.prisma.expense.update({ where: { id: made[2]!.databaseId }, data: { deletedAt: new Date() } });
+    await agree({ eur: 4, usd: 1 });
+    await t.db.prisma.expense.update({ where: { id: made[2]!.databaseId }, data: { deletedAt: null } });
+    await agree({ eur: 12, usd: 1 });
+    expect((await created(tenant)).position).toBe(13);
+    // None left: the next one is 1 again.
+    await t.db.prisma.expense.updateMany({ where: { dealId: eur }, data: { deletedAt: new Date() } });
+    await agree({ eur: 0, usd: 1 });
+    expect((await created(tenant)).position).toBe(1);
+  });
+
   test("a currency that is neither the organization's nor the deal's needs an exchange rate", async () => {
     const tenant = await createTenant(t.db.prisma);
     await rejectsCreate(tenant, validInput(tenant, { currency: 'GBP' }), [

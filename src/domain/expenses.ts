@@ -56,16 +56,21 @@ const MAX_CENTS = 10n ** 15n;
 
 
 interface Related {
-  deal: { id: number; currency: string; exchangeRate: RateLike } | null;
+  deal: { id: number; currency: string; exchangeRate: RateLike; lastExpensePosition: number } | null;
   errors: UserError[];
 }
 
-/** Checks the fields present in `input`; `required` names those that may not be blank. */
+/** The deal as a create locked and read it, and whether that statement found the service type too. */
+interface Locked {
+  deal: Awaited<ReturnType<typeof lockDeal>>;
+  serviceTypeFound: boolean;
+}
+
 /**
- * Checks `input` and reads what it names. `locked`: the deal as the caller locked and read it
- * (`lockDeal`), when it did; otherwise the deal is read here.
+ * Checks the fields present in `input` (`required`: none may be blank) and reads what it names.
+ * `locked`: what the caller's lock read already (`lockForCreate`); the rest is read here.
  */
-async function check(tx: ScopedTx, input: ExpenseInput, required: boolean, locked?: Awaited<ReturnType<typeof lockDeal>>): Promise<Related> {
+async function check(tx: ScopedTx, input: ExpenseInput, required: boolean, locked?: Locked): Promise<Related> {
   const errors: UserError[] = [];
   const needs = (key: keyof ExpenseInput) => required || given(input, key);
 
@@ -100,9 +105,11 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean, locke
   // One after the other: a transaction is one connection, and pg (8) warns of overlapping queries on
   // one, which its next major refuses.
   const deal =
-    locked !== undefined ? locked : input.dealId != null ? await tx.deal.findUnique({ where: { id: input.dealId }, select: LOCKED_DEAL }) : null;
+    locked !== undefined ? locked.deal : input.dealId != null ? await tx.deal.findUnique({ where: { id: input.dealId }, select: LOCKED_DEAL }) : null;
   const serviceType =
-    input.serviceTypeId != null ? await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } }) : null;
+    locked?.serviceTypeFound ? { id: input.serviceTypeId! }
+    : input.serviceTypeId != null ? await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } })
+    : null;
   const person = input.personId != null ? await tx.person.findUnique({ where: { id: input.personId }, select: { id: true } }) : null;
   if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
   if (input.serviceTypeId != null && !serviceType) errors.push(notFound(at('serviceTypeId'), 'Service type'));
@@ -252,11 +259,25 @@ async function nextPosition(tx: ScopedTx, dealId: number): Promise<number> {
   return (_max.position ?? 0) + 1;
 }
 
+/**
+ * A create's first statement after its key: the deal's lock, and with it the deal, its last position
+ * and whether the service type is there (live, of this organization), all in one UPDATE ... RETURNING.
+ * When that finds nothing (a wrong id: the rare path), the deal alone is locked and `check()` reads
+ * the rest, to say which reference is wrong.
+ */
+async function lockForCreate(tx: ScopedTx, input: ExpenseInput): Promise<Locked | undefined> {
+  if (input.dealId == null) return undefined;
+  if (input.serviceTypeId != null) {
+    const deal = await lockDeal(tx, input.dealId, { organization: { serviceTypes: { some: { id: input.serviceTypeId } } } });
+    if (deal) return { deal, serviceTypeFound: true };
+  }
+  return { deal: await lockDeal(tx, input.dealId), serviceTypeFound: false };
+}
+
 export async function createExpense(db: ScopedClient, viewer: Viewer, input: ExpenseInput): Promise<Result<Expense>> {
   return write(db, input.position != null, async (tx) => {
     // The deal's lock before anything else is read, and the deal with it: see "Concurrency" above.
-    const locked = input.dealId != null ? await lockDeal(tx, input.dealId) : undefined;
-    const { deal, errors } = await check(tx, input, true, locked);
+    const { deal, errors } = await check(tx, input, true, await lockForCreate(tx, input));
     const conflicts = deal && validPosition(input.position) ? await positionTaken(tx, deal.id, input.position, null) : [];
     if (errors.length > 0 || !deal) return fail(...errors, ...conflicts);
     const currency = input.currency!.trim();
@@ -268,7 +289,8 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
     const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
     if (!columns.ok) return fail(...columns.errors, ...conflicts);
     if (conflicts.length > 0) return fail(...conflicts);
-    const position = input.position ?? (await nextPosition(tx, deal.id));
+    // After the deal's last live expense, read with the lock (kept by the database: migration 20261206200000).
+    const position = input.position ?? deal.lastExpensePosition + 1;
     const expense = await tx.expense.create({
       data: {
         organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker

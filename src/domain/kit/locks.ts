@@ -4,6 +4,7 @@
 // in id order, then attributions) is documented in src/domain/expenses.ts and
 // src/domain/invoice-attributions.ts.
 import type { ScopedTx } from '../../db/scope.js';
+import type { Prisma } from '../../generated/prisma/client.js';
 
 /** Locks live deals in id order; true when every one of them was there. */
 export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
@@ -16,11 +17,20 @@ export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<bo
 }
 
 /** What a write that locks one deal reads of it with the lock. */
-export const LOCKED_DEAL = { id: true, currency: true, exchangeRate: true } as const;
+export const LOCKED_DEAL = { id: true, currency: true, exchangeRate: true, lastExpensePosition: true } as const;
 
-/** Locks one live deal and reads it in the same statement (UPDATE ... RETURNING); null when it is not there. */
-export async function lockDeal(tx: ScopedTx, id: number) {
-  const [deal] = await tx.deal.updateManyAndReturn({ where: { id, deletedAt: null }, data: { number: { increment: 0 } }, select: LOCKED_DEAL });
+/**
+ * Locks one live deal and reads it in the same statement (UPDATE ... RETURNING); null when it is not
+ * there. `also`: a further condition the same statement checks (a create's other references, as
+ * relation filters the scoped client narrows to the organization and to live rows): null when it
+ * does not hold either, and nothing is locked.
+ */
+export async function lockDeal(tx: ScopedTx, id: number, also?: Prisma.DealWhereInput) {
+  const [deal] = await tx.deal.updateManyAndReturn({
+    where: { id, deletedAt: null, ...also },
+    data: { number: { increment: 0 } },
+    select: LOCKED_DEAL,
+  });
   return deal ?? null;
 }
 
