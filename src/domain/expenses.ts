@@ -195,7 +195,9 @@ function money(
 //   20261130234000_expense_concurrency). A write that allocates or claims a position on a deal
 //   first locks the deal row (number = number + 0: an UPDATE that changes no value), so creates
 //   and moves into one deal take their position one after the other, and the deal's currency and
-//   rate, read after that lock, cannot change before we commit. Locks are always taken expense
+//   rate, read after that lock (a create reads them in the lock's own UPDATE ... RETURNING, with the
+//   deal's last position, which the database keeps: migration 20261206200000), cannot change
+//   before we commit. Locks are always taken expense
 //   first, then deal, never the other way round, so these writes cannot deadlock each other.
 //   A plain update (same deal, no position) does not lock the deal first; when it changes money,
 //   the trigger that keeps the deal's sort sums (migration 20261201040000) takes the deal's lock
