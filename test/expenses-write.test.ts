@@ -530,6 +530,19 @@ describe('createExpense validation: every problem is reported and nothing is wri
     ]);
   });
 
+  test('a deleted service type or deal is NOT_FOUND, and the deal is not left locked or changed', async () => {
+    // The deal's lock checks the service type in its own WHERE (src/domain/expenses.ts, lockForCreate):
+    // a deleted one must not match there either.
+    const tenant = await createTenant(t.db.prisma);
+    const before = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: tenant.deals.eur } });
+    await t.db.prisma.serviceType.update({ where: { id: tenant.serviceTypes.travel }, data: { deletedAt: new Date() } });
+    await rejectsCreate(tenant, validInput(tenant), [notFound('serviceTypeId', 'Service type')]);
+    expect(await t.db.prisma.deal.findUniqueOrThrow({ where: { id: tenant.deals.eur } })).toEqual(before);
+    await t.db.prisma.serviceType.update({ where: { id: tenant.serviceTypes.travel }, data: { deletedAt: null } });
+    await t.db.prisma.deal.update({ where: { id: tenant.deals.eur }, data: { deletedAt: new Date() } });
+    await rejectsCreate(tenant, validInput(tenant), [notFound('dealId', 'Deal')]);
+  });
+
   test('ids of nothing, malformed ids and ids of another type are NOT_FOUND on their field', async () => {
     const tenant = await createTenant(t.db.prisma);
     for (const bad of [gid('Deal', 999999999), 'nonsense', gid('Company', tenant.companies.acme), Buffer.from('Deal:abc').toString('base64')]) {
