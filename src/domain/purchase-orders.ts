@@ -9,11 +9,11 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { PurchaseOrder } from '../generated/prisma/client.js';
 import { MAX_ORDER_CENTS, overflowingFields, purchaseOrderMoney } from '../money/purchase-order-money.js';
-import { formatRate, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { formatRate, rateText } from '../money/money.js';
 import { todayUtc } from './invoice-queries.js';
 import { lockDeals } from './kit/locks.js';
-import { resolveRate } from './kit/rates.js';
-import { at, blank, fail, inInputOrder, invalid, isBlank, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { checkMoney, resolveRate } from './kit/rates.js';
+import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
@@ -48,13 +48,7 @@ function check(input: PurchaseOrderInput): UserError[] {
   checkOptionalText(errors, 'number', input.number, MAX_SHORT);
   checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
   // Left out or null, the currency is the deal's; given, it must be a code.
-  if (input.currency != null) {
-    if (isBlank(input.currency)) errors.push(blank('currency'));
-    else if (!isCurrencyCode(input.currency.trim())) errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
-  }
-  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
-    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
-  }
+  checkMoney(errors, input, input.currency != null);
   const cost = input.totalCost;
   if (cost != null && (cost < 0n || cost > MAX_ORDER_CENTS)) errors.push(invalid('totalCost', `must be between 0 and ${MAX_ORDER_CENTS}`));
   return errors;
