@@ -8,6 +8,7 @@ import { at, blank, fail, fieldAfter, given, invalid, notFound, ok, type Result,
 import { transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL, dealPlace } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import {
   addYears,
@@ -552,10 +553,18 @@ export function presentContract(c: Contract): Payload {
 
 /**
  * What a restore of a contract re-establishes (src/domain/kit/bin-rules.ts): its template deal live
- * (a parent, src/domain/bin-items.ts); its next occurrence after the template's date. A next
+ * (its `parents`); its next occurrence after the template's date. A next
  * occurrence that passed while in the bin is not refused: generation catches up, as for any live contract.
  */
 export const contractBin: BinRules = {
+  itemTypes: ['contract'],
+  what: 'Contract',
+  describe: async (tx, id) => {
+    const contract = await tx.contract.findUnique({ where: { id }, select: { template: { select: DEAL } } });
+    return contract && { itemType: 'contract', name: contract.template.name, location: dealPlace(contract.template) };
+  },
+  detach: [{ model: 'deal', key: 'contractId' }],
+  parents: [{ model: 'deal', key: 'templateId', what: 'template deal' }],
   recheck: async (tx, contract) => {
     const template = await tx.deal.findFirstOrThrow({ where: { id: contract.templateId as number, ...live }, select: { date: true } });
     if ((contract.nextOccurrenceOn as Date) <= template.date) refuse("its next occurrence is no longer after its template's date");

@@ -26,6 +26,7 @@ import {
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
 import { binEntry, stampChildren } from './recycle-bin.js';
+import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
@@ -333,7 +334,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     chargeWork((await tx.expense.updateMany({ where: { dealId: id }, data: stamp })).count);
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
-    // Its expenses (again), attributions, contracts, services and purchase orders (src/domain/bin-items.ts).
+    // Its expenses (again), attributions, contracts, services and purchase orders (`dealBin.children`, below).
     await stampChildren(tx, 'deal', [id], stamp.deletedAt, stamp.deleterId);
     await file(stamp.deletedAt);
     return ok({ id });
@@ -409,11 +410,28 @@ export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], vi
 export const presentDeal = async (tx: ScopedTx, deal: ShownDeal, viewer: Viewer): Promise<Payload> => (await presentDeals(tx, [deal], viewer))[0]!;
 
 /**
- * What a restore of a deal re-establishes (src/domain/kit/bin-rules.ts): its company live (a
- * parent, src/domain/bin-items.ts); a contract's budget takes no period that another live budget of
+ * What a restore of a deal re-establishes (src/domain/kit/bin-rules.ts): its company live (its
+ * `parents`); a contract's budget takes no period that another live budget of
  * the contract holds (deals_live_contract_date_key). Deals are locked after invoices, before the rest.
  */
 export const dealBin: BinRules = {
+  itemTypes: ['deal', 'budget'],
+  what: 'Deal',
+  describe: async (tx, id) => {
+    const deal = await tx.deal.findUnique({ where: { id }, select: DEAL });
+    if (!deal) return null;
+    const location = deal.budget && deal.project ? `Project: ${deal.project.name}` : `Company: ${deal.company.name}`;
+    return { itemType: deal.budget ? 'budget' : 'deal', name: deal.name, location };
+  },
+  children: [
+    { model: 'expense', key: 'dealId' },
+    { model: 'invoiceAttribution', key: 'dealId' },
+    { model: 'contract', key: 'templateId' },
+    { model: 'service', key: 'dealId' },
+    { model: 'purchaseOrder', key: 'dealId' },
+  ],
+  detach: [{ model: 'deal', key: 'originDealId' }],
+  parents: [{ model: 'company', key: 'companyId', what: 'company' }],
   lockRank: 1,
   places: { deals_live_contract_date_key: 'its contract has just generated another budget for the same period' },
   place: async (tx, deal) => {

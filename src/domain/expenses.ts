@@ -25,6 +25,7 @@ import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL, dealMoney, dealPlace } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -483,12 +484,22 @@ export const expensePaymentStatus = (e: { paidOn: Date | null }): 'PAID' | 'UNPA
 
 /**
  * What a restore of an expense re-establishes (src/domain/kit/bin-rules.ts): its deal and service
- * type live (parents, src/domain/bin-items.ts); its position among the deal's live expenses free,
+ * type live (its `parents`); its position among the deal's live expenses free,
  * else it goes last (expenses_live_deal_position_key); its money re-expressed from the deal's
  * currency and rate when it was deleted (the entry's `basis`) to the deal's now, as updateDeal does
  * for live expenses, and still fitting a bigint.
  */
 export const expenseBin: BinRules = {
+  itemTypes: ['expense'],
+  what: 'Expense',
+  describe: async (tx, id) => {
+    const expense = await tx.expense.findUnique({ where: { id }, select: { name: true, deal: { select: { ...DEAL, currency: true, exchangeRate: true } } } });
+    return expense && { itemType: 'expense', name: expense.name, location: dealPlace(expense.deal), basis: dealMoney(expense.deal) };
+  },
+  parents: [
+    { model: 'deal', key: 'dealId', what: 'deal' },
+    { model: 'serviceType', key: 'serviceTypeId', what: 'service type' },
+  ],
   places: { expenses_live_deal_position_key: 'its position has just been taken on its deal' },
   place: (tx, expense) => lastIfTaken(tx.expense as never, expense),
   recheck: async (tx, item, basis) => {

@@ -570,11 +570,25 @@ export async function presentInvoice(tx: ScopedTx, i: Prisma.InvoiceGetPayload<{
 
 /**
  * What a restore of an invoice re-establishes (src/domain/kit/bin-rules.ts): its company and
- * credited invoice live (parents, src/domain/bin-items.ts); its number, and its credit notes', not
+ * credited invoice live (its `parents`); its number, and its credit notes', not
  * taken by a live invoice (invoices_live_number_key); a credit note shares its invoice's company
  * and currency, and what the invoice shows as credited fits a bigint. Invoices are locked first.
  */
 export const invoiceBin: BinRules = {
+  itemTypes: ['invoice'],
+  what: 'Invoice',
+  describe: async (tx, id) => {
+    const invoice = await tx.invoice.findUnique({ where: { id }, select: { number: true, subject: true, company: { select: { name: true } } } });
+    return invoice && { itemType: 'invoice', name: invoice.number ?? invoice.subject ?? `Invoice ${id}`, location: `Company: ${invoice.company.name}` };
+  },
+  children: [
+    { model: 'invoice', key: 'parentInvoiceId' },
+    { model: 'invoiceAttribution', key: 'invoiceId' },
+  ],
+  parents: [
+    { model: 'company', key: 'companyId', what: 'company' },
+    { model: 'invoice', key: 'parentInvoiceId', what: 'invoice' },
+  ],
   lockRank: 0,
   places: { invoices_live_number_key: 'its number has just been taken by another invoice' },
   placesFree: async (tx, rows) => {

@@ -16,6 +16,8 @@ import { checkMoney, resolveRate } from './kit/rates.js';
 import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL, dealPlace } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -141,3 +143,20 @@ export function presentPurchaseOrder(o: PurchaseOrder, viewer: Viewer): Payload 
     updatedAt: instant(o.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a purchase order (src/domain/kit/bin-rules.ts): its budget and
+ * vendor must be live for it to come back.
+ */
+export const purchaseOrderBin: BinRules = {
+  itemTypes: ['purchase_order'],
+  what: 'Purchase order',
+  describe: async (tx, id) => {
+    const order = await tx.purchaseOrder.findUnique({ where: { id }, select: { subject: true, deal: { select: DEAL } } });
+    return order && { itemType: 'purchase_order', name: order.subject ?? 'Purchase Order', location: dealPlace(order.deal) };
+  },
+  parents: [
+    { model: 'deal', key: 'dealId', what: 'budget' },
+    { model: 'company', key: 'vendorId', what: 'vendor' },
+  ],
+};
