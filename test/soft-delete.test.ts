@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { scopedClient } from '../src/db/scope.js';
 import type { ScopedClient } from '../src/db/scope.js';
-import { BIN_MODELS } from '../src/domain/bin-items.js';
+import { BIN_RULES } from '../src/domain/bin-rules.js';
 import { restoreDeletedItem } from '../src/domain/bin-restore.js';
 import { deleteContract } from '../src/domain/contracts.js';
 import { deleteDeal } from '../src/domain/deals.js';
@@ -96,7 +96,7 @@ const visible = async (tenant: Tenant, model: Model, id: number) =>
 /** The tenant's person's bin client, as a request has it. */
 const binOf = (tenant: Tenant) => scopedClient(t.db.prisma, { organizationId: tenant.organizationId, personId: tenant.personId, includeDeleted: true });
 const entryOf = (tenant: Tenant, model: Model, id: number) =>
-  t.db.prisma.deletedItem.findFirst({ where: { organizationId: tenant.organizationId, itemType: { in: [...BIN_MODELS[model].itemTypes] }, itemId: id }, orderBy: { id: 'desc' } });
+  t.db.prisma.deletedItem.findFirst({ where: { organizationId: tenant.organizationId, itemType: { in: [...BIN_RULES[model].itemTypes] }, itemId: id }, orderBy: { id: 'desc' } });
 const codes = (result: Result<unknown>) => (result.ok ? [] : result.errors.map((e) => e.code));
 
 describe.each(Object.keys(make) as Model[])('%s', (model) => {
@@ -113,7 +113,7 @@ describe.each(Object.keys(make) as Model[])('%s', (model) => {
 
     // Deleting again: it is not there any more.
     const again = await remove[model](a.db, a.viewer, id);
-    expect(again).toEqual({ ok: false, errors: [{ field: ['input', 'id'], message: `${BIN_MODELS[model].what} not found`, code: 'NOT_FOUND' }] });
+    expect(again).toEqual({ ok: false, errors: [{ field: ['input', 'id'], message: `${BIN_RULES[model].what} not found`, code: 'NOT_FOUND' }] });
 
     expect((await restoreDeletedItem(binOf(a), a.viewer, entry!.id)).ok).toBe(true);
     expect(await visible(a, model, id)).toBe(true);

@@ -4,6 +4,8 @@
 // command can be run again. An operator purges private entries too.
 import { scopedClient } from '../db/scope.js';
 import { expiredEntries, purgeDeletedItem } from '../domain/recycle-bin.js';
+// The models' bin rules, which a purge walks (src/domain/recycle-bin.ts is handed them when it loads).
+import '../domain/bin-rules.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { OperatorError } from '../domain/kit/errors.js';
 import { existingOrganization } from './organizations.js';

@@ -13,7 +13,7 @@
 // number (tasks.ts), an invoice's number and credit (invoices.ts), the attribution sums
 // (invoice-attributions.ts), a contract's next occurrence (contracts.ts).
 //
-// For every row that comes back: each parent it names (BIN_MODELS[model].parents) is live, or comes
+// For every row that comes back: each parent it names (its model's `parents`) is live, or comes
 // back with it, and is locked until commit, so a parent being deleted meanwhile waits and then takes
 // the row along. Optional links that a delete leaves dangling (a deal's project, a time entry's task)
 // may point into the bin, as they do after that delete: shown null until it comes back. People on
@@ -22,8 +22,8 @@ import { everyone, narrowTransaction, type ScopedClient, type ScopedTx } from '.
 import { Prisma } from '../generated/prisma/client.js';
 import { recordEvent } from '../changes/outbox.js';
 import { binEventType } from '../changes/types.js';
-import { BIN_MODELS, MODEL_OF, type BinModel, type DealMoney } from './bin-items.js';
-import { BIN_RULES } from './bin-rules.js';
+import type { BinModel, DealMoney } from './bin-items.js';
+import { BIN_RULES, MODEL_OF } from './bin-rules.js';
 import { conflict, refuse, type Row } from './kit/bin-rules.js';
 import { at, fail, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
@@ -98,14 +98,14 @@ const idsOf = (rows: Row[]) => rows.map((row) => row.id as number);
  */
 async function collect(tx: ScopedTx, model: BinModel, rows: Row[], stamp: Date, into: Returning): Promise<void> {
   into.set(model, [...(into.get(model) ?? []), ...rows]);
-  for (const child of BIN_MODELS[model].children) {
-    const only = BIN_RULES[child.model]?.returnsWith?.(child.key) ?? {};
+  for (const child of BIN_RULES[model].children ?? []) {
+    const only = BIN_RULES[child.model].returnsWith?.(child.key) ?? {};
     const found = await delegate(tx, child.model).findMany({ where: { [child.key]: { in: idsOf(rows) }, deletedAt: stamp, ...only } });
     if (!found.length) continue;
     // A row with an open entry of its own was deleted on its own, in the same millisecond as this one
     // (what went with an object has no entry): it stays in the bin with its entry.
     const own = await tx.deletedItem.findMany({
-      where: { itemType: { in: [...BIN_MODELS[child.model].itemTypes] }, itemId: { in: idsOf(found) }, recoveredAt: null },
+      where: { itemType: { in: [...BIN_RULES[child.model].itemTypes] }, itemId: { in: idsOf(found) }, recoveredAt: null },
       select: { itemId: true },
     });
     const alone = new Set(own.map((entry) => entry.itemId));
@@ -126,12 +126,12 @@ const lockRank = (model: string) => BIN_RULES[model as BinModel]?.lockRank ?? Nu
 async function lockParents(tx: ScopedTx, returning: Returning, item: BinModel): Promise<void> {
   const wanted = new Map<string, Map<number, string>>();
   for (const [model, rows] of returning) {
-    for (const parent of BIN_MODELS[model].parents) {
+    for (const parent of BIN_RULES[model].parents ?? []) {
       const coming = new Set(idsOf(returning.get(parent.model as BinModel) ?? []));
       for (const row of rows) {
         const id = row[parent.key] as number | null | undefined;
         if (id === null || id === undefined || coming.has(id)) continue;
-        const what = model === item ? `its ${parent.what}` : `the ${parent.what} of one of its ${plural(BIN_MODELS[model].what.toLowerCase())}`;
+        const what = model === item ? `its ${parent.what}` : `the ${parent.what} of one of its ${plural(BIN_RULES[model].what.toLowerCase())}`;
         const ids = wanted.get(parent.model) ?? new Map<number, string>();
         if (!ids.has(id)) ids.set(id, what);
         wanted.set(parent.model, ids);
@@ -152,8 +152,8 @@ async function lockParents(tx: ScopedTx, returning: Returning, item: BinModel): 
  * every returning row of a model first, then the item's own.
  */
 async function recheck(tx: ScopedTx, model: BinModel, item: Row, returning: Returning, basis: DealMoney | null): Promise<void> {
-  for (const [each, rows] of returning) await BIN_RULES[each]?.recheckReturning?.(tx, rows);
-  await BIN_RULES[model]?.recheck?.(tx, item, basis);
+  for (const [each, rows] of returning) await BIN_RULES[each].recheckReturning?.(tx, rows);
+  await BIN_RULES[model].recheck?.(tx, item, basis);
 }
 
 /** Brings the item back with what went with it, or throws a Rollback saying which rule refused. */
@@ -167,8 +167,8 @@ async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date,
   await reserveWork(cascade);
   // Locks first, then what they protect is read: parents, places, numbers.
   await lockParents(tx, returning, model);
-  const moved = (await BIN_RULES[model]?.place?.(tx, item!)) ?? {};
-  for (const [each, rows] of returning) await BIN_RULES[each]?.placesFree?.(tx, rows);
+  const moved = (await BIN_RULES[model].place?.(tx, item!)) ?? {};
+  for (const [each, rows] of returning) await BIN_RULES[each].placesFree?.(tx, rows);
   for (const [each, rows] of returning) {
     const data = each === model ? { ...back, ...moved } : back;
     const others = idsOf(rows).filter((rowId) => !(each === model && rowId === id));

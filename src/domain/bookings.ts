@@ -11,6 +11,8 @@ import { lockLive } from './kit/locks.js';
 import { at, blank, fail, inInputOrder, invalid, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { dayName, fullName, servicePath } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import { checkPerson, MAX_MINUTES } from './time-entries.js';
 import type { Viewer } from './viewer.js';
@@ -112,3 +114,27 @@ export function presentBooking(b: Booking): Payload {
     updatedAt: instant(b.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a booking (src/domain/kit/bin-rules.ts): its service or event must be live for it to come back.
+ */
+export const bookingBin: BinRules = {
+  itemTypes: ['booking'],
+  what: 'Booking',
+  describe: async (tx, id) => {
+    const booking = await tx.booking.findUnique({
+      where: { id },
+      select: {
+        serviceId: true, startedOn: true, endedOn: true,
+        person: { select: { firstName: true, lastName: true } }, event: { select: { name: true } },
+      },
+    });
+    if (!booking) return null;
+    const location = booking.serviceId !== null ? await servicePath(tx, booking.serviceId) : `Event: ${booking.event?.name ?? ''}`;
+    return { itemType: 'booking', name: `${fullName(booking.person)} - ${dayName(booking.startedOn)} - ${dayName(booking.endedOn)}`, location };
+  },
+  parents: [
+    { model: 'service', key: 'serviceId', what: 'service' },
+    { model: 'event', key: 'eventId', what: 'event' },
+  ],
+};

@@ -4,10 +4,11 @@
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
 import { earlier, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
-import { at, blank, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { at, blank, fail, fieldAfter, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL, dealPlace } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import {
   addYears,
@@ -79,7 +80,7 @@ async function check(tx: ScopedTx, input: ContractInput, existing: Contract | nu
   const errors: UserError[] = [];
 
   const templateGiven = creating || given(input, 'templateId');
-  const templateId = templateGiven ? input.templateId : existing.templateId;
+  const templateId = fieldAfter(input, existing, 'templateId');
   // Through the scoped client: a deleted deal, or another organization's, is not found.
   const template =
     templateId != null ? await tx.deal.findUnique({ where: { id: templateId }, select: { id: true, date: true } }) : null;
@@ -100,7 +101,7 @@ async function check(tx: ScopedTx, input: ContractInput, existing: Contract | nu
   }
 
   const nextGiven = creating || given(input, 'nextOccurrenceOn');
-  const next = nextGiven ? input.nextOccurrenceOn : existing.nextOccurrenceOn;
+  const next = fieldAfter(input, existing, 'nextOccurrenceOn');
   if (nextGiven && next == null) errors.push(blank('nextOccurrenceOn'));
   else if (nextGiven && !after(next!, today)) errors.push(invalid('nextOccurrenceOn', 'must be after today'));
   else if ((nextGiven || templateGiven) && next != null && template && !after(next, template.date)) {
@@ -117,7 +118,7 @@ async function check(tx: ScopedTx, input: ContractInput, existing: Contract | nu
     }
   }
 
-  const endsOn = creating || given(input, 'endsOn') ? input.endsOn : existing.endsOn;
+  const endsOn = fieldAfter(input, existing, 'endsOn');
   if ((creating || given(input, 'endsOn') || nextGiven) && endsOn != null && next != null && after(next, endsOn)) {
     errors.push(invalid('endsOn', 'must not be before the next occurrence'));
   }
@@ -552,10 +553,18 @@ export function presentContract(c: Contract): Payload {
 
 /**
  * What a restore of a contract re-establishes (src/domain/kit/bin-rules.ts): its template deal live
- * (a parent, src/domain/bin-items.ts); its next occurrence after the template's date. A next
+ * (its `parents`); its next occurrence after the template's date. A next
  * occurrence that passed while in the bin is not refused: generation catches up, as for any live contract.
  */
 export const contractBin: BinRules = {
+  itemTypes: ['contract'],
+  what: 'Contract',
+  describe: async (tx, id) => {
+    const contract = await tx.contract.findUnique({ where: { id }, select: { template: { select: DEAL } } });
+    return contract && { itemType: 'contract', name: contract.template.name, location: dealPlace(contract.template) };
+  },
+  detach: [{ model: 'deal', key: 'contractId' }],
+  parents: [{ model: 'deal', key: 'templateId', what: 'template deal' }],
   recheck: async (tx, contract) => {
     const template = await tx.deal.findFirstOrThrow({ where: { id: contract.templateId as number, ...live }, select: { date: true } });
     if ((contract.nextOccurrenceOn as Date) <= template.date) refuse("its next occurrence is no longer after its template's date");

@@ -6,6 +6,8 @@ import { lockLive } from './kit/locks.js';
 import { at, checkText, fail, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { projectOr } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, LIVE, liveRef, ref, type Payload } from './kit/shown.js';
@@ -67,3 +69,16 @@ export function presentDashboard(d: Prisma.DashboardGetPayload<{ include: typeof
     updatedAt: instant(d.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a dashboard (src/domain/kit/bin-rules.ts): its project must be live for it to come back.
+ */
+export const dashboardBin: BinRules = {
+  itemTypes: ['dashboard'],
+  what: 'Dashboard',
+  describe: async (tx, id) => {
+    const dashboard = await tx.dashboard.findUnique({ where: { id }, select: { name: true, project: { select: { name: true } } } });
+    return dashboard && { itemType: 'dashboard', name: dashboard.name, location: await projectOr(tx, dashboard.project) };
+  },
+  parents: [{ model: 'project', key: 'projectId', what: 'project' }],
+};

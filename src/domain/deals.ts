@@ -5,7 +5,7 @@ import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Deal, Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { reexpressPrice } from '../money/service-amounts.js';
-import { formatRate, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { formatRate, rateText } from '../money/money.js';
 import { SALES_STATUSES, salesStatusOf, type SalesStatus } from './deal-queries.js';
 import { dealInvoicing, dealMoney, expenseSumsByDeal, invoicedSumsByDeal } from './deal-totals.js';
 import { globalId } from './kit/global-id.js';
@@ -13,13 +13,12 @@ import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/
 import {
   at,
   blank,
+  changed,
   checkText,
   fail,
   given,
   invalid,
   inInputOrder,
-  isBlank,
-  MESSAGES,
   notFound,
   ok,
   type Result,
@@ -27,8 +26,9 @@ import {
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
 import { binEntry, stampChildren } from './recycle-bin.js';
+import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
-import { resolveRate } from './kit/rates.js';
+import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
@@ -111,15 +111,7 @@ async function check(tx: ScopedTx, input: DealInput, current: Current | null): P
   if (given(input, 'budget') && input.budget === null) errors.push(blank('budget'));
 
   // Creating, a missing currency is the organization's; updating, `null` cannot clear it.
-  if (input.currency !== undefined && !(creating && input.currency === null)) {
-    if (isBlank(input.currency)) errors.push(blank('currency'));
-    else if (!isCurrencyCode(input.currency!.trim())) {
-      errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
-    }
-  }
-  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
-    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
-  }
+  checkMoney(errors, input, input.currency !== undefined && !(creating && input.currency === null));
 
   const companyId = input.companyId ?? current?.companyId;
   // A new company must also be the company of the project the deal keeps.
@@ -167,11 +159,8 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
   return transact(db, async (tx) => {
     const errors = await check(tx, input, null);
     const currency = input.currency?.trim() || viewer.organization.defaultCurrency;
-    const rate = errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate')
-      ? null
-      : resolveRate(currency, input.exchangeRate, null, viewer);
-    if (rate && !rate.ok) errors.push(...rate.errors);
-    if (errors.length > 0 || !rate?.ok) return fail(...inInputOrder(errors, FIELDS));
+    const rate = rateUnlessInvalid(errors, currency, input.exchangeRate, null, viewer);
+    if (errors.length > 0 || rate === null) return fail(...inInputOrder(errors, FIELDS));
 
     // The organization's counter, incremented and read in one UPDATE: concurrent creates queue on
     // its row lock and each gets its own number.
@@ -203,7 +192,7 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
         deliveredOn: input.deliveredOn ?? null,
         tagList: input.tagList ? cleanTags(input.tagList, []) : [],
         currency,
-        exchangeRate: rate.value,
+        exchangeRate: rate,
         exchangeDate: date,
         budgetTotal: input.budgetTotal ?? 0n,
         lastActivityAt: now,
@@ -239,13 +228,9 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     };
     const errors = await check(tx, input, current);
     const currency = input.currency?.trim() ?? existing.currency;
-    let rate: string = current.exchangeRate;
-    if (!errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate') && money) {
-      // Keep the stored rate when only other fields change; a new currency needs its own rate.
-      const resolved = resolveRate(currency, input.exchangeRate, currency === existing.currency ? current.exchangeRate : null, viewer);
-      if (resolved.ok) rate = resolved.value;
-      else errors.push(...resolved.errors);
-    }
+    // Keep the stored rate when only other fields change; a new currency needs its own rate.
+    const resolved = money ? rateUnlessInvalid(errors, currency, input.exchangeRate, currency === existing.currency ? current.exchangeRate : null, viewer) : null;
+    const rate = resolved ?? current.exchangeRate;
     if (errors.length > 0) return fail(...inInputOrder(errors, FIELDS));
 
     const changesMoney = currency !== existing.currency || rate !== current.exchangeRate;
@@ -266,16 +251,12 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
       data: {
         ...(given(input, 'name') && { name: input.name!.trim() }),
         ...(given(input, 'companyId') && { companyId: input.companyId! }),
-        ...(given(input, 'projectId') && { projectId: input.projectId }),
-        ...(given(input, 'responsibleId') && { responsibleId: input.responsibleId }),
-        ...(given(input, 'dealStatusId') && { dealStatusId: input.dealStatusId }),
+        ...changed(input, ['projectId', 'responsibleId', 'dealStatusId', 'endDate', 'deliveredOn']),
         ...(given(input, 'budget') && { budget }),
         ...(given(input, 'date') && { date: input.date! }),
-        ...(given(input, 'endDate') && { endDate: input.endDate }),
         ...(given(input, 'probability') && input.probability != null && { probability: input.probability }),
         ...(given(input, 'timeApproval') && input.timeApproval != null && { timeApproval: input.timeApproval }),
         ...(given(input, 'expenseApproval') && input.expenseApproval != null && { expenseApproval: input.expenseApproval }),
-        ...(given(input, 'deliveredOn') && { deliveredOn: input.deliveredOn }),
         ...(given(input, 'tagList') && { tagList: input.tagList ? cleanTags(input.tagList, []) : [] }),
         ...(given(input, 'budgetTotal') && { budgetTotal: input.budgetTotal ?? 0n }),
         ...(changesMoney && { currency, exchangeRate: rate, exchangeDate: now }),
@@ -353,7 +334,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     chargeWork((await tx.expense.updateMany({ where: { dealId: id }, data: stamp })).count);
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
-    // Its expenses (again), attributions, contracts, services and purchase orders (src/domain/bin-items.ts).
+    // Its expenses (again), attributions, contracts, services and purchase orders (`dealBin.children`, below).
     await stampChildren(tx, 'deal', [id], stamp.deletedAt, stamp.deleterId);
     await file(stamp.deletedAt);
     return ok({ id });
@@ -429,11 +410,28 @@ export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], vi
 export const presentDeal = async (tx: ScopedTx, deal: ShownDeal, viewer: Viewer): Promise<Payload> => (await presentDeals(tx, [deal], viewer))[0]!;
 
 /**
- * What a restore of a deal re-establishes (src/domain/kit/bin-rules.ts): its company live (a
- * parent, src/domain/bin-items.ts); a contract's budget takes no period that another live budget of
+ * What a restore of a deal re-establishes (src/domain/kit/bin-rules.ts): its company live (its
+ * `parents`); a contract's budget takes no period that another live budget of
  * the contract holds (deals_live_contract_date_key). Deals are locked after invoices, before the rest.
  */
 export const dealBin: BinRules = {
+  itemTypes: ['deal', 'budget'],
+  what: 'Deal',
+  describe: async (tx, id) => {
+    const deal = await tx.deal.findUnique({ where: { id }, select: DEAL });
+    if (!deal) return null;
+    const location = deal.budget && deal.project ? `Project: ${deal.project.name}` : `Company: ${deal.company.name}`;
+    return { itemType: deal.budget ? 'budget' : 'deal', name: deal.name, location };
+  },
+  children: [
+    { model: 'expense', key: 'dealId' },
+    { model: 'invoiceAttribution', key: 'dealId' },
+    { model: 'contract', key: 'templateId' },
+    { model: 'service', key: 'dealId' },
+    { model: 'purchaseOrder', key: 'dealId' },
+  ],
+  detach: [{ model: 'deal', key: 'originDealId' }],
+  parents: [{ model: 'company', key: 'companyId', what: 'company' }],
   lockRank: 1,
   places: { deals_live_contract_date_key: 'its contract has just generated another budget for the same period' },
   place: async (tx, deal) => {

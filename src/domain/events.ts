@@ -5,6 +5,8 @@ import type { Event } from '../generated/prisma/client.js';
 import { checkText, fail, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { organizationName } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -37,7 +39,7 @@ export async function createEvent(db: ScopedClient, viewer: Viewer, input: Event
   });
 }
 
-/** To the recycle bin, with its bookings (src/domain/bin-items.ts). */
+/** To the recycle bin, with its bookings (`children` of its `BinRules`). */
 export function deleteEvent(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'event', id);
 }
@@ -56,3 +58,16 @@ export function presentEvent(e: Event): Payload {
     updatedAt: instant(e.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of an event (src/domain/kit/bin-rules.ts): its bookings go with it.
+ */
+export const eventBin: BinRules = {
+  itemTypes: ['event'],
+  what: 'Event',
+  describe: async (tx, id) => {
+    const event = await tx.event.findUnique({ where: { id }, select: { name: true } });
+    return event && { itemType: 'event', name: event.name, location: await organizationName(tx) };
+  },
+  children: [{ model: 'booking', key: 'eventId' }],
+};

@@ -4,15 +4,15 @@
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Expense } from '../generated/prisma/client.js';
 import { expenseMoneyColumns, expenseMoneySet, reexpressExpense } from '../money/expense-amounts.js';
-import { fitsInt64, formatRate, isCurrencyCode, isOneRate, isValidRate, rateText, type RateLike } from '../money/money.js';
+import { fitsInt64, formatRate, isOneRate, rateText, type RateLike } from '../money/money.js';
 import {
   at,
   blank,
+  changed,
   checkText,
   fail,
   given,
   invalid,
-  isBlank,
   MESSAGES,
   notFound,
   ok,
@@ -20,10 +20,12 @@ import {
   type UserError,
 } from './kit/result.js';
 import { lockDeal, lockDeals, LOCKED_DEAL } from './kit/locks.js';
+import { checkMoney } from './kit/rates.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL, dealMoney, dealPlace } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -84,18 +86,7 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean, locke
       errors.push(invalid(key, `must be between 0 and ${MAX_CENTS}`));
     }
   }
-  if (needs('currency')) {
-    // One error per field: the reference also reports a blank currency as "not a valid currency",
-    // which tells the client nothing more (issue 8). Blank is BLANK; anything else that is not an
-    // ISO 4217 code is INVALID_CURRENCY.
-    if (isBlank(input.currency)) errors.push(blank('currency'));
-    else if (!isCurrencyCode(input.currency!.trim())) {
-      errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
-    }
-  }
-  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
-    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
-  }
+  checkMoney(errors, input, needs('currency'));
   if (needs('date') && input.date == null) errors.push(blank('date'));
   if (input.position != null && (input.position < 1 || input.position > MAX_POSITION)) {
     errors.push(invalid('position', `must be between 1 and ${MAX_POSITION}`));
@@ -361,11 +352,7 @@ export async function updateExpense(
       data: {
         ...(given(input, 'name') && { name: input.name!.trim() }),
         ...(given(input, 'serviceTypeId') && { serviceTypeId: input.serviceTypeId! }),
-        ...(given(input, 'personId') && { personId: input.personId }),
-        ...(given(input, 'payOn') && { payOn: input.payOn }),
-        ...(given(input, 'paidOn') && { paidOn: input.paidOn }),
-        ...(given(input, 'reimbursable') && { reimbursable: input.reimbursable }),
-        ...(given(input, 'reimbursedOn') && { reimbursedOn: input.reimbursedOn }),
+        ...changed(input, ['personId', 'payOn', 'paidOn', 'reimbursable', 'reimbursedOn']),
         ...(position !== undefined && { position }),
         dealId: deal.id,
         date,
@@ -521,12 +508,22 @@ export const expensePaymentStatus = (e: { paidOn: Date | null }): 'PAID' | 'UNPA
 
 /**
  * What a restore of an expense re-establishes (src/domain/kit/bin-rules.ts): its deal and service
- * type live (parents, src/domain/bin-items.ts); its position among the deal's live expenses free,
+ * type live (its `parents`); its position among the deal's live expenses free,
  * else it goes last (expenses_live_deal_position_key); its money re-expressed from the deal's
  * currency and rate when it was deleted (the entry's `basis`) to the deal's now, as updateDeal does
  * for live expenses, and still fitting a bigint.
  */
 export const expenseBin: BinRules = {
+  itemTypes: ['expense'],
+  what: 'Expense',
+  describe: async (tx, id) => {
+    const expense = await tx.expense.findUnique({ where: { id }, select: { name: true, deal: { select: { ...DEAL, currency: true, exchangeRate: true } } } });
+    return expense && { itemType: 'expense', name: expense.name, location: dealPlace(expense.deal), basis: dealMoney(expense.deal) };
+  },
+  parents: [
+    { model: 'deal', key: 'dealId', what: 'deal' },
+    { model: 'serviceType', key: 'serviceTypeId', what: 'service type' },
+  ],
   places: { expenses_live_deal_position_key: 'its position has just been taken on its deal' },
   place: (tx, expense) => lastIfTaken(tx.expense as never, expense),
   recheck: async (tx, item, basis) => {

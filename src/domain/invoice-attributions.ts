@@ -20,6 +20,7 @@ import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -293,13 +294,32 @@ export function presentInvoiceAttribution(a: InvoiceAttribution, viewer: Viewer)
 
 /**
  * What a restore re-establishes for invoice attributions (src/domain/kit/bin-rules.ts), alone or with
- * their budget or invoice: invoice and budget live (parents, src/domain/bin-items.ts); a budget's
+ * their budget or invoice: invoice and budget live (its `parents`); a budget's
  * attributions come back only to live invoices and an invoice's only to live budgets (the others stay
  * in the bin with what is still there); under each invoice's lock, every attribution has the invoice
  * amount's sign and together they fit the amount; their money is derived again from the invoice and
  * budget as they are now, and fits a bigint.
  */
 export const invoiceAttributionBin: BinRules = {
+  itemTypes: ['invoice_attribution'],
+  what: 'Invoice attribution',
+  describe: async (tx, id) => {
+    const row = await tx.invoiceAttribution.findUnique({
+      where: { id },
+      select: { amount: true, currency: true, deal: { select: DEAL }, invoice: { select: { id: true, number: true } } },
+    });
+    return (
+      row && {
+        itemType: 'invoice_attribution',
+        name: `${row.amount} ${row.currency} to ${row.deal.name}`,
+        location: `Invoice: ${row.invoice.number ?? `#${row.invoice.id}`}`,
+      }
+    );
+  },
+  parents: [
+    { model: 'invoice', key: 'invoiceId', what: 'invoice' },
+    { model: 'deal', key: 'dealId', what: 'budget' },
+  ],
   returnsWith: (key) => (key === 'dealId' ? { invoice: live } : { deal: live }),
   recheckReturning: async (tx, rows) => {
     const returning = new Set(rows.map((row) => row.id as number));

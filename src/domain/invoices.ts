@@ -10,7 +10,7 @@
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import { Prisma, type Invoice } from '../generated/prisma/client.js';
 import { amountCredited, creditNoteWithTax, formatPercent, invoiceMoney, isValidPercent, overflowingFields, type InvoiceMoneyField } from '../money/invoice-money.js';
-import { fitsInt64, formatRate, isCurrencyCode, isValidRate, rateText, toDefault } from '../money/money.js';
+import { fitsInt64, formatRate, isCurrencyCode, rateText, toDefault } from '../money/money.js';
 import { attributedTotal, deleteAttributionsOfInvoice, exceedsInvoice, rewriteInvoiceAttributions } from './invoice-attributions.js';
 import { creditSumsByInvoice, INVOICE_TYPES, invoiceStatusOf, invoiceTypeOf, todayUtc, type InvoiceType } from './invoice-queries.js';
 import { globalId } from './kit/global-id.js';
@@ -19,8 +19,10 @@ import { inCalendar, LAST_DAY_ISO } from './kit/dates.js';
 import {
   at,
   blank,
+  changed,
   checkOptionalText,
   fail,
+  fieldAfter,
   given,
   inInputOrder,
   invalid,
@@ -33,7 +35,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { lockInvoices } from './kit/locks.js';
-import { resolveRate } from './kit/rates.js';
+import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
@@ -127,8 +129,8 @@ const addDays = (day: Date, days: number): Date => new Date(day.getTime() + days
 function derivedPayOnProblem(input: InvoiceInput, current: Current | null): UserError | null {
   const creating = current === null;
   const follows = creating ? input.payOn == null : !given(input, 'payOn') && (given(input, 'paymentTerms') || given(input, 'invoicedOn'));
-  const invoicedOn = creating ? (input.invoicedOn ?? todayUtc()) : given(input, 'invoicedOn') ? input.invoicedOn : current.invoice.invoicedOn;
-  const terms = creating || given(input, 'paymentTerms') ? input.paymentTerms : current.invoice.paymentTerms;
+  const invoicedOn = creating ? (input.invoicedOn ?? todayUtc()) : fieldAfter(input, current.invoice, 'invoicedOn');
+  const terms = fieldAfter(input, current?.invoice ?? null, 'paymentTerms');
   if (!follows || invoicedOn == null || terms == null || inCalendar(addDays(invoicedOn, terms))) return null;
   return invalid(
     creating || given(input, 'paymentTerms') ? 'paymentTerms' : 'invoicedOn',
@@ -198,15 +200,7 @@ async function check(tx: ScopedTx, input: InvoiceInput, current: Current | null)
   if (input.tagList != null) cleanTags(input.tagList, errors);
 
   // Creating, a missing currency is the default one; updating, `null` cannot clear it.
-  if (input.currency !== undefined && !(creating && input.currency === null)) {
-    if (isBlank(input.currency)) errors.push(blank('currency'));
-    else if (!isCurrencyCode(input.currency!.trim())) {
-      errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
-    }
-  }
-  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
-    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
-  }
+  checkMoney(errors, input, input.currency !== undefined && !(creating && input.currency === null));
 
   for (const name of MONEY) {
     const value = input[name];
@@ -344,16 +338,13 @@ export async function createInvoice(db: ScopedClient, viewer: Viewer, input: Inv
   return write(db, async (tx) => {
     const { errors, parent } = await check(tx, input, null);
     const currency = input.currency?.trim() || parent?.currency || viewer.organization.defaultCurrency;
-    const rate = errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate')
-      ? null
-      : resolveRate(currency, input.exchangeRate, parent && currency === parent.currency ? parent.exchangeRate : null, viewer);
-    if (rate && !rate.ok) errors.push(...rate.errors);
-    if (errors.length > 0 || !rate?.ok) return fail(...inInputOrder(errors, FIELDS));
+    const rate = rateUnlessInvalid(errors, currency, input.exchangeRate, parent && currency === parent.currency ? parent.exchangeRate : null, viewer);
+    if (errors.length > 0 || rate === null) return fail(...inInputOrder(errors, FIELDS));
 
     const type = input.invoiceType ?? 'INVOICE';
     const money = {
       currency,
-      exchangeRate: rate.value,
+      exchangeRate: rate,
       amount: input.amount ?? 0n,
       amountPaid: input.amountPaid ?? 0n,
       amountWrittenOff: input.amountWrittenOff ?? 0n,
@@ -407,13 +398,12 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
     const { errors } = await check(tx, input, { invoice: existing, parent, hasCreditNotes: notes.length > 0 });
     const currentRate = rateText(existing.exchangeRate);
     const currency = input.currency?.trim() || existing.currency;
-    let rate = currentRate;
-    if (!errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate') && (given(input, 'currency') || given(input, 'exchangeRate'))) {
-      // Keep the stored rate when the currency stays; a new currency needs its own rate.
-      const resolved = resolveRate(currency, input.exchangeRate, currency === existing.currency ? currentRate : null, viewer);
-      if (resolved.ok) rate = resolved.value;
-      else errors.push(...resolved.errors);
-    }
+    // Keep the stored rate when the currency stays; a new currency needs its own rate.
+    const resolved =
+      given(input, 'currency') || given(input, 'exchangeRate')
+        ? rateUnlessInvalid(errors, currency, input.exchangeRate, currency === existing.currency ? currentRate : null, viewer)
+        : null;
+    const rate = resolved ?? currentRate;
     if (errors.length > 0) return fail(...inInputOrder(errors, FIELDS));
 
     const money = {
@@ -422,8 +412,8 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
       amount: input.amount ?? existing.amount,
       amountPaid: input.amountPaid ?? existing.amountPaid,
       amountWrittenOff: input.amountWrittenOff ?? existing.amountWrittenOff,
-      tax1Value: given(input, 'tax1Value') ? (input.tax1Value ?? null) : existing.tax1Value,
-      tax2Value: given(input, 'tax2Value') ? (input.tax2Value ?? null) : existing.tax2Value,
+      tax1Value: fieldAfter(input, existing, 'tax1Value') ?? null,
+      tax2Value: fieldAfter(input, existing, 'tax2Value') ?? null,
     };
     const changesRate = currency !== existing.currency || !sameRate(rate, currentRate);
     const overflow = overflowingFields(money, amountCredited(notes));
@@ -444,7 +434,7 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
     }
 
     const invoicedOn = input.invoicedOn ?? existing.invoicedOn;
-    const paymentTerms = given(input, 'paymentTerms') ? (input.paymentTerms ?? null) : existing.paymentTerms;
+    const paymentTerms = fieldAfter(input, existing, 'paymentTerms') ?? null;
     // A pay-on date follows its terms when they, or the invoice date, change and it is not given.
     const payOnFollows = !given(input, 'payOn') && paymentTerms !== null && (given(input, 'paymentTerms') || given(input, 'invoicedOn'));
     const invoice = await tx.invoice.update({
@@ -455,12 +445,8 @@ export async function updateInvoice(db: ScopedClient, viewer: Viewer, id: number
         ...textColumns(input),
         ...(given(input, 'invoicedOn') && { invoicedOn }),
         ...(given(input, 'paymentTerms') && { paymentTerms }),
-        ...(given(input, 'payOn') && { payOn: input.payOn ?? null }),
+        ...changed(input, ['payOn', 'sentOn', 'deliveryOn', 'paidOn', 'finalizedOn']),
         ...(payOnFollows && { payOn: addDays(invoicedOn, paymentTerms) }),
-        ...(given(input, 'sentOn') && { sentOn: input.sentOn ?? null }),
-        ...(given(input, 'deliveryOn') && { deliveryOn: input.deliveryOn ?? null }),
-        ...(given(input, 'paidOn') && { paidOn: input.paidOn ?? null }),
-        ...(given(input, 'finalizedOn') && { finalizedOn: input.finalizedOn ?? null }),
         ...(given(input, 'amount') && { amount: money.amount }),
         ...(given(input, 'amountPaid') && { amountPaid: money.amountPaid }),
         ...(given(input, 'amountWrittenOff') && { amountWrittenOff: money.amountWrittenOff }),
@@ -584,11 +570,25 @@ export async function presentInvoice(tx: ScopedTx, i: Prisma.InvoiceGetPayload<{
 
 /**
  * What a restore of an invoice re-establishes (src/domain/kit/bin-rules.ts): its company and
- * credited invoice live (parents, src/domain/bin-items.ts); its number, and its credit notes', not
+ * credited invoice live (its `parents`); its number, and its credit notes', not
  * taken by a live invoice (invoices_live_number_key); a credit note shares its invoice's company
  * and currency, and what the invoice shows as credited fits a bigint. Invoices are locked first.
  */
 export const invoiceBin: BinRules = {
+  itemTypes: ['invoice'],
+  what: 'Invoice',
+  describe: async (tx, id) => {
+    const invoice = await tx.invoice.findUnique({ where: { id }, select: { number: true, subject: true, company: { select: { name: true } } } });
+    return invoice && { itemType: 'invoice', name: invoice.number ?? invoice.subject ?? `Invoice ${id}`, location: `Company: ${invoice.company.name}` };
+  },
+  children: [
+    { model: 'invoice', key: 'parentInvoiceId' },
+    { model: 'invoiceAttribution', key: 'invoiceId' },
+  ],
+  parents: [
+    { model: 'company', key: 'companyId', what: 'company' },
+    { model: 'invoice', key: 'parentInvoiceId', what: 'invoice' },
+  ],
   lockRank: 0,
   places: { invoices_live_number_key: 'its number has just been taken by another invoice' },
   placesFree: async (tx, rows) => {

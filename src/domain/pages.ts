@@ -1,12 +1,14 @@
 // Page rules: a page belongs to the organization or to a live project, and may sit under a live
 // parent page, whose project it then shares. Deleting a page takes its subpages along, recursively
-// (src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
+// (`children` of its `BinRules`). Every problem of an input is reported at once; nothing is written then.
 import type { ScopedClient } from '../db/scope.js';
 import type { Page } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, checkText, fail, inInputOrder, invalid, notFound, ok, tooLong, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { projectOr } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, LIVE, liveRef, ref, type Payload } from './kit/shown.js';
@@ -108,3 +110,21 @@ export function presentPage(p: Prisma.PageGetPayload<{ include: typeof pageShows
     updatedAt: instant(p.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a page (src/domain/kit/bin-rules.ts): its subpages go with it; its
+ * project and parent page must be live for it to come back.
+ */
+export const pageBin: BinRules = {
+  itemTypes: ['page'],
+  what: 'Page',
+  describe: async (tx, id) => {
+    const page = await tx.page.findUnique({ where: { id }, select: { title: true, project: { select: { name: true } } } });
+    return page && { itemType: 'page', name: page.title, location: await projectOr(tx, page.project) };
+  },
+  children: [{ model: 'page', key: 'parentPageId' }],
+  parents: [
+    { model: 'project', key: 'projectId', what: 'project' },
+    { model: 'page', key: 'parentPageId', what: 'parent page' },
+  ],
+};

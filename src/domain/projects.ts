@@ -1,12 +1,13 @@
 // Project rules: a project belongs to a live client company and takes the next number of the
 // organization's counter. Deleting one puts it in the recycle bin with its tasks, pages and
-// dashboards (src/domain/bin-items.ts); its deals stay, with no project while it is there.
+// dashboards (`children` of its `BinRules`); its deals stay, with no project while it is there.
 import type { ScopedClient } from '../db/scope.js';
 import type { Project } from '../generated/prisma/client.js';
 import { at, blank, checkText, fail, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
@@ -66,3 +67,24 @@ export function presentProject(p: Project): Payload {
     createdAt: instant(p.createdAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a project (src/domain/kit/bin-rules.ts): its tasks, pages and
+ * dashboards go with it; its company must be live for it to come back.
+ */
+export const projectBin: BinRules = {
+  itemTypes: ['project'],
+  what: 'Project',
+  describe: async (tx, id) => {
+    const project = await tx.project.findUnique({ where: { id }, select: { name: true, company: { select: { name: true } } } });
+    return project && { itemType: 'project', name: project.name, location: `Company: ${project.company.name}` };
+  },
+  children: [
+    { model: 'task', key: 'projectId' },
+    { model: 'page', key: 'projectId' },
+    { model: 'dashboard', key: 'projectId' },
+  ],
+  // Deals stay: while the project is in the bin their `project` is null; purging it cuts the link.
+  detach: [{ model: 'deal', key: 'projectId' }],
+  parents: [{ model: 'company', key: 'companyId', what: 'company' }],
+};

@@ -9,13 +9,15 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { PurchaseOrder } from '../generated/prisma/client.js';
 import { MAX_ORDER_CENTS, overflowingFields, purchaseOrderMoney } from '../money/purchase-order-money.js';
-import { formatRate, isCurrencyCode, isValidRate, rateText } from '../money/money.js';
+import { formatRate, rateText } from '../money/money.js';
 import { todayUtc } from './invoice-queries.js';
 import { lockDeals } from './kit/locks.js';
-import { resolveRate } from './kit/rates.js';
-import { at, blank, fail, inInputOrder, invalid, isBlank, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { checkMoney, resolveRate } from './kit/rates.js';
+import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { DEAL, dealPlace } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -48,13 +50,7 @@ function check(input: PurchaseOrderInput): UserError[] {
   checkOptionalText(errors, 'number', input.number, MAX_SHORT);
   checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
   // Left out or null, the currency is the deal's; given, it must be a code.
-  if (input.currency != null) {
-    if (isBlank(input.currency)) errors.push(blank('currency'));
-    else if (!isCurrencyCode(input.currency.trim())) errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
-  }
-  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
-    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
-  }
+  checkMoney(errors, input, input.currency != null);
   const cost = input.totalCost;
   if (cost != null && (cost < 0n || cost > MAX_ORDER_CENTS)) errors.push(invalid('totalCost', `must be between 0 and ${MAX_ORDER_CENTS}`));
   return errors;
@@ -147,3 +143,20 @@ export function presentPurchaseOrder(o: PurchaseOrder, viewer: Viewer): Payload 
     updatedAt: instant(o.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a purchase order (src/domain/kit/bin-rules.ts): its budget and
+ * vendor must be live for it to come back.
+ */
+export const purchaseOrderBin: BinRules = {
+  itemTypes: ['purchase_order'],
+  what: 'Purchase order',
+  describe: async (tx, id) => {
+    const order = await tx.purchaseOrder.findUnique({ where: { id }, select: { subject: true, deal: { select: DEAL } } });
+    return order && { itemType: 'purchase_order', name: order.subject ?? 'Purchase Order', location: dealPlace(order.deal) };
+  },
+  parents: [
+    { model: 'deal', key: 'dealId', what: 'budget' },
+    { model: 'company', key: 'vendorId', what: 'vendor' },
+  ],
+};

@@ -4,9 +4,11 @@
 // What went with the object (a deal's expenses, an invoice's attributions) has no entry of its
 // own: restoring the entry brings back exactly the rows carrying its stamp (src/domain/bin-restore.ts,
 // with the rules a restore re-establishes); purging it erases the
-// object with everything that still points at it. What goes with what is in src/domain/bin-items.ts.
+// object with everything that still points at it. What goes with what, and how a row is named, each
+// model declares in its domain file (`BinRules`, src/domain/kit/bin-rules.ts); this file knows no model.
 import { everyone, type ScopedClient, type ScopedTx } from '../db/scope.js';
-import { BIN_MODELS, describe, MODEL_OF, type BinModel, type ItemType, type Reference } from './bin-items.js';
+import type { BinModel, ItemType, Reference } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 
 export { ITEM_TYPES, type ItemType } from './bin-items.js';
 import { at, fail, notFound, ok, type Result } from './kit/result.js';
@@ -19,6 +21,29 @@ import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
 import { binEventType, type BinSubject } from '../changes/types.js';
 
+// ---- The models' declarations ------------------------------------------------------------------
+//
+// The domains import this file to delete, so it cannot import their declarations: the registry
+// (src/domain/bin-rules.ts) hands them over when it loads. Every process that deletes or purges
+// loads it with the recycle bin's service (src/domain/bin-restore.ts, and src/cli/recycle-bin.ts).
+
+let registry: { rules: Readonly<Record<BinModel, BinRules>>; modelOf: Readonly<Record<ItemType, BinModel>> } | null = null;
+
+/** Called once, by src/domain/bin-rules.ts. */
+export function useBinRules(rules: Readonly<Record<BinModel, BinRules>>, modelOf: Readonly<Record<ItemType, BinModel>>): void {
+  registry = { rules, modelOf };
+}
+
+function loaded() {
+  if (!registry) throw new Error('the recycle bin has no rules: import src/domain/bin-rules.ts in this process');
+  return registry;
+}
+
+/** What `model`'s domain declares to the bin. */
+export const rulesOf = (model: BinModel): BinRules => loaded().rules[model];
+
+/** The model an entry's item type is a row of (a `budget` is a deal). */
+export const modelOf = (itemType: ItemType): BinModel => loaded().modelOf[itemType];
 
 /** The object a delete is about to put in the bin. */
 export interface BinItem {
@@ -31,7 +56,7 @@ export interface BinItem {
  * its bin entry once the delete has stamped it. Nothing is filed when the delete found nothing.
  */
 export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
-  const description = await describe(tx, item.model, item.id);
+  const description = await rulesOf(item.model).describe(tx, item.id);
   return async (stamp: Date): Promise<void> => {
     if (!description) return;
     const entry = await tx.deletedItem.create({
@@ -67,7 +92,7 @@ export function deleteItem(db: ScopedClient, viewer: Viewer, model: BinModel, id
     const file = await binEntry(tx, viewer, { model, id });
     const stamp = new Date();
     const { count } = await delegate(tx, model).updateMany({ where: { id }, data: { deletedAt: stamp, deleterId: viewer.person.id } });
-    if (count !== 1) return fail(notFound(at('id'), BIN_MODELS[model].what));
+    if (count !== 1) return fail(notFound(at('id'), rulesOf(model).what));
     await stampChildren(tx, model, [id], stamp, viewer.person.id);
     await file(stamp);
     return ok({ id });
@@ -82,7 +107,7 @@ export function deleteItem(db: ScopedClient, viewer: Viewer, model: BinModel, id
  */
 export async function stampChildren(viewerTx: ScopedTx, model: BinModel, parents: number[], stamp: Date, deleterId: number): Promise<void> {
   const tx = everyone(viewerTx);
-  for (const child of BIN_MODELS[model].children) {
+  for (const child of rulesOf(model).children ?? []) {
     const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents } }, select: { id: true } }));
     if (!rows.length) continue;
     await delegate(tx, child.model).updateMany({ where: { id: { in: rows } }, data: { deletedAt: stamp, deleterId } });
@@ -117,7 +142,7 @@ export async function purgeDeletedItem(bin: ScopedClient, actor: Viewer | null, 
   return transact(bin, async (tx) => {
     const entry = await tx.deletedItem.findFirst({ where: { id: entryId, recoveredAt: null } });
     if (!entry) return fail(notFound(at('id'), 'Deleted item'));
-    const model = MODEL_OF[entry.itemType as ItemType];
+    const model = modelOf(entry.itemType as ItemType);
     // The event shows the entry, so it is recorded while the entry is there; a lost race below rolls it back.
     if (!entry.private) {
       const subject = subjectOf(model);
@@ -136,19 +161,19 @@ export async function purgeDeletedItem(bin: ScopedClient, actor: Viewer | null, 
 
 /** Erases rows of `model` (all in the bin) with what depends on them, depth first (the foreign keys restrict). */
 async function erase(tx: ScopedTx, model: BinModel, rows: number[]): Promise<void> {
-  const spec = BIN_MODELS[model];
-  for (const child of spec.children) {
+  const rules = rulesOf(model);
+  for (const child of rules.children ?? []) {
     const found = await delegate(tx, child.model).findMany({ where: { [child.key]: { in: rows } }, select: { id: true, deletedAt: true } });
     if (found.some((r) => r.deletedAt === null)) {
-      throw new Rollback(fail({ field: at('id'), message: `cannot be purged: a ${BIN_MODELS[child.model].what.toLowerCase()} of it is live`, code: 'CONFLICT' }));
+      throw new Rollback(fail({ field: at('id'), message: `cannot be purged: a ${rulesOf(child.model).what.toLowerCase()} of it is live`, code: 'CONFLICT' }));
     }
     // Children that point at a row of their own kind (a page's subpages) are erased with theirs.
     const others = ids(found).filter((id) => !(child.model === model && rows.includes(id)));
     chargeWork(others.length); // a purge costs what it erases with the item, and the links it cuts
     if (others.length) await erase(tx, child.model, others);
   }
-  for (const ref of spec.detach) await cut(tx, ref, rows);
-  await tx.deletedItem.deleteMany({ where: { itemType: { in: [...spec.itemTypes] }, itemId: { in: rows } } });
+  for (const ref of rules.detach ?? []) await cut(tx, ref, rows);
+  await tx.deletedItem.deleteMany({ where: { itemType: { in: [...rules.itemTypes] }, itemId: { in: rows } } });
   await delegate(tx, model).deleteMany({ where: { id: { in: rows } } });
 }
 
@@ -167,7 +192,7 @@ export async function expiredEntries(bin: ScopedClient, before: Date, limit: num
 
 /** The global id of the object an entry holds: a `budget` entry holds a Deal. */
 export const itemGlobalId = (entry: { itemType: string; itemId: number }): string =>
-  globalId(subjectOf(MODEL_OF[entry.itemType as ItemType]), entry.itemId);
+  globalId(subjectOf(modelOf(entry.itemType as ItemType)), entry.itemId);
 
 /**
  * A bin entry as the API shows it (src/schema/deleted-item.ts) to `viewer`, for delete and purge

@@ -29,6 +29,7 @@ import {
 } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
+import { dealMoney } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -122,7 +123,7 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
   });
 }
 
-/** To the recycle bin, with its time entries and bookings (src/domain/bin-items.ts). */
+/** To the recycle bin, with its time entries and bookings (`children` of its `BinRules`). */
 export function deleteService(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'service', id);
 }
@@ -158,10 +159,25 @@ export function presentService(s: Prisma.ServiceGetPayload<{ include: typeof ser
 
 /**
  * What a restore of a service re-establishes (src/domain/kit/bin-rules.ts): its budget and service
- * type live (parents, src/domain/bin-items.ts); its position free, else it goes last; its price
+ * type live (its `parents`); its position free, else it goes last; its price
  * re-expressed to the deal's currency now (as updateDeal does) and within its bounds.
  */
 export const serviceBin: BinRules = {
+  itemTypes: ['service'],
+  what: 'Service',
+  describe: async (tx, id) => {
+    // The reference locates a service by its budget's name alone ("test name").
+    const service = await tx.service.findUnique({ where: { id }, select: { name: true, deal: { select: { name: true, currency: true, exchangeRate: true } } } });
+    return service && { itemType: 'service', name: service.name, location: service.deal.name, basis: dealMoney(service.deal) };
+  },
+  children: [
+    { model: 'timeEntry', key: 'serviceId' },
+    { model: 'booking', key: 'serviceId' },
+  ],
+  parents: [
+    { model: 'deal', key: 'dealId', what: 'budget' },
+    { model: 'serviceType', key: 'serviceTypeId', what: 'service type' },
+  ],
   place: (tx, service) => lastIfTaken(tx.service as never, service),
   recheck: async (tx, item, basis) => {
     if (!basis) return; // Filed before bases were kept: its price stays as it was.

@@ -1,6 +1,6 @@
 // Task rules: a task belongs to a live project and takes the project's next task number; a private
 // task is visible only to its creator and its assignee (and its bin entry only to its deleter, see
-// src/domain/bin-items.ts). Every problem of an input is reported at once; nothing is written then.
+// `taskBin` below). Every problem of an input is reported at once; nothing is written then.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Task } from '../generated/prisma/client.js';
 import { live, type BinRules } from './kit/bin-rules.js';
@@ -140,6 +140,14 @@ export function presentTask(t: Task, viewer: Viewer): Payload | null {
 
 /** What a restore of a task re-establishes (src/domain/kit/bin-rules.ts): its number, free in its project, else the next one. */
 export const taskBin: BinRules = {
+  itemTypes: ['task'],
+  what: 'Task',
+  describe: async (tx, id) => {
+    const task = await tx.task.findUnique({ where: { id }, select: { title: true, private: true, project: { select: { name: true } } } });
+    return task && { itemType: 'task', name: task.title, location: `Project: ${task.project.name}`, private: task.private };
+  },
+  detach: [{ model: 'timeEntry', key: 'taskId' }],
+  parents: [{ model: 'project', key: 'projectId', what: 'project' }],
   place: async (tx, task) => {
     const projectId = task.projectId as number;
     const taken = await tx.task.count({ where: { projectId, number: task.number as number, ...live } });

@@ -4,6 +4,8 @@ import type { ScopedClient } from '../db/scope.js';
 import type { Template } from '../generated/prisma/client.js';
 import { checkText, fail, invalid, ok, type Result, type UserError } from './kit/result.js';
 import { deleteItem } from './recycle-bin.js';
+import { organizationName } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, optionalText } from './kit/result.js';
 import { checkTitle, MAX_DESCRIPTION } from './tasks.js';
 import type { Viewer } from './viewer.js';
@@ -76,3 +78,15 @@ export function presentTemplate(t: Template): Payload {
     updatedAt: instant(t.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a template (src/domain/kit/bin-rules.ts): nothing goes with it, nothing must be live.
+ */
+export const templateBin: BinRules = {
+  itemTypes: ['template'],
+  what: 'Template',
+  describe: async (tx, id) => {
+    const template = await tx.template.findUnique({ where: { id }, select: { name: true } });
+    return template && { itemType: 'template', name: template.name, location: await organizationName(tx) };
+  },
+};

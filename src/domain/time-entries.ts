@@ -14,6 +14,8 @@ import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type
 import { transact } from './kit/transaction.js';
 import { canSeeTask } from './tasks.js';
 import { deleteItem } from './recycle-bin.js';
+import { dayName, fullName, minutesName, servicePath } from './bin-items.js';
+import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -123,3 +125,25 @@ export function presentTimeEntry(e: Prisma.TimeEntryGetPayload<{ include: typeof
     updatedAt: instant(e.updatedAt),
   };
 }
+
+/**
+ * What the recycle bin knows of a time entry (src/domain/kit/bin-rules.ts): its service must be live for it to come back.
+ */
+export const timeEntryBin: BinRules = {
+  itemTypes: ['time_entry'],
+  what: 'Time entry',
+  describe: async (tx, id) => {
+    const entry = await tx.timeEntry.findUnique({
+      where: { id },
+      select: { serviceId: true, date: true, time: true, person: { select: { firstName: true, lastName: true } } },
+    });
+    return (
+      entry && {
+        itemType: 'time_entry',
+        name: `${fullName(entry.person)} - ${dayName(entry.date)} - ${minutesName(entry.time)}`,
+        location: await servicePath(tx, entry.serviceId),
+      }
+    );
+  },
+  parents: [{ model: 'service', key: 'serviceId', what: 'service' }],
+};

@@ -1,11 +1,13 @@
-// What a domain declares to the recycle bin about restoring its rows: the rules its create enforces
-// that a restore must re-establish, beside those create rules in the domain's own file (e.g.
-// `taskBin` in src/domain/tasks.ts). The bin (src/domain/bin-restore.ts) runs one generic algorithm
-// -- collect what comes back, lock the parents in order, place, unstamp, recheck -- and asks the
-// model's rules at each step; it knows no model by name.
+// What a domain declares to the recycle bin about its rows, beside its create rules in the domain's
+// own file (e.g. `taskBin` in src/domain/tasks.ts): how its rows are filed and named, what goes to
+// the bin with them, what must be live for them to come back, and the rules its create enforces that
+// a restore must re-establish. The bin (src/domain/recycle-bin.ts, src/domain/bin-restore.ts) runs
+// one generic algorithm -- stamp what goes with a row, collect what comes back, lock the parents in
+// order, place, unstamp, recheck, erase -- and asks the model's rules at each step; it knows no
+// model by name. The declarations are gathered in src/domain/bin-rules.ts.
 import type { ScopedTx } from '../../db/scope.js';
 import { rateText } from '../../money/money.js';
-import type { BinModel, DealMoney } from '../bin-items.js';
+import type { BinModel, DealMoney, Description, ItemType, Parent, Reference } from '../bin-items.js';
 import { fail, type UserError } from './result.js';
 import { Rollback } from './transaction.js';
 import type { Where } from './conditions.js';
@@ -16,6 +18,21 @@ export type Row = Record<string, unknown>;
 export type Returning = ReadonlyMap<BinModel, Row[]>;
 
 export interface BinRules {
+  /** The item types a row of the model is filed as (a deal is a `budget` or a `deal`). */
+  itemTypes: readonly ItemType[];
+  /** How userErrors name it ("Task not found"). */
+  what: string;
+  /**
+   * The bin's description of a live row (its entry's type, name and location), read before the
+   * delete while the scoped client still sees it; null when it does not (the delete then finds nothing either).
+   */
+  describe: (tx: ScopedTx, id: number) => Promise<Description | null>;
+  /** Rows that go to the bin with it, under its stamp, and come back with it; a purge erases them (and their own bin entries). */
+  children?: readonly Reference[];
+  /** Rows that keep living without it: their reference is cut when it is purged. */
+  detach?: readonly Reference[];
+  /** What must be live (and is locked) for it to come back, in the order they are locked. */
+  parents?: readonly Parent[];
   /**
    * Where the model's rows stand in the lock order of every write when they are locked as parents
    * (src/domain/kit/locks.ts): lower first. Models without a rank come after every ranked one.

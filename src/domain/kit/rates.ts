@@ -1,7 +1,31 @@
-// The exchange rate a write stores for a record of its own currency (deals, invoices).
-import { isOneRate } from '../../money/money.js';
+// A record's currency and exchange rate: the checks every write of one makes (deals, invoices,
+// expenses, purchase orders), with the same messages and codes, and the rate a write stores for a
+// record of its own currency (deals, invoices).
+import { isCurrencyCode, isOneRate, isValidRate } from '../../money/money.js';
 import type { Viewer } from '../viewer.js';
-import { at, fail, invalid, MESSAGES, ok, type Result } from './result.js';
+import { at, blank, fail, invalid, isBlank, MESSAGES, ok, type Result, type UserError } from './result.js';
+
+/**
+ * Checks an input's `currency` (when `currencyNeeded`) and its `exchangeRate` (when given). One
+ * error per field: the reference also reports a blank currency as "not a valid currency", which
+ * tells the client nothing more (issue 8). Blank is BLANK; anything else that is not an ISO 4217
+ * code is INVALID_CURRENCY.
+ */
+export function checkMoney(
+  errors: UserError[],
+  input: { currency?: string | null; exchangeRate?: string | null },
+  currencyNeeded: boolean,
+): void {
+  if (currencyNeeded) {
+    if (isBlank(input.currency)) errors.push(blank('currency'));
+    else if (!isCurrencyCode(input.currency!.trim())) {
+      errors.push({ field: at('currency'), message: MESSAGES.invalidCurrency, code: 'INVALID_CURRENCY' });
+    }
+  }
+  if (input.exchangeRate != null && !isValidRate(input.exchangeRate)) {
+    errors.push(invalid('exchangeRate', 'must be a positive decimal number such as 1.25, with at most 10 digits before and 10 after the point'));
+  }
+}
 
 /**
  * The rate to the default currency: as given; 1 for the organization's currency (where a given rate
@@ -21,4 +45,23 @@ export function resolveRate(currency: string, givenRate: string | null | undefin
     message: `${MESSAGES.blank} when the currency is not the organization's (${own})`,
     code: 'BLANK',
   });
+}
+
+/**
+ * `resolveRate` after `checkMoney`: null when the currency or the rate already has an error (a
+ * rate is not resolved for an invalid one), or when the rate cannot be resolved (its error is
+ * added to `errors`).
+ */
+export function rateUnlessInvalid(
+  errors: UserError[],
+  currency: string,
+  givenRate: string | null | undefined,
+  keep: string | null,
+  viewer: Viewer,
+): string | null {
+  if (errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate')) return null;
+  const rate = resolveRate(currency, givenRate, keep, viewer);
+  if (rate.ok) return rate.value;
+  errors.push(...rate.errors);
+  return null;
 }

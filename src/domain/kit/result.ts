@@ -49,6 +49,16 @@ export const isBlank = (value: string | null | undefined): boolean => value == n
 /** Whether an update input mentions a field at all (`null` clears it; absent leaves it). */
 export const given = <T extends object>(input: T, key: keyof T): boolean => input[key] !== undefined;
 
+/** The fields among `keys` an update input mentions, as given (`null` clears): what an update writes of them. */
+export function changed<T extends object, K extends keyof T>(input: T, keys: readonly K[]): { [P in K]?: T[P] } {
+  return Object.fromEntries(keys.filter((key) => given(input, key)).map((key) => [key, input[key]])) as { [P in K]?: T[P] };
+}
+
+/** A field as a write leaves it: the input's when creating (`existing` null) or when it mentions the field, else the stored one. */
+export function fieldAfter<T extends object, E extends object, K extends keyof T & keyof E>(input: T, existing: E | null, key: K): T[K] | E[K] {
+  return existing === null || given(input, key) ? input[key] : existing[key];
+}
+
 const NUL = 'cannot contain the NUL character (\\u0000)';
 
 /** Long texts (a description, a note) of every domain. */
