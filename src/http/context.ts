@@ -17,12 +17,12 @@ import type { AddressPolicy } from '../webhooks/url-guard.js';
 
 export type { Context };
 
-/** Where a request's operation runs (src/http/replicas.ts); asked with Yoga's context of the request. */
+/** Where a request's operation runs (src/http/replicas.ts); asked with Yoga's initial context of the request. */
 export interface Routing {
   /** The operation's kind, known once its document is parsed; undefined when the document names none. */
-  operation(request: object): OperationTypeNode | undefined;
+  operation(initial: object): OperationTypeNode | undefined;
   /** The client the operation runs on, chosen when this is asked: once per operation, after authentication. */
-  client(request: object): PrismaClient;
+  client(initial: object): PrismaClient;
 }
 
 /** What every context of the app is built from: fixed when the app is made. */

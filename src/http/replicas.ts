@@ -225,13 +225,13 @@ export function readRouting(primary: PrismaClient, options: ReadReplicaOptions =
   const served = new WeakMap<object, ReplicaState>();
 
   return {
-    operation: (request) => operations.get(request),
-    client(request) {
+    operation: (initial) => operations.get(initial),
+    client(initial) {
       // Mutations (and subscriptions) run on the primary, payload reads included.
-      if (!set || operations.get(request) !== 'query') return primary;
+      if (!set || operations.get(initial) !== 'query') return primary;
       const state = set.pick();
       if (!state) return primary; // none in rotation: the primary serves
-      served.set(request, state);
+      served.set(initial, state);
       return state.replica.prisma;
     },
     plugin: {
