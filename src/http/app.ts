@@ -10,14 +10,14 @@ import { schema } from '../schema/index.js';
 import { deliveryBacklog } from '../webhooks/deliver.js';
 import { AddressPolicy } from '../webhooks/url-guard.js';
 import { tokenCache } from '../auth/authenticate.js';
-import { buildContext, type Context } from './context.js';
+import { buildContext, type Context, type ContextSettings } from './context.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
 import { useRateLimit, type RateLimitOptions } from '../limits/rate-limit.js';
-import { useReadReplicas, type ReadReplicaOptions } from './replicas.js';
+import { readRouting, type ReadReplicaOptions } from './replicas.js';
 import { useTrustedDocuments, type PersistedDocuments, type PersistedOperationsMode } from './trusted-documents.js';
 
 export interface AppOptions {
@@ -122,6 +122,9 @@ export function createApp(options: AppOptions) {
   // Live subscriptions are re-checked as often as a token may be cached: a revoked one ends within AUTH_CACHE_MS.
   const slots = new SubscriptionSlots(options.subscriptionsPerPerson, { recheckMs: options.authCacheMs || undefined });
   registerSubscriptionMetrics(metrics.registry, () => slots.open);
+  // Queries on the replicas, everything else on the primary: chosen once per operation, when its context is built.
+  const routing = readRouting(prisma, { ...options.readReplicas, metrics, logger });
+  const contextSettings: ContextSettings = { primary: prisma, routing, webhookPolicy, tokens, events, subscriptionSlots: slots };
   let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
@@ -143,7 +146,7 @@ export function createApp(options: AppOptions) {
     // useRequestLimits refuses bodies over 1 MiB from their Content-Length; Yoga's own limit would
     // also pipe every body through a counting stream (8 % of the CPU of a small request).
     maxRequestBodySize: false,
-    context: (initial) => buildContext(prisma, initial, requestIds.get(initial.request) ?? randomUUID(), webhookPolicy, tokens, events, slots),
+    context: (initial) => buildContext(contextSettings, initial, requestIds.get(initial.request) ?? randomUUID()),
     // Always on, also in development: errors reach clients only when raised on purpose.
     maskedErrors: {
       maskError: (error) =>
@@ -173,7 +176,7 @@ export function createApp(options: AppOptions) {
       useRequestLimits(),
       ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
       useRateLimit({ ...options.rateLimit, metrics }),
-      useReadReplicas({ ...options.readReplicas, metrics, logger }),
+      routing.plugin,
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.
       EnvelopArmorPlugin({

@@ -1,11 +1,13 @@
-// Built once per request, already scoped: resolvers get the organization-bound client and never
-// the raw one.
-import type DataLoader from 'dataloader';
+// Built once per operation, already scoped, after the operation is known: resolvers get the client
+// it runs on (the primary, or a read replica for a query: src/http/replicas.ts), bound to the
+// caller's organization, and never the raw one.
+import type { OperationTypeNode } from 'graphql';
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { PrismaClient } from '../generated/prisma/client.js';
-import { scopedClient } from '../db/scope.js';
+import { scopedClient, type Scope } from '../db/scope.js';
 import type { EventBus } from '../changes/pubsub.js';
 import type { SubscriptionSlots } from '../changes/slots.js';
+import type { Viewer } from '../domain/viewer.js';
 import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from '../auth/authenticate.js';
@@ -15,52 +17,54 @@ import type { AddressPolicy } from '../webhooks/url-guard.js';
 
 export type { Context };
 
-/**
- * The request's loaders, which can forget what they loaded: after a write, so that the reads after it
- * in the same request (a mutation's payload, the next mutation field's) load again
- * (src/http/replicas.ts). Forgetting empties each loader rather than replacing it: code that holds
- * a loader for the rest of the request (src/schema/kit/list.ts keeps one per field node) sees it too.
- */
-export class RequestLoaders extends Loaders {
-  readonly #made = new Set<DataLoader<unknown, unknown>>();
-
-  override get<K, V>(name: string, batch: (keys: readonly K[]) => Promise<ReadonlyArray<V | Error>>): DataLoader<K, V> {
-    const loader = super.get(name, batch);
-    this.#made.add(loader as DataLoader<unknown, unknown>);
-    return loader;
-  }
-
-  /** Empties every loader's cache; loads already under way finish as they are. */
-  forget(): void {
-    for (const loader of this.#made) loader.clearAll();
-  }
+/** Where a request's operation runs (src/http/replicas.ts); asked with Yoga's initial context of the request. */
+export interface Routing {
+  /** The operation's kind, known once its document is parsed; undefined when the document names none. */
+  operation(initial: object): OperationTypeNode | undefined;
+  /** The client the operation runs on, chosen when this is asked: once per operation, after authentication. */
+  client(initial: object): PrismaClient;
 }
 
-export async function buildContext(
-  system: PrismaClient,
-  initial: YogaInitialContext,
-  requestId: string,
-  webhookPolicy: AddressPolicy,
-  tokens?: TokenCache,
-  events?: EventBus,
-  subscriptionSlots?: SubscriptionSlots,
-): Promise<Context> {
+/** What every context of the app is built from: fixed when the app is made. */
+export interface ContextSettings {
+  /** The primary: authentication and the recycle bin always read it, whatever the operation runs on. */
+  primary: PrismaClient;
+  routing: Routing;
+  webhookPolicy: AddressPolicy;
+  tokens?: TokenCache;
+  events?: EventBus;
+  subscriptionSlots?: SubscriptionSlots;
+}
+
+/** Bound to the person as well: private rows of others are hidden by the data layer (src/db/scope.ts). */
+const scopeOf = (viewer: Viewer): Scope => ({ organizationId: viewer.organization.id, personId: viewer.person.id });
+
+export async function buildContext(settings: ContextSettings, initial: YogaInitialContext, requestId: string): Promise<Context> {
   // The token's bucket first: an operation over its limit is refused before the token is looked up.
   await chargeOperation(initial);
-  const viewer = await authenticate(system, initial.request.headers, tokens);
-  const organizationId = viewer.organization.id;
-  // Bound to the person as well: private rows of others are hidden by the data layer (src/db/scope.ts).
-  const personId = viewer.person.id;
+  const { primary, routing, tokens } = settings;
+  const viewer = await authenticate(primary, initial.request.headers, tokens);
+  const scope = scopeOf(viewer);
   return {
     requestId,
     viewer,
-    webhookPolicy,
-    db: scopedClient(system, { organizationId, personId }),
-    bin: scopedClient(system, { organizationId, personId, includeDeleted: true }),
-    loaders: new RequestLoaders(),
-    events,
-    subscriptionSlots,
-    reauthenticate: (options) => authenticate(system, initial.request.headers, options?.fresh ? undefined : tokens),
+    webhookPolicy: settings.webhookPolicy,
+    db: scopedClient(routing.client(initial), scope),
+    bin: scopedClient(primary, { ...scope, includeDeleted: true }),
+    // A mutation reads its own writes: its payload and the next mutation field's load afresh.
+    loaders: new Loaders({ remember: routing.operation(initial) !== 'mutation' }),
+    events: settings.events,
+    subscriptionSlots: settings.subscriptionSlots,
+    reauthenticate: (options) => authenticate(primary, initial.request.headers, options?.fresh ? undefined : tokens),
     credentials: `${hashToken(bearerToken(initial.request.headers) ?? '')}:${initial.request.headers.get('x-tenant') ?? ''}`,
   };
+}
+
+/**
+ * The same request's context on `client`, for running its query again from the start
+ * (src/http/replicas.ts): new loaders, and a new object, since Pothos and the list kit keep their
+ * per-request caches (the client they were given included) by context object.
+ */
+export function contextOn(context: Context, client: PrismaClient): Context {
+  return { ...context, db: scopedClient(client, scopeOf(context.viewer)), loaders: new Loaders() };
 }

@@ -21,21 +21,18 @@
 // Errors of the query itself (a statement timeout, a bug) are not retried: they are answered as any
 // database error is (masked, logged with the request id).
 //
-// Read-your-writes inside a mutation operation also needs its request caches to forget what they
-// read before a write: the request's DataLoaders (ctx.loaders: nested connection totals, deal sums)
-// keep what they loaded for the whole request, so a second mutation field's payload would show the
-// totals the first one's payload read. Each top-level mutation field therefore empties them once its
-// write is done, before its payload is read.
-import { contextCacheSymbol } from '@pothos/core';
+// Read-your-writes inside a mutation operation also needs the request's DataLoaders (ctx.loaders:
+// nested connection totals, deal sums) to keep nothing across its writes, so that a second mutation
+// field's payload does not show the totals the first one's payload read: a mutation's context is
+// built with loaders that remember nothing after a batch (src/schema/kit/loaders.ts).
 import { isDriverAdapterError } from '@prisma/driver-adapter-utils';
-import { defaultFieldResolver, getOperationAST, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { getOperationAST, Kind, type ExecutionArgs, type OperationTypeNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { DatabaseReplica } from '../db/client.js';
-import { scopedClient } from '../db/scope.js';
 import type { StatementCounter } from '../db/statements.js';
-import type { Context } from '../schema/context.js';
-import { Loaders } from '../schema/kit/loaders.js';
-import { RequestLoaders } from './context.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { sameOperation } from '../limits/rate-limit.js';
+import { contextOn, type Context, type Routing } from './context.js';
 import type { Logger } from '../observability/logger.js';
 import { registerReplicaMetrics, registerStatementMetrics, type Metrics } from '../observability/metrics.js';
 
@@ -198,53 +195,18 @@ export class ReplicaSet {
   }
 }
 
-const FRESH_LOADERS = new WeakSet<GraphQLSchema>();
-
-/** Empties the request's loaders (src/http/context.ts); loaders of another kind are replaced. */
-function forgetLoads(context: Partial<Context> | undefined): void {
-  if (!context?.loaders) return;
-  if (context.loaders instanceof RequestLoaders) context.loaders.forget();
-  else context.loaders = new Loaders();
+/** Where operations run (src/http/context.ts' `Routing`), and the plugin that learns and falls back. */
+export interface ReadRouting extends Routing {
+  /** Learns each operation's kind from its parsed document; runs a query again on the primary when its replica failed. */
+  plugin: Plugin;
 }
 
 /**
- * Wraps each Mutation field's resolver (once per schema, in place) so that when it has written and
- * returns its payload, the request's loaders have forgotten what they loaded: nothing read before the
- * write is answered after it. Mutation fields run one after the other, so no other field of the
- * request is reading meanwhile.
+ * Routes each query operation to a replica (see the top of this file). The choice is made once, when
+ * the context is built (src/http/context.ts asks `client` after authentication): by then the document
+ * is parsed and the operation's kind known.
  */
-export function freshLoadersAfterWrites(schema: GraphQLSchema): void {
-  if (FRESH_LOADERS.has(schema)) return;
-  FRESH_LOADERS.add(schema);
-  for (const field of Object.values(schema.getMutationType()?.getFields() ?? {})) {
-    const resolve = field.resolve ?? defaultFieldResolver;
-    field.resolve = (root, args, context: Partial<Context> | undefined, info) => {
-      const renew = () => forgetLoads(context);
-      const result: unknown = resolve(root, args, context, info);
-      if (result instanceof Promise) {
-        return result.then(
-          (value) => {
-            renew();
-            return value;
-          },
-          (error: unknown) => {
-            renew();
-            throw error;
-          },
-        );
-      }
-      renew();
-      return result;
-    };
-  }
-}
-
-/**
- * The Envelop plugin that routes each query operation to a replica (see the top of this file). The
- * context is built on the primary (src/http/context.ts); for a query, `db` and `loaders` are
- * swapped for the replica's right before execution, when the operation to run is known.
- */
-export function useReadReplicas(options: ReadReplicaOptions = {}): Plugin {
+export function readRouting(primary: PrismaClient, options: ReadReplicaOptions = {}): ReadRouting {
   const replicas = options.replicas ?? [];
   const { metrics, logger } = options;
   if (metrics) {
@@ -253,51 +215,56 @@ export function useReadReplicas(options: ReadReplicaOptions = {}): Plugin {
       replica: replicas.map((r) => r.statements),
     });
   }
-  const onSchema = { onSchemaChange: ({ schema }: { schema: GraphQLSchema }) => freshLoadersAfterWrites(schema) };
-  if (replicas.length === 0) return onSchema;
-  const set = new ReplicaSet(replicas, { logger, retryMs: options.retryMs });
-  if (metrics) registerReplicaMetrics(metrics.registry, () => ({ available: set.available, configured: set.configured }));
-  void set.checkAll();
+  const set = replicas.length ? new ReplicaSet(replicas, { logger, retryMs: options.retryMs }) : undefined;
+  if (set) {
+    if (metrics) registerReplicaMetrics(metrics.registry, () => ({ available: set.available, configured: set.configured }));
+    void set.checkAll();
+  }
+  /** By Yoga's context of a request: the kind of its operation, and the replica serving it. */
+  const operations = new WeakMap<object, OperationTypeNode | undefined>();
+  const served = new WeakMap<object, ReplicaState>();
 
   return {
-    ...onSchema,
-    onExecute({ args, executeFn, setExecuteFn }) {
-      // Mutations (and subscriptions, should they come) run on the primary, payload reads included.
-      if (getOperationAST(args.document, args.operationName)?.operation !== 'query') return;
-      const context = args.contextValue as Partial<Context>;
-      if (!context.viewer || !context.db) return;
+    operation: (initial) => operations.get(initial),
+    client(initial) {
+      // Mutations (and subscriptions) run on the primary, payload reads included.
+      if (!set || operations.get(initial) !== 'query') return primary;
       const state = set.pick();
-      if (!state) return; // none in rotation: the primary serves
-      const primary = context.db;
-      const organizationId = context.viewer.organization.id;
-      const personId = context.viewer.person.id; // the same view as the primary's client (src/server/context.ts)
-      // The request's loaders batch with `ctx.db`: fresh ones, so that none holds the other client.
-      Object.assign(context, { db: scopedClient(state.replica.prisma, { organizationId, personId }), loaders: new RequestLoaders() });
-
-      setExecuteFn(async (executionArgs: ExecutionArgs) => {
-        const before = { unavailable: state.unavailable, conflicts: state.conflicts };
-        const result = await executeFn(executionArgs);
-        if (Symbol.asyncIterator in result || !result.errors?.length) return result;
-        const reason: ReplicaFailure | undefined =
-          state.unavailable !== before.unavailable ? 'unavailable' : state.conflicts !== before.conflicts ? 'conflict' : undefined;
-        if (!reason) return result;
-        metrics?.replicaFallbacks.inc({ reason });
-        logger?.warn(
-          { replica: state.replica.name, reason },
-          reason === 'unavailable'
-            ? 'query failed on an unavailable read replica: run again on the primary'
-            : 'query cancelled by the read replica (conflict with recovery): run again on the primary',
-        );
-        // From the start, on the primary. Pothos keeps its per-request caches (the client it was
-        // given, its loaders) under `context[contextCacheSymbol] ?? context`: a new key starts them
-        // afresh on the same context object, which other plugins know the request by. Loaders the
-        // first run handed out (src/schema/kit/list.ts keeps them per field node) forget what they
-        // loaded and batch with `ctx.db` when they load again: the primary's.
-        const again = executionArgs.contextValue as Partial<Context>;
-        forgetLoads(again);
-        Object.assign(again, { db: primary, loaders: new RequestLoaders(), [contextCacheSymbol]: {} });
-        return executeFn(executionArgs);
-      });
+      if (!state) return primary; // none in rotation: the primary serves
+      served.set(initial, state);
+      return state.replica.prisma;
+    },
+    plugin: {
+      onParse: () => ({ result, context }) => {
+        if (result && typeof result === 'object' && 'kind' in result && result.kind === Kind.DOCUMENT) {
+          operations.set(context, getOperationAST(result, context.params?.operationName)?.operation);
+        }
+      },
+      onExecute({ args, executeFn, setExecuteFn }) {
+        const state = served.get(args.contextValue as object);
+        if (!state) return;
+        setExecuteFn(async (executionArgs: ExecutionArgs) => {
+          const before = { unavailable: state.unavailable, conflicts: state.conflicts };
+          const result = await executeFn(executionArgs);
+          if (Symbol.asyncIterator in result || !result.errors?.length) return result;
+          const reason: ReplicaFailure | undefined =
+            state.unavailable !== before.unavailable ? 'unavailable' : state.conflicts !== before.conflicts ? 'conflict' : undefined;
+          if (!reason) return result;
+          metrics?.replicaFallbacks.inc({ reason });
+          logger?.warn(
+            { replica: state.replica.name, reason },
+            reason === 'unavailable'
+              ? 'query failed on an unavailable read replica: run again on the primary'
+              : 'query cancelled by the read replica (conflict with recovery): run again on the primary',
+          );
+          // From the start, on the primary, with a context of its own (nothing the first run loaded
+          // or cached answers again); the rate limiter counts it as the same operation.
+          const first = executionArgs.contextValue as Context;
+          const again = contextOn(first, primary);
+          sameOperation(first, again);
+          return executeFn({ ...executionArgs, contextValue: again });
+        });
+      },
     },
   };
 }

@@ -493,6 +493,12 @@ export function startMeter(context: object, initial = 0): Meter {
   return meter;
 }
 
+/** What runs with `rerun` (the same operation executed again, with a context of its own) counts on `context`'s meter. */
+export function shareMeter(context: object, rerun: object): void {
+  const meter = meters.get(context);
+  if (meter) meters.set(rerun, meter);
+}
+
 /** Stops counting for `context` (a context is reused by nothing else, but its operation is over). */
 export function stopMeter(context: object): void {
   meters.delete(context);

@@ -29,7 +29,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import { bearerToken, hashToken } from '../auth/tokens.js';
 import { LRUCache } from 'lru-cache';
 import { withWorkMeter } from '../domain/kit/work.js';
-import { actualCost, COST, introspectionCost, meterResolvers, requestedCost, startMeter, stopMeter, type Meter } from './cost.js';
+import { actualCost, COST, introspectionCost, meterResolvers, requestedCost, shareMeter, startMeter, stopMeter, type Meter } from './cost.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -144,6 +144,17 @@ const statuses = new WeakMap<object, RateLimitStatus>();
 /** The rate limit of the operation running in `context`; undefined when the limiter is off. */
 export function rateLimitStatus(context: object): RateLimitStatus | undefined {
   return statuses.get(context);
+}
+
+/**
+ * `rerun` executes `context`'s operation again, from the start (a query a read replica failed runs
+ * again on the primary, src/http/replicas.ts): its resolvers count on the same meter and report the
+ * same rate limit.
+ */
+export function sameOperation(context: object, rerun: object): void {
+  const status = statuses.get(context);
+  if (status) statuses.set(rerun, status);
+  shareMeter(context, rerun);
 }
 
 /**

@@ -30,7 +30,6 @@ import { ChangeEventRef, EventTypeRef, enumFromEventType } from './change-event.
 import type { Context } from './context.js';
 import { filterIds } from './ids.js';
 import { MAX_FILTER_LIST } from './kit/list.js';
-import { Loaders } from './kit/loaders.js';
 
 builder.subscriptionType({
   description:
@@ -100,13 +99,11 @@ async function stillAllowed(ctx: Context, sweep?: Sweep): Promise<true | StreamE
 /**
  * Every event is executed with the same request context: empty its caches first, so that nothing
  * loaded for an earlier event answers for this one (Pothos keeps its loaders under
- * `contextCacheSymbol`, as src/http/replicas.ts relies on too; our DataLoaders are emptied in
+ * `contextCacheSymbol`; our DataLoaders are emptied in
  * place, since list fields keep the ones they were handed).
  */
 function freshReads(ctx: Context): void {
-  const loaders = ctx.loaders as Loaders & { forget?: () => void };
-  if (typeof loaders.forget === 'function') loaders.forget();
-  else ctx.loaders = new Loaders();
+  ctx.loaders.forget();
   (ctx as unknown as Record<symbol, unknown>)[contextCacheSymbol] = {};
 }
 
