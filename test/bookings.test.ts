@@ -10,6 +10,7 @@ import { graphql } from './generated/index.js';
 import type { CreateBookingInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
+import { Bookings, Events, RestoreBooking } from './helpers/calendar.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 import { booking, event, service } from './helpers/records.js';
 
@@ -30,12 +31,6 @@ graphql(`
   }
 `);
 
-const Events = graphql(`
-  query BoEvents($filter: EventFilter, $orderBy: [EventOrder!]) {
-    events(filter: $filter, orderBy: $orderBy) { totalCount nodes { id name paid bookings(first: 10) { totalCount nodes { id } } } }
-  }
-`);
-
 const CreateBooking = graphql(`
   mutation BoCreateBooking($input: CreateBookingInput!) {
     createBooking(input: $input) {
@@ -51,12 +46,6 @@ const DeleteBooking = graphql(`
   }
 `);
 
-const Bookings = graphql(`
-  query BoBookings($filter: BookingFilter, $orderBy: [BookingOrder!]) {
-    bookings(filter: $filter, orderBy: $orderBy) { totalCount nodes { id startedOn } }
-  }
-`);
-
 const ServiceBookings = graphql(`
   query BoServiceBookings($id: ID!) {
     node(id: $id) { ... on Service { bookings(first: 10) { totalCount nodes { id } } } }
@@ -65,15 +54,6 @@ const ServiceBookings = graphql(`
 
 const DeleteDeal = graphql(`
   mutation BoDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { field message code } } }
-`);
-
-const RestoreBooking = graphql(`
-  mutation BoRestoreBooking($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on Booking { id time service { id } event { id } person { id } } }
-      userErrors { field message code }
-    }
-  }
 `);
 
 let t: TestApp;
@@ -188,7 +168,7 @@ describe('booking lists and the bin', () => {
   test('delete: "First Last - Aug 1 2025 - Aug 5 2025" at its service path or event; restore; purge', async () => {
     const a = await createTenant(t.db.prisma);
     const person = await t.db.prisma.person.findUniqueOrThrow({ where: { id: a.personId } });
-    const work = gid('Booking', await booking(a, { serviceId: await service(a, a.deals.usd, 'test name') }));
+    const work = gid('Booking', await booking(a, { serviceId: await service(a, { dealId: a.deals.usd, name: 'test name' }) }));
     const absence = gid('Booking', await booking(a, { eventId: await event(a, 'Vacation'), startedOn: day('2025-12-24'), endedOn: day('2026-01-02') }));
     for (const id of [work, absence]) {
       expect((await data(t.app, DeleteBooking, { input: { id } }, as(a))).deleteBooking).toEqual({ deletedBookingId: id, userErrors: [] });
@@ -211,7 +191,6 @@ describe('booking lists and the bin', () => {
 });
 
 // ---- Purchase orders --------------------------------------------------------------------------
-
 
 // ---- Concurrency (PostgreSQL: real parallel connections) ----------------------------------------
 

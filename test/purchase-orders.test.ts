@@ -8,7 +8,7 @@ import { overflowingFields, purchaseOrderMoney } from '../src/money/purchase-ord
 import { graphql } from './generated/index.js';
 import type { CreatePurchaseOrderInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
-import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
+import { binContents, binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 import { purchaseOrder as order, service } from './helpers/records.js';
 
@@ -84,12 +84,6 @@ const RestoreDeal = graphql(`
       item { ... on Deal { id } }
       userErrors { field message code }
     }
-  }
-`);
-
-const Bin = graphql(`
-  query PoBin($filter: DeletedItemFilter) {
-    deletedItems(filter: $filter) { totalCount nodes { id itemType itemId name location } }
   }
 `);
 
@@ -303,7 +297,7 @@ describe('deleting a deal', () => {
   test('takes its services (with their time entries) and purchase orders; its restore brings exactly those back', async () => {
     const a = await createTenant(t.db.prisma);
     const dealId = a.deals.eur;
-    const design = await service(a, dealId, 'Design');
+    const design = await service(a, { dealId, name: 'Design' });
     const entries: number[] = [];
     for (const time of [60, 120]) {
       const result = await createTimeEntry(a.db, a.viewer, { serviceId: design, date: day('2025-08-01'), time });
@@ -318,8 +312,7 @@ describe('deleting a deal', () => {
     expect(await a.db.service.count({ where: { id: design } })).toBe(0);
     expect(await a.db.timeEntry.count()).toBe(0);
     expect((await data(t.app, PurchaseOrders, {}, as(a))).purchaseOrders.nodes.map((n) => n.id)).toEqual([gid('PurchaseOrder', elsewhere)]);
-    const bin = await data(t.app, Bin, {}, as(a));
-    expect(bin.deletedItems.nodes.map((n) => n.itemType).sort()).toEqual(['DEAL', 'TIME_ENTRY']);
+    expect((await binContents(t.app, as(a))).nodes.map((n) => n.itemType).sort()).toEqual(['DEAL', 'TIME_ENTRY']);
 
     const entry = (await binEntry(t.app, as(a), 'DEAL', gid('Deal', dealId)))!;
     expect((await data(t.app, RestoreDeal, { input: { id: entry.id } }, as(a))).restoreDeletedItem.userErrors).toEqual([]);
