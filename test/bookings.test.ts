@@ -11,7 +11,7 @@ import type { CreateBookingInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
 import { Bookings, Events, RestoreBooking } from './helpers/calendar.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 import { booking, event, service } from './helpers/records.js';
 
 graphql(`
@@ -122,8 +122,7 @@ describe('createBooking', () => {
   });
 
   test("another organization's service, event or person, an event in the bin, ids of another type: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const svc = await service(a);
     const evt = await event(a);
     expect(errorsOf((await createBookingGql(b, { serviceId: gid('Service', svc), personId: gid('Person', a.personId) })).userErrors)).toEqual([
@@ -141,8 +140,7 @@ describe('createBooking', () => {
 
 describe('booking lists and the bin', () => {
   test('filters by person, service, event and first day (inclusive); by first day unless another order is given', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const other = await a.member();
     const svc = await service(a);
     const evt = await event(a);

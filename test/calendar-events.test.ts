@@ -7,7 +7,7 @@ import { graphql } from './generated/index.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
 import { Bookings, Events, RestoreBooking } from './helpers/calendar.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 import { booking, event, service } from './helpers/records.js';
 
 const CreateEvent = graphql(`
@@ -84,8 +84,7 @@ describe('events', () => {
   });
 
   test('lists by name, filters; another organization sees none of them', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     await event(a, 'Vacation');
     await event(a, 'Sick leave');
     await createEvent(a.db, a.viewer, { name: 'Unpaid leave', paid: false });

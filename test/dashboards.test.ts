@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { DashboardFilter, DashboardOrder } from './generated/graphql.js';
-import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
 import { itemNode, itemRoundTrip, projectItems } from './helpers/project-items.js';
 
 const CreateDashboard = graphql(`
@@ -30,11 +30,7 @@ const Dashboards = graphql(`
 
 let t: TestApp;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 async function dashboard(tenant: Tenant, name: string, projectId?: number) {

@@ -7,9 +7,9 @@ import { transact } from '../src/domain/kit/transaction.js';
 import { presentById } from '../src/domain/presenters.js';
 import { onEventsCommitted, recordEvent, type CommittedEvent } from '../src/changes/outbox.js';
 import { graphql } from './generated/index.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { on } from './helpers/contracts.js';
-import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 
 const CreateExpense = graphql(`
   mutation EventsCreateExpense($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } userErrors { code } } }
@@ -101,7 +101,6 @@ afterEach(() => {
   heard.length = 0;
 });
 
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 /** The organization's events after `after` (an event id), oldest first. */
 async function eventsOf(tenant: Tenant, after = 0n) {
@@ -352,8 +351,7 @@ describe('rolled back, never recorded', () => {
   });
 
   test('events are the organization’s own: another organization records none of them', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const beforeB = await lastEventId(b);
     await a.expense({ name: 'Only A' });
     expect(await eventsOf(b, beforeB)).toEqual([]);
@@ -365,8 +363,7 @@ describe('rolled back, never recorded', () => {
 
 describe('the event log (Query.changeEvents)', () => {
   test('oldest first, paged by cursor, filtered by type and subject; another organization sees none of it', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const ids = [await a.expense({ name: 'One' }), await a.expense({ name: 'Two' }), await a.expense({ name: 'Three' })];
     await data(t.app, Approve, { input: { id: gid('Expense', ids[1]!) } }, as(a));
 

@@ -9,7 +9,7 @@ import { graphql } from './generated/index.js';
 import type { CreatePurchaseOrderInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binContents, binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 import { purchaseOrder as order, service } from './helpers/records.js';
 
 graphql(`
@@ -216,8 +216,7 @@ describe('createPurchaseOrder', () => {
   });
 
   test("another organization's deal or vendor, a deleted deal, ids of another type: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const foreign = await createOrderGql(b, { dealId: gid('Deal', a.deals.eur), vendorId: gid('Company', a.companies.acme) });
     expect(errorsOf(foreign.userErrors)).toEqual([
       ['input.dealId', 'NOT_FOUND', 'Deal not found'],
@@ -236,8 +235,7 @@ describe('createPurchaseOrder', () => {
 
 describe('purchase order lists and the bin', () => {
   test('filters and orders; Deal.purchaseOrders; another organization sees none', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     await order(a, { subject: 'Late', issuedOn: day('2025-08-20'), totalCost: 300n });
     await order(a, { subject: 'Early', issuedOn: day('2025-08-01'), vendorId: a.companies.acme, deliveryOn: day('2025-09-01') });
     await order(a, { subject: 'Other deal', issuedOn: day('2025-08-10'), dealId: a.deals.usd });
@@ -257,8 +255,7 @@ describe('purchase order lists and the bin', () => {
   });
 
   test('delete: named by subject (or "Purchase Order") at "Deal: <name>" / "Budget: <name>"; restore; purge', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const budget = await a.db.deal.create({
       data: {
         organizationId: a.organizationId, companyId: a.companies.acme, name: 'test name', number: 7, budget: true,

@@ -13,7 +13,7 @@ import { graphql } from './generated/index.js';
 import type { CreateServiceInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binContents, binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 import { service as serviceRecord, timeEntry as entry } from './helpers/records.js';
 import { DeleteTimeEntry, RestoreTimeEntry, TimeEntries } from './helpers/time-entries.js';
 
@@ -300,8 +300,7 @@ describe('createService', () => {
   });
 
   test("another organization's deal or service type, a deleted deal, an id of another type or a malformed one: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const foreign = await createServiceGql(b, { dealId: gid('Deal', a.deals.eur), serviceTypeId: gid('ServiceType', a.serviceTypes.travel) });
     expect(errorsOf(foreign.userErrors)).toEqual([
       ['input.dealId', 'NOT_FOUND', 'Deal not found'],
@@ -321,8 +320,7 @@ describe('createService', () => {
 
 describe('services lists', () => {
   test('filters, sorts, Deal.services in position order, and nothing of another organization', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const design = await service(a, { name: 'Design', serviceTypeId: a.serviceTypes.software });
     await service(a, { name: 'Build' });
     const ops = await service(a, { name: 'Ops', dealId: a.deals.usd, billable: false });
@@ -357,8 +355,7 @@ describe('services lists', () => {
 
 describe('deleteService and the recycle bin', () => {
   test('delete: the entry names it and its deal; gone from lists and node(id:); another organization cannot', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const id = await service(a, { name: 'test name' });
     const global = gid('Service', id);
     expect((await data(t.app, DeleteService, { input: { id: global } }, as(b))).deleteService).toEqual({

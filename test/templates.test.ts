@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { TemplateFilter, TemplateOrder } from './generated/graphql.js';
-import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, type Tenant } from './helpers/fixtures.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, type Tenant } from './helpers/fixtures.js';
 import { itemNode, itemRoundTrip } from './helpers/project-items.js';
 
 const CreateTemplate = graphql(`
@@ -30,11 +30,7 @@ const Templates = graphql(`
 
 let t: TestApp;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 async function template(tenant: Tenant, name: string, taskTitles: string[] = []) {

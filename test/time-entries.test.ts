@@ -7,7 +7,7 @@ import { graphql } from './generated/index.js';
 import type { CreateTimeEntryInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 import { service as serviceRecord, timeEntry as entry } from './helpers/records.js';
 import { DeleteTimeEntry, RestoreTimeEntry, TimeEntries } from './helpers/time-entries.js';
 
@@ -134,8 +134,7 @@ describe('createTimeEntry', () => {
   });
 
   test("other organizations' service, task and person; a non-member; a task in the bin or private to others: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const theirs = await service(a);
     const theirTask = await task(a);
     const foreign = await createEntryGql(b, { serviceId: gid('Service', theirs), taskId: gid('Task', theirTask), personId: gid('Person', a.personId) });
@@ -175,8 +174,7 @@ describe('createTimeEntry', () => {
 
 describe('time entry lists', () => {
   test('filters by service, person, task, deal and dates (inclusive); by date unless another order is given', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const other = await a.member();
     const design = await service(a);
     const ops = await service(a, { dealId: a.deals.usd });
