@@ -12,6 +12,7 @@ import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/a
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
 import { Bookings, Events, RestoreBooking } from './helpers/calendar.js';
 import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { DeleteDeal } from './helpers/mutations.js';
 import { booking, event, service } from './helpers/records.js';
 
 graphql(`
@@ -50,10 +51,6 @@ const ServiceBookings = graphql(`
   query BoServiceBookings($id: ID!) {
     node(id: $id) { ... on Service { bookings(first: 10) { totalCount nodes { id } } } }
   }
-`);
-
-const DeleteDeal = graphql(`
-  mutation BoDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { field message code } } }
 `);
 
 let t: TestApp;

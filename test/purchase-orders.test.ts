@@ -10,6 +10,7 @@ import type { CreatePurchaseOrderInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binContents, binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
 import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { DeleteDeal } from './helpers/mutations.js';
 import { purchaseOrder as order, service } from './helpers/records.js';
 
 graphql(`
@@ -72,10 +73,6 @@ const DealChildren = graphql(`
       services(first: 10) { totalCount nodes { id timeEntries(first: 10) { totalCount nodes { id } } } }
     }
   }
-`);
-
-const DeleteDeal = graphql(`
-  mutation PoDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { field message code } } }
 `);
 
 const RestoreDeal = graphql(`

@@ -13,9 +13,10 @@ import { signatureHeader, verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy, checkWebhookUrl } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import type { CreateWebhookInput } from './generated/graphql.js';
+import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { eventsReadable } from './helpers/events.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { CreateExpense } from './helpers/mutations.js';
 
 const WebhookFields = graphql(`
   fragment WebhookFields on Webhook {
@@ -110,15 +111,6 @@ const NestedDeliveries = graphql(`
   }
 `);
 
-const CreateExpense = graphql(`
-  mutation WebhookCreateExpense($input: CreateExpenseInput!) {
-    createExpense(input: $input) {
-      expense { id }
-      userErrors { code }
-    }
-  }
-`);
-
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
@@ -133,8 +125,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 async function create(tenant: Tenant, input: Partial<CreateWebhookInput> = {}) {
   const result = await data(t.app, Create, { input: { url: 'https://hooks.example.com/agency', events: ['EXPENSE_CREATED'], ...input } }, as(tenant));
