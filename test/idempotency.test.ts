@@ -15,6 +15,7 @@ import type { CreateExpenseInput } from './generated/graphql.js';
 import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { on } from './helpers/contracts.js';
 import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { DeleteExpense } from './helpers/mutations.js';
 
 const CreateExpense = graphql(`
   mutation IdemCreateExpense($input: CreateExpenseInput!) {
@@ -131,12 +132,6 @@ const CreateTaskWithTitle = graphql(`
 const TaskNode = graphql(`
   query IdemTaskNode($id: ID!) {
     node(id: $id) { id ... on Task { title } }
-  }
-`);
-
-const DeleteExpense = graphql(`
-  mutation IdemDeleteExpense($input: DeleteExpenseInput!) {
-    deleteExpense(input: $input) { deletedExpenseId userErrors { code } }
   }
 `);
 

@@ -15,7 +15,7 @@ import type { CreateWebhookInput } from './generated/graphql.js';
 import { as, data, startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
-import { ApproveExpense, CreateExpense } from './helpers/mutations.js';
+import { apiExpense, ApproveExpense } from './helpers/mutations.js';
 import { eventually } from './helpers/processes.js';
 
 const Create = graphql(`
@@ -135,21 +135,7 @@ async function webhook(tenant: Tenant, path: string, events: CreateWebhookInput[
   return { id: createWebhook.webhook!.id, databaseId: createWebhook.webhook!.databaseId, secret: createWebhook.secret! };
 }
 
-async function expense(tenant: Tenant, name: string) {
-  const { createExpense } = await data(
-    t.app,
-    CreateExpense,
-    {
-      input: {
-        name, dealId: gid('Deal', tenant.deals.usd), serviceTypeId: gid('ServiceType', tenant.serviceTypes.travel),
-        amount: 1250, currency: 'USD', date: '2021-03-01',
-      },
-    },
-    as(tenant),
-  );
-  expect(createExpense.userErrors).toEqual([]);
-  return createExpense.expense!.id;
-}
+const expense = (tenant: Tenant, name: string) => apiExpense(t.app, tenant, name);
 
 const deliveriesOf = (webhookId: number) =>
   t.db.prisma.webhookDelivery.findMany({ where: { webhookId }, orderBy: { eventId: 'asc' }, include: { event: true } });

@@ -16,7 +16,7 @@ import type { CreateWebhookInput } from './generated/graphql.js';
 import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { eventsReadable } from './helpers/events.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
-import { CreateExpense } from './helpers/mutations.js';
+import { apiExpense } from './helpers/mutations.js';
 
 const WebhookFields = graphql(`
   fragment WebhookFields on Webhook {
@@ -132,21 +132,10 @@ async function create(tenant: Tenant, input: Partial<CreateWebhookInput> = {}) {
 }
 
 async function expense(tenant: Tenant, name = 'Taxi') {
-  const result = await data(
-    t.app,
-    CreateExpense,
-    {
-      input: {
-        name, dealId: gid('Deal', tenant.deals.usd), serviceTypeId: gid('ServiceType', tenant.serviceTypes.travel),
-        amount: 1250, currency: 'USD', date: '2021-03-01',
-      },
-    },
-    as(tenant),
-  );
-  expect(result.createExpense.userErrors).toEqual([]);
+  const id = await apiExpense(t.app, tenant, name);
   // Drains below read right away: its event (and deliveries) must be past the readers' horizon.
   await eventsReadable(t.db.prisma, tenant.organizationId);
-  return result.createExpense.expense!.id;
+  return id;
 }
 
 const codes = (errors: ReadonlyArray<{ field: readonly string[]; code: string }>) => errors.map((e) => `${e.field.join('.')}:${e.code}`);
