@@ -10,7 +10,9 @@ import { graphql } from './generated/index.js';
 import type { CreateBookingInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { Bookings, Events, RestoreBooking } from './helpers/calendar.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { DeleteDeal } from './helpers/mutations.js';
 import { booking, event, service } from './helpers/records.js';
 
 graphql(`
@@ -30,12 +32,6 @@ graphql(`
   }
 `);
 
-const Events = graphql(`
-  query BoEvents($filter: EventFilter, $orderBy: [EventOrder!]) {
-    events(filter: $filter, orderBy: $orderBy) { totalCount nodes { id name paid bookings(first: 10) { totalCount nodes { id } } } }
-  }
-`);
-
 const CreateBooking = graphql(`
   mutation BoCreateBooking($input: CreateBookingInput!) {
     createBooking(input: $input) {
@@ -51,28 +47,9 @@ const DeleteBooking = graphql(`
   }
 `);
 
-const Bookings = graphql(`
-  query BoBookings($filter: BookingFilter, $orderBy: [BookingOrder!]) {
-    bookings(filter: $filter, orderBy: $orderBy) { totalCount nodes { id startedOn } }
-  }
-`);
-
 const ServiceBookings = graphql(`
   query BoServiceBookings($id: ID!) {
     node(id: $id) { ... on Service { bookings(first: 10) { totalCount nodes { id } } } }
-  }
-`);
-
-const DeleteDeal = graphql(`
-  mutation BoDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { field message code } } }
-`);
-
-const RestoreBooking = graphql(`
-  mutation BoRestoreBooking($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on Booking { id time service { id } event { id } person { id } } }
-      userErrors { field message code }
-    }
   }
 `);
 
@@ -142,8 +119,7 @@ describe('createBooking', () => {
   });
 
   test("another organization's service, event or person, an event in the bin, ids of another type: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const svc = await service(a);
     const evt = await event(a);
     expect(errorsOf((await createBookingGql(b, { serviceId: gid('Service', svc), personId: gid('Person', a.personId) })).userErrors)).toEqual([
@@ -161,8 +137,7 @@ describe('createBooking', () => {
 
 describe('booking lists and the bin', () => {
   test('filters by person, service, event and first day (inclusive); by first day unless another order is given', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const other = await a.member();
     const svc = await service(a);
     const evt = await event(a);
@@ -188,7 +163,7 @@ describe('booking lists and the bin', () => {
   test('delete: "First Last - Aug 1 2025 - Aug 5 2025" at its service path or event; restore; purge', async () => {
     const a = await createTenant(t.db.prisma);
     const person = await t.db.prisma.person.findUniqueOrThrow({ where: { id: a.personId } });
-    const work = gid('Booking', await booking(a, { serviceId: await service(a, a.deals.usd, 'test name') }));
+    const work = gid('Booking', await booking(a, { serviceId: await service(a, { dealId: a.deals.usd, name: 'test name' }) }));
     const absence = gid('Booking', await booking(a, { eventId: await event(a, 'Vacation'), startedOn: day('2025-12-24'), endedOn: day('2026-01-02') }));
     for (const id of [work, absence]) {
       expect((await data(t.app, DeleteBooking, { input: { id } }, as(a))).deleteBooking).toEqual({ deletedBookingId: id, userErrors: [] });
@@ -211,7 +186,6 @@ describe('booking lists and the bin', () => {
 });
 
 // ---- Purchase orders --------------------------------------------------------------------------
-
 
 // ---- Concurrency (PostgreSQL: real parallel connections) ----------------------------------------
 

@@ -6,7 +6,8 @@ import { createEvent } from '../src/domain/events.js';
 import { graphql } from './generated/index.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { Bookings, Events, RestoreBooking } from './helpers/calendar.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
 import { booking, event, service } from './helpers/records.js';
 
 const CreateEvent = graphql(`
@@ -24,31 +25,10 @@ const DeleteEvent = graphql(`
   }
 `);
 
-const Events = graphql(`
-  query EvEvents($filter: EventFilter, $orderBy: [EventOrder!]) {
-    events(filter: $filter, orderBy: $orderBy) { totalCount nodes { id name paid bookings(first: 10) { totalCount nodes { id } } } }
-  }
-`);
-
-const Bookings = graphql(`
-  query EvBookings($filter: BookingFilter, $orderBy: [BookingOrder!]) {
-    bookings(filter: $filter, orderBy: $orderBy) { totalCount nodes { id startedOn } }
-  }
-`);
-
 const RestoreEvent = graphql(`
   mutation EvRestoreEvent($input: RestoreDeletedItemInput!) {
     restoreDeletedItem(input: $input) {
       item { ... on Event { id name bookings(first: 10) { totalCount nodes { id } } } }
-      userErrors { field message code }
-    }
-  }
-`);
-
-const RestoreBooking = graphql(`
-  mutation EvRestoreBooking($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on Booking { id time service { id } event { id } person { id } } }
       userErrors { field message code }
     }
   }
@@ -104,8 +84,7 @@ describe('events', () => {
   });
 
   test('lists by name, filters; another organization sees none of them', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     await event(a, 'Vacation');
     await event(a, 'Sick leave');
     await createEvent(a.db, a.viewer, { name: 'Unpaid leave', paid: false });

@@ -14,8 +14,9 @@ import { DEMO_EMAIL, seedDemo } from '../src/domain/demo.js';
 import { createToken, revokeTokens } from '../src/auth/tokens.js';
 import { expenseMoneyColumns } from '../src/money/expense-amounts.js';
 import { graphql } from './generated/index.js';
-import { migratedFolder } from './helpers/database.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { refused, runCommand } from './helpers/cli.js';
+import { migratedFolder } from './helpers/database.js';
 import { SPAWN_TIMEOUT } from './helpers/processes.js';
 
 const Demo = graphql(`
@@ -77,28 +78,7 @@ test('the generator spreads expenses over organizations with consistent money', 
 
 // ---- The commands, through the CLI's entry point ---------------------------------------------
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** `npm run cli -- ...argv` in-process, on the test's database; DEBUG and .env play no part. */
-async function cli(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { database: t.db, env: {}, stdout: (s) => (out += s), stderr: (s) => (err += s) });
-  return { code, out, err };
-}
-
-/** Exit code 1 and exactly one line on stderr, which matches `message`; nothing on stdout. */
-function refused(run: Run, message: RegExp) {
-  expect(run.code, run.err).toBe(1);
-  expect(run.out).toBe('');
-  expect(run.err.trimEnd().split('\n'), run.err).toHaveLength(1);
-  expect(run.err).toMatch(message);
-  expect(run.err).not.toMatch(/^\s+at /m);
-}
+const cli = (...argv: string[]) => runCommand(t.db, ...argv);
 
 const unique = () => randomUUID().slice(0, 8);
 const newEmail = () => `cli-${unique()}@test.example`;

@@ -5,11 +5,11 @@
 // statements a list costs, and the `contracts generate` command.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { runCli } from '../src/cli/index.js';
 import { approveExpense, deleteExpense } from '../src/domain/expenses.js';
 import { graphql } from './generated/index.js';
 import type { ContractsListQueryVariables, CreateContractInput, UpdateContractInput } from './generated/graphql.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { refused, runCommand } from './helpers/cli.js';
 import { contractRow, on, templateDeal } from './helpers/contracts.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
@@ -1008,27 +1008,7 @@ describe('statements', () => {
 
 // ---- npm run cli -- contracts generate ------------------------------------------------------------
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { database: t.db, env: {}, stdout: (s) => (out += s), stderr: (s) => (err += s) });
-  return { code, out, err };
-}
-
-/** Exit code 1 and exactly one line on stderr, which matches `message`; nothing on stdout. */
-function refused(run: Run, message: RegExp) {
-  expect(run.code, run.err).toBe(1);
-  expect(run.out).toBe('');
-  expect(run.err.trimEnd().split('\n'), run.err).toHaveLength(1);
-  expect(run.err).toMatch(message);
-  expect(run.err).not.toMatch(/^\s+at /m);
-}
+const cli = (...argv: string[]) => runCommand(t.db, ...argv);
 
 describe('contracts generate (CLI)', () => {
   test('one organization: a line per budget and a summary; creators are kept', async () => {

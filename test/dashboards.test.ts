@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { DashboardFilter, DashboardOrder } from './generated/graphql.js';
-import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
-import { binRoundTrip, type RoundTrip } from './helpers/bin.js';
-import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { itemNode, itemRoundTrip, projectItems } from './helpers/project-items.js';
 
 const CreateDashboard = graphql(`
   mutation DbCreateDashboard($input: CreateDashboardInput!) {
@@ -28,44 +28,9 @@ const Dashboards = graphql(`
   }
 `);
 
-const ProjectItems = graphql(`
-  query DbProjectItems($id: ID!) {
-    node(id: $id) { ... on Project { pages { totalCount nodes { title } } dashboards { totalCount nodes { name } } } }
-  }
-`);
-
-const Node = graphql(`
-  query DbNode($id: ID!) {
-    node(id: $id) {
-      id
-      ... on Page { title }
-      ... on Dashboard { name }
-      ... on Template { name }
-    }
-  }
-`);
-
-const Restore = graphql(`
-  mutation DbRestore($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item {
-        __typename
-        ... on Page { id title project { name } parentPage { title } subpages { totalCount } }
-        ... on Dashboard { id name project { name } }
-        ... on Template { id name taskTitles }
-      }
-      userErrors { field message code }
-    }
-  }
-`);
-
 let t: TestApp;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 async function dashboard(tenant: Tenant, name: string, projectId?: number) {
@@ -73,22 +38,6 @@ async function dashboard(tenant: Tenant, name: string, projectId?: number) {
   expect(result.createDashboard.userErrors).toEqual([]);
   return result.createDashboard.dashboard!;
 }
-const nodeOf = async (tenant: Tenant, id: string) => (await data(t.app, Node, { id }, as(tenant))).node;
-
-/** The bin round trip of test/helpers/bin.ts, with this file's restore selection. */
-const roundTrip = (
-  tenant: Tenant,
-  item: { id: string; databaseId: number },
-  type: Pick<RoundTrip, 'itemType' | 'typename' | 'name' | 'location' | 'restored'>,
-  remove: () => Promise<unknown>,
-  listed: () => Promise<string[]>,
-  table: RoundTrip['table'],
-) =>
-  binRoundTrip({
-    app: t.app, owner: as(tenant), other: as(b), item, ...type, remove, listed, table,
-    restore: async (caller, id) => (await data(t.app, Restore, { input: { id } }, caller)).restoreDeletedItem,
-  });
-
 describe('dashboards', () => {
   test("create, with and without a project; validation; another organization's project; list and Project.dashboards", async () => {
     const c = await createTenant(t.db.prisma);
@@ -123,9 +72,8 @@ describe('dashboards', () => {
     expect(await names({ filter: { projectIds: [gid('Project', c.projects.website)] } })).toEqual(['Dashboard aa']);
     expect(await names({ filter: { name: { startsWith: 'C' } } })).toEqual(['Company KPIs']);
     expect((await data(t.app, Dashboards, {}, as(b))).dashboards.nodes.map((n) => n.name)).toEqual([]);
-    const items = await data(t.app, ProjectItems, { id: gid('Project', c.projects.app) }, as(c));
-    expect(items.node).toMatchObject({ dashboards: { totalCount: 1, nodes: [{ name: 'Burn rate' }] } });
-    expect(await nodeOf(b, board.id)).toBeNull();
+    expect(await projectItems(t.app, as(c), gid('Project', c.projects.app))).toMatchObject({ dashboards: { totalCount: 1, nodes: [{ name: 'Burn rate' }] } });
+    expect(await itemNode(t.app, as(b), board.id)).toBeNull();
     expect((await data(t.app, DeleteDashboard, { input: { id: board.id } }, as(b))).deleteDashboard.userErrors).toEqual([
       { field: ['input', 'id'], message: 'Dashboard not found', code: 'NOT_FOUND' },
     ]);
@@ -137,12 +85,15 @@ describe('dashboards', () => {
     const remove = (id: string) => async () =>
       expect((await data(t.app, DeleteDashboard, { input: { id } }, as(c))).deleteDashboard).toEqual({ deletedDashboardId: id, userErrors: [] });
     const inProject = await dashboard(c, 'Dashboard aa', c.projects.app);
-    const type = { itemType: 'DASHBOARD', typename: 'Dashboard', name: 'Dashboard aa', location: 'Project: App', restored: { name: 'Dashboard aa', project: { name: 'App' } } } as const;
-    await roundTrip(c, inProject, type, remove(inProject.id), listed, t.db.prisma.dashboard);
+    await itemRoundTrip({
+      app: t.app, owner: as(c), other: as(b), item: inProject, remove: remove(inProject.id), listed, table: t.db.prisma.dashboard,
+      itemType: 'DASHBOARD', typename: 'Dashboard', name: 'Dashboard aa', location: 'Project: App', restored: { name: 'Dashboard aa', project: { name: 'App' } },
+    });
     const ofOrganization = await dashboard(c, 'KPIs');
-    const location = c.viewer.organization.name;
-    const restored = { name: 'KPIs', project: null };
-    await roundTrip(c, ofOrganization, { itemType: 'DASHBOARD', typename: 'Dashboard', name: 'KPIs', location, restored }, remove(ofOrganization.id), listed, t.db.prisma.dashboard);
+    await itemRoundTrip({
+      app: t.app, owner: as(c), other: as(b), item: ofOrganization, remove: remove(ofOrganization.id), listed, table: t.db.prisma.dashboard,
+      itemType: 'DASHBOARD', typename: 'Dashboard', name: 'KPIs', location: c.viewer.organization.name, restored: { name: 'KPIs', project: null },
+    });
   });
 });
 

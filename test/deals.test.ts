@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { CreateDealInput } from './generated/graphql.js';
-import { data, execute, type TestApp } from './helpers/app.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 graphql(`
@@ -146,8 +146,6 @@ let a: Tenant;
 let b: Tenant;
 beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 async function create(tenant: Tenant, input: Partial<CreateDealInput>) {
   const result = await data(t.app, Create, { input: { name: 'Deal', companyId: gid('Company', tenant.companies.acme), ...input } }, as(tenant));

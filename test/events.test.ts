@@ -7,27 +7,19 @@ import { transact } from '../src/domain/kit/transaction.js';
 import { presentById } from '../src/domain/presenters.js';
 import { onEventsCommitted, recordEvent, type CommittedEvent } from '../src/changes/outbox.js';
 import { graphql } from './generated/index.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { on } from './helpers/contracts.js';
-import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { ApproveExpense, CreateExpense, DeleteAttribution, DeleteDeal, DeleteExpense } from './helpers/mutations.js';
 
-const CreateExpense = graphql(`
-  mutation EventsCreateExpense($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } userErrors { code } } }
-`);
 const UpdateExpense = graphql(`
   mutation EventsUpdateExpense($input: UpdateExpenseInput!) { updateExpense(input: $input) { expense { id } userErrors { code } } }
-`);
-const Approve = graphql(`
-  mutation EventsApprove($input: ApproveExpenseInput!) { approveExpense(input: $input) { userErrors { code } } }
 `);
 const Unapprove = graphql(`
   mutation EventsUnapprove($input: UnapproveExpenseInput!) { unapproveExpense(input: $input) { userErrors { code } } }
 `);
 const Reject = graphql(`
   mutation EventsReject($input: RejectExpenseInput!) { rejectExpense(input: $input) { userErrors { code } } }
-`);
-const DeleteExpense = graphql(`
-  mutation EventsDeleteExpense($input: DeleteExpenseInput!) { deleteExpense(input: $input) { userErrors { code } } }
 `);
 const Restore = graphql(`
   mutation EventsRestore($input: RestoreDeletedItemInput!) { restoreDeletedItem(input: $input) { userErrors { code } } }
@@ -52,17 +44,11 @@ const CreateAttribution = graphql(`
 const UpdateAttribution = graphql(`
   mutation EventsUpdateAttribution($input: UpdateInvoiceAttributionInput!) { updateInvoiceAttribution(input: $input) { userErrors { code } } }
 `);
-const DeleteAttribution = graphql(`
-  mutation EventsDeleteAttribution($input: DeleteInvoiceAttributionInput!) { deleteInvoiceAttribution(input: $input) { userErrors { code } } }
-`);
 const CreateDeal = graphql(`
   mutation EventsCreateDeal($input: CreateDealInput!) { createDeal(input: $input) { deal { id databaseId } userErrors { code } } }
 `);
 const UpdateDeal = graphql(`
   mutation EventsUpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { userErrors { code } } }
-`);
-const DeleteDeal = graphql(`
-  mutation EventsDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { code } } }
 `);
 const CreateContract = graphql(`
   mutation EventsCreateContract($input: CreateContractInput!) { createContract(input: $input) { contract { id databaseId } userErrors { code } } }
@@ -100,8 +86,6 @@ afterAll(() => stop());
 afterEach(() => {
   heard.length = 0;
 });
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 /** The organization's events after `after` (an event id), oldest first. */
 async function eventsOf(tenant: Tenant, after = 0n) {
@@ -161,8 +145,8 @@ describe('expenses', () => {
     const id = gid('Expense', expense);
     const before = await lastEventId(a);
     await data(t.app, UpdateExpense, { input: { id, name: 'Hotel (2 nights)' } }, as(a));
-    await data(t.app, Approve, { input: { id } }, as(a));
-    const again = await data(t.app, Approve, { input: { id } }, as(a));
+    await data(t.app, ApproveExpense, { input: { id } }, as(a));
+    const again = await data(t.app, ApproveExpense, { input: { id } }, as(a));
     expect(again.approveExpense.userErrors).toEqual([{ code: 'ALREADY_APPROVED' }]);
     await data(t.app, Unapprove, { input: { id } }, as(a));
     await data(t.app, Reject, { input: { id, reason: 'No receipt' } }, as(a));
@@ -338,7 +322,7 @@ describe('rolled back, never recorded', () => {
     const id = await a.expense({ name: 'Raced' });
     const before = await lastEventId(a);
     const input = { input: { id: gid('Expense', id) } };
-    const approvals = await Promise.all(Array.from({ length: 20 }, () => data(t.app, Approve, input, as(a))));
+    const approvals = await Promise.all(Array.from({ length: 20 }, () => data(t.app, ApproveExpense, input, as(a))));
     expect(approvals.filter((r) => r.approveExpense.userErrors.length === 0)).toHaveLength(1);
     expect(new Set(approvals.flatMap((r) => r.approveExpense.userErrors.map((e) => e.code)))).toEqual(new Set(['ALREADY_APPROVED']));
     const deletes = await Promise.all(Array.from({ length: 20 }, () => data(t.app, DeleteExpense, input, as(a))));
@@ -352,8 +336,7 @@ describe('rolled back, never recorded', () => {
   });
 
   test('events are the organization’s own: another organization records none of them', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const beforeB = await lastEventId(b);
     await a.expense({ name: 'Only A' });
     expect(await eventsOf(b, beforeB)).toEqual([]);
@@ -365,10 +348,9 @@ describe('rolled back, never recorded', () => {
 
 describe('the event log (Query.changeEvents)', () => {
   test('oldest first, paged by cursor, filtered by type and subject; another organization sees none of it', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const ids = [await a.expense({ name: 'One' }), await a.expense({ name: 'Two' }), await a.expense({ name: 'Three' })];
-    await data(t.app, Approve, { input: { id: gid('Expense', ids[1]!) } }, as(a));
+    await data(t.app, ApproveExpense, { input: { id: gid('Expense', ids[1]!) } }, as(a));
 
     const first = (await data(t.app, ChangeEvents, { first: 2 }, as(a))).changeEvents;
     expect(first.edges.map((e) => [e.node.type, e.node.subjectId])).toEqual([

@@ -12,9 +12,10 @@ import { schema } from '../src/schema/index.js';
 import { isInputObjectType, isNonNullType } from 'graphql';
 import { graphql } from './generated/index.js';
 import type { CreateExpenseInput } from './generated/graphql.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { on } from './helpers/contracts.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { DeleteExpense } from './helpers/mutations.js';
 
 const CreateExpense = graphql(`
   mutation IdemCreateExpense($input: CreateExpenseInput!) {
@@ -134,12 +135,6 @@ const TaskNode = graphql(`
   }
 `);
 
-const DeleteExpense = graphql(`
-  mutation IdemDeleteExpense($input: DeleteExpenseInput!) {
-    deleteExpense(input: $input) { deletedExpenseId userErrors { code } }
-  }
-`);
-
 let t: TestApp;
 beforeAll(async () => {
   t = await startApp();
@@ -147,7 +142,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const pg = Boolean(process.env.TEST_DATABASE_URL);
-const as = (tenant: Tenant) => ({ token: tenant.token });
 const newKey = () => `key-${randomUUID()}`;
 
 const expenseInput = (tenant: Tenant, extra: Partial<CreateExpenseInput> = {}): CreateExpenseInput => ({
@@ -326,8 +320,7 @@ describe('a replay shows no more than the replaying person may see (issue 22)', 
 });
 
 test('keys are per organization: another organization gets its own object with the same key', async () => {
-  const a = await createTenant(t.db.prisma);
-  const b = await createTenant(t.db.prisma);
+  const { a, b } = await twoTenants(t.db.prisma);
   const key = newKey();
   const mine = await createExpense(a, expenseInput(a, { idempotencyKey: key }));
   const theirs = await createExpense(b, expenseInput(b, { idempotencyKey: key }));

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createInvoiceAttribution } from '../src/domain/invoice-attributions.js';
 import { graphql } from './generated/index.js';
-import { data, execute, type TestApp } from './helpers/app.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { DeleteDeal } from './helpers/mutations.js';
 
 const Create = graphql(`
   mutation AttributionsCreate($input: CreateInvoiceAttributionInput!) {
@@ -74,8 +75,6 @@ let a: Tenant;
 let b: Tenant;
 beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 /** An invoice written directly (the invoice mutations have their own tests); a negative amount makes a credit note of a new invoice. */
 async function invoice(tenant: Tenant, amount: bigint, currency = 'EUR', exchangeRate = '1.25'): Promise<number> {
@@ -253,7 +252,6 @@ describe('money follows the invoice and the budget', () => {
     const tenant = await createTenant(t.db.prisma);
     const inv = await invoice(tenant, 30000n, 'USD', '1');
     const made = await attribute(tenant, inv, tenant.deals.usd, 10000);
-    const DeleteDeal = graphql(`mutation AttributionsDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { code } } }`);
     await data(t.app, DeleteDeal, { input: { id: gid('Deal', tenant.deals.usd) } }, as(tenant));
     const row = await t.db.prisma.invoiceAttribution.findUniqueOrThrow({ where: { id: made.databaseId } });
     const deal = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: tenant.deals.usd } });

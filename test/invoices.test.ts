@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createInvoice, deleteInvoice, type InvoiceInput } from '../src/domain/invoices.js';
 import { graphql } from './generated/index.js';
 import type { CreateInvoiceInput, InvoiceFilter, InvoiceOrder } from './generated/graphql.js';
-import { data, execute, type TestApp } from './helpers/app.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 graphql(`
@@ -150,7 +150,6 @@ let b: Tenant;
 beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
-const as = (tenant: Tenant) => ({ token: tenant.token });
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 const todayIso = () => new Date().toISOString().slice(0, 10);
 const plusDays = (isoDay: string, n: number) => iso(new Date(day(isoDay).getTime() + n * 86_400_000));

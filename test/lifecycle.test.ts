@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError, LOCK_FILE } from '../src/db/lock.js';
 import { migratedFolder } from './helpers/database.js';
-import { exitOf, freePort, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
+import { captured, exitOf, freePort, SPAWN_TIMEOUT, waitFor, type Captured } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -80,12 +80,7 @@ function commandOf(pid: number): string | undefined {
   }
 }
 
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
+type Run = Captured;
 
 /** `npm <args>` in the project, in a process group of its own (so that cleanup reaches orphans too). */
 function npm(args: string[], env: Record<string, string>): Run {
@@ -104,12 +99,7 @@ function npm(args: string[], env: Record<string, string>): Run {
     detached: true,
   });
   spawned.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+  return captured(child);
 }
 
 interface Server extends Run {

@@ -22,6 +22,7 @@ import {
 import { createApp, type App } from '../src/http/app.js';
 import { openTestDatabase } from './helpers/database.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { sample } from './helpers/metrics.js';
 
 const url = process.env.TEST_DATABASE_URL;
 const openDb = () => openTestDatabase();
@@ -60,19 +61,6 @@ async function gql(app: App, query: string, options: { token?: string; operation
     body: JSON.stringify({ query, variables: options.variables, operationName: options.operationName }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: any; errors?: any[] } };
-}
-
-/** The value of one sample of the exposition text, e.g. sample(text, 'x_total', { outcome: 'ok' }). */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const [, labelText = '', value] = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line) ?? [];
-    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) {
-      return Number(value);
-    }
-  }
-  return undefined;
 }
 
 async function scrape(app: App, headers: Record<string, string> = {}) {

@@ -7,8 +7,9 @@ import { createPage, deletePage } from '../src/domain/pages.js';
 import { graphql } from './generated/index.js';
 import type { CreatePageInput, PageFilter, PageOrder } from './generated/graphql.js';
 import { as, data, execute, type TestApp } from './helpers/app.js';
-import { binEntries, binEntry, binRoundTrip, purgeEntry, type RoundTrip } from './helpers/bin.js';
+import { binEntries, binEntry, purgeEntry } from './helpers/bin.js';
 import { appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { itemNode, itemRoundTrip, projectItems, restoreItem } from './helpers/project-items.js';
 
 const CreatePage = graphql(`
   mutation PgCreatePage($input: CreatePageInput!) {
@@ -46,37 +47,6 @@ const PageTree = graphql(`
   }
 `);
 
-const ProjectItems = graphql(`
-  query PgProjectItems($id: ID!) {
-    node(id: $id) { ... on Project { pages { totalCount nodes { title } } dashboards { totalCount nodes { name } } } }
-  }
-`);
-
-const Node = graphql(`
-  query PgNode($id: ID!) {
-    node(id: $id) {
-      id
-      ... on Page { title }
-      ... on Dashboard { name }
-      ... on Template { name }
-    }
-  }
-`);
-
-const Restore = graphql(`
-  mutation PgRestore($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item {
-        __typename
-        ... on Page { id title project { name } parentPage { title } subpages { totalCount } }
-        ... on Dashboard { id name project { name } }
-        ... on Template { id name taskTitles }
-      }
-      userErrors { field message code }
-    }
-  }
-`);
-
 const PG = Boolean(process.env.TEST_DATABASE_URL);
 
 let t: TestApp;
@@ -90,23 +60,6 @@ async function page(tenant: Tenant, input: Partial<CreatePageInput>) {
   expect(result.createPage.userErrors).toEqual([]);
   return result.createPage.page!;
 }
-const restore = (tenant: Tenant, id: string) => data(t.app, Restore, { input: { id } }, as(tenant));
-const nodeOf = async (tenant: Tenant, id: string) => (await data(t.app, Node, { id }, as(tenant))).node;
-
-/** The bin round trip of test/helpers/bin.ts, with this file's restore selection. */
-const roundTrip = (
-  tenant: Tenant,
-  item: { id: string; databaseId: number },
-  type: Pick<RoundTrip, 'itemType' | 'typename' | 'name' | 'location' | 'restored'>,
-  remove: () => Promise<unknown>,
-  listed: () => Promise<string[]>,
-  table: RoundTrip['table'],
-) =>
-  binRoundTrip({
-    app: t.app, owner: as(tenant), other: as(b), item, ...type, remove, listed, table,
-    restore: async (caller, id) => (await data(t.app, Restore, { input: { id } }, caller)).restoreDeletedItem,
-  });
-
 describe('pages', () => {
   test('every attribute; body defaults to empty; the caller is the creator', async () => {
     const created = await page(a, {
@@ -204,7 +157,7 @@ describe('pages', () => {
     const under = await data(t.app, CreatePage, { input: { title: 'Under', parentPageId: gone.id } }, as(a));
     expect(under.createPage.userErrors).toEqual([{ field: ['input', 'parentPageId'], message: 'Page not found', code: 'NOT_FOUND' }]);
     // Another organization's page is invisible, and cannot be deleted.
-    expect(await nodeOf(a, foreignPage.id)).toBeNull();
+    expect(await itemNode(t.app, as(a), foreignPage.id)).toBeNull();
     expect((await data(t.app, DeletePage, { input: { id: foreignPage.id } }, as(a))).deletePage.userErrors).toEqual([
       { field: ['input', 'id'], message: 'Page not found', code: 'NOT_FOUND' },
     ]);
@@ -230,8 +183,7 @@ describe('pages', () => {
     // An hour from now, not a literal year: nothing is created after it, whatever year this runs in.
     expect(await titles({ filter: { createdAt: { gt: new Date(Date.now() + 3_600_000).toISOString() } } })).toEqual([]);
     expect((await data(t.app, Pages, {}, as(b))).pages.nodes.map((n) => n.title)).not.toContain('Charlie');
-    const items = await data(t.app, ProjectItems, { id: website }, as(c));
-    expect(items.node).toEqual({ pages: { totalCount: 2, nodes: [{ title: 'Alpha' }, { title: 'Charlie' }] }, dashboards: { totalCount: 0, nodes: [] } });
+    expect(await projectItems(t.app, as(c), website)).toEqual({ pages: { totalCount: 2, nodes: [{ title: 'Alpha' }, { title: 'Charlie' }] }, dashboards: { totalCount: 0, nodes: [] } });
   });
 
   test('the bin round trip, in a project and in the organization', async () => {
@@ -241,21 +193,17 @@ describe('pages', () => {
       expect((await data(t.app, DeletePage, { input: { id } }, as(c))).deletePage).toEqual({ deletedPageId: id, userErrors: [] });
     const inProject = await page(c, { title: 'Page title 1', projectId: gid('Project', c.projects.website) });
     await page(c, { title: 'Its subpage', parentPageId: inProject.id });
-    await roundTrip(
-      c,
-      inProject,
-      {
-        itemType: 'PAGE', typename: 'Page', name: 'Page title 1', location: 'Project: Website',
-        restored: { title: 'Page title 1', project: { name: 'Website' }, parentPage: null, subpages: { totalCount: 1 } },
-      },
-      remove(inProject.id),
-      listed,
-      t.db.prisma.page,
-    );
+    await itemRoundTrip({
+      app: t.app, owner: as(c), other: as(b), item: inProject, remove: remove(inProject.id), listed, table: t.db.prisma.page,
+      itemType: 'PAGE', typename: 'Page', name: 'Page title 1', location: 'Project: Website',
+      restored: { title: 'Page title 1', project: { name: 'Website' }, parentPage: null, subpages: { totalCount: 1 } },
+    });
     const ofOrganization = await page(c, { title: 'Wiki' });
-    const location = c.viewer.organization.name;
-    const restored = { title: 'Wiki', project: null, parentPage: null, subpages: { totalCount: 0 } };
-    await roundTrip(c, ofOrganization, { itemType: 'PAGE', typename: 'Page', name: 'Wiki', location, restored }, remove(ofOrganization.id), listed, t.db.prisma.page);
+    await itemRoundTrip({
+      app: t.app, owner: as(c), other: as(b), item: ofOrganization, remove: remove(ofOrganization.id), listed, table: t.db.prisma.page,
+      itemType: 'PAGE', typename: 'Page', name: 'Wiki', location: c.viewer.organization.name,
+      restored: { title: 'Wiki', project: null, parentPage: null, subpages: { totalCount: 0 } },
+    });
   });
 
   test("a page's delete takes its subpages, recursively; they come back with it; a subpage deleted before stays; purge erases all", async () => {
@@ -270,20 +218,20 @@ describe('pages', () => {
 
     await data(t.app, DeletePage, { input: { id: root.id } }, as(c));
     expect((await data(t.app, Pages, {}, as(c))).pages.nodes.map((n) => n.title)).toEqual(['Elsewhere']);
-    expect(await nodeOf(c, grandchild.id)).toBeNull();
+    expect(await itemNode(t.app, as(c), grandchild.id)).toBeNull();
     expect((await binEntries(t.app, as(c), 'PAGE')).map((n) => n.name)).toEqual(['Root', 'Deleted before']);
 
     // The subpage deleted on its own cannot come back while its parent is in the bin.
-    const orphan = await restore(c, beforeEntry!.id);
-    expect(orphan.restoreDeletedItem.userErrors).toEqual([
+    const orphan = await restoreItem(t.app, as(c), beforeEntry!.id);
+    expect(orphan.userErrors).toEqual([
       { field: ['input', 'id'], message: 'cannot be restored while its parent page is in the recycle bin: restore that first', code: 'PARENT_DELETED' },
     ]);
     const rootEntry = await binEntry(t.app, as(c), 'PAGE', root.id);
-    expect((await restore(c, rootEntry!.id)).restoreDeletedItem.userErrors).toEqual([]);
+    expect((await restoreItem(t.app, as(c), rootEntry!.id)).userErrors).toEqual([]);
     const tree = await data(t.app, PageTree, { id: root.id }, as(c));
     expect(tree.node).toMatchObject({ subpages: { totalCount: 1, nodes: [{ title: 'Child', subpages: { totalCount: 1, nodes: [{ title: 'Grandchild' }] } }] } });
     // Now its parent is back, it can come back too.
-    expect((await restore(c, beforeEntry!.id)).restoreDeletedItem.userErrors).toEqual([]);
+    expect((await restoreItem(t.app, as(c), beforeEntry!.id)).userErrors).toEqual([]);
     await data(t.app, DeletePage, { input: { id: before.id } }, as(c));
     const beforeAgain = await binEntry(t.app, as(c), 'PAGE', before.id);
 
@@ -292,12 +240,10 @@ describe('pages', () => {
     const ids = [root, child, grandchild, before].map((p) => p.databaseId);
     expect(await t.db.prisma.page.count({ where: { id: { in: ids } } })).toBe(0);
     expect(await binEntry(t.app, as(c), 'PAGE', before.id)).toBeUndefined();
-    expect((await restore(c, beforeAgain!.id)).restoreDeletedItem.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
-    expect(await nodeOf(c, sibling.id)).toMatchObject({ title: 'Elsewhere' });
+    expect((await restoreItem(t.app, as(c), beforeAgain!.id)).userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+    expect(await itemNode(t.app, as(c), sibling.id)).toMatchObject({ title: 'Elsewhere' });
   });
 });
-
-
 
 // PGlite has one connection, which serializes these; on PostgreSQL they run on parallel connections.
 describe.runIf(PG)('concurrency (PostgreSQL)', () => {

@@ -8,7 +8,7 @@ import { createTask } from '../src/domain/tasks.js';
 import { deleteProject } from '../src/domain/projects.js';
 import { graphql } from './generated/index.js';
 import type { CreateTaskInput, TaskFilter, TaskOrder } from './generated/graphql.js';
-import { data, execute, type TestApp } from './helpers/app.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
 const CreateProject = graphql(`
@@ -145,8 +145,6 @@ let a: Tenant;
 let b: Tenant;
 beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
-
-const as = (tenant: Tenant | { token: string }) => ({ token: tenant.token });
 
 async function project(tenant: Tenant, name: string, company = tenant.companies.acme) {
   const result = await data(t.app, CreateProject, { input: { companyId: gid('Company', company), name } }, as(tenant));

@@ -8,8 +8,9 @@ import { overflowingFields, purchaseOrderMoney } from '../src/money/purchase-ord
 import { graphql } from './generated/index.js';
 import type { CreatePurchaseOrderInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
-import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { binContents, binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { DeleteDeal } from './helpers/mutations.js';
 import { purchaseOrder as order, service } from './helpers/records.js';
 
 graphql(`
@@ -74,22 +75,12 @@ const DealChildren = graphql(`
   }
 `);
 
-const DeleteDeal = graphql(`
-  mutation PoDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { field message code } } }
-`);
-
 const RestoreDeal = graphql(`
   mutation PoRestoreDeal($input: RestoreDeletedItemInput!) {
     restoreDeletedItem(input: $input) {
       item { ... on Deal { id } }
       userErrors { field message code }
     }
-  }
-`);
-
-const Bin = graphql(`
-  query PoBin($filter: DeletedItemFilter) {
-    deletedItems(filter: $filter) { totalCount nodes { id itemType itemId name location } }
   }
 `);
 
@@ -222,8 +213,7 @@ describe('createPurchaseOrder', () => {
   });
 
   test("another organization's deal or vendor, a deleted deal, ids of another type: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const foreign = await createOrderGql(b, { dealId: gid('Deal', a.deals.eur), vendorId: gid('Company', a.companies.acme) });
     expect(errorsOf(foreign.userErrors)).toEqual([
       ['input.dealId', 'NOT_FOUND', 'Deal not found'],
@@ -242,8 +232,7 @@ describe('createPurchaseOrder', () => {
 
 describe('purchase order lists and the bin', () => {
   test('filters and orders; Deal.purchaseOrders; another organization sees none', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     await order(a, { subject: 'Late', issuedOn: day('2025-08-20'), totalCost: 300n });
     await order(a, { subject: 'Early', issuedOn: day('2025-08-01'), vendorId: a.companies.acme, deliveryOn: day('2025-09-01') });
     await order(a, { subject: 'Other deal', issuedOn: day('2025-08-10'), dealId: a.deals.usd });
@@ -263,8 +252,7 @@ describe('purchase order lists and the bin', () => {
   });
 
   test('delete: named by subject (or "Purchase Order") at "Deal: <name>" / "Budget: <name>"; restore; purge', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const budget = await a.db.deal.create({
       data: {
         organizationId: a.organizationId, companyId: a.companies.acme, name: 'test name', number: 7, budget: true,
@@ -303,7 +291,7 @@ describe('deleting a deal', () => {
   test('takes its services (with their time entries) and purchase orders; its restore brings exactly those back', async () => {
     const a = await createTenant(t.db.prisma);
     const dealId = a.deals.eur;
-    const design = await service(a, dealId, 'Design');
+    const design = await service(a, { dealId, name: 'Design' });
     const entries: number[] = [];
     for (const time of [60, 120]) {
       const result = await createTimeEntry(a.db, a.viewer, { serviceId: design, date: day('2025-08-01'), time });
@@ -318,8 +306,7 @@ describe('deleting a deal', () => {
     expect(await a.db.service.count({ where: { id: design } })).toBe(0);
     expect(await a.db.timeEntry.count()).toBe(0);
     expect((await data(t.app, PurchaseOrders, {}, as(a))).purchaseOrders.nodes.map((n) => n.id)).toEqual([gid('PurchaseOrder', elsewhere)]);
-    const bin = await data(t.app, Bin, {}, as(a));
-    expect(bin.deletedItems.nodes.map((n) => n.itemType).sort()).toEqual(['DEAL', 'TIME_ENTRY']);
+    expect((await binContents(t.app, as(a))).nodes.map((n) => n.itemType).sort()).toEqual(['DEAL', 'TIME_ENTRY']);
 
     const entry = (await binEntry(t.app, as(a), 'DEAL', gid('Deal', dealId)))!;
     expect((await data(t.app, RestoreDeal, { input: { id: entry.id } }, as(a))).restoreDeletedItem.userErrors).toEqual([]);

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from '../src/cli/index.js';
 import { scopedClient, ScopeViolation } from '../src/db/scope.js';
 import { graphql } from './generated/index.js';
-import { data, startApp, type TestApp } from './helpers/app.js';
+import { as, data, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { DeleteContract, DeleteDeal, DeleteExpense, DeleteInvoice } from './helpers/mutations.js';
 
 const Purge = graphql(`
   mutation BinPurge($input: PurgeDeletedItemInput!) {
@@ -29,18 +30,11 @@ const PurgeDeal = graphql(`
   query BinPurgeDeal($id: ID!) { deal(id: $id) { name contract { id } originDeal { id } expenses { totalCount } } }
 `);
 
-const PurgeDeleteDeal = graphql(`mutation BinPurgeDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { code } } }`);
-const PurgeDeleteExpense = graphql(`mutation BinPurgeDeleteExpense($input: DeleteExpenseInput!) { deleteExpense(input: $input) { userErrors { code } } }`);
-const PurgeDeleteInvoice = graphql(`mutation BinPurgeDeleteInvoice($input: DeleteInvoiceInput!) { deleteInvoice(input: $input) { userErrors { code } } }`);
-const PurgeDeleteContract = graphql(`mutation BinPurgeDeleteContract($input: DeleteContractInput!) { deleteContract(input: $input) { userErrors { code } } }`);
-
 let t: TestApp;
 beforeAll(async () => {
   t = await startApp();
 });
 afterAll(() => t.close());
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 const entryOf = async (tenant: Tenant, itemType: string, itemId: number) =>
   gid('DeletedItem', (await tenant.db.deletedItem.findFirstOrThrow({ where: { itemType, itemId, recoveredAt: null } })).id);
@@ -88,7 +82,7 @@ describe('purgeDeletedItem', () => {
     const a = await createTenant(t.db.prisma);
     const dealId = await budget(a, 'Doomed');
     const alone = await a.expense({ dealId, name: 'deleted on its own first', currency: 'USD' });
-    await data(t.app, PurgeDeleteExpense, { input: { id: gid('Expense', alone) } }, as(a));
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', alone) } }, as(a));
     const along = await a.expense({ dealId, name: 'goes along', currency: 'USD' });
     const inv = await invoice(a, 'P-1');
     const attribution = await attribute(a, inv, dealId, 1000n);
@@ -97,7 +91,7 @@ describe('purgeDeletedItem', () => {
     });
     // A budget the contract generated, and a copy of the template: both live on.
     const generated = await budget(a, 'Doomed 2021/01', { contractId: contract.id, originDealId: dealId });
-    await data(t.app, PurgeDeleteDeal, { input: { id: gid('Deal', dealId) } }, as(a));
+    await data(t.app, DeleteDeal, { input: { id: gid('Deal', dealId) } }, as(a));
 
     const result = await data(t.app, Purge, { input: { id: await entryOf(a, 'budget', dealId) } }, as(a));
     expect(result.purgeDeletedItem.userErrors).toEqual([]);
@@ -121,7 +115,7 @@ describe('purgeDeletedItem', () => {
     const a = await createTenant(t.db.prisma);
     const keep = await a.expense({ name: 'stays', amount: 700n });
     const gone = await a.expense({ name: 'goes', amount: 300n });
-    await data(t.app, PurgeDeleteExpense, { input: { id: gid('Expense', gone) } }, as(a));
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', gone) } }, as(a));
     const entry = await entryOf(a, 'expense', gone);
     expect((await data(t.app, Purge, { input: { id: entry } }, as(a))).purgeDeletedItem.userErrors).toEqual([]);
     expect(await exists.expense(gone)).toBe(0);
@@ -140,7 +134,7 @@ describe('purgeDeletedItem', () => {
     const inv = await invoice(a, 'P-2');
     const note = await invoice(a, 'P-2-CN', inv);
     const attribution = await attribute(a, inv, a.deals.usd, 2000n);
-    await data(t.app, PurgeDeleteInvoice, { input: { id: gid('Invoice', inv) } }, as(a));
+    await data(t.app, DeleteInvoice, { input: { id: gid('Invoice', inv) } }, as(a));
     expect((await data(t.app, Purge, { input: { id: await entryOf(a, 'invoice', inv) } }, as(a))).purgeDeletedItem.userErrors).toEqual([]);
     expect([await exists.invoice(inv), await exists.invoice(note), await exists.attribution(attribution.id)]).toEqual([0, 0, 0]);
     expect(await a.db.deal.count({ where: { id: a.deals.usd } })).toBe(1);
@@ -149,7 +143,7 @@ describe('purgeDeletedItem', () => {
       data: { organizationId: a.organizationId, templateId: a.deals.usd, intervalId: 1, nextOccurrenceOn: day('2031-01-01'), anchorOn: day('2031-01-01') },
     });
     const generated = await budget(a, 'Monthly', { contractId: contract.id });
-    await data(t.app, PurgeDeleteContract, { input: { id: gid('Contract', contract.id) } }, as(a));
+    await data(t.app, DeleteContract, { input: { id: gid('Contract', contract.id) } }, as(a));
     expect((await data(t.app, Purge, { input: { id: await entryOf(a, 'contract', contract.id) } }, as(a))).purgeDeletedItem.userErrors).toEqual([]);
     expect(await exists.contract(contract.id)).toBe(0);
     expect((await a.db.deal.findUniqueOrThrow({ where: { id: generated } })).contractId).toBeNull();
@@ -160,7 +154,7 @@ describe('purgeDeletedItem', () => {
     const a = await createTenant(t.db.prisma);
     const b = await createTenant(t.db.prisma);
     const id = await a.expense({ name: 'mine' });
-    await data(t.app, PurgeDeleteExpense, { input: { id: gid('Expense', id) } }, as(a));
+    await data(t.app, DeleteExpense, { input: { id: gid('Expense', id) } }, as(a));
     const entry = await entryOf(a, 'expense', id);
     expect((await data(t.app, Purge, { input: { id: entry } }, as(b))).purgeDeletedItem.userErrors[0]?.code).toBe('NOT_FOUND');
     await a.db.deletedItem.updateMany({ where: { itemId: id, itemType: 'expense' }, data: { private: true } });
@@ -176,7 +170,7 @@ describe('purgeDeletedItem', () => {
     const a = await createTenant(t.db.prisma);
     const dealId = await budget(a, 'Contested');
     await a.expense({ dealId, name: 'child', currency: 'USD' });
-    await data(t.app, PurgeDeleteDeal, { input: { id: gid('Deal', dealId) } }, as(a));
+    await data(t.app, DeleteDeal, { input: { id: gid('Deal', dealId) } }, as(a));
     const entry = await entryOf(a, 'budget', dealId);
     const calls = Array.from({ length: 10 }, (_, i) =>
       i % 2 === 0
@@ -220,7 +214,7 @@ describe('bin purge --older-than (operator)', () => {
     const fresh = await a.expense({ name: 'fresh' });
     const theirs = await b.expense({ name: 'theirs' });
     for (const [tenant, id] of [[a, old], [a, fresh], [b, theirs]] as const) {
-      await data(t.app, PurgeDeleteExpense, { input: { id: gid('Expense', id) } }, as(tenant));
+      await data(t.app, DeleteExpense, { input: { id: gid('Expense', id) } }, as(tenant));
     }
     const longAgo = new Date(Date.now() - 40 * 86_400_000);
     await t.db.prisma.deletedItem.updateMany({ where: { itemType: 'expense', itemId: { in: [old, theirs] } }, data: { createdAt: longAgo, private: true } });

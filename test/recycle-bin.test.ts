@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { deleteExpense } from '../src/domain/expenses.js';
 import { graphql } from './generated/index.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { DeleteAttribution, DeleteContract, DeleteDeal, DeleteExpense, DeleteInvoice } from './helpers/mutations.js';
 
 const Bin = graphql(`
   query BinList($filter: DeletedItemFilter, $orderBy: [DeletedItemOrder!]) {
@@ -25,21 +26,11 @@ const Node = graphql(`
   query BinNode($id: ID!) { node(id: $id) { id } }
 `);
 
-const DeleteDeal = graphql(`mutation BinDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { code } } }`);
-const DeleteExpense = graphql(`mutation BinDeleteExpense($input: DeleteExpenseInput!) { deleteExpense(input: $input) { userErrors { code } } }`);
-const DeleteInvoice = graphql(`mutation BinDeleteInvoice($input: DeleteInvoiceInput!) { deleteInvoice(input: $input) { userErrors { code } } }`);
-const DeleteContract = graphql(`mutation BinDeleteContract($input: DeleteContractInput!) { deleteContract(input: $input) { userErrors { code } } }`);
-const DeleteAttribution = graphql(`
-  mutation BinDeleteAttribution($input: DeleteInvoiceAttributionInput!) { deleteInvoiceAttribution(input: $input) { userErrors { code } } }
-`);
-
 let t: TestApp;
 beforeAll(async () => {
   t = await startApp();
 });
 afterAll(() => t.close());
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 async function budget(tenant: Tenant, name: string, projectId: number | null) {
   const deal = await tenant.db.deal.create({
@@ -147,7 +138,7 @@ describe('the bin', () => {
     });
   });
 
-  const names = async (caller: { token: string }, variables: object = {}) =>
+  const names = async (caller: Caller, variables: object = {}) =>
     (await data(t.app, Bin, variables as never, caller)).deletedItems.nodes.map((n) => n.name);
 
   test('filters and sorts; restored entries are not in the bin', async () => {

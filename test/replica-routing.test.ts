@@ -26,9 +26,10 @@ import { schema } from '../src/schema/index.js';
 import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import { classifyReplicaFailure } from '../src/http/replicas.js';
 import { createApp, type App } from '../src/http/app.js';
-import { migratedFolder, openTestDatabase } from './helpers/database.js';
 import { startApp, type TestApp } from './helpers/app.js';
+import { migratedFolder, openTestDatabase } from './helpers/database.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { sample } from './helpers/metrics.js';
 import { exitOf, freePort, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -58,18 +59,6 @@ async function gql(app: App, token: string, query: string, variables?: object): 
     body: JSON.stringify({ query, variables }),
   });
   return (await response.json()) as GqlBody;
-}
-
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const [, labelText = '', value] = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line) ?? [];
-    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) {
-      return Number(value);
-    }
-  }
-  return undefined;
 }
 
 const scrape = async (app: App) => (await app.fetch('http://test/metrics')).text();

@@ -22,8 +22,9 @@ import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
 import { newToken } from '../src/auth/tokens.js';
 import { gid } from './helpers/fixtures.js';
+import { sample } from './helpers/metrics.js';
+import { captured, freePort, SPAWN_TIMEOUT, type Captured } from './helpers/processes.js';
 import { readSse } from './helpers/sse.js';
-import { freePort, SPAWN_TIMEOUT } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PRIMARY = process.env.REPLICA_PRIMARY_URL;
@@ -36,13 +37,9 @@ const POINTS = 300;
 
 // ---- Helpers ---------------------------------------------------------------------------------
 
-interface Instance {
-  child: ChildProcess;
+interface Instance extends Captured {
   port: number;
   token: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
 }
 
 const spawned: ChildProcess[] = [];
@@ -59,14 +56,10 @@ async function start(env: Record<string, string>): Promise<Instance> {
   spawned.push(child);
   // The cluster script kills what is listed there, should this process die before its afterAll.
   if (process.env.REPLICA_PIDS_FILE && child.pid) appendFileSync(process.env.REPLICA_PIDS_FILE, `${child.pid}\n`);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { stdout, stderr, exited } = captured(child);
   const token = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /Demo token: (\S+)/.exec(stdout);
+      const match = /Demo token: (\S+)/.exec(stdout());
       if (match) {
         clearInterval(timer);
         resolve(match[1]!);
@@ -74,10 +67,10 @@ async function start(env: Record<string, string>): Promise<Instance> {
     }, 50);
     void exited.then((code) => {
       clearInterval(timer);
-      reject(new Error(`npm start exited with ${code} before serving:\n${stdout}\n${stderr}`));
+      reject(new Error(`npm start exited with ${code} before serving:\n${stdout()}\n${stderr()}`));
     });
   });
-  return { child, port, token, stdout: () => stdout, stderr: () => stderr, exited };
+  return { child, port, token, stdout, stderr, exited };
 }
 
 interface Answer {
@@ -101,16 +94,7 @@ async function gql(instance: Instance, query: string, options: { token?: string;
 
 /** One sample of /metrics (`name{labels} value`), or undefined. */
 async function metric(instance: Instance, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = await (await fetch(`http://127.0.0.1:${instance.port}/metrics`)).text();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const [, labelText = '', value] = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line) ?? [];
-    const found = Object.fromEntries([...labelText.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([k, v]) => found[k] === v) && Object.keys(found).length === Object.keys(labels).length) {
-      return Number(value);
-    }
-  }
-  return undefined;
+  return sample(await (await fetch(`http://127.0.0.1:${instance.port}/metrics`)).text(), name, labels);
 }
 
 /** Statements each target received so far, as the instance counts them (one scrape of /metrics). */

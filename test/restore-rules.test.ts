@@ -4,8 +4,9 @@
 // must share their invoice's currency, a contract's dates, and unique places under concurrency.
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { graphql } from './generated/index.js';
-import { data, startApp, type TestApp } from './helpers/app.js';
+import { as, data, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { DeleteAttribution, DeleteContract, DeleteDeal, DeleteExpense, DeleteInvoice, DeleteService } from './helpers/mutations.js';
 
 const CreateInvoice = graphql(`
   mutation RulesCreateInvoice($input: CreateInvoiceInput!) {
@@ -15,23 +16,15 @@ const CreateInvoice = graphql(`
 const UpdateInvoice = graphql(`
   mutation RulesUpdateInvoice($input: UpdateInvoiceInput!) { updateInvoice(input: $input) { userErrors { field message code } } }
 `);
-const DeleteInvoice = graphql(`mutation RulesDeleteInvoice($input: DeleteInvoiceInput!) { deleteInvoice(input: $input) { userErrors { code } } }`);
 const Attribute = graphql(`
   mutation RulesAttribute($input: CreateInvoiceAttributionInput!) {
     createInvoiceAttribution(input: $input) { invoiceAttribution { databaseId } userErrors { field message code } }
   }
 `);
-const DeleteAttribution = graphql(`
-  mutation RulesDeleteAttribution($input: DeleteInvoiceAttributionInput!) { deleteInvoiceAttribution(input: $input) { userErrors { code } } }
-`);
 const UpdateDeal = graphql(`mutation RulesUpdateDeal($input: UpdateDealInput!) { updateDeal(input: $input) { userErrors { field message code } } }`);
-const DeleteDeal = graphql(`mutation RulesDeleteDeal($input: DeleteDealInput!) { deleteDeal(input: $input) { userErrors { code } } }`);
-const DeleteExpense = graphql(`mutation RulesDeleteExpense($input: DeleteExpenseInput!) { deleteExpense(input: $input) { userErrors { code } } }`);
 const CreateService = graphql(`
   mutation RulesCreateService($input: CreateServiceInput!) { createService(input: $input) { service { databaseId } userErrors { field message code } } }
 `);
-const DeleteService = graphql(`mutation RulesDeleteService($input: DeleteServiceInput!) { deleteService(input: $input) { userErrors { code } } }`);
-const DeleteContract = graphql(`mutation RulesDeleteContract($input: DeleteContractInput!) { deleteContract(input: $input) { userErrors { code } } }`);
 const Restore = graphql(`
   mutation RulesRestore($input: RestoreDeletedItemInput!) {
     restoreDeletedItem(input: $input) { item { __typename ... on Node { id } } userErrors { field message code } }
@@ -58,8 +51,6 @@ beforeAll(async () => {
   t = await startApp();
 });
 afterAll(() => t.close());
-
-const as = (tenant: Tenant) => ({ token: tenant.token });
 
 async function invoice(a: Tenant, amount: number, extra: Record<string, unknown> = {}) {
   const result = await data(

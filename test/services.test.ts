@@ -7,13 +7,15 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createBooking } from '../src/domain/bookings.js';
 import { createService, deleteService, type ServiceInput } from '../src/domain/services.js';
-import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../src/domain/time-entries.js';
+import { createTimeEntry, deleteTimeEntry } from '../src/domain/time-entries.js';
 import { formatQuantity, isValidQuantity, MAX_SERVICE_CENTS, serviceTotal, totalFits } from '../src/money/service-amounts.js';
 import { graphql } from './generated/index.js';
 import type { CreateServiceInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
-import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { binContents, binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { service as serviceRecord, timeEntry as entry } from './helpers/records.js';
+import { DeleteTimeEntry, RestoreTimeEntry, TimeEntries } from './helpers/time-entries.js';
 
 graphql(`
   fragment SvServiceFields on Service {
@@ -56,12 +58,6 @@ const DeleteService = graphql(`
   }
 `);
 
-const DeleteTimeEntry = graphql(`
-  mutation SvDeleteTimeEntry($input: DeleteTimeEntryInput!) {
-    deleteTimeEntry(input: $input) { deletedTimeEntryId userErrors { field message code } }
-  }
-`);
-
 const Services = graphql(`
   query SvServices($filter: ServiceFilter, $orderBy: [ServiceOrder!], $first: Int) {
     services(filter: $filter, orderBy: $orderBy, first: $first) { totalCount nodes { id name position } }
@@ -79,31 +75,10 @@ const DealServices = graphql(`
   }
 `);
 
-const TimeEntries = graphql(`
-  query SvTimeEntries($filter: TimeEntryFilter, $orderBy: [TimeEntryOrder!]) {
-    timeEntries(filter: $filter, orderBy: $orderBy) { totalCount nodes { id date time } }
-  }
-`);
-
-const Bin = graphql(`
-  query SvBin($filter: DeletedItemFilter) {
-    deletedItems(filter: $filter) { totalCount nodes { id itemType itemId name location } }
-  }
-`);
-
 const RestoreService = graphql(`
   mutation SvRestoreService($input: RestoreDeletedItemInput!) {
     restoreDeletedItem(input: $input) {
       item { ... on Service { id name deal { id } timeEntries(first: 10) { totalCount nodes { id } } bookings(first: 10) { totalCount } } }
-      userErrors { field message code }
-    }
-  }
-`);
-
-const RestoreTimeEntry = graphql(`
-  mutation SvRestoreTimeEntry($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on TimeEntry { id time service { id } person { id } task { id } } }
       userErrors { field message code }
     }
   }
@@ -141,19 +116,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A service through the domain (fast setup); fails the test on user errors. */
-async function service(tenant: Tenant, input: Partial<ServiceInput> = {}): Promise<number> {
-  const result = await createService(tenant.db, tenant.viewer, { dealId: tenant.deals.eur, name: 'Design', price: 10000n, ...input });
-  if (!result.ok) throw new Error(`fixture service: ${JSON.stringify(result.errors)}`);
-  return result.value.id;
-}
-
-/** A time entry through the domain; fails the test on user errors. */
-async function entry(tenant: Tenant, serviceId: number, input: Partial<TimeEntryInput> = {}): Promise<number> {
-  const result = await createTimeEntry(tenant.db, tenant.viewer, { serviceId, date: day('2025-08-01'), time: 480, ...input });
-  if (!result.ok) throw new Error(`fixture time entry: ${JSON.stringify(result.errors)}`);
-  return result.value.id;
-}
+/** A service priced 100.00, through the domain (test/helpers/records.ts). */
+const service = (tenant: Tenant, input: Partial<ServiceInput> = {}) => serviceRecord(tenant, { price: 10000n, ...input });
 
 async function createServiceGql(tenant: Tenant, input: Partial<CreateServiceInput>) {
   return (await data(t.app, CreateService, { input: { dealId: gid('Deal', tenant.deals.eur), name: 'Design', ...input } }, as(tenant))).createService;
@@ -205,7 +169,6 @@ describe('service total (price × quantity)', () => {
     expect(formatQuantity('0.0001')).toBe('0.0001');
   });
 });
-
 
 // ---- Services ---------------------------------------------------------------------------------
 
@@ -337,8 +300,7 @@ describe('createService', () => {
   });
 
   test("another organization's deal or service type, a deleted deal, an id of another type or a malformed one: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const foreign = await createServiceGql(b, { dealId: gid('Deal', a.deals.eur), serviceTypeId: gid('ServiceType', a.serviceTypes.travel) });
     expect(errorsOf(foreign.userErrors)).toEqual([
       ['input.dealId', 'NOT_FOUND', 'Deal not found'],
@@ -358,8 +320,7 @@ describe('createService', () => {
 
 describe('services lists', () => {
   test('filters, sorts, Deal.services in position order, and nothing of another organization', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const design = await service(a, { name: 'Design', serviceTypeId: a.serviceTypes.software });
     await service(a, { name: 'Build' });
     const ops = await service(a, { name: 'Ops', dealId: a.deals.usd, billable: false });
@@ -394,8 +355,7 @@ describe('services lists', () => {
 
 describe('deleteService and the recycle bin', () => {
   test('delete: the entry names it and its deal; gone from lists and node(id:); another organization cannot', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const id = await service(a, { name: 'test name' });
     const global = gid('Service', id);
     expect((await data(t.app, DeleteService, { input: { id: global } }, as(b))).deleteService).toEqual({
@@ -407,7 +367,7 @@ describe('deleteService and the recycle bin', () => {
       { field: ['input', 'id'], message: 'Service not found', code: 'NOT_FOUND' },
     ]);
     expect(await binEntry(t.app, as(a), 'SERVICE', global)).toMatchObject({ itemType: 'SERVICE', name: 'test name', location: 'EUR budget' });
-    expect((await data(t.app, Bin, {}, as(b))).deletedItems.totalCount).toBe(0);
+    expect((await binContents(t.app, as(b))).totalCount).toBe(0);
     expect((await data(t.app, Services, {}, as(a))).services.totalCount).toBe(0);
     expect((await nodeOf(t.app, as(a), global))).toBeNull();
     expect((await data(t.app, DealServices, { id: gid('Deal', a.deals.eur) }, as(a))).deal?.services.totalCount).toBe(0);
@@ -494,8 +454,7 @@ describe('deleteService and the recycle bin', () => {
     ]);
     expect((await t.db.prisma.booking.findFirstOrThrow({ where: { serviceId: id } })).deletedAt).toEqual(stamp);
     // What went with the service has no entry of its own.
-    const bin = await data(t.app, Bin, {}, as(a));
-    expect(bin.deletedItems.nodes.map((n) => n.itemType).sort()).toEqual(['SERVICE', 'TIME_ENTRY']);
+    expect((await binContents(t.app, as(a))).nodes.map((n) => n.itemType).sort()).toEqual(['SERVICE', 'TIME_ENTRY']);
 
     // The lone entry cannot come back while its service is in the bin.
     const aloneEntry = (await binEntry(t.app, as(a), 'TIME_ENTRY', gid('TimeEntry', alone)))!;
@@ -526,7 +485,6 @@ describe('deleteService and the recycle bin', () => {
     expect(await a.db.timeEntry.count({ where: { id: untouched } })).toBe(1);
   });
 });
-
 
 // ---- Statements -------------------------------------------------------------------------------
 

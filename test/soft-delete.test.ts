@@ -14,18 +14,14 @@ import { deleteInvoice } from '../src/domain/invoices.js';
 import type { Result } from '../src/domain/kit/result.js';
 import { deleteItem } from '../src/domain/recycle-bin.js';
 import type { Viewer } from '../src/domain/viewer.js';
-import { startApp, type TestApp } from './helpers/app.js';
-import { createTenant, type Tenant } from './helpers/fixtures.js';
+import type { TestApp } from './helpers/app.js';
+import { appWithTwoTenants, type Tenant } from './helpers/fixtures.js';
 
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
 
-beforeAll(async () => {
-  t = await startApp();
-  a = await createTenant(t.db.prisma);
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 type Model = 'project' | 'deal' | 'expense' | 'contract' | 'invoice';

@@ -20,7 +20,7 @@ import { SubscriptionSlots, type Sweep } from '../src/changes/slots.js';
 import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import { createApp, type App } from '../src/http/app.js';
 import { graphql } from './generated/index.js';
-import { data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
+import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
 import { addPerson, createTenant, gid, type Tenant } from './helpers/fixtures.js';
 import { subscribe, type SseResult, type Subscription } from './helpers/sse.js';
 
@@ -99,8 +99,6 @@ const UpdateDeal = graphql(`
 `);
 const Bin = graphql(`query SubsBin { deletedItems(first: 5) { nodes { id itemId } } }`);
 const Budget = graphql(`query SubsRateLimit { rateLimit { remaining } }`);
-
-const as = (tenant: Tenant): Caller => ({ token: tenant.token });
 
 /** Every data frame of a subscription must be data, not errors. */
 function dataOf<T>(frame: SseResult<T> | 'done'): T {

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
 import type { TemplateFilter, TemplateOrder } from './generated/graphql.js';
-import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
-import { binRoundTrip, type RoundTrip } from './helpers/bin.js';
-import { createTenant, type Tenant } from './helpers/fixtures.js';
+import { as, data, execute, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, createTenant, type Tenant } from './helpers/fixtures.js';
+import { itemNode, itemRoundTrip } from './helpers/project-items.js';
 
 const CreateTemplate = graphql(`
   mutation TpCreateTemplate($input: CreateTemplateInput!) {
@@ -28,38 +28,9 @@ const Templates = graphql(`
   }
 `);
 
-const Node = graphql(`
-  query TpNode($id: ID!) {
-    node(id: $id) {
-      id
-      ... on Page { title }
-      ... on Dashboard { name }
-      ... on Template { name }
-    }
-  }
-`);
-
-const Restore = graphql(`
-  mutation TpRestore($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item {
-        __typename
-        ... on Page { id title project { name } parentPage { title } subpages { totalCount } }
-        ... on Dashboard { id name project { name } }
-        ... on Template { id name taskTitles }
-      }
-      userErrors { field message code }
-    }
-  }
-`);
-
 let t: TestApp;
 let b: Tenant;
-
-beforeAll(async () => {
-  t = await startApp();
-  b = await createTenant(t.db.prisma);
-});
+beforeAll(async () => ({ t, b } = await appWithTwoTenants()));
 afterAll(() => t.close());
 
 async function template(tenant: Tenant, name: string, taskTitles: string[] = []) {
@@ -67,22 +38,6 @@ async function template(tenant: Tenant, name: string, taskTitles: string[] = [])
   expect(result.createTemplate.userErrors).toEqual([]);
   return result.createTemplate.template!;
 }
-const nodeOf = async (tenant: Tenant, id: string) => (await data(t.app, Node, { id }, as(tenant))).node;
-
-/** The bin round trip of test/helpers/bin.ts, with this file's restore selection. */
-const roundTrip = (
-  tenant: Tenant,
-  item: { id: string; databaseId: number },
-  type: Pick<RoundTrip, 'itemType' | 'typename' | 'name' | 'location' | 'restored'>,
-  remove: () => Promise<unknown>,
-  listed: () => Promise<string[]>,
-  table: RoundTrip['table'],
-) =>
-  binRoundTrip({
-    app: t.app, owner: as(tenant), other: as(b), item, ...type, remove, listed, table,
-    restore: async (caller, id) => (await data(t.app, Restore, { input: { id } }, caller)).restoreDeletedItem,
-  });
-
 describe('templates', () => {
   test('create with task titles; every problem at once, each title by its index; nothing written', async () => {
     const c = await createTenant(t.db.prisma);
@@ -134,7 +89,7 @@ describe('templates', () => {
     expect(await names({ orderBy: [{ field: 'CREATED_AT', direction: 'DESC' }] })).toEqual(['Brochure', 'App', 'Website']);
     expect(await names({ filter: { name: { contains: 'SITE' } } })).toEqual(['Website']);
     expect((await data(t.app, Templates, {}, as(b))).templates.totalCount).toBe(0);
-    expect(await nodeOf(b, web.id)).toBeNull();
+    expect(await itemNode(t.app, as(b), web.id)).toBeNull();
     expect((await data(t.app, DeleteTemplate, { input: { id: web.id } }, as(b))).deleteTemplate.userErrors).toEqual([
       { field: ['input', 'id'], message: 'Template not found', code: 'NOT_FOUND' },
     ]);
@@ -146,7 +101,9 @@ describe('templates', () => {
     const item = await template(c, 'Website', ['Design']);
     const remove = async () =>
       expect((await data(t.app, DeleteTemplate, { input: { id: item.id } }, as(c))).deleteTemplate).toEqual({ deletedTemplateId: item.id, userErrors: [] });
-    const type = { itemType: 'TEMPLATE', typename: 'Template', name: 'Website', location: c.viewer.organization.name, restored: { taskTitles: ['Design'] } } as const;
-    await roundTrip(c, item, type, remove, listed, t.db.prisma.template);
+    await itemRoundTrip({
+      app: t.app, owner: as(c), other: as(b), item, remove, listed, table: t.db.prisma.template,
+      itemType: 'TEMPLATE', typename: 'Template', name: 'Website', location: c.viewer.organization.name, restored: { taskTitles: ['Design'] },
+    });
   });
 });

@@ -2,13 +2,14 @@
 // order, nothing written), limits and hostile input, other organizations' ids and private tasks,
 // lists and filters (also `Service.timeEntries`), and the recycle bin round trip.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createService, type ServiceInput } from '../src/domain/services.js';
-import { createTimeEntry, type TimeEntryInput } from '../src/domain/time-entries.js';
+import type { ServiceInput } from '../src/domain/services.js';
 import { graphql } from './generated/index.js';
 import type { CreateTimeEntryInput } from './generated/graphql.js';
 import { as, data, errorsOf, execute, startApp, type TestApp } from './helpers/app.js';
 import { binEntry, nodeOf, purgeEntry } from './helpers/bin.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { createTenant, day, gid, type Tenant, twoTenants } from './helpers/fixtures.js';
+import { service as serviceRecord, timeEntry as entry } from './helpers/records.js';
+import { DeleteTimeEntry, RestoreTimeEntry, TimeEntries } from './helpers/time-entries.js';
 
 graphql(`
   fragment TeTimeEntryFields on TimeEntry {
@@ -38,29 +39,8 @@ const CreateTimeEntry = graphql(`
   }
 `);
 
-const DeleteTimeEntry = graphql(`
-  mutation TeDeleteTimeEntry($input: DeleteTimeEntryInput!) {
-    deleteTimeEntry(input: $input) { deletedTimeEntryId userErrors { field message code } }
-  }
-`);
-
-const TimeEntries = graphql(`
-  query TeTimeEntries($filter: TimeEntryFilter, $orderBy: [TimeEntryOrder!]) {
-    timeEntries(filter: $filter, orderBy: $orderBy) { totalCount nodes { id date time } }
-  }
-`);
-
 const EntryTasks = graphql(`
   query TeEntryTasks { timeEntries { nodes { databaseId task { id } } } }
-`);
-
-const RestoreTimeEntry = graphql(`
-  mutation TeRestoreTimeEntry($input: RestoreDeletedItemInput!) {
-    restoreDeletedItem(input: $input) {
-      item { ... on TimeEntry { id time service { id } person { id } task { id } } }
-      userErrors { field message code }
-    }
-  }
 `);
 
 let t: TestApp;
@@ -69,19 +49,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/** A service through the domain (fast setup); fails the test on user errors. */
-async function service(tenant: Tenant, input: Partial<ServiceInput> = {}): Promise<number> {
-  const result = await createService(tenant.db, tenant.viewer, { dealId: tenant.deals.eur, name: 'Design', price: 10000n, ...input });
-  if (!result.ok) throw new Error(`fixture service: ${JSON.stringify(result.errors)}`);
-  return result.value.id;
-}
-
-/** A time entry through the domain; fails the test on user errors. */
-async function entry(tenant: Tenant, serviceId: number, input: Partial<TimeEntryInput> = {}): Promise<number> {
-  const result = await createTimeEntry(tenant.db, tenant.viewer, { serviceId, date: day('2025-08-01'), time: 480, ...input });
-  if (!result.ok) throw new Error(`fixture time entry: ${JSON.stringify(result.errors)}`);
-  return result.value.id;
-}
+/** A service priced 100.00, through the domain (test/helpers/records.ts). */
+const service = (tenant: Tenant, input: Partial<ServiceInput> = {}) => serviceRecord(tenant, { price: 10000n, ...input });
 
 async function task(tenant: Tenant, input: { private?: boolean; creatorId?: number; number?: number } = {}): Promise<number> {
   const row = await tenant.db.task.create({
@@ -165,8 +134,7 @@ describe('createTimeEntry', () => {
   });
 
   test("other organizations' service, task and person; a non-member; a task in the bin or private to others: NOT_FOUND", async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const theirs = await service(a);
     const theirTask = await task(a);
     const foreign = await createEntryGql(b, { serviceId: gid('Service', theirs), taskId: gid('Task', theirTask), personId: gid('Person', a.personId) });
@@ -206,8 +174,7 @@ describe('createTimeEntry', () => {
 
 describe('time entry lists', () => {
   test('filters by service, person, task, deal and dates (inclusive); by date unless another order is given', async () => {
-    const a = await createTenant(t.db.prisma);
-    const b = await createTenant(t.db.prisma);
+    const { a, b } = await twoTenants(t.db.prisma);
     const other = await a.member();
     const design = await service(a);
     const ops = await service(a, { dealId: a.deals.usd });

@@ -12,10 +12,11 @@ import { verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import type { CreateWebhookInput } from './generated/graphql.js';
-import { eventually } from './helpers/processes.js';
-import { data, startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
+import { as, data, startApp, type TestApp, type TestDeliveryOptions } from './helpers/app.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { apiExpense, ApproveExpense } from './helpers/mutations.js';
+import { eventually } from './helpers/processes.js';
 
 const Create = graphql(`
   mutation DeliveryCreateWebhook($input: CreateWebhookInput!) {
@@ -31,23 +32,6 @@ const Update = graphql(`
   mutation DeliveryUpdateWebhook($input: UpdateWebhookInput!) {
     updateWebhook(input: $input) {
       webhook { enabled consecutiveFailures }
-      userErrors { code }
-    }
-  }
-`);
-
-const CreateExpense = graphql(`
-  mutation DeliveryCreateExpense($input: CreateExpenseInput!) {
-    createExpense(input: $input) {
-      expense { id }
-      userErrors { code }
-    }
-  }
-`);
-
-const Approve = graphql(`
-  mutation DeliveryApproveExpense($input: ApproveExpenseInput!) {
-    approveExpense(input: $input) {
       userErrors { code }
     }
   }
@@ -145,29 +129,13 @@ afterAll(async () => {
   if (queueUrl) await dropDatabase(queueUrl);
 });
 
-const as = (tenant: Tenant) => ({ token: tenant.token });
-
 async function webhook(tenant: Tenant, path: string, events: CreateWebhookInput['events'] = ['EXPENSE_CREATED']) {
   const { createWebhook } = await data(t.app, Create, { input: { url: receivers.url(path), events } }, as(tenant));
   expect(createWebhook.userErrors).toEqual([]);
   return { id: createWebhook.webhook!.id, databaseId: createWebhook.webhook!.databaseId, secret: createWebhook.secret! };
 }
 
-async function expense(tenant: Tenant, name: string) {
-  const { createExpense } = await data(
-    t.app,
-    CreateExpense,
-    {
-      input: {
-        name, dealId: gid('Deal', tenant.deals.usd), serviceTypeId: gid('ServiceType', tenant.serviceTypes.travel),
-        amount: 1250, currency: 'USD', date: '2021-03-01',
-      },
-    },
-    as(tenant),
-  );
-  expect(createExpense.userErrors).toEqual([]);
-  return createExpense.expense!.id;
-}
+const expense = (tenant: Tenant, name: string) => apiExpense(t.app, tenant, name);
 
 const deliveriesOf = (webhookId: number) =>
   t.db.prisma.webhookDelivery.findMany({ where: { webhookId }, orderBy: { eventId: 'asc' }, include: { event: true } });
@@ -180,7 +148,7 @@ describe('a receiver that fails twice, then succeeds', () => {
     const hook = await webhook(a, '/flaky', ['EXPENSE_CREATED', 'EXPENSE_APPROVED']);
     const first = await expense(a, 'first');
     const second = await expense(a, 'second');
-    await data(t.app, Approve, { input: { id: first } }, as(a));
+    await data(t.app, ApproveExpense, { input: { id: first } }, as(a));
     const third = await expense(a, 'third');
 
     const deliveries = await eventually(

@@ -17,7 +17,7 @@ import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { migratedFolder } from './helpers/database.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
-import { exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
+import { captured, exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const testUrl = process.env.TEST_DATABASE_URL;
@@ -93,22 +93,18 @@ test('delivers what is pending and stops cleanly on SIGTERM', { timeout: SPAWN_T
     detached: true,
   });
   spawned.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += chunk));
-  child.stderr!.on('data', (chunk) => (stderr += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { stdout, stderr, exited } = captured(child);
 
   // However long the worker takes to start on a busy machine: the test's timeout bounds it.
-  await waitFor(() => received.length > 0, { what: 'the worker to deliver', exited, output: () => `${stdout}\n${stderr}` });
+  await waitFor(() => received.length > 0, { what: 'the worker to deliver', exited, output: () => `${stdout()}\n${stderr()}` });
   expect(received).toHaveLength(1);
   expect(JSON.parse(received[0]!.body)).toMatchObject({ type: 'expense.created', data: { name: 'for the worker' } });
   expect(verifySignature(created.value.secret, received[0]!.headers['gateway-signature'] as string, received[0]!.body)).toBe(true);
-  expect(stdout).toContain('webhook delivery started');
+  expect(stdout()).toContain('webhook delivery started');
 
   process.kill(-child.pid!, 'SIGTERM');
-  expect(await exitOf(exited, 'the worker', () => `${stdout}\n${stderr}`), `stdout: ${stdout}\nstderr: ${stderr}`).toBe(0);
-  expect(stdout).toContain('"msg":"stopped"');
+  expect(await exitOf(exited, 'the worker', () => `${stdout()}\n${stderr()}`), `stdout: ${stdout()}\nstderr: ${stderr()}`).toBe(0);
+  expect(stdout()).toContain('"msg":"stopped"');
 
   // What it recorded is there for the next process.
   const after = await openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: dataDir!, owner: 'the worker test' });

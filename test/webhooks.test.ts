@@ -13,9 +13,10 @@ import { signatureHeader, verifySignature } from '../src/webhooks/signature.js';
 import { AddressPolicy, checkWebhookUrl } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import type { CreateWebhookInput } from './generated/graphql.js';
+import { as, data, execute, startApp, type TestApp } from './helpers/app.js';
 import { eventsReadable } from './helpers/events.js';
-import { data, execute, startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { apiExpense } from './helpers/mutations.js';
 
 const WebhookFields = graphql(`
   fragment WebhookFields on Webhook {
@@ -110,15 +111,6 @@ const NestedDeliveries = graphql(`
   }
 `);
 
-const CreateExpense = graphql(`
-  mutation WebhookCreateExpense($input: CreateExpenseInput!) {
-    createExpense(input: $input) {
-      expense { id }
-      userErrors { code }
-    }
-  }
-`);
-
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
@@ -134,29 +126,16 @@ afterAll(async () => {
   await t.close();
 });
 
-const as = (tenant: Tenant) => ({ token: tenant.token });
-
 async function create(tenant: Tenant, input: Partial<CreateWebhookInput> = {}) {
   const result = await data(t.app, Create, { input: { url: 'https://hooks.example.com/agency', events: ['EXPENSE_CREATED'], ...input } }, as(tenant));
   return result.createWebhook;
 }
 
 async function expense(tenant: Tenant, name = 'Taxi') {
-  const result = await data(
-    t.app,
-    CreateExpense,
-    {
-      input: {
-        name, dealId: gid('Deal', tenant.deals.usd), serviceTypeId: gid('ServiceType', tenant.serviceTypes.travel),
-        amount: 1250, currency: 'USD', date: '2021-03-01',
-      },
-    },
-    as(tenant),
-  );
-  expect(result.createExpense.userErrors).toEqual([]);
+  const id = await apiExpense(t.app, tenant, name);
   // Drains below read right away: its event (and deliveries) must be past the readers' horizon.
   await eventsReadable(t.db.prisma, tenant.organizationId);
-  return result.createExpense.expense!.id;
+  return id;
 }
 
 const codes = (errors: ReadonlyArray<{ field: readonly string[]; code: string }>) => errors.map((e) => `${e.field.join('.')}:${e.code}`);

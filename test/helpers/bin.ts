@@ -22,6 +22,11 @@ const Node = graphql(`
   query HelperNode($id: ID!) { node(id: $id) { id } }
 `);
 
+/** The whole bin (not restored entries of every type) as `caller` sees it: `totalCount` and `nodes`. */
+export async function binContents(app: App, caller: Caller) {
+  return (await data(app, Entries, {}, caller)).deletedItems;
+}
+
 /** The bin's entries (not restored) of items of type `itemType`, newest first, as `caller` sees the bin. */
 export async function binEntries(app: App, caller: Caller, itemType: DeletedItemType) {
   return (await data(app, Entries, { filter: { itemType: [itemType] } }, caller)).deletedItems.nodes;

@@ -102,11 +102,18 @@ export async function createTenant(prisma: PrismaClient, defaultCurrency = 'USD'
   };
 }
 
+/** Two organizations, `a` made first: `a` acts, `b`'s ids are what a hostile client would send. */
+export async function twoTenants(prisma: PrismaClient): Promise<{ a: Tenant; b: Tenant }> {
+  const a = await createTenant(prisma);
+  return { a, b: await createTenant(prisma) };
+}
+
 /**
- * The set-up most files share: one app, and two organizations -- `a` acts, `b`'s ids are what a
- * hostile client would send. `beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()))`.
+ * The set-up most files share: one app and `twoTenants` for the whole file.
+ * `beforeAll(async () => ({ t, a, b } = await appWithTwoTenants()))`. A test that counts or lists all
+ * of an organization's rows makes its own with `twoTenants(t.db.prisma)` or `createTenant`.
  */
 export async function appWithTwoTenants(options?: Parameters<typeof startApp>[0]): Promise<{ t: TestApp; a: Tenant; b: Tenant }> {
   const t = await startApp(options);
-  return { t, a: await createTenant(t.db.prisma), b: await createTenant(t.db.prisma) };
+  return { t, ...(await twoTenants(t.db.prisma)) };
 }

@@ -2,6 +2,7 @@
 // client can see), never for a fixed time. A cold `npm start` on PGlite took 34 s on a busy 2-core
 // machine, where fixed waits of 15 or 20 s failed; the only bound is the test's own timeout, which
 // these tests set generously (SPAWN_TIMEOUT), and a test that fails says what it was waiting for.
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { onTestFailed } from 'vitest';
 
@@ -88,4 +89,22 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** A spawned process with its output so far and its exit. */
+export interface Captured {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Keeps what a process spawned with piped stdout and stderr prints, and its exit code. */
+export function captured(child: ChildProcess): Captured {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
