@@ -3,9 +3,9 @@
 // mutations. Rules in src/domain/bookings.ts.
 import { createBooking, deleteBooking, type BookingInput } from '../domain/bookings.js';
 import { builder } from './builder.js';
-import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 export const BookingRef = builder.prismaNode('Booking', {
@@ -73,27 +73,14 @@ const CreateBookingInput = builder.inputType('CreateBookingInput', {
   }),
 });
 
-type RawBookingInput = Omit<BookingInput, 'personId' | 'serviceId' | 'eventId'> & {
-  personId?: string | null;
-  serviceId?: string | null;
-  eventId?: string | null;
-};
-
-function toDomainInput(raw: RawBookingInput): BookingInput {
-  return {
-    ...raw,
-    personId: inputId(raw.personId, 'Person'),
-    serviceId: inputId(raw.serviceId, 'Service'),
-    eventId: inputId(raw.eventId, 'Event'),
-  };
-}
+const toDomainInput = domainInput<BookingInput>({ personId: 'Person', serviceId: 'Service', eventId: 'Event' });
 
 builder.mutationFields((t) => ({
   createBooking: t.field({
     type: payloadType('CreateBookingPayload', 'Booking', 'The result of `createBooking`.'),
     args: { input: t.arg({ type: CreateBookingInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields as RawBookingInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   deleteBooking: t.field({
     type: deletePayloadType('DeleteBookingPayload', 'deletedBookingId', 'The result of `deleteBooking`. The booking goes to the recycle bin, from which it can be restored.'),

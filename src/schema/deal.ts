@@ -1,7 +1,6 @@
 // The Deal type (deals and budgets) with its queries and mutations. Resolvers translate GraphQL
 // shapes and call src/domain; the rules live in src/domain/deals.ts, the money in deal-totals.ts.
-import { GraphQLError } from 'graphql';
-import { dealConditions, dealSortKeys, salesStatusOf, type SalesStatus } from '../domain/deal-queries.js';
+import { dealConditions, dealSortKeys, salesStatusOf } from '../domain/deal-queries.js';
 import {
   dealInvoicing,
   dealMoney,
@@ -19,9 +18,10 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { expenseList } from './expense.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
-import { decodeIdOf, inputId } from './ids.js';
+import { byIdField } from './kit/by-id.js';
 import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
@@ -184,18 +184,7 @@ export const dealList: ListSpec = {
 
 builder.queryFields((t) => ({
   deals: listField(t, dealList),
-  deal: t.prismaField({
-    type: 'Deal',
-    nullable: true,
-    description: 'One deal or budget. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'Deal', 'id');
-      const deal = await ctx.db.deal.findUnique({ ...query, where: { id } });
-      if (!deal) throw new GraphQLError(`No deal with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      return deal;
-    },
-  }),
+  deal: byIdField(t, 'Deal', 'One deal or budget. An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -232,24 +221,7 @@ const dealFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extend
   budgetTotal: t.field({ type: 'BigInt', description: 'The agreed budget, in minor units of `currency`; 0 to 10^15.' }),
 });
 
-type RawDealInput = { [K in keyof DealInput]?: unknown } & {
-  companyId?: string | null;
-  projectId?: string | null;
-  responsibleId?: string | null;
-  dealStatusId?: string | null;
-  id?: string;
-};
-
-function toDomainInput(raw: RawDealInput): DealInput {
-  const input = { ...raw } as DealInput & Record<string, unknown>;
-  if ('companyId' in raw) input.companyId = inputId(raw.companyId, 'Company');
-  if ('projectId' in raw) input.projectId = inputId(raw.projectId, 'Project');
-  if ('responsibleId' in raw) input.responsibleId = inputId(raw.responsibleId, 'Person');
-  if ('dealStatusId' in raw) input.dealStatusId = inputId(raw.dealStatusId, 'DealStatus');
-  if ('salesStatus' in raw) input.salesStatus = raw.salesStatus as SalesStatus | null;
-  delete input.id;
-  return input;
-}
+const toDomainInput = domainInput<DealInput>({ companyId: 'Company', projectId: 'Project', responsibleId: 'Person', dealStatusId: 'DealStatus' });
 
 const CreateDealInput = builder.inputType('CreateDealInput', {
   description: 'A new deal or budget. `name` and `companyId` are required.',
@@ -269,13 +241,13 @@ builder.mutationFields((t) => ({
     description: 'Creates a deal or budget with the next number of the organization.',
     args: { input: t.arg({ type: CreateDealInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createDeal(ctx.db, ctx.viewer, toDomainInput(fields as RawDealInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createDeal(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateDeal: t.field({
     type: payloadType('UpdateDealPayload', 'Deal', 'The result of `updateDeal`.'),
     args: { input: t.arg({ type: UpdateDealInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await updateDeal(ctx.db, ctx.viewer, dealId(input.id), toDomainInput(input as RawDealInput))),
+      toPayload(await updateDeal(ctx.db, ctx.viewer, dealId(input.id), toDomainInput(input))),
   }),
   deleteDeal: t.field({
     type: deletePayloadType(

@@ -1,6 +1,5 @@
 // The Expense type with its queries and mutations. Resolvers translate GraphQL shapes (global
 // ids, input objects, payloads) and call src/domain; the rules live there.
-import { GraphQLError } from 'graphql';
 import { expenseConditions, expenseSortKeys, expenseTotals } from '../domain/expense-queries.js';
 import {
   approveExpense,
@@ -16,9 +15,10 @@ import {
 import { EXPENSE_MONEY_COLUMNS, expenseMoneySet, type ExpenseMoneyField } from '../money/expense-amounts.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
-import { decodeIdOf, inputId } from './ids.js';
+import { byIdField } from './kit/by-id.js';
 import { listField, ops, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef, type MoneySetShape } from './money.js';
 
@@ -187,20 +187,7 @@ export const expenseList: ListSpec = {
 
 builder.queryFields((t) => ({
   expenses: listField(t, expenseList),
-  expense: t.prismaField({
-    type: 'Expense',
-    nullable: true,
-    description: 'One expense. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'Expense', 'id');
-      const expense = await ctx.db.expense.findUnique({ ...query, where: { id } });
-      if (!expense) {
-        throw new GraphQLError(`No expense with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      }
-      return expense;
-    },
-  }),
+  expense: byIdField(t, 'Expense', 'One expense. An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -229,20 +216,7 @@ const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ext
   reimbursedOn: t.field({ type: 'Date' }),
 });
 
-type RawExpenseInput = { [K in keyof ExpenseInput]?: unknown } & {
-  dealId?: string | null;
-  serviceTypeId?: string | null;
-  personId?: string | null;
-};
-
-function toDomainInput(raw: RawExpenseInput): ExpenseInput {
-  const input = { ...raw } as ExpenseInput & Record<string, unknown>;
-  if ('dealId' in raw) input.dealId = inputId(raw.dealId, 'Deal');
-  if ('serviceTypeId' in raw) input.serviceTypeId = inputId(raw.serviceTypeId, 'ServiceType');
-  if ('personId' in raw) input.personId = inputId(raw.personId, 'Person');
-  delete input.id;
-  return input;
-}
+const toDomainInput = domainInput<ExpenseInput>({ dealId: 'Deal', serviceTypeId: 'ServiceType', personId: 'Person' });
 
 const CreateExpenseInput = builder.inputType('CreateExpenseInput', {
   description: 'A new expense. `name`, `dealId`, `serviceTypeId`, `amount`, `currency` and `date` are required.',
@@ -270,13 +244,13 @@ builder.mutationFields((t) => ({
     type: payload('CreateExpensePayload', 'The result of `createExpense`.'),
     args: { input: t.arg({ type: CreateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createExpense(ctx.db, ctx.viewer, toDomainInput(fields as RawExpenseInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createExpense(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateExpense: t.field({
     type: payload('UpdateExpensePayload', 'The result of `updateExpense`.'),
     args: { input: t.arg({ type: UpdateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await updateExpense(ctx.db, ctx.viewer, expenseId(input.id), toDomainInput(input as RawExpenseInput))),
+      toPayload(await updateExpense(ctx.db, ctx.viewer, expenseId(input.id), toDomainInput(input))),
   }),
   deleteExpense: t.field({
     type: deletePayloadType(

@@ -2,7 +2,6 @@
 // GraphQL shapes and call src/domain; the rules live in src/domain/invoices.ts, the money in
 // src/money/invoice-money.ts, filters and statuses in src/domain/invoice-queries.ts.
 // `Invoice.attributions` (a connection) belongs to the attribution slice (src/schema/invoice-attribution.ts).
-import { GraphQLError } from 'graphql';
 import {
   creditSumsByInvoice,
   invoiceConditions,
@@ -13,7 +12,6 @@ import {
   withArchivedDefault,
   type ArchivedFilter,
   type CreditSums,
-  type InvoiceType,
 } from '../domain/invoice-queries.js';
 import {
   archiveInvoice,
@@ -27,10 +25,11 @@ import { formatPercent, invoiceMoney, type InvoiceMoneyField } from '../money/in
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { decodeIdOf, inputId } from './ids.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
+import { byIdField } from './kit/by-id.js';
 import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
@@ -234,18 +233,7 @@ export const invoiceList: ListSpec = {
 
 builder.queryFields((t) => ({
   invoices: listField(t, invoiceList),
-  invoice: t.prismaField({
-    type: 'Invoice',
-    nullable: true,
-    description: 'One invoice or credit note (archived or not). An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'Invoice', 'id');
-      const invoice = await ctx.db.invoice.findUnique({ ...query, where: { id } });
-      if (!invoice) throw new GraphQLError(`No invoice with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      return invoice;
-    },
-  }),
+  invoice: byIdField(t, 'Invoice', 'One invoice or credit note (archived or not). An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -288,20 +276,7 @@ const invoiceFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObjec
   amountWrittenOff: t.field({ type: 'BigInt', description: 'In minor units, within ±10^15. Default 0.' }),
 });
 
-type RawInvoiceInput = { [K in keyof InvoiceInput]?: unknown } & {
-  companyId?: string | null;
-  parentInvoiceId?: string | null;
-  id?: string;
-};
-
-function toDomainInput(raw: RawInvoiceInput): InvoiceInput {
-  const input = { ...raw } as InvoiceInput & Record<string, unknown>;
-  if ('companyId' in raw) input.companyId = inputId(raw.companyId, 'Company');
-  if ('parentInvoiceId' in raw) input.parentInvoiceId = inputId(raw.parentInvoiceId, 'Invoice');
-  if ('invoiceType' in raw) input.invoiceType = raw.invoiceType as InvoiceType | null;
-  delete input.id;
-  return input;
-}
+const toDomainInput = domainInput<InvoiceInput>({ companyId: 'Company', parentInvoiceId: 'Invoice' });
 
 const CreateInvoiceInput = builder.inputType('CreateInvoiceInput', {
   description: 'A new invoice or credit note. `companyId` is required; a credit note also needs `parentInvoiceId`.',
@@ -330,7 +305,7 @@ builder.mutationFields((t) => ({
     description: 'Creates an invoice or a credit note.',
     args: { input: t.arg({ type: CreateInvoiceInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createInvoice(ctx.db, ctx.viewer, toDomainInput(fields as RawInvoiceInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createInvoice(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateInvoice: t.field({
     type: payloadType('UpdateInvoicePayload', 'Invoice', 'The result of `updateInvoice`.'),
@@ -339,7 +314,7 @@ builder.mutationFields((t) => ({
       'carried into its attributions in the same transaction.',
     args: { input: t.arg({ type: UpdateInvoiceInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input as RawInvoiceInput))),
+      toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input))),
   }),
   deleteInvoice: t.field({
     type: deletePayloadType(

@@ -6,9 +6,9 @@ import { formatRate } from '../money/money.js';
 import { purchaseOrderMoney, type PurchaseOrderMoneyField } from '../money/purchase-order-money.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
@@ -121,11 +121,7 @@ const CreatePurchaseOrderInput = builder.inputType('CreatePurchaseOrderInput', {
   }),
 });
 
-type RawPurchaseOrderInput = Omit<PurchaseOrderInput, 'dealId' | 'vendorId'> & { dealId?: string | null; vendorId?: string | null };
-
-function toDomainInput(raw: RawPurchaseOrderInput): PurchaseOrderInput {
-  return { ...raw, dealId: inputId(raw.dealId, 'Deal'), vendorId: inputId(raw.vendorId, 'Company') };
-}
+const toDomainInput = domainInput<PurchaseOrderInput>({ dealId: 'Deal', vendorId: 'Company' });
 
 builder.mutationFields((t) => ({
   createPurchaseOrder: t.field({
@@ -133,7 +129,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreatePurchaseOrderInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(
-        await idempotent(ctx, info, input, (fields) => createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(fields as RawPurchaseOrderInput))),
+        await idempotent(ctx, info, input, (fields) => createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(fields))),
       ),
   }),
   deletePurchaseOrder: t.field({

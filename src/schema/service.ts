@@ -13,9 +13,9 @@ import {
 import { formatQuantity, serviceMoney } from '../money/service-amounts.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
-import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneyRef } from './money.js';
@@ -153,18 +153,14 @@ const CreateServiceInput = builder.inputType('CreateServiceInput', {
   }),
 });
 
-type RawServiceInput = Omit<ServiceInput, 'dealId' | 'serviceTypeId'> & { dealId?: string | null; serviceTypeId?: string | null };
-
-function toDomainInput(raw: RawServiceInput): ServiceInput {
-  return { ...raw, dealId: inputId(raw.dealId, 'Deal'), serviceTypeId: inputId(raw.serviceTypeId, 'ServiceType') };
-}
+const toDomainInput = domainInput<ServiceInput>({ dealId: 'Deal', serviceTypeId: 'ServiceType' });
 
 builder.mutationFields((t) => ({
   createService: t.field({
     type: payloadType('CreateServicePayload', 'Service', 'The result of `createService`.'),
     args: { input: t.arg({ type: CreateServiceInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields as RawServiceInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   deleteService: t.field({
     type: deletePayloadType(

@@ -2,9 +2,9 @@
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
 import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
 import { builder } from './builder.js';
-import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { liveRelation } from './kit/relations.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
@@ -80,27 +80,14 @@ const CreateTimeEntryInput = builder.inputType('CreateTimeEntryInput', {
   }),
 });
 
-type RawTimeEntryInput = Omit<TimeEntryInput, 'serviceId' | 'taskId' | 'personId'> & {
-  serviceId?: string | null;
-  taskId?: string | null;
-  personId?: string | null;
-};
-
-function toDomainInput(raw: RawTimeEntryInput): TimeEntryInput {
-  return {
-    ...raw,
-    serviceId: inputId(raw.serviceId, 'Service'),
-    taskId: inputId(raw.taskId, 'Task'),
-    personId: inputId(raw.personId, 'Person'),
-  };
-}
+const toDomainInput = domainInput<TimeEntryInput>({ serviceId: 'Service', taskId: 'Task', personId: 'Person' });
 
 builder.mutationFields((t) => ({
   createTimeEntry: t.field({
     type: payloadType('CreateTimeEntryPayload', 'TimeEntry', 'The result of `createTimeEntry`.'),
     args: { input: t.arg({ type: CreateTimeEntryInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields as RawTimeEntryInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   deleteTimeEntry: t.field({
     type: deletePayloadType(
