@@ -3,7 +3,7 @@
 // mutations. Rules in src/domain/bookings.ts.
 import { createBooking, deleteBooking, type BookingInput } from '../domain/bookings.js';
 import { builder } from './builder.js';
-import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
@@ -40,8 +40,8 @@ export const bookingList: ListSpec = {
       personIds: idsIn('Person', 'personId', 'Bookings of any of these people.'),
       serviceIds: idsIn('Service', 'serviceId', 'Bookings on any of these services.'),
       eventIds: idsIn('Event', 'eventId', 'Bookings on any of these events.'),
-      startedOnAfter: { kind: 'custom', type: 'Date', where: (day: Date) => ({ startedOn: { gte: day } }), description: 'Starting on this day or later.' },
-      startedOnBefore: { kind: 'custom', type: 'Date', where: (day: Date) => ({ startedOn: { lte: day } }), description: 'Starting on this day or earlier.' },
+      startedOnAfter: onOrAfter('startedOn', 'Starting on this day or later.'),
+      startedOnBefore: onOrBefore('startedOn', 'Starting on this day or earlier.'),
       startedOn: ops('date'),
       endedOn: ops('date'),
       createdAt: ops('datetime'),

@@ -111,7 +111,7 @@ builder.queryFields((t) => ({
     },
     sorts: {
       NEXT_OCCURRENCE_ON: sortBy('date', 'nextOccurrenceOn'),
-      ENDS_ON: { keys: [{ path: ['endsOn'], type: 'date', nullable: true }], description: 'Contracts without an end come last.' },
+      ENDS_ON: sortBy('date', 'endsOn', { nullable: true, description: 'Contracts without an end come last.' }),
       CREATED_AT: sortBy('datetime', 'createdAt'),
     },
   }),

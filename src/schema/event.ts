@@ -3,7 +3,7 @@
 import { createEvent, deleteEvent, type EventInput } from '../domain/events.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
-import { listField, ops, relatedListField, sortBy } from './kit/list.js';
+import { flag, listField, ops, relatedListField, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
@@ -37,7 +37,7 @@ builder.queryFields((t) => ({
       description: 'Which events to include.',
       fields: {
         name: ops('string'),
-        paid: { kind: 'custom', type: 'Boolean', where: (paid: boolean) => ({ paid }), description: 'Paid (true) or unpaid absences.' },
+        paid: flag('paid', 'Paid (true) or unpaid absences.'),
         createdAt: ops('datetime'),
       },
     },

@@ -1,6 +1,6 @@
 // The Expense type with its queries and mutations. Resolvers translate GraphQL shapes (global
 // ids, input objects, payloads) and call src/domain; the rules live there.
-import { expenseConditions, expenseSortKeys, expenseTotals } from '../domain/expense-queries.js';
+import { present } from '../domain/kit/conditions.js';
 import {
   approveExpense,
   createExpense,
@@ -16,7 +16,7 @@ import { EXPENSE_MONEY_COLUMNS, expenseMoneySet, type ExpenseMoneyField } from '
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import { byIdField } from './kit/by-id.js';
-import { listField, ops, type ListSpec } from './kit/list.js';
+import { flag, idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
@@ -116,39 +116,36 @@ export const expenseList: ListSpec = {
   filter: {
     description: 'Which expenses to include. Date ranges (`dateAfter`, `dateBefore`, ...) include their end days.',
     fields: {
-      dealIds: { kind: 'ids', of: 'Deal', where: expenseConditions.dealIds, description: 'Expenses of any of these deals.' },
-      serviceTypeIds: { kind: 'ids', of: 'ServiceType', where: expenseConditions.serviceTypeIds },
-      companyIds: {
-        kind: 'ids',
-        of: 'Company',
-        where: expenseConditions.companyIds,
-        description: "Expenses of any of these companies' deals.",
-      },
-      projectIds: {
-        kind: 'ids',
-        of: 'Project',
-        where: expenseConditions.projectIds,
-        description: "Expenses of any of these projects' deals.",
-      },
-      personIds: { kind: 'ids', of: 'Person', where: expenseConditions.personIds, description: 'Expenses for any of these people.' },
-      dateAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('date') },
-      dateBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('date') },
-      payOnAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('payOn') },
-      payOnBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('payOn') },
-      paidOnAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('paidOn') },
-      paidOnBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('paidOn') },
+      dealIds: idsIn('Deal', 'dealId', 'Expenses of any of these deals.'),
+      serviceTypeIds: idsIn('ServiceType', 'serviceTypeId'),
+      companyIds: idsIn('Company', ['deal', 'companyId'], "Expenses of any of these companies' deals."),
+      projectIds: idsIn('Project', ['deal', 'projectId'], "Expenses of any of these projects' deals."),
+      personIds: idsIn('Person', 'personId', { nullable: true, description: 'Expenses for any of these people.' }),
+      dateAfter: onOrAfter('date'),
+      dateBefore: onOrBefore('date'),
+      payOnAfter: onOrAfter('payOn', { nullable: true }),
+      payOnBefore: onOrBefore('payOn', { nullable: true }),
+      paidOnAfter: onOrAfter('paidOn', { nullable: true }),
+      paidOnBefore: onOrBefore('paidOn', { nullable: true }),
       status: {
         kind: 'custom',
         type: PaymentStatus,
-        where: expenseConditions.paymentStatus,
+        where: (status: 'PAID' | 'UNPAID') => ({ paidOn: status === 'PAID' ? { not: null } : null }),
         description: 'Paid (has `paidOn`) or unpaid.',
       },
-      approvalStatus: { kind: 'custom', type: ApprovalStatus, where: expenseConditions.approvalStatus },
-      invoiced: { kind: 'custom', type: 'Boolean', where: expenseConditions.invoiced },
+      approvalStatus: {
+        kind: 'custom',
+        type: ApprovalStatus,
+        // NOT_APPROVED means awaiting a decision: neither approved nor rejected (as expenseApprovalStatus).
+        where: (status: 'APPROVED' | 'NOT_APPROVED' | 'REJECTED') =>
+          ({ APPROVED: { approved: true }, NOT_APPROVED: { approved: false, rejected: false }, REJECTED: { rejected: true } })[status],
+      },
+      invoiced: flag('invoiced'),
       reimbursable: {
         kind: 'custom',
         type: 'Boolean',
-        where: expenseConditions.reimbursable,
+        where: (reimbursable: boolean) =>
+          reimbursable ? present('reimbursable', { reimbursable: true }) : { OR: [{ reimbursable: false }, { reimbursable: null }] },
         description: '`false` also matches expenses where it was never set.',
       },
       name: ops('string'),
@@ -161,26 +158,41 @@ export const expenseList: ListSpec = {
       createdAt: ops('datetime'),
     },
   },
+  // Money sorts compare the default-currency value, the one form comparable across currencies.
   sorts: {
-    NAME: { keys: expenseSortKeys.NAME },
-    DATE: { keys: expenseSortKeys.DATE },
-    PAY_ON: { keys: expenseSortKeys.PAY_ON, description: 'Expenses without one come last.' },
-    PAID_ON: { keys: expenseSortKeys.PAID_ON, description: 'Expenses without one come last.' },
-    AMOUNT: { keys: expenseSortKeys.AMOUNT, description: "By the amount in the organization's default currency." },
-    BILLABLE_AMOUNT: {
-      keys: expenseSortKeys.BILLABLE_AMOUNT,
-      description: "By the billable amount in the organization's default currency.",
-    },
-    PROFIT: { keys: expenseSortKeys.PROFIT, description: "By the profit in the organization's default currency." },
-    SERVICE_TYPE_NAME: { keys: expenseSortKeys.SERVICE_TYPE_NAME, description: "By the service type's name." },
-    CREATED_AT: { keys: expenseSortKeys.CREATED_AT },
+    NAME: sortBy('string', 'name'),
+    DATE: sortBy('date', 'date'),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Expenses without one come last.' }),
+    PAID_ON: sortBy('date', 'paidOn', { nullable: true, description: 'Expenses without one come last.' }),
+    AMOUNT: sortBy('bigint', 'amountDefault', "By the amount in the organization's default currency."),
+    BILLABLE_AMOUNT: sortBy('bigint', 'billableAmountDefault', "By the billable amount in the organization's default currency."),
+    PROFIT: sortBy('bigint', 'profitDefault', "By the profit in the organization's default currency."),
+    // A copy of the service type's name kept on the expense by the database (see schema.prisma).
+    SERVICE_TYPE_NAME: sortBy('string', 'serviceTypeName', "By the service type's name."),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
   },
+  // Billable amounts and profit are kept in the deal's currency (see money/expense-amounts.ts).
   totals: {
     description: 'Totals over every expense matching the filter, not only the current page.',
     fields: {
-      totalAmount: { ...expenseTotals.totalAmount, description: 'Sum of `amount`.' },
-      totalBillableAmount: { ...expenseTotals.totalBillableAmount, description: 'Sum of `billableAmount`.' },
-      totalProfit: { ...expenseTotals.totalProfit, description: 'Sum of `profit`.' },
+      totalAmount: {
+        original: { sum: 'amount', currency: 'currency' },
+        default: 'amountDefault',
+        normalized: { sum: 'amountNormalized', currency: 'normalizedCurrency' },
+        description: 'Sum of `amount`.',
+      },
+      totalBillableAmount: {
+        original: { sum: 'billableAmount', currency: 'normalizedCurrency' },
+        default: 'billableAmountDefault',
+        normalized: { sum: 'billableAmount', currency: 'normalizedCurrency' },
+        description: 'Sum of `billableAmount`.',
+      },
+      totalProfit: {
+        original: { sum: 'profitNormalized', currency: 'normalizedCurrency' },
+        default: 'profitDefault',
+        normalized: { sum: 'profitNormalized', currency: 'normalizedCurrency' },
+        description: 'Sum of `profit`.',
+      },
     },
   },
 };

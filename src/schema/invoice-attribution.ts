@@ -53,7 +53,7 @@ export const invoiceAttributionList: ListSpec = {
     },
   },
   sorts: {
-    DATE_FROM: { keys: [{ path: ['dateFrom'], type: 'date', nullable: true }], description: 'Attributions without one come last.' },
+    DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'Attributions without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt'),
   },
   totals: {

@@ -1,17 +1,17 @@
 // The Invoice type (invoices and credit notes) with its queries and mutations. Resolvers translate
 // GraphQL shapes and call src/domain; the rules live in src/domain/invoices.ts, the money in
-// src/money/invoice-money.ts, filters and statuses in src/domain/invoice-queries.ts.
+// src/money/invoice-money.ts, statuses and credit-note sums in src/domain/invoice-queries.ts.
 // `Invoice.attributions` (a connection) belongs to the attribution slice (src/schema/invoice-attribution.ts).
 import {
   creditSumsByInvoice,
-  invoiceConditions,
-  invoiceSortKeys,
+  INVOICE_TYPES,
   invoiceStatusOf,
   invoiceTypeOf,
+  statusCondition,
   todayUtc,
-  withArchivedDefault,
-  type ArchivedFilter,
   type CreditSums,
+  type InvoiceStatus,
+  type InvoiceType,
 } from '../domain/invoice-queries.js';
 import {
   archiveInvoice,
@@ -21,13 +21,15 @@ import {
   updateInvoice,
   type InvoiceInput,
 } from '../domain/invoices.js';
+import { NOTHING } from '../domain/kit/conditions.js';
+import { anyTag } from '../domain/kit/tags.js';
 import { formatPercent, invoiceMoney, type InvoiceMoneyField } from '../money/invoice-money.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
 import { byIdField } from './kit/by-id.js';
-import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
+import { idsIn, listField, mentions, notNull, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
@@ -184,7 +186,8 @@ export const InvoiceRef = builder.prismaNode('Invoice', {
 
 export const invoiceList: ListSpec = {
   type: 'Invoice',
-  defaults: (filter) => withArchivedDefault(filter as ArchivedFilter | null | undefined) as typeof filter,
+  // Archiving files an invoice away without deleting it: lists leave it out unless asked.
+  defaults: (filter) => (mentions(filter, 'archived') ? filter : { ...filter, archived: false }),
   description:
     'Invoices and credit notes of the organization, by id unless another order is given. Archived invoices are ' +
     'left out unless the filter mentions `archived` (`archived: true` lists only them, `archived: null` both).',
@@ -192,28 +195,28 @@ export const invoiceList: ListSpec = {
     description: 'Which invoices to include.',
     fields: {
       companyIds: idsIn('Company', 'companyId', 'Invoices to any of these companies.'),
-      parentInvoiceIds: {
-        kind: 'ids',
-        of: 'Invoice',
-        where: invoiceConditions.parentInvoiceIds,
-        description: 'Credit notes of any of these invoices.',
-      },
+      parentInvoiceIds: idsIn('Invoice', 'parentInvoiceId', { nullable: true, description: 'Credit notes of any of these invoices.' }),
       status: {
         kind: 'custom',
         type: [InvoiceStatusEnum],
-        where: invoiceConditions.status as (statuses: never) => Record<string, unknown>,
+        // Prisma reads an empty OR as no condition at all: an empty list states "nothing" outright.
+        where: (statuses: InvoiceStatus[]) => {
+          const today = todayUtc();
+          return statuses.length === 0 ? NOTHING : { OR: statuses.map((s) => statusCondition(s, today)) };
+        },
         description: 'Invoices in any of these statuses, as of today (UTC).',
       },
-      archived: {
+      archived: notNull(
+        'archivedAt',
+        'Archived (true) or not (false). Default when left out: false -- archived invoices are excluded. `null` includes both.',
+      ),
+      invoiceType: {
         kind: 'custom',
-        type: 'Boolean',
-        where: invoiceConditions.archived,
-        description:
-          'Archived (true) or not (false). Default when left out: false -- archived invoices are excluded. ' +
-          '`null` includes both.',
+        type: InvoiceTypeEnum,
+        where: (type: InvoiceType) => ({ invoiceTypeId: INVOICE_TYPES[type] }),
+        description: 'Invoices or credit notes.',
       },
-      invoiceType: { kind: 'custom', type: InvoiceTypeEnum, where: invoiceConditions.invoiceType, description: 'Invoices or credit notes.' },
-      tags: { kind: 'custom', type: ['String'], where: invoiceConditions.tags, description: 'Invoices with any of these tags.' },
+      tags: { kind: 'custom', type: ['String'], where: anyTag, description: 'Invoices with any of these tags.' },
       number: ops('string', { nullable: true }),
       currency: ops('string'),
       invoicedOn: ops('date'),
@@ -224,10 +227,10 @@ export const invoiceList: ListSpec = {
     },
   },
   sorts: {
-    NUMBER: { keys: invoiceSortKeys.NUMBER, description: 'Invoices without a number come last.' },
-    INVOICED_ON: { keys: invoiceSortKeys.INVOICED_ON },
-    PAY_ON: { keys: invoiceSortKeys.PAY_ON, description: 'Invoices without one come last.' },
-    CREATED_AT: { keys: invoiceSortKeys.CREATED_AT },
+    NUMBER: sortBy('string', 'number', { nullable: true, description: 'Invoices without a number come last.' }),
+    INVOICED_ON: sortBy('date', 'invoicedOn'),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Invoices without one come last.' }),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
   },
 };
 

@@ -3,7 +3,7 @@
 import { createPage, deletePage, MAX_BODY, MAX_PAGE_TITLE, type PageInput } from '../domain/pages.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
-import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
@@ -42,12 +42,7 @@ export const pageList: ListSpec = {
     fields: {
       projectIds: idsIn('Project', 'projectId', 'Pages of any of these projects.'),
       parentPageIds: idsIn('Page', 'parentPageId', 'Subpages of any of these pages.'),
-      topLevel: {
-        kind: 'custom',
-        type: 'Boolean',
-        where: (value: boolean) => ({ parentPageId: value ? null : { not: null } }),
-        description: 'Pages without a parent page (true) or subpages (false).',
-      },
+      topLevel: isNull('parentPageId', 'Pages without a parent page (true) or subpages (false).'),
       title: ops('string'),
       createdAt: ops('datetime'),
     },

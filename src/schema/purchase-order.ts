@@ -80,7 +80,7 @@ export const purchaseOrderList: ListSpec = {
   },
   sorts: {
     ISSUED_ON: sortBy('date', 'issuedOn'),
-    DELIVERY_ON: { keys: [{ path: ['deliveryOn'], type: 'date', nullable: true }], description: 'Orders without one come last.' },
+    DELIVERY_ON: sortBy('date', 'deliveryOn', { nullable: true, description: 'Orders without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt'),
   },
   defaultOrder: [{ field: 'ISSUED_ON', direction: 'ASC' }],

@@ -13,7 +13,7 @@ import {
 import { formatQuantity, serviceMoney } from '../money/service-amounts.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
-import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
@@ -104,7 +104,7 @@ export const serviceList: ListSpec = {
     fields: {
       dealIds: idsIn('Deal', 'dealId', 'Services of any of these deals.'),
       serviceTypeIds: idsIn('ServiceType', 'serviceTypeId', 'Services of any of these service types.'),
-      billable: { kind: 'custom', type: 'Boolean', where: (billable: boolean) => ({ billable }), description: 'Billable (true) or not.' },
+      billable: flag('billable', 'Billable (true) or not.'),
       name: ops('string'),
       createdAt: ops('datetime'),
     },

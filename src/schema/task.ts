@@ -4,7 +4,7 @@
 import { createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, type TaskInput } from '../domain/tasks.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
-import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
@@ -44,12 +44,7 @@ export const taskList: ListSpec = {
       projectIds: idsIn('Project', 'projectId', 'Tasks of any of these projects.'),
       assigneeIds: idsIn('Person', 'assigneeId', 'Tasks assigned to any of these people.'),
       title: ops('string'),
-      private: {
-        kind: 'custom',
-        type: 'Boolean',
-        where: (value: boolean) => ({ private: value }),
-        description: 'Private tasks (true) or the others (false).',
-      },
+      private: flag('private', 'Private tasks (true) or the others (false).'),
       dueDate: ops('date', { nullable: true }),
       createdAt: ops('datetime'),
     },
@@ -57,7 +52,7 @@ export const taskList: ListSpec = {
   sorts: {
     NUMBER: sortBy('int', 'number', 'By task number (tasks of different projects share numbers; the id breaks ties).'),
     TITLE: sortBy('string', 'title'),
-    DUE_DATE: { keys: [{ path: ['dueDate'], type: 'date', nullable: true }], description: 'Tasks without a due date come last.' },
+    DUE_DATE: sortBy('date', 'dueDate', { nullable: true, description: 'Tasks without a due date come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt'),
   },
   defaultOrder: [{ field: 'NUMBER', direction: 'ASC' }],

@@ -2,7 +2,7 @@
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
 import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
 import { builder } from './builder.js';
-import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { liveRelation } from './kit/relations.js';
@@ -45,9 +45,9 @@ export const timeEntryList: ListSpec = {
       serviceIds: idsIn('Service', 'serviceId', 'Entries on any of these services.'),
       personIds: idsIn('Person', 'personId', 'Entries of any of these people.'),
       taskIds: idsIn('Task', 'taskId', 'Entries on any of these tasks.'),
-      dealIds: { kind: 'ids', of: 'Deal', where: (ids) => ({ service: { dealId: { in: ids } } }), description: "Entries on any of these deals' services." },
-      dateAfter: { kind: 'custom', type: 'Date', where: (day: Date) => ({ date: { gte: day } }), description: 'On this day or later.' },
-      dateBefore: { kind: 'custom', type: 'Date', where: (day: Date) => ({ date: { lte: day } }), description: 'On this day or earlier.' },
+      dealIds: idsIn('Deal', ['service', 'dealId'], "Entries on any of these deals' services."),
+      dateAfter: onOrAfter('date', 'On this day or later.'),
+      dateBefore: onOrBefore('date', 'On this day or earlier.'),
       date: ops('date'),
       time: ops('int'),
       createdAt: ops('datetime'),

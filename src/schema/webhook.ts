@@ -15,7 +15,7 @@ import { ChangeEventRef, EventTypeRef } from './change-event.js';
 import type { Context } from './context.js';
 import { decodeIdOf } from './ids.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { listField, ops, sortBy } from './kit/list.js';
+import { isNull, listField, ops, sortBy } from './kit/list.js';
 import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
 
 const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
@@ -158,12 +158,7 @@ builder.queryFields((t) => ({
       description: 'Which endpoints to include.',
       fields: {
         url: ops('string'),
-        enabled: {
-          kind: 'custom',
-          type: 'Boolean',
-          where: (enabled: boolean) => ({ disabledAt: enabled ? null : { not: null } }),
-          description: 'Enabled (true) or disabled (false).',
-        },
+        enabled: isNull('disabledAt', 'Enabled (true) or disabled (false).'),
         createdAt: ops('datetime'),
       },
     },
