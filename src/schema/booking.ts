@@ -6,7 +6,7 @@ import { builder } from './builder.js';
 import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const BookingRef = builder.prismaNode('Booking', {
   id: { field: 'id' },
@@ -82,10 +82,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
-  deleteBooking: t.field({
-    type: deletePayloadType('DeleteBookingPayload', 'deletedBookingId', 'The result of `deleteBooking`. The booking goes to the recycle bin, from which it can be restored.'),
-    args: { input: t.arg({ type: idInput('DeleteBookingInput', 'The booking to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteBooking(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Booking'))),
+  deleteBooking: deleteField(t, 'Booking', {
+    about: 'The booking goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deleteBooking(ctx.db, ctx.viewer, id),
   }),
 }));

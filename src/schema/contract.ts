@@ -21,7 +21,7 @@ import { byIdField } from './kit/by-id.js';
 import { idsIn, listField, ops, relatedListField, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 const ContractInterval = builder.enumType('ContractInterval', {
   description: 'How often a contract makes a new budget. `intervalId` gives the same as the REST API numbers it.',
@@ -210,15 +210,9 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateContract(ctx.db, ctx.viewer, contractId(input.id), toDomainInput(input))),
   }),
-  deleteContract: t.field({
-    type: deletePayloadType(
-      'DeleteContractPayload',
-      'deletedContractId',
-      'The result of `deleteContract`. The contract goes to the recycle bin; the budgets it generated stay.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteContractInput', 'The contract to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteContract(ctx.db, ctx.viewer, contractId(input.id))),
+  deleteContract: deleteField(t, 'Contract', {
+    about: 'The contract goes to the recycle bin; the budgets it generated stay.',
+    remove: (ctx, id) => deleteContract(ctx.db, ctx.viewer, id),
   }),
   generateContractOccurrences: t.field({
     type: GeneratePayloadRef,

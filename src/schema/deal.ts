@@ -23,7 +23,7 @@ import { byIdField } from './kit/by-id.js';
 import { flag, idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
 
@@ -258,15 +258,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateDeal(ctx.db, ctx.viewer, dealId(input.id), toDomainInput(input))),
   }),
-  deleteDeal: t.field({
-    type: deletePayloadType(
-      'DeleteDealPayload',
-      'deletedDealId',
-      'The result of `deleteDeal`. The deal goes to the recycle bin with its expenses and the contracts it is the ' +
-        'template of, and comes back with them when restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteDealInput', 'The deal to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteDeal(ctx.db, ctx.viewer, dealId(input.id))),
+  deleteDeal: deleteField(t, 'Deal', {
+    about: 'The deal goes to the recycle bin with its expenses and the contracts it is the template of, and comes back with them when restored.',
+    remove: (ctx, id) => deleteDeal(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -16,10 +16,10 @@ import { EXPENSE_MONEY_COLUMNS, expenseMoneySet, type ExpenseMoneyField } from '
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import { byIdField } from './kit/by-id.js';
-import { flag, idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
+import { flag, idsIn, listField, moneyTotal, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef, type MoneySetShape } from './money.js';
 
 const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
@@ -175,12 +175,7 @@ export const expenseList: ListSpec = {
   totals: {
     description: 'Totals over every expense matching the filter, not only the current page.',
     fields: {
-      totalAmount: {
-        original: { sum: 'amount', currency: 'currency' },
-        default: 'amountDefault',
-        normalized: { sum: 'amountNormalized', currency: 'normalizedCurrency' },
-        description: 'Sum of `amount`.',
-      },
+      totalAmount: moneyTotal('amount', 'Sum of `amount`.'),
       totalBillableAmount: {
         original: { sum: 'billableAmount', currency: 'normalizedCurrency' },
         default: 'billableAmountDefault',
@@ -264,15 +259,9 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateExpense(ctx.db, ctx.viewer, expenseId(input.id), toDomainInput(input))),
   }),
-  deleteExpense: t.field({
-    type: deletePayloadType(
-      'DeleteExpensePayload',
-      'deletedExpenseId',
-      'The result of `deleteExpense`. The expense goes to the recycle bin, from which it can be restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteExpenseInput', 'The expense to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteExpense(ctx.db, ctx.viewer, expenseId(input.id))),
+  deleteExpense: deleteField(t, 'Expense', {
+    about: 'The expense goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deleteExpense(ctx.db, ctx.viewer, id),
   }),
   approveExpense: t.field({
     type: payload('ApproveExpensePayload', 'The result of `approveExpense`.'),

@@ -10,10 +10,10 @@ import type { Result } from '../domain/kit/result.js';
 import { attributionMoneySet } from '../money/attribution-amounts.js';
 import { builder } from './builder.js';
 import { byIdField } from './kit/by-id.js';
-import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, listField, moneyTotal, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
 export const InvoiceAttributionRef = builder.prismaNode('InvoiceAttribution', {
@@ -59,12 +59,7 @@ export const invoiceAttributionList: ListSpec = {
   totals: {
     description: 'Totals over every attribution matching the filter, not only the current page.',
     fields: {
-      totalAmount: {
-        original: { sum: 'amount', currency: 'currency' },
-        default: 'amountDefault',
-        normalized: { sum: 'amountNormalized', currency: 'normalizedCurrency' },
-        description: 'Sum of `amount`.',
-      },
+      totalAmount: moneyTotal('amount', 'Sum of `amount`.'),
     },
   },
 };
@@ -128,13 +123,8 @@ builder.mutationFields((t) => ({
         await updateInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution'), toDomainInput(input)),
       ),
   }),
-  deleteInvoiceAttribution: t.field({
-    type: deletePayloadType('DeleteInvoiceAttributionPayload', 'deletedInvoiceAttributionId', 'The result of `deleteInvoiceAttribution`.'),
-    args: { input: t.arg({ type: idInput('DeleteInvoiceAttributionInput', 'The attribution to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(
-        String(input.id),
-        await deleteInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution')),
-      ),
+  deleteInvoiceAttribution: deleteField(t, 'InvoiceAttribution', {
+    what: 'attribution',
+    remove: (ctx, id) => deleteInvoiceAttribution(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -32,7 +32,7 @@ import { byIdField } from './kit/by-id.js';
 import { idsIn, listField, mentions, notNull, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
 
@@ -319,16 +319,9 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input))),
   }),
-  deleteInvoice: t.field({
-    type: deletePayloadType(
-      'DeleteInvoicePayload',
-      'deletedInvoiceId',
-      'The result of `deleteInvoice`. The invoice goes to the recycle bin with its credit notes and the attributions of ' +
-        'both, and comes back with them when restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteInvoiceInput', 'The invoice to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
+  deleteInvoice: deleteField(t, 'Invoice', {
+    about: 'The invoice goes to the recycle bin with its credit notes and the attributions of both, and comes back with them when restored.',
+    remove: (ctx, id) => deleteInvoice(ctx.db, ctx.viewer, id),
   }),
   archiveInvoice: t.field({
     type: payloadType('ArchiveInvoicePayload', 'Invoice', 'The result of `archiveInvoice`.'),

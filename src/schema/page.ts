@@ -5,7 +5,7 @@ import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
 export const PageRef = builder.prismaNode('Page', {
@@ -95,14 +95,8 @@ builder.mutationFields((t) => ({
         }),
       ),
   }),
-  deletePage: t.field({
-    type: deletePayloadType(
-      'DeletePagePayload',
-      'deletedPageId',
-      'The result of `deletePage`. The page goes to the recycle bin with its subpages (and theirs), and comes back with them.',
-    ),
-    args: { input: t.arg({ type: idInput('DeletePageInput', 'The page to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deletePage(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Page'))),
+  deletePage: deleteField(t, 'Page', {
+    about: 'The page goes to the recycle bin with its subpages (and theirs), and comes back with them.',
+    remove: (ctx, id) => deletePage(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -9,7 +9,7 @@ import type { Context } from './context.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
 const MONEY_COLUMNS = { currency: true, exchangeRate: true, totalCost: true, totalReceived: true } as const;
@@ -132,14 +132,8 @@ builder.mutationFields((t) => ({
         await idempotent(ctx, info, input, (fields) => createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(fields))),
       ),
   }),
-  deletePurchaseOrder: t.field({
-    type: deletePayloadType(
-      'DeletePurchaseOrderPayload',
-      'deletedPurchaseOrderId',
-      'The result of `deletePurchaseOrder`. The order goes to the recycle bin, from which it can be restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeletePurchaseOrderInput', 'The purchase order to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deletePurchaseOrder(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'PurchaseOrder'))),
+  deletePurchaseOrder: deleteField(t, 'PurchaseOrder', {
+    about: 'The order goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deletePurchaseOrder(ctx.db, ctx.viewer, id),
   }),
 }));

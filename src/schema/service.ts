@@ -16,7 +16,7 @@ import { builder } from './builder.js';
 import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneyRef } from './money.js';
 import { timeEntryList } from './time-entry.js';
@@ -162,14 +162,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
-  deleteService: t.field({
-    type: deletePayloadType(
-      'DeleteServicePayload',
-      'deletedServiceId',
-      'The result of `deleteService`. The service goes to the recycle bin with its time entries and bookings, and comes back with them when restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteServiceInput', 'The service to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteService(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Service'))),
+  deleteService: deleteField(t, 'Service', {
+    about: 'The service goes to the recycle bin with its time entries and bookings, and comes back with them when restored.',
+    remove: (ctx, id) => deleteService(ctx.db, ctx.viewer, id),
   }),
 }));

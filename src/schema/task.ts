@@ -6,7 +6,7 @@ import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
@@ -106,14 +106,8 @@ builder.mutationFields((t) => ({
         }),
       ),
   }),
-  deleteTask: t.field({
-    type: deletePayloadType(
-      'DeleteTaskPayload',
-      'deletedTaskId',
-      "The result of `deleteTask`. The task goes to the recycle bin; a private task's entry is visible only to its deleter.",
-    ),
-    args: { input: t.arg({ type: idInput('DeleteTaskInput', 'The task to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'))),
+  deleteTask: deleteField(t, 'Task', {
+    about: "The task goes to the recycle bin; a private task's entry is visible only to its deleter.",
+    remove: (ctx, id) => deleteTask(ctx.db, ctx.viewer, id),
   }),
 }));

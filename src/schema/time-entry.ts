@@ -6,7 +6,7 @@ import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } f
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { liveRelation } from './kit/relations.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const TimeEntryRef = builder.prismaNode('TimeEntry', {
   id: { field: 'id' },
@@ -89,14 +89,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
-  deleteTimeEntry: t.field({
-    type: deletePayloadType(
-      'DeleteTimeEntryPayload',
-      'deletedTimeEntryId',
-      'The result of `deleteTimeEntry`. The entry goes to the recycle bin, from which it can be restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteTimeEntryInput', 'The time entry to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteTimeEntry(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'TimeEntry'))),
+  deleteTimeEntry: deleteField(t, 'TimeEntry', {
+    about: 'The entry goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deleteTimeEntry(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -4,16 +4,13 @@ import { GraphQLError } from 'graphql';
 import type PrismaTypes from '../../generated/pothos-types.js';
 import type { builder } from '../builder.js';
 import { decodeIdOf } from '../ids.js';
-import { delegateOf } from './delegate.js';
+import { delegateOf, typeWords } from './delegate.js';
 
 type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
-/** `InvoiceAttribution` → `invoice attribution`, as the error names it. */
-const words = (type: string) => type.replace(/(?<=[a-z])(?=[A-Z])/g, ' ').toLowerCase();
-
 /** `builder.queryFields((t) => ({ expense: byIdField(t, 'Expense', 'One expense. ...') }))`. */
 export function byIdField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>, type: keyof PrismaTypes & string, description: string) {
-  const what = words(type);
+  const what = typeWords(type);
   return t.prismaField({
     type,
     nullable: true,

@@ -140,6 +140,17 @@ export interface MoneyTotalField extends MoneyTotalSpec {
   description: string;
 }
 
+/**
+ * The total of a money column stored the usual way: `<column>` in `currency`, `<column>Default` in
+ * the organization's default currency, `<column>Normalized` in `normalizedCurrency`.
+ */
+export const moneyTotal = (column: string, description: string): MoneyTotalField => ({
+  original: { sum: column, currency: 'currency' },
+  default: `${column}Default`,
+  normalized: { sum: `${column}Normalized`, currency: 'normalizedCurrency' },
+  description,
+});
+
 export interface ListSpec {
   /** The Prisma model and GraphQL type listed; also names the generated types (`<Type>Filter`, ...). */
   type: string;
