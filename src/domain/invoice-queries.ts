@@ -1,11 +1,9 @@
-// What the invoice filters, sorts, statuses and credit-note sums mean. The list kit
-// (src/schema/kit/list.ts) turns these into GraphQL inputs and Prisma arguments; tenancy and
-// soft deletion are added by the scoped client.
+// An invoice's type and status, and its credit-note sums. The invoice list's filters and sorts are
+// its spec in src/schema/invoice.ts, as every list's (src/schema/kit/list.ts); its `status` filter
+// is `statusCondition` here, beside the rule it must agree with.
 import type { ScopedTx } from '../db/scope.js';
 import { amountCredited } from '../money/invoice-money.js';
-import { NOTHING, present, type Where } from './kit/conditions.js';
-import type { SortKey } from './kit/keyset.js';
-import { anyTag } from './kit/tags.js';
+import { present, type Where } from './kit/conditions.js';
 
 /** Invoice or credit note, numbered as the REST API's `invoice_type_id`. */
 export const INVOICE_TYPES = { INVOICE: 1, CREDIT_NOTE: 2 } as const;
@@ -48,55 +46,6 @@ export function statusCondition(status: InvoiceStatus, today: Date): Where {
       return { paidOn: null, sentOn: null, finalizedOn: null };
   }
 }
-
-export const invoiceConditions = {
-  companyIds: (ids: number[]): Where => ({ companyId: { in: ids } }),
-  parentInvoiceIds: (ids: number[]): Where => present('parentInvoiceId', { parentInvoiceId: { in: ids } }),
-  /** Any of these statuses, as of today (UTC). An empty list matches nothing. */
-  status: (statuses: InvoiceStatus[], today: Date = todayUtc()): Where =>
-    // Prisma reads an empty OR as no condition at all: state "nothing" outright.
-    statuses.length === 0 ? NOTHING : { OR: statuses.map((s) => statusCondition(s, today)) },
-  archived: (archived: boolean): Where => ({ archivedAt: archived ? { not: null } : null }),
-  invoiceType: (type: InvoiceType): Where => ({ invoiceTypeId: INVOICE_TYPES[type] }),
-  /** Invoices carrying any of these tags (exact, case-sensitive). */
-  tags: anyTag,
-};
-
-/** A list filter as the client sent it: `archived` and the combinators are all this module looks at. */
-export interface ArchivedFilter {
-  archived?: boolean | null;
-  and?: ArchivedFilter[] | null;
-  or?: ArchivedFilter[] | null;
-  not?: ArchivedFilter | null;
-}
-
-/** Whether a filter says anything about `archived`, at any depth (an explicit `null` counts: it asks for both). */
-export function mentionsArchived(filter: ArchivedFilter | null | undefined): boolean {
-  if (!filter) return false;
-  return (
-    'archived' in filter ||
-    (filter.and ?? []).some(mentionsArchived) ||
-    (filter.or ?? []).some(mentionsArchived) ||
-    mentionsArchived(filter.not)
-  );
-}
-
-/**
- * Archived invoices are left out of lists unless the filter mentions `archived`: archiving files an
- * invoice away without deleting it. `archived: null` asks for both.
- */
-export function withArchivedDefault<F extends ArchivedFilter>(filter: F | null | undefined): F {
-  if (mentionsArchived(filter)) return filter!;
-  return { ...(filter ?? {}), archived: false } as F;
-}
-
-/** Empty values (no number, no pay-on date) come last in both directions. */
-export const invoiceSortKeys = {
-  NUMBER: [{ path: ['number'], type: 'string', nullable: true }],
-  INVOICED_ON: [{ path: ['invoicedOn'], type: 'date' }],
-  PAY_ON: [{ path: ['payOn'], type: 'date', nullable: true }],
-  CREATED_AT: [{ path: ['createdAt'], type: 'datetime' }],
-} satisfies Record<string, SortKey[]>;
 
 /** What an invoice's live credit notes add up to. */
 export interface CreditSums {

@@ -3,10 +3,10 @@
 // mutations. Rules in src/domain/bookings.ts.
 import { createBooking, deleteBooking, type BookingInput } from '../domain/bookings.js';
 import { builder } from './builder.js';
-import { inputId } from './ids.js';
-import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const BookingRef = builder.prismaNode('Booking', {
   id: { field: 'id' },
@@ -40,8 +40,8 @@ export const bookingList: ListSpec = {
       personIds: idsIn('Person', 'personId', 'Bookings of any of these people.'),
       serviceIds: idsIn('Service', 'serviceId', 'Bookings on any of these services.'),
       eventIds: idsIn('Event', 'eventId', 'Bookings on any of these events.'),
-      startedOnAfter: { kind: 'custom', type: 'Date', where: (day: Date) => ({ startedOn: { gte: day } }), description: 'Starting on this day or later.' },
-      startedOnBefore: { kind: 'custom', type: 'Date', where: (day: Date) => ({ startedOn: { lte: day } }), description: 'Starting on this day or earlier.' },
+      startedOnAfter: onOrAfter('startedOn', 'Starting on this day or later.'),
+      startedOnBefore: onOrBefore('startedOn', 'Starting on this day or earlier.'),
       startedOn: ops('date'),
       endedOn: ops('date'),
       createdAt: ops('datetime'),
@@ -73,32 +73,17 @@ const CreateBookingInput = builder.inputType('CreateBookingInput', {
   }),
 });
 
-type RawBookingInput = Omit<BookingInput, 'personId' | 'serviceId' | 'eventId'> & {
-  personId?: string | null;
-  serviceId?: string | null;
-  eventId?: string | null;
-};
-
-function toDomainInput(raw: RawBookingInput): BookingInput {
-  return {
-    ...raw,
-    personId: inputId(raw.personId, 'Person'),
-    serviceId: inputId(raw.serviceId, 'Service'),
-    eventId: inputId(raw.eventId, 'Event'),
-  };
-}
+const toDomainInput = domainInput<BookingInput>({ personId: 'Person', serviceId: 'Service', eventId: 'Event' });
 
 builder.mutationFields((t) => ({
   createBooking: t.field({
     type: payloadType('CreateBookingPayload', 'Booking', 'The result of `createBooking`.'),
     args: { input: t.arg({ type: CreateBookingInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields as RawBookingInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
-  deleteBooking: t.field({
-    type: deletePayloadType('DeleteBookingPayload', 'deletedBookingId', 'The result of `deleteBooking`. The booking goes to the recycle bin, from which it can be restored.'),
-    args: { input: t.arg({ type: idInput('DeleteBookingInput', 'The booking to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteBooking(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Booking'))),
+  deleteBooking: deleteField(t, 'Booking', {
+    about: 'The booking goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deleteBooking(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -1,6 +1,5 @@
 // The Contract type (recurring budgets) with its queries and mutations. Resolvers translate GraphQL
 // shapes and call src/domain/contracts.ts; the rules and the calendar live there.
-import { GraphQLError } from 'graphql';
 import {
   createContract,
   deleteContract,
@@ -16,11 +15,13 @@ import type { UserError } from '../domain/kit/result.js';
 import { INTERVAL_IDS, intervalName, type IntervalName, type Period } from '../domain/recurrence.js';
 import { builder } from './builder.js';
 import { UserErrorRef } from './errors.js';
-import { decodeIdOf, inputId } from './ids.js';
+import { inputId } from './ids.js';
 import { dealList } from './deal.js';
+import { byIdField } from './kit/by-id.js';
 import { idsIn, listField, ops, relatedListField, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 const ContractInterval = builder.enumType('ContractInterval', {
   description: 'How often a contract makes a new budget. `intervalId` gives the same as the REST API numbers it.',
@@ -110,24 +111,11 @@ builder.queryFields((t) => ({
     },
     sorts: {
       NEXT_OCCURRENCE_ON: sortBy('date', 'nextOccurrenceOn'),
-      ENDS_ON: { keys: [{ path: ['endsOn'], type: 'date', nullable: true }], description: 'Contracts without an end come last.' },
+      ENDS_ON: sortBy('date', 'endsOn', { nullable: true, description: 'Contracts without an end come last.' }),
       CREATED_AT: sortBy('datetime', 'createdAt'),
     },
   }),
-  contract: t.prismaField({
-    type: 'Contract',
-    nullable: true,
-    description: 'One contract. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'Contract', 'id');
-      const contract = await ctx.db.contract.findUnique({ ...query, where: { id } });
-      if (!contract) {
-        throw new GraphQLError(`No contract with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      }
-      return contract;
-    },
-  }),
+  contract: byIdField(t, 'Contract', 'One contract. An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -146,14 +134,7 @@ const contractFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ex
   copyExpenses: t.boolean({ description: "Copy the template's expenses into each new budget. Default false." }),
 });
 
-type RawContractInput = Omit<ContractInput, 'templateId'> & { templateId?: string | null; id?: string };
-
-function toDomainInput(raw: RawContractInput): ContractInput {
-  const input = { ...raw } as ContractInput & { id?: string };
-  if ('templateId' in raw) input.templateId = inputId(raw.templateId, 'Deal');
-  delete input.id;
-  return input;
-}
+const toDomainInput = domainInput<ContractInput>({ templateId: 'Deal' });
 
 const CreateContractInput = builder.inputType('CreateContractInput', {
   description: 'A new contract. `templateId`, `nextOccurrenceOn` and `interval` (or `intervalId`) are required.',
@@ -220,24 +201,18 @@ builder.mutationFields((t) => ({
     type: payload('CreateContractPayload', 'The result of `createContract`.'),
     args: { input: t.arg({ type: CreateContractInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createContract(ctx.db, ctx.viewer, toDomainInput(fields as RawContractInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createContract(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateContract: t.field({
     type: payload('UpdateContractPayload', 'The result of `updateContract`.'),
     description: 'Setting `nextOccurrenceOn` (after today) also makes it the day later periods are counted from.',
     args: { input: t.arg({ type: UpdateContractInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await updateContract(ctx.db, ctx.viewer, contractId(input.id), toDomainInput(input as RawContractInput))),
+      toPayload(await updateContract(ctx.db, ctx.viewer, contractId(input.id), toDomainInput(input))),
   }),
-  deleteContract: t.field({
-    type: deletePayloadType(
-      'DeleteContractPayload',
-      'deletedContractId',
-      'The result of `deleteContract`. The contract goes to the recycle bin; the budgets it generated stay.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteContractInput', 'The contract to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteContract(ctx.db, ctx.viewer, contractId(input.id))),
+  deleteContract: deleteField(t, 'Contract', {
+    about: 'The contract goes to the recycle bin; the budgets it generated stay.',
+    remove: (ctx, id) => deleteContract(ctx.db, ctx.viewer, id),
   }),
   generateContractOccurrences: t.field({
     type: GeneratePayloadRef,

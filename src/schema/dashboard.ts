@@ -4,7 +4,7 @@ import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
 export const DashboardRef = builder.prismaNode('Dashboard', {
@@ -74,10 +74,8 @@ builder.mutationFields((t) => ({
         }),
       ),
   }),
-  deleteDashboard: t.field({
-    type: deletePayloadType('DeleteDashboardPayload', 'deletedDashboardId', 'The result of `deleteDashboard`. The dashboard goes to the recycle bin.'),
-    args: { input: t.arg({ type: idInput('DeleteDashboardInput', 'The dashboard to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteDashboard(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Dashboard'))),
+  deleteDashboard: deleteField(t, 'Dashboard', {
+    about: 'The dashboard goes to the recycle bin.',
+    remove: (ctx, id) => deleteDashboard(ctx.db, ctx.viewer, id),
   }),
 }));

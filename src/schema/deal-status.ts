@@ -1,7 +1,7 @@
 // Deal statuses: the stages of the sales pipeline a deal moves through.
 import { createDealStatus, updateDealStatus, type DealStatusInput } from '../domain/deal-statuses.js';
 import { builder } from './builder.js';
-import { listField, ops, sortBy } from './kit/list.js';
+import { listField, notNull, ops, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
@@ -27,12 +27,7 @@ builder.queryFields((t) => ({
       description: 'Which statuses to include.',
       fields: {
         name: ops('string'),
-        archived: {
-          kind: 'custom',
-          type: 'Boolean',
-          where: (archived: boolean) => ({ archivedAt: archived ? { not: null } : null }),
-          description: 'Archived (true) or in use (false).',
-        },
+        archived: notNull('archivedAt', 'Archived (true) or in use (false).'),
       },
     },
     sorts: { POSITION: sortBy('int', 'position'), NAME: sortBy('string', 'name') },

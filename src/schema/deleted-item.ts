@@ -1,13 +1,12 @@
 // The recycle bin: what was deleted, by whom, from where. Entries are filed by every delete
 // (src/domain/recycle-bin.ts); a private one is visible only to its deleter.
-import { GraphQLError } from 'graphql';
 import { type BinModel } from '../domain/bin-items.js';
 import { restoreDeletedItem, type Restored } from '../domain/bin-restore.js';
 import { globalId } from '../domain/kit/global-id.js';
 import { delegate, ITEM_TYPES, itemGlobalId, purgeDeletedItem, subjectOf, type ItemType } from '../domain/recycle-bin.js';
 import { builder } from './builder.js';
 import { UserErrorRef } from './errors.js';
-import { decodeIdOf } from './ids.js';
+import { byIdField } from './kit/by-id.js';
 import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idInput, inputDatabaseId } from './kit/mutation.js';
 import type { UserError } from '../domain/kit/result.js';
@@ -106,18 +105,7 @@ const deletedItemList: ListSpec = {
 
 builder.queryFields((t) => ({
   deletedItems: listField(t, deletedItemList),
-  deletedItem: t.prismaField({
-    type: 'DeletedItem',
-    nullable: true,
-    description: 'One entry of the bin, restored or not. An unknown id, another organization\'s, or another person\'s private one is `NOT_FOUND`.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'DeletedItem', 'id');
-      const item = await ctx.db.deletedItem.findFirst({ ...query, where: { id } });
-      if (!item) throw new GraphQLError(`No deleted item with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      return item;
-    },
-  }),
+  deletedItem: byIdField(t, 'DeletedItem', 'One entry of the bin, restored or not. An unknown id, another organization\'s, or another person\'s private one is `NOT_FOUND`.'),
 }));
 
 interface RestorePayload {

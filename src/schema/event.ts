@@ -3,9 +3,9 @@
 import { createEvent, deleteEvent, type EventInput } from '../domain/events.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
-import { listField, ops, relatedListField, sortBy } from './kit/list.js';
+import { flag, listField, ops, relatedListField, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const EventRef = builder.prismaNode('Event', {
   id: { field: 'id' },
@@ -37,7 +37,7 @@ builder.queryFields((t) => ({
       description: 'Which events to include.',
       fields: {
         name: ops('string'),
-        paid: { kind: 'custom', type: 'Boolean', where: (paid: boolean) => ({ paid }), description: 'Paid (true) or unpaid absences.' },
+        paid: flag('paid', 'Paid (true) or unpaid absences.'),
         createdAt: ops('datetime'),
       },
     },
@@ -63,14 +63,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createEvent(ctx.db, ctx.viewer, fields as EventInput))),
   }),
-  deleteEvent: t.field({
-    type: deletePayloadType(
-      'DeleteEventPayload',
-      'deletedEventId',
-      'The result of `deleteEvent`. The event goes to the recycle bin with its bookings, and comes back with them when restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteEventInput', 'The event to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteEvent(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Event'))),
+  deleteEvent: deleteField(t, 'Event', {
+    about: 'The event goes to the recycle bin with its bookings, and comes back with them when restored.',
+    remove: (ctx, id) => deleteEvent(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -1,7 +1,6 @@
 // The Expense type with its queries and mutations. Resolvers translate GraphQL shapes (global
 // ids, input objects, payloads) and call src/domain; the rules live there.
-import { GraphQLError } from 'graphql';
-import { expenseConditions, expenseSortKeys, expenseTotals } from '../domain/expense-queries.js';
+import { present } from '../domain/kit/conditions.js';
 import {
   approveExpense,
   createExpense,
@@ -16,10 +15,11 @@ import {
 import { EXPENSE_MONEY_COLUMNS, expenseMoneySet, type ExpenseMoneyField } from '../money/expense-amounts.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
-import { decodeIdOf, inputId } from './ids.js';
-import { listField, ops, type ListSpec } from './kit/list.js';
+import { byIdField } from './kit/by-id.js';
+import { flag, idsIn, listField, moneyTotal, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef, type MoneySetShape } from './money.js';
 
 const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
@@ -116,39 +116,36 @@ export const expenseList: ListSpec = {
   filter: {
     description: 'Which expenses to include. Date ranges (`dateAfter`, `dateBefore`, ...) include their end days.',
     fields: {
-      dealIds: { kind: 'ids', of: 'Deal', where: expenseConditions.dealIds, description: 'Expenses of any of these deals.' },
-      serviceTypeIds: { kind: 'ids', of: 'ServiceType', where: expenseConditions.serviceTypeIds },
-      companyIds: {
-        kind: 'ids',
-        of: 'Company',
-        where: expenseConditions.companyIds,
-        description: "Expenses of any of these companies' deals.",
-      },
-      projectIds: {
-        kind: 'ids',
-        of: 'Project',
-        where: expenseConditions.projectIds,
-        description: "Expenses of any of these projects' deals.",
-      },
-      personIds: { kind: 'ids', of: 'Person', where: expenseConditions.personIds, description: 'Expenses for any of these people.' },
-      dateAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('date') },
-      dateBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('date') },
-      payOnAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('payOn') },
-      payOnBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('payOn') },
-      paidOnAfter: { kind: 'custom', type: 'Date', where: expenseConditions.onOrAfter('paidOn') },
-      paidOnBefore: { kind: 'custom', type: 'Date', where: expenseConditions.onOrBefore('paidOn') },
+      dealIds: idsIn('Deal', 'dealId', 'Expenses of any of these deals.'),
+      serviceTypeIds: idsIn('ServiceType', 'serviceTypeId'),
+      companyIds: idsIn('Company', ['deal', 'companyId'], "Expenses of any of these companies' deals."),
+      projectIds: idsIn('Project', ['deal', 'projectId'], "Expenses of any of these projects' deals."),
+      personIds: idsIn('Person', 'personId', { nullable: true, description: 'Expenses for any of these people.' }),
+      dateAfter: onOrAfter('date'),
+      dateBefore: onOrBefore('date'),
+      payOnAfter: onOrAfter('payOn', { nullable: true }),
+      payOnBefore: onOrBefore('payOn', { nullable: true }),
+      paidOnAfter: onOrAfter('paidOn', { nullable: true }),
+      paidOnBefore: onOrBefore('paidOn', { nullable: true }),
       status: {
         kind: 'custom',
         type: PaymentStatus,
-        where: expenseConditions.paymentStatus,
+        where: (status: 'PAID' | 'UNPAID') => ({ paidOn: status === 'PAID' ? { not: null } : null }),
         description: 'Paid (has `paidOn`) or unpaid.',
       },
-      approvalStatus: { kind: 'custom', type: ApprovalStatus, where: expenseConditions.approvalStatus },
-      invoiced: { kind: 'custom', type: 'Boolean', where: expenseConditions.invoiced },
+      approvalStatus: {
+        kind: 'custom',
+        type: ApprovalStatus,
+        // NOT_APPROVED means awaiting a decision: neither approved nor rejected (as expenseApprovalStatus).
+        where: (status: 'APPROVED' | 'NOT_APPROVED' | 'REJECTED') =>
+          ({ APPROVED: { approved: true }, NOT_APPROVED: { approved: false, rejected: false }, REJECTED: { rejected: true } })[status],
+      },
+      invoiced: flag('invoiced'),
       reimbursable: {
         kind: 'custom',
         type: 'Boolean',
-        where: expenseConditions.reimbursable,
+        where: (reimbursable: boolean) =>
+          reimbursable ? present('reimbursable', { reimbursable: true }) : { OR: [{ reimbursable: false }, { reimbursable: null }] },
         description: '`false` also matches expenses where it was never set.',
       },
       name: ops('string'),
@@ -161,46 +158,43 @@ export const expenseList: ListSpec = {
       createdAt: ops('datetime'),
     },
   },
+  // Money sorts compare the default-currency value, the one form comparable across currencies.
   sorts: {
-    NAME: { keys: expenseSortKeys.NAME },
-    DATE: { keys: expenseSortKeys.DATE },
-    PAY_ON: { keys: expenseSortKeys.PAY_ON, description: 'Expenses without one come last.' },
-    PAID_ON: { keys: expenseSortKeys.PAID_ON, description: 'Expenses without one come last.' },
-    AMOUNT: { keys: expenseSortKeys.AMOUNT, description: "By the amount in the organization's default currency." },
-    BILLABLE_AMOUNT: {
-      keys: expenseSortKeys.BILLABLE_AMOUNT,
-      description: "By the billable amount in the organization's default currency.",
-    },
-    PROFIT: { keys: expenseSortKeys.PROFIT, description: "By the profit in the organization's default currency." },
-    SERVICE_TYPE_NAME: { keys: expenseSortKeys.SERVICE_TYPE_NAME, description: "By the service type's name." },
-    CREATED_AT: { keys: expenseSortKeys.CREATED_AT },
+    NAME: sortBy('string', 'name'),
+    DATE: sortBy('date', 'date'),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Expenses without one come last.' }),
+    PAID_ON: sortBy('date', 'paidOn', { nullable: true, description: 'Expenses without one come last.' }),
+    AMOUNT: sortBy('bigint', 'amountDefault', "By the amount in the organization's default currency."),
+    BILLABLE_AMOUNT: sortBy('bigint', 'billableAmountDefault', "By the billable amount in the organization's default currency."),
+    PROFIT: sortBy('bigint', 'profitDefault', "By the profit in the organization's default currency."),
+    // A copy of the service type's name kept on the expense by the database (see schema.prisma).
+    SERVICE_TYPE_NAME: sortBy('string', 'serviceTypeName', "By the service type's name."),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
   },
+  // Billable amounts and profit are kept in the deal's currency (see money/expense-amounts.ts).
   totals: {
     description: 'Totals over every expense matching the filter, not only the current page.',
     fields: {
-      totalAmount: { ...expenseTotals.totalAmount, description: 'Sum of `amount`.' },
-      totalBillableAmount: { ...expenseTotals.totalBillableAmount, description: 'Sum of `billableAmount`.' },
-      totalProfit: { ...expenseTotals.totalProfit, description: 'Sum of `profit`.' },
+      totalAmount: moneyTotal('amount', 'Sum of `amount`.'),
+      totalBillableAmount: {
+        original: { sum: 'billableAmount', currency: 'normalizedCurrency' },
+        default: 'billableAmountDefault',
+        normalized: { sum: 'billableAmount', currency: 'normalizedCurrency' },
+        description: 'Sum of `billableAmount`.',
+      },
+      totalProfit: {
+        original: { sum: 'profitNormalized', currency: 'normalizedCurrency' },
+        default: 'profitDefault',
+        normalized: { sum: 'profitNormalized', currency: 'normalizedCurrency' },
+        description: 'Sum of `profit`.',
+      },
     },
   },
 };
 
 builder.queryFields((t) => ({
   expenses: listField(t, expenseList),
-  expense: t.prismaField({
-    type: 'Expense',
-    nullable: true,
-    description: 'One expense. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'Expense', 'id');
-      const expense = await ctx.db.expense.findUnique({ ...query, where: { id } });
-      if (!expense) {
-        throw new GraphQLError(`No expense with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      }
-      return expense;
-    },
-  }),
+  expense: byIdField(t, 'Expense', 'One expense. An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -229,20 +223,7 @@ const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ext
   reimbursedOn: t.field({ type: 'Date' }),
 });
 
-type RawExpenseInput = { [K in keyof ExpenseInput]?: unknown } & {
-  dealId?: string | null;
-  serviceTypeId?: string | null;
-  personId?: string | null;
-};
-
-function toDomainInput(raw: RawExpenseInput): ExpenseInput {
-  const input = { ...raw } as ExpenseInput & Record<string, unknown>;
-  if ('dealId' in raw) input.dealId = inputId(raw.dealId, 'Deal');
-  if ('serviceTypeId' in raw) input.serviceTypeId = inputId(raw.serviceTypeId, 'ServiceType');
-  if ('personId' in raw) input.personId = inputId(raw.personId, 'Person');
-  delete input.id;
-  return input;
-}
+const toDomainInput = domainInput<ExpenseInput>({ dealId: 'Deal', serviceTypeId: 'ServiceType', personId: 'Person' });
 
 const CreateExpenseInput = builder.inputType('CreateExpenseInput', {
   description: 'A new expense. `name`, `dealId`, `serviceTypeId`, `amount`, `currency` and `date` are required.',
@@ -270,23 +251,17 @@ builder.mutationFields((t) => ({
     type: payload('CreateExpensePayload', 'The result of `createExpense`.'),
     args: { input: t.arg({ type: CreateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createExpense(ctx.db, ctx.viewer, toDomainInput(fields as RawExpenseInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createExpense(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateExpense: t.field({
     type: payload('UpdateExpensePayload', 'The result of `updateExpense`.'),
     args: { input: t.arg({ type: UpdateExpenseInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await updateExpense(ctx.db, ctx.viewer, expenseId(input.id), toDomainInput(input as RawExpenseInput))),
+      toPayload(await updateExpense(ctx.db, ctx.viewer, expenseId(input.id), toDomainInput(input))),
   }),
-  deleteExpense: t.field({
-    type: deletePayloadType(
-      'DeleteExpensePayload',
-      'deletedExpenseId',
-      'The result of `deleteExpense`. The expense goes to the recycle bin, from which it can be restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteExpenseInput', 'The expense to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteExpense(ctx.db, ctx.viewer, expenseId(input.id))),
+  deleteExpense: deleteField(t, 'Expense', {
+    about: 'The expense goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deleteExpense(ctx.db, ctx.viewer, id),
   }),
   approveExpense: t.field({
     type: payload('ApproveExpensePayload', 'The result of `approveExpense`.'),

@@ -1,6 +1,5 @@
 // The InvoiceAttribution type: the part of an invoice's amount attributed to a budget. Rules in
 // src/domain/invoice-attributions.ts, money in src/money/attribution-amounts.ts.
-import { GraphQLError } from 'graphql';
 import {
   createInvoiceAttribution,
   deleteInvoiceAttribution,
@@ -10,10 +9,11 @@ import {
 import type { Result } from '../domain/kit/result.js';
 import { attributionMoneySet } from '../money/attribution-amounts.js';
 import { builder } from './builder.js';
-import { decodeIdOf, inputId } from './ids.js';
-import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { byIdField } from './kit/by-id.js';
+import { idsIn, listField, moneyTotal, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
 export const InvoiceAttributionRef = builder.prismaNode('InvoiceAttribution', {
@@ -53,36 +53,20 @@ export const invoiceAttributionList: ListSpec = {
     },
   },
   sorts: {
-    DATE_FROM: { keys: [{ path: ['dateFrom'], type: 'date', nullable: true }], description: 'Attributions without one come last.' },
+    DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'Attributions without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt'),
   },
   totals: {
     description: 'Totals over every attribution matching the filter, not only the current page.',
     fields: {
-      totalAmount: {
-        original: { sum: 'amount', currency: 'currency' },
-        default: 'amountDefault',
-        normalized: { sum: 'amountNormalized', currency: 'normalizedCurrency' },
-        description: 'Sum of `amount`.',
-      },
+      totalAmount: moneyTotal('amount', 'Sum of `amount`.'),
     },
   },
 };
 
 builder.queryFields((t) => ({
   invoiceAttributions: listField(t, invoiceAttributionList),
-  invoiceAttribution: t.prismaField({
-    type: 'InvoiceAttribution',
-    nullable: true,
-    description: 'One attribution. An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'InvoiceAttribution', 'id');
-      const row = await ctx.db.invoiceAttribution.findUnique({ ...query, where: { id } });
-      if (!row) throw new GraphQLError(`No invoice attribution with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      return row;
-    },
-  }),
+  invoiceAttribution: byIdField(t, 'InvoiceAttribution', 'One attribution. An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
@@ -98,18 +82,8 @@ const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends Po
   dateTo: t.field({ type: 'Date', description: 'Not before `dateFrom`.' }),
 });
 
-type RawInput = { invoiceId?: string | null; budgetId?: string | null; amount?: bigint | null; dateFrom?: Date | null; dateTo?: Date | null };
-
 /** The domain's input: `budgetId` is the deal's id; errors name it `dealId`, so they are renamed back. */
-function toDomainInput(raw: RawInput): AttributionInput {
-  const input: AttributionInput = {};
-  if ('invoiceId' in raw) input.invoiceId = inputId(raw.invoiceId, 'Invoice');
-  if ('budgetId' in raw) input.dealId = inputId(raw.budgetId, 'Deal');
-  if ('amount' in raw) input.amount = raw.amount;
-  if ('dateFrom' in raw) input.dateFrom = raw.dateFrom;
-  if ('dateTo' in raw) input.dateTo = raw.dateTo;
-  return input;
-}
+const toDomainInput = domainInput<AttributionInput>({ invoiceId: 'Invoice', budgetId: { of: 'Deal', as: 'dealId' } });
 
 const asPayload = (result: Result<{ id: number }>) =>
   toPayload(
@@ -131,7 +105,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, { input }, ctx, info) =>
-      asPayload(await idempotent(ctx, info, input, (values) => createInvoiceAttribution(ctx.db, ctx.viewer, toDomainInput(values as RawInput)))),
+      asPayload(await idempotent(ctx, info, input, (values) => createInvoiceAttribution(ctx.db, ctx.viewer, toDomainInput(values)))),
   }),
   updateInvoiceAttribution: t.field({
     type: payloadType('UpdateInvoiceAttributionPayload', 'InvoiceAttribution', 'The result of `updateInvoiceAttribution`.'),
@@ -146,16 +120,11 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, { input }, ctx) =>
       asPayload(
-        await updateInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution'), toDomainInput(input as RawInput)),
+        await updateInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution'), toDomainInput(input)),
       ),
   }),
-  deleteInvoiceAttribution: t.field({
-    type: deletePayloadType('DeleteInvoiceAttributionPayload', 'deletedInvoiceAttributionId', 'The result of `deleteInvoiceAttribution`.'),
-    args: { input: t.arg({ type: idInput('DeleteInvoiceAttributionInput', 'The attribution to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(
-        String(input.id),
-        await deleteInvoiceAttribution(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'InvoiceAttribution')),
-      ),
+  deleteInvoiceAttribution: deleteField(t, 'InvoiceAttribution', {
+    what: 'attribution',
+    remove: (ctx, id) => deleteInvoiceAttribution(ctx.db, ctx.viewer, id),
   }),
 }));

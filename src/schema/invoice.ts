@@ -1,18 +1,16 @@
 // The Invoice type (invoices and credit notes) with its queries and mutations. Resolvers translate
 // GraphQL shapes and call src/domain; the rules live in src/domain/invoices.ts, the money in
-// src/money/invoice-money.ts, filters and statuses in src/domain/invoice-queries.ts.
+// src/money/invoice-money.ts, statuses and credit-note sums in src/domain/invoice-queries.ts.
 // `Invoice.attributions` (a connection) belongs to the attribution slice (src/schema/invoice-attribution.ts).
-import { GraphQLError } from 'graphql';
 import {
   creditSumsByInvoice,
-  invoiceConditions,
-  invoiceSortKeys,
+  INVOICE_TYPES,
   invoiceStatusOf,
   invoiceTypeOf,
+  statusCondition,
   todayUtc,
-  withArchivedDefault,
-  type ArchivedFilter,
   type CreditSums,
+  type InvoiceStatus,
   type InvoiceType,
 } from '../domain/invoice-queries.js';
 import {
@@ -23,15 +21,18 @@ import {
   updateInvoice,
   type InvoiceInput,
 } from '../domain/invoices.js';
+import { NOTHING } from '../domain/kit/conditions.js';
+import { anyTag } from '../domain/kit/tags.js';
 import { formatPercent, invoiceMoney, type InvoiceMoneyField } from '../money/invoice-money.js';
 import { formatRate } from '../money/money.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { decodeIdOf, inputId } from './ids.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
-import { idsIn, listField, ops, relatedListField, type ListSpec } from './kit/list.js';
+import { byIdField } from './kit/by-id.js';
+import { idsIn, listField, mentions, notNull, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneySetRef } from './money.js';
 
@@ -185,7 +186,8 @@ export const InvoiceRef = builder.prismaNode('Invoice', {
 
 export const invoiceList: ListSpec = {
   type: 'Invoice',
-  defaults: (filter) => withArchivedDefault(filter as ArchivedFilter | null | undefined) as typeof filter,
+  // Archiving files an invoice away without deleting it: lists leave it out unless asked.
+  defaults: (filter) => (mentions(filter, 'archived') ? filter : { ...filter, archived: false }),
   description:
     'Invoices and credit notes of the organization, by id unless another order is given. Archived invoices are ' +
     'left out unless the filter mentions `archived` (`archived: true` lists only them, `archived: null` both).',
@@ -193,28 +195,28 @@ export const invoiceList: ListSpec = {
     description: 'Which invoices to include.',
     fields: {
       companyIds: idsIn('Company', 'companyId', 'Invoices to any of these companies.'),
-      parentInvoiceIds: {
-        kind: 'ids',
-        of: 'Invoice',
-        where: invoiceConditions.parentInvoiceIds,
-        description: 'Credit notes of any of these invoices.',
-      },
+      parentInvoiceIds: idsIn('Invoice', 'parentInvoiceId', { nullable: true, description: 'Credit notes of any of these invoices.' }),
       status: {
         kind: 'custom',
         type: [InvoiceStatusEnum],
-        where: invoiceConditions.status as (statuses: never) => Record<string, unknown>,
+        // Prisma reads an empty OR as no condition at all: an empty list states "nothing" outright.
+        where: (statuses: InvoiceStatus[]) => {
+          const today = todayUtc();
+          return statuses.length === 0 ? NOTHING : { OR: statuses.map((s) => statusCondition(s, today)) };
+        },
         description: 'Invoices in any of these statuses, as of today (UTC).',
       },
-      archived: {
+      archived: notNull(
+        'archivedAt',
+        'Archived (true) or not (false). Default when left out: false -- archived invoices are excluded. `null` includes both.',
+      ),
+      invoiceType: {
         kind: 'custom',
-        type: 'Boolean',
-        where: invoiceConditions.archived,
-        description:
-          'Archived (true) or not (false). Default when left out: false -- archived invoices are excluded. ' +
-          '`null` includes both.',
+        type: InvoiceTypeEnum,
+        where: (type: InvoiceType) => ({ invoiceTypeId: INVOICE_TYPES[type] }),
+        description: 'Invoices or credit notes.',
       },
-      invoiceType: { kind: 'custom', type: InvoiceTypeEnum, where: invoiceConditions.invoiceType, description: 'Invoices or credit notes.' },
-      tags: { kind: 'custom', type: ['String'], where: invoiceConditions.tags, description: 'Invoices with any of these tags.' },
+      tags: { kind: 'custom', type: ['String'], where: anyTag, description: 'Invoices with any of these tags.' },
       number: ops('string', { nullable: true }),
       currency: ops('string'),
       invoicedOn: ops('date'),
@@ -225,27 +227,16 @@ export const invoiceList: ListSpec = {
     },
   },
   sorts: {
-    NUMBER: { keys: invoiceSortKeys.NUMBER, description: 'Invoices without a number come last.' },
-    INVOICED_ON: { keys: invoiceSortKeys.INVOICED_ON },
-    PAY_ON: { keys: invoiceSortKeys.PAY_ON, description: 'Invoices without one come last.' },
-    CREATED_AT: { keys: invoiceSortKeys.CREATED_AT },
+    NUMBER: sortBy('string', 'number', { nullable: true, description: 'Invoices without a number come last.' }),
+    INVOICED_ON: sortBy('date', 'invoicedOn'),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Invoices without one come last.' }),
+    CREATED_AT: sortBy('datetime', 'createdAt'),
   },
 };
 
 builder.queryFields((t) => ({
   invoices: listField(t, invoiceList),
-  invoice: t.prismaField({
-    type: 'Invoice',
-    nullable: true,
-    description: 'One invoice or credit note (archived or not). An unknown id, or one of another organization, is a `NOT_FOUND` error.',
-    args: { id: t.arg.id({ required: true }) },
-    resolve: async (query, _root, args, ctx) => {
-      const id = decodeIdOf(String(args.id), 'Invoice', 'id');
-      const invoice = await ctx.db.invoice.findUnique({ ...query, where: { id } });
-      if (!invoice) throw new GraphQLError(`No invoice with id ${String(args.id)}.`, { extensions: { code: 'NOT_FOUND' } });
-      return invoice;
-    },
-  }),
+  invoice: byIdField(t, 'Invoice', 'One invoice or credit note (archived or not). An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
 }));
 
 // ---- Writing -------------------------------------------------------------------------------
@@ -288,20 +279,7 @@ const invoiceFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObjec
   amountWrittenOff: t.field({ type: 'BigInt', description: 'In minor units, within ±10^15. Default 0.' }),
 });
 
-type RawInvoiceInput = { [K in keyof InvoiceInput]?: unknown } & {
-  companyId?: string | null;
-  parentInvoiceId?: string | null;
-  id?: string;
-};
-
-function toDomainInput(raw: RawInvoiceInput): InvoiceInput {
-  const input = { ...raw } as InvoiceInput & Record<string, unknown>;
-  if ('companyId' in raw) input.companyId = inputId(raw.companyId, 'Company');
-  if ('parentInvoiceId' in raw) input.parentInvoiceId = inputId(raw.parentInvoiceId, 'Invoice');
-  if ('invoiceType' in raw) input.invoiceType = raw.invoiceType as InvoiceType | null;
-  delete input.id;
-  return input;
-}
+const toDomainInput = domainInput<InvoiceInput>({ companyId: 'Company', parentInvoiceId: 'Invoice' });
 
 const CreateInvoiceInput = builder.inputType('CreateInvoiceInput', {
   description: 'A new invoice or credit note. `companyId` is required; a credit note also needs `parentInvoiceId`.',
@@ -330,7 +308,7 @@ builder.mutationFields((t) => ({
     description: 'Creates an invoice or a credit note.',
     args: { input: t.arg({ type: CreateInvoiceInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createInvoice(ctx.db, ctx.viewer, toDomainInput(fields as RawInvoiceInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createInvoice(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateInvoice: t.field({
     type: payloadType('UpdateInvoicePayload', 'Invoice', 'The result of `updateInvoice`.'),
@@ -339,18 +317,11 @@ builder.mutationFields((t) => ({
       'carried into its attributions in the same transaction.',
     args: { input: t.arg({ type: UpdateInvoiceInput, required: true }) },
     resolve: async (_root, { input }, ctx) =>
-      toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input as RawInvoiceInput))),
+      toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input))),
   }),
-  deleteInvoice: t.field({
-    type: deletePayloadType(
-      'DeleteInvoicePayload',
-      'deletedInvoiceId',
-      'The result of `deleteInvoice`. The invoice goes to the recycle bin with its credit notes and the attributions of ' +
-        'both, and comes back with them when restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteInvoiceInput', 'The invoice to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
+  deleteInvoice: deleteField(t, 'Invoice', {
+    about: 'The invoice goes to the recycle bin with its credit notes and the attributions of both, and comes back with them when restored.',
+    remove: (ctx, id) => deleteInvoice(ctx.db, ctx.viewer, id),
   }),
   archiveInvoice: t.field({
     type: payloadType('ArchiveInvoicePayload', 'Invoice', 'The result of `archiveInvoice`.'),

@@ -3,9 +3,9 @@
 import { createPage, deletePage, MAX_BODY, MAX_PAGE_TITLE, type PageInput } from '../domain/pages.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
-import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
 export const PageRef = builder.prismaNode('Page', {
@@ -42,12 +42,7 @@ export const pageList: ListSpec = {
     fields: {
       projectIds: idsIn('Project', 'projectId', 'Pages of any of these projects.'),
       parentPageIds: idsIn('Page', 'parentPageId', 'Subpages of any of these pages.'),
-      topLevel: {
-        kind: 'custom',
-        type: 'Boolean',
-        where: (value: boolean) => ({ parentPageId: value ? null : { not: null } }),
-        description: 'Pages without a parent page (true) or subpages (false).',
-      },
+      topLevel: isNull('parentPageId', 'Pages without a parent page (true) or subpages (false).'),
       title: ops('string'),
       createdAt: ops('datetime'),
     },
@@ -100,14 +95,8 @@ builder.mutationFields((t) => ({
         }),
       ),
   }),
-  deletePage: t.field({
-    type: deletePayloadType(
-      'DeletePagePayload',
-      'deletedPageId',
-      'The result of `deletePage`. The page goes to the recycle bin with its subpages (and theirs), and comes back with them.',
-    ),
-    args: { input: t.arg({ type: idInput('DeletePageInput', 'The page to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deletePage(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Page'))),
+  deletePage: deleteField(t, 'Page', {
+    about: 'The page goes to the recycle bin with its subpages (and theirs), and comes back with them.',
+    remove: (ctx, id) => deletePage(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -5,7 +5,7 @@ import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const ProjectRef = builder.prismaNode('Project', {
   id: { field: 'id' },
@@ -72,15 +72,8 @@ builder.mutationFields((t) => ({
         }),
       ),
   }),
-  deleteProject: t.field({
-    type: deletePayloadType(
-      'DeleteProjectPayload',
-      'deletedProjectId',
-      'The result of `deleteProject`. The project goes to the recycle bin with its tasks, pages and dashboards, and ' +
-        'comes back with exactly those when restored; its deals stay, without a project meanwhile.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteProjectInput', 'The project to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteProject(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Project'))),
+  deleteProject: deleteField(t, 'Project', {
+    about: 'The project goes to the recycle bin with its tasks, pages and dashboards, and comes back with exactly those when restored; its deals stay, without a project meanwhile.',
+    remove: (ctx, id) => deleteProject(ctx.db, ctx.viewer, id),
   }),
 }));

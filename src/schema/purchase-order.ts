@@ -6,10 +6,10 @@ import { formatRate } from '../money/money.js';
 import { purchaseOrderMoney, type PurchaseOrderMoneyField } from '../money/purchase-order-money.js';
 import { builder } from './builder.js';
 import type { Context } from './context.js';
-import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
 const MONEY_COLUMNS = { currency: true, exchangeRate: true, totalCost: true, totalReceived: true } as const;
@@ -80,7 +80,7 @@ export const purchaseOrderList: ListSpec = {
   },
   sorts: {
     ISSUED_ON: sortBy('date', 'issuedOn'),
-    DELIVERY_ON: { keys: [{ path: ['deliveryOn'], type: 'date', nullable: true }], description: 'Orders without one come last.' },
+    DELIVERY_ON: sortBy('date', 'deliveryOn', { nullable: true, description: 'Orders without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt'),
   },
   defaultOrder: [{ field: 'ISSUED_ON', direction: 'ASC' }],
@@ -121,11 +121,7 @@ const CreatePurchaseOrderInput = builder.inputType('CreatePurchaseOrderInput', {
   }),
 });
 
-type RawPurchaseOrderInput = Omit<PurchaseOrderInput, 'dealId' | 'vendorId'> & { dealId?: string | null; vendorId?: string | null };
-
-function toDomainInput(raw: RawPurchaseOrderInput): PurchaseOrderInput {
-  return { ...raw, dealId: inputId(raw.dealId, 'Deal'), vendorId: inputId(raw.vendorId, 'Company') };
-}
+const toDomainInput = domainInput<PurchaseOrderInput>({ dealId: 'Deal', vendorId: 'Company' });
 
 builder.mutationFields((t) => ({
   createPurchaseOrder: t.field({
@@ -133,17 +129,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreatePurchaseOrderInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(
-        await idempotent(ctx, info, input, (fields) => createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(fields as RawPurchaseOrderInput))),
+        await idempotent(ctx, info, input, (fields) => createPurchaseOrder(ctx.db, ctx.viewer, toDomainInput(fields))),
       ),
   }),
-  deletePurchaseOrder: t.field({
-    type: deletePayloadType(
-      'DeletePurchaseOrderPayload',
-      'deletedPurchaseOrderId',
-      'The result of `deletePurchaseOrder`. The order goes to the recycle bin, from which it can be restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeletePurchaseOrderInput', 'The purchase order to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deletePurchaseOrder(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'PurchaseOrder'))),
+  deletePurchaseOrder: deleteField(t, 'PurchaseOrder', {
+    about: 'The order goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deletePurchaseOrder(ctx.db, ctx.viewer, id),
   }),
 }));

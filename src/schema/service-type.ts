@@ -1,5 +1,5 @@
 import { builder } from './builder.js';
-import { listField, ops, sortBy } from './kit/list.js';
+import { listField, notNull, ops, sortBy } from './kit/list.js';
 
 builder.prismaNode('ServiceType', {
   id: { field: 'id' },
@@ -24,12 +24,7 @@ builder.queryFields((t) => ({
       description: 'Which service types to include.',
       fields: {
         name: ops('string'),
-        archived: {
-          kind: 'custom',
-          type: 'Boolean',
-          where: (archived: boolean) => ({ archivedAt: archived ? { not: null } : null }),
-          description: 'Archived (`true`) or in use (`false`).',
-        },
+        archived: notNull('archivedAt', 'Archived (`true`) or in use (`false`).'),
       },
     },
     sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },

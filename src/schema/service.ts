@@ -13,10 +13,10 @@ import {
 import { formatQuantity, serviceMoney } from '../money/service-amounts.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
-import { inputId } from './ids.js';
-import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { domainInput } from './kit/input.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneyRef } from './money.js';
 import { timeEntryList } from './time-entry.js';
@@ -104,7 +104,7 @@ export const serviceList: ListSpec = {
     fields: {
       dealIds: idsIn('Deal', 'dealId', 'Services of any of these deals.'),
       serviceTypeIds: idsIn('ServiceType', 'serviceTypeId', 'Services of any of these service types.'),
-      billable: { kind: 'custom', type: 'Boolean', where: (billable: boolean) => ({ billable }), description: 'Billable (true) or not.' },
+      billable: flag('billable', 'Billable (true) or not.'),
       name: ops('string'),
       createdAt: ops('datetime'),
     },
@@ -153,27 +153,17 @@ const CreateServiceInput = builder.inputType('CreateServiceInput', {
   }),
 });
 
-type RawServiceInput = Omit<ServiceInput, 'dealId' | 'serviceTypeId'> & { dealId?: string | null; serviceTypeId?: string | null };
-
-function toDomainInput(raw: RawServiceInput): ServiceInput {
-  return { ...raw, dealId: inputId(raw.dealId, 'Deal'), serviceTypeId: inputId(raw.serviceTypeId, 'ServiceType') };
-}
+const toDomainInput = domainInput<ServiceInput>({ dealId: 'Deal', serviceTypeId: 'ServiceType' });
 
 builder.mutationFields((t) => ({
   createService: t.field({
     type: payloadType('CreateServicePayload', 'Service', 'The result of `createService`.'),
     args: { input: t.arg({ type: CreateServiceInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields as RawServiceInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
-  deleteService: t.field({
-    type: deletePayloadType(
-      'DeleteServicePayload',
-      'deletedServiceId',
-      'The result of `deleteService`. The service goes to the recycle bin with its time entries and bookings, and comes back with them when restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteServiceInput', 'The service to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteService(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Service'))),
+  deleteService: deleteField(t, 'Service', {
+    about: 'The service goes to the recycle bin with its time entries and bookings, and comes back with them when restored.',
+    remove: (ctx, id) => deleteService(ctx.db, ctx.viewer, id),
   }),
 }));

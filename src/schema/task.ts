@@ -4,9 +4,9 @@
 import { createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, type TaskInput } from '../domain/tasks.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
-import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
@@ -44,12 +44,7 @@ export const taskList: ListSpec = {
       projectIds: idsIn('Project', 'projectId', 'Tasks of any of these projects.'),
       assigneeIds: idsIn('Person', 'assigneeId', 'Tasks assigned to any of these people.'),
       title: ops('string'),
-      private: {
-        kind: 'custom',
-        type: 'Boolean',
-        where: (value: boolean) => ({ private: value }),
-        description: 'Private tasks (true) or the others (false).',
-      },
+      private: flag('private', 'Private tasks (true) or the others (false).'),
       dueDate: ops('date', { nullable: true }),
       createdAt: ops('datetime'),
     },
@@ -57,7 +52,7 @@ export const taskList: ListSpec = {
   sorts: {
     NUMBER: sortBy('int', 'number', 'By task number (tasks of different projects share numbers; the id breaks ties).'),
     TITLE: sortBy('string', 'title'),
-    DUE_DATE: { keys: [{ path: ['dueDate'], type: 'date', nullable: true }], description: 'Tasks without a due date come last.' },
+    DUE_DATE: sortBy('date', 'dueDate', { nullable: true, description: 'Tasks without a due date come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt'),
   },
   defaultOrder: [{ field: 'NUMBER', direction: 'ASC' }],
@@ -111,14 +106,8 @@ builder.mutationFields((t) => ({
         }),
       ),
   }),
-  deleteTask: t.field({
-    type: deletePayloadType(
-      'DeleteTaskPayload',
-      'deletedTaskId',
-      "The result of `deleteTask`. The task goes to the recycle bin; a private task's entry is visible only to its deleter.",
-    ),
-    args: { input: t.arg({ type: idInput('DeleteTaskInput', 'The task to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'))),
+  deleteTask: deleteField(t, 'Task', {
+    about: "The task goes to the recycle bin; a private task's entry is visible only to its deleter.",
+    remove: (ctx, id) => deleteTask(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -4,7 +4,7 @@ import { createTemplate, deleteTemplate, MAX_TASK_TITLES, MAX_TEMPLATE_NAME, typ
 import { builder } from './builder.js';
 import { listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const TemplateRef = builder.prismaNode('Template', {
   id: { field: 'id' },
@@ -56,10 +56,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createTemplate(ctx.db, ctx.viewer, fields as TemplateInput))),
   }),
-  deleteTemplate: t.field({
-    type: deletePayloadType('DeleteTemplatePayload', 'deletedTemplateId', 'The result of `deleteTemplate`. The template goes to the recycle bin.'),
-    args: { input: t.arg({ type: idInput('DeleteTemplateInput', 'The template to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteTemplate(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Template'))),
+  deleteTemplate: deleteField(t, 'Template', {
+    about: 'The template goes to the recycle bin.',
+    remove: (ctx, id) => deleteTemplate(ctx.db, ctx.viewer, id),
   }),
 }));

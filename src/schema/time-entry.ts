@@ -2,11 +2,11 @@
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
 import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
 import { builder } from './builder.js';
-import { inputId } from './ids.js';
-import { idsIn, listField, ops, sortBy, type ListSpec } from './kit/list.js';
+import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { liveRelation } from './kit/relations.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { deleteField, payloadType, toPayload } from './kit/mutation.js';
 
 export const TimeEntryRef = builder.prismaNode('TimeEntry', {
   id: { field: 'id' },
@@ -45,9 +45,9 @@ export const timeEntryList: ListSpec = {
       serviceIds: idsIn('Service', 'serviceId', 'Entries on any of these services.'),
       personIds: idsIn('Person', 'personId', 'Entries of any of these people.'),
       taskIds: idsIn('Task', 'taskId', 'Entries on any of these tasks.'),
-      dealIds: { kind: 'ids', of: 'Deal', where: (ids) => ({ service: { dealId: { in: ids } } }), description: "Entries on any of these deals' services." },
-      dateAfter: { kind: 'custom', type: 'Date', where: (day: Date) => ({ date: { gte: day } }), description: 'On this day or later.' },
-      dateBefore: { kind: 'custom', type: 'Date', where: (day: Date) => ({ date: { lte: day } }), description: 'On this day or earlier.' },
+      dealIds: idsIn('Deal', ['service', 'dealId'], "Entries on any of these deals' services."),
+      dateAfter: onOrAfter('date', 'On this day or later.'),
+      dateBefore: onOrBefore('date', 'On this day or earlier.'),
       date: ops('date'),
       time: ops('int'),
       createdAt: ops('datetime'),
@@ -80,36 +80,17 @@ const CreateTimeEntryInput = builder.inputType('CreateTimeEntryInput', {
   }),
 });
 
-type RawTimeEntryInput = Omit<TimeEntryInput, 'serviceId' | 'taskId' | 'personId'> & {
-  serviceId?: string | null;
-  taskId?: string | null;
-  personId?: string | null;
-};
-
-function toDomainInput(raw: RawTimeEntryInput): TimeEntryInput {
-  return {
-    ...raw,
-    serviceId: inputId(raw.serviceId, 'Service'),
-    taskId: inputId(raw.taskId, 'Task'),
-    personId: inputId(raw.personId, 'Person'),
-  };
-}
+const toDomainInput = domainInput<TimeEntryInput>({ serviceId: 'Service', taskId: 'Task', personId: 'Person' });
 
 builder.mutationFields((t) => ({
   createTimeEntry: t.field({
     type: payloadType('CreateTimeEntryPayload', 'TimeEntry', 'The result of `createTimeEntry`.'),
     args: { input: t.arg({ type: CreateTimeEntryInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) =>
-      toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields as RawTimeEntryInput)))),
+      toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
-  deleteTimeEntry: t.field({
-    type: deletePayloadType(
-      'DeleteTimeEntryPayload',
-      'deletedTimeEntryId',
-      'The result of `deleteTimeEntry`. The entry goes to the recycle bin, from which it can be restored.',
-    ),
-    args: { input: t.arg({ type: idInput('DeleteTimeEntryInput', 'The time entry to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) =>
-      toDeletePayload(String(input.id), await deleteTimeEntry(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'TimeEntry'))),
+  deleteTimeEntry: deleteField(t, 'TimeEntry', {
+    about: 'The entry goes to the recycle bin, from which it can be restored.',
+    remove: (ctx, id) => deleteTimeEntry(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -15,8 +15,8 @@ import { ChangeEventRef, EventTypeRef } from './change-event.js';
 import type { Context } from './context.js';
 import { decodeIdOf } from './ids.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { listField, ops, sortBy } from './kit/list.js';
-import { deletePayloadType, idInput, inputDatabaseId, payloadType, toDeletePayload, toPayload } from './kit/mutation.js';
+import { isNull, listField, ops, sortBy } from './kit/list.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
   description: 'Where a delivery stands.',
@@ -158,12 +158,7 @@ builder.queryFields((t) => ({
       description: 'Which endpoints to include.',
       fields: {
         url: ops('string'),
-        enabled: {
-          kind: 'custom',
-          type: 'Boolean',
-          where: (enabled: boolean) => ({ disabledAt: enabled ? null : { not: null } }),
-          description: 'Enabled (true) or disabled (false).',
-        },
+        enabled: isNull('disabledAt', 'Enabled (true) or disabled (false).'),
         createdAt: ops('datetime'),
       },
     },
@@ -258,9 +253,9 @@ builder.mutationFields((t) => ({
       return toPayload(result);
     },
   }),
-  deleteWebhook: t.field({
-    type: deletePayloadType('DeleteWebhookPayload', 'deletedWebhookId', 'The result of `deleteWebhook`. The endpoint and its deliveries are gone for good.'),
-    args: { input: t.arg({ type: idInput('DeleteWebhookInput', 'The endpoint to delete.'), required: true }) },
-    resolve: async (_root, { input }, ctx) => toDeletePayload(String(input.id), await deleteWebhook(ctx.db, webhookId(input.id))),
+  deleteWebhook: deleteField(t, 'Webhook', {
+    about: 'The endpoint and its deliveries are gone for good.',
+    what: 'endpoint',
+    remove: (ctx, id) => deleteWebhook(ctx.db, id),
   }),
 }));

@@ -4,7 +4,7 @@
 // pages by keyset (src/domain/kit/keyset.ts). Every list of the schema goes through `listField`.
 import { queryFromInfo, getRefFromModel } from '@pothos/plugin-prisma';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { and, NOTHING, operatorConditions, type Where } from '../../domain/kit/conditions.js';
+import { and, nest, NOTHING, operatorConditions, present, type Where } from '../../domain/kit/conditions.js';
 import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
 import { readPage, checkPageArgs, cursorBounds, pageFromRows, pageQuery, withSortColumns, type PageArgs } from '../../domain/kit/page.js';
@@ -59,19 +59,76 @@ export const ops = (
   options: { path?: readonly string[]; nullable?: boolean; description?: string } = {},
 ): FilterField => ({ kind, ...options });
 
-/** A filter by global ids of one type, matched against a foreign-key column. */
-export const idsIn = (of: string, column: string, description?: string): FilterField => ({
-  kind: 'ids',
-  of,
-  where: (ids) => ({ [column]: { in: ids } }),
+/**
+ * What a spec field says beside its GraphQL type: its description, and whether its column may be
+ * empty (a condition on an empty column is then false, never unknown, so that `not` keeps such rows).
+ */
+type FieldOptions = string | { description?: string; nullable?: boolean };
+const optionsOf = (options: FieldOptions | undefined) => (typeof options === 'string' ? { description: options } : (options ?? {}));
+const pathOf = (path: string | readonly string[]) => (typeof path === 'string' ? [path] : path);
+
+/** A condition on `path`, two-valued when the column is nullable. */
+const on = (path: readonly string[], nullable: boolean | undefined, condition: unknown): Where =>
+  nullable ? present(path, nest(path, condition)) : nest(path, condition);
+
+/** A filter by global ids of one type, matched against a foreign key (or a path across to-one relations). */
+export const idsIn = (of: string, column: string | readonly string[], options?: FieldOptions): FilterField => {
+  const { description, nullable } = optionsOf(options);
+  return { kind: 'ids', of, where: (ids) => on(pathOf(column), nullable, { in: ids }), description };
+};
+
+/** A `Boolean` filter matching a boolean column: `invoiced: true`. */
+export const flag = (column: string, description?: string): FilterField => ({
+  kind: 'custom',
+  type: 'Boolean',
+  where: (value: boolean) => ({ [column]: value }),
   description,
 });
 
-/** A sort on one column, or a path across to-one relations. */
-export const sortBy = (type: SortKey['type'], path: string | readonly string[], description?: string): SortField => ({
-  keys: [{ path: typeof path === 'string' ? [path] : path, type }],
+/** A `Boolean` filter on whether a column is set: `archived: true` for `archivedAt` not null. */
+export const notNull = (column: string, description?: string): FilterField => ({
+  kind: 'custom',
+  type: 'Boolean',
+  where: (value: boolean) => ({ [column]: value ? { not: null } : null }),
   description,
 });
+
+/** A `Boolean` filter on whether a column is empty: `open: true` for `closedAt` null. */
+export const isNull = (column: string, description?: string): FilterField => ({
+  kind: 'custom',
+  type: 'Boolean',
+  where: (value: boolean) => ({ [column]: value ? null : { not: null } }),
+  description,
+});
+
+/** A `Date` filter: on this day or later (inclusive, as the REST API's `*_after`). */
+export const onOrAfter = (column: string, options?: FieldOptions): FilterField => {
+  const { description, nullable } = optionsOf(options);
+  return { kind: 'custom', type: 'Date', where: (day: Date) => on([column], nullable, { gte: day }), description };
+};
+
+/** A `Date` filter: on this day or earlier (inclusive, as the REST API's `*_before`). */
+export const onOrBefore = (column: string, options?: FieldOptions): FilterField => {
+  const { description, nullable } = optionsOf(options);
+  return { kind: 'custom', type: 'Date', where: (day: Date) => on([column], nullable, { lte: day }), description };
+};
+
+/** Whether a filter says anything about `field`, at any depth (an explicit `null` counts): for `defaults`. */
+export function mentions(filter: FilterValue | null | undefined, field: string): boolean {
+  if (!filter) return false;
+  return (
+    field in filter ||
+    (filter.and ?? []).some((f) => mentions(f, field)) ||
+    (filter.or ?? []).some((f) => mentions(f, field)) ||
+    mentions(filter.not, field)
+  );
+}
+
+/** A sort on one column, or a path across to-one relations; a nullable one puts empty values last both ways. */
+export const sortBy = (type: SortKey['type'], path: string | readonly string[], options?: FieldOptions): SortField => {
+  const { description, nullable } = optionsOf(options);
+  return { keys: [{ path: pathOf(path), type, ...(nullable && { nullable }) }], description };
+};
 
 export interface SortField {
   /** The columns compared, in order (e.g. last name then first name). */
@@ -82,6 +139,17 @@ export interface SortField {
 export interface MoneyTotalField extends MoneyTotalSpec {
   description: string;
 }
+
+/**
+ * The total of a money column stored the usual way: `<column>` in `currency`, `<column>Default` in
+ * the organization's default currency, `<column>Normalized` in `normalizedCurrency`.
+ */
+export const moneyTotal = (column: string, description: string): MoneyTotalField => ({
+  original: { sum: column, currency: 'currency' },
+  default: `${column}Default`,
+  normalized: { sum: `${column}Normalized`, currency: 'normalizedCurrency' },
+  description,
+});
 
 export interface ListSpec {
   /** The Prisma model and GraphQL type listed; also names the generated types (`<Type>Filter`, ...). */

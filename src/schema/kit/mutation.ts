@@ -5,9 +5,12 @@ import type { Result, UserError } from '../../domain/kit/result.js';
 import { getDatamodel } from '../../generated/pothos-types.js';
 import type PrismaTypes from '../../generated/pothos-types.js';
 import { builder } from '../builder.js';
+import type { Context } from '../context.js';
 import { UserErrorRef } from '../errors.js';
 import { inputId } from '../ids.js';
-import { delegateName, delegateOf } from './delegate.js';
+import { delegateName, delegateOf, typeWords } from './delegate.js';
+
+type Types = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never;
 
 interface Payload {
   id: number | null;
@@ -108,3 +111,24 @@ export function idInput(name: string, description: string) {
 
 /** The database id of a mutation's `input.id`; a malformed id or one of another type matches nothing. */
 export const inputDatabaseId = (id: string | number, type: string): number => inputId(String(id), type)!;
+
+/**
+ * The delete mutation of a type: `delete<Type>(input: { id })` answering `deleted<Type>Id`.
+ * `about` follows "The result of `delete<Type>`." in the payload's description; `what` names the
+ * object in the input's ("The <what> to delete.", by default the type in words).
+ */
+export function deleteField(
+  t: PothosSchemaTypes.MutationFieldBuilder<Types, object>,
+  type: string,
+  options: { about?: string; what?: string; remove: (ctx: Context, id: number) => Promise<Result<unknown>> },
+) {
+  return t.field({
+    type: deletePayloadType(
+      `Delete${type}Payload`,
+      `deleted${type}Id`,
+      `The result of \`delete${type}\`.${options.about ? ` ${options.about}` : ''}`,
+    ),
+    args: { input: t.arg({ type: idInput(`Delete${type}Input`, `The ${options.what ?? typeWords(type)} to delete.`), required: true }) },
+    resolve: async (_root, { input }, ctx) => toDeletePayload(String(input.id), await options.remove(ctx, inputDatabaseId(input.id, type))),
+  });
+}
