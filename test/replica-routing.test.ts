@@ -238,7 +238,9 @@ describe('a replica that goes down', () => {
       logger: captured.logger,
       metrics,
       rateLimit: { enabled: false },
-      readReplicas: { replicas: [replica], primaryStatements: db.statements, retryMs: 200 },
+      // Long enough that the failed query, its rerun and the scrape after it are done before the probe
+      // brings the replica back (200 ms was not, with both suites running on 2 cores).
+      readReplicas: { replicas: [replica], primaryStatements: db.statements, retryMs: 1_500 },
     });
   });
 
@@ -281,7 +283,7 @@ describe('a replica that goes down', () => {
     expect(sample(text, 'gateway_db_replica_fallbacks_total', { reason: 'unavailable' })).toBe(1);
 
     // Its probe (every retryMs) answers: back in rotation, and the next query is sent to it again.
-    for (let i = 0; i < 50 && sample(await scrape(app), 'gateway_db_replicas_available') !== 1; i++) {
+    for (let i = 0; i < 200 && sample(await scrape(app), 'gateway_db_replicas_available') !== 1; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(replica.pings()).toBeGreaterThanOrEqual(2); // at start, then after the failure
