@@ -3,7 +3,7 @@
 // bin round trip, and a deal taking its services (with their time entries) and purchase orders along.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTimeEntry, deleteTimeEntry } from '../src/domain/time-entries.js';
-import { todayUtc } from '../src/domain/invoice-queries.js';
+import { todayUtc } from '../src/domain/invoice-status.js';
 import { overflowingFields, purchaseOrderMoney } from '../src/money/purchase-order-money.js';
 import { graphql } from './generated/index.js';
 import type { CreatePurchaseOrderInput } from './generated/graphql.js';

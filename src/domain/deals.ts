@@ -6,7 +6,7 @@ import type { Deal, Prisma } from '../generated/prisma/client.js';
 import { reexpressExpense } from '../money/expense-amounts.js';
 import { reexpressPrice } from '../money/service-amounts.js';
 import { formatRate, rateText } from '../money/money.js';
-import { SALES_STATUSES, salesStatusOf, type SalesStatus } from './deal-queries.js';
+import { SALES_STATUSES, salesStatusOf, type SalesStatus } from './sales-statuses.js';
 import { dealInvoicing, dealMoney, expenseSumsByDeal, invoicedSumsByDeal } from './deal-totals.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/shown.js';

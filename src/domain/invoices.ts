@@ -12,7 +12,7 @@ import { Prisma, type Invoice } from '../generated/prisma/client.js';
 import { amountCredited, creditNoteWithTax, formatPercent, invoiceMoney, isValidPercent, overflowingFields, type InvoiceMoneyField } from '../money/invoice-money.js';
 import { fitsInt64, formatRate, isCurrencyCode, rateText, toDefault } from '../money/money.js';
 import { attributedTotal, deleteAttributionsOfInvoice, exceedsInvoice, rewriteInvoiceAttributions } from './invoice-attributions.js';
-import { creditSumsByInvoice, INVOICE_TYPES, invoiceStatusOf, invoiceTypeOf, todayUtc, type InvoiceType } from './invoice-queries.js';
+import { creditSumsByInvoice, INVOICE_TYPES, invoiceStatusOf, invoiceTypeOf, todayUtc, type InvoiceType } from './invoice-status.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/shown.js';
 import { inCalendar, LAST_DAY_ISO } from './kit/dates.js';

@@ -10,7 +10,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { PurchaseOrder } from '../generated/prisma/client.js';
 import { MAX_ORDER_CENTS, overflowingFields, purchaseOrderMoney } from '../money/purchase-order-money.js';
 import { formatRate, rateText } from '../money/money.js';
-import { todayUtc } from './invoice-queries.js';
+import { todayUtc } from './invoice-status.js';
 import { lockDeals } from './kit/locks.js';
 import { checkMoney, resolveRate } from './kit/rates.js';
 import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';

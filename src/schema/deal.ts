@@ -1,6 +1,6 @@
 // The Deal type (deals and budgets) with its queries and mutations. Resolvers translate GraphQL
 // shapes and call src/domain; the rules live in src/domain/deals.ts, the money in deal-totals.ts.
-import { SALES_STATUSES, salesStatusOf, type SalesStatus } from '../domain/deal-queries.js';
+import { SALES_STATUSES, salesStatusOf, type SalesStatus } from '../domain/sales-statuses.js';
 import {
   dealInvoicing,
   dealMoney,

@@ -1,6 +1,6 @@
 // The Invoice type (invoices and credit notes) with its queries and mutations. Resolvers translate
 // GraphQL shapes and call src/domain; the rules live in src/domain/invoices.ts, the money in
-// src/money/invoice-money.ts, statuses and credit-note sums in src/domain/invoice-queries.ts.
+// src/money/invoice-money.ts, statuses and credit-note sums in src/domain/invoice-status.ts.
 // `Invoice.attributions` (a connection) belongs to the attribution slice (src/schema/invoice-attribution.ts).
 import {
   creditSumsByInvoice,
@@ -12,7 +12,7 @@ import {
   type CreditSums,
   type InvoiceStatus,
   type InvoiceType,
-} from '../domain/invoice-queries.js';
+} from '../domain/invoice-status.js';
 import {
   archiveInvoice,
   createInvoice,

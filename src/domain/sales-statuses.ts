@@ -1,4 +1,4 @@
-// A deal's sales status and its number. The deal list's filters and sorts are its spec in
+// A deal's place in the sales pipeline. The deal list's filters and sorts are its spec in
 // src/schema/deal.ts, as every list's (src/schema/kit/list.ts).
 
 /** A deal's place in the sales pipeline, numbered as the REST API's `sales_status_id`. Budgets have none. */
