@@ -236,6 +236,32 @@ describe('Task through its relations', () => {
     expect((await ids({ id: { in: [hiddenTaskEntry, assignedTaskEntry] } })).sort()).toEqual([hiddenTaskEntry, assignedTaskEntry].sort());
   });
 
+  test('its id and its existence do not show through the entry: filters read a hidden task as none', async () => {
+    const ids = async (client: ScopedClient, where: object) =>
+      (await client.timeEntry.findMany({ where: { serviceId, ...where }, select: { id: true }, orderBy: { id: 'asc' } })).map((e) => e.id);
+    // By the foreign key, in the forms the API's filters make (`taskIds`, "has a task").
+    expect(await ids(db, { taskId: tasks.hidden })).toEqual([]);
+    expect(await ids(db, { taskId: { in: [tasks.hidden, tasks.assigned] } })).toEqual([assignedTaskEntry]);
+    expect(await ids(db, { taskId: { not: null } })).toEqual([assignedTaskEntry]);
+    // "Without a task": the entry on the hidden task is one, as `task` reads null on it.
+    expect(await ids(db, { taskId: null })).toEqual([hiddenTaskEntry]);
+    expect(await ids(db, { taskId: { equals: null } })).toEqual([hiddenTaskEntry]);
+    expect(await ids(db, { task: null })).toEqual([hiddenTaskEntry]);
+    expect(await ids(db, { task: { is: null } })).toEqual([hiddenTaskEntry]);
+    expect(await ids(db, { task: { isNot: null } })).toEqual([assignedTaskEntry]);
+    // Inside AND, OR and NOT, and through a relation filter from above.
+    expect(await ids(db, { OR: [{ taskId: tasks.hidden }, { taskId: tasks.assigned }] })).toEqual([assignedTaskEntry]);
+    expect(await ids(db, { NOT: { taskId: null } })).toEqual([assignedTaskEntry]);
+    const services = await db.service.findMany({ where: { id: serviceId, timeEntries: { some: { taskId: tasks.hidden } } }, select: { id: true } });
+    expect(services).toEqual([]);
+    // Counts agree with the lists.
+    expect(await db.timeEntry.count({ where: { serviceId, taskId: null } })).toBe(1);
+    // An operator's view (no person) sees the task, and filters by it as it is.
+    const operator = scopedClient(t.db.prisma, { organizationId: a.organizationId });
+    expect(await ids(operator, { taskId: tasks.hidden })).toEqual([hiddenTaskEntry]);
+    expect(await ids(operator, { taskId: null })).toEqual([]);
+  });
+
   test('a to-one read answers null for it, with include or select, at any depth, and adds no columns', async () => {
     const entry = await db.timeEntry.findUniqueOrThrow({ where: { id: hiddenTaskEntry }, include: { task: true } });
     expect(entry.task).toBeNull();

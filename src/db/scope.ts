@@ -79,6 +79,8 @@ interface ModelInfo {
   kind: 'tenant' | 'organization' | 'person' | 'system';
   softDelete: boolean;
   relations: Map<string, { model: string; isList: boolean }>;
+  /** Foreign key columns of to-one relations into private models (a time entry's `taskId` → `task`). */
+  privateKeys: Map<string, { relation: string; model: string }>;
 }
 
 /** Models the scoped client may read but never write: people and memberships are managed by operators. */
@@ -99,7 +101,16 @@ const MODELS: Map<string, ModelInfo> = new Map(
         .filter((f) => f.kind === 'object')
         .map((f) => [f.name, { model: f.type, isList: f.isList }] as const),
     );
-    return [name, { kind, softDelete: has('deletedAt'), relations }];
+    const privateKeys = new Map(
+      model.fields
+        .filter((f) => f.kind === 'object' && !f.isList && f.type in PRIVATE)
+        .flatMap((f) =>
+          ((f as { relationFromFields?: string[] }).relationFromFields ?? [])
+            .filter((column) => column !== 'organizationId')
+            .map((column) => [column, { relation: f.name, model: f.type }] as const),
+        ),
+    );
+    return [name, { kind, softDelete: has('deletedAt'), relations, privateKeys }];
   }),
 );
 
@@ -232,9 +243,19 @@ function scopeFilter(model: string, where: unknown, scope: Scope): Where {
   if (!isPlain(where)) throw new ScopeViolation(`Unexpected filter on ${model}`);
   const info = MODELS.get(model)!;
   const out: Where = {};
+  /** Conditions that replace a key of `where` (see `hiddenAsNone`), ANDed to the rest. */
+  const extra: Where[] = [];
   for (const [key, value] of Object.entries(where)) {
     const relation = info.relations.get(key);
-    if (key === 'AND' || key === 'OR' || key === 'NOT') {
+    const privateKey = info.privateKeys.get(key);
+    const privateOwners = privateKey && value !== undefined ? privacyOf(privateKey.model, scope) : undefined;
+    if (privateKey && privateOwners) {
+      const none = value === null || (isPlain(value) && Object.keys(value).length === 1 && (value as Where).equals === null);
+      extra.push(hiddenAsNone(privateKey.relation, privateOwners, scope.personId!, none ? null : { [key]: value }));
+    } else if (relation && !relation.isList && (value === null || isNullTest(value)) && privacyOf(relation.model, scope)) {
+      const none = value === null || (value as Where).is === null;
+      extra.push(hiddenAsNone(key, privacyOf(relation.model, scope)!, scope.personId!, none ? null : { [key]: { isNot: null } }));
+    } else if (key === 'AND' || key === 'OR' || key === 'NOT') {
       out[key] = Array.isArray(value) ? value.map((w) => scopeFilter(model, w, scope)) : scopeFilter(model, value, scope);
     } else if (!relation || value === undefined || value === null) {
       out[key] = value;
@@ -265,7 +286,24 @@ function scopeFilter(model: string, where: unknown, scope: Scope): Where {
         : inScope(value);
     }
   }
-  return out;
+  return extra.length ? { AND: [out, ...extra] } : out;
+}
+
+/** `{ is: null }` or `{ isNot: null }` alone: whether a to-one relation is there. */
+const isNullTest = (value: unknown): boolean =>
+  isPlain(value) && Object.keys(value).length === 1 && ((value as Where).is === null || (value as Where).isNot === null);
+
+/**
+ * A to-one relation into a private model, as the viewer reads it: a row they may not see is no row
+ * (reads answer null for it), so filters see it the same way, by the relation or by its foreign key.
+ * `condition` null: "has none" (the key is null, or names a hidden row); else the condition holds
+ * and the row it names is visible. Without this, `taskId: <id>` or `task: { is: null }` would tell
+ * whether a hidden task exists and which entries are on it.
+ */
+function hiddenAsNone(relation: string, owners: readonly Owner[], personId: number, condition: Where | null): Where {
+  const visible = privacyWhere(owners, personId);
+  if (condition === null) return { OR: [{ [relation]: { is: null } }, { [relation]: { is: { NOT: visible } } }] };
+  return { AND: [condition, { [relation]: { is: visible } }] };
 }
 
 /** Ordering by a to-many relation's count would count rows of other organizations, and cannot be filtered. */
