@@ -256,10 +256,14 @@ describe('Task through its relations', () => {
     expect(services).toEqual([]);
     // Counts agree with the lists.
     expect(await db.timeEntry.count({ where: { serviceId, taskId: null } })).toBe(1);
+    // An order by its columns would place the entry by them: refused to a person's client.
+    await expect(db.timeEntry.findMany({ where: { serviceId }, orderBy: { task: { title: 'asc' } } })).rejects.toThrow(/private model/);
+    await expect(db.service.findMany({ select: { timeEntries: { orderBy: [{ task: { number: 'desc' } }] } } })).rejects.toThrow(/private model/);
     // An operator's view (no person) sees the task, and filters by it as it is.
     const operator = scopedClient(t.db.prisma, { organizationId: a.organizationId });
     expect(await ids(operator, { taskId: tasks.hidden })).toEqual([hiddenTaskEntry]);
     expect(await ids(operator, { taskId: null })).toEqual([]);
+    expect(await operator.timeEntry.count({ where: { serviceId }, orderBy: { task: { title: 'asc' } } })).toBe(2);
   });
 
   test('a to-one read answers null for it, with include or select, at any depth, and adds no columns', async () => {

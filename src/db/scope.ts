@@ -184,7 +184,7 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, sc
   } else if (!CREATES.has(operation)) {
     throw new ScopeViolation(`Operation ${operation} on ${model} is not supported by the scoped client`);
   }
-  if (args.orderBy !== undefined) checkOrderBy(model, args.orderBy);
+  if (args.orderBy !== undefined) checkOrderBy(model, args.orderBy, scope);
 
   if (CREATES.has(operation)) {
     args.data = Array.isArray(args.data)
@@ -306,9 +306,12 @@ function hiddenAsNone(relation: string, owners: readonly Owner[], personId: numb
   return { AND: [condition, { [relation]: { is: visible } }] };
 }
 
-/** Ordering by a to-many relation's count would count rows of other organizations, and cannot be filtered. */
-function checkOrderBy(model: string, orderBy: unknown): void {
-  if (Array.isArray(orderBy)) return orderBy.forEach((o) => checkOrderBy(model, o));
+/**
+ * Ordering by a to-many relation's count would count rows of other organizations, and cannot be
+ * filtered; ordering across a to-one into a private model would sort by rows the viewer cannot see.
+ */
+function checkOrderBy(model: string, orderBy: unknown, scope: Scope): void {
+  if (Array.isArray(orderBy)) return orderBy.forEach((o) => checkOrderBy(model, o, scope));
   if (!isPlain(orderBy)) return;
   const info = MODELS.get(model)!;
   for (const [key, value] of Object.entries(orderBy)) {
@@ -317,7 +320,11 @@ function checkOrderBy(model: string, orderBy: unknown): void {
     if (relation.isList) {
       throw new ScopeViolation(`${model}.${key}: ordering by a to-many relation is not available on the scoped client`);
     }
-    checkOrderBy(relation.model, value);
+    // The order would follow the columns of rows the viewer may not see (a private task's title).
+    if (privacyOf(relation.model, scope)) {
+      throw new ScopeViolation(`${model}.${key}: ordering by a private model's columns is not available to a person's client`);
+    }
+    checkOrderBy(relation.model, value, scope);
   }
 }
 
@@ -410,7 +417,7 @@ function scopeSelection(model: string, selection: Where, scope: Scope, prune: Pr
       refuseCursor(`${model}.${key}`, nested);
       const condition = scopeWhere(relation.model, scope);
       nested.where = nested.where ? { AND: [scopeFilter(relation.model, nested.where, scope), condition] } : condition;
-      if (nested.orderBy !== undefined) checkOrderBy(relation.model, nested.orderBy);
+      if (nested.orderBy !== undefined) checkOrderBy(relation.model, nested.orderBy, scope);
     } else {
       scopeWhere(relation.model, scope); // refuses system models
     }
