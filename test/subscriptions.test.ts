@@ -21,7 +21,7 @@ import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import { createApp, type App } from '../src/http/app.js';
 import { graphql } from './generated/index.js';
 import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
-import { addPerson, createTenant, gid, type Tenant } from './helpers/fixtures.js';
+import { addPerson, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 import { subscribe, type SseResult, type Subscription } from './helpers/sse.js';
 
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -84,6 +84,19 @@ const Restore = graphql(`
 const CreateInvoice = graphql(`
   mutation SubsCreateInvoice($input: CreateInvoiceInput!) {
     createInvoice(input: $input) { invoice { id } userErrors { code message } }
+  }
+`);
+const AttributionChanged = graphql(`
+  subscription SubsAttributionChanged($filter: InvoiceAttributionChangedFilter) {
+    invoiceAttributionChanged(filter: $filter) {
+      event { type subjectId }
+      invoiceAttribution { id amount { original { cents } } }
+    }
+  }
+`);
+const CreateAttribution = graphql(`
+  mutation SubsCreateAttribution($input: CreateInvoiceAttributionInput!) {
+    createInvoiceAttribution(input: $input) { invoiceAttribution { id } userErrors { code message } }
   }
 `);
 const DealChanged = graphql(`
@@ -244,6 +257,37 @@ describe('subscriptions over SSE (in process)', () => {
     // A deal filter also follows its expenses into the bin (the payload is then the bin entry).
     await data(t.app, DeleteExpense, { input: { id: gid('Expense', wanted) } }, as(a));
     expect(dataOf(await byDeal.next()).expenseChanged.event).toMatchObject({ type: 'EXPENSE_DELETED', subjectId: gid('Expense', wanted) });
+  });
+
+  test('attribution filters: by invoice and by budget (src/schema/kit/change-subscription.ts related ids)', async () => {
+    const a = await createTenant(t.db.prisma);
+    const invoice = async () =>
+      (await t.db.prisma.invoice.create({
+        data: {
+          organizationId: a.organizationId, companyId: a.companies.acme, creatorId: a.personId, invoicedOn: day('2021-01-24'),
+          currency: 'USD', exchangeRate: '1', exchangeDate: day('2021-01-24'), amount: 100_000n,
+        },
+      })).id;
+    const [first, second] = [await invoice(), await invoice()];
+    const byBudget = await watch(t.app, AttributionChanged, { filter: { budgetIds: [gid('Deal', a.deals.usd)] } }, as(a));
+    const bySecond = await watch(t.app, AttributionChanged, { filter: { invoiceIds: [gid('Invoice', second)] } }, as(a));
+    const byBoth = await watch(t.app, AttributionChanged, { filter: { invoiceIds: [gid('Invoice', first)], budgetIds: [gid('Deal', a.deals.eur)] } }, as(a));
+    const attribute = async (invoiceId: number, amount: number) => {
+      const created = await data(t.app, CreateAttribution, { input: { invoiceId: gid('Invoice', invoiceId), budgetId: gid('Deal', a.deals.usd), amount } }, as(a));
+      expect(created.createInvoiceAttribution.userErrors).toEqual([]);
+      return created.createInvoiceAttribution.invoiceAttribution!.id;
+    };
+    const one = await attribute(first, 100);
+    const two = await attribute(second, 200);
+    const heard = async (sub: Subscription<{ invoiceAttributionChanged: { event: { type: string; subjectId: string }; invoiceAttribution: { id: string } | null } }>) =>
+      dataOf(await sub.next()).invoiceAttributionChanged;
+    expect(await heard(byBudget)).toMatchObject({ event: { type: 'INVOICE_ATTRIBUTION_CREATED', subjectId: one }, invoiceAttribution: { id: one, amount: { original: { cents: 100 } } } });
+    expect(await heard(byBudget)).toMatchObject({ event: { subjectId: two } });
+    expect(await heard(bySecond)).toMatchObject({ event: { type: 'INVOICE_ATTRIBUTION_CREATED', subjectId: two }, invoiceAttribution: { id: two } });
+    // Both filters must hold: the first invoice's attribution is to the USD budget, not the EUR one.
+    await byBoth.quiet(200);
+    await bySecond.quiet(50);
+    await byBudget.quiet(50);
   });
 
   test('a wrong filter is a clear BAD_USER_INPUT error, and nothing is subscribed', async () => {
