@@ -379,3 +379,36 @@ describe('bounded lists, depth and body', () => {
     });
   });
 });
+
+describe('one object by id (src/schema/kit/by-id.ts)', () => {
+  // Every `<type>(id:)` query: another organization's object, an unknown id and an id of another type
+  // are the same NOT_FOUND error, naming the id, with a null answer and no trace of what exists.
+  const FIELDS = [
+    ['expense', 'Expense', 'expense'],
+    ['deal', 'Deal', 'deal'],
+    ['invoice', 'Invoice', 'invoice'],
+    ['invoiceAttribution', 'InvoiceAttribution', 'invoice attribution'],
+    ['contract', 'Contract', 'contract'],
+    ['deletedItem', 'DeletedItem', 'deleted item'],
+  ] as const;
+
+  test.each(FIELDS)('%s(id:) is NOT_FOUND for an id of another organization or of nothing, BAD_USER_INPUT for another type', async (field, type, words) => {
+    const b = await createTenant(t.db.prisma);
+    const theirs = await b.expense({ name: 'Theirs' });
+    const theirDeal = b.deals.eur;
+    const company = gid('Company', a.companies.acme);
+    const wrongType = await send(`query($id: ID!) { ${field}(id: $id) { id } }`, { id: company });
+    expect(wrongType.errors).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/^`id` expects an? \w+ id; this is a Company id\.$/), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) }),
+    ]);
+    const ids = [gid(type, type === 'Expense' ? theirs : type === 'Deal' ? theirDeal : 2_000_000_000), gid(type, 2_000_000_001)];
+    for (const id of ids) {
+      const answer = await send(`query($id: ID!) { ${field}(id: $id) { id } }`, { id });
+      expect(answer.status, id).toBe(200);
+      expect(answer.data?.[field] ?? null, id).toBeNull();
+      expect(answer.errors, id).toEqual([
+        expect.objectContaining({ message: `No ${words} with id ${id}.`, path: [field], extensions: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+      ]);
+    }
+  });
+});
