@@ -249,12 +249,13 @@ function scopeFilter(model: string, where: unknown, scope: Scope): Where {
     const relation = info.relations.get(key);
     const privateKey = info.privateKeys.get(key);
     const privateOwners = privateKey && value !== undefined ? privacyOf(privateKey.model, scope) : undefined;
+    const relationOwners = relation && !relation.isList ? privacyOf(relation.model, scope) : undefined;
     if (privateKey && privateOwners) {
       const none = value === null || (isPlain(value) && Object.keys(value).length === 1 && (value as Where).equals === null);
       extra.push(hiddenAsNone(privateKey.relation, privateOwners, scope.personId!, none ? null : { [key]: value }));
-    } else if (relation && !relation.isList && (value === null || isNullTest(value)) && privacyOf(relation.model, scope)) {
+    } else if (relationOwners && (value === null || isNullTest(value))) {
       const none = value === null || (value as Where).is === null;
-      extra.push(hiddenAsNone(key, privacyOf(relation.model, scope)!, scope.personId!, none ? null : { [key]: { isNot: null } }));
+      extra.push(hiddenAsNone(key, relationOwners, scope.personId!, none ? null : { [key]: { isNot: null } }));
     } else if (key === 'AND' || key === 'OR' || key === 'NOT') {
       out[key] = Array.isArray(value) ? value.map((w) => scopeFilter(model, w, scope)) : scopeFilter(model, value, scope);
     } else if (!relation || value === undefined || value === null) {
@@ -273,8 +274,8 @@ function scopeFilter(model: string, where: unknown, scope: Scope): Where {
     } else {
       scopeWhere(relation.model, scope); // refuses system models
       // A hidden private row is filtered as a missing one: `is` never matches it, `isNot` always
-      // does, so no condition can tell what its columns hold. (`is: null` still tells that there
-      // is one.) Tenancy needs nothing here: the composite foreign keys hold it.
+      // does, so no condition can tell what its columns hold (`is: null` and its foreign key:
+      // `hiddenAsNone`). Tenancy needs nothing here: the composite foreign keys hold it.
       const owners = privacyOf(relation.model, scope);
       const inScope = (inner: unknown): Where => {
         const scoped = scopeFilter(relation.model, inner, scope);

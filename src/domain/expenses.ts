@@ -246,12 +246,6 @@ async function positionTaken(tx: ScopedTx, dealId: number, position: number, sel
   return holder ? [taken()] : [];
 }
 
-/** After the deal's last live expense. Call with the deal locked. */
-async function nextPosition(tx: ScopedTx, dealId: number): Promise<number> {
-  const { _max } = await tx.expense.aggregate({ where: { dealId }, _max: { position: true } });
-  return (_max.position ?? 0) + 1;
-}
-
 /**
  * A create's first statement after its key: the deal's lock, and with it the deal, its last position
  * and whether the service type is there (live, of this organization), all in one UPDATE ... RETURNING.
@@ -344,8 +338,9 @@ export async function updateExpense(
     const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
     if (!columns.ok) return fail(...columns.errors, ...conflicts);
     if (conflicts.length > 0) return fail(...conflicts);
-    // A move without a given position goes after the last expense of the new deal.
-    const position = input.position ?? (moves ? await nextPosition(tx, deal.id) : undefined);
+    // A move without a given position goes after the last expense of the new deal (read with its
+    // lock by check(), kept by the database: migration 20261206200000).
+    const position = input.position ?? (moves ? deal.lastExpensePosition + 1 : undefined);
 
     const expense = await tx.expense.update({
       where: { id },
