@@ -315,6 +315,46 @@ describe('deals under concurrent writes', () => {
     expect(deal.sortProfitDefault.toFixed()).toBe(String(revenue - cost));
   });
 
+  // A CI run failed on the test above: its rate changes locked the deal's expenses with an UPDATE,
+  // in scan order, which two statements see differently once a row has a newer version elsewhere,
+  // and deadlocked each other more often than a write is rerun. They now lock in id order
+  // (lockDealExpenses). PostgreSQL counts every deadlock it breaks; this file's database is its
+  // own (test/helpers/worker-setup.ts), so any count here is this test's.
+  test.runIf(Boolean(process.env.TEST_DATABASE_URL))('rate changes and a delete racing each other and expense writes deadlock nowhere', async () => {
+    const deadlocks = async () => {
+      // A backend reports its counts when it goes idle, at most once a second (each statement
+      // outside a transaction reads a fresh snapshot of them).
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const [row] = await t.db.prisma.$queryRaw<Array<{ n: bigint }>>`SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()`;
+      return row!.n;
+    };
+    // From about 200 expenses on, the planner reads a deal's expenses through the (organization,
+    // deal) index, whose equal keys come in the order of the rows' versions: the order that differs.
+    const other = await createTenant(t.db.prisma);
+    await inFlight(range(1, 250).map(() => () => other.expense({ dealId: other.deals.usd, currency: 'USD' })));
+    await t.db.prisma.$executeRaw`ANALYZE expenses`;
+    const before = await deadlocks();
+    // Three deals at once, each with 12 rate changes, 12 creates, 12 updates of its expenses and a
+    // delete: the pool's 10 connections stay busy with writes that lock the same rows.
+    await Promise.all(range(1, 3).map(async () => {
+      const tenant = await createTenant(t.db.prisma);
+      const dealId = tenant.deals.eur;
+      const seeded = await Promise.all(Array.from({ length: 12 }, () => tenant.expense({ dealId, currency: 'USD', exchangeRate: '1' })));
+      const writes: Array<() => Promise<Result<unknown>>> = [];
+      for (let i = 0; i < 12; i += 1) {
+        writes.push(() => updateDeal(tenant.db, tenant.viewer, dealId, { currency: i % 2 ? 'GBP' : 'EUR', exchangeRate: `1.${i + 1}` }));
+        writes.push(() => createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId })));
+        writes.push(() => updateExpense(tenant.db, tenant.viewer, seeded[i]!, { amount: BigInt(2000 + i) }));
+      }
+      writes.push(() => deleteDeal(tenant.db, tenant.viewer, dealId));
+      const results = await Promise.all(writes.map((write) => write()));
+      // Writes after the delete find no deal (or no expense); nothing else fails.
+      for (const r of results) if (!r.ok) expect(r.errors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+      expect(await t.db.prisma.expense.count({ where: { dealId, deletedAt: null } })).toBe(0);
+    }));
+    expect(await deadlocks()).toBe(before);
+  }, 60_000);
+
   test('deleting a deal while expenses are created on it leaves no live expense on the deleted deal', async () => {
     const tenant = await createTenant(t.db.prisma);
     const dealId = tenant.deals.usd;

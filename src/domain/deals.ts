@@ -31,6 +31,7 @@ import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
+import { lockDealExpenses } from './kit/locks.js';
 import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -211,7 +212,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     // deal's sums takes the deal's lock after an expense's). A currency or rate change rewrites
     // the deal's expenses, so it locks them first; the deal's lock then makes expense writers
     // that start later wait, and the read after it is the latest committed deal.
-    if (money) await tx.expense.updateMany({ where: { dealId: id }, data: { updatedAt: now } });
+    if (money) await lockDealExpenses(tx, id);
     const { count } = await tx.deal.updateMany({ where: { id }, data: { updatedAt: now } });
     const existing = count === 1 ? await tx.deal.findUnique({ where: { id } }) : null;
     if (!existing) return fail(notFound(at('id'), 'Deal'));
@@ -331,6 +332,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     // Expenses first, then the deal: the lock order of every write (see updateDeal). A create
     // that held the deal's lock before us may have added an expense since the first statement:
     // once the deal is ours (and deleted, so later creates find no deal), the second one takes it.
+    await lockDealExpenses(tx, id);
     chargeWork((await tx.expense.updateMany({ where: { dealId: id }, data: stamp })).count);
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));

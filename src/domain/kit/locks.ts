@@ -3,7 +3,7 @@
 // matches nothing, also through the recycle bin's client (hence the explicit `deletedAt: null`). The order writes take them in (expenses before their deal; invoice, then deals
 // in id order, then attributions) is documented in src/domain/expenses.ts and
 // src/domain/invoice-attributions.ts.
-import type { ScopedTx } from '../../db/scope.js';
+import { organizationSql, type ScopedTx } from '../../db/scope.js';
 import type { Prisma } from '../../generated/prisma/client.js';
 
 /** Locks live deals in id order; true when every one of them was there. */
@@ -32,6 +32,24 @@ export async function lockDeal(tx: ScopedTx, id: number, also?: Prisma.DealWhere
     select: LOCKED_DEAL,
   });
   return deal ?? null;
+}
+
+/**
+ * Locks a deal's live expenses in id order (SELECT ... ORDER BY id FOR UPDATE: PostgreSQL locks the
+ * rows after sorting them); their count. Two writes that each lock all of a deal's expenses (rate
+ * changes, a delete) with an UPDATE lock them in scan order, which differs between two statements
+ * once a row has a newer version elsewhere in the table: on PostgreSQL under load they deadlocked
+ * each other faster than retries could untangle (a CI run failed so). In id order the second one
+ * waits on the first row the first one holds, holding none. Raw SQL because Prisma cannot order an
+ * update's locks; the statement names the organization itself (organizationSql).
+ */
+export async function lockDealExpenses(tx: ScopedTx, dealId: number): Promise<number> {
+  const sql = organizationSql(tx);
+  const rows = await sql.$queryRaw<Array<{ id: number }>>`
+    SELECT id FROM "public"."expenses"
+     WHERE organization_id = ${sql.organizationId} AND deal_id = ${dealId} AND deleted_at IS NULL
+     ORDER BY id FOR UPDATE`;
+  return rows.length;
 }
 
 /** Locks live invoices in id order; true when every one of them was there. */

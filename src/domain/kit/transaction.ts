@@ -19,7 +19,13 @@ export class Rollback extends Error {
   }
 }
 
-const ATTEMPTS = 4;
+const ATTEMPTS = 6;
+
+/**
+ * Before a rerun, a random pause that doubles with each attempt (up to 40, 80, ... 640 ms): writes
+ * that deadlocked each other and rerun at once tend to meet again in the same order.
+ */
+const pause = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
 
 /**
  * Prisma's own limits (2 s to get a connection, 5 s for the whole transaction) are shorter than one
@@ -29,8 +35,18 @@ const ATTEMPTS = 4;
  */
 const LIMITS = { maxWait: 10_000, timeout: 30_000 };
 
-export const isWriteConflict = (error: unknown): boolean =>
-  error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034';
+/**
+ * A deadlock or serialization failure: P2034 from Prisma's own statements; from raw SQL (the event's
+ * insert, the key's claim, lockDealExpenses) Prisma reports any failure as P2010 and only the driver
+ * adapter's error says what it was. Those were not rerun at first: a deadlock met in a raw statement
+ * failed the write.
+ */
+export const isWriteConflict = (error: unknown): boolean => {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2034') return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: { kind?: string } } | undefined)?.cause;
+  return error.code === 'P2010' && cause?.kind === 'TransactionWriteConflict';
+};
 
 /** `options`: Prisma's interactive transaction limits, for writes longer than its default 2 s wait / 5 s run. */
 export async function transact<T>(
@@ -57,6 +73,7 @@ export async function transact<T>(
         // KeyInUse (a concurrent request committed the key) is not a write conflict: it goes up to
         // idempotentCreate, which answers from that request's row.
         if (!isWriteConflict(error) || attempt >= ATTEMPTS) throw error;
+        await pause(attempt);
       }
     }
   } finally {
