@@ -164,6 +164,12 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     const acme = gid('Company', a.companies.acme);
     const website = gid('Project', a.projects.website);
 
+    // Set-up: a company and a service type, changed and archived.
+    const client = await create(a, 'createCompany', { name: 'Globex' }, 'company.created');
+    await step(a, 'updateCompany', { id: client, name: 'Globex Corp', archived: true }, ['company.updated']);
+    const design = await create(a, 'createServiceType', { name: 'Design', description: 'Pixels' }, 'service_type.created');
+    await step(a, 'updateServiceType', { id: design, description: null, archived: true }, ['service_type.updated']);
+
     // Projects, and what lives in them.
     const project = await create(a, 'createProject', { name: 'Intranet', companyId: acme }, 'project.created');
     const dashboard = await create(a, 'createDashboard', { name: 'Overview', projectId: website }, 'dashboard.created');

@@ -27,6 +27,11 @@ const LIFECYCLE = ['created', 'deleted', 'restored', 'purged'] as const;
 
 /** What else happens to some of them, beyond their life cycle. */
 const MORE = [
+  // Set-up: archived, never deleted (src/domain/companies.ts, src/domain/service-types.ts).
+  'company.created',
+  'company.updated',
+  'service_type.created',
+  'service_type.updated',
   'contract.updated',
   'contract.occurrence_generated',
   'deal.updated',

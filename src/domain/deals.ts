@@ -118,11 +118,13 @@ async function check(tx: ScopedTx, input: DealInput, current: Current | null): P
   // A new company must also be the company of the project the deal keeps.
   const projectId = input.projectId !== undefined ? input.projectId : input.companyId != null ? current?.projectId : null;
   // One after the other: a transaction is one connection, and pg refuses overlapping queries on one.
-  const company = input.companyId != null ? await tx.company.findUnique({ where: { id: input.companyId }, select: { id: true } }) : null;
+  const company = input.companyId != null ? await tx.company.findUnique({ where: { id: input.companyId }, select: { archivedAt: true } }) : null;
   const project = projectId != null ? await tx.project.findUnique({ where: { id: projectId }, select: { companyId: true } }) : null;
   const responsible = input.responsibleId != null ? await tx.person.findUnique({ where: { id: input.responsibleId }, select: { id: true } }) : null;
   const status = input.dealStatusId != null ? await tx.dealStatus.findUnique({ where: { id: input.dealStatusId }, select: { id: true } }) : null;
   if (input.companyId != null && !company) errors.push(notFound(at('companyId'), 'Company'));
+  // An archived company stays on the deals that have it; a new or changed choice cannot be one.
+  else if (company?.archivedAt && input.companyId !== current?.companyId) errors.push(invalid('companyId', 'is archived'));
   if (input.projectId != null && !project) errors.push(notFound(at('projectId'), 'Project'));
   else if (project && companyId != null && project.companyId !== companyId) {
     errors.push(

@@ -98,12 +98,14 @@ async function check(tx: ScopedTx, input: ExpenseInput, required: boolean, locke
   const deal =
     locked !== undefined ? locked.deal : input.dealId != null ? await tx.deal.findUnique({ where: { id: input.dealId }, select: LOCKED_DEAL }) : null;
   const serviceType =
-    locked?.serviceTypeFound ? { id: input.serviceTypeId! }
-    : input.serviceTypeId != null ? await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } })
+    locked?.serviceTypeFound ? { archivedAt: null }
+    : input.serviceTypeId != null ? await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { archivedAt: true } })
     : null;
   const person = input.personId != null ? await tx.person.findUnique({ where: { id: input.personId }, select: { id: true } }) : null;
   if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
   if (input.serviceTypeId != null && !serviceType) errors.push(notFound(at('serviceTypeId'), 'Service type'));
+  // An archived type stays on the expenses that have it; a new or changed choice cannot be one.
+  else if (serviceType?.archivedAt) errors.push(invalid('serviceTypeId', 'is archived'));
   if (input.personId != null && !person) errors.push(notFound(at('personId'), 'Person'));
   return { deal, errors };
 }
@@ -255,7 +257,7 @@ async function positionTaken(tx: ScopedTx, dealId: number, position: number, sel
 async function lockForCreate(tx: ScopedTx, input: ExpenseInput): Promise<Locked | undefined> {
   if (input.dealId == null) return undefined;
   if (input.serviceTypeId != null) {
-    const deal = await lockDeal(tx, input.dealId, { organization: { serviceTypes: { some: { id: input.serviceTypeId } } } });
+    const deal = await lockDeal(tx, input.dealId, { organization: { serviceTypes: { some: { id: input.serviceTypeId, archivedAt: null } } } });
     if (deal) return { deal, serviceTypeFound: true };
   }
   return { deal: await lockDeal(tx, input.dealId), serviceTypeFound: false };
@@ -319,7 +321,9 @@ export async function updateExpense(
     // id order, so that two moves in opposite directions cannot deadlock.
     if (moves) await lockDeals(tx, [existing.dealId, input.dealId!]);
     else if (repositions) await lockDeals(tx, [existing.dealId]);
-    const { deal: newDeal, errors } = await check(tx, input, false);
+    // Keeping its service type is no choice of one: an archived type it has stays acceptable.
+    const unchangedType = input.serviceTypeId != null && input.serviceTypeId === existing.serviceTypeId;
+    const { deal: newDeal, errors } = await check(tx, unchangedType ? { ...input, serviceTypeId: undefined } : input, false);
     const target = moves ? newDeal : existing.deal;
     const conflicts = target && repositions ? await positionTaken(tx, target.id, input.position!, id) : [];
     if (errors.length > 0) return fail(...errors, ...conflicts);

@@ -12,6 +12,7 @@ import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../changes/outbox.js';
+import { checkCompany } from './companies.js';
 
 /** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ProjectInput {
@@ -33,6 +34,9 @@ export async function createProject(db: ScopedClient, viewer: Viewer, input: Pro
     // finds the project), or has deleted it and this create finds no company.
     if (input.companyId != null && !(await lockLive(tx, 'company', input.companyId))) {
       errors.push(notFound(at('companyId'), 'Company'));
+    } else if (input.companyId != null) {
+      const archived = await checkCompany(tx, input.companyId);
+      if (archived) errors.push(archived);
     }
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
     // The organization's counter, incremented and read in one UPDATE (as deal numbers): concurrent

@@ -95,8 +95,9 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
     // The deal's lock before anything is read (see the top of this file).
     if (input.dealId != null && !(await lockDeals(tx, [input.dealId]))) errors.push(notFound(at('dealId'), 'Deal'));
     if (input.serviceTypeId != null) {
-      const type = await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { id: true } });
+      const type = await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { archivedAt: true } });
       if (!type) errors.push(notFound(at('serviceTypeId'), 'Service type'));
+      else if (type.archivedAt) errors.push(invalid('serviceTypeId', 'is archived'));
     }
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
 

@@ -1,5 +1,10 @@
+// The Company type (the agency's clients) with its list and its create/update mutations. Companies
+// are archived, not deleted (src/domain/companies.ts says what that leaves in place).
+import { createCompany, MAX_COMPANY_NAME, updateCompany, type CompanyInput } from '../domain/companies.js';
 import { builder } from './builder.js';
-import { listField, ops, sortBy } from './kit/list.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { listField, notNull, ops, sortBy } from './kit/list.js';
+import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 builder.prismaNode('Company', {
   id: { field: 'id' },
@@ -11,7 +16,13 @@ builder.prismaNode('Company', {
   fields: (t) => ({
     databaseId: t.exposeInt('id'),
     name: t.exposeString('name'),
+    archivedAt: t.expose('archivedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was archived: what refers to it keeps it, new deals and projects cannot choose it. Null while in use.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
@@ -21,9 +32,46 @@ builder.queryFields((t) => ({
     description: 'Client companies of the organization, by name unless another order is given.',
     filter: {
       description: 'Which companies to include.',
-      fields: { name: ops('string'), createdAt: ops('datetime') },
+      fields: {
+        name: ops('string'),
+        createdAt: ops('datetime'),
+        archived: notNull('archivedAt', 'Archived (`true`) or in use (`false`).'),
+      },
     },
     sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
+}));
+
+const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
+  name: t.string({ description: `Not blank, at most ${MAX_COMPANY_NAME} characters.` }),
+  archived: t.boolean({ description: 'Archive it (`true`) or bring it back into use (`false`). Archiving keeps the first moment.' }),
+});
+
+const CreateCompanyInput = builder.inputType('CreateCompanyInput', {
+  description: 'A new client company. `name` is required.',
+  fields: (t) => ({ ...fields(t), idempotencyKey: idempotencyKeyField(t) }),
+});
+const UpdateCompanyInput = builder.inputType('UpdateCompanyInput', {
+  description: 'Changes to a client company; fields left out stay as they are.',
+  fields: (t) => ({ id: t.id({ required: true, description: 'The company to change.' }), ...fields(t) }),
+});
+
+builder.mutationFields((t) => ({
+  createCompany: t.field({
+    type: payloadType('CreateCompanyPayload', 'Company', 'The result of `createCompany`.'),
+    description: 'Adds a client company.',
+    args: { input: t.arg({ type: CreateCompanyInput, required: true }) },
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (values) => createCompany(ctx.db, ctx.viewer, values as CompanyInput))),
+  }),
+  updateCompany: t.field({
+    type: payloadType('UpdateCompanyPayload', 'Company', 'The result of `updateCompany`.'),
+    description: 'Renames, archives or unarchives a client company.',
+    args: { input: t.arg({ type: UpdateCompanyInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updateCompany(ctx.db, ctx.viewer, inputDatabaseId(id, 'Company'), changes as CompanyInput));
+    },
   }),
 }));

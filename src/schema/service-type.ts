@@ -1,5 +1,16 @@
+// The ServiceType type with its list and its create/update mutations. Service types are archived,
+// not deleted (src/domain/service-types.ts says what that leaves in place).
+import {
+  createServiceType,
+  MAX_SERVICE_TYPE_DESCRIPTION,
+  MAX_SERVICE_TYPE_NAME,
+  updateServiceType,
+  type ServiceTypeInput,
+} from '../domain/service-types.js';
 import { builder } from './builder.js';
+import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { listField, notNull, ops, sortBy } from './kit/list.js';
+import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 builder.prismaNode('ServiceType', {
   id: { field: 'id' },
@@ -12,7 +23,13 @@ builder.prismaNode('ServiceType', {
     databaseId: t.exposeInt('id'),
     name: t.exposeString('name'),
     description: t.exposeString('description', { nullable: true }),
-    archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
+    archivedAt: t.expose('archivedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it was archived: expenses and services keep it, new ones cannot choose it. Null while in use.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
 });
 
@@ -29,5 +46,39 @@ builder.queryFields((t) => ({
     },
     sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+  }),
+}));
+
+const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
+  name: t.string({ description: `Not blank, at most ${MAX_SERVICE_TYPE_NAME} characters.` }),
+  description: t.string({ description: `At most ${MAX_SERVICE_TYPE_DESCRIPTION} characters; blank or null clears it.` }),
+  archived: t.boolean({ description: 'Archive it (`true`) or bring it back into use (`false`). Archiving keeps the first moment.' }),
+});
+
+const CreateServiceTypeInput = builder.inputType('CreateServiceTypeInput', {
+  description: 'A new service type. `name` is required.',
+  fields: (t) => ({ ...fields(t), idempotencyKey: idempotencyKeyField(t) }),
+});
+const UpdateServiceTypeInput = builder.inputType('UpdateServiceTypeInput', {
+  description: 'Changes to a service type; fields left out stay as they are.',
+  fields: (t) => ({ id: t.id({ required: true, description: 'The service type to change.' }), ...fields(t) }),
+});
+
+builder.mutationFields((t) => ({
+  createServiceType: t.field({
+    type: payloadType('CreateServiceTypePayload', 'ServiceType', 'The result of `createServiceType`.'),
+    description: 'Adds a service type.',
+    args: { input: t.arg({ type: CreateServiceTypeInput, required: true }) },
+    resolve: async (_root, { input }, ctx, info) =>
+      toPayload(await idempotent(ctx, info, input, (values) => createServiceType(ctx.db, ctx.viewer, values as ServiceTypeInput))),
+  }),
+  updateServiceType: t.field({
+    type: payloadType('UpdateServiceTypePayload', 'ServiceType', 'The result of `updateServiceType`.'),
+    description: 'Renames, describes, archives or unarchives a service type.',
+    args: { input: t.arg({ type: UpdateServiceTypeInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updateServiceType(ctx.db, ctx.viewer, inputDatabaseId(id, 'ServiceType'), changes as ServiceTypeInput));
+    },
   }),
 }));
