@@ -123,6 +123,16 @@ const CreateTemplate = graphql(`
   }
 `);
 
+const CreateCompany = graphql(`
+  mutation IdemCreateCompany($input: CreateCompanyInput!) { createCompany(input: $input) { company { id } userErrors { field message code } } }
+`);
+
+const CreateServiceType = graphql(`
+  mutation IdemCreateServiceType($input: CreateServiceTypeInput!) {
+    createServiceType(input: $input) { serviceType { id } userErrors { field message code } }
+  }
+`);
+
 const CreateTaskWithTitle = graphql(`
   mutation IdemCreateTaskWithTitle($input: CreateTaskInput!) {
     createTask(input: $input) { task { id title private } userErrors { field message code } }
@@ -537,6 +547,8 @@ describe('other creates', () => {
           }, as(a))),
       ],
       ['createTemplate', (k) => go('createTemplate', data(t.app, CreateTemplate, { input: { name: 'Tpl', idempotencyKey: k } }, as(a)))],
+      ['createCompany', (k) => go('createCompany', data(t.app, CreateCompany, { input: { name: 'Initech', idempotencyKey: k } }, as(a)))],
+      ['createServiceType', (k) => go('createServiceType', data(t.app, CreateServiceType, { input: { name: 'Design', idempotencyKey: k } }, as(a)))],
     ];
     // A create mutation added later without a case here fails this line (createWebhook: test/webhooks.test.ts).
     const creates = Object.keys(schema.getMutationType()!.getFields()).filter((name) => /^create[A-Z]/.test(name) && name !== 'createWebhook');

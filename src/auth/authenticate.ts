@@ -2,7 +2,7 @@
 // its X-Tenant header become a viewer.
 import { GraphQLError } from 'graphql';
 import { LRUCache } from 'lru-cache';
-import type { Viewer } from '../domain/viewer.js';
+import { isRole, type MemberOf, type Viewer } from '../domain/viewer.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { bearerToken, hashToken } from './tokens.js';
 
@@ -31,6 +31,7 @@ export interface TokenRow {
   organization_id: number | null;
   organization_name: string | null;
   default_currency: string | null;
+  role: string | null;
 }
 
 /**
@@ -40,7 +41,7 @@ export interface TokenRow {
 function loadToken(system: PrismaClient, tokenHash: string): Promise<TokenRow[]> {
   return system.$queryRaw<TokenRow[]>`
     SELECT t.revoked_at, p.id AS person_id, p.first_name, p.last_name, p.email,
-           o.id AS organization_id, o.name AS organization_name, o.default_currency
+           o.id AS organization_id, o.name AS organization_name, o.default_currency, m.role
       FROM api_tokens t
       JOIN people p ON p.id = t.person_id
       LEFT JOIN memberships m ON m.person_id = p.id
@@ -58,11 +59,16 @@ export type TokenCache = LRUCache<string, TokenRow[]>;
 
 export const tokenCache = (ttlMs: number): TokenCache => new LRUCache({ max: 10_000, ttl: ttlMs });
 
+/** The viewer, and every organization its person belongs to (`viewer { organizations }`). */
+export interface Authenticated extends Viewer {
+  organizations: readonly MemberOf[];
+}
+
 /**
  * Resolves the request's viewer. Uses the unscoped client: this is the only code that reads tokens
  * and memberships across organizations, to decide which organization the request is bound to.
  */
-export async function authenticate(system: PrismaClient, headers: Headers, cache?: TokenCache): Promise<Viewer> {
+export async function authenticate(system: PrismaClient, headers: Headers, cache?: TokenCache): Promise<Authenticated> {
   const token = bearerToken(headers);
   if (token === null) {
     refuse('Authentication required: send `Authorization: Bearer <token>`.', 'UNAUTHENTICATED', 401);
@@ -78,7 +84,8 @@ export async function authenticate(system: PrismaClient, headers: Headers, cache
   const person = { id: first.person_id, firstName: first.first_name, lastName: first.last_name, email: first.email };
   const organizations = rows
     .filter((r) => r.organization_id !== null)
-    .map((r) => ({ id: r.organization_id!, name: r.organization_name!, defaultCurrency: r.default_currency! }));
+    // A role the database holds but this code does not know grants nothing beyond a member's.
+    .map((r): MemberOf => ({ id: r.organization_id!, name: r.organization_name!, defaultCurrency: r.default_currency!, role: isRole(r.role!) ? r.role : 'member' }));
   const tenantHeader = headers.get('x-tenant');
   let organization;
   if (tenantHeader !== null && tenantHeader.trim() !== '') {
@@ -99,5 +106,6 @@ export async function authenticate(system: PrismaClient, headers: Headers, cache
       400,
     );
   }
-  return { person, organization };
+  const { role, ...bound } = organization;
+  return { person, organization: bound, role, organizations };
 }

@@ -77,7 +77,7 @@ function publish(events: readonly CommittedEvent[]): void {
 /** The operator as presenters see it: a member with no private items of their own. */
 async function operatorViewer(tx: ScopedTx): Promise<Viewer> {
   const organization = await tx.organization.findFirstOrThrow({ select: { id: true, name: true, defaultCurrency: true } });
-  return { person: { id: 0, firstName: 'Operator', lastName: '', email: '' }, organization };
+  return { person: { id: 0, firstName: 'Operator', lastName: '', email: '' }, organization, role: 'member' };
 }
 
 /**

@@ -30,7 +30,21 @@ export interface Scope {
    * CLI, scheduled jobs, test fixtures), or a cascade's (`everyone`), which sees every private row.
    */
   personId?: number;
+  /**
+   * The person's role: a member's client sees and writes none of the organization's administration
+   * (ADMIN_ONLY below), as if it had none. Absent: an operator's view, which sees all.
+   */
+  role?: 'admin' | 'member';
 }
+
+/**
+ * What only an organization's admins may see and change: its webhooks (their URLs, secrets and
+ * deliveries reach outside the organization). The API refuses members with FORBIDDEN before it gets
+ * here (src/schema/kit/roles.ts); this is what holds if a path forgets to.
+ */
+const ADMIN_ONLY = new Set(['Webhook', 'WebhookDelivery']);
+
+const hiddenFromMembers = (model: string, scope: Scope) => scope.role === 'member' && ADMIN_ONLY.has(model);
 
 /**
  * Models with private rows: such a row (`private` true) is visible only to the people its owner
@@ -132,6 +146,8 @@ export function scopeWhere(model: string, scope: Scope): Where {
       const where: Where = info.softDelete && !scope.includeDeleted
         ? { organizationId: scope.organizationId, deletedAt: null }
         : { organizationId: scope.organizationId };
+      // `id IN ()`: no row, in reads, relation filters and the WHERE of writes alike.
+      if (hiddenFromMembers(model, scope)) where.id = { in: [] };
       const owners = privacyOf(model, scope);
       return owners ? { ...where, ...privacyWhere(owners, scope.personId!) } : where;
     }
@@ -186,6 +202,9 @@ export function scopeArgs(model: string, operation: string, rawArgs: unknown, sc
   }
   if (args.orderBy !== undefined) checkOrderBy(model, args.orderBy, scope);
 
+  if (CREATES.has(operation) && hiddenFromMembers(model, scope)) {
+    throw new ScopeViolation(`${model} is managed by the organization's admins`);
+  }
   if (CREATES.has(operation)) {
     args.data = Array.isArray(args.data)
       ? args.data.map((row) => createData(model, row, scope))
@@ -466,10 +485,10 @@ export function scopedClient(prisma: PrismaClient, scope: Scope): ScopedClient {
   // Clients are views without state, so one per scope is reused rather than one per request.
   let clients = SCOPED_CLIENTS.get(prisma);
   if (!clients) SCOPED_CLIENTS.set(prisma, (clients = new LRUCache({ max: 10_000 })));
-  const key = `${scope.organizationId}:${scope.includeDeleted === true}:${scope.personId ?? ''}`;
+  const key = `${scope.organizationId}:${scope.includeDeleted === true}:${scope.personId ?? ''}:${scope.role ?? ''}`;
   let client = clients.get(key);
   if (!client) {
-    const frozen = Object.freeze({ organizationId: scope.organizationId, includeDeleted: scope.includeDeleted === true, personId: scope.personId });
+    const frozen = Object.freeze({ organizationId: scope.organizationId, includeDeleted: scope.includeDeleted === true, personId: scope.personId, role: scope.role });
     clients.set(key, (client = bind(prisma, frozen, false) as ScopedClient));
   }
   return client;

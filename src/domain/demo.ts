@@ -4,6 +4,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { scopedClient } from '../db/scope.js';
 import { approveExpense, createExpense, rejectExpense } from './expenses.js';
+import type { Viewer } from './viewer.js';
 
 export const DEMO_EMAIL = 'demo@example.com';
 
@@ -26,11 +27,12 @@ export async function seedDemo(prisma: PrismaClient): Promise<{ created: boolean
     ],
   });
   const db = scopedClient(prisma, { organizationId: organization.id });
-  const viewer = {
+  const viewer: Viewer = {
     person: demo,
     organization: { id: organization.id, name: organization.name, defaultCurrency: organization.defaultCurrency },
+    role: 'admin',
   };
-  const approver = { ...viewer, person: colleague };
+  const approver: Viewer = { ...viewer, person: colleague, role: 'member' };
 
   const acme = await db.company.create({ data: { organizationId: organization.id, name: 'Acme GmbH' } });
   const globex = await db.company.create({ data: { organizationId: organization.id, name: 'Globex Inc.' } });

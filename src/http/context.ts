@@ -37,7 +37,7 @@ export interface ContextSettings {
 }
 
 /** Bound to the person as well: private rows of others are hidden by the data layer (src/db/scope.ts). */
-const scopeOf = (viewer: Viewer): Scope => ({ organizationId: viewer.organization.id, personId: viewer.person.id });
+const scopeOf = (viewer: Viewer): Scope => ({ organizationId: viewer.organization.id, personId: viewer.person.id, role: viewer.role });
 
 export async function buildContext(settings: ContextSettings, initial: YogaInitialContext, requestId: string): Promise<Context> {
   // The token's bucket first: an operation over its limit is refused before the token is looked up.
@@ -48,6 +48,7 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
   return {
     requestId,
     viewer,
+    organizations: viewer.organizations,
     webhookPolicy: settings.webhookPolicy,
     db: scopedClient(routing.client(initial), scope),
     bin: scopedClient(primary, { ...scope, includeDeleted: true }),

@@ -1,7 +1,7 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { EventBus } from '../changes/pubsub.js';
 import type { SubscriptionSlots } from '../changes/slots.js';
-import type { Viewer } from '../domain/viewer.js';
+import type { MemberOf, Viewer } from '../domain/viewer.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 import type { Loaders } from './kit/loaders.js';
 
@@ -9,6 +9,8 @@ import type { Loaders } from './kit/loaders.js';
 export interface Context {
   requestId: string;
   viewer: Viewer;
+  /** Every organization the token's person belongs to, with their role there (`viewer { organizations }`). */
+  organizations?: readonly MemberOf[];
   db: ScopedClient;
   /** The same organization's client that also sees soft-deleted rows: only the recycle bin uses it. */
   bin: ScopedClient;

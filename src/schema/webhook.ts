@@ -17,6 +17,10 @@ import { decodeIdOf } from './ids.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { isNull, listField, ops, sortBy } from './kit/list.js';
 import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
+import { requireAdmin } from './kit/roles.js';
+
+/** Webhooks are the admins' (src/schema/kit/roles.ts); what a member's FORBIDDEN says they cannot do. */
+const MANAGE = 'manage webhooks';
 
 const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
   description: 'Where a delivery stands.',
@@ -164,6 +168,7 @@ builder.queryFields((t) => ({
     },
     sorts: { CREATED_AT: sortBy('datetime', 'createdAt'), URL: sortBy('string', 'url') },
     defaultOrder: [{ field: 'CREATED_AT', direction: 'ASC' }],
+    guard: (ctx) => requireAdmin(ctx, MANAGE),
   }),
   webhookDeliveries: t.connection(
     {
@@ -172,6 +177,7 @@ builder.queryFields((t) => ({
       description: 'An endpoint\'s deliveries, newest first; null when the endpoint does not exist (in this organization).',
       args: { webhookId: t.arg.id({ required: true }), status: t.arg({ type: [DeliveryStatus], description: STATUS_DESCRIPTION }) },
       resolve: async (_root, args, ctx, info) => {
+        requireAdmin(ctx, MANAGE);
         const id = decodeIdOf(String(args.webhookId), 'Webhook', 'webhookId');
         if (!(await ctx.db.webhook.findUnique({ where: { id }, select: { id: true } }))) return null;
         return deliveryPage(id, args as DeliveryArgs, ctx, info) as never;
@@ -235,6 +241,7 @@ builder.mutationFields((t) => ({
     description: `Adds an endpoint (at most 20 per organization: the user error \`LIMIT_REACHED\` beyond).`,
     args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
     resolve: async (_root, { input }, ctx, info) => {
+      requireAdmin(ctx, MANAGE);
       const result = await idempotent(ctx, info, input, (fields) => createWebhook(ctx.db, ctx.viewer, fields as WebhookInput, ctx.webhookPolicy));
       // A replay never shows the secret: it may have been rotated since, and the first answer was the only one meant to carry it.
       const secret = result.ok && !isReplayed(result.value) ? (result.value as { secret: string }).secret : null;
@@ -245,6 +252,7 @@ builder.mutationFields((t) => ({
     type: payloadType('UpdateWebhookPayload', 'Webhook', 'The result of `updateWebhook`.'),
     args: { input: t.arg({ type: UpdateWebhookInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx, MANAGE);
       const id = webhookId(input.id);
       const { id: _, ...fields } = input;
       const result = await updateWebhook(ctx.db, id, fields as WebhookInput, ctx.webhookPolicy);
@@ -256,6 +264,6 @@ builder.mutationFields((t) => ({
   deleteWebhook: deleteField(t, 'Webhook', {
     about: 'The endpoint and its deliveries are gone for good.',
     what: 'endpoint',
-    remove: (ctx, id) => deleteWebhook(ctx.db, id),
+    remove: (ctx, id) => (requireAdmin(ctx, MANAGE), deleteWebhook(ctx.db, id)),
   }),
 }));

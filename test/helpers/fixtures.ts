@@ -5,7 +5,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { scopedClient, type ScopedClient } from '../../src/db/scope.js';
 import { createExpense, type ExpenseInput } from '../../src/domain/expenses.js';
-import type { Viewer } from '../../src/domain/viewer.js';
+import type { Role, Viewer } from '../../src/domain/viewer.js';
 import { newToken } from '../../src/auth/tokens.js';
 import { startApp, type TestApp } from './app.js';
 
@@ -29,13 +29,14 @@ export interface Tenant {
   member(): Promise<{ personId: number; token: string }>;
 }
 
-export async function addPerson(prisma: PrismaClient, organizationIds: number[]) {
+/** A person with a token, member of `organizationIds` with `role` (a tenant's own person is its admin). */
+export async function addPerson(prisma: PrismaClient, organizationIds: number[], role: Role = 'member') {
   const unique = randomUUID().slice(0, 8);
   const person = await prisma.person.create({
     data: { firstName: 'Test', lastName: unique, email: `${unique}@test.example` },
   });
   if (organizationIds.length) {
-    await prisma.membership.createMany({ data: organizationIds.map((organizationId) => ({ organizationId, personId: person.id })) });
+    await prisma.membership.createMany({ data: organizationIds.map((organizationId) => ({ organizationId, personId: person.id, role })) });
   }
   const { token, tokenHash } = newToken();
   await prisma.apiToken.create({ data: { personId: person.id, name: 'test', tokenHash } });
@@ -48,9 +49,9 @@ export async function createTenant(prisma: PrismaClient, defaultCurrency = 'USD'
     data: { name: `Org ${randomUUID().slice(0, 8)}`, defaultCurrency, lastDealNumber: 2, lastProjectNumber: 2 },
   });
   const organizationId = organization.id;
-  const { person, token } = await addPerson(prisma, [organizationId]);
+  const { person, token } = await addPerson(prisma, [organizationId], 'admin');
   const db = scopedClient(prisma, { organizationId });
-  const viewer: Viewer = { person, organization };
+  const viewer: Viewer = { person, organization, role: 'admin' };
 
   const acme = await db.company.create({ data: { organizationId, name: 'Acme' } });
   const globex = await db.company.create({ data: { organizationId, name: 'Globex' } });

@@ -167,6 +167,8 @@ export interface ListSpec {
   defaults?: (filter: FilterValue | null | undefined) => FilterValue | null | undefined;
   /** Rows the caller may see beyond the organization's scope (the bin: a private item only to its deleter). */
   visible?: (ctx: Context) => Where;
+  /** Called before anything is read: throws when the caller may not list these at all (src/schema/kit/roles.ts). */
+  guard?: (ctx: Context) => void;
 }
 
 export type FilterValue = Record<string, unknown> & { and?: FilterValue[] | null; or?: FilterValue[] | null; not?: FilterValue | null };
@@ -406,6 +408,7 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
       description: spec.description,
       args: listArgs(kit, t),
       resolve: async (_parent: unknown, raw: ListArgs, ctx: Context, info: GraphQLResolveInfo) => {
+        spec.guard?.(ctx);
         const db = delegateOf<ListDelegate>(ctx, spec.type);
         const { where, context } = listQuery(spec, spec.type, raw, ctx);
         const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
