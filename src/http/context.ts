@@ -12,6 +12,7 @@ import type { Context } from '../schema/context.js';
 import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from '../auth/authenticate.js';
 import { bearerToken, hashToken } from '../auth/tokens.js';
+import { ownTokens } from '../auth/own-tokens.js';
 import { chargeOperation } from '../limits/rate-limit.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 
@@ -49,6 +50,7 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
     requestId,
     viewer,
     organizations: viewer.organizations,
+    ownTokens: ownTokens(primary, viewer.person.id),
     webhookPolicy: settings.webhookPolicy,
     db: scopedClient(routing.client(initial), scope),
     bin: scopedClient(primary, { ...scope, includeDeleted: true }),

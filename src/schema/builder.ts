@@ -72,10 +72,16 @@ export const builder = new SchemaBuilder<{
 // it sees) to suggest patching BigInt.prototype.toJSON globally. We do not patch; we return what JSON
 // carries exactly, as the scalar's description promises, so there is nothing to warn about.
 
-/** Whether `typename` is a node type (a Prisma-backed object type: every one of ours is a node). */
+/** Node types that are not Prisma-backed objects of the scoped client (`builder.node`): they say so here. */
+const PLAIN_NODES = new Set<string>();
+
+/** Declares a `builder.node` type a node type for ids (ApiToken: read through its own view, not the scoped client). */
+export const plainNode = (typename: string): void => void PLAIN_NODES.add(typename);
+
+/** Whether `typename` is a node type (a Prisma-backed object type, or a declared plain node). */
 export function isNodeType(typename: string): boolean {
   const config = builder.configStore.typeConfigs.get(typename);
-  return config?.kind === 'Object' && config.extensions?.pothosPrismaModel !== undefined;
+  return config?.kind === 'Object' && (config.extensions?.pothosPrismaModel !== undefined || PLAIN_NODES.has(typename));
 }
 
 // The output rule lives with the payload helpers (src/domain/kit/shown.ts): events spell BigInts alike.

@@ -2,6 +2,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { EventBus } from '../changes/pubsub.js';
 import type { SubscriptionSlots } from '../changes/slots.js';
 import type { MemberOf, Viewer } from '../domain/viewer.js';
+import type { OwnTokens } from '../auth/own-tokens.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 import type { Loaders } from './kit/loaders.js';
 
@@ -9,6 +10,8 @@ import type { Loaders } from './kit/loaders.js';
 export interface Context {
   requestId: string;
   viewer: Viewer;
+  /** The caller's own API tokens (src/auth/own-tokens.ts): the API's only path to them. */
+  ownTokens: OwnTokens;
   /** Every organization the token's person belongs to, with their role there (`viewer { organizations }`). */
   organizations?: readonly MemberOf[];
   db: ScopedClient;

@@ -28,6 +28,7 @@ import './change-event.js';
 import './webhook.js';
 import './subscription.js';
 import './viewer.js';
+import './api-token.js';
 import './rate-limit.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -31,7 +31,9 @@ const ViewerOrganization = builder.objectRef<MemberOf & { current: boolean }>('V
   }),
 });
 
-const Viewer = builder.objectRef<ViewerShape>('Viewer').implement({
+export const ViewerRef = builder.objectRef<ViewerShape>('Viewer');
+
+ViewerRef.implement({
   description: 'Who is calling, and the organization the request is bound to.',
   fields: (t) => ({
     person: t.prismaField({
@@ -55,7 +57,7 @@ const Viewer = builder.objectRef<ViewerShape>('Viewer').implement({
 
 builder.queryField('viewer', (t) =>
   t.field({
-    type: Viewer,
+    type: ViewerRef,
     description: 'The caller and their current organization.',
     resolve: (_root, _args, ctx) => ({
       personId: ctx.viewer.person.id,
