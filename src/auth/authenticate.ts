@@ -44,7 +44,7 @@ function loadToken(system: PrismaClient, tokenHash: string): Promise<TokenRow[]>
            o.id AS organization_id, o.name AS organization_name, o.default_currency, m.role
       FROM api_tokens t
       JOIN people p ON p.id = t.person_id
-      LEFT JOIN memberships m ON m.person_id = p.id
+      LEFT JOIN memberships m ON m.person_id = p.id AND m.deactivated_at IS NULL
       LEFT JOIN organizations o ON o.id = m.organization_id
      WHERE t.token_hash = ${tokenHash}
      ORDER BY o.id`;

@@ -13,6 +13,7 @@ import { Loaders } from '../schema/kit/loaders.js';
 import { authenticate, type TokenCache } from '../auth/authenticate.js';
 import { bearerToken, hashToken } from '../auth/tokens.js';
 import { ownTokens } from '../auth/own-tokens.js';
+import { organizationMembers } from '../domain/members.js';
 import { chargeOperation } from '../limits/rate-limit.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 
@@ -51,6 +52,7 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
     viewer,
     organizations: viewer.organizations,
     ownTokens: ownTokens(primary, viewer.person.id),
+    members: organizationMembers(primary, viewer.organization.id),
     webhookPolicy: settings.webhookPolicy,
     db: scopedClient(routing.client(initial), scope),
     bin: scopedClient(primary, { ...scope, includeDeleted: true }),

@@ -3,6 +3,7 @@ import type { EventBus } from '../changes/pubsub.js';
 import type { SubscriptionSlots } from '../changes/slots.js';
 import type { MemberOf, Viewer } from '../domain/viewer.js';
 import type { OwnTokens } from '../auth/own-tokens.js';
+import type { Members } from '../domain/members.js';
 import type { AddressPolicy } from '../webhooks/url-guard.js';
 import type { Loaders } from './kit/loaders.js';
 
@@ -10,6 +11,8 @@ import type { Loaders } from './kit/loaders.js';
 export interface Context {
   requestId: string;
   viewer: Viewer;
+  /** The organization's memberships, for its admins' mutations (src/domain/members.ts). */
+  members: Members;
   /** The caller's own API tokens (src/auth/own-tokens.ts): the API's only path to them. */
   ownTokens: OwnTokens;
   /** Every organization the token's person belongs to, with their role there (`viewer { organizations }`). */

@@ -1,5 +1,15 @@
+// People of the organization, with their role there; its admins add members and change their role
+// or deactivate them (src/domain/members.ts says what stays in place).
+import { MAX_EMAIL, MAX_PERSON_NAME, type MemberChange, type NewMemberInput } from '../domain/members.js';
 import { builder } from './builder.js';
 import { listField, ops, sortBy } from './kit/list.js';
+import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
+import { requireAdmin } from './kit/roles.js';
+import { RoleRef } from './viewer.js';
+
+/** The person's membership in the request's organization: the scoped client narrows the relation to it. */
+const MEMBERSHIP = { memberships: { select: { role: true, deactivatedAt: true } } } as const;
+type WithMembership = { memberships: Array<{ role: string; deactivatedAt: Date | null }> };
 
 builder.prismaNode('Person', {
   id: { field: 'id' },
@@ -18,8 +28,64 @@ builder.prismaNode('Person', {
       resolve: (p) => `${p.firstName} ${p.lastName}`.trim(),
     }),
     email: t.exposeString('email'),
+    role: t.field({
+      type: RoleRef,
+      description: 'Their role in this organization.',
+      select: MEMBERSHIP,
+      resolve: (p) => ((p as WithMembership).memberships[0]?.role === 'admin' ? 'admin' : 'member'),
+    }),
+    deactivatedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: "When their membership was deactivated: what they did stays theirs, their tokens no longer reach this organization. Null while active.",
+      select: MEMBERSHIP,
+      resolve: (p) => (p as WithMembership).memberships[0]?.deactivatedAt ?? null,
+    }),
   }),
 });
+
+const MANAGE = 'manage members';
+
+const AddMemberInput = builder.inputType('AddMemberInput', {
+  description: 'A person to add to the organization, by email: a new person is created (names required), a known one joins; a former member comes back.',
+  fields: (t) => ({
+    email: t.string({ description: `Required, at most ${MAX_EMAIL} characters; matched whatever its case.` }),
+    firstName: t.string({ description: `Required for a new person, at most ${MAX_PERSON_NAME} characters; a known person keeps theirs.` }),
+    lastName: t.string({ description: `Required for a new person, at most ${MAX_PERSON_NAME} characters; a known person keeps theirs.` }),
+    role: t.field({ type: RoleRef, description: 'Default: MEMBER.' }),
+  }),
+});
+
+const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
+  description: 'Changes to a membership; fields left out stay as they are. The organization always keeps an active admin (`LAST_ADMIN`).',
+  fields: (t) => ({
+    personId: t.id({ required: true, description: 'The member (a Person id).' }),
+    role: t.field({ type: RoleRef }),
+    active: t.boolean({ description: 'false deactivates the membership, true reactivates it.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  addMember: t.field({
+    type: payloadType('AddMemberPayload', 'Person', 'The result of `addMember`.'),
+    description: "Adds a person to the organization (admins only). Their first token comes from the operator's CLI; then they manage their own.",
+    args: { input: t.arg({ type: AddMemberInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx, MANAGE);
+      return toPayload(await ctx.members.add(input as NewMemberInput));
+    },
+  }),
+  updateMember: t.field({
+    type: payloadType('UpdateMemberPayload', 'Person', 'The result of `updateMember`.'),
+    description: "Changes a member's role, or deactivates or reactivates them (admins only).",
+    args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      requireAdmin(ctx, MANAGE);
+      const { personId, ...change } = input;
+      return toPayload(await ctx.members.update(inputDatabaseId(personId, 'Person'), change as MemberChange));
+    },
+  }),
+}));
 
 builder.queryFields((t) => ({
   people: listField(t, {
