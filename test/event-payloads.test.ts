@@ -230,6 +230,11 @@ test('every event payload equals node(id:) of what it shows, for every subject t
       'service.created',
     );
     const timeEntry = await create(a, 'createTimeEntry', { serviceId: service, taskId: task, date: '2030-05-30', time: 90, billableTime: 60, note: 'Mockups' }, 'time_entry.created');
+    await step(a, 'approveTimeEntry', { id: timeEntry }, ['time_entry.approved']);
+    await step(a, 'unapproveTimeEntry', { id: timeEntry }, ['time_entry.unapproved']);
+    await step(a, 'rejectTimeEntry', { id: timeEntry, reason: 'Wrong day' }, ['time_entry.rejected']);
+    await step(a, 'closeTask', { id: task }, ['task.closed']);
+    await step(a, 'reopenTask', { id: task }, ['task.reopened']);
     const booking = await create(a, 'createBooking', { serviceId: service, startedOn: '2030-06-03', endedOn: '2030-06-05', time: 240, note: 'On site' }, 'booking.created');
     const absence = await create(a, 'createBooking', { eventId: event, startedOn: '2030-08-01', endedOn: '2030-08-01', time: 480 }, 'booking.created');
     const order = await create(

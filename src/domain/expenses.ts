@@ -24,6 +24,7 @@ import { checkMoney } from './kit/rates.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { transact } from './kit/transaction.js';
+import { transition as changeState, type Transitions } from './kit/transition.js';
 import { deleteItem } from './recycle-bin.js';
 import { DEAL, dealMoney, dealPlace } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
@@ -368,26 +369,24 @@ export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Pro
   return deleteItem(db, viewer, 'expense', id);
 }
 
-/**
- * A state change guarded in the UPDATE itself (`WHERE approved = false`), so that of two
- * concurrent approvals exactly one succeeds and the other sees ALREADY_APPROVED.
- */
-async function transition(
+/** Approval and rejection: state changes guarded in their UPDATE (src/domain/kit/transition.ts). */
+const EXPENSE_TRANSITIONS: Transitions<Expense> = {
+  model: 'expense',
+  node: 'Expense',
+  what: 'Expense',
+  read: (tx, id) => tx.expense.findUnique({ where: { id } }),
+  present: presentExpense,
+};
+
+const transition = (
   db: ScopedClient,
   viewer: Viewer,
   id: number,
-  guard: { approved?: boolean; rejected?: boolean },
-  data: Parameters<ScopedClient['expense']['updateMany']>[0]['data'],
+  from: { approved?: boolean; rejected?: boolean },
+  to: Parameters<ScopedClient['expense']['updateMany']>[0]['data'],
   refused: UserError,
   event: 'expense.approved' | 'expense.unapproved' | 'expense.rejected',
-): Promise<Result<Expense>> {
-  return transact(db, async (tx) => {
-    const { count } = await tx.expense.updateMany({ where: { id, ...guard }, data });
-    const expense = await tx.expense.findUnique({ where: { id } });
-    if (!expense) return fail(notFound(at('id'), 'Expense'));
-    return count === 1 ? ok(await withEvent(tx, viewer, event, 'Expense', expense, presentExpense)) : fail(refused);
-  });
-}
+): Promise<Result<Expense>> => changeState(db, viewer, EXPENSE_TRANSITIONS, id, { from, to: to as Record<string, unknown>, refused, event });
 
 export function approveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
   return transition(

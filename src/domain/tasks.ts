@@ -22,6 +22,7 @@ import {
 } from './kit/result.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
+import { transition, type Transitions } from './kit/transition.js';
 import { deleteItem } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -109,6 +110,35 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
  * theirs to see, so not to delete either: the data layer narrows the delete to what the viewer
  * sees, and it is NOT_FOUND, as for an unknown id.
  */
+// ---- Closing and reopening ---------------------------------------------------------------------
+
+const TASK_TRANSITIONS: Transitions<Task> = {
+  model: 'task',
+  node: 'Task',
+  what: 'Task',
+  read: (tx, id) => tx.task.findUnique({ where: { id } }),
+  present: presentTask,
+};
+
+/** Closes a task (done); a closed one is ALREADY_CLOSED. A task private to others is not found. */
+export function closeTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Task>> {
+  return transition(db, viewer, TASK_TRANSITIONS, id, {
+    from: { closedAt: null },
+    to: { closedAt: new Date() },
+    refused: { field: at('id'), message: 'is already closed', code: 'ALREADY_CLOSED' },
+    event: 'task.closed',
+  });
+}
+
+export function reopenTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Task>> {
+  return transition(db, viewer, TASK_TRANSITIONS, id, {
+    from: { closedAt: { not: null } },
+    to: { closedAt: null },
+    refused: { field: at('id'), message: 'is not closed', code: 'NOT_CLOSED' },
+    event: 'task.reopened',
+  });
+}
+
 export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'task', id);
 }

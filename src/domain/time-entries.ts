@@ -16,7 +16,8 @@ import { canSeeTask } from './tasks.js';
 import { deleteItem } from './recycle-bin.js';
 import { dayName, fullName, minutesName, servicePath } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
-import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
+import { checkOptionalText, checkText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
+import { transition, type Transitions } from './kit/transition.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';
@@ -93,6 +94,54 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
   });
 }
 
+// ---- Approval, as expenses have it ----------------------------------------------------------------
+
+const MAX_REASON = 1000;
+
+const TIME_ENTRY_TRANSITIONS: Transitions<ShownTimeEntry> = {
+  model: 'timeEntry',
+  node: 'TimeEntry',
+  what: 'Time entry',
+  read: (tx, id) => tx.timeEntry.findUnique({ where: { id }, include: timeEntryShows }),
+  present: presentTimeEntry,
+};
+
+/** Approves a time entry; approving settles a rejection. A second approval is ALREADY_APPROVED. */
+export function approveTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<ShownTimeEntry>> {
+  return transition(db, viewer, TIME_ENTRY_TRANSITIONS, id, {
+    from: { approved: false },
+    to: { approved: true, approvedAt: new Date(), approverId: viewer.person.id, rejected: false, rejectedAt: null, rejectedReason: null, rejecterId: null },
+    refused: { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
+    event: 'time_entry.approved',
+  });
+}
+
+export function unapproveTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<ShownTimeEntry>> {
+  return transition(db, viewer, TIME_ENTRY_TRANSITIONS, id, {
+    from: { approved: true },
+    to: { approved: false, approvedAt: null, approverId: null },
+    refused: { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
+    event: 'time_entry.unapproved',
+  });
+}
+
+/** Rejects a time entry with a reason (required); a rejected entry is no longer approved. */
+export async function rejectTimeEntry(db: ScopedClient, viewer: Viewer, id: number, reason: string | null | undefined): Promise<Result<ShownTimeEntry>> {
+  const problems: UserError[] = [];
+  checkText(problems, 'reason', reason, MAX_REASON);
+  if (problems.length) {
+    // A missing entry is reported too, beside the problem with the reason (as rejectExpense does).
+    const exists = await db.timeEntry.count({ where: { id } });
+    return fail(...(exists ? [] : [notFound(at('id'), 'Time entry')]), ...problems);
+  }
+  return transition(db, viewer, TIME_ENTRY_TRANSITIONS, id, {
+    from: { rejected: false },
+    to: { rejected: true, rejectedAt: new Date(), rejectedReason: reason!.trim(), rejecterId: viewer.person.id, approved: false, approvedAt: null, approverId: null },
+    refused: { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
+    event: 'time_entry.rejected',
+  });
+}
+
 export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'timeEntry', id);
 }
@@ -103,6 +152,8 @@ export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): P
 export const timeEntryShows = {
   task: { select: { id: true, deletedAt: true, private: true, creatorId: true, assigneeId: true } },
 } satisfies Prisma.TimeEntryInclude;
+
+export type ShownTimeEntry = Prisma.TimeEntryGetPayload<{ include: typeof timeEntryShows }>;
 
 /** A time entry as the API shows it (src/schema/time-entry.ts) to `viewer`, for its events. */
 export function presentTimeEntry(e: Prisma.TimeEntryGetPayload<{ include: typeof timeEntryShows }>, viewer: Viewer): Payload {
@@ -116,6 +167,10 @@ export function presentTimeEntry(e: Prisma.TimeEntryGetPayload<{ include: typeof
     note: e.note,
     approved: e.approved,
     approvedAt: instant(e.approvedAt),
+    rejected: e.rejected,
+    rejectedAt: instant(e.rejectedAt),
+    rejectedReason: e.rejectedReason,
+    rejecter: ref('Person', e.rejecterId),
     service: ref('Service', e.serviceId),
     task: ref('Task', task?.id ?? null),
     person: ref('Person', e.personId),

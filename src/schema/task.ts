@@ -1,12 +1,12 @@
 // The Task type with its list (also as `Project.tasks`) and its create/delete mutations. A private
 // task is visible only to its creator and its assignee: in lists, in `Project.tasks` and by id, as
 // the data layer enforces it (src/db/scope.ts), so nothing here filters by hand.
-import { createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, type TaskInput } from '../domain/tasks.js';
+import { closeTask, createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, reopenTask, type TaskInput } from '../domain/tasks.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const TaskRef = builder.prismaNode('Task', {
   id: { field: 'id' },
@@ -111,3 +111,21 @@ builder.mutationFields((t) => ({
     remove: (ctx, id) => deleteTask(ctx.db, ctx.viewer, id),
   }),
 }));
+
+// ---- Closing and reopening ---------------------------------------------------------------------
+
+builder.mutationFields((t) => ({
+  closeTask: t.field({
+    type: payloadType('CloseTaskPayload', 'Task', 'The result of `closeTask`.'),
+    description: 'Closes a task (done), recording when. Closing a closed task is a user error.',
+    args: { input: t.arg({ type: idInput('CloseTaskInput', 'The task to close.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await closeTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'))),
+  }),
+  reopenTask: t.field({
+    type: payloadType('ReopenTaskPayload', 'Task', 'The result of `reopenTask`.'),
+    description: 'Opens a closed task again. Reopening an open task is a user error.',
+    args: { input: t.arg({ type: idInput('ReopenTaskInput', 'The task to reopen.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await reopenTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'))),
+  }),
+}));
+

@@ -1,12 +1,12 @@
 // The TimeEntry type: minutes a person worked on a service, with its list (also as
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
-import { createTimeEntry, deleteTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
+import { approveTimeEntry, createTimeEntry, deleteTimeEntry, rejectTimeEntry, unapproveTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
 import { builder } from './builder.js';
 import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { liveRelation } from './kit/relations.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const TimeEntryRef = builder.prismaNode('TimeEntry', {
   id: { field: 'id' },
@@ -29,6 +29,10 @@ export const TimeEntryRef = builder.prismaNode('TimeEntry', {
     person: t.relation('person', { description: 'Who worked.' }),
     creator: t.relation('creator', { description: 'Who entered it.' }),
     approver: t.relation('approver', { nullable: true }),
+    rejected: t.exposeBoolean('rejected'),
+    rejectedAt: t.expose('rejectedAt', { type: 'DateTime', nullable: true }),
+    rejectedReason: t.exposeString('rejectedReason', { nullable: true, description: 'Why it was rejected.' }),
+    rejecter: t.relation('rejecter', { nullable: true, description: 'Who rejected it.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -92,5 +96,38 @@ builder.mutationFields((t) => ({
   deleteTimeEntry: deleteField(t, 'TimeEntry', {
     about: 'The entry goes to the recycle bin, from which it can be restored.',
     remove: (ctx, id) => deleteTimeEntry(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+// ---- Approval, as expenses have it ----------------------------------------------------------------
+
+const RejectTimeEntryInput = builder.inputType('RejectTimeEntryInput', {
+  description: 'The time entry to reject, and why.',
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    reason: t.string({ description: 'Why it is rejected; required, at most 1000 characters.' }),
+  }),
+});
+
+const timeEntryId = (id: string | number) => inputDatabaseId(id, 'TimeEntry');
+
+builder.mutationFields((t) => ({
+  approveTimeEntry: t.field({
+    type: payloadType('ApproveTimeEntryPayload', 'TimeEntry', 'The result of `approveTimeEntry`.'),
+    description: 'Approves a time entry, recording who and when; it settles a rejection. Approving an approved entry is a user error.',
+    args: { input: t.arg({ type: idInput('ApproveTimeEntryInput', 'The time entry to approve.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await approveTimeEntry(ctx.db, ctx.viewer, timeEntryId(input.id))),
+  }),
+  unapproveTimeEntry: t.field({
+    type: payloadType('UnapproveTimeEntryPayload', 'TimeEntry', 'The result of `unapproveTimeEntry`.'),
+    description: 'Withdraws an approval. Unapproving an entry that is not approved is a user error.',
+    args: { input: t.arg({ type: idInput('UnapproveTimeEntryInput', 'The time entry to unapprove.'), required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await unapproveTimeEntry(ctx.db, ctx.viewer, timeEntryId(input.id))),
+  }),
+  rejectTimeEntry: t.field({
+    type: payloadType('RejectTimeEntryPayload', 'TimeEntry', 'The result of `rejectTimeEntry`.'),
+    description: 'Rejects a time entry with a reason, recording who and when; an approval is withdrawn.',
+    args: { input: t.arg({ type: RejectTimeEntryInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await rejectTimeEntry(ctx.db, ctx.viewer, timeEntryId(input.id), input.reason)),
   }),
 }));
