@@ -5,7 +5,8 @@
 // - Concurrent updates of different fields of one expense all survive, and the derived money
 //   columns always agree with the stored inputs and the stored deal.
 // - Positions are unique per deal among live expenses: concurrent creates get 1..n, a taken
-//   explicit position is a user error (TAKEN), and a move to another deal gets a free position there.
+//   explicit position inserts there and moves the following ones down (issue 24), and a move to
+//   another deal gets a free position there.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -23,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const TAKEN = { field: ['input', 'position'], message: 'has already been taken', code: 'TAKEN' };
 
 /** The stored row and its deal, read without the scope. */
 function stored(id: number) {
@@ -168,7 +168,7 @@ describe('positions per deal', () => {
     expect(live).toEqual(range(1, 200));
   }, 20_000);
 
-  test('20 concurrent creates with the same explicit position: one succeeds, the others get TAKEN (through HTTP)', async () => {
+  test('20 concurrent creates at the same explicit position: each inserts there, the earlier ones move down (through HTTP)', async () => {
     const tenant = await createTenant(t.db.prisma);
     const Create = parse(`
       mutation ConcurrencyCreate($input: CreateExpenseInput!) {
@@ -198,14 +198,13 @@ describe('positions per deal', () => {
       expect(response.body.errors, JSON.stringify(response.body.errors)).toBeUndefined();
     }
     const payloads = responses.map((r) => r.body.data!.createExpense);
-    const won = payloads.filter((p) => p.expense);
-    expect(won).toHaveLength(1);
-    expect(won[0]!.expense!.position).toBe(3);
-    expect(won[0]!.userErrors).toEqual([]);
-    for (const lost of payloads.filter((p) => !p.expense)) expect(lost.userErrors).toEqual([TAKEN]);
-    expect(await positions(tenant.deals.eur)).toEqual([3]);
-    // The next default position follows it.
-    expect(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant))).position).toBe(4);
+    for (const payload of payloads) expect(payload).toMatchObject({ expense: { position: 3 }, userErrors: [] });
+    // Each took position 3 when it ran; those before it moved down one at a time.
+    expect(await positions(tenant.deals.eur)).toEqual(range(3, 22));
+    const stored = await t.db.prisma.expense.findMany({ where: { dealId: tenant.deals.eur, deletedAt: null }, orderBy: { position: 'asc' }, select: { id: true } });
+    expect(stored.map((e) => e.id)).toEqual(payloads.map((p) => p.expense!.databaseId).sort((x, y) => y - x));
+    // The next default position follows the last one.
+    expect(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant))).position).toBe(23);
   });
 
   test('concurrent moves between two deals, with creates on both: every expense gets a free position', async () => {
@@ -244,18 +243,17 @@ describe('positions per deal', () => {
     for (const id of movingBack) expect((await expectConsistent(id)).dealId).toBe(eur);
   });
 
-  test('concurrent updates to the same explicit position: one succeeds, the other gets TAKEN', async () => {
+  test('concurrent updates to the same explicit position all succeed; positions stay unique and the last one placed holds it', async () => {
     const tenant = await createTenant(t.db.prisma);
     const ids = [];
     for (let i = 0; i < 6; i++) ids.push(value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant))).id);
-    for (const target of [10, 11, 12]) {
+    for (const target of [10, 2, 1]) {
       const results = await Promise.all(ids.map((id) => updateExpense(tenant.db, tenant.viewer, id, { position: target })));
-      const failed = results.filter((r) => !r.ok);
-      expect(results.filter((r) => r.ok)).toHaveLength(1);
-      for (const result of failed) expect(result).toEqual({ ok: false, errors: [TAKEN] });
+      expect(show(results.filter((r) => !r.ok))).toBe('[]');
+      const live = await positions(tenant.deals.eur);
+      expect(new Set(live).size, live.join(',')).toBe(6);
+      expect(live).toContain(target);
     }
-    const live = await positions(tenant.deals.eur);
-    expect(new Set(live).size).toBe(6);
   });
 
   test('a soft-deleted expense keeps its position but does not hold it', async () => {
@@ -267,9 +265,12 @@ describe('positions per deal', () => {
     expect((await stored(second.id)).position).toBe(2);
     const again = value(await createExpense(tenant.db, tenant.viewer, usdInput(tenant, { position: 2 })));
     expect(again.position).toBe(2);
-    expect(await updateExpense(tenant.db, tenant.viewer, first.id, { position: 2 })).toEqual({ ok: false, errors: [TAKEN] });
-    // Keeping one's own position is not a conflict.
-    expect((await updateExpense(tenant.db, tenant.viewer, first.id, { position: 1, name: 'kept' })).ok).toBe(true);
+    // Moving to a held position moves its holder down.
+    expect(value(await updateExpense(tenant.db, tenant.viewer, first.id, { position: 2 })).position).toBe(2);
+    expect((await stored(again.id)).position).toBe(3);
+    // Keeping one's own position changes nothing else.
+    expect(value(await updateExpense(tenant.db, tenant.viewer, first.id, { position: 2, name: 'kept' })).position).toBe(2);
+    expect((await stored(again.id)).position).toBe(3);
   });
 });
 

@@ -357,6 +357,29 @@ describe('createExpense', () => {
     expect((await created(tenant)).position).toBe(8);
   });
 
+  test('a given position inserts there: the expenses at and after it move down, in order, as the reference creates one at position 1', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const order = async () =>
+      (await t.db.prisma.expense.findMany({ where: { dealId: tenant.deals.eur, deletedAt: null }, orderBy: { position: 'asc' }, select: { name: true, position: true } }))
+        .map((e) => `${e.position}:${e.name}`);
+    for (const name of ['a', 'b', 'c']) await created(tenant, { name });
+    const first = await created(tenant, { name: 'first', position: 1 });
+    expect(first.position).toBe(1);
+    expect(await order()).toEqual(['1:first', '2:a', '3:b', '4:c']);
+    // A gap stays a gap: a position past the end is taken as it is, nothing moves.
+    await created(tenant, { name: 'far', position: 9 });
+    await created(tenant, { name: 'mid', position: 3 });
+    expect(await order()).toEqual(['1:first', '2:a', '3:mid', '4:b', '5:c', '10:far']);
+    // A reposition up or down moves the holder and those after it; the last position follows.
+    expect((await update(tenant, { id: first.id, position: 4 })).userErrors).toEqual([]);
+    expect(await order()).toEqual(['2:a', '3:mid', '4:first', '5:b', '6:c', '11:far']);
+    const c = await t.db.prisma.expense.findFirstOrThrow({ where: { dealId: tenant.deals.eur, name: 'c' } });
+    expect((await update(tenant, { id: gid('Expense', c.id), position: 2 })).userErrors).toEqual([]);
+    expect(await order()).toEqual(['2:c', '3:a', '4:mid', '5:first', '6:b', '12:far']);
+    expect((await t.db.prisma.deal.findUniqueOrThrow({ where: { id: tenant.deals.eur } })).lastExpensePosition).toBe(12);
+    expect((await created(tenant, { name: 'next' })).position).toBe(13);
+  });
+
   test('the default position follows the last live expense through deletes, repositions, moves and restores', async () => {
     // The database keeps each deal's last position (migration 20261206200000); a create reads it with
     // the deal's lock. After every kind of change it must equal max(position) of the live expenses.

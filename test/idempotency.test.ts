@@ -551,7 +551,9 @@ describe('other creates', () => {
       ['createServiceType', (k) => go('createServiceType', data(t.app, CreateServiceType, { input: { name: 'Design', idempotencyKey: k } }, as(a)))],
     ];
     // A create mutation added later without a case here fails this line (createWebhook: test/webhooks.test.ts).
-    const creates = Object.keys(schema.getMutationType()!.getFields()).filter((name) => /^create[A-Z]/.test(name) && name !== 'createWebhook');
+    const creates = Object.keys(schema.getMutationType()!.getFields()).filter(
+      (name) => /^create[A-Z]/.test(name) && name !== 'createWebhook' && !WITHOUT_KEY.has(name),
+    );
     expect(cases.map(([operation]) => operation).sort()).toEqual(creates.sort());
     for (const [operation, create] of cases) {
       const key = newKey();
@@ -567,8 +569,12 @@ describe('other creates', () => {
   });
 });
 
+// createApiToken has none: a replay could not answer the secret again (only its hash is stored), so a
+// client that lost the answer has lost the secret either way; it revokes the token it cannot see.
+const WITHOUT_KEY = new Set(['createApiToken']);
+
 test('every create mutation takes an optional idempotencyKey in its input', () => {
-  const creates = Object.entries(schema.getMutationType()!.getFields()).filter(([name]) => /^create[A-Z]/.test(name));
+  const creates = Object.entries(schema.getMutationType()!.getFields()).filter(([name]) => /^create[A-Z]/.test(name) && !WITHOUT_KEY.has(name));
   expect(creates.length).toBeGreaterThan(15);
   for (const [name, field] of creates) {
     const inputArg = field.args.find((arg) => arg.name === 'input');

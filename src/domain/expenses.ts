@@ -199,9 +199,11 @@ function money(
 //   changes, locks the expenses first and the deal after, the same order (src/domain/deals.ts).
 //   A move locks both deals, in id order.
 // - A failed validation rolls the transaction back (the lock's UPDATE must not be committed).
-// - A client-given position that is taken is the user error TAKEN. The unique index is the last
-//   word: a violation that slips past the check (a writer that does not lock the deal, such as a
-//   restore) is TAKEN for a given position, and is retried a few times for a default one.
+// - A client-given position inserts there (the reference's POST creates an expense at position 1 on
+//   a deal that has one): with the deal locked, the live expenses at and after it move one down
+//   (makeRoom), then the expense takes it. The unique index is the last word: a violation that slips
+//   past the lock (a writer that does not take it, such as a restore) is TAKEN for a given position,
+//   and is retried a few times for a default one.
 
 /** The partial unique index on (organization_id, deal_id, position) WHERE deleted_at IS NULL. */
 const POSITION_INDEX = 'expenses_live_deal_position_key';
@@ -240,13 +242,29 @@ async function write<T>(
 const validPosition = (position: number | null | undefined): position is number =>
   position != null && position >= 1 && position <= MAX_POSITION;
 
-/** TAKEN when a live expense of the deal other than `self` holds `position`. Call with the deal locked. */
-async function positionTaken(tx: ScopedTx, dealId: number, position: number, self: number | null): Promise<UserError[]> {
+/**
+ * Frees `position` on a deal for an expense to take: when a live expense other than `self` holds it,
+ * every live expense of the deal at or after it moves one down. Call with the deal locked, once the
+ * write is valid. `self`, when it is on this deal, first steps out to position 0 (no live expense
+ * holds 0), since the update that follows places it.
+ *
+ * The unique index is checked row by row, so `position + 1` over the rows would collide with the
+ * next row's. They go up past the deal's last position first (q + last + 1: a range no row holds),
+ * then back to q + 1: in neither statement can a row land on a position another row still holds.
+ * The deal's last position is read here, under the lock (an update read its deal before taking it).
+ * The trigger that keeps it sees each move.
+ */
+async function makeRoom(tx: ScopedTx, dealId: number, position: number, self: number | null): Promise<void> {
   const holder = await tx.expense.findFirst({
     where: { dealId, position, ...(self !== null && { id: { not: self } }) },
     select: { id: true },
   });
-  return holder ? [taken()] : [];
+  if (!holder) return;
+  if (self !== null) await tx.expense.updateMany({ where: { id: self, dealId }, data: { position: 0 } });
+  const { lastExpensePosition } = await tx.deal.findUniqueOrThrow({ where: { id: dealId }, select: { lastExpensePosition: true } });
+  const away = lastExpensePosition + 1;
+  await tx.expense.updateMany({ where: { dealId, position: { gte: position } }, data: { position: { increment: away } } });
+  await tx.expense.updateMany({ where: { dealId, position: { gte: position + away } }, data: { position: { decrement: away - 1 } } });
 }
 
 /**
@@ -268,18 +286,18 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
   return write(db, input.position != null, async (tx) => {
     // The deal's lock before anything else is read, and the deal with it: see "Concurrency" above.
     const { deal, errors } = await check(tx, input, true, await lockForCreate(tx, input));
-    const conflicts = deal && validPosition(input.position) ? await positionTaken(tx, deal.id, input.position, null) : [];
-    if (errors.length > 0 || !deal) return fail(...errors, ...conflicts);
+    if (errors.length > 0 || !deal) return fail(...errors);
     const currency = input.currency!.trim();
     const rate = resolveRate(currency, input.exchangeRate, deal, viewer);
-    if (typeof rate !== 'string') return fail(rate, ...conflicts);
+    if (typeof rate !== 'string') return fail(rate);
 
     const amount = input.amount!;
     const billableAmount = input.billableAmount ?? 0n;
     const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
-    if (!columns.ok) return fail(...columns.errors, ...conflicts);
-    if (conflicts.length > 0) return fail(...conflicts);
-    // After the deal's last live expense, read with the lock (kept by the database: migration 20261206200000).
+    if (!columns.ok) return fail(...columns.errors);
+    // After the deal's last live expense, read with the lock (kept by the database: migration
+    // 20261206200000); a given position is made room for.
+    if (validPosition(input.position)) await makeRoom(tx, deal.id, input.position, null);
     const position = input.position ?? deal.lastExpensePosition + 1;
     const expense = await tx.expense.create({
       data: {
@@ -310,6 +328,13 @@ export async function updateExpense(
   input: ExpenseInput,
 ): Promise<Result<Expense>> {
   return write(db, input.position != null, async (tx) => {
+    // A given position may move other expenses of the deal down (makeRoom), whose writers lock their
+    // expense before the deal: its deal's lock (both deals', for a move) comes first here, or two
+    // repositions would each hold an expense the other must move. Read without a lock to know which.
+    if (validPosition(input.position)) {
+      const current = await tx.expense.findUnique({ where: { id }, select: { dealId: true } });
+      if (current) await lockDeals(tx, [current.dealId, ...(input.dealId != null ? [input.dealId] : [])]);
+    }
     // The expense's lock, then its latest committed state: see "Concurrency" above. A deleted or
     // unknown expense (or one of another organization) matches nothing.
     const { count } = await tx.expense.updateMany({ where: { id }, data: { updatedAt: new Date() } });
@@ -325,24 +350,22 @@ export async function updateExpense(
     // Keeping its service type is no choice of one: an archived type it has stays acceptable.
     const unchangedType = input.serviceTypeId != null && input.serviceTypeId === existing.serviceTypeId;
     const { deal: newDeal, errors } = await check(tx, unchangedType ? { ...input, serviceTypeId: undefined } : input, false);
-    const target = moves ? newDeal : existing.deal;
-    const conflicts = target && repositions ? await positionTaken(tx, target.id, input.position!, id) : [];
-    if (errors.length > 0) return fail(...errors, ...conflicts);
+    if (errors.length > 0) return fail(...errors);
 
     const deal = newDeal ?? existing.deal;
     const currency = input.currency?.trim() ?? existing.currency;
     let rate = input.exchangeRate ?? rateText(existing.exchangeRate);
     if (input.exchangeRate == null && (currency !== existing.currency || deal.id !== existing.dealId)) {
       const resolved = resolveRate(currency, null, deal, viewer);
-      if (typeof resolved !== 'string') return fail(resolved, ...conflicts);
+      if (typeof resolved !== 'string') return fail(resolved);
       rate = resolved;
     }
     const amount = input.amount ?? existing.amount;
     const billableAmount = given(input, 'billableAmount') ? (input.billableAmount ?? 0n) : existing.billableAmount;
     const date = input.date ?? existing.date;
     const columns = money({ amount, billableAmount, currency, rate, rateGiven: input.exchangeRate != null, deal }, viewer);
-    if (!columns.ok) return fail(...columns.errors, ...conflicts);
-    if (conflicts.length > 0) return fail(...conflicts);
+    if (!columns.ok) return fail(...columns.errors);
+    if (repositions) await makeRoom(tx, deal.id, input.position!, moves ? null : id);
     // A move without a given position goes after the last expense of the new deal (read with its
     // lock by check(), kept by the database: migration 20261206200000).
     const position = input.position ?? (moves ? deal.lastExpensePosition + 1 : undefined);
