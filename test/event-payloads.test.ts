@@ -183,6 +183,10 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     );
     const template = await create(a, 'createTemplate', { name: 'Onboarding', description: 'New hire', taskTitles: ['Laptop', 'Badge'] }, 'template.created');
     const event = await create(a, 'createEvent', { name: 'Holiday', description: 'Summer', paid: false }, 'event.created');
+    await step(a, 'updateProject', { id: project, name: 'Intranet 2' }, ['project.updated']);
+    await step(a, 'updateDashboard', { id: dashboard, name: 'Overview 2' }, ['dashboard.updated']);
+    await step(a, 'updateTemplate', { id: template, description: null, taskTitles: ['Desk'] }, ['template.updated']);
+    await step(a, 'updateEvent', { id: event, paid: true, description: 'Winter' }, ['event.updated']);
 
     // Deals and their money: an expense, an attribution, a service with its time and bookings.
     const deal = await create(

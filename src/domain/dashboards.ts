@@ -3,7 +3,7 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { Dashboard } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
-import { at, checkText, fail, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { at, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { projectOr } from './bin-items.js';
@@ -45,6 +45,19 @@ export async function createDashboard(db: ScopedClient, viewer: Viewer, input: D
       },
     });
     return ok(await withEvent(tx, viewer, 'dashboard.created', 'Dashboard', dashboard, presentDashboard));
+  });
+}
+
+/** Renames a dashboard; it stays where it is (its project, or the organization). */
+export async function updateDashboard(db: ScopedClient, viewer: Viewer, id: number, input: Pick<DashboardInput, 'name'>): Promise<Result<Dashboard>> {
+  const errors: UserError[] = [];
+  if (given(input, 'name')) checkText(errors, 'name', input.name, MAX_DASHBOARD_NAME);
+  if (errors.length) return fail(...errors);
+  return transact(db, async (tx) => {
+    const { count } = await tx.dashboard.updateMany({ where: { id }, data: { ...(given(input, 'name') && { name: input.name!.trim() }), updatedAt: new Date() } });
+    const dashboard = count === 1 ? await tx.dashboard.findUnique({ where: { id }, include: dashboardShows }) : null;
+    if (!dashboard) return fail(notFound(at('id'), 'Dashboard'));
+    return ok(await withEvent(tx, viewer, 'dashboard.updated', 'Dashboard', dashboard, presentDashboard));
   });
 }
 

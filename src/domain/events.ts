@@ -2,7 +2,7 @@
 // Validation reports every problem of an input at once; nothing is written when there is any.
 import type { ScopedClient } from '../db/scope.js';
 import type { Event } from '../generated/prisma/client.js';
-import { checkText, fail, ok, type Result, type UserError } from './kit/result.js';
+import { at, blank, checkText, fail, given, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { organizationName } from './bin-items.js';
@@ -36,6 +36,27 @@ export async function createEvent(db: ScopedClient, viewer: Viewer, input: Event
       },
     });
     return ok(await withEvent(tx, viewer, 'event.created', 'Event', event, presentEvent));
+  });
+}
+
+/** Changes an event's name, description or paid flag; fields left out stay as they are. */
+export async function updateEvent(db: ScopedClient, viewer: Viewer, id: number, input: EventInput): Promise<Result<Event>> {
+  const errors: UserError[] = [];
+  if (given(input, 'name')) checkText(errors, 'name', input.name, MAX_NAME);
+  checkOptionalText(errors, 'description', input.description, MAX_LONG_TEXT);
+  if (input.paid === null) errors.push(blank('paid'));
+  if (errors.length) return fail(...errors);
+  return transact(db, async (tx) => {
+    const [event] = await tx.event.updateManyAndReturn({
+      where: { id },
+      data: {
+        ...(given(input, 'name') && { name: input.name!.trim() }),
+        ...(given(input, 'description') && { description: optionalText(input.description) }),
+        ...(input.paid != null && { paid: input.paid }),
+      },
+    });
+    if (!event) return fail(notFound(at('id'), 'Event'));
+    return ok(await withEvent(tx, viewer, 'event.updated', 'Event', event, presentEvent));
   });
 }
 

@@ -3,7 +3,7 @@
 // dashboards (`children` of its `BinRules`); its deals stay, with no project while it is there.
 import type { ScopedClient } from '../db/scope.js';
 import type { Project } from '../generated/prisma/client.js';
-import { at, blank, checkText, fail, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { at, blank, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
@@ -61,6 +61,21 @@ export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Pro
 // ---- The event payload -------------------------------------------------------------------------
 
 /** A project as the API shows it (src/schema/project.ts), for its events. */
+/**
+ * Renames a project. Its company stays: its deals must belong to their project's company, so a
+ * project does not change hands (make a new one).
+ */
+export async function updateProject(db: ScopedClient, viewer: Viewer, id: number, input: Pick<ProjectInput, 'name'>): Promise<Result<Project>> {
+  const errors: UserError[] = [];
+  if (given(input, 'name')) checkText(errors, 'name', input.name, MAX_PROJECT_NAME);
+  if (errors.length) return fail(...errors);
+  return transact(db, async (tx) => {
+    const [project] = await tx.project.updateManyAndReturn({ where: { id }, data: { ...(given(input, 'name') && { name: input.name!.trim() }) } });
+    if (!project) return fail(notFound(at('id'), 'Project'));
+    return ok(await withEvent(tx, viewer, 'project.updated', 'Project', project, presentProject));
+  });
+}
+
 export function presentProject(p: Project): Payload {
   return {
     id: globalId('Project', p.id),

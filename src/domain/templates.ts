@@ -2,7 +2,7 @@
 // a project made from it starts with (each a valid task title).
 import type { ScopedClient } from '../db/scope.js';
 import type { Template } from '../generated/prisma/client.js';
-import { checkText, fail, invalid, ok, type Result, type UserError } from './kit/result.js';
+import { at, checkText, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { deleteItem } from './recycle-bin.js';
 import { organizationName } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
@@ -23,9 +23,9 @@ export interface TemplateInput {
 export const MAX_TEMPLATE_NAME = 255;
 export const MAX_TASK_TITLES = 200;
 
-function check(input: TemplateInput): UserError[] {
+function check(input: TemplateInput, creating = true): UserError[] {
   const errors: UserError[] = [];
-  checkText(errors, 'name', input.name, MAX_TEMPLATE_NAME);
+  if (creating || given(input, 'name')) checkText(errors, 'name', input.name, MAX_TEMPLATE_NAME);
   checkOptionalText(errors, 'description', input.description, MAX_DESCRIPTION);
   const titles = input.taskTitles ?? [];
   if (titles.length > MAX_TASK_TITLES) {
@@ -56,6 +56,24 @@ export async function createTemplate(db: ScopedClient, viewer: Viewer, input: Te
       },
     });
     return ok(await withEvent(tx, viewer, 'template.created', 'Template', template, presentTemplate));
+  });
+}
+
+/** Changes a template's name, description or task titles (the list is replaced); fields left out stay. */
+export async function updateTemplate(db: ScopedClient, viewer: Viewer, id: number, input: TemplateInput): Promise<Result<Template>> {
+  const errors = check(input, false);
+  if (errors.length) return fail(...errors);
+  return transact(db, async (tx) => {
+    const [template] = await tx.template.updateManyAndReturn({
+      where: { id },
+      data: {
+        ...(given(input, 'name') && { name: input.name!.trim() }),
+        ...(given(input, 'description') && { description: optionalText(input.description) }),
+        ...(given(input, 'taskTitles') && { taskTitles: (input.taskTitles ?? []).map((title) => title.trim()) }),
+      },
+    });
+    if (!template) return fail(notFound(at('id'), 'Template'));
+    return ok(await withEvent(tx, viewer, 'template.updated', 'Template', template, presentTemplate));
   });
 }
 

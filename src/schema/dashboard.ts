@@ -1,10 +1,10 @@
 // The Dashboard type with its list (also as `Project.dashboards`) and its create/delete mutations.
-import { createDashboard, deleteDashboard, MAX_DASHBOARD_NAME, type DashboardInput } from '../domain/dashboards.js';
+import { createDashboard, deleteDashboard, MAX_DASHBOARD_NAME, updateDashboard, type DashboardInput } from '../domain/dashboards.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
 export const DashboardRef = builder.prismaNode('Dashboard', {
@@ -77,5 +77,25 @@ builder.mutationFields((t) => ({
   deleteDashboard: deleteField(t, 'Dashboard', {
     about: 'The dashboard goes to the recycle bin.',
     remove: (ctx, id) => deleteDashboard(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateDashboardInput = builder.inputType('UpdateDashboardInput', {
+  description: 'Changes to a dashboard; it stays where it is (its project, or the organization).',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The dashboard to change.' }),
+    name: t.string({ description: `Not blank, at most ${MAX_DASHBOARD_NAME} characters.` }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateDashboard: t.field({
+    type: payloadType('UpdateDashboardPayload', 'Dashboard', 'The result of `updateDashboard`.'),
+    description: 'Renames a dashboard.',
+    args: { input: t.arg({ type: UpdateDashboardInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updateDashboard(ctx.db, ctx.viewer, inputDatabaseId(id, 'Dashboard'), changes));
+    },
   }),
 }));

@@ -1,11 +1,11 @@
 // The Event type: a kind of absence people are booked on ("Vacation"), with its list and its
 // create/delete mutations. Rules in src/domain/events.ts.
-import { createEvent, deleteEvent, type EventInput } from '../domain/events.js';
+import { createEvent, deleteEvent, updateEvent, type EventInput } from '../domain/events.js';
 import { bookingList } from './booking.js';
 import { builder } from './builder.js';
 import { flag, listField, ops, relatedListField, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const EventRef = builder.prismaNode('Event', {
   id: { field: 'id' },
@@ -66,5 +66,27 @@ builder.mutationFields((t) => ({
   deleteEvent: deleteField(t, 'Event', {
     about: 'The event goes to the recycle bin with its bookings, and comes back with them when restored.',
     remove: (ctx, id) => deleteEvent(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateEventInput = builder.inputType('UpdateEventInput', {
+  description: 'Changes to an event (kind of absence); fields left out stay as they are.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The event to change.' }),
+    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+    description: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
+    paid: t.boolean({ description: 'A paid absence (not null).' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateEvent: t.field({
+    type: payloadType('UpdateEventPayload', 'Event', 'The result of `updateEvent`.'),
+    description: "Changes an event's name, description or paid flag.",
+    args: { input: t.arg({ type: UpdateEventInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updateEvent(ctx.db, ctx.viewer, inputDatabaseId(id, 'Event'), changes as EventInput));
+    },
   }),
 }));

@@ -1,11 +1,11 @@
 // The Project type with its list and its create/delete mutations. Its tasks, pages and dashboards
 // connections are added by their own files (task.ts, page.ts, dashboard.ts), beside their lists.
-import { createProject, deleteProject, type ProjectInput } from '../domain/projects.js';
+import { createProject, deleteProject, updateProject, type ProjectInput } from '../domain/projects.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const ProjectRef = builder.prismaNode('Project', {
   id: { field: 'id' },
@@ -75,5 +75,25 @@ builder.mutationFields((t) => ({
   deleteProject: deleteField(t, 'Project', {
     about: 'The project goes to the recycle bin with its tasks, pages and dashboards, and comes back with exactly those when restored; its deals stay, without a project meanwhile.',
     remove: (ctx, id) => deleteProject(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateProjectInput = builder.inputType('UpdateProjectInput', {
+  description: "Changes to a project. Its company stays: its deals belong to their project's company.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The project to change.' }),
+    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateProject: t.field({
+    type: payloadType('UpdateProjectPayload', 'Project', 'The result of `updateProject`.'),
+    description: 'Renames a project.',
+    args: { input: t.arg({ type: UpdateProjectInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updateProject(ctx.db, ctx.viewer, inputDatabaseId(id, 'Project'), changes));
+    },
   }),
 }));

@@ -1,10 +1,10 @@
 // The Template type (reusable project outlines) with its list and its create/delete mutations.
 import { MAX_DESCRIPTION, MAX_TITLE } from '../domain/tasks.js';
-import { createTemplate, deleteTemplate, MAX_TASK_TITLES, MAX_TEMPLATE_NAME, type TemplateInput } from '../domain/templates.js';
+import { createTemplate, deleteTemplate, MAX_TASK_TITLES, MAX_TEMPLATE_NAME, updateTemplate, type TemplateInput } from '../domain/templates.js';
 import { builder } from './builder.js';
 import { listField, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const TemplateRef = builder.prismaNode('Template', {
   id: { field: 'id' },
@@ -59,5 +59,27 @@ builder.mutationFields((t) => ({
   deleteTemplate: deleteField(t, 'Template', {
     about: 'The template goes to the recycle bin.',
     remove: (ctx, id) => deleteTemplate(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateTemplateInput = builder.inputType('UpdateTemplateInput', {
+  description: 'Changes to a project template; fields left out stay as they are.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The template to change.' }),
+    name: t.string({ description: `Not blank, at most ${MAX_TEMPLATE_NAME} characters.` }),
+    description: t.string({ description: `At most ${MAX_DESCRIPTION} characters; blank or null clears it.` }),
+    taskTitles: t.stringList({ description: `Replaces the list: at most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters).` }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateTemplate: t.field({
+    type: payloadType('UpdateTemplatePayload', 'Template', 'The result of `updateTemplate`.'),
+    description: "Changes a template's name, description or task titles.",
+    args: { input: t.arg({ type: UpdateTemplateInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updateTemplate(ctx.db, ctx.viewer, inputDatabaseId(id, 'Template'), changes as TemplateInput));
+    },
   }),
 }));
