@@ -123,7 +123,7 @@ describe('tasks', () => {
     expect([await events(c, 'task.closed'), await events(c, 'task.reopened')]).toEqual([1, 1]);
   });
 
-  test("another person's private task, or another organization's, is not found and stays open", async () => {
+  test("another person's private task, or another organization's, is not found and stays open; a private task's changes record no event", async () => {
     const colleague = await a.member();
     const secret = await taskOf(a, { private: true });
     const theirs = await taskOf(b);
@@ -132,8 +132,11 @@ describe('tasks', () => {
     }
     const ids = [secret, theirs].map((g) => Number(Buffer.from(g, 'base64').toString().split(':')[1]));
     expect((await t.db.prisma.task.findMany({ where: { id: { in: ids } } })).map((row) => row.closedAt)).toEqual([null, null]);
-    // Its creator may close it.
+    // Its creator may close and reopen it; as its creation, that tells the organization nothing (no event).
+    const before = [await events(a, 'task.closed'), await events(a, 'task.reopened')];
     expect((await data(t.app, Close, { input: { id: secret } }, as(a))).closeTask.userErrors).toEqual([]);
+    expect((await data(t.app, Reopen, { input: { id: secret } }, as(a))).reopenTask.userErrors).toEqual([]);
+    expect([await events(a, 'task.closed'), await events(a, 'task.reopened')]).toEqual(before);
   });
 
   test.runIf(onPostgres)('20 concurrent closes: one closes and records one event', async () => {

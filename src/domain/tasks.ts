@@ -105,11 +105,6 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
   });
 }
 
-/**
- * Soft delete (one bin entry, private when the task is). Another person's private task is not
- * theirs to see, so not to delete either: the data layer narrows the delete to what the viewer
- * sees, and it is NOT_FOUND, as for an unknown id.
- */
 // ---- Closing and reopening ---------------------------------------------------------------------
 
 const TASK_TRANSITIONS: Transitions<Task> = {
@@ -118,6 +113,8 @@ const TASK_TRANSITIONS: Transitions<Task> = {
   what: 'Task',
   read: (tx, id) => tx.task.findUnique({ where: { id } }),
   present: presentTask,
+  // As createTask: a private task is its creator's and assignee's; no event tells the organization of it.
+  unrecorded: (task) => task.private,
 };
 
 /** Closes a task (done); a closed one is ALREADY_CLOSED. A task private to others is not found. */
@@ -139,6 +136,11 @@ export function reopenTask(db: ScopedClient, viewer: Viewer, id: number): Promis
   });
 }
 
+/**
+ * Soft delete (one bin entry, private when the task is). Another person's private task is not
+ * theirs to see, so not to delete either: the data layer narrows the delete to what the viewer
+ * sees, and it is NOT_FOUND, as for an unknown id.
+ */
 export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'task', id);
 }

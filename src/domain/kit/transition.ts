@@ -21,6 +21,8 @@ export interface Transitions<Row extends { id: number }> {
   /** The row as the event's payload needs it, read after the change. */
   read: (tx: ScopedTx, id: number) => Promise<Row | null>;
   present: (row: Row, viewer: Viewer) => Payload | null | Promise<Payload | null>;
+  /** Rows whose changes record no event (a private task: no event tells the organization of it). */
+  unrecorded?: (row: Row) => boolean;
 }
 
 interface Guarded {
@@ -38,6 +40,7 @@ export function transition<Row extends { id: number }>(
     const { count } = await (tx[spec.model] as unknown as Guarded).updateMany({ where: { id, ...change.from }, data: change.to });
     const row = await spec.read(tx, id);
     if (!row) return fail(notFound(at('id'), spec.what));
-    return count === 1 ? ok(await withEvent(tx, viewer, change.event, spec.node, row, spec.present)) : fail(change.refused);
+    if (count !== 1) return fail(change.refused);
+    return ok(spec.unrecorded?.(row) ? row : await withEvent(tx, viewer, change.event, spec.node, row, spec.present));
   });
 }
