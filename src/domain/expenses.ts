@@ -24,7 +24,7 @@ import { checkMoney } from './kit/rates.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { transact } from './kit/transaction.js';
-import { transition as changeState, type Transitions } from './kit/transition.js';
+import { transition, type Transitions } from './kit/transition.js';
 import { deleteItem } from './recycle-bin.js';
 import { DEAL, dealMoney, dealPlace } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
@@ -401,47 +401,23 @@ const EXPENSE_TRANSITIONS: Transitions<Expense> = {
   present: presentExpense,
 };
 
-const transition = (
-  db: ScopedClient,
-  viewer: Viewer,
-  id: number,
-  from: { approved?: boolean; rejected?: boolean },
-  to: Parameters<ScopedClient['expense']['updateMany']>[0]['data'],
-  refused: UserError,
-  event: 'expense.approved' | 'expense.unapproved' | 'expense.rejected',
-): Promise<Result<Expense>> => changeState(db, viewer, EXPENSE_TRANSITIONS, id, { from, to: to as Record<string, unknown>, refused, event });
-
 export function approveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
-  return transition(
-    db,
-    viewer,
-    id,
-    { approved: false },
-    {
-      approved: true,
-      approvedAt: new Date(),
-      approverId: viewer.person.id,
-      // Approving settles a rejection.
-      rejected: false,
-      rejectedAt: null,
-      rejectedReason: null,
-      rejecterId: null,
-    },
-    { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
-    'expense.approved',
-  );
+  return transition(db, viewer, EXPENSE_TRANSITIONS, id, {
+    from: { approved: false },
+    // Approving settles a rejection.
+    to: { approved: true, approvedAt: new Date(), approverId: viewer.person.id, rejected: false, rejectedAt: null, rejectedReason: null, rejecterId: null },
+    refused: { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
+    event: 'expense.approved',
+  });
 }
 
 export function unapproveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
-  return transition(
-    db,
-    viewer,
-    id,
-    { approved: true },
-    { approved: false, approvedAt: null, approverId: null },
-    { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
-    'expense.unapproved',
-  );
+  return transition(db, viewer, EXPENSE_TRANSITIONS, id, {
+    from: { approved: true },
+    to: { approved: false, approvedAt: null, approverId: null },
+    refused: { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
+    event: 'expense.unapproved',
+  });
 }
 
 export async function rejectExpense(
@@ -457,24 +433,13 @@ export async function rejectExpense(
     const exists = await db.expense.count({ where: { id } });
     return fail(...(exists ? [] : [notFound(at('id'), 'Expense')]), ...problems);
   }
-  return transition(
-    db,
-    viewer,
-    id,
-    { rejected: false },
-    {
-      rejected: true,
-      rejectedAt: new Date(),
-      rejectedReason: reason!.trim(),
-      rejecterId: viewer.person.id,
-      // A rejected expense is no longer approved.
-      approved: false,
-      approvedAt: null,
-      approverId: null,
-    },
-    { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
-    'expense.rejected',
-  );
+  return transition(db, viewer, EXPENSE_TRANSITIONS, id, {
+    from: { rejected: false },
+    // A rejected expense is no longer approved.
+    to: { rejected: true, rejectedAt: new Date(), rejectedReason: reason!.trim(), rejecterId: viewer.person.id, approved: false, approvedAt: null, approverId: null },
+    refused: { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
+    event: 'expense.rejected',
+  });
 }
 
 // ---- The event payload -------------------------------------------------------------------------

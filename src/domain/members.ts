@@ -46,21 +46,21 @@ export interface Members {
 }
 
 export function organizationMembers(system: PrismaClient, organizationId: number): Members {
+  // The organization's row lock: membership changes (and the last-admin rule) one at a time.
+  const lockOrganization = (tx: Pick<PrismaClient, '$executeRaw'>) => tx.$executeRaw`UPDATE organizations SET id = id WHERE id = ${organizationId}`;
   return {
     async add(input) {
       const errors: UserError[] = [];
       const email = input.email?.trim() ?? '';
-      if (email === '') errors.push(blank('email'));
-      else if (email.length > MAX_EMAIL) checkText(errors, 'email', email, MAX_EMAIL);
-      else if (!EMAIL.test(email)) errors.push(invalid('email', 'is not an email address'));
-      else checkText(errors, 'email', email, MAX_EMAIL); // the NUL character, among others
+      // Blank, too long, the NUL character: the text rules first; then the shape of an address.
+      checkText(errors, 'email', email, MAX_EMAIL);
+      if (errors.length === 0 && !EMAIL.test(email)) errors.push(invalid('email', 'is not an email address'));
       for (const name of ['firstName', 'lastName'] as const) {
         if (input[name] != null) checkText(errors, name, input[name], MAX_PERSON_NAME);
       }
       if (errors.length) return fail(...errors);
       return system.$transaction(async (tx) => {
-        // The organization's row lock: membership changes (and the last-admin rule) one at a time.
-        await tx.$executeRaw`UPDATE organizations SET id = id WHERE id = ${organizationId}`;
+        await lockOrganization(tx);
         // An email names one person whatever its case.
         let person = await tx.person.findFirst({ where: { email: { equals: email, mode: 'insensitive' } }, select: { id: true } });
         if (person) {
@@ -89,7 +89,7 @@ export function organizationMembers(system: PrismaClient, organizationId: number
 
     async update(personId, input) {
       return system.$transaction(async (tx) => {
-        await tx.$executeRaw`UPDATE organizations SET id = id WHERE id = ${organizationId}`;
+        await lockOrganization(tx);
         const key = { organizationId_personId: { organizationId, personId } };
         const membership = await tx.membership.findUnique({ where: key, select: { role: true, deactivatedAt: true } });
         if (!membership) return fail(notFound(at('personId'), 'Member'));
