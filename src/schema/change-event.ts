@@ -14,11 +14,36 @@ import { argumentsKey } from './kit/loaders.js';
 /** `expense.approved` <-> EXPENSE_APPROVED. */
 export const enumFromEventType = (type: EventType): string => type.replace('.', '_').toUpperCase();
 
+/** What each kind of change says happened, for the descriptions of EventType's values. */
+const HAPPENED: Record<string, string> = {
+  created: 'was created',
+  updated: 'was changed',
+  deleted: 'went to the recycle bin',
+  restored: 'came back from the recycle bin',
+  purged: 'was purged from the recycle bin, for good',
+  approved: 'was approved',
+  unapproved: 'had its approval withdrawn',
+  rejected: 'was rejected',
+  archived: 'was archived',
+  unarchived: 'was taken out of the archive',
+  closed: 'was closed',
+  reopened: 'was reopened',
+  occurrence_generated: 'generated the budget of one of its periods',
+};
+
+/** "An expense was approved (`expense.approved`)." */
+function eventTypeDescription(type: EventType): string {
+  const [subject = '', what = ''] = type.split('.');
+  const words = subject.replace(/_/g, ' ');
+  const happened = HAPPENED[what] ?? `: ${what.replace(/_/g, ' ')}`;
+  return `${/^[aeiou]/.test(words) ? 'An' : 'A'} ${words} ${happened} (\`${type}\`).`;
+}
+
 export const EventTypeRef = builder.enumType('EventType', {
   description:
     'A kind of change. Webhook bodies and signatures name it in lower case with a dot (`expense.approved` for EXPENSE_APPROVED): see docs/events.md.',
   values: Object.fromEntries(
-    EVENT_TYPES.map((type) => [enumFromEventType(type), { value: type, description: `\`${type}\`` }]),
+    EVENT_TYPES.map((type) => [enumFromEventType(type), { value: type, description: eventTypeDescription(type) }]),
   ) as Record<string, { value: EventType; description: string }>,
 });
 
