@@ -111,7 +111,7 @@ export const DealRef = builder.prismaNode('Deal', {
     closed: t.boolean({ description: 'Whether `closedAt` is set.', select: { closedAt: true }, resolve: (deal) => deal.closedAt !== null }),
     deliveredOn: t.expose('deliveredOn', { type: 'Date', nullable: true, description: 'The day the work was delivered; null until it is set.' }),
     tagList: t.exposeStringList('tagList', { description: 'Its tags, trimmed, without blanks or repeats; empty when it has none.' }),
-    currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
+    currency: t.exposeString('currency', { description: "ISO 4217 code of the deal's money: the `normalized` currency of its expenses." }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
       select: { exchangeRate: true },

@@ -25,7 +25,7 @@ import { MoneySetRef, type MoneySetShape } from './money.js';
 const ApprovalStatus = builder.enumType('ExpenseApprovalStatus', {
   description: 'Where an expense stands in approval.',
   values: {
-    APPROVED: { description: 'Approved.' },
+    APPROVED: { description: 'Approved (`approveExpense`): `approvedAt` and `approver` say when and by whom.' },
     NOT_APPROVED: { description: 'Neither approved nor rejected: awaiting a decision.' },
     REJECTED: { description: 'Rejected, with a reason.' },
   } as const,
@@ -172,8 +172,8 @@ export const expenseList: ListSpec = {
   sorts: {
     NAME: sortBy('string', 'name', 'Alphabetically by name.'),
     DATE: sortBy('date', 'date', 'By the day the cost was incurred.'),
-    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Expenses without one come last.' }),
-    PAID_ON: sortBy('date', 'paidOn', { nullable: true, description: 'Expenses without one come last.' }),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'By the due day; expenses without one come last.' }),
+    PAID_ON: sortBy('date', 'paidOn', { nullable: true, description: 'By the day paid; unpaid expenses come last.' }),
     AMOUNT: sortBy('bigint', 'amountDefault', "By the amount in the organization's default currency."),
     BILLABLE_AMOUNT: sortBy('bigint', 'billableAmountDefault', "By the billable amount in the organization's default currency."),
     PROFIT: sortBy('bigint', 'profitDefault', "By the profit in the organization's default currency."),

@@ -56,7 +56,7 @@ export const invoiceAttributionList: ListSpec = {
     },
   },
   sorts: {
-    DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'Attributions without one come last.' }),
+    DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'By the start of the period covered; attributions without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
   totals: {

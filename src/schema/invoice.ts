@@ -147,7 +147,7 @@ export const InvoiceRef = builder.prismaNode('Invoice', {
       description: "The client's purchase order number, to quote on the invoice; null when there is none.",
     }),
     tagList: t.exposeStringList('tagList', { description: 'Its tags, trimmed, without blanks or repeats; empty when it has none.' }),
-    currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
+    currency: t.exposeString('currency', { description: "ISO 4217 code of its amounts (`original` and `normalized` forms)." }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
       select: { exchangeRate: true },
@@ -239,9 +239,9 @@ export const invoiceList: ListSpec = {
     },
   },
   sorts: {
-    NUMBER: sortBy('string', 'number', { nullable: true, description: 'Invoices without a number come last.' }),
+    NUMBER: sortBy('string', 'number', { nullable: true, description: 'By number, as text; invoices without a number come last.' }),
     INVOICED_ON: sortBy('date', 'invoicedOn', "By the invoice's date."),
-    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Invoices without one come last.' }),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'By the due day; invoices without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
 };

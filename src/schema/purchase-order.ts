@@ -45,7 +45,7 @@ export const PurchaseOrderRef = builder.prismaNode('PurchaseOrder', {
       nullable: true,
       description: 'The day what was ordered arrived; null until then (no mutation of this API sets it yet).',
     }),
-    currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
+    currency: t.exposeString('currency', { description: 'ISO 4217 code of `totalCost` and `totalReceived` as entered.' }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
       select: { exchangeRate: true },
@@ -84,7 +84,7 @@ export const purchaseOrderList: ListSpec = {
   },
   sorts: {
     ISSUED_ON: sortBy('date', 'issuedOn', 'By the day it was issued.'),
-    DELIVERY_ON: sortBy('date', 'deliveryOn', { nullable: true, description: 'Orders without one come last.' }),
+    DELIVERY_ON: sortBy('date', 'deliveryOn', { nullable: true, description: 'By the expected delivery day; orders without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
   defaultOrder: [{ field: 'ISSUED_ON', direction: 'ASC' }],
