@@ -265,7 +265,9 @@ const invoiceFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObjec
   subject: t.string({ description: 'The subject line, at most 255 characters. Optional; blank or null clears it.' }),
   invoicedOn: t.field({
     type: 'Date',
-    description: 'The invoice\'s date, and the day of its exchange rate. Default (also for null on create): today; null on update is `BLANK`.',
+    description:
+      "The invoice's date (a new invoice's rate applies to it; a later change of date keeps the rate's day). Default (also for " +
+      'null on create): today; null on update is `BLANK`.',
   }),
   paymentTerms: t.int({
     description: 'Days from `invoicedOn` to `payOn`, 0 to 3650. When it (or `invoicedOn`) changes without `payOn`, `payOn` follows. Optional; null clears it.',
