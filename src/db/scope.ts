@@ -612,10 +612,11 @@ export interface OrganizationSql {
 
 /**
  * Raw SQL on the connection (or transaction) of a scoped client, for the few statements Prisma
- * cannot express (xid8 ordering, an insert that fans out in one round trip). Nothing scopes it:
- * each statement states `organization_id = organizationId` itself, and callers are kept to a few
- * reviewed places (src/changes/outbox.ts, src/changes/log.ts, the idempotency claim in
- * src/domain/kit/idempotency.ts).
+ * cannot express (xid8 ordering, an insert that fans out in one round trip, sums of converted
+ * rows). Nothing scopes it: each statement states `organization_id = organizationId` itself, and
+ * callers are kept to a few reviewed places (src/changes/outbox.ts, src/changes/log.ts, the
+ * idempotency claim in src/domain/kit/idempotency.ts, the ordered locks in src/domain/kit/locks.ts,
+ * a deal's and a project's sums in src/domain/deal-totals.ts).
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
   const bound = BOUND.get(db);

@@ -7,7 +7,7 @@ import { reexpressExpense } from '../money/expense-amounts.js';
 import { reexpressPrice } from '../money/service-amounts.js';
 import { formatRate, rateText } from '../money/money.js';
 import { SALES_STATUSES, salesStatusOf, type SalesStatus } from './sales-statuses.js';
-import { dealInvoicing, dealMoney, expenseSumsByDeal, invoicedSumsByDeal } from './deal-totals.js';
+import { dealInvoicing, dealMoney, dealProfitMargin, dealTime, invoicedSumsByDeal, sumsByDeal } from './deal-totals.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/shown.js';
 import {
@@ -358,12 +358,13 @@ export type ShownDeal = Prisma.DealGetPayload<{ include: typeof dealShows }>;
  */
 export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], viewer: Viewer): Promise<Payload[]> {
   const ids = deals.map((d) => d.id);
-  const expenses = await expenseSumsByDeal(tx, ids);
+  const sums = await sumsByDeal(tx, ids);
   const invoiced = await invoicedSumsByDeal(tx, ids);
   const inDefault = viewer.organization.defaultCurrency;
   return deals.map((d, i) => {
-    const money = dealMoney(d, expenses[i]!, inDefault);
-    const invoicing = dealInvoicing(d, expenses[i]!, invoiced[i]!, inDefault);
+    const money = dealMoney(d, sums[i]!, inDefault);
+    const invoicing = dealInvoicing(d, sums[i]!, invoiced[i]!, inDefault);
+    const time = dealTime(sums[i]!);
     return {
       id: globalId('Deal', d.id),
       databaseId: d.id,
@@ -387,16 +388,22 @@ export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], vi
       currency: d.currency,
       exchangeRate: formatRate(d.exchangeRate),
       exchangeDate: day(d.exchangeDate),
+      servicesRevenue: moneySet(money.servicesRevenue),
+      workCost: moneySet(money.workCost),
+      expense: moneySet(money.expense),
+      expenseBillable: moneySet(money.expenseBillable),
       revenue: moneySet(money.revenue),
       cost: moneySet(money.cost),
       profit: moneySet(money.profit),
-      expense: moneySet(money.expense),
-      expenseBillable: moneySet(money.expenseBillable),
+      profitMargin: dealProfitMargin(d, sums[i]!),
       budgetTotal: moneySet(money.budgetTotal),
       budgetUsed: moneySet(money.budgetUsed),
       budgetRemaining: moneySet(money.budgetRemaining),
       invoiced: moneySet(invoicing.invoiced),
       pendingInvoicing: moneySet(invoicing.pendingInvoicing),
+      workedTime: time.workedTime,
+      billableTime: time.billableTime,
+      budgetedTime: time.budgetedTime,
       company: ref('Company', d.companyId),
       project: liveRef('Project', d.project),
       responsible: ref('Person', d.responsibleId),

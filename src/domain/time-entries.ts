@@ -20,7 +20,9 @@ import { checkOptionalText, checkText, MAX_LONG_TEXT, optionalText } from './kit
 import { transition, type Transitions } from './kit/transition.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
-import { day, instant, ref, type Payload } from './kit/shown.js';
+import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
+import { sameForms } from '../money/money.js';
+import { workCost } from '../money/work-cost.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { withEvent } from '../changes/outbox.js';
 
@@ -53,6 +55,17 @@ export async function checkPerson(db: ScopedTx, errors: UserError[], personId: n
   if (!person) errors.push(notFound(at('personId'), 'Person'));
 }
 
+/**
+ * The cost rate of the person a time entry is for (their membership in the organization: the scoped
+ * client reads only this organization's); a person who is not a member is NOT_FOUND on `personId`
+ * when it was given (`named`), and costs 0 otherwise.
+ */
+export async function costRateOf(db: ScopedTx, errors: UserError[], personId: number, named: boolean): Promise<bigint> {
+  const membership = await db.membership.findFirst({ where: { personId }, select: { costRate: true } });
+  if (!membership && named) errors.push(notFound(at('personId'), 'Person'));
+  return membership?.costRate ?? 0n;
+}
+
 function check(input: TimeEntryInput): UserError[] {
   const errors: UserError[] = [];
   if (input.serviceId == null) errors.push(blank('serviceId'));
@@ -73,7 +86,7 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
     if (input.taskId != null && !(await lockLive(tx, 'task', input.taskId))) {
       errors.push(notFound(at('taskId'), 'Task'));
     }
-    await checkPerson(tx, errors, input.personId);
+    const costRate = await costRateOf(tx, errors, input.personId ?? viewer.person.id, input.personId != null);
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
 
     const entry = await tx.timeEntry.create({
@@ -87,6 +100,7 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
         date: input.date!,
         time: input.time!,
         billableTime: input.billableTime ?? input.time!,
+        workCostDefault: workCost(input.time!, costRate),
         note: optionalText(input.note),
       },
     });
@@ -164,6 +178,7 @@ export function presentTimeEntry(e: Prisma.TimeEntryGetPayload<{ include: typeof
     date: day(e.date),
     time: e.time,
     billableTime: e.billableTime,
+    workCost: moneySet(sameForms({ cents: e.workCostDefault, currency: viewer.organization.defaultCurrency })),
     note: e.note,
     approved: e.approved,
     approvedAt: instant(e.approvedAt),

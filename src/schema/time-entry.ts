@@ -2,6 +2,8 @@
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
 import { approveTimeEntry, createTimeEntry, deleteTimeEntry, rejectTimeEntry, unapproveTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
 import { builder } from './builder.js';
+import { MoneySetRef } from './money.js';
+import { sameForms } from '../money/money.js';
 import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
@@ -20,6 +22,14 @@ export const TimeEntryRef = builder.prismaNode('TimeEntry', {
     date: t.expose('date', { type: 'Date' }),
     time: t.exposeInt('time', { description: 'Minutes worked, 0 to 1440.' }),
     billableTime: t.exposeInt('billableTime', { description: 'Minutes billed, 0 to 1440.' }),
+    workCost: t.field({
+      type: MoneySetRef,
+      description:
+        "What the time cost: `time` × the person's cost rate ÷ 60, rounded once, worked out when the entry was recorded " +
+        "(or its time or person changed). In the organization's default currency, in every form.",
+      select: { workCostDefault: true },
+      resolve: (e, _args, ctx) => sameForms({ cents: e.workCostDefault, currency: ctx.viewer.organization.defaultCurrency }),
+    }),
     note: t.exposeString('note', { nullable: true }),
     approved: t.exposeBoolean('approved'),
     approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
