@@ -31,7 +31,7 @@ import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
-import { lockDealExpenses } from './kit/locks.js';
+import { lockDealExpenses, lockDealServices } from './kit/locks.js';
 import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -214,7 +214,12 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     // deal's sums takes the deal's lock after an expense's). A currency or rate change rewrites
     // the deal's expenses, so it locks them first; the deal's lock then makes expense writers
     // that start later wait, and the read after it is the latest committed deal.
-    if (money) await lockDealExpenses(tx, id);
+    if (money) {
+      await lockDealExpenses(tx, id);
+      // Its services too (their revenue converts at the deal's rate): a service's writer takes the
+      // service, then the deal (src/domain/kit/locks.ts, lockDealServices).
+      await lockDealServices(tx, id);
+    }
     const { count } = await tx.deal.updateMany({ where: { id }, data: { updatedAt: now } });
     const existing = count === 1 ? await tx.deal.findUnique({ where: { id } }) : null;
     if (!existing) return fail(notFound(at('id'), 'Deal'));
@@ -240,7 +245,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     if (changesMoney) {
       const rewritten = await rewriteExpenses(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
       if (!rewritten.ok) return rewritten;
-      // Services after the deal, as createService takes them.
+      // Its services, locked above (before the deal), get their prices re-expressed.
       const services = await rewriteServices(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
       if (!services.ok) return services;
       // Attributions after the deal: the lock order of src/domain/invoice-attributions.ts.
@@ -335,6 +340,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     // that held the deal's lock before us may have added an expense since the first statement:
     // once the deal is ours (and deleted, so later creates find no deal), the second one takes it.
     await lockDealExpenses(tx, id);
+    await lockDealServices(tx, id);
     chargeWork((await tx.expense.updateMany({ where: { dealId: id }, data: stamp })).count);
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));

@@ -52,6 +52,21 @@ export async function lockDealExpenses(tx: ScopedTx, dealId: number): Promise<nu
   return rows.length;
 }
 
+/**
+ * Locks a deal's live services in id order, as `lockDealExpenses` its expenses. A service's write
+ * takes the service, then (through the trigger that keeps the deal's sort keys) the deal; a write
+ * that changes every service of a deal (a currency change, a delete) takes them the same way round:
+ * its expenses, its services, then the deal.
+ */
+export async function lockDealServices(tx: ScopedTx, dealId: number): Promise<number> {
+  const sql = organizationSql(tx);
+  const rows = await sql.$queryRaw<Array<{ id: number }>>`
+    SELECT id FROM "public"."services"
+     WHERE organization_id = ${sql.organizationId} AND deal_id = ${dealId} AND deleted_at IS NULL
+     ORDER BY id FOR UPDATE`;
+  return rows.length;
+}
+
 /** Locks live invoices in id order; true when every one of them was there. */
 export async function lockInvoices(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
   let all = true;
