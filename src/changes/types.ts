@@ -36,6 +36,8 @@ const MORE = [
   'event.updated',
   'project.updated',
   'template.updated',
+  'page.updated',
+  'task.updated',
   'task.closed',
   'task.reopened',
   'time_entry.approved',
