@@ -37,6 +37,8 @@ const MORE = [
   'project.updated',
   'template.updated',
   'page.updated',
+  'purchase_order.updated',
+  'service.updated',
   'task.updated',
   'task.closed',
   'task.reopened',
