@@ -263,6 +263,18 @@ describe('cost rates', () => {
     await gql(tenant.token, update, { input: { personId: added.addMember.person.id, costRate: '0' } });
     const stored = await tenant.db.timeEntry.findUniqueOrThrow({ where: { id: entryId } });
     expect(stored.workCostDefault).toBe(7625n); // 61 × 7500 ÷ 60
+
+    // Changing anything else keeps it; new minutes or another person work it out again, at today's rate.
+    const updateEntry = `mutation($input: UpdateTimeEntryInput!) { updateTimeEntry(input: $input) { timeEntry { workCost { default { cents } } } userErrors { message } } }`;
+    const entryGid = gid('TimeEntry', entryId);
+    const noted = await gql(tenant.token, updateEntry, { input: { id: entryGid, note: 'kept' } });
+    expect(noted.updateTimeEntry.timeEntry.workCost.default.cents).toBe(7625);
+    const moreMinutes = await gql(tenant.token, updateEntry, { input: { id: entryGid, time: 120 } });
+    expect(moreMinutes.updateTimeEntry.timeEntry.workCost.default.cents).toBe(0);
+    const senior = await memberAt(tenant, 9000n);
+    const moved = await gql(tenant.token, updateEntry, { input: { id: entryGid, personId: gid('Person', senior) } });
+    expect(moved.updateTimeEntry.timeEntry.workCost.default.cents).toBe(18000); // 120 × 9000 ÷ 60
+    expect((await dealMoney(tenant, tenant.deals.eur)).workCost.default.cents).toBe(18000);
   });
 
   test("another organization's person is not found, and their cost rate never applies", async () => {

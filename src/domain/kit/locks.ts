@@ -89,3 +89,20 @@ export async function lockLive(tx: ScopedTx, model: Lockable, id: number): Promi
   const { count } = await delegate.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: null } });
   return count === 1;
 }
+
+/**
+ * For an update that moves a row to another parent (a time entry or a booking to another service):
+ * locks the live parent it leaves (`from`) and the one it joins (`to`), in id order, before the row
+ * itself. A parent's delete locks the parent, then stamps its children: it then either waits for the
+ * move or went first (and the row, still its child, went to the bin with it, or `to` is gone), so a
+ * row never goes to the bin with a parent it has left, nor stays live on one in the bin. True when
+ * `to` is live.
+ */
+export async function lockMove(tx: ScopedTx, model: Lockable, from: number, to: number): Promise<boolean> {
+  let joined = true;
+  for (const id of [...new Set([from, to])].sort((a, b) => a - b)) {
+    const live = await lockLive(tx, model, id);
+    if (id === to) joined = live;
+  }
+  return joined;
+}
