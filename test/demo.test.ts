@@ -222,6 +222,22 @@ describe('seeding', () => {
     expect(await t.db.prisma.organization.count({ where: { name: DEMO_ORGANIZATION } })).toBe(1);
   });
 
+  test.skipIf(!process.env.TEST_DATABASE_URL)('two seeds at once: one seeds, the other answers its organization', async () => {
+    // Set the present demo aside (its people's emails and its name), as if the database were fresh.
+    for (const email of [DEMO_EMAIL, 'alex@example.com']) {
+      await t.db.prisma.person.updateMany({ where: { email }, data: { email: `aside-${Date.now()}-${email}` } });
+    }
+    await t.db.prisma.organization.update({ where: { id: organizationId }, data: { name: `${DEMO_ORGANIZATION} (aside ${Date.now()})` } });
+    const organizations = await t.db.prisma.organization.count();
+    const [first, second] = await Promise.all([seedDemo(t.db.prisma), seedDemo(t.db.prisma)]);
+    expect([first.created, second.created].sort()).toEqual([false, true]);
+    expect(first.organizationId).toBe(second.organizationId);
+    expect(await t.db.prisma.organization.count()).toBe(organizations + 1);
+    organizationId = first.organizationId;
+    caller = { token: await createToken(t.db.prisma, DEMO_EMAIL, 'demo test') };
+    expect((await data(t.app, Deals, {}, caller)).viewer.organization.name).toBe(DEMO_ORGANIZATION);
+  });
+
   test('all or nothing: a composed write that fails leaves no organization, row or event', async () => {
     const name = `Half-seeded ${Date.now()}`;
     const events = await t.db.prisma.changeEvent.count();
