@@ -207,7 +207,7 @@ describe('every part of the API has something, coherent', () => {
 
     expect(new Set(tasks.nodes.map((task) => task.closed))).toEqual(new Set([true, false]));
     expect(deletedItems.totalCount).toBeGreaterThanOrEqual(1);
-    expect(deletedItems.nodes[0]).toMatchObject({ itemType: 'TASK', location: 'Project: Website relaunch', recoveredAt: null });
+    expect(deletedItems.nodes[0]).toMatchObject({ itemType: 'TASK', name: 'Old sitemap draft', recoveredAt: null });
     // What is in the bin is out of the lists.
     expect(tasks.nodes.map((task) => task.title)).not.toContain(deletedItems.nodes[0]!.name);
   });
