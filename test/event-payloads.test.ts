@@ -255,7 +255,11 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     await step(a, 'updatePurchaseOrder', { id: order, currency: null, totalCost: 5000, deliveryOn: '2030-06-10', subject: null }, ['purchase_order.updated']);
 
     // Contracts: created, updated, generating budgets (whose payloads are deals).
-    const contract = await create(a, 'createContract', { templateId: deal, intervalId: 1, nextOccurrenceOn: '2030-07-01', copyExpenses: true }, 'contract.created');
+    // The template becomes the contract's budget of its period: its change is recorded too.
+    const [contract] = await step(a, 'createContract', { templateId: deal, intervalId: 1, nextOccurrenceOn: '2030-07-01', copyExpenses: true }, [
+      'contract.created',
+      'deal.updated',
+    ]);
     await step(a, 'updateContract', { id: contract, endsOn: '2031-12-31' }, ['contract.updated']);
     const budgets = await step(a, 'generateContractOccurrences', { contractIds: [contract], until: '2030-09-15' }, [
       'contract.occurrence_generated',

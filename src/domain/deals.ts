@@ -158,6 +158,15 @@ function pipeline(input: DealInput, budget: boolean, existing: Pick<Deal, 'sales
   return data;
 }
 
+/**
+ * What makes `existing` a budget, as `updateDeal(input: { budget: true })` writes it: it leaves the
+ * pipeline (no sales status), and keeps its `closedAt`. For a contract's template (src/domain/contracts.ts).
+ */
+export const asBudget = (existing: Pick<Deal, 'salesStatusId' | 'closedAt'>, now: Date) => ({
+  budget: true,
+  ...pipeline({ budget: true }, true, existing, now),
+});
+
 export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealInput): Promise<Result<Deal>> {
   return transact(db, async (tx) => {
     const errors = await check(tx, input, null);

@@ -69,7 +69,7 @@ export const ContractRef = builder.prismaNode('Contract', {
     budgets: relatedListField(t as never, dealList, {
       relation: 'budgets',
       foreignKey: 'contractId',
-      description: 'The budgets it generated, with the filters, orders and paging of `Query.deals`.',
+      description: 'Its budgets (the template, made the first when the contract was created, and those it generated), with the filters, orders and paging of `Query.deals`.',
     }),
     upcomingOccurrences: t.field({
       type: [OccurrenceRef],
@@ -123,7 +123,12 @@ builder.queryFields((t) => ({
 // Input fields are nullable on purpose: a missing value is reported as a user error with the
 // reference's message, together with every other problem of the input.
 const contractFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
-  templateId: t.id({ description: 'The deal each new budget is copied from: a deal of the organization.' }),
+  templateId: t.id({
+    description:
+      'The deal each new budget is copied from: a deal of the organization. Creating makes it the budget of the period that ' +
+      'holds its date (`contract`, `budget`, `suffix`, `endDate` set); one that is already a budget of a live contract is `TAKEN`. ' +
+      'Changing it later only changes what new budgets copy.',
+  }),
   interval: t.field({ type: ContractInterval, description: 'How often; give this or `intervalId`.' }),
   intervalId: t.int({ description: 'How often, as the REST API numbers it (1 to 6); give this or `interval`.' }),
   nextOccurrenceOn: t.field({
