@@ -1,16 +1,21 @@
 // Contracts (recurring budgets) through GraphQL: create and update with every validation of the
-// reference (exact messages and fields, both date formats, nothing written on any error), reading
+// reference (exact messages and fields, both date formats, nothing written on any error), the
+// template made the budget of its period as the reference's POST answers (one contract per template,
+// also under concurrent creates), reading
 // (contract, node, the list, upcoming occurrences), soft delete, tenant isolation, generation of
 // budgets (fields, expenses copied with exact money, idempotence, concurrency, bounds), the SQL
 // statements a list costs, and the `contracts generate` command.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { deleteDeal } from '../src/domain/deals.js';
 import { approveExpense, deleteExpense } from '../src/domain/expenses.js';
 import { graphql } from './generated/index.js';
 import type { ContractsListQueryVariables, CreateContractInput, UpdateContractInput } from './generated/graphql.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
 import { refused, runCommand } from './helpers/cli.js';
 import { contractRow, on, templateDeal } from './helpers/contracts.js';
+import { binEntry } from './helpers/bin.js';
+import { eventsReadable } from './helpers/events.js';
 import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
 
 graphql(`
@@ -127,6 +132,37 @@ const BudgetContract = graphql(`
   }
 `);
 
+graphql(`
+  fragment ContractsZero on MoneySet { original { cents currency } default { cents currency } normalized { cents currency } }
+`);
+
+/** The fields the reference's POST answer shows of the template deal. */
+const TemplateShown = graphql(`
+  query ContractsTemplateShown($id: ID!) {
+    deal(id: $id) {
+      name date endDate number suffix timeApproval expenseApproval budget salesStatus salesStatusId salesStatusUpdatedAt
+      tagList originDeal { id } probability closed closedAt deliveredOn lastActivityAt exchangeRate exchangeDate currency
+      creator { databaseId } company { databaseId } responsible { databaseId } dealStatus { id } project { databaseId }
+      contract { id databaseId }
+      revenue { ...ContractsZero } cost { ...ContractsZero } profit { ...ContractsZero } invoiced { ...ContractsZero }
+      pendingInvoicing { ...ContractsZero } expense { ...ContractsZero } expenseBillable { ...ContractsZero }
+      budgetTotal { ...ContractsZero } budgetUsed { ...ContractsZero } budgetRemaining { ...ContractsZero }
+    }
+  }
+`);
+
+const ContractBudgets = graphql(`
+  query ContractsContractBudgets($id: ID!) {
+    contract(id: $id) { template { databaseId suffix } budgets(orderBy: [{ field: DATE }]) { totalCount nodes { databaseId suffix date endDate } } }
+  }
+`);
+
+const Restore = graphql(`
+  mutation ContractsRestore($input: RestoreDeletedItemInput!) {
+    restoreDeletedItem(input: $input) { userErrors { field message code } }
+  }
+`);
+
 const Templates = graphql(`
   query ContractsTemplates($first: Int) {
     contracts(first: $first) { nodes { template { name } } }
@@ -226,9 +262,10 @@ describe('createContract', () => {
     );
     expect(result.userErrors).toEqual([]);
     expect(result.contract).toMatchObject({ interval: 'QUARTERLY', intervalId: 6, nextOccurrenceOn: '2017-03-01', endsOn: '2017-12-31', copyExpenses: true });
-    // Both given and agreeing is fine too.
+    // Both given and agreeing is fine too (on another template: this one is now the first's budget).
+    const another = await templateDeal(tenant);
     const both = await on(TODAY, () =>
-      create(tenant, { templateId: gid('Deal', template), interval: 'WEEKLY', intervalId: 3, nextOccurrenceOn: '2017-01-16' }),
+      create(tenant, { templateId: gid('Deal', another), interval: 'WEEKLY', intervalId: 3, nextOccurrenceOn: '2017-01-16' }),
     );
     expect(both.userErrors).toEqual([]);
     expect(both.contract).toMatchObject({ interval: 'WEEKLY', intervalId: 3, nextOccurrenceOn: '2017-01-16' });
@@ -236,9 +273,9 @@ describe('createContract', () => {
 
   test('every interval id maps to its name', async () => {
     const tenant = await createTenant(t.db.prisma);
-    const template = await templateDeal(tenant);
     const names: string[] = [];
     for (const intervalId of [1, 2, 3, 4, 5, 6]) {
+      const template = await templateDeal(tenant);
       const result = await on(TODAY, () => create(tenant, { templateId: gid('Deal', template), intervalId, nextOccurrenceOn: '2017-02-01' }));
       names.push(result.contract!.interval);
     }
@@ -318,7 +355,8 @@ describe('createContract', () => {
     const templateId = gid('Deal', await templateDeal(tenant));
     const late = await on('2017-01-15T23:59:59Z', () => create(tenant, { templateId, intervalId: 1, nextOccurrenceOn: '2017-01-16' }));
     expect(late.userErrors).toEqual([]);
-    const next = await on('2017-01-16T00:00:01Z', () => create(tenant, { templateId, intervalId: 1, nextOccurrenceOn: '2017-01-16' }));
+    const another = gid('Deal', await templateDeal(tenant));
+    const next = await on('2017-01-16T00:00:01Z', () => create(tenant, { templateId: another, intervalId: 1, nextOccurrenceOn: '2017-01-16' }));
     expect(next.userErrors).toEqual([error(at('nextOccurrenceOn'), 'must be after today', 'INVALID')]);
   });
 
@@ -353,6 +391,221 @@ describe('createContract', () => {
     expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(body.errors?.[0]?.message).toContain('31.02.2017');
     expect(await contractRows(tenant)).toEqual([]);
+  });
+});
+
+describe('the template becomes the budget of its period (the reference\'s POST answer)', () => {
+  const money = (currency: string, inDefault = 'USD') => ({
+    original: { cents: 0, currency },
+    default: { cents: 0, currency: inDefault },
+    normalized: { cents: 0, currency },
+  });
+
+  test("the reference's example: template 13 answers contract 6, budget, 2017/01 to 2017-01-31", async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const responsible = await tenant.member();
+    // Deal 13 as the answer shows it, apart from what the contract changes.
+    const template = await tenant.db.deal.create({
+      data: {
+        organizationId: tenant.organizationId, companyId: tenant.companies.acme, projectId: tenant.projects.website,
+        creatorId: tenant.personId, responsibleId: responsible.personId, name: 'test name', number: 2, budget: true,
+        date: day('2017-01-01'), probability: 50, timeApproval: true, expenseApproval: true,
+        currency: 'EUR', exchangeRate: '1.25', exchangeDate: day('2017-01-01'),
+      },
+    });
+    const result = await on(TODAY, () => create(tenant, { templateId: gid('Deal', template.id), intervalId: 1, nextOccurrenceOn: '01.02.2017' }));
+    expect(result.userErrors).toEqual([]);
+    const contract = result.contract!;
+    // "ends_on": null, "next_occurrence_on": "2017-02-01", "interval_id": 1, "template": deal 13.
+    expect(contract).toMatchObject({ endsOn: null, nextOccurrenceOn: '2017-02-01', intervalId: 1, template: { id: gid('Deal', template.id) } });
+
+    const shown = (await data(t.app, TemplateShown, { id: gid('Deal', template.id) }, { token: tenant.token })).deal;
+    expect(shown).toEqual({
+      name: 'test name',
+      date: '2017-01-01',
+      endDate: '2017-01-31',
+      number: 2,
+      suffix: '2017/01',
+      timeApproval: true,
+      expenseApproval: true,
+      budget: true,
+      salesStatus: null,
+      salesStatusId: null,
+      salesStatusUpdatedAt: null,
+      tagList: [],
+      originDeal: null,
+      probability: 50,
+      closed: false,
+      closedAt: null,
+      deliveredOn: null,
+      lastActivityAt: null,
+      exchangeRate: '1.25',
+      exchangeDate: '2017-01-01',
+      currency: 'EUR',
+      creator: { databaseId: tenant.personId },
+      company: { databaseId: tenant.companies.acme },
+      responsible: { databaseId: responsible.personId },
+      dealStatus: null,
+      project: { databaseId: tenant.projects.website },
+      contract: { id: contract.id, databaseId: contract.databaseId },
+      revenue: money('EUR'),
+      cost: money('EUR'),
+      profit: money('EUR'),
+      invoiced: money('EUR'),
+      pendingInvoicing: money('EUR'),
+      expense: money('EUR'),
+      expenseBillable: money('EUR'),
+      budgetTotal: money('EUR'),
+      budgetUsed: money('EUR'),
+      budgetRemaining: money('EUR'),
+    });
+    // The contract's budgets: the template is the first.
+    const budgets = (await data(t.app, ContractBudgets, { id: contract.id }, { token: tenant.token })).contract!;
+    expect(budgets.template).toEqual({ databaseId: template.id, suffix: '2017/01' });
+    expect(budgets.budgets).toEqual({ totalCount: 1, nodes: [{ databaseId: template.id, suffix: '2017/01', date: '2017-01-01', endDate: '2017-01-31' }] });
+  });
+
+  test('a deal in the pipeline leaves it as updateDeal turns a deal into a budget; its date, number and money stay; one event each', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    // An open deal of 10 January; the contract runs from the 15th of each month.
+    const open = await templateDeal(tenant, { date: '2017-01-10', number: 7 });
+    const won = await templateDeal(tenant, { date: '2017-01-10' });
+    const closedAt = new Date('2017-01-12T10:00:00Z');
+    await t.db.prisma.deal.update({ where: { id: won }, data: { salesStatusId: 2, closedAt } });
+    const before = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: open } });
+    await eventsReadable(t.db.prisma, tenant.organizationId);
+    const last = (await t.db.prisma.changeEvent.aggregate({ where: { organizationId: tenant.organizationId }, _max: { id: true } }))._max.id ?? 0n;
+
+    const result = await on(TODAY, () => create(tenant, { templateId: gid('Deal', open), intervalId: 1, nextOccurrenceOn: '2017-02-15' }));
+    expect(result.userErrors).toEqual([]);
+    const after = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: open } });
+    expect(after).toEqual({
+      ...before,
+      contractId: result.contract!.databaseId,
+      budget: true,
+      salesStatusId: null,
+      salesStatusUpdatedAt: expect.any(Date),
+      // 10 January is in the period from 15 December (counted back from 15 February).
+      suffix: '2016/12',
+      endDate: day('2017-01-14'),
+      updatedAt: expect.any(Date),
+    });
+    expect(iso(after.salesStatusUpdatedAt)).toBe(TODAY);
+
+    // A won deal becomes a closed budget: its closedAt stays.
+    const fromWon = await on(TODAY, () => create(tenant, { templateId: gid('Deal', won), interval: 'QUARTERLY', nextOccurrenceOn: '2017-04-01' }));
+    expect(fromWon.userErrors).toEqual([]);
+    expect(await t.db.prisma.deal.findUniqueOrThrow({ where: { id: won } })).toMatchObject({
+      budget: true, salesStatusId: null, closedAt, suffix: '2017/Q1', endDate: day('2017-03-31'), date: day('2017-01-10'),
+    });
+
+    await eventsReadable(t.db.prisma, tenant.organizationId);
+    const events = await t.db.prisma.changeEvent.findMany({ where: { organizationId: tenant.organizationId, id: { gt: last } }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => [e.type, e.subjectId])).toEqual([
+      ['contract.created', result.contract!.id],
+      ['deal.updated', gid('Deal', open)],
+      ['contract.created', fromWon.contract!.id],
+      ['deal.updated', gid('Deal', won)],
+    ]);
+    expect(events[1]!.payload).toMatchObject({ budget: true, suffix: '2016/12', endDate: '2017-01-14', salesStatus: null, contract: { id: result.contract!.id } });
+  });
+
+  test('a deal that is a budget of a live contract starts no other (TAKEN, nothing written); once that contract is in the bin, it may', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const template = await templateDeal(tenant, { date: '2017-01-01' });
+    const first = await on(TODAY, () => create(tenant, { templateId: gid('Deal', template), intervalId: 1, nextOccurrenceOn: '2017-02-01' }));
+    expect(first.userErrors).toEqual([]);
+    const generated = await generate(tenant, { until: '2017-02-01' });
+    expect(generated.createdBudgets.map((b) => b.suffix)).toEqual(['2017/02']);
+    const before = await t.db.prisma.deal.findMany({ where: { organizationId: tenant.organizationId }, orderBy: { id: 'asc' } });
+
+    const taken = error(at('templateId'), 'is already a budget of a contract', 'TAKEN');
+    for (const templateId of [gid('Deal', template), generated.createdBudgets[0]!.id]) {
+      const again = await on(TODAY, () => create(tenant, { templateId, intervalId: 1, nextOccurrenceOn: '2017-03-01' }));
+      expect(again).toEqual({ contract: null, userErrors: [taken] });
+    }
+    // With every other problem of the input, in input order.
+    const all = await on(TODAY, () => create(tenant, { templateId: gid('Deal', template), intervalId: 9, nextOccurrenceOn: '2017-01-01' }));
+    expect(all.userErrors.map((e) => e.code)).toEqual(['TAKEN', 'INVALID', 'INVALID']);
+    expect((await contractRows(tenant)).map((c) => c.id)).toEqual([first.contract!.databaseId]);
+    expect(await t.db.prisma.deal.findMany({ where: { organizationId: tenant.organizationId }, orderBy: { id: 'asc' } })).toEqual(before);
+
+    // Its contract in the bin lets it go: a new contract makes it its own budget.
+    await mutate(Delete, { input: { id: first.contract!.id } }, tenant.token);
+    const second = await on(TODAY, () => create(tenant, { templateId: gid('Deal', template), interval: 'QUARTERLY', nextOccurrenceOn: '2017-04-01' }));
+    expect(second.userErrors).toEqual([]);
+    expect(await t.db.prisma.deal.findUniqueOrThrow({ where: { id: template } })).toMatchObject({ contractId: second.contract!.databaseId, suffix: '2017/Q1' });
+    // A template changed later is only what new budgets copy: any live deal, nothing of it changes.
+    const other = await templateDeal(tenant, { date: '2017-01-05' });
+    const otherBefore = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: other } });
+    const changed = await on(TODAY, () => update(tenant, { id: second.contract!.id, templateId: gid('Deal', other) }));
+    expect(changed.userErrors).toEqual([]);
+    expect(await t.db.prisma.deal.findUniqueOrThrow({ where: { id: other } })).toEqual(otherBefore);
+  });
+
+  test('its own budgets: generation continues from the next occurrence; deleting the contract keeps the template, deleting the template takes the contract', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const template = await templateDeal(tenant, { date: '2017-01-01' });
+    const created = await on(TODAY, () => create(tenant, { templateId: gid('Deal', template), intervalId: 1, nextOccurrenceOn: '2017-02-01' }));
+    const contract = created.contract!;
+    const generated = await generate(tenant, { until: '2017-03-31' });
+    expect(generated.createdBudgets.map((b) => [b.suffix, b.originDeal?.databaseId, b.number])).toEqual([
+      ['2017/02', template, 3],
+      ['2017/03', template, 3],
+    ]);
+    const listed = async () => (await data(t.app, ContractBudgets, { id: contract.id }, { token: tenant.token })).contract!.budgets;
+    expect((await listed()).nodes.map((b) => [b.suffix, b.date, b.endDate])).toEqual([
+      ['2017/01', '2017-01-01', '2017-01-31'],
+      ['2017/02', '2017-02-01', '2017-02-28'],
+      ['2017/03', '2017-03-01', '2017-03-31'],
+    ]);
+
+    // Deleting the template takes the contract to the bin with it; its entry is a budget's now.
+    expect((await deleteDeal(tenant.db, tenant.viewer, template)).ok).toBe(true);
+    expect((await contractOf(contract.databaseId)).deletedAt).not.toBeNull();
+    const entry = await binEntry(t.app, { token: tenant.token }, 'BUDGET', gid('Deal', template));
+    expect(entry).toMatchObject({ name: 'test name', location: 'Project: Website' });
+    const restored = await mutate(Restore, { input: { id: entry!.id } }, tenant.token);
+    expect(restored.restoreDeletedItem.userErrors).toEqual([]);
+    expect((await listed()).totalCount).toBe(3);
+
+    // Deleting the contract keeps every budget, the template too, which then shows no contract.
+    await mutate(Delete, { input: { id: contract.id } }, tenant.token);
+    const shown = (await data(t.app, TemplateShown, { id: gid('Deal', template) }, { token: tenant.token })).deal;
+    expect(shown).toMatchObject({ budget: true, suffix: '2017/01', contract: null });
+    expect((await budgetsOf(contract.databaseId)).map((b) => [b.id === template, b.deletedAt])).toEqual([
+      [true, null],
+      [false, null],
+      [false, null],
+    ]);
+  });
+
+  test("a template's period must start in the calendar", async () => {
+    const tenant = await createTenant(t.db.prisma);
+    // 0001-01-01 is a Monday: weekly periods from Tuesday 17 January 2017 put it in one from 0000-12-26.
+    const ancient = await templateDeal(tenant, { date: '0001-01-01' });
+    const refused = await on(TODAY, () => create(tenant, { templateId: gid('Deal', ancient), interval: 'WEEKLY', nextOccurrenceOn: '2017-01-17' }));
+    expect(refused).toEqual({ contract: null, userErrors: [error(at('templateId'), 'has its date in a period that would start before 0001-01-01', 'INVALID')] });
+    const monday = await on(TODAY, () => create(tenant, { templateId: gid('Deal', ancient), interval: 'WEEKLY', nextOccurrenceOn: '2017-01-16' }));
+    expect(monday.userErrors).toEqual([]);
+    expect(await t.db.prisma.deal.findUniqueOrThrow({ where: { id: ancient } })).toMatchObject({ suffix: '0001/01/01', endDate: day('0001-01-07') });
+  });
+
+  test.skipIf(!process.env.TEST_DATABASE_URL)('20 concurrent creates on one template: one contract, 19 TAKEN, the template its budget', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const template = await templateDeal(tenant, { date: '2017-01-01' });
+    const results = await on(TODAY, () =>
+      Promise.all(Array.from({ length: 20 }, (_, i) => create(tenant, { templateId: gid('Deal', template), intervalId: 1 + (i % 6), nextOccurrenceOn: '2017-02-01' }))),
+    );
+    const made = results.filter((r) => r.contract);
+    expect(made).toHaveLength(1);
+    expect(results.filter((r) => !r.contract).map((r) => r.userErrors)).toEqual(
+      Array.from({ length: 19 }, () => [error(at('templateId'), 'is already a budget of a contract', 'TAKEN')]),
+    );
+    expect((await contractRows(tenant)).map((c) => c.id)).toEqual([made[0]!.contract!.databaseId]);
+    expect(await t.db.prisma.deal.findUniqueOrThrow({ where: { id: template } })).toMatchObject({ contractId: made[0]!.contract!.databaseId, budget: true });
+    await eventsReadable(t.db.prisma, tenant.organizationId);
+    expect(await t.db.prisma.changeEvent.count({ where: { organizationId: tenant.organizationId, type: { in: ['contract.created', 'deal.updated'] } } })).toBe(2);
   });
 });
 
@@ -558,7 +811,8 @@ describe('the end of the calendar (issue 22)', () => {
     // The last days that still have a whole period.
     const monthly = await create(tenant, { templateId, interval: 'MONTHLY', nextOccurrenceOn: '9999-11-30' });
     expect(monthly.userErrors).toEqual([]);
-    const weekly = await create(tenant, { templateId, interval: 'WEEKLY', nextOccurrenceOn: '9999-12-24' });
+    const another = gid('Deal', await templateDeal(tenant));
+    const weekly = await create(tenant, { templateId: another, interval: 'WEEKLY', nextOccurrenceOn: '9999-12-24' });
     expect(weekly.userErrors).toEqual([]);
 
     const moved = await update(tenant, { id: weekly.contract!.id, nextOccurrenceOn: '9999-12-30' });

@@ -187,6 +187,8 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     await step(a, 'updateDashboard', { id: dashboard, name: 'Overview 2' }, ['dashboard.updated']);
     await step(a, 'updateTemplate', { id: template, description: null, taskTitles: ['Desk'] }, ['template.updated']);
     await step(a, 'updateEvent', { id: event, paid: true, description: 'Winter' }, ['event.updated']);
+    await step(a, 'updateTask', { id: task, title: 'Launch v2', startDate: '2030-06-02', tagList: ['z'] }, ['task.updated']);
+    await step(a, 'updatePage', { id: subpage, title: 'Sub 2', body: null, public: true }, ['page.updated']);
 
     // Deals and their money: an expense, an attribution, a service with its time and bookings.
     const deal = await create(
@@ -233,7 +235,9 @@ test('every event payload equals node(id:) of what it shows, for every subject t
       { dealId: deal, name: 'Design', serviceTypeId: gid('ServiceType', a.serviceTypes.software), price: 9999, quantity: '2.5', unit: 'DAY', pricingType: 'FIXED_PRICE', description: 'Pixels' },
       'service.created',
     );
+    await step(a, 'updateService', { id: service, price: 5000, quantity: '3', pricingType: 'NOT_BILLABLE', serviceTypeId: null, name: 'Design 2' }, ['service.updated']);
     const timeEntry = await create(a, 'createTimeEntry', { serviceId: service, taskId: task, date: '2030-05-30', time: 90, billableTime: 60, note: 'Mockups' }, 'time_entry.created');
+    await step(a, 'updateTimeEntry', { id: timeEntry, time: 120, note: null, date: '2030-05-31' }, ['time_entry.updated']);
     await step(a, 'approveTimeEntry', { id: timeEntry }, ['time_entry.approved']);
     await step(a, 'unapproveTimeEntry', { id: timeEntry }, ['time_entry.unapproved']);
     await step(a, 'rejectTimeEntry', { id: timeEntry, reason: 'Wrong day' }, ['time_entry.rejected']);
@@ -247,9 +251,15 @@ test('every event payload equals node(id:) of what it shows, for every subject t
       { dealId: deal, vendorId: gid('Company', a.companies.globex), subject: 'Chairs', issuedOn: '2030-05-02', currency: 'USD', exchangeRate: '1', totalCost: 123456, number: 'PO-1' },
       'purchase_order.created',
     );
+    await step(a, 'updateBooking', { id: booking, endedOn: '2030-06-06', note: null, time: 300 }, ['booking.updated']);
+    await step(a, 'updatePurchaseOrder', { id: order, currency: null, totalCost: 5000, deliveryOn: '2030-06-10', subject: null }, ['purchase_order.updated']);
 
     // Contracts: created, updated, generating budgets (whose payloads are deals).
-    const contract = await create(a, 'createContract', { templateId: deal, intervalId: 1, nextOccurrenceOn: '2030-07-01', copyExpenses: true }, 'contract.created');
+    // The template becomes the contract's budget of its period: its change is recorded too.
+    const [contract] = await step(a, 'createContract', { templateId: deal, intervalId: 1, nextOccurrenceOn: '2030-07-01', copyExpenses: true }, [
+      'contract.created',
+      'deal.updated',
+    ]);
     await step(a, 'updateContract', { id: contract, endsOn: '2031-12-31' }, ['contract.updated']);
     const budgets = await step(a, 'generateContractOccurrences', { contractIds: [contract], until: '2030-09-15' }, [
       'contract.occurrence_generated',

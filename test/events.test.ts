@@ -275,11 +275,14 @@ describe('deals and contracts', () => {
       ['deal.created', dealId],
       ['deal.updated', dealId],
       ['contract.created', contractId],
+      // The template became the contract's first budget.
+      ['deal.updated', dealId],
       ['contract.updated', contractId],
       ...budgets.map((b) => ['contract.occurrence_generated', b]),
       ['deal.deleted', dealId],
     ]);
-    expect(events[4]!.payload).toMatchObject({ id: budgets[0], budget: true, contract: { id: contractId } });
+    expect(events[3]!.payload).toMatchObject({ id: dealId, budget: true, suffix: '2030/12', contract: { id: contractId } });
+    expect(events[5]!.payload).toMatchObject({ id: budgets[0], budget: true, contract: { id: contractId } });
   }));
 });
 

@@ -8,6 +8,7 @@ import {
   isoDay,
   parseDay,
   period,
+  periodHolding,
   periodIndex,
   periodStart,
   periodSuffix,
@@ -171,6 +172,39 @@ describe('the period of a day', () => {
     expect([1, 2, 3, 4, 5, 6].map((i) => periodSuffix(i as IntervalId, d))).toEqual([
       '2017/08', '2017/08/07', '2017/08/07', '2017', '2017/H2', '2017/Q3',
     ]);
+  });
+});
+
+describe('the period that holds a day (a template deal becomes its budget)', () => {
+  const holding = (anchor: string, interval: IntervalId, d: string) => {
+    const p = periodHolding(day(anchor), interval, day(d));
+    return [isoDay(p.startsOn), isoDay(p.endsOn), p.suffix];
+  };
+
+  test("the reference's example: anchored on 1 February, 1 January is in 2017/01", () => {
+    expect(holding('2017-02-01', 1, '2017-01-01')).toEqual(['2017-01-01', '2017-01-31', '2017/01']);
+    expect(holding('2017-02-01', 1, '2017-01-31')).toEqual(['2017-01-01', '2017-01-31', '2017/01']);
+  });
+
+  test('before the anchor by many periods, on any day of its period, for every interval', () => {
+    expect(holding('2017-02-15', 1, '2017-01-10')).toEqual(['2016-12-15', '2017-01-14', '2016/12']);
+    expect(holding('2017-02-01', 6, '2016-12-15')).toEqual(['2016-11-01', '2017-01-31', '2016/Q4']);
+    expect(holding('2017-07-01', 5, '2015-03-03')).toEqual(['2015-01-01', '2015-06-30', '2015/H1']);
+    expect(holding('2017-03-01', 4, '2010-02-28')).toEqual(['2009-03-01', '2010-02-28', '2009']);
+    expect(holding('2017-01-16', 3, '2017-01-05')).toEqual(['2017-01-02', '2017-01-08', '2017/01/02']);
+    expect(holding('2017-01-16', 2, '2017-01-01')).toEqual(['2016-12-19', '2017-01-01', '2016/12/19']);
+    // Clamped month ends, counted from the anchor itself.
+    expect(holding('2017-03-31', 1, '2017-02-28')).toEqual(['2017-02-28', '2017-03-30', '2017/02']);
+    expect(holding('2017-03-31', 1, '2017-02-27')).toEqual(['2017-01-31', '2017-02-27', '2017/01']);
+    // The anchor's own period, and after it.
+    expect(holding('2017-02-01', 1, '2017-02-01')).toEqual(['2017-02-01', '2017-02-28', '2017/02']);
+    expect(holding('2017-02-01', 1, '2017-05-20')).toEqual(['2017-05-01', '2017-05-31', '2017/05']);
+  });
+
+  test('years before 100 are years, not 1900 and after', () => {
+    expect(holding('2017-02-01', 1, '0050-03-10')).toEqual(['0050-03-01', '0050-03-31', '0050/03']);
+    expect(isoDay(addMonths(day('0004-01-31'), 1))).toBe('0004-02-29');
+    expect(isoDay(parseDay('29.02.0004')!)).toBe('0004-02-29');
   });
 });
 

@@ -17,7 +17,7 @@
 // is an operator's (CLI, jobs) and sees every private row; domain code that must move rows
 // whatever their owners (a cascade into the bin, a restore, a purge) asks for that with `everyone`.
 import { LRUCache } from 'lru-cache';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 import { committing } from './after-commit.js';
 
@@ -612,10 +612,11 @@ export interface OrganizationSql {
 
 /**
  * Raw SQL on the connection (or transaction) of a scoped client, for the few statements Prisma
- * cannot express (xid8 ordering, an insert that fans out in one round trip). Nothing scopes it:
- * each statement states `organization_id = organizationId` itself, and callers are kept to a few
- * reviewed places (src/changes/outbox.ts, src/changes/log.ts, the idempotency claim in
- * src/domain/kit/idempotency.ts).
+ * cannot express (xid8 ordering, an insert that fans out in one round trip, sums of converted
+ * rows). Nothing scopes it: each statement states `organization_id = organizationId` itself, and
+ * callers are kept to a few reviewed places (src/changes/outbox.ts, src/changes/log.ts, the
+ * idempotency claim in src/domain/kit/idempotency.ts, the ordered locks in src/domain/kit/locks.ts,
+ * a deal's and a project's sums in src/domain/deal-totals.ts).
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
   const bound = BOUND.get(db);
@@ -662,3 +663,40 @@ export function everyone(tx: ScopedTx): ScopedTx {
 }
 
 const SCOPED_CLIENTS = new WeakMap<PrismaClient, LRUCache<string, ScopedClient>>();
+
+/**
+ * One transaction of the system client in which domain writes, each written as its own transaction
+ * (`transact`), are composed: `work` gets the transaction (`system`, for what only an operator writes:
+ * an organization, its people) and `scoped(scope)`, a client bound as `scopedClient` binds one whose
+ * `$transaction(fn)` runs `fn` in this same transaction. All of it commits or none of it does: for an
+ * operator's set-up that must never be left half done (the demo organization, src/domain/demo.ts).
+ * Events publish once it has committed, as after any write. A write that returns a failure has not
+ * undone its statements (there are no savepoints): `work` must then throw, which rolls all back.
+ */
+export function composedTransaction<T>(
+  prisma: PrismaClient,
+  work: (system: Prisma.TransactionClient, scoped: (scope: Scope) => ScopedClient) => Promise<T>,
+  options: { maxWait?: number; timeout?: number },
+): Promise<T> {
+  return committing(() =>
+    prisma.$transaction(async (system) => {
+      const scoped = (scope: Scope): ScopedClient => {
+        const frozen = Object.freeze({ organizationId: scope.organizationId, includeDeleted: scope.includeDeleted === true, personId: scope.personId, role: scope.role });
+        const tx = bind(system, frozen, true);
+        const inline = async (fn: unknown) => {
+          if (typeof fn === 'function') return (fn as (t: unknown) => Promise<unknown>)(tx);
+          const results: unknown[] = []; // a batch: its queries one after the other
+          for (const query of fn as Array<Promise<unknown>>) results.push(await query);
+          return results;
+        };
+        const client = new Proxy(tx, {
+          get: (target, property) => (property === '$transaction' ? inline : Reflect.get(target, property)),
+          has: (target, property) => property === '$transaction' || Reflect.has(target, property),
+        });
+        BOUND.set(client, { client: system, scope: frozen });
+        return client as ScopedClient;
+      };
+      return work(system, scoped);
+    }, options),
+  );
+}

@@ -7,8 +7,8 @@
 // booking with it, or has gone first and we find nothing to book on.
 import type { ScopedClient } from '../db/scope.js';
 import type { Booking } from '../generated/prisma/client.js';
-import { lockLive } from './kit/locks.js';
-import { at, blank, fail, inInputOrder, invalid, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { lockLive, lockMove } from './kit/locks.js';
+import { at, blank, fail, fieldAfter, given, inInputOrder, invalid, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { dayName, fullName, servicePath } from './bin-items.js';
@@ -20,7 +20,7 @@ import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../changes/outbox.js';
 
-/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface BookingInput {
   personId?: number | null;
   serviceId?: number | null;
@@ -33,24 +33,44 @@ export interface BookingInput {
 
 const FIELDS = ['personId', 'serviceId', 'eventId', 'startedOn', 'endedOn', 'time', 'note'] as const;
 
-function check(input: BookingInput): UserError[] {
+/**
+ * Checks the fields `input` gives (every required one when creating: `existing` null) and the rules
+ * across fields on the booking as the write leaves it. createBooking and updateBooking share it.
+ */
+function check(input: BookingInput, existing: Booking | null): UserError[] {
+  const creating = existing === null;
   const errors: UserError[] = [];
-  if (input.serviceId == null && input.eventId == null) {
-    errors.push({
-      field: at('serviceId'),
-      message: `${MESSAGES.blank} without an eventId: a booking is on a service (work) or on an event (an absence)`,
-      code: 'BLANK',
-    });
-  } else if (input.serviceId != null && input.eventId != null) {
-    errors.push(invalid('eventId', 'must be left out when serviceId is given: a booking is on a service or on an event, not both'));
+  if (creating) {
+    if (input.serviceId == null && input.eventId == null) {
+      errors.push({
+        field: at('serviceId'),
+        message: `${MESSAGES.blank} without an eventId: a booking is on a service (work) or on an event (an absence)`,
+        code: 'BLANK',
+      });
+    } else if (input.serviceId != null && input.eventId != null) {
+      errors.push(invalid('eventId', 'must be left out when serviceId is given: a booking is on a service or on an event, not both'));
+    }
+  } else {
+    // A booking keeps its kind: work stays work (on a service), an absence stays an absence (on an
+    // event). It may move to another service, or another event.
+    const [own, other] = existing.serviceId !== null ? (['serviceId', 'eventId'] as const) : (['eventId', 'serviceId'] as const);
+    if (given(input, own) && input[own] === null) errors.push(blank(own));
+    if (input[other] != null) {
+      errors.push(invalid(other, `cannot be set: a booking on ${own === 'serviceId' ? 'a service stays on a service' : 'an event stays on an event'} (book anew to change its kind)`));
+    }
   }
-  if (input.startedOn == null) errors.push(blank('startedOn'));
-  if (input.endedOn == null) errors.push(blank('endedOn'));
-  else if (input.startedOn != null && input.endedOn.getTime() < input.startedOn.getTime()) {
-    errors.push(invalid('endedOn', 'must not be before startedOn'));
+  for (const key of ['startedOn', 'endedOn', 'time', 'personId'] as const) {
+    const missing = creating ? key !== 'personId' && input[key] == null : given(input, key) && input[key] === null;
+    if (missing) errors.push(blank(key));
   }
-  if (input.time == null) errors.push(blank('time'));
-  else if (!Number.isInteger(input.time) || input.time < 1 || input.time > MAX_MINUTES) {
+  const startedOn = fieldAfter(input, existing, 'startedOn');
+  const endedOn = fieldAfter(input, existing, 'endedOn');
+  if (startedOn != null && endedOn != null && endedOn.getTime() < startedOn.getTime()) {
+    // On the field the input moved: the last day when it gives one (always, on a create).
+    if (creating || given(input, 'endedOn')) errors.push(invalid('endedOn', 'must not be before startedOn'));
+    else errors.push(invalid('startedOn', 'must not be after endedOn'));
+  }
+  if (input.time != null && (!Number.isInteger(input.time) || input.time < 1 || input.time > MAX_MINUTES)) {
     errors.push(invalid('time', `must be between 1 and ${MAX_MINUTES} (minutes per day)`));
   }
   checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
@@ -58,7 +78,7 @@ function check(input: BookingInput): UserError[] {
 }
 
 export async function createBooking(db: ScopedClient, viewer: Viewer, input: BookingInput): Promise<Result<Booking>> {
-  const checked = check(input);
+  const checked = check(input, null);
   // Both parents given is an error already: neither is looked up (nor locked).
   const both = input.serviceId != null && input.eventId != null;
   return transact(db, async (tx) => {
@@ -85,6 +105,51 @@ export async function createBooking(db: ScopedClient, viewer: Viewer, input: Boo
       },
     });
     return ok(await withEvent(tx, viewer, 'booking.created', 'Booking', booking, presentBooking));
+  });
+}
+
+/**
+ * Changes a booking, with the checks of createBooking: fields left out stay, `null` clears the note.
+ * It keeps its kind (see `check`) and may move to another live service or event of the organization.
+ *
+ * Concurrency: a move first locks the parent it leaves and the one it joins (lockMove,
+ * src/domain/kit/locks.ts), then the booking, whose lock gives its latest committed state.
+ */
+export async function updateBooking(db: ScopedClient, viewer: Viewer, id: number, input: BookingInput): Promise<Result<Booking>> {
+  return transact(db, async (tx) => {
+    // Which parent it has, read before any lock: its kind never changes.
+    const current = await tx.booking.findUnique({ where: { id }, select: { serviceId: true, eventId: true } });
+    const parent = current?.serviceId != null ? ({ model: 'service', key: 'serviceId', what: 'Service' } as const) : ({ model: 'event', key: 'eventId', what: 'Event' } as const);
+    const target = input[parent.key] ?? null;
+    let from: number | null = null;
+    let joined = true;
+    if (current && target !== null && current[parent.key] !== target) joined = await lockMove(tx, parent.model, (from = current[parent.key]!), target);
+    // The booking's lock, and with it its latest committed state; a deleted or foreign one matches nothing.
+    const [existing] = current ? await tx.booking.updateManyAndReturn({ where: { id }, data: { updatedAt: new Date() } }) : [];
+    if (!existing) return fail(notFound(at('id'), 'Booking'));
+    const leaves = existing[parent.key];
+    if (target !== null && leaves !== null && leaves !== target && leaves !== from) {
+      // Moved by a concurrent update between the read and the lock: locked now, out of order (a
+      // deadlock that causes is rerun by transact()).
+      joined = await lockMove(tx, parent.model, leaves, target);
+    }
+    const errors = check(input, existing);
+    if (!joined) errors.push(notFound(at(parent.key), parent.what));
+    await checkPerson(tx, errors, input.personId);
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+
+    const booking = await tx.booking.update({
+      where: { id },
+      data: {
+        ...(input.personId != null && { personId: input.personId }),
+        ...(target !== null && { [parent.key]: target }),
+        ...(input.startedOn != null && { startedOn: input.startedOn }),
+        ...(input.endedOn != null && { endedOn: input.endedOn }),
+        ...(input.time != null && { time: input.time }),
+        ...(given(input, 'note') && { note: optionalText(input.note) }),
+      },
+    });
+    return ok(await withEvent(tx, viewer, 'booking.updated', 'Booking', booking, presentBooking));
   });
 }
 

@@ -1,12 +1,14 @@
 // Contract rules: a contract turns its template deal into a new budget every period (see
 // recurrence.ts for the calendar). Create/update validation reports every problem of an input at
-// once with the reference's messages; generation creates the budgets of the periods up to a day.
+// once with the reference's messages; creating makes the template itself the budget of its own
+// period, as the reference's POST answers; generation creates the budgets of the periods up to a day.
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Contract, Deal, Expense } from '../generated/prisma/client.js';
-import { earlier, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
+import { earlier, inCalendar, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
 import { at, blank, fail, fieldAfter, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
+import { lockDeal } from './kit/locks.js';
 import { deleteItem } from './recycle-bin.js';
 import { DEAL, dealPlace } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
@@ -17,15 +19,17 @@ import {
   isIntervalId,
   isoDay,
   periodFits,
+  periodHolding,
   toDay,
   upcomingPeriods,
+  type IntervalId,
   type IntervalName,
   type Period,
   type Schedule,
 } from './recurrence.js';
 import type { Viewer } from './viewer.js';
 import { recordEvent, withEvent } from '../changes/outbox.js';
-import { dealShows, presentDeals } from './deals.js';
+import { asBudget, dealShows, presentDeal, presentDeals } from './deals.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';
 
@@ -69,7 +73,16 @@ interface Checked {
   errors: UserError[];
   /** The interval the input sets, when it sets one without errors. */
   intervalId?: number;
+  /** The template deal, when the input names a live one. */
+  template?: TemplateDeal;
 }
+
+/** What creating reads of the template deal, to make it the budget of its period. */
+const TEMPLATE_DEAL = { id: true, date: true, contractId: true, salesStatusId: true, closedAt: true } as const;
+type TemplateDeal = Pick<Deal, keyof typeof TEMPLATE_DEAL>;
+
+/** A deal that already belongs to a live contract (a template made a budget, or a generated budget) starts no other. */
+export const TEMPLATE_TAKEN = 'is already a budget of a contract';
 
 /**
  * Checks the fields present in `input` (all of them on create, when `existing` is null), and the
@@ -82,11 +95,15 @@ async function check(tx: ScopedTx, input: ContractInput, existing: Contract | nu
   const templateGiven = creating || given(input, 'templateId');
   const templateId = fieldAfter(input, existing, 'templateId');
   // Through the scoped client: a deleted deal, or another organization's, is not found.
-  const template =
-    templateId != null ? await tx.deal.findUnique({ where: { id: templateId }, select: { id: true, date: true } }) : null;
+  const template = templateId != null ? await tx.deal.findUnique({ where: { id: templateId }, select: TEMPLATE_DEAL }) : null;
   if (templateGiven) {
     if (templateId == null) errors.push(blank('templateId'));
     else if (!template) errors.push(invalid('templateId', TEMPLATE_INVALID));
+    // Creating makes the template a budget of the new contract: one that is already a budget of a
+    // live contract would be taken from it. (A contract in the bin lets its budgets go.)
+    else if (creating && template.contractId !== null && (await tx.contract.count({ where: { id: template.contractId } }))) {
+      errors.push({ field: at('templateId'), message: TEMPLATE_TAKEN, code: 'TAKEN' });
+    }
   }
 
   let intervalId: number | undefined;
@@ -118,11 +135,18 @@ async function check(tx: ScopedTx, input: ContractInput, existing: Contract | nu
     }
   }
 
+  // The template's own period, counted back from the next occurrence, must start in the calendar too.
+  if (creating && template && next != null && intervalId !== undefined && isIntervalId(intervalId) && !errors.length) {
+    if (!inCalendar(periodHolding(next, intervalId, template.date).startsOn)) {
+      errors.push(invalid('templateId', `has its date in a period that would start before 0001-01-01`));
+    }
+  }
+
   const endsOn = fieldAfter(input, existing, 'endsOn');
   if ((creating || given(input, 'endsOn') || nextGiven) && endsOn != null && next != null && after(next, endsOn)) {
     errors.push(invalid('endsOn', 'must not be before the next occurrence'));
   }
-  return { errors, intervalId };
+  return { errors, intervalId, template: template ?? undefined };
 }
 
 export async function createContract(
@@ -132,7 +156,10 @@ export async function createContract(
   now: Date = new Date(),
 ): Promise<Result<Contract>> {
   return transact(db, async (tx) => {
-    const { errors, intervalId } = await check(tx, input, null, toDay(now));
+    // The template's lock before it is read: of concurrent creates on one deal, the first makes it
+    // its budget, and the others, waiting here, then read it as taken (TEMPLATE_TAKEN).
+    if (input.templateId != null) await lockDeal(tx, input.templateId);
+    const { errors, intervalId, template } = await check(tx, input, null, toDay(now));
     if (errors.length) return fail(...errors);
     const contract = await tx.contract.create({
       data: {
@@ -145,8 +172,28 @@ export async function createContract(
         copyExpenses: input.copyExpenses ?? false,
       },
     });
-    return ok(await withEvent(tx, viewer, 'contract.created', 'Contract', contract, presentContract));
+    await withEvent(tx, viewer, 'contract.created', 'Contract', contract, presentContract);
+    await makeFirstBudget(tx, viewer, contract, template!, now);
+    return ok(contract);
   });
+}
+
+/**
+ * The template becomes the contract's budget of the period that holds its date (counted back from
+ * the next occurrence: `2017/01` for a template of 1 January and a contract from 1 February), as the
+ * reference's POST answers: `contract` set, `budget` true (out of the pipeline, as updateDeal turns a
+ * deal into a budget), the period's `suffix` and `endDate`. Its date, number and money stay. The
+ * periods generated later start on or after the next occurrence, after the template's date, so no
+ * live budget of the contract shares its date (deals_live_contract_date_key).
+ */
+async function makeFirstBudget(tx: ScopedTx, viewer: Viewer, contract: Contract, template: TemplateDeal, now: Date): Promise<void> {
+  const p = periodHolding(contract.anchorOn, contract.intervalId as IntervalId, template.date);
+  const deal = await tx.deal.update({
+    where: { id: template.id },
+    include: dealShows,
+    data: { contractId: contract.id, suffix: p.suffix, endDate: p.endsOn, ...asBudget(template, now) },
+  });
+  await withEvent(tx, viewer, 'deal.updated', 'Deal', deal, (d, v) => presentDeal(tx, d, v));
 }
 
 export async function updateContract(
@@ -183,7 +230,7 @@ export async function updateContract(
   });
 }
 
-/** Soft delete. The budgets it generated stay, and keep naming it as their contract. */
+/** Soft delete. Its budgets (the template among them) stay, and keep naming it as their contract. */
 export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
   return deleteItem(db, viewer, 'contract', id);
 }

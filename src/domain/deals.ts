@@ -7,7 +7,7 @@ import { reexpressExpense } from '../money/expense-amounts.js';
 import { reexpressPrice } from '../money/service-amounts.js';
 import { formatRate, rateText } from '../money/money.js';
 import { SALES_STATUSES, salesStatusOf, type SalesStatus } from './sales-statuses.js';
-import { dealInvoicing, dealMoney, expenseSumsByDeal, invoicedSumsByDeal } from './deal-totals.js';
+import { dealInvoicing, dealMoney, dealProfitMargin, dealTime, invoicedSumsByDeal, sumsByDeal } from './deal-totals.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, LIVE, liveRef, moneySet, ref, type Payload } from './kit/shown.js';
 import {
@@ -31,7 +31,7 @@ import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
-import { lockDealExpenses } from './kit/locks.js';
+import { lockDealExpenses, lockDealServices } from './kit/locks.js';
 import { chargeWork } from './kit/work.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -158,6 +158,15 @@ function pipeline(input: DealInput, budget: boolean, existing: Pick<Deal, 'sales
   return data;
 }
 
+/**
+ * What makes `existing` a budget, as `updateDeal(input: { budget: true })` writes it: it leaves the
+ * pipeline (no sales status), and keeps its `closedAt`. For a contract's template (src/domain/contracts.ts).
+ */
+export const asBudget = (existing: Pick<Deal, 'salesStatusId' | 'closedAt'>, now: Date) => ({
+  budget: true,
+  ...pipeline({ budget: true }, true, existing, now),
+});
+
 export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealInput): Promise<Result<Deal>> {
   return transact(db, async (tx) => {
     const errors = await check(tx, input, null);
@@ -214,7 +223,12 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     // deal's sums takes the deal's lock after an expense's). A currency or rate change rewrites
     // the deal's expenses, so it locks them first; the deal's lock then makes expense writers
     // that start later wait, and the read after it is the latest committed deal.
-    if (money) await lockDealExpenses(tx, id);
+    if (money) {
+      await lockDealExpenses(tx, id);
+      // Its services too (their revenue converts at the deal's rate): a service's writer takes the
+      // service, then the deal (src/domain/kit/locks.ts, lockDealServices).
+      await lockDealServices(tx, id);
+    }
     const { count } = await tx.deal.updateMany({ where: { id }, data: { updatedAt: now } });
     const existing = count === 1 ? await tx.deal.findUnique({ where: { id } }) : null;
     if (!existing) return fail(notFound(at('id'), 'Deal'));
@@ -240,7 +254,7 @@ export async function updateDeal(db: ScopedClient, viewer: Viewer, id: number, i
     if (changesMoney) {
       const rewritten = await rewriteExpenses(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
       if (!rewritten.ok) return rewritten;
-      // Services after the deal, as createService takes them.
+      // Its services, locked above (before the deal), get their prices re-expressed.
       const services = await rewriteServices(tx, id, { currency: existing.currency, exchangeRate: current.exchangeRate }, { currency, exchangeRate: rate });
       if (!services.ok) return services;
       // Attributions after the deal: the lock order of src/domain/invoice-attributions.ts.
@@ -335,6 +349,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     // that held the deal's lock before us may have added an expense since the first statement:
     // once the deal is ours (and deleted, so later creates find no deal), the second one takes it.
     await lockDealExpenses(tx, id);
+    await lockDealServices(tx, id);
     chargeWork((await tx.expense.updateMany({ where: { dealId: id }, data: stamp })).count);
     const { count } = await tx.deal.updateMany({ where: { id }, data: stamp });
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
@@ -358,12 +373,13 @@ export type ShownDeal = Prisma.DealGetPayload<{ include: typeof dealShows }>;
  */
 export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], viewer: Viewer): Promise<Payload[]> {
   const ids = deals.map((d) => d.id);
-  const expenses = await expenseSumsByDeal(tx, ids);
+  const sums = await sumsByDeal(tx, ids);
   const invoiced = await invoicedSumsByDeal(tx, ids);
   const inDefault = viewer.organization.defaultCurrency;
   return deals.map((d, i) => {
-    const money = dealMoney(d, expenses[i]!, inDefault);
-    const invoicing = dealInvoicing(d, expenses[i]!, invoiced[i]!, inDefault);
+    const money = dealMoney(d, sums[i]!, inDefault);
+    const invoicing = dealInvoicing(d, sums[i]!, invoiced[i]!, inDefault);
+    const time = dealTime(sums[i]!);
     return {
       id: globalId('Deal', d.id),
       databaseId: d.id,
@@ -387,16 +403,22 @@ export async function presentDeals(tx: ScopedTx, deals: readonly ShownDeal[], vi
       currency: d.currency,
       exchangeRate: formatRate(d.exchangeRate),
       exchangeDate: day(d.exchangeDate),
+      servicesRevenue: moneySet(money.servicesRevenue),
+      workCost: moneySet(money.workCost),
+      expense: moneySet(money.expense),
+      expenseBillable: moneySet(money.expenseBillable),
       revenue: moneySet(money.revenue),
       cost: moneySet(money.cost),
       profit: moneySet(money.profit),
-      expense: moneySet(money.expense),
-      expenseBillable: moneySet(money.expenseBillable),
+      profitMargin: dealProfitMargin(d, sums[i]!),
       budgetTotal: moneySet(money.budgetTotal),
       budgetUsed: moneySet(money.budgetUsed),
       budgetRemaining: moneySet(money.budgetRemaining),
       invoiced: moneySet(invoicing.invoiced),
       pendingInvoicing: moneySet(invoicing.pendingInvoicing),
+      workedTime: time.workedTime,
+      billableTime: time.billableTime,
+      budgetedTime: time.budgetedTime,
       company: ref('Company', d.companyId),
       project: liveRef('Project', d.project),
       responsible: ref('Person', d.responsibleId),

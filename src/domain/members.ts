@@ -9,16 +9,19 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { at, blank, checkText, fail, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import type { Role } from './viewer.js';
+import { MAX_COST_RATE } from '../money/work-cost.js';
 
 export interface NewMemberInput {
   email?: string | null;
   firstName?: string | null;
   lastName?: string | null;
   role?: Role | null;
+  costRate?: bigint | null;
 }
 
 export interface MemberChange {
   role?: Role | null;
+  costRate?: bigint | null;
   /** false deactivates, true reactivates. */
   active?: boolean | null;
 }
@@ -33,6 +36,10 @@ export const MAX_PERSON_NAME = 100;
 
 /** Plausible, not verified: one @, something on each side, a dot in the domain, no spaces. */
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function checkCostRate(errors: UserError[], rate: bigint | null | undefined): void {
+  if (rate != null && (rate < 0n || rate > MAX_COST_RATE)) errors.push(invalid('costRate', `must be between 0 and ${MAX_COST_RATE} (minor units per hour)`));
+}
 
 const lastAdmin = (field: string): UserError => ({
   field: at(field),
@@ -58,6 +65,7 @@ export function organizationMembers(system: PrismaClient, organizationId: number
       for (const name of ['firstName', 'lastName'] as const) {
         if (input[name] != null) checkText(errors, name, input[name], MAX_PERSON_NAME);
       }
+      checkCostRate(errors, input.costRate);
       if (errors.length) return fail(...errors);
       return system.$transaction(async (tx) => {
         await lockOrganization(tx);
@@ -73,7 +81,7 @@ export function organizationMembers(system: PrismaClient, organizationId: number
             // A former member comes back with the role given now.
             await tx.membership.update({
               where: { organizationId_personId: { organizationId, personId: person.id } },
-              data: { deactivatedAt: null, role: input.role ?? 'member' },
+              data: { deactivatedAt: null, role: input.role ?? 'member', ...(input.costRate != null && { costRate: input.costRate }) },
             });
             return ok(person);
           }
@@ -82,12 +90,15 @@ export function organizationMembers(system: PrismaClient, organizationId: number
           if (missing.length) return fail(...missing.map((name) => ({ ...blank(name), message: "can't be blank for a new person" })));
           person = await tx.person.create({ data: { email, firstName: input.firstName!.trim(), lastName: input.lastName!.trim() }, select: { id: true } });
         }
-        await tx.membership.create({ data: { organizationId, personId: person.id, role: input.role ?? 'member' } });
+        await tx.membership.create({ data: { organizationId, personId: person.id, role: input.role ?? 'member', costRate: input.costRate ?? 0n } });
         return ok(person);
       });
     },
 
     async update(personId, input) {
+      const errors: UserError[] = [];
+      checkCostRate(errors, input.costRate);
+      if (errors.length) return fail(...errors);
       return system.$transaction(async (tx) => {
         await lockOrganization(tx);
         const key = { organizationId_personId: { organizationId, personId } };
@@ -95,7 +106,7 @@ export function organizationMembers(system: PrismaClient, organizationId: number
         if (!membership) return fail(notFound(at('personId'), 'Member'));
         const deactivatedAt =
           input.active === false ? (membership.deactivatedAt ?? new Date()) : input.active === true ? null : membership.deactivatedAt;
-        await tx.membership.update({ where: key, data: { role: input.role ?? membership.role, deactivatedAt } });
+        await tx.membership.update({ where: key, data: { role: input.role ?? membership.role, deactivatedAt, ...(input.costRate != null && { costRate: input.costRate }) } });
         const admins = await tx.membership.count({ where: { organizationId, role: 'admin', deactivatedAt: null } });
         // Throwing rolls the change back; the answer is the user error.
         if (admins === 0) throw new LastAdmin(input.role != null && input.role !== 'admin' ? 'role' : 'active');

@@ -4,7 +4,7 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { Page } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
-import { at, checkText, fail, inInputOrder, invalid, notFound, ok, tooLong, type Result, type UserError } from './kit/result.js';
+import { at, blank, checkText, fail, given, inInputOrder, invalid, notFound, ok, tooLong, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { projectOr } from './bin-items.js';
@@ -42,11 +42,26 @@ function checkBody(errors: UserError[], body: string | null | undefined): void {
   }
 }
 
-export async function createPage(db: ScopedClient, viewer: Viewer, input: PageInput): Promise<Result<Page>> {
+/** What a page's content may be: checked by createPage (`creating`: the title is required) and by updatePage for the fields it gives. */
+function checkContent(input: PageInput, creating: boolean): UserError[] {
   const errors: UserError[] = [];
-  checkText(errors, 'title', input.title, MAX_PAGE_TITLE);
+  if (creating || given(input, 'title')) checkText(errors, 'title', input.title, MAX_PAGE_TITLE);
   checkBody(errors, input.body);
+  if (!creating && given(input, 'public') && input.public === null) errors.push(blank('public'));
+  // Where a page sits is not changed by an update: see updatePage.
+  if (!creating) {
+    for (const key of ['projectId', 'parentPageId'] as const) {
+      if (given(input, key)) errors.push(invalid(key, 'cannot be changed: a page stays where it is'));
+    }
+  }
+  return errors;
+}
+
+export async function createPage(db: ScopedClient, viewer: Viewer, input: PageInput): Promise<Result<Page>> {
+  const checked = checkContent(input, true);
   return transact(db, async (tx) => {
+    // A copy per attempt: transact() may run this again after a deadlock.
+    const errors = [...checked];
     // A subpage is in its parent's project. Its project is read first and locked before the parent:
     // the order a project's delete takes them in (the project, then its pages), so the two never
     // wait for each other. Each lock makes a concurrent delete of what it locks either wait for this
@@ -81,6 +96,32 @@ export async function createPage(db: ScopedClient, viewer: Viewer, input: PageIn
       },
     });
     return ok(await withEvent(tx, viewer, 'page.created', 'Page', page, presentPage));
+  });
+}
+
+/**
+ * Changes a page's title, body or public flag; fields left out stay, a null body empties it. A page
+ * stays where it is (its project and parent page): a subpage is in its parent's project, so a move
+ * would carry its whole subtree to another project and must never put a page under its own subpage
+ * -- a move of its own, not a field of this update.
+ */
+export async function updatePage(db: ScopedClient, viewer: Viewer, id: number, input: PageInput): Promise<Result<Page>> {
+  const errors = checkContent(input, false);
+  if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+  return transact(db, async (tx) => {
+    // The changes do not depend on the stored page: one guarded UPDATE (a deleted or foreign page matches nothing).
+    const { count } = await tx.page.updateMany({
+      where: { id },
+      data: {
+        ...(given(input, 'title') && { title: input.title!.trim() }),
+        ...(given(input, 'body') && { body: input.body ?? '' }),
+        ...(input.public != null && { public: input.public }),
+        updatedAt: new Date(),
+      },
+    });
+    const page = count === 1 ? await tx.page.findUnique({ where: { id }, include: pageShows }) : null;
+    if (!page) return fail(notFound(at('id'), 'Page'));
+    return ok(await withEvent(tx, viewer, 'page.updated', 'Page', page, presentPage));
   });
 }
 

@@ -1,7 +1,8 @@
 // Project rules: a project belongs to a live client company and takes the next number of the
 // organization's counter. Deleting one puts it in the recycle bin with its tasks, pages and
 // dashboards (`children` of its `BinRules`); its deals stay, with no project while it is there.
-import type { ScopedClient } from '../db/scope.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
+import { invoicedByProject, projectMoney, sumsByProject } from './deal-totals.js';
 import type { Project } from '../generated/prisma/client.js';
 import { at, blank, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
@@ -10,7 +11,7 @@ import { deleteItem } from './recycle-bin.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
-import { instant, ref, type Payload } from './kit/shown.js';
+import { instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../changes/outbox.js';
 import { checkCompany } from './companies.js';
 
@@ -49,7 +50,7 @@ export async function createProject(db: ScopedClient, viewer: Viewer, input: Pro
     const project = await tx.project.create({
       data: { organizationId: viewer.organization.id, companyId: input.companyId!, name: input.name!.trim(), number },
     });
-    return ok(await withEvent(tx, viewer, 'project.created', 'Project', project, presentProject));
+    return ok(await withEvent(tx, viewer, 'project.created', 'Project', project, (p, v) => presentProject(p, v, tx)));
   });
 }
 
@@ -72,17 +73,28 @@ export async function updateProject(db: ScopedClient, viewer: Viewer, id: number
   return transact(db, async (tx) => {
     const [project] = await tx.project.updateManyAndReturn({ where: { id }, data: { ...(given(input, 'name') && { name: input.name!.trim() }) } });
     if (!project) return fail(notFound(at('id'), 'Project'));
-    return ok(await withEvent(tx, viewer, 'project.updated', 'Project', project, presentProject));
+    return ok(await withEvent(tx, viewer, 'project.updated', 'Project', project, (p, v) => presentProject(p, v, tx)));
   });
 }
 
-export function presentProject(p: Project): Payload {
+/** A project as the API shows it (src/schema/project.ts), its rollups from its deals' sums (two statements). */
+export async function presentProject(p: Project, viewer: Viewer, tx: ScopedTx): Promise<Payload> {
+  const sums = await sumsByProject(tx, [p.id]);
+  const invoiced = await invoicedByProject(tx, [p.id]);
+  const money = projectMoney(sums.get(p.id) ?? [], invoiced[0]!, viewer.organization.defaultCurrency);
   return {
     id: globalId('Project', p.id),
     databaseId: p.id,
     name: p.name,
     number: p.number,
     company: ref('Company', p.companyId),
+    revenue: moneySet(money.revenue),
+    cost: moneySet(money.cost),
+    profit: moneySet(money.profit),
+    profitMargin: money.profitMargin,
+    invoiced: moneySet(money.invoiced),
+    pendingInvoicing: moneySet(money.pendingInvoicing),
+    workedTime: money.workedTime,
     createdAt: instant(p.createdAt),
   };
 }

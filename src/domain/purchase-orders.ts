@@ -6,14 +6,14 @@
 // Concurrency: a create locks its deal before it reads it (src/domain/kit/locks.ts): a deal delete
 // racing it either waits and takes the new order with it, or has gone first and we find no deal;
 // and the deal's currency and rate cannot change before we commit.
-import type { ScopedClient } from '../db/scope.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { PurchaseOrder } from '../generated/prisma/client.js';
 import { MAX_ORDER_CENTS, overflowingFields, purchaseOrderMoney } from '../money/purchase-order-money.js';
-import { formatRate, rateText } from '../money/money.js';
+import { formatRate, rateText, type RateLike } from '../money/money.js';
 import { todayUtc } from './invoice-status.js';
 import { lockDeals } from './kit/locks.js';
 import { checkMoney, resolveRate } from './kit/rates.js';
-import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem } from './recycle-bin.js';
 import { DEAL, dealPlace } from './bin-items.js';
@@ -24,7 +24,7 @@ import { globalId } from './kit/global-id.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../changes/outbox.js';
 
-/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface PurchaseOrderInput {
   dealId?: number | null;
   vendorId?: number | null;
@@ -42,10 +42,23 @@ const FIELDS = ['dealId', 'vendorId', 'subject', 'number', 'note', 'issuedOn', '
 
 const MAX_SHORT = 255;
 
-function check(input: PurchaseOrderInput): UserError[] {
+/** What an order always has: an update may not clear them. */
+const REQUIRED_ON_UPDATE = ['vendorId', 'issuedOn', 'totalCost'] as const;
+
+/**
+ * Checks the fields `input` gives (every required one when `creating`); createPurchaseOrder and
+ * updatePurchaseOrder share it, and `orderMoney` after it.
+ */
+function check(input: PurchaseOrderInput, creating: boolean): UserError[] {
   const errors: UserError[] = [];
-  if (input.dealId == null) errors.push(blank('dealId'));
-  if (input.vendorId == null) errors.push(blank('vendorId'));
+  if (creating) {
+    if (input.dealId == null) errors.push(blank('dealId'));
+    if (input.vendorId == null) errors.push(blank('vendorId'));
+  } else {
+    // An order stays with its budget: it is that deal's cost, and its currency defaults to the deal's.
+    if (given(input, 'dealId')) errors.push(invalid('dealId', 'cannot be changed: a purchase order stays with its budget'));
+    for (const key of REQUIRED_ON_UPDATE) if (given(input, key) && input[key] === null) errors.push(blank(key));
+  }
   checkOptionalText(errors, 'subject', input.subject, MAX_SHORT);
   checkOptionalText(errors, 'number', input.number, MAX_SHORT);
   checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
@@ -56,8 +69,47 @@ function check(input: PurchaseOrderInput): UserError[] {
   return errors;
 }
 
+/** The live vendor an input names (another organization's is not found). */
+async function checkVendor(tx: ScopedTx, errors: UserError[], vendorId: number | null | undefined): Promise<void> {
+  if (vendorId != null && !(await tx.company.findUnique({ where: { id: vendorId }, select: { id: true } }))) {
+    errors.push(notFound(at('vendorId'), 'Company'));
+  }
+}
+
+/**
+ * The order's currency, rate and total cost as a write leaves them (`existing` null for a create),
+ * after `check` found the currency and rate well formed. The currency is the deal's when the input
+ * leaves it out on a create or gives null; the rate follows the invoices' rules (resolveRate): as
+ * given, 1 for the organization's currency, the stored rate while the currency stays, the deal's for
+ * the deal's currency, otherwise required. The default form must fit a bigint.
+ */
+function orderMoney(
+  input: PurchaseOrderInput,
+  existing: PurchaseOrder | null,
+  deal: { currency: string; exchangeRate: RateLike },
+  viewer: Viewer,
+): Result<{ currency: string; exchangeRate: string; totalCost: bigint }> {
+  const currency = existing === null || given(input, 'currency') ? input.currency?.trim() || deal.currency : existing.currency;
+  const totalCost = input.totalCost ?? existing?.totalCost ?? 0n;
+  let rate: Result<string>;
+  if (existing !== null && !given(input, 'currency') && !given(input, 'exchangeRate')) rate = { ok: true, value: rateText(existing.exchangeRate) };
+  else {
+    const kept = existing !== null && !given(input, 'exchangeRate') && currency === existing.currency ? rateText(existing.exchangeRate) : null;
+    rate = resolveRate(currency, input.exchangeRate, kept ?? (currency === deal.currency ? rateText(deal.exchangeRate) : null), viewer);
+  }
+  if (!rate.ok) return rate;
+  // Reported on the rate when one was given, else on the amount (on the currency when only it changed).
+  if (overflowingFields({ currency, exchangeRate: rate.value, totalCost, totalReceived: existing?.totalReceived ?? 0n }).length) {
+    const field = input.exchangeRate != null ? 'exchangeRate' : existing === null || input.totalCost != null ? 'totalCost' : 'currency';
+    return fail(invalid(field, 'is too large: converted with the exchange rate, the total cost exceeds the largest amount that can be stored'));
+  }
+  return { ok: true, value: { currency, exchangeRate: rate.value, totalCost } };
+}
+
+const moneyProblem = (errors: UserError[]) => errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate');
+
 export async function createPurchaseOrder(db: ScopedClient, viewer: Viewer, input: PurchaseOrderInput): Promise<Result<PurchaseOrder>> {
-  const checked = check(input);
+  const checked = check(input, true);
   return transact(db, async (tx) => {
     const errors = [...checked];
     // The deal's lock before it is read (see the top of this file).
@@ -66,29 +118,12 @@ export async function createPurchaseOrder(db: ScopedClient, viewer: Viewer, inpu
         ? await tx.deal.findUnique({ where: { id: input.dealId }, select: { currency: true, exchangeRate: true } })
         : null;
     if (input.dealId != null && !deal) errors.push(notFound(at('dealId'), 'Deal'));
-    if (input.vendorId != null && !(await tx.company.findUnique({ where: { id: input.vendorId }, select: { id: true } }))) {
-      errors.push(notFound(at('vendorId'), 'Company'));
-    }
-    const currencyOrRateWrong = errors.some((e) => e.field[1] === 'currency' || e.field[1] === 'exchangeRate');
-    if (!deal || currencyOrRateWrong) return fail(...inInputOrder(errors, FIELDS));
+    await checkVendor(tx, errors, input.vendorId);
+    if (!deal || moneyProblem(errors)) return fail(...inInputOrder(errors, FIELDS));
 
-    const currency = input.currency?.trim() || deal.currency;
-    const dealRate = rateText(deal.exchangeRate);
-    const rate = resolveRate(currency, input.exchangeRate, currency === deal.currency ? dealRate : null, viewer);
-    if (!rate.ok) errors.push(...rate.errors);
-    else {
-      const totalCost = input.totalCost ?? 0n;
-      // The default form must fit a bigint: reported on the rate when one was given, else on the amount.
-      if (overflowingFields({ currency, exchangeRate: rate.value, totalCost, totalReceived: 0n }).length) {
-        errors.push(
-          invalid(
-            input.exchangeRate != null ? 'exchangeRate' : 'totalCost',
-            'is too large: converted with the exchange rate, the total cost exceeds the largest amount that can be stored',
-          ),
-        );
-      }
-    }
-    if (errors.length || !rate.ok) return fail(...inInputOrder(errors, FIELDS));
+    const money = orderMoney(input, null, deal, viewer);
+    if (!money.ok) errors.push(...money.errors);
+    if (errors.length || !money.ok) return fail(...inInputOrder(errors, FIELDS));
 
     const issuedOn = input.issuedOn ?? todayUtc();
     const order = await tx.purchaseOrder.create({
@@ -102,13 +137,51 @@ export async function createPurchaseOrder(db: ScopedClient, viewer: Viewer, inpu
         note: optionalText(input.note),
         issuedOn,
         deliveryOn: input.deliveryOn ?? null,
-        currency,
-        exchangeRate: rate.value,
         exchangeDate: issuedOn,
-        totalCost: input.totalCost ?? 0n,
+        ...money.value,
       },
     });
     return ok(await withEvent(tx, viewer, 'purchase_order.created', 'PurchaseOrder', order, presentPurchaseOrder));
+  });
+}
+
+/**
+ * Changes a purchase order, with the checks of createPurchaseOrder: fields left out stay, `null`
+ * clears its subject, number, note or delivery day, and puts it back in its deal's currency. It
+ * stays with its budget (see `check`). Its exchange date stays its issue date. Its vendor need not
+ * be a current client: an archived company is accepted, as a create accepts one.
+ *
+ * Concurrency: the order's lock, and with it its latest committed state. Its deal is read without a
+ * lock: a deal's currency or rate change does not rewrite its orders (each keeps its own rate).
+ */
+export async function updatePurchaseOrder(db: ScopedClient, viewer: Viewer, id: number, input: PurchaseOrderInput): Promise<Result<PurchaseOrder>> {
+  const checked = check(input, false);
+  return transact(db, async (tx) => {
+    const errors = [...checked];
+    const [existing] = await tx.purchaseOrder.updateManyAndReturn({ where: { id }, data: { updatedAt: new Date() } });
+    if (!existing) return fail(notFound(at('id'), 'Purchase order'));
+    await checkVendor(tx, errors, input.vendorId);
+    if (!moneyProblem(errors)) {
+      const deal = await tx.deal.findUniqueOrThrow({ where: { id: existing.dealId }, select: { currency: true, exchangeRate: true } });
+      const money = orderMoney(input, existing, deal, viewer);
+      if (!money.ok) errors.push(...money.errors);
+      else if (!errors.length) {
+        const order = await tx.purchaseOrder.update({
+          where: { id },
+          data: {
+            ...(input.vendorId != null && { vendorId: input.vendorId }),
+            ...(given(input, 'subject') && { subject: optionalText(input.subject) }),
+            ...(given(input, 'number') && { number: optionalText(input.number) }),
+            ...(given(input, 'note') && { note: optionalText(input.note) }),
+            ...(input.issuedOn != null && { issuedOn: input.issuedOn, exchangeDate: input.issuedOn }),
+            ...(given(input, 'deliveryOn') && { deliveryOn: input.deliveryOn ?? null }),
+            ...money.value,
+          },
+        });
+        return ok(await withEvent(tx, viewer, 'purchase_order.updated', 'PurchaseOrder', order, presentPurchaseOrder));
+      }
+    }
+    return fail(...inInputOrder(errors, FIELDS));
   });
 }
 

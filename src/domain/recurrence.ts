@@ -43,8 +43,15 @@ const STEP: Record<IntervalId, { months: number } | { days: number }> = {
 
 const DAY_MS = 86_400_000;
 
-/** A calendar day from its parts (month 1-12), at UTC midnight. */
-export const utcDay = (year: number, month: number, dayOfMonth: number): Date => new Date(Date.UTC(year, month - 1, dayOfMonth));
+/**
+ * A calendar day from its parts (month 1-12; a day or month past the end rolls over), at UTC
+ * midnight. Not `Date.UTC`, which reads the years 0-99 as 1900-1999.
+ */
+export function utcDay(year: number, month: number, dayOfMonth: number): Date {
+  const day = new Date(0);
+  day.setUTCFullYear(year, month - 1, dayOfMonth);
+  return day;
+}
 
 /** The calendar day (UTC) of a point in time: "today" is `toDay(new Date())`. */
 export const toDay = (instant: Date): Date => utcDay(instant.getUTCFullYear(), instant.getUTCMonth() + 1, instant.getUTCDate());
@@ -55,9 +62,9 @@ export const addDays = (day: Date, days: number): Date => new Date(day.getTime()
 export function addMonths(day: Date, months: number): Date {
   const index = day.getUTCFullYear() * 12 + day.getUTCMonth() + months;
   const year = Math.floor(index / 12);
-  const month = index - year * 12; // 0-11
-  const last = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
-  return new Date(Date.UTC(year, month, Math.min(day.getUTCDate(), last)));
+  const month = index - year * 12 + 1; // 1-12
+  const last = utcDay(year, month + 1, 0).getUTCDate();
+  return utcDay(year, month, Math.min(day.getUTCDate(), last));
 }
 
 /** `years` after `day` (29 February becomes the 28th in other years). */
@@ -95,7 +102,7 @@ export const isoDay = (day: Date): string => day.toISOString().slice(0, 10);
  * the calendar year the period starts in.
  */
 export function periodSuffix(interval: IntervalId, start: Date): string {
-  const year = start.getUTCFullYear();
+  const year = String(start.getUTCFullYear()).padStart(4, '0');
   const month = start.getUTCMonth() + 1;
   switch (interval) {
     case 1:
@@ -122,6 +129,22 @@ export interface Period {
 export function period(anchor: Date, interval: IntervalId, k: number): Period {
   const startsOn = periodStart(anchor, interval, k);
   return { startsOn, endsOn: addDays(periodStart(anchor, interval, k + 1), -1), suffix: periodSuffix(interval, startsOn) };
+}
+
+/**
+ * The period of the calendar anchored on `anchor` that holds `day` (any day, before the anchor too):
+ * the period a contract's template deal becomes the budget of (src/domain/contracts.ts).
+ */
+export function periodHolding(anchor: Date, interval: IntervalId, day: Date): Period {
+  const step = STEP[interval];
+  // An estimate, then exact: month lengths and a clamped anchor day move a start by a few days.
+  let k =
+    'months' in step
+      ? Math.floor(((day.getUTCFullYear() - anchor.getUTCFullYear()) * 12 + (day.getUTCMonth() - anchor.getUTCMonth())) / step.months)
+      : Math.floor((day.getTime() - anchor.getTime()) / DAY_MS / step.days);
+  while (periodStart(anchor, interval, k).getTime() > day.getTime()) k -= 1;
+  while (periodStart(anchor, interval, k + 1).getTime() <= day.getTime()) k += 1;
+  return period(anchor, interval, k);
 }
 
 /** What a contract's calendar depends on. */

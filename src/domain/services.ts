@@ -8,7 +8,7 @@
 // for us and then takes the new service with it, or has already gone and we find no deal; and
 // creates on one deal take their positions one after the other, so no two live services of a deal
 // get the same position.
-import type { ScopedClient } from '../db/scope.js';
+import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { Service } from '../generated/prisma/client.js';
 import { formatQuantity, isValidQuantity, MAX_SERVICE_CENTS, reexpressPrice, serviceMoney, totalFits } from '../money/service-amounts.js';
 import { lockDeals } from './kit/locks.js';
@@ -18,6 +18,7 @@ import {
   checkOptionalText,
   checkText,
   fail,
+  given,
   inInputOrder,
   invalid,
   MAX_LONG_TEXT,
@@ -50,7 +51,7 @@ const nameOf = <K extends string>(ids: Record<K, number>, id: number): K =>
 export const unitOf = (unitId: number): ServiceUnit => nameOf(SERVICE_UNITS, unitId);
 export const pricingTypeOf = (pricingTypeId: number): PricingType => nameOf(PRICING_TYPES, pricingTypeId);
 
-/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface ServiceInput {
   dealId?: number | null;
   name?: string | null;
@@ -68,37 +69,71 @@ const FIELDS = ['dealId', 'name', 'description', 'serviceTypeId', 'billable', 'u
 
 const MAX_NAME = 255;
 
-function check(input: ServiceInput): UserError[] {
+/** The fields an update may not clear: the row always has them (the create's defaults). */
+const REQUIRED_ON_UPDATE = ['billable', 'unit', 'pricingType', 'quantity', 'price'] as const;
+
+/**
+ * Whether the service is billable after the write: as given; on a create, unless it is NOT_BILLABLE;
+ * on an update, false when it becomes NOT_BILLABLE, else as it was.
+ */
+function billableAfter(input: ServiceInput, existing: Service | null): boolean {
+  if (input.billable != null) return input.billable;
+  if (existing === null) return (input.pricingType ?? 'TIME_AND_MATERIALS') !== 'NOT_BILLABLE';
+  return input.pricingType === 'NOT_BILLABLE' ? false : existing.billable;
+}
+
+/**
+ * Checks the fields `input` gives (every one when creating: `existing` null) and the rules across
+ * fields on the service as the write leaves it: a NOT_BILLABLE service is not billable, and
+ * price × quantity fits (docs/money.md). createService and updateService share it.
+ */
+function check(input: ServiceInput, existing: Service | null): UserError[] {
+  const creating = existing === null;
   const errors: UserError[] = [];
-  if (input.dealId == null) errors.push(blank('dealId'));
-  checkText(errors, 'name', input.name, MAX_NAME);
+  if (creating && input.dealId == null) errors.push(blank('dealId'));
+  // A service stays on its budget: its price is in that deal's currency, and its time entries and
+  // bookings are that deal's work.
+  if (!creating && given(input, 'dealId')) errors.push(invalid('dealId', 'cannot be changed: a service stays on its budget'));
+  if (creating || given(input, 'name')) checkText(errors, 'name', input.name, MAX_NAME);
   checkOptionalText(errors, 'description', input.description, MAX_LONG_TEXT);
-  if (input.pricingType === 'NOT_BILLABLE' && input.billable === true) {
+  if (!creating) for (const key of REQUIRED_ON_UPDATE) if (given(input, key) && input[key] === null) errors.push(blank(key));
+  const pricingType = input.pricingType ?? (existing ? pricingTypeOf(existing.pricingTypeId) : 'TIME_AND_MATERIALS');
+  if (pricingType === 'NOT_BILLABLE' && input.billable === true) {
     errors.push(invalid('billable', 'must be false when the pricing type is NOT_BILLABLE'));
   }
   const quantityValid = input.quantity == null || isValidQuantity(input.quantity);
   if (!quantityValid) {
     errors.push(invalid('quantity', 'must be a decimal number of at least 0 with at most 10 digits before the point and 4 after, such as 1.5'));
   }
-  const price = input.price ?? 0n;
+  const price = input.price ?? existing?.price ?? 0n;
+  const quantity = input.quantity ?? existing?.quantity ?? '1';
   if (price < 0n || price > MAX_SERVICE_CENTS) errors.push(invalid('price', `must be between 0 and ${MAX_SERVICE_CENTS}`));
-  else if (quantityValid && !totalFits(price, input.quantity ?? '1')) {
-    errors.push(invalid('quantity', `is too large for the price: price × quantity must be at most ${MAX_SERVICE_CENTS}`));
+  else if (quantityValid && (creating || input.price != null || input.quantity != null) && !totalFits(price, quantity)) {
+    // On the quantity, as a create reports it, unless the update changes only the price.
+    errors.push(
+      creating || input.quantity != null
+        ? invalid('quantity', `is too large for the price: price × quantity must be at most ${MAX_SERVICE_CENTS}`)
+        : invalid('price', `is too large for the quantity: price × quantity must be at most ${MAX_SERVICE_CENTS}`),
+    );
   }
   return errors;
 }
 
+/** A service type the input chooses: live, of the organization, and not archived. */
+async function checkServiceType(tx: ScopedTx, errors: UserError[], serviceTypeId: number | null | undefined): Promise<void> {
+  if (serviceTypeId == null) return;
+  const type = await tx.serviceType.findUnique({ where: { id: serviceTypeId }, select: { archivedAt: true } });
+  if (!type) errors.push(notFound(at('serviceTypeId'), 'Service type'));
+  else if (type.archivedAt) errors.push(invalid('serviceTypeId', 'is archived'));
+}
+
 export async function createService(db: ScopedClient, viewer: Viewer, input: ServiceInput): Promise<Result<Service>> {
-  const checked = check(input);
+  const checked = check(input, null);
   return transact(db, async (tx) => {
     const errors = [...checked];
     // The deal's lock before anything is read (see the top of this file).
     if (input.dealId != null && !(await lockDeals(tx, [input.dealId]))) errors.push(notFound(at('dealId'), 'Deal'));
-    if (input.serviceTypeId != null) {
-      const type = await tx.serviceType.findUnique({ where: { id: input.serviceTypeId }, select: { archivedAt: true } });
-      if (!type) errors.push(notFound(at('serviceTypeId'), 'Service type'));
-      else if (type.archivedAt) errors.push(invalid('serviceTypeId', 'is archived'));
-    }
+    await checkServiceType(tx, errors, input.serviceTypeId);
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
 
     const dealId = input.dealId!;
@@ -113,7 +148,7 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
         name: input.name!.trim(),
         description: optionalText(input.description),
         position: (_max.position ?? 0) + 1,
-        billable: input.billable ?? pricingType !== 'NOT_BILLABLE',
+        billable: billableAfter(input, null),
         unitId: SERVICE_UNITS[input.unit ?? 'HOUR'],
         pricingTypeId: PRICING_TYPES[pricingType],
         quantity: input.quantity ?? '1',
@@ -121,6 +156,45 @@ export async function createService(db: ScopedClient, viewer: Viewer, input: Ser
       },
     });
     return ok(await withEvent(tx, viewer, 'service.created', 'Service', service, presentService));
+  });
+}
+
+/**
+ * Changes a service: fields left out stay, `null` clears its description or service type. It stays
+ * on its budget (see `check`). Keeping an archived service type is no choice of one and passes; a
+ * newly chosen one must not be archived.
+ *
+ * Concurrency: its deal's lock first, as createService and updateDeal take them (the deal, then its
+ * services): a price written here is in the currency the deal has when we commit, since a currency
+ * change that re-expresses the deal's prices either waits for us or went first and we read its
+ * result. Which deal that is never changes, so it is read before any lock.
+ */
+export async function updateService(db: ScopedClient, viewer: Viewer, id: number, input: ServiceInput): Promise<Result<Service>> {
+  return transact(db, async (tx) => {
+    // The service's lock first, and with it its latest committed state (a deleted or foreign one
+    // matches nothing); the deal's follows through the trigger that keeps its sort keys. That is the
+    // order of updateDeal and deleteDeal too (their services, then the deal: lockDealServices), so
+    // a price is written in the deal's current currency: a currency change waits for this service.
+    const [existing] = await tx.service.updateManyAndReturn({ where: { id }, data: { updatedAt: new Date() } });
+    if (!existing) return fail(notFound(at('id'), 'Service'));
+    const errors = check(input, existing);
+    if (input.serviceTypeId !== existing.serviceTypeId) await checkServiceType(tx, errors, input.serviceTypeId);
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+    const service = await tx.service.update({
+      where: { id },
+      include: serviceShows,
+      data: {
+        ...(given(input, 'name') && { name: input.name!.trim() }),
+        ...(given(input, 'description') && { description: optionalText(input.description) }),
+        ...(given(input, 'serviceTypeId') && { serviceTypeId: input.serviceTypeId ?? null }),
+        billable: billableAfter(input, existing),
+        ...(input.unit != null && { unitId: SERVICE_UNITS[input.unit] }),
+        ...(input.pricingType != null && { pricingTypeId: PRICING_TYPES[input.pricingType] }),
+        ...(input.quantity != null && { quantity: input.quantity }),
+        ...(input.price != null && { price: input.price }),
+      },
+    });
+    return ok(await withEvent(tx, viewer, 'service.updated', 'Service', service, presentService));
   });
 }
 

@@ -11,6 +11,8 @@ import {
   checkOptionalText,
   checkText,
   fail,
+  fieldAfter,
+  given,
   inInputOrder,
   invalid,
   MAX_LONG_TEXT,
@@ -29,7 +31,7 @@ import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';
 import { withEvent } from '../changes/outbox.js';
 
-/** A create input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface TaskInput {
   projectId?: number | null;
   title?: string | null;
@@ -64,20 +66,44 @@ export async function nextTaskNumber(tx: ScopedTx, projectId: number): Promise<n
   return project.lastTaskNumber;
 }
 
-export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskInput): Promise<Result<Task>> {
+/**
+ * Checks the fields `input` gives (every one when creating: `existing` null) and the rules across
+ * fields on the task as the write leaves it; the tag list as it will be stored. createTask and
+ * updateTask share it, so that an update refuses what a create refuses.
+ */
+function check(input: TaskInput, existing: Task | null): { errors: UserError[]; tagList: string[] } {
+  const creating = existing === null;
   const errors: UserError[] = [];
-  if (input.projectId == null) errors.push(blank('projectId'));
-  checkTitle(errors, 'title', input.title);
+  if (creating && input.projectId == null) errors.push(blank('projectId'));
+  // A task stays in its project: its number is its project's, and its time entries were logged there.
+  if (!creating && given(input, 'projectId')) errors.push(invalid('projectId', 'cannot be changed: a task stays in its project'));
+  if (creating || given(input, 'title')) checkTitle(errors, 'title', input.title);
   checkOptionalText(errors, 'description', input.description, MAX_DESCRIPTION);
-  if (input.startDate != null && input.dueDate != null && input.dueDate < input.startDate) {
-    errors.push(invalid('dueDate', 'must not be before the start date'));
+  if (!creating && given(input, 'private') && input.private === null) errors.push(blank('private'));
+  const startDate = fieldAfter(input, existing, 'startDate');
+  const dueDate = fieldAfter(input, existing, 'dueDate');
+  if (startDate != null && dueDate != null && dueDate < startDate) {
+    // On the field the input moved: the due date when it gives one (always, on a create).
+    if (creating || given(input, 'dueDate')) errors.push(invalid('dueDate', 'must not be before the start date'));
+    else errors.push(invalid('startDate', 'must not be after the due date'));
   }
   const tagList = input.tagList ? cleanTags(input.tagList, errors) : [];
+  return { errors, tagList };
+}
+
+/** The assignee, when the input names one, must be a member of the organization: the scoped client sees only those. */
+async function checkAssignee(tx: ScopedTx, errors: UserError[], assigneeId: number | null | undefined): Promise<void> {
+  if (assigneeId != null && !(await tx.person.findUnique({ where: { id: assigneeId }, select: { id: true } }))) {
+    errors.push(notFound(at('assigneeId'), 'Person'));
+  }
+}
+
+export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskInput): Promise<Result<Task>> {
+  const checked = check(input, null);
   return transact(db, async (tx) => {
-    // A member of the organization: the scoped client sees only those.
-    if (input.assigneeId != null && !(await tx.person.findUnique({ where: { id: input.assigneeId }, select: { id: true } }))) {
-      errors.push(notFound(at('assigneeId'), 'Person'));
-    }
+    // A copy per attempt: transact() may run this again after a deadlock.
+    const errors = [...checked.errors];
+    await checkAssignee(tx, errors, input.assigneeId);
     // The project's lock, live: a delete of the project either waits for this create and then takes
     // the new task with it, or went first and this create finds no project.
     if (input.projectId != null && !(await lockLive(tx, 'project', input.projectId))) {
@@ -97,11 +123,51 @@ export async function createTask(db: ScopedClient, viewer: Viewer, input: TaskIn
         private: input.private ?? false,
         startDate: input.startDate ?? null,
         dueDate: input.dueDate ?? null,
-        tagList,
+        tagList: checked.tagList,
       },
     });
     // A private task is seen by its creator and assignee only: no event tells the organization of it.
     return ok(task.private ? task : await withEvent(tx, viewer, 'task.created', 'Task', task, presentTask));
+  });
+}
+
+/**
+ * Changes a task: fields left out stay, `null` clears an optional one (assignee, description, dates,
+ * tags). It stays in its project, with its number. The viewer must still see it afterwards (a
+ * private task is its creator's and assignee's). As createTask: a task that is private after the
+ * change records no event -- one turned private included, whose payload would tell the organization
+ * of what is now private.
+ */
+export async function updateTask(db: ScopedClient, viewer: Viewer, id: number, input: TaskInput): Promise<Result<Task>> {
+  return transact(db, async (tx) => {
+    // The task's lock, and with it its latest committed state. A deleted task, another
+    // organization's, or a private one of others (the data layer's rule) matches nothing.
+    const [existing] = await tx.task.updateManyAndReturn({ where: { id }, data: { updatedAt: new Date() } });
+    if (!existing) return fail(notFound(at('id'), 'Task'));
+    const { errors, tagList } = check(input, existing);
+    await checkAssignee(tx, errors, input.assigneeId);
+    const after = {
+      private: input.private ?? existing.private,
+      creatorId: existing.creatorId,
+      assigneeId: fieldAfter(input, existing, 'assigneeId') ?? null,
+    };
+    if (!errors.length && !canSeeTask(after, viewer.person.id)) {
+      errors.push(invalid(given(input, 'private') ? 'private' : 'assigneeId', 'would hide the task from you: a private task is seen only by its creator and its assignee'));
+    }
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+    const task = await tx.task.update({
+      where: { id },
+      data: {
+        ...(given(input, 'title') && { title: input.title!.trim() }),
+        ...(given(input, 'description') && { description: optionalText(input.description) }),
+        ...(input.private != null && { private: input.private }),
+        ...(given(input, 'assigneeId') && { assigneeId: input.assigneeId ?? null }),
+        ...(given(input, 'startDate') && { startDate: input.startDate ?? null }),
+        ...(given(input, 'dueDate') && { dueDate: input.dueDate ?? null }),
+        ...(given(input, 'tagList') && { tagList }),
+      },
+    });
+    return ok(task.private ? task : await withEvent(tx, viewer, 'task.updated', 'Task', task, presentTask));
   });
 }
 

@@ -9,8 +9,8 @@
 // already in the bin; it must be one the viewer can see (a private task of others is not found).
 import type { ScopedClient, ScopedTx } from '../db/scope.js';
 import type { TimeEntry } from '../generated/prisma/client.js';
-import { lockLive } from './kit/locks.js';
-import { at, blank, fail, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
+import { lockLive, lockMove } from './kit/locks.js';
+import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { canSeeTask } from './tasks.js';
 import { deleteItem } from './recycle-bin.js';
@@ -20,11 +20,13 @@ import { checkOptionalText, checkText, MAX_LONG_TEXT, optionalText } from './kit
 import { transition, type Transitions } from './kit/transition.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
-import { day, instant, ref, type Payload } from './kit/shown.js';
+import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
+import { sameForms } from '../money/money.js';
+import { workCost } from '../money/work-cost.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { withEvent } from '../changes/outbox.js';
 
-/** Ids are database ids; an id that cannot exist (-1) is simply not found. */
+/** A create or update input. Ids are database ids; an id that cannot exist (-1) is simply not found. */
 export interface TimeEntryInput {
   serviceId?: number | null;
   taskId?: number | null;
@@ -53,19 +55,78 @@ export async function checkPerson(db: ScopedTx, errors: UserError[], personId: n
   if (!person) errors.push(notFound(at('personId'), 'Person'));
 }
 
-function check(input: TimeEntryInput): UserError[] {
+/**
+ * The cost rate of the person a time entry is for (their membership in the organization: the scoped
+ * client reads only this organization's); a person who is not a member is NOT_FOUND on `personId`
+ * when it was given (`named`), and costs 0 otherwise.
+ */
+export async function costRateOf(db: ScopedTx, errors: UserError[], personId: number, named: boolean): Promise<bigint> {
+  const membership = await db.membership.findFirst({ where: { personId }, select: { costRate: true } });
+  if (!membership && named) errors.push(notFound(at('personId'), 'Person'));
+  return membership?.costRate ?? 0n;
+}
+
+/** What a time entry always has: a create requires them (`personId` has a default), an update may not clear them. */
+const REQUIRED = ['serviceId', 'personId', 'date', 'time', 'billableTime'] as const;
+
+/** Checks the fields `input` gives (every required one when `creating`); createTimeEntry and updateTimeEntry share it. */
+function check(input: TimeEntryInput, creating: boolean): UserError[] {
   const errors: UserError[] = [];
-  if (input.serviceId == null) errors.push(blank('serviceId'));
-  if (input.date == null) errors.push(blank('date'));
-  if (input.time == null) errors.push(blank('time'));
+  for (const key of REQUIRED) {
+    const missing = creating ? key !== 'personId' && key !== 'billableTime' && input[key] == null : given(input, key) && input[key] === null;
+    if (missing) errors.push(blank(key));
+  }
   minutes(errors, 'time', input.time, 0);
   minutes(errors, 'billableTime', input.billableTime, 0);
   checkOptionalText(errors, 'note', input.note, MAX_LONG_TEXT);
   return errors;
 }
 
+/**
+ * The columns a write of a time entry stores: every one for a create (`existing` null, with the
+ * create's defaults), the ones the input gives for an update. The one place that turns an input into
+ * columns, create and update alike: a column derived from the minutes or the person (a work cost:
+ * `time` × the person's cost rate) belongs here, computed from `time` and `personId` as the write
+ * leaves them (on an update `input.time ?? existing.time`, `input.personId ?? existing.personId`),
+ * and so recomputed whenever an update changes either.
+ */
+function entryColumns(input: TimeEntryInput, existing: null, viewer: Viewer, costRate: bigint): Prisma.TimeEntryUncheckedCreateInput;
+function entryColumns(input: TimeEntryInput, existing: TimeEntry, viewer: Viewer, costRate: bigint | null): Prisma.TimeEntryUncheckedUpdateInput;
+function entryColumns(
+  input: TimeEntryInput,
+  existing: TimeEntry | null,
+  viewer: Viewer,
+  /** The cost rate of the person the entry is for after the write; null: neither time nor person changes. */
+  costRate: bigint | null,
+): Prisma.TimeEntryUncheckedCreateInput | Prisma.TimeEntryUncheckedUpdateInput {
+  if (existing === null) {
+    return {
+      organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
+      serviceId: input.serviceId!,
+      taskId: input.taskId ?? null,
+      personId: input.personId ?? viewer.person.id,
+      creatorId: viewer.person.id,
+      date: input.date!,
+      time: input.time!,
+      billableTime: input.billableTime ?? input.time!,
+      workCostDefault: workCost(input.time!, costRate ?? 0n),
+      note: optionalText(input.note),
+    };
+  }
+  return {
+    ...(input.serviceId != null && { serviceId: input.serviceId }),
+    ...(given(input, 'taskId') && { taskId: input.taskId ?? null }),
+    ...(input.personId != null && { personId: input.personId }),
+    ...(input.date != null && { date: input.date }),
+    ...(input.time != null && { time: input.time }),
+    ...(input.billableTime != null && { billableTime: input.billableTime }),
+    ...(given(input, 'note') && { note: optionalText(input.note) }),
+    ...(costRate !== null && { workCostDefault: workCost(input.time ?? existing.time, costRate) }),
+  };
+}
+
 export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: TimeEntryInput): Promise<Result<TimeEntry>> {
-  const checked = check(input);
+  const checked = check(input, true);
   return transact(db, async (tx) => {
     const errors = [...checked];
     // The parents' locks first (see the top of this file): the service, then the task.
@@ -73,24 +134,55 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
     if (input.taskId != null && !(await lockLive(tx, 'task', input.taskId))) {
       errors.push(notFound(at('taskId'), 'Task'));
     }
-    await checkPerson(tx, errors, input.personId);
+    const costRate = await costRateOf(tx, errors, input.personId ?? viewer.person.id, input.personId != null);
     if (errors.length) return fail(...inInputOrder(errors, FIELDS));
 
-    const entry = await tx.timeEntry.create({
-      include: timeEntryShows,
-      data: {
-        organizationId: viewer.organization.id, // the scope sets it too; stated for the type checker
-        serviceId: input.serviceId!,
-        taskId: input.taskId ?? null,
-        personId: input.personId ?? viewer.person.id,
-        creatorId: viewer.person.id,
-        date: input.date!,
-        time: input.time!,
-        billableTime: input.billableTime ?? input.time!,
-        note: optionalText(input.note),
-      },
-    });
+    const entry = await tx.timeEntry.create({ include: timeEntryShows, data: entryColumns(input, null, viewer, costRate) });
     return ok(await withEvent(tx, viewer, 'time_entry.created', 'TimeEntry', entry, presentTimeEntry));
+  });
+}
+
+/**
+ * Changes a time entry, with the checks of createTimeEntry: fields left out stay, `null` clears the
+ * task or the note. It may move to another live service of the organization (a time entry logged on
+ * the wrong one), on any of its deals. As an expense, an approved or rejected entry may be changed and
+ * stays approved or rejected: approval is a decision of its own (unapproveTimeEntry withdraws it).
+ *
+ * Concurrency: the entry's lock, and with it its latest committed state. A move first locks the
+ * service it leaves and the one it joins (lockMove, src/domain/kit/locks.ts). A new task is locked
+ * live, as a create locks it.
+ */
+export async function updateTimeEntry(db: ScopedClient, viewer: Viewer, id: number, input: TimeEntryInput): Promise<Result<TimeEntry>> {
+  const checked = check(input, false);
+  return transact(db, async (tx) => {
+    const errors = [...checked];
+    // A move: the service it leaves and the one it joins first (lockMove), read before any lock.
+    const target = input.serviceId ?? null;
+    let from: number | null = null;
+    let joined = true;
+    if (target !== null) {
+      const current = await tx.timeEntry.findUnique({ where: { id }, select: { serviceId: true } });
+      if (current && current.serviceId !== target) joined = await lockMove(tx, 'service', (from = current.serviceId), target);
+    }
+    // The entry's lock, and with it its latest committed state; a deleted or foreign one matches nothing.
+    const [existing] = await tx.timeEntry.updateManyAndReturn({ where: { id }, data: { updatedAt: new Date() } });
+    if (!existing) return fail(notFound(at('id'), 'Time entry'));
+    if (target !== null && existing.serviceId !== target && existing.serviceId !== from) {
+      // Moved by a concurrent update between the read and the lock: the service it leaves is another
+      // one, locked now, out of order (a deadlock that causes is rerun by transact()).
+      joined = await lockMove(tx, 'service', existing.serviceId, target);
+    }
+    if (!joined) errors.push(notFound(at('serviceId'), 'Service'));
+    if (input.taskId != null && input.taskId !== existing.taskId && !(await lockLive(tx, 'task', input.taskId))) {
+      errors.push(notFound(at('taskId'), 'Task'));
+    }
+    // New minutes or another person: the work cost again, at the rate of the person it is for now.
+    const costRate =
+      input.time != null || input.personId != null ? await costRateOf(tx, errors, input.personId ?? existing.personId, input.personId != null) : null;
+    if (errors.length) return fail(...inInputOrder(errors, FIELDS));
+
+    const entry = await tx.timeEntry.update({ where: { id }, include: timeEntryShows, data: entryColumns(input, existing, viewer, costRate) });
+    return ok(await withEvent(tx, viewer, 'time_entry.updated', 'TimeEntry', entry, presentTimeEntry));
   });
 }
 
@@ -164,6 +256,7 @@ export function presentTimeEntry(e: Prisma.TimeEntryGetPayload<{ include: typeof
     date: day(e.date),
     time: e.time,
     billableTime: e.billableTime,
+    workCost: moneySet(sameForms({ cents: e.workCostDefault, currency: viewer.organization.defaultCurrency })),
     note: e.note,
     approved: e.approved,
     approvedAt: instant(e.approvedAt),

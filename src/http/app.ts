@@ -61,7 +61,8 @@ export interface AppOptions {
   subscriptionsPerPerson?: number;
 }
 
-const EXAMPLE_QUERY = `# Expenses of your organization, newest first, with totals over the whole filtered set.
+/** GraphiQL's example query (the README's screenshot shows its answer on the demo; test/demo.test.ts runs it). */
+export const EXAMPLE_QUERY = `# Expenses of your organization, newest first, with totals over the whole filtered set.
 query Expenses {
   expenses(first: 10, orderBy: [{ field: DATE, direction: DESC }]) {
     totalCount

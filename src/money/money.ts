@@ -98,3 +98,6 @@ export function formatRate(rate: RateLike): string {
 export const INT64_MIN = -(2n ** 63n);
 export const INT64_MAX = 2n ** 63n - 1n;
 export const fitsInt64 = (n: bigint): boolean => n >= INT64_MIN && n <= INT64_MAX;
+
+/** A value that exists in one currency only (the default one: work cost, a project's rollups), in all three forms. */
+export const sameForms = (m: Money): MoneySet => ({ original: m, default: m, normalized: m });

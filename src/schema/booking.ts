@@ -1,12 +1,12 @@
 // The Booking type: a person booked on a service (work) or an event (an absence) over a range of
 // days, with its list (also as `Service.bookings` and `Event.bookings`) and its create/delete
 // mutations. Rules in src/domain/bookings.ts.
-import { createBooking, deleteBooking, type BookingInput } from '../domain/bookings.js';
+import { createBooking, deleteBooking, updateBooking, type BookingInput } from '../domain/bookings.js';
 import { builder } from './builder.js';
 import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const BookingRef = builder.prismaNode('Booking', {
   id: { field: 'id' },
@@ -86,5 +86,30 @@ builder.mutationFields((t) => ({
   deleteBooking: deleteField(t, 'Booking', {
     about: 'The booking goes to the recycle bin, from which it can be restored.',
     remove: (ctx, id) => deleteBooking(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateBookingInput = builder.inputType('UpdateBookingInput', {
+  description:
+    'Changes to a booking, with the checks of `createBooking`: fields left out stay as they are; `null` clears `note`. ' +
+    'It keeps its kind: a booking on a service may move to another service, one on an event to another event.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The booking to change.' }),
+    personId: t.id({ description: 'Who is booked: a member of the organization. Not null.' }),
+    serviceId: t.id({ description: 'Another live service, for a booking on a service (not null). Refused for a booking on an event.' }),
+    eventId: t.id({ description: 'Another live event, for a booking on an event (not null). Refused for a booking on a service.' }),
+    startedOn: t.field({ type: 'Date', description: 'The first day: not after `endedOn` (the given or the stored one). Not null.' }),
+    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn` (the given or the stored one). Not null.' }),
+    time: t.int({ description: 'Minutes per day, 1 to 1440. Not null.' }),
+    note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateBooking: t.field({
+    type: payloadType('UpdateBookingPayload', 'Booking', 'The result of `updateBooking`.'),
+    description: "Changes a booking's person, service or event, days, minutes or note.",
+    args: { input: t.arg({ type: UpdateBookingInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await updateBooking(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Booking'), toDomainInput(input))),
   }),
 }));

@@ -70,7 +70,7 @@ export const ContractRef = builder.prismaNode('Contract', {
     budgets: relatedListField(t as never, dealList, {
       relation: 'budgets',
       foreignKey: 'contractId',
-      description: 'The budgets it generated, with the filters, orders and paging of `Query.deals`.',
+      description: 'Its budgets (the template, made the first when the contract was created, and those it generated), with the filters, orders and paging of `Query.deals`.',
     }),
     upcomingOccurrences: t.field({
       type: [OccurrenceRef],
@@ -128,6 +128,8 @@ const contractFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ex
   templateId: t.id({
     description:
       'The deal each new budget is copied from: a live deal of the organization (else `INVALID` "attribute is invalid"). ' +
+      'Creating makes it the budget of the period that holds its date (`contract`, `budget`, `suffix`, `endDate` set); one ' +
+      'that is already a budget of a live contract is `TAKEN`. Changing it later only changes what new budgets copy. ' +
       'Required on create; null on update is `BLANK`.',
   }),
   interval: t.field({
@@ -217,7 +219,9 @@ const payload = (name: string, description: string) => payloadType(name, 'Contra
 builder.mutationFields((t) => ({
   createContract: t.field({
     type: payload('CreateContractPayload', 'The result of `createContract`.'),
-    description: "Makes a deal the template of a recurring budget. Its budgets are made by `generateContractOccurrences` (or the operator's `contracts generate` command), not by this.",
+    description:
+      'Makes a deal the template of a recurring budget, and the budget of the period that holds its date. The later ' +
+      "periods' budgets are made by `generateContractOccurrences` (or the operator's `contracts generate` command).",
     args: { input: t.arg({ type: CreateContractInput, required: true, description: 'The new contract.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createContract(ctx.db, ctx.viewer, toDomainInput(fields)))),

@@ -4,12 +4,15 @@ import { SALES_STATUSES, salesStatusOf, type SalesStatus } from '../domain/sales
 import {
   dealInvoicing,
   dealMoney,
-  expenseSumsByDeal,
+  dealProfitMargin,
+  dealTime,
   invoicedSumsByDeal,
-  NO_EXPENSES,
+  noSums,
+  sumsByDeal,
   type DealInvoicingField,
   type DealMoneyField,
-  type ExpenseSums,
+  type DealSums,
+  type DealTimeField,
   type InvoicedSums,
 } from '../domain/deal-totals.js';
 import { createDeal, deleteDeal, updateDeal, type DealInput } from '../domain/deals.js';
@@ -36,37 +39,42 @@ export const SalesStatusEnum = builder.enumType('SalesStatus', {
   } as const,
 });
 
-/** One grouped statement of expense sums for every deal of the request that asks for money. */
-const expenseSums = (ctx: Context) =>
-  ctx.loaders.get<number, ExpenseSums>('Deal.expenseSums', (ids) => expenseSumsByDeal(ctx.db, ids));
+/** One statement of sums (services, time entries, expenses) for every deal of the request that asks for money. */
+const dealSums = (ctx: Context) => ctx.loaders.get<number, DealSums>('Deal.sums', (ids) => sumsByDeal(ctx.db, ids));
 
 /** Likewise for the invoice attributions, asked only by `invoiced` and `pendingInvoicing`. */
 const invoicedSums = (ctx: Context) =>
   ctx.loaders.get<number, InvoicedSums>('Deal.invoicedSums', (ids) => invoicedSumsByDeal(ctx.db, ids));
 
+type MoneyColumns = { id: number; currency: string; exchangeRate: { toFixed(): string }; budgetTotal: bigint };
+const MONEY_COLUMNS = { currency: true, exchangeRate: true, budgetTotal: true } as const;
+
 const invoicing = (field: DealInvoicingField, description: string) => ({
   type: MoneySetRef,
   description,
-  select: { currency: true },
-  resolve: async (deal: { id: number; currency: string }, _args: object, ctx: Context) => {
-    // `invoiced` needs only the attributions; `pendingInvoicing` the expenses (revenue) too.
-    const [expenses, invoiced] = await Promise.all([
-      field === 'pendingInvoicing' ? expenseSums(ctx).load(deal.id) : NO_EXPENSES,
+  select: MONEY_COLUMNS,
+  resolve: async (deal: MoneyColumns, _args: object, ctx: Context) => {
+    // `invoiced` needs only the attributions; `pendingInvoicing` the revenue too.
+    const [sums, invoiced] = await Promise.all([
+      field === 'pendingInvoicing' ? dealSums(ctx).load(deal.id) : noSums(deal.id),
       invoicedSums(ctx).load(deal.id),
     ]);
-    return dealInvoicing(deal, expenses, invoiced, ctx.viewer.organization.defaultCurrency)[field];
+    return dealInvoicing(deal, sums, invoiced, ctx.viewer.organization.defaultCurrency)[field];
   },
 });
 
 const money = (field: DealMoneyField, description: string) => ({
   type: MoneySetRef,
   description,
-  select: { currency: true, exchangeRate: true, budgetTotal: true },
-  resolve: async (
-    deal: { id: number; currency: string; exchangeRate: { toFixed(): string }; budgetTotal: bigint },
-    _args: object,
-    ctx: Context,
-  ) => dealMoney(deal, await expenseSums(ctx).load(deal.id), ctx.viewer.organization.defaultCurrency)[field],
+  select: MONEY_COLUMNS,
+  resolve: async (deal: MoneyColumns, _args: object, ctx: Context) =>
+    dealMoney(deal, await dealSums(ctx).load(deal.id), ctx.viewer.organization.defaultCurrency)[field],
+});
+
+const time = (field: DealTimeField, description: string) => ({
+  description,
+  select: { id: true },
+  resolve: async (deal: { id: number }, _args: object, ctx: Context) => dealTime(await dealSums(ctx).load(deal.id))[field],
 });
 
 export const DealRef = builder.prismaNode('Deal', {
@@ -77,7 +85,7 @@ export const DealRef = builder.prismaNode('Deal', {
   nullable: true,
   description:
     'A deal or, when `budget` is true, a budget. Expenses are booked against it, and its currency is their ' +
-    'normalized currency. Money fields are computed from its expenses (see docs/money.md).',
+    'normalized currency. Money and time fields are computed from its services, time entries and expenses (see docs/money.md).',
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this deal or budget.' }),
     name: t.exposeString('name', { description: 'The name as shown in lists; 1 to 255 characters.' }),
@@ -121,16 +129,32 @@ export const DealRef = builder.prismaNode('Deal', {
       type: 'Date',
       description: 'The day `exchangeRate` was set: the deal\'s `date` when it was created, the day of the last change of currency or rate since.',
     }),
-    revenue: t.field(money('revenue', 'Revenue recognised so far: the billable amounts of its expenses.')),
-    cost: t.field(money('cost', 'What it cost so far: the amounts of its expenses.')),
-    profit: t.field(money('profit', '`revenue` − `cost`.')),
+    servicesRevenue: t.field(
+      money('servicesRevenue', 'What its billable services sell: the sum of their `total` (services priced NOT_BILLABLE or not billable count 0).'),
+    ),
+    workCost: t.field(
+      money('workCost', "What the time worked on it cost: its time entries' `workCost` (minutes at each person's cost rate), in the default currency and converted once to the deal's."),
+    ),
     expense: t.field(money('expense', 'Sum of the amounts of its expenses.')),
     expenseBillable: t.field(money('expenseBillable', 'Sum of the billable amounts of its expenses.')),
+    revenue: t.field(money('revenue', '`servicesRevenue` + `expenseBillable`.')),
+    cost: t.field(money('cost', '`workCost` + `expense`.')),
+    profit: t.field(money('profit', '`revenue` − `cost`.')),
+    profitMargin: t.string({
+      description: '`profit` ÷ `revenue` in per cent, in the deal\'s currency, to two decimals ("100.0", "-12.5"); "0.0" without revenue.',
+      select: { exchangeRate: true },
+      resolve: async (deal, _args, ctx) => dealProfitMargin(deal, await dealSums(ctx).load(deal.id)),
+    }),
     budgetTotal: t.field(money('budgetTotal', 'The agreed budget.')),
-    budgetUsed: t.field(money('budgetUsed', 'How much of the budget is used: the revenue recognised so far.')),
+    budgetUsed: t.field(
+      money('budgetUsed', "How much of the budget is used: billable time at the price of its hourly services (minutes ÷ 60 × price, rounded per entry) + `expenseBillable`."),
+    ),
     budgetRemaining: t.field(money('budgetRemaining', '`budgetTotal` − `budgetUsed`.')),
     invoiced: t.field(invoicing('invoiced', 'What its invoice attributions attribute to it.')),
     pendingInvoicing: t.field(invoicing('pendingInvoicing', '`revenue` − `invoiced`: negative when more is invoiced than earned so far.')),
+    workedTime: t.int(time('workedTime', 'Minutes worked on it: the `time` of its time entries.')),
+    billableTime: t.int(time('billableTime', 'Billable minutes: the `billableTime` of its time entries.')),
+    budgetedTime: t.int(time('budgetedTime', 'Minutes budgeted: the quantities of its services counted in hours, × 60.')),
     company: t.relation('company', { description: 'The client company; it may have been archived since it was chosen.' }),
     project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
     responsible: t.relation('responsible', { nullable: true, description: 'Who is responsible for it.' }),

@@ -1,11 +1,11 @@
 // The Page type (documents of the organization or of a project, nested under parent pages) with
 // its list (also as `Project.pages` and `Page.subpages`) and its create/delete mutations.
-import { createPage, deletePage, MAX_BODY, MAX_PAGE_TITLE, type PageInput } from '../domain/pages.js';
+import { createPage, deletePage, MAX_BODY, MAX_PAGE_TITLE, updatePage, type PageInput } from '../domain/pages.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 
 export const PageRef = builder.prismaNode('Page', {
@@ -101,5 +101,27 @@ builder.mutationFields((t) => ({
   deletePage: deleteField(t, 'Page', {
     about: 'The page goes to the recycle bin with its subpages (and theirs), and comes back with them.',
     remove: (ctx, id) => deletePage(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdatePageInput = builder.inputType('UpdatePageInput', {
+  description: 'Changes to a page: fields left out stay as they are. It stays where it is (its project and parent page).',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The page to change.' }),
+    title: t.string({ description: `Not blank, at most ${MAX_PAGE_TITLE} characters.` }),
+    body: t.string({ description: `JSON text as the editor stores it, at most ${MAX_BODY} characters; null or empty empties the page.` }),
+    public: t.boolean({ description: 'Shared publicly (not null).' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updatePage: t.field({
+    type: payloadType('UpdatePagePayload', 'Page', 'The result of `updatePage`.'),
+    description: "Changes a page's title, body or public flag, with the checks of `createPage`.",
+    args: { input: t.arg({ type: UpdatePageInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => {
+      const { id, ...changes } = input;
+      return toPayload(await updatePage(ctx.db, ctx.viewer, inputDatabaseId(id, 'Page'), changes as PageInput));
+    },
   }),
 }));

@@ -5,11 +5,12 @@ import { builder } from './builder.js';
 import { listField, ops, sortBy } from './kit/list.js';
 import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { requireAdmin } from './kit/roles.js';
+import { MoneyRef } from './money.js';
 import { RoleRef } from './viewer.js';
 
 /** The person's membership in the request's organization: the scoped client narrows the relation to it. */
-const MEMBERSHIP = { memberships: { select: { role: true, deactivatedAt: true } } } as const;
-type WithMembership = { memberships: Array<{ role: string; deactivatedAt: Date | null }> };
+const MEMBERSHIP = { memberships: { select: { role: true, deactivatedAt: true, costRate: true } } } as const;
+type WithMembership = { memberships: Array<{ role: string; deactivatedAt: Date | null; costRate: bigint }> };
 
 builder.prismaNode('Person', {
   id: { field: 'id' },
@@ -41,10 +42,27 @@ builder.prismaNode('Person', {
       select: MEMBERSHIP,
       resolve: (p) => (p as WithMembership).memberships[0]?.deactivatedAt ?? null,
     }),
+    costRate: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description:
+        "What an hour of their work costs, in the organization's default currency: time entries recorded from now on cost " +
+        'minutes × this ÷ 60. Only admins see it (null for members).',
+      select: MEMBERSHIP,
+      resolve: (p, _args, ctx) => {
+        const membership = (p as WithMembership).memberships[0];
+        if (!membership || ctx.viewer.role !== 'admin') return null;
+        return { cents: membership.costRate, currency: ctx.viewer.organization.defaultCurrency };
+      },
+    }),
   }),
 });
 
 const MANAGE = 'manage members';
+
+const COST_RATE =
+  "What an hour of their work costs, in minor units of the organization's default currency, 0 to 10^12 (default 0). " +
+  'Time entries keep the cost worked out when they are recorded; a new rate applies to entries recorded (or changed) after it.';
 
 const AddMemberInput = builder.inputType('AddMemberInput', {
   description: 'A person to add to the organization, by email: a new person is created (names required), a known one joins; a former member comes back.',
@@ -53,6 +71,7 @@ const AddMemberInput = builder.inputType('AddMemberInput', {
     firstName: t.string({ description: `Required for a new person, at most ${MAX_PERSON_NAME} characters; a known person keeps theirs.` }),
     lastName: t.string({ description: `Required for a new person, at most ${MAX_PERSON_NAME} characters; a known person keeps theirs.` }),
     role: t.field({ type: RoleRef, description: 'Their role here. Default (also for null): MEMBER, for a former member too.' }),
+    costRate: t.field({ type: 'BigInt', description: COST_RATE }),
   }),
 });
 
@@ -62,6 +81,7 @@ const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
     personId: t.id({ required: true, description: 'The member (a Person id).' }),
     role: t.field({ type: RoleRef, description: 'Their new role. Null or left out keeps it.' }),
     active: t.boolean({ description: '`false` deactivates the membership (keeping the first moment), `true` reactivates it. Null or left out keeps it.' }),
+    costRate: t.field({ type: 'BigInt', description: COST_RATE }),
   }),
 });
 

@@ -1,11 +1,40 @@
 // The Project type with its list and its create/delete mutations. Its tasks, pages and dashboards
 // connections are added by their own files (task.ts, page.ts, dashboard.ts), beside their lists.
 import { createProject, deleteProject, updateProject, type ProjectInput } from '../domain/projects.js';
+import { invoicedByProject, projectMoney, sumsByProject, type DealSums } from '../domain/deal-totals.js';
 import { builder } from './builder.js';
+import type { Context } from './context.js';
+import { MoneySetRef } from './money.js';
 import { inputId } from './ids.js';
 import { idsIn, listField, ops, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
+
+/** One statement of deal sums for every project of the request that asks for its rollups. */
+const projectSums = (ctx: Context) =>
+  ctx.loaders.get<number, DealSums[]>('Project.sums', async (ids) => {
+    const byProject = await sumsByProject(ctx.db, ids);
+    return ids.map((id) => byProject.get(id) ?? []);
+  });
+
+/** Likewise for what its deals invoiced, asked only by `invoiced` and `pendingInvoicing`. */
+const projectInvoiced = (ctx: Context) => ctx.loaders.get<number, bigint>('Project.invoiced', (ids) => invoicedByProject(ctx.db, ids));
+
+type Rollup = ReturnType<typeof projectMoney>;
+
+const rollup = (field: Exclude<keyof Rollup, 'profitMargin' | 'workedTime'>, description: string) => ({
+  type: MoneySetRef,
+  description,
+  select: { id: true },
+  resolve: async (project: { id: number }, _args: object, ctx: Context) => {
+    const invoicing = field === 'invoiced' || field === 'pendingInvoicing';
+    const [sums, invoiced] = await Promise.all([
+      projectSums(ctx).load(project.id),
+      invoicing ? projectInvoiced(ctx).load(project.id) : null,
+    ]);
+    return projectMoney(sums, invoiced, ctx.viewer.organization.defaultCurrency)[field];
+  },
+});
 
 export const ProjectRef = builder.prismaNode('Project', {
   id: { field: 'id' },
@@ -19,6 +48,21 @@ export const ProjectRef = builder.prismaNode('Project', {
     name: t.exposeString('name', { description: "The project's name as shown in lists; 1 to 255 characters." }),
     number: t.exposeInt('number', { description: "The organization's project number, counted from 1." }),
     company: t.relation('company', { description: 'The client company it is for; it never changes.' }),
+    revenue: t.field(rollup('revenue', "The sum of its live deals' `revenue`, in the organization's default currency (every form).")),
+    cost: t.field(rollup('cost', "The sum of its live deals' `cost`, in the organization's default currency (every form).")),
+    profit: t.field(rollup('profit', '`revenue` − `cost`.')),
+    profitMargin: t.string({
+      description: '`profit` ÷ `revenue` in per cent, to two decimals ("100.0"); "0.0" without revenue.',
+      select: { id: true },
+      resolve: async (project, _args, ctx) => projectMoney(await projectSums(ctx).load(project.id), null, ctx.viewer.organization.defaultCurrency).profitMargin,
+    }),
+    invoiced: t.field(rollup('invoiced', "What is attributed to its live deals by invoices, in the organization's default currency.")),
+    pendingInvoicing: t.field(rollup('pendingInvoicing', '`revenue` − `invoiced`: negative when more is invoiced than earned so far.')),
+    workedTime: t.int({
+      description: 'Minutes worked on its live deals.',
+      select: { id: true },
+      resolve: async (project, _args, ctx) => projectMoney(await projectSums(ctx).load(project.id), null, ctx.viewer.organization.defaultCurrency).workedTime,
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the project was created.' }),
   }),
 });

@@ -1,7 +1,7 @@
 // The PurchaseOrder type: an order to a vendor for a budget, with its list (also as
 // `Deal.purchaseOrders`) and its create/delete mutations. Rules in src/domain/purchase-orders.ts,
 // money in src/money/purchase-order-money.ts.
-import { createPurchaseOrder, deletePurchaseOrder, type PurchaseOrderInput } from '../domain/purchase-orders.js';
+import { createPurchaseOrder, deletePurchaseOrder, updatePurchaseOrder, type PurchaseOrderInput } from '../domain/purchase-orders.js';
 import { formatRate } from '../money/money.js';
 import { purchaseOrderMoney, type PurchaseOrderMoneyField } from '../money/purchase-order-money.js';
 import { builder } from './builder.js';
@@ -9,7 +9,7 @@ import type { Context } from './context.js';
 import { idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { MoneySetRef } from './money.js';
 
 const MONEY_COLUMNS = { currency: true, exchangeRate: true, totalCost: true, totalReceived: true } as const;
@@ -140,5 +140,38 @@ builder.mutationFields((t) => ({
   deletePurchaseOrder: deleteField(t, 'PurchaseOrder', {
     about: 'The order goes to the recycle bin, from which it can be restored.',
     remove: (ctx, id) => deletePurchaseOrder(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdatePurchaseOrderInput = builder.inputType('UpdatePurchaseOrderInput', {
+  description:
+    'Changes to a purchase order, with the checks of `createPurchaseOrder`: fields left out stay as they are; `null` clears an ' +
+    'optional field. It stays with its budget (deal).',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The purchase order to change.' }),
+    vendorId: t.id({ description: 'The company it is ordered from. Not null.' }),
+    subject: t.string({ description: 'At most 255 characters; blank or null clears it.' }),
+    number: t.string({ description: 'At most 255 characters; blank or null clears it.' }),
+    note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
+    issuedOn: t.field({ type: 'Date', description: 'Not null. Also the day of the exchange rate.' }),
+    deliveryOn: t.field({ type: 'Date', description: 'Null clears it.' }),
+    currency: t.string({ description: "ISO 4217 code; null puts the order back in the deal's currency." }),
+    exchangeRate: t.string({
+      description:
+        "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\". Left out, the stored rate stays while the " +
+        "currency does; otherwise (or null) it is 1 for the organization's currency (where it must be 1), the deal's rate for the deal's " +
+        'currency, and required for any other.',
+    }),
+    totalCost: t.field({ type: 'BigInt', description: 'In minor units of `currency`, 0 to 10^15. Not null.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updatePurchaseOrder: t.field({
+    type: payloadType('UpdatePurchaseOrderPayload', 'PurchaseOrder', 'The result of `updatePurchaseOrder`.'),
+    description: "Changes a purchase order's vendor, texts, days, currency, rate or total cost.",
+    args: { input: t.arg({ type: UpdatePurchaseOrderInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await updatePurchaseOrder(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'PurchaseOrder'), toDomainInput(input))),
   }),
 }));

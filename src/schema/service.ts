@@ -6,6 +6,7 @@ import {
   deleteService,
   pricingTypeOf,
   unitOf,
+  updateService,
   type PricingType,
   type ServiceInput,
   type ServiceUnit,
@@ -16,7 +17,7 @@ import { builder } from './builder.js';
 import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
-import { deleteField, payloadType, toPayload } from './kit/mutation.js';
+import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { liveRelation } from './kit/relations.js';
 import { MoneyRef } from './money.js';
 import { timeEntryList } from './time-entry.js';
@@ -176,5 +177,36 @@ builder.mutationFields((t) => ({
   deleteService: deleteField(t, 'Service', {
     about: 'The service goes to the recycle bin with its time entries and bookings, and comes back with them when restored.',
     remove: (ctx, id) => deleteService(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateServiceInput = builder.inputType('UpdateServiceInput', {
+  description:
+    'Changes to a service, with the checks of `createService`: fields left out stay as they are; `null` clears `description` or ' +
+    "`serviceTypeId`. It stays on its budget: its price is in that deal's currency, and its time entries and bookings are that deal's work.",
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The service to change.' }),
+    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+    description: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
+    serviceTypeId: t.id({ description: 'Its kind of service: a newly chosen one must not be archived (keeping an archived one passes). Null clears it.' }),
+    billable: t.boolean({ description: 'Not null; false when `pricingType` is NOT_BILLABLE. Left out, it stays, unless the pricing type becomes NOT_BILLABLE (then false).' }),
+    unit: t.field({ type: ServiceUnitEnum, description: 'Not null.' }),
+    pricingType: t.field({ type: PricingTypeEnum, description: 'Not null.' }),
+    quantity: t.string({
+      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Not null.',
+    }),
+    price: t.field({
+      type: 'BigInt',
+      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` (given or stored) may not exceed 10^15 either. Not null.",
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateService: t.field({
+    type: payloadType('UpdateServicePayload', 'Service', 'The result of `updateService`.'),
+    description: "Changes a service's name, description, type, billing, unit, quantity or price.",
+    args: { input: t.arg({ type: UpdateServiceInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await updateService(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Service'), toDomainInput(input))),
   }),
 }));

@@ -1,11 +1,12 @@
 // The Task type with its list (also as `Project.tasks`) and its create/delete mutations. A private
 // task is visible only to its creator and its assignee: in lists, in `Project.tasks` and by id, as
 // the data layer enforces it (src/db/scope.ts), so nothing here filters by hand.
-import { closeTask, createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, reopenTask, type TaskInput } from '../domain/tasks.js';
+import { closeTask, createTask, deleteTask, MAX_DESCRIPTION, MAX_TITLE, reopenTask, updateTask, type TaskInput } from '../domain/tasks.js';
 import { builder } from './builder.js';
 import { inputId } from './ids.js';
 import { flag, idsIn, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
+import { domainInput } from './kit/input.js';
 import { deleteField, idInput, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
 export const TaskRef = builder.prismaNode('Task', {
@@ -113,6 +114,37 @@ builder.mutationFields((t) => ({
   deleteTask: deleteField(t, 'Task', {
     about: "The task goes to the recycle bin; a private task's entry is visible only to its deleter.",
     remove: (ctx, id) => deleteTask(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+// ---- Changing ------------------------------------------------------------------------------
+
+const UpdateTaskInput = builder.inputType('UpdateTaskInput', {
+  description:
+    'Changes to a task: fields left out stay as they are; `null` clears an optional field. It stays in its project, with its number; ' +
+    '`closeTask`/`reopenTask` close and reopen it.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The task to change (a private task of others is not found).' }),
+    title: t.string({ description: `Not blank, at most ${MAX_TITLE} characters.` }),
+    description: t.string({ description: `At most ${MAX_DESCRIPTION} characters; blank or null clears it.` }),
+    private: t.boolean({
+      description: 'Visible only to its creator and its assignee (not null). A change that would hide the task from you is refused. A private task records no events.',
+    }),
+    assigneeId: t.id({ description: 'A person of the organization; null leaves the task unassigned.' }),
+    startDate: t.field({ type: 'Date', description: 'Null clears it.' }),
+    dueDate: t.field({ type: 'Date', description: 'Not before `startDate` (the given or the stored one); null clears it.' }),
+    tagList: t.stringList({ description: 'Replaces the list: at most 50 tags of at most 100 characters; blanks and repeats are dropped. Null or [] clears it.' }),
+  }),
+});
+
+const toUpdate = domainInput<TaskInput>({ assigneeId: 'Person' });
+
+builder.mutationFields((t) => ({
+  updateTask: t.field({
+    type: payloadType('UpdateTaskPayload', 'Task', 'The result of `updateTask`.'),
+    description: "Changes a task's title, description, privacy, assignee, dates or tags, with the checks of `createTask`.",
+    args: { input: t.arg({ type: UpdateTaskInput, required: true }) },
+    resolve: async (_root, { input }, ctx) => toPayload(await updateTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'), toUpdate(input))),
   }),
 }));
 

@@ -1,7 +1,17 @@
 // The TimeEntry type: minutes a person worked on a service, with its list (also as
 // `Service.timeEntries`) and its create/delete mutations. Rules in src/domain/time-entries.ts.
-import { approveTimeEntry, createTimeEntry, deleteTimeEntry, rejectTimeEntry, unapproveTimeEntry, type TimeEntryInput } from '../domain/time-entries.js';
+import {
+  approveTimeEntry,
+  createTimeEntry,
+  deleteTimeEntry,
+  rejectTimeEntry,
+  unapproveTimeEntry,
+  updateTimeEntry,
+  type TimeEntryInput,
+} from '../domain/time-entries.js';
 import { builder } from './builder.js';
+import { MoneySetRef } from './money.js';
+import { sameForms } from '../money/money.js';
 import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
@@ -20,6 +30,14 @@ export const TimeEntryRef = builder.prismaNode('TimeEntry', {
     date: t.expose('date', { type: 'Date', description: 'The day the time was worked.' }),
     time: t.exposeInt('time', { description: 'Minutes worked, 0 to 1440.' }),
     billableTime: t.exposeInt('billableTime', { description: 'Minutes billed, 0 to 1440.' }),
+    workCost: t.field({
+      type: MoneySetRef,
+      description:
+        "What the time cost: `time` × the person's cost rate ÷ 60, rounded once, worked out when the entry was recorded " +
+        "(or its time or person changed). In the organization's default currency, in every form.",
+      select: { workCostDefault: true },
+      resolve: (e, _args, ctx) => sameForms({ cents: e.workCostDefault, currency: ctx.viewer.organization.defaultCurrency }),
+    }),
     note: t.exposeString('note', { nullable: true, description: 'What was done, in words; null when there is no note.' }),
     approved: t.exposeBoolean('approved', { description: 'Whether it is approved: `approveTimeEntry` sets it; `unapproveTimeEntry` and `rejectTimeEntry` clear it.' }),
     approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true, description: 'When it was approved; null unless `approved`.' }),
@@ -97,6 +115,32 @@ builder.mutationFields((t) => ({
   deleteTimeEntry: deleteField(t, 'TimeEntry', {
     about: 'The entry goes to the recycle bin, from which it can be restored.',
     remove: (ctx, id) => deleteTimeEntry(ctx.db, ctx.viewer, id),
+  }),
+}));
+
+const UpdateTimeEntryInput = builder.inputType('UpdateTimeEntryInput', {
+  description:
+    'Changes to a time entry, with the checks of `createTimeEntry`: fields left out stay as they are; `null` clears `taskId` or `note`. ' +
+    'An approved or rejected entry stays so (as an expense does): `unapproveTimeEntry` withdraws an approval.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The time entry to change.' }),
+    serviceId: t.id({ description: 'Moves it to another live service of the organization. Not null.' }),
+    taskId: t.id({ description: 'The task worked on: a live task the viewer can see. Null clears it.' }),
+    personId: t.id({ description: 'Who worked: a member of the organization. Not null.' }),
+    date: t.field({ type: 'Date', description: 'Not null.' }),
+    time: t.int({ description: 'Minutes worked, 0 to 1440. Not null; `billableTime` stays as it is unless given.' }),
+    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Not null.' }),
+    note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  updateTimeEntry: t.field({
+    type: payloadType('UpdateTimeEntryPayload', 'TimeEntry', 'The result of `updateTimeEntry`.'),
+    description: "Changes a time entry's service, task, person, date, minutes or note.",
+    args: { input: t.arg({ type: UpdateTimeEntryInput, required: true }) },
+    resolve: async (_root, { input }, ctx) =>
+      toPayload(await updateTimeEntry(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'TimeEntry'), toDomainInput(input))),
   }),
 }));
 

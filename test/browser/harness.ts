@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { DEMO_EMAIL, seedDemo } from '../../src/domain/demo.js';
+import { DEMO_EMAIL, DEMO_EXPENSE, seedDemo } from '../../src/domain/demo.js';
 import { createToken } from '../../src/auth/tokens.js';
 import { openDatabase } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -15,7 +15,7 @@ import { createApp } from '../../src/http/app.js';
 export const CHROMIUM = '/usr/bin/chromium';
 
 /** A name of a demo expense (src/domain/demo.ts) that the example query shows on its first page. */
-export const DEMO_EXPENSE = 'Stock photos (paid in USD)';
+export { DEMO_EXPENSE };
 
 export interface DemoServer {
   /** e.g. http://127.0.0.1:41234 */

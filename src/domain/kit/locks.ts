@@ -52,6 +52,21 @@ export async function lockDealExpenses(tx: ScopedTx, dealId: number): Promise<nu
   return rows.length;
 }
 
+/**
+ * Locks a deal's live services in id order, as `lockDealExpenses` its expenses. A service's write
+ * takes the service, then (through the trigger that keeps the deal's sort keys) the deal; a write
+ * that changes every service of a deal (a currency change, a delete) takes them the same way round:
+ * its expenses, its services, then the deal.
+ */
+export async function lockDealServices(tx: ScopedTx, dealId: number): Promise<number> {
+  const sql = organizationSql(tx);
+  const rows = await sql.$queryRaw<Array<{ id: number }>>`
+    SELECT id FROM "public"."services"
+     WHERE organization_id = ${sql.organizationId} AND deal_id = ${dealId} AND deleted_at IS NULL
+     ORDER BY id FOR UPDATE`;
+  return rows.length;
+}
+
 /** Locks live invoices in id order; true when every one of them was there. */
 export async function lockInvoices(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
   let all = true;
@@ -73,4 +88,21 @@ export async function lockLive(tx: ScopedTx, model: Lockable, id: number): Promi
   const delegate = tx[model] as unknown as { updateMany(args: unknown): Promise<{ count: number }> };
   const { count } = await delegate.updateMany({ where: { id, deletedAt: null }, data: { deletedAt: null } });
   return count === 1;
+}
+
+/**
+ * For an update that moves a row to another parent (a time entry or a booking to another service):
+ * locks the live parent it leaves (`from`) and the one it joins (`to`), in id order, before the row
+ * itself. A parent's delete locks the parent, then stamps its children: it then either waits for the
+ * move or went first (and the row, still its child, went to the bin with it, or `to` is gone), so a
+ * row never goes to the bin with a parent it has left, nor stays live on one in the bin. True when
+ * `to` is live.
+ */
+export async function lockMove(tx: ScopedTx, model: Lockable, from: number, to: number): Promise<boolean> {
+  let joined = true;
+  for (const id of [...new Set([from, to])].sort((a, b) => a - b)) {
+    const live = await lockLive(tx, model, id);
+    if (id === to) joined = live;
+  }
+  return joined;
 }
