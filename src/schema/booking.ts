@@ -95,12 +95,12 @@ const UpdateBookingInput = builder.inputType('UpdateBookingInput', {
     'It keeps its kind: a booking on a service may move to another service, one on an event to another event.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The booking to change.' }),
-    personId: t.id({ description: 'Who is booked: a member of the organization. Not null.' }),
-    serviceId: t.id({ description: 'Another live service, for a booking on a service (not null). Refused for a booking on an event.' }),
-    eventId: t.id({ description: 'Another live event, for a booking on an event (not null). Refused for a booking on a service.' }),
-    startedOn: t.field({ type: 'Date', description: 'The first day: not after `endedOn` (the given or the stored one). Not null.' }),
-    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn` (the given or the stored one). Not null.' }),
-    time: t.int({ description: 'Minutes per day, 1 to 1440. Not null.' }),
+    personId: t.id({ description: 'Who is booked: a member of the organization. Null is `BLANK`.' }),
+    serviceId: t.id({ description: 'Another live service, for a booking on a service (null is `BLANK`). Refused for a booking on an event.' }),
+    eventId: t.id({ description: 'Another live event, for a booking on an event (null is `BLANK`). Refused for a booking on a service.' }),
+    startedOn: t.field({ type: 'Date', description: 'The first day: not after `endedOn` (the given or the stored one). Null is `BLANK`.' }),
+    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn` (the given or the stored one). Null is `BLANK`.' }),
+    time: t.int({ description: 'Minutes per day, 1 to 1440. Null is `BLANK`.' }),
     note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
   }),
 });
@@ -109,7 +109,7 @@ builder.mutationFields((t) => ({
   updateBooking: t.field({
     type: payloadType('UpdateBookingPayload', 'Booking', 'The result of `updateBooking`.'),
     description: "Changes a booking's person, service or event, days, minutes or note.",
-    args: { input: t.arg({ type: UpdateBookingInput, required: true }) },
+    args: { input: t.arg({ type: UpdateBookingInput, required: true, description: 'The booking and what to change.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await updateBooking(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Booking'), toDomainInput(input))),
   }),
 }));

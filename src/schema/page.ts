@@ -108,9 +108,9 @@ const UpdatePageInput = builder.inputType('UpdatePageInput', {
   description: 'Changes to a page: fields left out stay as they are. It stays where it is (its project and parent page).',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The page to change.' }),
-    title: t.string({ description: `Not blank, at most ${MAX_PAGE_TITLE} characters.` }),
+    title: t.string({ description: `Not blank, at most ${MAX_PAGE_TITLE} characters; null or blank is \`BLANK\`.` }),
     body: t.string({ description: `JSON text as the editor stores it, at most ${MAX_BODY} characters; null or empty empties the page.` }),
-    public: t.boolean({ description: 'Shared publicly (not null).' }),
+    public: t.boolean({ description: 'Shared publicly (null is `BLANK`).' }),
   }),
 });
 
@@ -118,7 +118,7 @@ builder.mutationFields((t) => ({
   updatePage: t.field({
     type: payloadType('UpdatePagePayload', 'Page', 'The result of `updatePage`.'),
     description: "Changes a page's title, body or public flag, with the checks of `createPage`.",
-    args: { input: t.arg({ type: UpdatePageInput, required: true }) },
+    args: { input: t.arg({ type: UpdatePageInput, required: true, description: 'The page and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updatePage(ctx.db, ctx.viewer, inputDatabaseId(id, 'Page'), changes as PageInput));

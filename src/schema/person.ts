@@ -61,7 +61,8 @@ builder.prismaNode('Person', {
 const MANAGE = 'manage members';
 
 const COST_RATE =
-  "What an hour of their work costs, in minor units of the organization's default currency, 0 to 10^12 (default 0). " +
+  "What an hour of their work costs, in minor units of the organization's default currency, 0 to 10^12. Left out or " +
+  'null: 0 for a new member, unchanged otherwise. ' +
   'Time entries keep the cost worked out when they are recorded; a new rate applies to entries recorded (or changed) after it.';
 
 const AddMemberInput = builder.inputType('AddMemberInput', {

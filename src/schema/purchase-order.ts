@@ -149,12 +149,12 @@ const UpdatePurchaseOrderInput = builder.inputType('UpdatePurchaseOrderInput', {
     'optional field. It stays with its budget (deal).',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The purchase order to change.' }),
-    vendorId: t.id({ description: 'The company it is ordered from. Not null.' }),
+    vendorId: t.id({ description: 'The company it is ordered from. Null is `BLANK`.' }),
     subject: t.string({ description: 'At most 255 characters; blank or null clears it.' }),
     number: t.string({ description: 'At most 255 characters; blank or null clears it.' }),
     note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
-    issuedOn: t.field({ type: 'Date', description: 'Not null. Also the day of the exchange rate.' }),
-    deliveryOn: t.field({ type: 'Date', description: 'Null clears it.' }),
+    issuedOn: t.field({ type: 'Date', description: 'The day it was issued, also the day of the exchange rate. Null is `BLANK`.' }),
+    deliveryOn: t.field({ type: 'Date', description: 'The day delivery is expected. Null clears it.' }),
     currency: t.string({ description: "ISO 4217 code; null puts the order back in the deal's currency." }),
     exchangeRate: t.string({
       description:
@@ -162,7 +162,7 @@ const UpdatePurchaseOrderInput = builder.inputType('UpdatePurchaseOrderInput', {
         "currency does; otherwise (or null) it is 1 for the organization's currency (where it must be 1), the deal's rate for the deal's " +
         'currency, and required for any other.',
     }),
-    totalCost: t.field({ type: 'BigInt', description: 'In minor units of `currency`, 0 to 10^15. Not null.' }),
+    totalCost: t.field({ type: 'BigInt', description: 'In minor units of `currency`, 0 to 10^15. Null is `BLANK`.' }),
   }),
 });
 
@@ -170,7 +170,7 @@ builder.mutationFields((t) => ({
   updatePurchaseOrder: t.field({
     type: payloadType('UpdatePurchaseOrderPayload', 'PurchaseOrder', 'The result of `updatePurchaseOrder`.'),
     description: "Changes a purchase order's vendor, texts, days, currency, rate or total cost.",
-    args: { input: t.arg({ type: UpdatePurchaseOrderInput, required: true }) },
+    args: { input: t.arg({ type: UpdatePurchaseOrderInput, required: true, description: 'The purchase order and what to change.' }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updatePurchaseOrder(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'PurchaseOrder'), toDomainInput(input))),
   }),

@@ -186,18 +186,18 @@ const UpdateServiceInput = builder.inputType('UpdateServiceInput', {
     "`serviceTypeId`. It stays on its budget: its price is in that deal's currency, and its time entries and bookings are that deal's work.",
   fields: (t) => ({
     id: t.id({ required: true, description: 'The service to change.' }),
-    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+    name: t.string({ description: 'Not blank, at most 255 characters; null or blank is `BLANK`.' }),
     description: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
     serviceTypeId: t.id({ description: 'Its kind of service: a newly chosen one must not be archived (keeping an archived one passes). Null clears it.' }),
-    billable: t.boolean({ description: 'Not null; false when `pricingType` is NOT_BILLABLE. Left out, it stays, unless the pricing type becomes NOT_BILLABLE (then false).' }),
-    unit: t.field({ type: ServiceUnitEnum, description: 'Not null.' }),
-    pricingType: t.field({ type: PricingTypeEnum, description: 'Not null.' }),
+    billable: t.boolean({ description: 'Null is `BLANK`; false when `pricingType` is NOT_BILLABLE. Left out, it stays, unless the pricing type becomes NOT_BILLABLE (then false).' }),
+    unit: t.field({ type: ServiceUnitEnum, description: 'What `quantity` counts. Null is `BLANK`.' }),
+    pricingType: t.field({ type: PricingTypeEnum, description: 'How it is billed. Null is `BLANK`.' }),
     quantity: t.string({
-      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Not null.',
+      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Null is `BLANK`.',
     }),
     price: t.field({
       type: 'BigInt',
-      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` (given or stored) may not exceed 10^15 either. Not null.",
+      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` (given or stored) may not exceed 10^15 either. Null is `BLANK`.",
     }),
   }),
 });
@@ -206,7 +206,7 @@ builder.mutationFields((t) => ({
   updateService: t.field({
     type: payloadType('UpdateServicePayload', 'Service', 'The result of `updateService`.'),
     description: "Changes a service's name, description, type, billing, unit, quantity or price.",
-    args: { input: t.arg({ type: UpdateServiceInput, required: true }) },
+    args: { input: t.arg({ type: UpdateServiceInput, required: true, description: 'The service and what to change.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await updateService(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Service'), toDomainInput(input))),
   }),
 }));

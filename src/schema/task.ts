@@ -125,13 +125,13 @@ const UpdateTaskInput = builder.inputType('UpdateTaskInput', {
     '`closeTask`/`reopenTask` close and reopen it.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The task to change (a private task of others is not found).' }),
-    title: t.string({ description: `Not blank, at most ${MAX_TITLE} characters.` }),
+    title: t.string({ description: `Not blank, at most ${MAX_TITLE} characters; null or blank is \`BLANK\`.` }),
     description: t.string({ description: `At most ${MAX_DESCRIPTION} characters; blank or null clears it.` }),
     private: t.boolean({
-      description: 'Visible only to its creator and its assignee (not null). A change that would hide the task from you is refused. A private task records no events.',
+      description: 'Visible only to its creator and its assignee (null is `BLANK`). A change that would hide the task from you is refused. A private task records no events.',
     }),
     assigneeId: t.id({ description: 'A person of the organization; null leaves the task unassigned.' }),
-    startDate: t.field({ type: 'Date', description: 'Null clears it.' }),
+    startDate: t.field({ type: 'Date', description: 'The day work on it starts. Null clears it.' }),
     dueDate: t.field({ type: 'Date', description: 'Not before `startDate` (the given or the stored one); null clears it.' }),
     tagList: t.stringList({ description: 'Replaces the list: at most 50 tags of at most 100 characters; blanks and repeats are dropped. Null or [] clears it.' }),
   }),
@@ -143,7 +143,7 @@ builder.mutationFields((t) => ({
   updateTask: t.field({
     type: payloadType('UpdateTaskPayload', 'Task', 'The result of `updateTask`.'),
     description: "Changes a task's title, description, privacy, assignee, dates or tags, with the checks of `createTask`.",
-    args: { input: t.arg({ type: UpdateTaskInput, required: true }) },
+    args: { input: t.arg({ type: UpdateTaskInput, required: true, description: 'The task and what to change.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await updateTask(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Task'), toUpdate(input))),
   }),
 }));

@@ -124,12 +124,12 @@ const UpdateTimeEntryInput = builder.inputType('UpdateTimeEntryInput', {
     'An approved or rejected entry stays so (as an expense does): `unapproveTimeEntry` withdraws an approval.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The time entry to change.' }),
-    serviceId: t.id({ description: 'Moves it to another live service of the organization. Not null.' }),
+    serviceId: t.id({ description: 'Moves it to another live service of the organization. Null is `BLANK`.' }),
     taskId: t.id({ description: 'The task worked on: a live task the viewer can see. Null clears it.' }),
-    personId: t.id({ description: 'Who worked: a member of the organization. Not null.' }),
-    date: t.field({ type: 'Date', description: 'Not null.' }),
-    time: t.int({ description: 'Minutes worked, 0 to 1440. Not null; `billableTime` stays as it is unless given.' }),
-    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Not null.' }),
+    personId: t.id({ description: 'Who worked: a member of the organization. Null is `BLANK`.' }),
+    date: t.field({ type: 'Date', description: 'The day worked. Null is `BLANK`.' }),
+    time: t.int({ description: 'Minutes worked, 0 to 1440. Null is `BLANK`; `billableTime` stays as it is unless given.' }),
+    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Null is `BLANK`.' }),
     note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
   }),
 });
@@ -138,7 +138,7 @@ builder.mutationFields((t) => ({
   updateTimeEntry: t.field({
     type: payloadType('UpdateTimeEntryPayload', 'TimeEntry', 'The result of `updateTimeEntry`.'),
     description: "Changes a time entry's service, task, person, date, minutes or note.",
-    args: { input: t.arg({ type: UpdateTimeEntryInput, required: true }) },
+    args: { input: t.arg({ type: UpdateTimeEntryInput, required: true, description: 'The time entry and what to change.' }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateTimeEntry(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'TimeEntry'), toDomainInput(input))),
   }),
