@@ -19,9 +19,9 @@ builder.node(ApiTokenRef, {
   // Only the caller's own: another person's token (or an unknown id) is null in node(id:).
   loadMany: (ids, ctx) => ctx.ownTokens.find(ids.map(Number)),
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    databaseId: t.exposeInt('id', { description: "The token's numeric id, as the operator's CLI lists it (`token list`, `token revoke`)." }),
+    name: t.exposeString('name', { description: 'What it is for, as given when it was made; up to 100 characters.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was made.' }),
     revokedAt: t.expose('revokedAt', {
       type: 'DateTime',
       nullable: true,
@@ -55,7 +55,11 @@ const CreateApiTokenPayload = builder.objectRef<TokenPayload>('CreateApiTokenPay
       nullable: true,
       description: 'The bearer secret: shown in this answer and never again (only its hash is stored). Null when there are user errors.',
     }),
-    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: 'What is wrong, e.g. a `BLANK` or `TOO_LONG` name, or `LIMIT_REACHED`; empty on success. When there is any, no token was made.',
+      resolve: (p) => p.userErrors,
+    }),
   }),
 });
 
@@ -63,7 +67,11 @@ const RevokeApiTokenPayload = builder.objectRef<TokenPayload>('RevokeApiTokenPay
   description: 'The result of `revokeApiToken`.',
   fields: (t) => ({
     apiToken: t.field({ type: ApiTokenRef, nullable: true, description: 'The token, revoked; null when there are user errors.', resolve: (p) => p.token }),
-    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: "`NOT_FOUND` for an unknown id or another person's token; empty on success.",
+      resolve: (p) => p.userErrors,
+    }),
   }),
 });
 
@@ -81,13 +89,13 @@ builder.mutationFields((t) => ({
   createApiToken: t.field({
     type: CreateApiTokenPayload,
     description: "Creates a token for the caller's person; the payload's `secret` is its only showing.",
-    args: { input: t.arg({ type: CreateApiTokenInput, required: true }) },
+    args: { input: t.arg({ type: CreateApiTokenInput, required: true, description: 'The new token.' }) },
     resolve: async (_root, { input }, ctx) => payload(await ctx.ownTokens.create(input.name)),
   }),
   revokeApiToken: t.field({
     type: RevokeApiTokenPayload,
     description: "Revokes one of the caller's own tokens. Revoking a revoked token changes nothing and is no error.",
-    args: { input: t.arg({ type: RevokeApiTokenInput, required: true }) },
+    args: { input: t.arg({ type: RevokeApiTokenInput, required: true, description: 'The token to revoke.' }) },
     resolve: async (_root, { input }, ctx) => payload(await ctx.ownTokens.revoke(inputDatabaseId(input.id, 'ApiToken'))),
   }),
 }));

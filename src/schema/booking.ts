@@ -16,18 +16,18 @@ export const BookingRef = builder.prismaNode('Booking', {
   nullable: true,
   description: 'A person booked, for some minutes a day from `startedOn` to `endedOn`, on a service (work) or an event (an absence).',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this booking.' }),
     startedOn: t.expose('startedOn', { type: 'Date', description: 'The first day.' }),
     endedOn: t.expose('endedOn', { type: 'Date', description: 'The last day (the same as `startedOn` for one day).' }),
     time: t.exposeInt('time', { description: 'Minutes per day, 1 to 1440.' }),
-    note: t.exposeString('note', { nullable: true }),
+    note: t.exposeString('note', { nullable: true, description: 'A free-text note, up to 10000 characters; null when there is none.' }),
     // Deleting the service or event takes its bookings along: a live booking never points at one in the bin.
     service: t.relation('service', { nullable: true, description: 'The service booked on; null for an absence.' }),
     event: t.relation('event', { nullable: true, description: 'The event (absence) booked on; null for work.' }),
     person: t.relation('person', { description: 'Who is booked.' }),
     creator: t.relation('creator', { description: 'Who made the booking.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the booking was made.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -42,15 +42,15 @@ export const bookingList: ListSpec = {
       eventIds: idsIn('Event', 'eventId', 'Bookings on any of these events.'),
       startedOnAfter: onOrAfter('startedOn', 'Starting on this day or later.'),
       startedOnBefore: onOrBefore('startedOn', 'Starting on this day or earlier.'),
-      startedOn: ops('date'),
-      endedOn: ops('date'),
-      createdAt: ops('datetime'),
+      startedOn: ops('date', { description: 'On the first day.' }),
+      endedOn: ops('date', { description: 'On the last day.' }),
+      createdAt: ops('datetime', { description: 'On when it was made.' }),
     },
   },
   sorts: {
-    STARTED_ON: sortBy('date', 'startedOn'),
-    ENDED_ON: sortBy('date', 'endedOn'),
-    CREATED_AT: sortBy('datetime', 'createdAt'),
+    STARTED_ON: sortBy('date', 'startedOn', 'By the first day.'),
+    ENDED_ON: sortBy('date', 'endedOn', 'By the last day.'),
+    CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was made.'),
   },
   defaultOrder: [{ field: 'STARTED_ON', direction: 'ASC' }],
 };
@@ -62,13 +62,13 @@ builder.queryFields((t) => ({
 const CreateBookingInput = builder.inputType('CreateBookingInput', {
   description: 'A new booking: on a service (`serviceId`) or on an event (`eventId`), exactly one. `startedOn`, `endedOn` and `time` are required.',
   fields: (t) => ({
-    personId: t.id({ description: 'Who is booked: a member of the organization. Default: the viewer.' }),
-    serviceId: t.id({ description: 'The service to book on (work). Give this or `eventId`.' }),
-    eventId: t.id({ description: 'The event to book on (an absence). Give this or `serviceId`.' }),
-    startedOn: t.field({ type: 'Date', description: 'The first day.' }),
-    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn`.' }),
-    time: t.int({ description: 'Minutes per day, 1 to 1440.' }),
-    note: t.string({ description: 'At most 10000 characters.' }),
+    personId: t.id({ description: 'Who is booked: a member of the organization. Default (also for null): the caller.' }),
+    serviceId: t.id({ description: 'The live service to book on (work). Give this or `eventId`: neither is `BLANK`, both `INVALID`.' }),
+    eventId: t.id({ description: 'The live event to book on (an absence). Give this or `serviceId`.' }),
+    startedOn: t.field({ type: 'Date', description: 'The first day. Required: left out or null is `BLANK`.' }),
+    endedOn: t.field({ type: 'Date', description: 'The last day, not before `startedOn` (the same day for one day). Required.' }),
+    time: t.int({ description: 'Minutes per day, 1 to 1440 (480 is 8 hours). Required.' }),
+    note: t.string({ description: 'A free-text note, at most 10000 characters. Optional; blank or null stores none.' }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -78,7 +78,8 @@ const toDomainInput = domainInput<BookingInput>({ personId: 'Person', serviceId:
 builder.mutationFields((t) => ({
   createBooking: t.field({
     type: payloadType('CreateBookingPayload', 'Booking', 'The result of `createBooking`.'),
-    args: { input: t.arg({ type: CreateBookingInput, required: true }) },
+    description: 'Books a person on a service or an event for some minutes a day over a range of days.',
+    args: { input: t.arg({ type: CreateBookingInput, required: true, description: 'The new booking.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createBooking(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
@@ -94,12 +95,12 @@ const UpdateBookingInput = builder.inputType('UpdateBookingInput', {
     'It keeps its kind: a booking on a service may move to another service, one on an event to another event.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The booking to change.' }),
-    personId: t.id({ description: 'Who is booked: a member of the organization. Not null.' }),
-    serviceId: t.id({ description: 'Another live service, for a booking on a service (not null). Refused for a booking on an event.' }),
-    eventId: t.id({ description: 'Another live event, for a booking on an event (not null). Refused for a booking on a service.' }),
-    startedOn: t.field({ type: 'Date', description: 'The first day: not after `endedOn` (the given or the stored one). Not null.' }),
-    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn` (the given or the stored one). Not null.' }),
-    time: t.int({ description: 'Minutes per day, 1 to 1440. Not null.' }),
+    personId: t.id({ description: 'Who is booked: a member of the organization. Null is `BLANK`.' }),
+    serviceId: t.id({ description: 'Another live service, for a booking on a service (null is `BLANK`). Refused for a booking on an event.' }),
+    eventId: t.id({ description: 'Another live event, for a booking on an event (null is `BLANK`). Refused for a booking on a service.' }),
+    startedOn: t.field({ type: 'Date', description: 'The first day: not after `endedOn` (the given or the stored one). Null is `BLANK`.' }),
+    endedOn: t.field({ type: 'Date', description: 'The last day: not before `startedOn` (the given or the stored one). Null is `BLANK`.' }),
+    time: t.int({ description: 'Minutes per day, 1 to 1440. Null is `BLANK`.' }),
     note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
   }),
 });
@@ -108,7 +109,7 @@ builder.mutationFields((t) => ({
   updateBooking: t.field({
     type: payloadType('UpdateBookingPayload', 'Booking', 'The result of `updateBooking`.'),
     description: "Changes a booking's person, service or event, days, minutes or note.",
-    args: { input: t.arg({ type: UpdateBookingInput, required: true }) },
+    args: { input: t.arg({ type: UpdateBookingInput, required: true, description: 'The booking and what to change.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await updateBooking(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Booking'), toDomainInput(input))),
   }),
 }));

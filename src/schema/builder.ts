@@ -10,7 +10,7 @@ import { getDatamodel } from '../generated/pothos-types.js';
 import type { Context } from './context.js';
 import { inCalendar, LAST_DAY_ISO } from '../domain/kit/dates.js';
 import { BadInput } from '../domain/kit/errors.js';
-import { MAX_PAGE_SIZE } from '../domain/kit/page.js';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
 import { parseGlobalId } from './kit/global-id.js';
 import { globalId } from '../domain/kit/global-id.js';
@@ -35,13 +35,48 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    edgesFieldOptions: { nullable: { list: false, items: false } },
-    nodeFieldOptions: { nullable: false },
-    nodesOnConnection: true,
+    edgesFieldOptions: { nullable: { list: false, items: false }, description: "The objects of this page, in the list's order, each with its cursor." },
+    nodeFieldOptions: { nullable: false, description: 'The object at this place in the list.' },
+    nodesOnConnection: { description: "The objects of this page, in the list's order: `edges` without their cursors." },
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page sits in a connection.' },
+    // Descriptions of what the relay plugin generates for every node, connection and edge.
+    idFieldOptions: {
+      description:
+        "The global id: an opaque string, stable for the object's life, that `node(id:)`, the type's own query and " +
+        "every `...Id` input accept. Another organization's ids are never found.",
+    },
+    pageInfoFieldOptions: { description: 'Where this page sits in the whole list, and the cursors to read on from it.' },
+    hasNextPageFieldOptions: {
+      description: 'Whether objects follow this page (read them with `after: endCursor`). Reading backwards with `last`, true exactly when `before` was given.',
+    },
+    hasPreviousPageFieldOptions: {
+      description: 'Whether objects precede this page (read them with `before: startCursor`). Reading forwards, true exactly when `after` was given.',
+    },
+    startCursorFieldOptions: { description: 'The cursor of the first object of this page; null when the page is empty.' },
+    endCursorFieldOptions: { description: 'The cursor of the last object of this page; null when the page is empty.' },
+    cursorFieldOptions: {
+      description: 'Where this object sits in the list: pass it as `after` or `before` to read on from here, in the same list and order.',
+    },
+    firstArgOptions: {
+      description: `Read the first this many objects after \`after\` (or from the start), 0 to ${MAX_PAGE_SIZE}. Without \`first\` and \`last\`, a page holds the first ${DEFAULT_PAGE_SIZE}. Not together with \`last\`.`,
+    },
+    lastArgOptions: {
+      description: `Read the last this many objects before \`before\` (or up to the end), 0 to ${MAX_PAGE_SIZE}; they are still answered in the list's order. Not together with \`first\`.`,
+    },
+    afterArgOptions: {
+      description: "Start after the object with this cursor (an edge's `cursor` or `pageInfo.endCursor` from this list in this order); another list's, order's or organization's cursor is `BAD_USER_INPUT`.",
+    },
+    beforeArgOptions: {
+      description: "Stop before the object with this cursor (an edge's `cursor` or `pageInfo.startCursor` from this list in this order); another list's, order's or organization's cursor is `BAD_USER_INPUT`.",
+    },
+    nodeQueryOptions: {
+      description: "The object with this global id, of any type; null when the caller can see none (another organization's, in the recycle bin, someone else's private one).",
+      args: { id: { description: "A global id, as an object's `id` answers it. A malformed one is `BAD_USER_INPUT`." } },
+    },
     nodesQueryOptions: {
       description: `The objects with these global ids, in order; null where none is visible. At most ${MAX_PAGE_SIZE} ids, like a page.`,
+      args: { ids: { description: `Global ids of any types, at most ${MAX_PAGE_SIZE}; a malformed one is \`BAD_USER_INPUT\`.` } },
       resolve: (_root, args, _ctx, _info, resolveNodes) => {
         if (args.ids.length > MAX_PAGE_SIZE) {
           throw new BadInput(`\`ids\` may hold at most ${MAX_PAGE_SIZE} ids, got ${args.ids.length}.`, 'ids');

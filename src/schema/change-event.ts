@@ -14,11 +14,36 @@ import { argumentsKey } from './kit/loaders.js';
 /** `expense.approved` <-> EXPENSE_APPROVED. */
 export const enumFromEventType = (type: EventType): string => type.replace('.', '_').toUpperCase();
 
+/** What each kind of change says happened, for the descriptions of EventType's values. */
+const HAPPENED: Record<string, string> = {
+  created: 'was created',
+  updated: 'was changed',
+  deleted: 'went to the recycle bin',
+  restored: 'came back from the recycle bin',
+  purged: 'was purged from the recycle bin, for good',
+  approved: 'was approved',
+  unapproved: 'had its approval withdrawn',
+  rejected: 'was rejected',
+  archived: 'was archived',
+  unarchived: 'was taken out of the archive',
+  closed: 'was closed',
+  reopened: 'was reopened',
+  occurrence_generated: 'generated the budget of one of its periods',
+};
+
+/** "An expense was approved (`expense.approved`)." */
+function eventTypeDescription(type: EventType): string {
+  const [subject = '', what = ''] = type.split('.');
+  const words = subject.replace(/_/g, ' ');
+  const happened = HAPPENED[what] ?? `: ${what.replace(/_/g, ' ')}`;
+  return `${/^[aeiou]/.test(words) ? 'An' : 'A'} ${words} ${happened} (\`${type}\`).`;
+}
+
 export const EventTypeRef = builder.enumType('EventType', {
   description:
     'A kind of change. Webhook bodies and signatures name it in lower case with a dot (`expense.approved` for EXPENSE_APPROVED): see docs/events.md.',
   values: Object.fromEntries(
-    EVENT_TYPES.map((type) => [enumFromEventType(type), { value: type, description: `\`${type}\`` }]),
+    EVENT_TYPES.map((type) => [enumFromEventType(type), { value: type, description: eventTypeDescription(type) }]),
   ) as Record<string, { value: EventType; description: string }>,
 });
 
@@ -42,7 +67,7 @@ export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent')
       description: 'Unique among events; the `id` of a webhook body. Not in commit order: `changeEvents` and webhooks give events in the order they were committed.',
       resolve: (event) => globalId('ChangeEvent', event.id),
     }),
-    type: t.field({ type: EventTypeRef, resolve: (event) => event.type as EventType }),
+    type: t.field({ type: EventTypeRef, description: 'What happened, e.g. EXPENSE_APPROVED (`expense.approved` in webhook bodies).', resolve: (event) => event.type as EventType }),
     occurredAt: t.field({ type: 'DateTime', description: 'When the change was recorded.', resolve: (event) => event.createdAt }),
     actor: t.prismaField({
       type: 'Person',
@@ -90,7 +115,14 @@ const ChangeEventFilter = builder.inputType('ChangeEventFilter', {
   }),
 });
 
-const ChangeEventConnection = builder.connectionObject({ type: ChangeEventRef, name: 'ChangeEventConnection' }, { name: 'ChangeEventEdge' });
+const ChangeEventConnection = builder.connectionObject(
+  {
+    type: ChangeEventRef,
+    name: 'ChangeEventConnection',
+    description: 'One page of the event log, in commit order. Its last cursor is where to ask `after` next time.',
+  },
+  { name: 'ChangeEventEdge', description: 'One event of a page, with its cursor: its place in commit order.' },
+);
 
 interface ChangeEventFilterValue {
   types?: readonly EventType[] | null;
@@ -120,7 +152,7 @@ builder.queryFields((t) => ({
       type: ChangeEventRef,
       description:
         'The organization\'s recorded changes, oldest first: to catch up after a subscription was away, ask for those `after` the last cursor seen (`last: n` for the newest). Private tasks record none.',
-      args: { filter: t.arg({ type: ChangeEventFilter, required: false }) },
+      args: { filter: t.arg({ type: ChangeEventFilter, required: false, description: 'Which events; left out or null, every one.' }) },
       resolve: async (_root, args, ctx) => {
         const context: CursorContext = { list: 'changeEvents', order: 'COMMIT:ASC', organizationId: ctx.viewer.organization.id, terms: COMMIT_ORDER };
         const filter = logFilter(args.filter as ChangeEventFilterValue | null | undefined);

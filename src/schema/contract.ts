@@ -53,9 +53,10 @@ export const ContractRef = builder.prismaNode('Contract', {
     'A recurring budget: every interval, a copy of the template deal becomes a new budget, from `nextOccurrenceOn` ' +
     'until `endsOn` (when set).',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this contract.' }),
     interval: t.field({
       type: ContractInterval,
+      description: 'How often it makes a new budget.',
       select: { intervalId: true },
       resolve: (c) => intervalName(c.intervalId),
     }),
@@ -84,8 +85,8 @@ export const ContractRef = builder.prismaNode('Contract', {
         return upcomingOccurrences(c, count);
       },
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the contract was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed, generation advancing `nextOccurrenceOn` included.' }),
   }),
 });
 
@@ -103,16 +104,17 @@ builder.queryFields((t) => ({
           kind: 'custom',
           type: ContractInterval,
           where: (interval: IntervalName) => ({ intervalId: INTERVAL_IDS[interval] }),
+          description: 'Contracts with this interval.',
         },
-        nextOccurrenceOn: ops('date'),
-        endsOn: ops('date', { nullable: true }),
-        createdAt: ops('datetime'),
+        nextOccurrenceOn: ops('date', { description: 'On the first day of the next period to generate.' }),
+        endsOn: ops('date', { nullable: true, description: 'On the last day a period may start; `isNull: true` for contracts without an end.' }),
+        createdAt: ops('datetime', { description: 'On when it was created.' }),
       },
     },
     sorts: {
-      NEXT_OCCURRENCE_ON: sortBy('date', 'nextOccurrenceOn'),
+      NEXT_OCCURRENCE_ON: sortBy('date', 'nextOccurrenceOn', 'By the next period to generate: the soonest first, ascending.'),
       ENDS_ON: sortBy('date', 'endsOn', { nullable: true, description: 'Contracts without an end come last.' }),
-      CREATED_AT: sortBy('datetime', 'createdAt'),
+      CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
     },
   }),
   contract: byIdField(t, 'Contract', 'One contract. An unknown id, or one of another organization, is a `NOT_FOUND` error.'),
@@ -125,18 +127,27 @@ builder.queryFields((t) => ({
 const contractFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
   templateId: t.id({
     description:
-      'The deal each new budget is copied from: a deal of the organization. Creating makes it the budget of the period that ' +
-      'holds its date (`contract`, `budget`, `suffix`, `endDate` set); one that is already a budget of a live contract is `TAKEN`. ' +
-      'Changing it later only changes what new budgets copy.',
+      'The deal each new budget is copied from: a live deal of the organization (else `INVALID` "attribute is invalid"). ' +
+      'Creating makes it the budget of the period that holds its date (`contract`, `budget`, `suffix`, `endDate` set); one ' +
+      'that is already a budget of a live contract is `TAKEN`. Changing it later only changes what new budgets copy. ' +
+      'Required on create; null on update is `BLANK`.',
   }),
-  interval: t.field({ type: ContractInterval, description: 'How often; give this or `intervalId`.' }),
-  intervalId: t.int({ description: 'How often, as the REST API numbers it (1 to 6); give this or `interval`.' }),
+  interval: t.field({
+    type: ContractInterval,
+    description: 'How often; give this or `intervalId` (both: they must agree). One is required on create; both null is `BLANK`.',
+  }),
+  intervalId: t.int({ description: 'How often, as the REST API numbers it (1 to 6); give this or `interval`. Left out or null: `interval` decides.' }),
   nextOccurrenceOn: t.field({
     type: 'Date',
-    description: "The first day of the next period: after today and after the template's date. Periods are counted from it.",
+    description:
+      "The first day of the next period: after today and after the template's date. Periods are counted from it. " +
+      'Required on create; null on update is `BLANK`.',
   }),
-  endsOn: t.field({ type: 'Date', description: 'No period starting after this day is generated; not before `nextOccurrenceOn`.' }),
-  copyExpenses: t.boolean({ description: "Copy the template's expenses into each new budget. Default false." }),
+  endsOn: t.field({
+    type: 'Date',
+    description: 'No period starting after this day is generated; not before `nextOccurrenceOn`. Optional (no end); null clears it.',
+  }),
+  copyExpenses: t.boolean({ description: "Copy the template's expenses into each new budget. Default false; null on update keeps it." }),
 });
 
 const toDomainInput = domainInput<ContractInput>({ templateId: 'Deal' });
@@ -148,7 +159,7 @@ const CreateContractInput = builder.inputType('CreateContractInput', {
 
 const UpdateContractInput = builder.inputType('UpdateContractInput', {
   description: 'Changes to a contract: fields left out stay as they are; `null` clears `endsOn`.',
-  fields: (t) => ({ id: t.id({ required: true }), ...contractFields(t) }),
+  fields: (t) => ({ id: t.id({ required: true, description: "The contract to change. An unknown id, or another organization's, is `NOT_FOUND`." }), ...contractFields(t) }),
 });
 
 const GenerateInput = builder.inputType('GenerateContractOccurrencesInput', {
@@ -194,7 +205,11 @@ const GeneratePayloadRef = builder.objectRef<GeneratePayload>('GenerateContractO
         return ctx.db.contract.findMany({ ...selection, where: { id: { in: payload.contractIds } }, orderBy: { id: 'asc' } });
       },
     }),
-    userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: 'Every problem of the input at once; empty when it succeeded. When there is any, nothing was generated.',
+      resolve: (payload) => payload.userErrors,
+    }),
   }),
 });
 
@@ -204,14 +219,17 @@ const payload = (name: string, description: string) => payloadType(name, 'Contra
 builder.mutationFields((t) => ({
   createContract: t.field({
     type: payload('CreateContractPayload', 'The result of `createContract`.'),
-    args: { input: t.arg({ type: CreateContractInput, required: true }) },
+    description:
+      'Makes a deal the template of a recurring budget, and the budget of the period that holds its date. The later ' +
+      "periods' budgets are made by `generateContractOccurrences` (or the operator's `contracts generate` command).",
+    args: { input: t.arg({ type: CreateContractInput, required: true, description: 'The new contract.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createContract(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateContract: t.field({
     type: payload('UpdateContractPayload', 'The result of `updateContract`.'),
     description: 'Setting `nextOccurrenceOn` (after today) also makes it the day later periods are counted from.',
-    args: { input: t.arg({ type: UpdateContractInput, required: true }) },
+    args: { input: t.arg({ type: UpdateContractInput, required: true, description: 'The contract and what to change.' }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateContract(ctx.db, ctx.viewer, contractId(input.id), toDomainInput(input))),
   }),
@@ -227,7 +245,7 @@ builder.mutationFields((t) => ({
       'periods per contract, and 500 rows across all contracts (each budget, its event and each copied expense is a ' +
       'row), in one call; each row costs 1 point (README, "Rate limits"). Contracts whose template deal was deleted ' +
       'are left alone.',
-    args: { input: t.arg({ type: GenerateInput, required: true }) },
+    args: { input: t.arg({ type: GenerateInput, required: true, description: 'Up to which day, and for which contracts.' }) },
     resolve: async (_root, { input }, ctx) => {
       const ids = input.contractIds?.map((id) => inputId(id, 'Contract')!);
       const result = await generateOccurrences(ctx.db, { personId: ctx.viewer.person.id, actor: ctx.viewer }, { until: input.until, contractIds: ids });

@@ -13,12 +13,12 @@ export const DashboardRef = builder.prismaNode('Dashboard', {
   nullable: true,
   description: 'A dashboard of reports, of the organization or of a project.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this dashboard.' }),
+    name: t.exposeString('name', { description: 'The name as shown in lists; 1 to 255 characters.' }),
     project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
     creator: t.relation('creator', { description: 'Who created it.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the dashboard was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last renamed.' }),
   }),
 });
 
@@ -31,11 +31,11 @@ export const dashboardList: ListSpec = {
     description: 'Which dashboards to include.',
     fields: {
       projectIds: idsIn('Project', 'projectId', 'Dashboards of any of these projects.'),
-      name: ops('string'),
-      createdAt: ops('datetime'),
+      name: ops('string', { description: 'On the name.' }),
+      createdAt: ops('datetime', { description: 'On when it was created.' }),
     },
   },
-  sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+  sorts: { NAME: sortBy('string', 'name', 'Alphabetically by name.'), CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.') },
   defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
 };
 
@@ -56,8 +56,8 @@ builder.prismaObjectFields('Project', (t) => ({
 const CreateDashboardInput = builder.inputType('CreateDashboardInput', {
   description: 'A new dashboard. `name` is required.',
   fields: (t) => ({
-    name: t.string({ description: `At most ${MAX_DASHBOARD_NAME} characters.` }),
-    projectId: t.id({ description: 'The project it belongs to; none for a dashboard of the organization.' }),
+    name: t.string({ description: `The name, not blank, at most ${MAX_DASHBOARD_NAME} characters. Required: left out, null or blank is \`BLANK\`.` }),
+    projectId: t.id({ description: 'The live project it belongs to; left out or null, a dashboard of the organization.' }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -65,7 +65,8 @@ const CreateDashboardInput = builder.inputType('CreateDashboardInput', {
 builder.mutationFields((t) => ({
   createDashboard: t.field({
     type: payloadType('CreateDashboardPayload', 'Dashboard', 'The result of `createDashboard`.'),
-    args: { input: t.arg({ type: CreateDashboardInput, required: true }) },
+    description: 'Creates a dashboard of the organization or of a project.',
+    args: { input: t.arg({ type: CreateDashboardInput, required: true, description: 'The new dashboard.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(
         await idempotent(ctx, info, input, (fields) => {
@@ -84,7 +85,7 @@ const UpdateDashboardInput = builder.inputType('UpdateDashboardInput', {
   description: 'Changes to a dashboard; it stays where it is (its project, or the organization).',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The dashboard to change.' }),
-    name: t.string({ description: `Not blank, at most ${MAX_DASHBOARD_NAME} characters.` }),
+    name: t.string({ description: `The new name, not blank, at most ${MAX_DASHBOARD_NAME} characters. Left out keeps it; null or blank is \`BLANK\`.` }),
   }),
 });
 
@@ -92,7 +93,7 @@ builder.mutationFields((t) => ({
   updateDashboard: t.field({
     type: payloadType('UpdateDashboardPayload', 'Dashboard', 'The result of `updateDashboard`.'),
     description: 'Renames a dashboard.',
-    args: { input: t.arg({ type: UpdateDashboardInput, required: true }) },
+    args: { input: t.arg({ type: UpdateDashboardInput, required: true, description: 'The dashboard and its new name.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updateDashboard(ctx.db, ctx.viewer, inputDatabaseId(id, 'Dashboard'), changes));

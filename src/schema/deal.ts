@@ -87,36 +87,48 @@ export const DealRef = builder.prismaNode('Deal', {
     'A deal or, when `budget` is true, a budget. Expenses are booked against it, and its currency is their ' +
     'normalized currency. Money and time fields are computed from its services, time entries and expenses (see docs/money.md).',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this deal or budget.' }),
+    name: t.exposeString('name', { description: 'The name as shown in lists; 1 to 255 characters.' }),
     number: t.exposeInt('number', { description: 'Budgets a contract generates share their template\'s number and differ by `suffix`.' }),
     suffix: t.exposeString('suffix', { nullable: true, description: 'The period of a generated budget, e.g. `2017/01`.' }),
     budget: t.exposeBoolean('budget', { description: 'A budget (true) or a deal in the sales pipeline (false).' }),
-    date: t.expose('date', { type: 'Date' }),
-    endDate: t.expose('endDate', { type: 'Date', nullable: true }),
+    date: t.expose('date', { type: 'Date', description: 'The day the deal starts; not after `endDate`.' }),
+    endDate: t.expose('endDate', {
+      type: 'Date',
+      nullable: true,
+      description: "The day it ends (a generated budget's: the end of its period); null when open-ended.",
+    }),
     probability: t.exposeInt('probability', { description: 'Chance of winning, 0 to 100 (per cent).' }),
     timeApproval: t.exposeBoolean('timeApproval', { description: 'Time entries on it need approval.' }),
     expenseApproval: t.exposeBoolean('expenseApproval', { description: 'Expenses on it need approval.' }),
     salesStatus: t.field({
       type: SalesStatusEnum,
       nullable: true,
+      description: 'Where the deal stands in the sales pipeline; null for budgets.',
       select: { salesStatusId: true },
       resolve: (deal) => salesStatusOf(deal.salesStatusId),
     }),
     salesStatusId: t.exposeInt('salesStatusId', { nullable: true, description: 'The REST number of `salesStatus`: 1 open, 2 won, 3 lost.' }),
-    salesStatusUpdatedAt: t.expose('salesStatusUpdatedAt', { type: 'DateTime', nullable: true }),
+    salesStatusUpdatedAt: t.expose('salesStatusUpdatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When `salesStatus` was last set or cleared (a new deal: when it was created); null for a budget that never had one.',
+    }),
     dealStatus: t.relation('dealStatus', { nullable: true, description: 'Its stage in the pipeline.' }),
     closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true, description: 'When it was closed (won, lost, or a budget marked closed).' }),
-    closed: t.boolean({ select: { closedAt: true }, resolve: (deal) => deal.closedAt !== null }),
-    deliveredOn: t.expose('deliveredOn', { type: 'Date', nullable: true }),
-    tagList: t.exposeStringList('tagList'),
-    currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
+    closed: t.boolean({ description: 'Whether `closedAt` is set.', select: { closedAt: true }, resolve: (deal) => deal.closedAt !== null }),
+    deliveredOn: t.expose('deliveredOn', { type: 'Date', nullable: true, description: 'The day the work was delivered; null until it is set.' }),
+    tagList: t.exposeStringList('tagList', { description: 'Its tags, trimmed, without blanks or repeats; empty when it has none.' }),
+    currency: t.exposeString('currency', { description: "ISO 4217 code of the deal's money: the `normalized` currency of its expenses." }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
       select: { exchangeRate: true },
       resolve: (deal) => formatRate(deal.exchangeRate),
     }),
-    exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
+    exchangeDate: t.expose('exchangeDate', {
+      type: 'Date',
+      description: 'The day `exchangeRate` was set: the deal\'s `date` when it was created, the day of the last change of currency or rate since.',
+    }),
     servicesRevenue: t.field(
       money('servicesRevenue', 'What its billable services sell: the sum of their `total` (services priced NOT_BILLABLE or not billable count 0).'),
     ),
@@ -143,7 +155,7 @@ export const DealRef = builder.prismaNode('Deal', {
     workedTime: t.int(time('workedTime', 'Minutes worked on it: the `time` of its time entries.')),
     billableTime: t.int(time('billableTime', 'Billable minutes: the `billableTime` of its time entries.')),
     budgetedTime: t.int(time('budgetedTime', 'Minutes budgeted: the quantities of its services counted in hours, × 60.')),
-    company: t.relation('company'),
+    company: t.relation('company', { description: 'The client company; it may have been archived since it was chosen.' }),
     project: liveRelation(t as never, 'project', 'Project', 'The project it belongs to.'),
     responsible: t.relation('responsible', { nullable: true, description: 'Who is responsible for it.' }),
     creator: t.relation('creator', { nullable: true, description: 'Who created it (unknown for deals made before this was recorded).' }),
@@ -164,8 +176,8 @@ export const DealRef = builder.prismaNode('Deal', {
       nullable: true,
       description: 'Its last change, or the last change to the money of its expenses.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the deal itself last changed (see `lastActivityAt` for its expenses).' }),
   }),
 });
 
@@ -192,26 +204,26 @@ export const dealList: ListSpec = {
       // Open: not closed (a won or lost deal, or a budget marked closed, has `closedAt`).
       open: isNull('closedAt', 'Open (not closed) or closed.'),
       tags: { kind: 'custom', type: ['String'], where: anyTag, description: 'Deals with any of these tags.' },
-      name: ops('string'),
-      number: ops('int'),
-      currency: ops('string'),
-      probability: ops('int'),
-      date: ops('date'),
-      endDate: ops('date', { nullable: true }),
-      closedAt: ops('datetime', { nullable: true }),
-      createdAt: ops('datetime'),
+      name: ops('string', { description: 'On the name.' }),
+      number: ops('int', { description: 'On the deal number (budgets of one contract share theirs).' }),
+      currency: ops('string', { description: 'On the ISO 4217 code of its currency.' }),
+      probability: ops('int', { description: 'On the chance of winning, in per cent.' }),
+      date: ops('date', { description: 'On the day it starts.' }),
+      endDate: ops('date', { nullable: true, description: 'On the day it ends; `isNull: true` for open-ended ones.' }),
+      closedAt: ops('datetime', { nullable: true, description: 'On when it was closed; `isNull: true` for open ones.' }),
+      createdAt: ops('datetime', { description: 'On when it was created.' }),
     },
   },
   // Money sorts compare the default-currency value, the one form comparable across deals: the sums a
   // trigger keeps on the deal row (see prisma/schema.prisma), equal to `revenue` and `profit` in it.
   sorts: {
-    NAME: sortBy('string', 'name'),
-    NUMBER: sortBy('int', 'number'),
-    DATE: sortBy('date', 'date'),
+    NAME: sortBy('string', 'name', 'Alphabetically by name.'),
+    NUMBER: sortBy('int', 'number', 'By deal number.'),
+    DATE: sortBy('date', 'date', 'By the day it starts.'),
     REVENUE: sortBy('decimal', 'sortRevenueDefault', "By revenue in the organization's default currency."),
     PROFIT: sortBy('decimal', 'sortProfitDefault', "By profit in the organization's default currency."),
     COMPANY_NAME: sortBy('string', ['company', 'name'], "By the company's name."),
-    CREATED_AT: sortBy('datetime', 'createdAt'),
+    CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
 };
 
@@ -223,35 +235,46 @@ builder.queryFields((t) => ({
 // ---- Writing -------------------------------------------------------------------------------
 
 const dealFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
-  name: t.string({ description: 'At most 255 characters.' }),
-  companyId: t.id({ description: 'The client company.' }),
-  projectId: t.id({ description: "A project of the deal's company." }),
-  responsibleId: t.id({ description: 'A person of the organization.' }),
-  dealStatusId: t.id({ description: 'A stage of the pipeline (`dealStatuses`).' }),
-  budget: t.boolean({ description: 'A budget rather than a deal. Default false.' }),
-  date: t.field({ type: 'Date', description: 'Default: today.' }),
-  endDate: t.field({ type: 'Date', description: 'Not before `date`.' }),
-  probability: t.int({ description: '0 to 100. Default 100.' }),
-  timeApproval: t.boolean(),
-  expenseApproval: t.boolean(),
+  name: t.string({ description: 'The name as shown in lists, 1 to 255 characters. Required on create; on update, null or blank is `BLANK`.' }),
+  companyId: t.id({
+    description:
+      'The client company: not archived (keeping an archived one is fine), and the company of the deal\'s project. ' +
+      'Required on create; null on update is `BLANK`.',
+  }),
+  projectId: t.id({ description: "A project of the deal's company. Optional; null clears it." }),
+  responsibleId: t.id({ description: 'Who is responsible for it: a person of the organization. Optional; null clears it.' }),
+  dealStatusId: t.id({ description: 'Its stage of the pipeline (`dealStatuses`). Optional; null clears it.' }),
+  budget: t.boolean({
+    description: 'A budget (`true`) rather than a deal in the sales pipeline. Default false; null is `BLANK`. A deal made a budget leaves the pipeline.',
+  }),
+  date: t.field({ type: 'Date', description: 'The day it starts, not after `endDate`. Default: today; null is `BLANK`.' }),
+  endDate: t.field({ type: 'Date', description: 'The day it ends, not before `date`. Optional; null clears it.' }),
+  probability: t.int({ description: 'Chance of winning in per cent, 0 to 100. Default 100; null on update keeps it.' }),
+  timeApproval: t.boolean({ description: 'Whether time entries on it need approval (recorded, not enforced here). Default false; null on update keeps it.' }),
+  expenseApproval: t.boolean({ description: 'Whether expenses on it need approval (recorded, not enforced here). Default false; null on update keeps it.' }),
   salesStatus: t.field({
     type: SalesStatusEnum,
-    description: 'Deals only (default OPEN). WON or LOST closes the deal; OPEN reopens it.',
+    description:
+      'Deals only (default OPEN; a budget given one is `INVALID`). WON or LOST closes the deal; OPEN reopens it. Null or ' +
+      'left out keeps it.',
   }),
-  closed: t.boolean({ description: 'Close (true) or reopen (false).' }),
-  deliveredOn: t.field({ type: 'Date' }),
-  tagList: t.stringList({ description: `At most 50 tags of at most 100 characters; blanks and repeats are dropped.` }),
+  closed: t.boolean({ description: 'Close (true) or reopen (false), a budget in particular. Null or left out: only `salesStatus` opens or closes.' }),
+  deliveredOn: t.field({ type: 'Date', description: 'The day the work was delivered. Optional; null clears it.' }),
+  tagList: t.stringList({
+    description: `At most 50 tags of at most 100 characters; blanks and repeats are dropped. Given, it replaces the list; null clears it.`,
+  }),
   currency: t.string({
     description:
       "ISO 4217 code. Default: the organization's. Changing it re-expresses the deal's expenses' normalized and billable " +
-      'amounts in the new currency, in the same transaction.',
+      'amounts in the new currency, in the same transaction. Null on update is `BLANK`.',
   }),
   exchangeRate: t.string({
     description:
       "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\". 1 for the organization's " +
-      'currency (where it must be 1); required for any other. Changing it recomputes the expenses\' normalized amounts.',
+      'currency (where it must be 1); required for any other. Changing it recomputes the expenses\' normalized amounts. ' +
+      'On update, left out or null keeps the stored rate unless `currency` changes.',
   }),
-  budgetTotal: t.field({ type: 'BigInt', description: 'The agreed budget, in minor units of `currency`; 0 to 10^15.' }),
+  budgetTotal: t.field({ type: 'BigInt', description: 'The agreed budget, in minor units of `currency`; 0 to 10^15. Default 0; null sets 0.' }),
 });
 
 const toDomainInput = domainInput<DealInput>({ companyId: 'Company', projectId: 'Project', responsibleId: 'Person', dealStatusId: 'DealStatus' });
@@ -263,7 +286,7 @@ const CreateDealInput = builder.inputType('CreateDealInput', {
 
 const UpdateDealInput = builder.inputType('UpdateDealInput', {
   description: 'Changes to a deal: fields left out stay as they are; `null` clears an optional field.',
-  fields: (t) => ({ id: t.id({ required: true }), ...dealFields(t) }),
+  fields: (t) => ({ id: t.id({ required: true, description: "The deal or budget to change. An unknown id, or another organization's, is `NOT_FOUND`." }), ...dealFields(t) }),
 });
 
 const dealId = (id: string | number) => inputDatabaseId(id, 'Deal');
@@ -272,13 +295,16 @@ builder.mutationFields((t) => ({
   createDeal: t.field({
     type: payloadType('CreateDealPayload', 'Deal', 'The result of `createDeal`.'),
     description: 'Creates a deal or budget with the next number of the organization.',
-    args: { input: t.arg({ type: CreateDealInput, required: true }) },
+    args: { input: t.arg({ type: CreateDealInput, required: true, description: 'The new deal or budget.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createDeal(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
   updateDeal: t.field({
     type: payloadType('UpdateDealPayload', 'Deal', 'The result of `updateDeal`.'),
-    args: { input: t.arg({ type: UpdateDealInput, required: true }) },
+    description:
+      'Changes a deal or budget. A new currency or rate is carried into its expenses, services and invoice attributions ' +
+      'in the same transaction, or refused as a whole when a converted amount would not fit.',
+    args: { input: t.arg({ type: UpdateDealInput, required: true, description: 'The deal and what to change.' }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateDeal(ctx.db, ctx.viewer, dealId(input.id), toDomainInput(input))),
   }),

@@ -26,9 +26,29 @@ import { TaskRef } from './task.js';
 import { TemplateRef } from './template.js';
 import { TimeEntryRef } from './time-entry.js';
 
+/** What each item type holds, and what went to the bin with it (src/domain/bin-items.ts). */
+const ITEM_TYPE_DESCRIPTIONS: Partial<Record<ItemType, string>> = {
+  booking: 'A booking (`Booking`).',
+  budget: 'A budget (a `Deal` with `budget: true`), with its expenses, services, purchase orders, invoice attributions and the contracts it is the template of.',
+  dashboard: 'A dashboard (`Dashboard`).',
+  deal: 'A deal of the sales pipeline (a `Deal`), with its expenses, services, purchase orders, invoice attributions and the contracts it is the template of.',
+  event: 'An event, a kind of absence (`Event`), with its bookings.',
+  expense: 'An expense (`Expense`).',
+  invoice: 'An invoice or credit note (`Invoice`), with its credit notes and the attributions of both.',
+  page: 'A page (`Page`), with its subpages.',
+  project: 'A project (`Project`), with its tasks, pages and dashboards.',
+  purchase_order: 'A purchase order (`PurchaseOrder`).',
+  service: 'A service, a line of a budget (`Service`), with its time entries and bookings.',
+  task: 'A task (`Task`); a private one is visible only to its deleter.',
+  template: 'A project template (`Template`).',
+  time_entry: 'A time entry (`TimeEntry`).',
+  contract: 'A contract (`Contract`); the budgets it generated stay.',
+  invoice_attribution: 'An invoice attribution (`InvoiceAttribution`).',
+};
+
 const ItemTypeEnum = builder.enumType('DeletedItemType', {
   description: 'What kind of object a recycle bin entry holds (the REST `item_type`, upper case).',
-  values: Object.fromEntries(ITEM_TYPES.map((type) => [type.toUpperCase(), { value: type }])) as Record<string, { value: ItemType }>,
+  values: Object.fromEntries(ITEM_TYPES.map((type) => [type.toUpperCase(), { value: type, description: ITEM_TYPE_DESCRIPTIONS[type] }])) as Record<string, { value: ItemType }>,
 });
 
 /** Every type the bin can hold, for the union a restore answers with. */
@@ -63,16 +83,21 @@ builder.prismaNode('DeletedItem', {
   nullable: true,
   description: 'An entry of the recycle bin: a deleted object (with what was deleted with it), until it is restored or purged.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    itemType: t.field({ type: ItemTypeEnum, select: { itemType: true }, resolve: (item) => item.itemType as ItemType }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this entry (`/api/v2/deleted_items/:id`).' }),
+    itemType: t.field({
+      type: ItemTypeEnum,
+      description: 'What kind of object it holds: `itemId` is a global id of that type (a `BUDGET` holds a Deal).',
+      select: { itemType: true },
+      resolve: (item) => item.itemType as ItemType,
+    }),
     itemId: t.id({
       description: 'The global id of the deleted object (it is not visible anywhere while it is in the bin).',
       select: { itemType: true, itemId: true },
       resolve: (item) => itemGlobalId(item),
     }),
-    name: t.exposeString('name'),
+    name: t.exposeString('name', { description: 'The deleted object\'s name (or title) as it was when deleted.' }),
     location: t.exposeString('location', { description: 'Where it was: "Company: Client581", "Project: test project", "Budget: test name".' }),
-    deleter: t.relation('deleter'),
+    deleter: t.relation('deleter', { description: 'Who deleted it.' }),
     private: t.exposeBoolean('private', { description: 'Visible only to its deleter.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was deleted.' }),
     recoveredAt: t.expose('recoveredAt', { type: 'DateTime', nullable: true, description: 'When it was restored, if it was.' }),
@@ -94,12 +119,12 @@ const deletedItemList: ListSpec = {
         description: 'Entries of any of these types.',
       },
       deleterIds: idsIn('Person', 'deleterId', 'Entries deleted by any of these people.'),
-      name: ops('string'),
-      location: ops('string'),
-      createdAt: ops('datetime'),
+      name: ops('string', { description: 'On the deleted object\'s name.' }),
+      location: ops('string', { description: 'On where it was, e.g. `{ startsWith: "Project: " }`.' }),
+      createdAt: ops('datetime', { description: 'On when it was deleted.' }),
     },
   },
-  sorts: { CREATED_AT: sortBy('datetime', 'createdAt'), NAME: sortBy('string', 'name') },
+  sorts: { CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was deleted.'), NAME: sortBy('string', 'name', 'Alphabetically by name.') },
   defaultOrder: [{ field: 'CREATED_AT', direction: 'DESC' }],
 };
 
@@ -138,7 +163,11 @@ const RestorePayloadRef = builder.objectRef<RestorePayload>('RestoreDeletedItemP
         return ctx.db.deletedItem.findUnique({ ...selection, where: { id: payload.restored.entryId } });
       },
     }),
-    userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: 'What kept it from coming back (`NOT_FOUND`, `PARENT_DELETED`, `ALREADY_RESTORED`, `CONFLICT`); empty on success, when nothing was restored otherwise.',
+      resolve: (payload) => payload.userErrors,
+    }),
   }),
 });
 
@@ -149,7 +178,7 @@ builder.mutationFields((t) => ({
       'Brings a deleted object back, with exactly what was deleted with it (not what was deleted on its own before), ' +
       'and takes its entry out of the bin. An object whose parent is still in the bin cannot come back first ' +
       '(PARENT_DELETED). Restoring twice, also at once, restores once (ALREADY_RESTORED).',
-    args: { input: t.arg({ type: idInput('RestoreDeletedItemInput', 'The bin entry to restore.'), required: true }) },
+    args: { input: t.arg({ type: idInput('RestoreDeletedItemInput', 'The bin entry to restore.'), required: true, description: 'The bin entry to restore.' }) },
     resolve: async (_root, { input }, ctx) => {
       const result = await restoreDeletedItem(ctx.bin, ctx.viewer, inputDatabaseId(input.id, 'DeletedItem'));
       return result.ok ? { restored: result.value, userErrors: [] } : { restored: null, userErrors: result.errors };
@@ -168,7 +197,11 @@ const PurgePayloadRef = builder.objectRef<PurgePayload>('PurgeDeletedItemPayload
   fields: (t) => ({
     purgedDeletedItemId: t.id({ nullable: true, description: 'The entry, now gone.', resolve: (p) => p.purgedDeletedItemId }),
     purgedItemId: t.id({ nullable: true, description: 'The global id of the object erased with it.', resolve: (p) => p.purgedItemId }),
-    userErrors: t.field({ type: [UserErrorRef], resolve: (p) => p.userErrors }),
+    userErrors: t.field({
+      type: [UserErrorRef],
+      description: 'Why it could not be purged (`NOT_FOUND`: an unknown or restored entry; `CONFLICT`: something of it is live); empty on success. When there is any, nothing was erased.',
+      resolve: (p) => p.userErrors,
+    }),
   }),
 });
 
@@ -179,7 +212,7 @@ builder.mutationFields((t) => ({
       'Deletes the object for good, with everything that cannot live without it: what was deleted with it, and what was ' +
       'deleted on its own before (an expense of a purged budget), with their entries. Live objects that pointed at it ' +
       "lose the link (a budget's `contract`, a copy's origin). It can no longer be restored.",
-    args: { input: t.arg({ type: idInput('PurgeDeletedItemInput', 'The bin entry to purge.'), required: true }) },
+    args: { input: t.arg({ type: idInput('PurgeDeletedItemInput', 'The bin entry to purge.'), required: true, description: 'The bin entry to purge.' }) },
     resolve: async (_root, { input }, ctx) => {
       const result = await purgeDeletedItem(ctx.bin, ctx.viewer, inputDatabaseId(input.id, 'DeletedItem'));
       return result.ok

@@ -15,17 +15,17 @@ export const EventRef = builder.prismaNode('Event', {
   nullable: true,
   description: 'A kind of absence people can be booked on ("Vacation", "Sick leave").',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this event.' }),
+    name: t.exposeString('name', { description: 'The name as shown in lists, e.g. "Vacation"; 1 to 255 characters.' }),
+    description: t.exposeString('description', { nullable: true, description: 'What it is for, in words; null when there is none.' }),
     paid: t.exposeBoolean('paid', { description: 'A paid absence (true) or an unpaid one.' }),
     bookings: relatedListField(t as never, bookingList, {
       relation: 'bookings',
       foreignKey: 'eventId',
       description: 'People booked on it, with the filters, orders and paging of `Query.bookings`.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the event was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -36,12 +36,12 @@ builder.queryFields((t) => ({
     filter: {
       description: 'Which events to include.',
       fields: {
-        name: ops('string'),
+        name: ops('string', { description: 'On the name.' }),
         paid: flag('paid', 'Paid (true) or unpaid absences.'),
-        createdAt: ops('datetime'),
+        createdAt: ops('datetime', { description: 'On when it was created.' }),
       },
     },
-    sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+    sorts: { NAME: sortBy('string', 'name', 'Alphabetically by name.'), CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.') },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
   }),
 }));
@@ -49,9 +49,9 @@ builder.queryFields((t) => ({
 const CreateEventInput = builder.inputType('CreateEventInput', {
   description: 'A new event (kind of absence). `name` is required.',
   fields: (t) => ({
-    name: t.string({ description: 'At most 255 characters.' }),
-    description: t.string({ description: 'At most 10000 characters.' }),
-    paid: t.boolean({ description: 'A paid absence. Default true.' }),
+    name: t.string({ description: 'The name, not blank, at most 255 characters. Required: left out, null or blank is `BLANK`.' }),
+    description: t.string({ description: 'What it is for, at most 10000 characters. Optional; blank or null stores none.' }),
+    paid: t.boolean({ description: 'A paid absence. Default (also for null): true.' }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -59,7 +59,8 @@ const CreateEventInput = builder.inputType('CreateEventInput', {
 builder.mutationFields((t) => ({
   createEvent: t.field({
     type: payloadType('CreateEventPayload', 'Event', 'The result of `createEvent`.'),
-    args: { input: t.arg({ type: CreateEventInput, required: true }) },
+    description: 'Adds a kind of absence people can be booked on.',
+    args: { input: t.arg({ type: CreateEventInput, required: true, description: 'The new event.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createEvent(ctx.db, ctx.viewer, fields as EventInput))),
   }),
@@ -73,9 +74,9 @@ const UpdateEventInput = builder.inputType('UpdateEventInput', {
   description: 'Changes to an event (kind of absence); fields left out stay as they are.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The event to change.' }),
-    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+    name: t.string({ description: 'The new name, not blank, at most 255 characters; null or blank is `BLANK`.' }),
     description: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
-    paid: t.boolean({ description: 'A paid absence (not null).' }),
+    paid: t.boolean({ description: 'A paid absence (`true`) or not; null is `BLANK`.' }),
   }),
 });
 
@@ -83,7 +84,7 @@ builder.mutationFields((t) => ({
   updateEvent: t.field({
     type: payloadType('UpdateEventPayload', 'Event', 'The result of `updateEvent`.'),
     description: "Changes an event's name, description or paid flag.",
-    args: { input: t.arg({ type: UpdateEventInput, required: true }) },
+    args: { input: t.arg({ type: UpdateEventInput, required: true, description: 'The event and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updateEvent(ctx.db, ctx.viewer, inputDatabaseId(id, 'Event'), changes as EventInput));

@@ -22,8 +22,8 @@ export const InvoiceAttributionRef = builder.prismaNode('InvoiceAttribution', {
   nullable: true,
   description: "A part of an invoice's amount attributed to a budget: it counts as `invoiced` on the budget.",
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    invoice: t.relation('invoice'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this attribution.' }),
+    invoice: t.relation('invoice', { description: 'The invoice (or credit note) whose amount it attributes.' }),
     budget: t.relation('deal', { description: 'The budget (deal) it is attributed to.' }),
     amount: t.field({
       type: MoneySetRef,
@@ -33,8 +33,11 @@ export const InvoiceAttributionRef = builder.prismaNode('InvoiceAttribution', {
     }),
     dateFrom: t.expose('dateFrom', { type: 'Date', nullable: true, description: 'The start of the period it covers.' }),
     dateTo: t.expose('dateTo', { type: 'Date', nullable: true, description: 'The end of the period it covers.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: "When it last changed, also when its invoice's or budget's currency or rate rewrote its amounts.",
+    }),
   }),
 });
 
@@ -46,15 +49,15 @@ export const invoiceAttributionList: ListSpec = {
     fields: {
       invoiceIds: idsIn('Invoice', 'invoiceId', 'Attributions of any of these invoices.'),
       budgetIds: idsIn('Deal', 'dealId', 'Attributions to any of these budgets.'),
-      dateFrom: ops('date', { nullable: true }),
-      dateTo: ops('date', { nullable: true }),
+      dateFrom: ops('date', { nullable: true, description: 'On the start of the period it covers; `isNull: true` for those without one.' }),
+      dateTo: ops('date', { nullable: true, description: 'On the end of the period it covers; `isNull: true` for those without one.' }),
       amount: ops('bigint', { description: "On the amount in the invoice's currency, in minor units." }),
-      createdAt: ops('datetime'),
+      createdAt: ops('datetime', { description: 'On when it was created.' }),
     },
   },
   sorts: {
-    DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'Attributions without one come last.' }),
-    CREATED_AT: sortBy('datetime', 'createdAt'),
+    DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'By the start of the period covered; attributions without one come last.' }),
+    CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
   totals: {
     description: 'Totals over every attribution matching the filter, not only the current page.',
@@ -70,16 +73,16 @@ builder.queryFields((t) => ({
 }));
 
 const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
-  invoiceId: t.id({ description: 'An invoice of the organization.' }),
-  budgetId: t.id({ description: 'A budget (deal) of the organization.' }),
+  invoiceId: t.id({ description: 'An invoice (or credit note) of the organization. Required on create; null on update is `BLANK`.' }),
+  budgetId: t.id({ description: 'A budget (deal) of the organization. Required on create; null on update is `BLANK`.' }),
   amount: t.field({
     type: 'BigInt',
     description:
       "In minor units of the invoice's currency; not 0, with the invoice's sign. An invoice's attributions may not add up " +
-      'to more than its amount.',
+      'to more than its amount. Required on create; null on update is `BLANK`.',
   }),
-  dateFrom: t.field({ type: 'Date' }),
-  dateTo: t.field({ type: 'Date', description: 'Not before `dateFrom`.' }),
+  dateFrom: t.field({ type: 'Date', description: 'The start of the period it covers. Optional; null clears it.' }),
+  dateTo: t.field({ type: 'Date', description: 'The end of the period it covers, not before `dateFrom`. Optional; null clears it.' }),
 });
 
 /** The domain's input: `budgetId` is the deal's id; errors name it `dealId`, so they are renamed back. */
@@ -95,6 +98,7 @@ const asPayload = (result: Result<{ id: number }>) =>
 builder.mutationFields((t) => ({
   createInvoiceAttribution: t.field({
     type: payloadType('CreateInvoiceAttributionPayload', 'InvoiceAttribution', 'The result of `createInvoiceAttribution`.'),
+    description: "Attributes part of an invoice's amount to a budget, where it counts as `invoiced`.",
     args: {
       input: t.arg({
         type: builder.inputType('CreateInvoiceAttributionInput', {
@@ -102,6 +106,7 @@ builder.mutationFields((t) => ({
           fields: (f) => ({ ...fields(f), idempotencyKey: idempotencyKeyField(f) }),
         }),
         required: true,
+        description: 'The new attribution.',
       }),
     },
     resolve: async (_root, { input }, ctx, info) =>
@@ -109,13 +114,15 @@ builder.mutationFields((t) => ({
   }),
   updateInvoiceAttribution: t.field({
     type: payloadType('UpdateInvoiceAttributionPayload', 'InvoiceAttribution', 'The result of `updateInvoiceAttribution`.'),
+    description: 'Changes an attribution: its amount, period, invoice or budget, within what the invoice bills.',
     args: {
       input: t.arg({
         type: builder.inputType('UpdateInvoiceAttributionInput', {
           description: 'Changes to an attribution: fields left out stay as they are.',
-          fields: (f) => ({ id: f.id({ required: true }), ...fields(f) }),
+          fields: (f) => ({ id: f.id({ required: true, description: "The attribution to change. An unknown id, or another organization's, is `NOT_FOUND`." }), ...fields(f) }),
         }),
         required: true,
+        description: 'The attribution and what to change.',
       }),
     },
     resolve: async (_root, { input }, ctx) =>
@@ -125,6 +132,7 @@ builder.mutationFields((t) => ({
   }),
   deleteInvoiceAttribution: deleteField(t, 'InvoiceAttribution', {
     what: 'attribution',
+    about: 'The attribution goes to the recycle bin, from which it can be restored; its budget no longer counts it as invoiced.',
     remove: (ctx, id) => deleteInvoiceAttribution(ctx.db, ctx.viewer, id),
   }),
 }));

@@ -112,49 +112,61 @@ export const InvoiceRef = builder.prismaNode('Invoice', {
     'An invoice (or a credit note) to a client company. `amount` is entered without tax; taxes, totals and what is ' +
     'unpaid are derived from it (see docs/money.md).',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    number: t.exposeString('number', { nullable: true, description: "Unique among the organization's invoices." }),
-    subject: t.exposeString('subject', { nullable: true }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this invoice.' }),
+    number: t.exposeString('number', { nullable: true, description: "Unique among the organization's live invoices; null when it has none yet." }),
+    subject: t.exposeString('subject', { nullable: true, description: 'Its subject line; null when there is none.' }),
     invoiceType: t.field({
       type: InvoiceTypeEnum,
+      description: 'An invoice or a credit note; fixed when it is created.',
       select: { invoiceTypeId: true },
       resolve: (invoice) => invoiceTypeOf(invoice.invoiceTypeId),
     }),
     invoiceTypeId: t.exposeInt('invoiceTypeId', { description: 'The REST number of `invoiceType`: 1 invoice, 2 credit note.' }),
     status: t.field({
       type: InvoiceStatusEnum,
+      description: 'Where it stands as of today (UTC), from `paidOn`, `sentOn`, `finalizedOn` and `payOn`.',
       select: { paidOn: true, sentOn: true, finalizedOn: true, payOn: true },
       resolve: (invoice) => invoiceStatusOf(invoice, todayUtc()),
     }),
-    invoicedOn: t.expose('invoicedOn', { type: 'Date' }),
-    sentOn: t.expose('sentOn', { type: 'Date', nullable: true }),
-    payOn: t.expose('payOn', { type: 'Date', nullable: true, description: 'When it is due to be paid.' }),
-    deliveryOn: t.expose('deliveryOn', { type: 'Date', nullable: true }),
-    paidOn: t.expose('paidOn', { type: 'Date', nullable: true }),
-    finalizedOn: t.expose('finalizedOn', { type: 'Date', nullable: true }),
+    invoicedOn: t.expose('invoicedOn', { type: 'Date', description: "The invoice's date (by default the day it was created); `paymentTerms` count from it." }),
+    sentOn: t.expose('sentOn', { type: 'Date', nullable: true, description: 'The day it was sent to the client; null while it is not.' }),
+    payOn: t.expose('payOn', { type: 'Date', nullable: true, description: 'The day it is due to be paid; null when no due day is set.' }),
+    deliveryOn: t.expose('deliveryOn', { type: 'Date', nullable: true, description: 'The day what it bills was delivered; null when not given.' }),
+    paidOn: t.expose('paidOn', { type: 'Date', nullable: true, description: 'The day it was paid; set, its `status` is PAID. Null while unpaid.' }),
+    finalizedOn: t.expose('finalizedOn', { type: 'Date', nullable: true, description: 'The day it was finalized; null while it is not.' }),
     paymentTerms: t.exposeInt('paymentTerms', { nullable: true, description: 'Days from `invoicedOn` to `payOn`.' }),
     discount: t.string(percent('discount', 'Discount in per cent, informative: `amount` is entered after it.')),
-    tax1Name: t.exposeString('tax1Name', { nullable: true }),
+    tax1Name: t.exposeString('tax1Name', { nullable: true, description: 'The name of the first tax, e.g. "VAT"; null when there is none.' }),
     tax1Value: t.string(percent('tax1Value', 'The first tax, in per cent of `amount`.')),
-    tax2Name: t.exposeString('tax2Name', { nullable: true }),
+    tax2Name: t.exposeString('tax2Name', { nullable: true, description: 'The name of the second tax; null when there is none.' }),
     tax2Value: t.string(percent('tax2Value', 'The second tax, in per cent of `amount`.')),
-    note: t.exposeString('note', { nullable: true }),
-    footer: t.exposeString('footer', { nullable: true }),
-    purchaseOrderNumber: t.exposeString('purchaseOrderNumber', { nullable: true }),
-    tagList: t.exposeStringList('tagList'),
-    currency: t.exposeString('currency', { description: 'ISO 4217 code.' }),
+    note: t.exposeString('note', { nullable: true, description: 'A free-text note, up to 10000 characters; null when there is none.' }),
+    footer: t.exposeString('footer', { nullable: true, description: 'The text at the foot of the invoice, up to 10000 characters; null when there is none.' }),
+    purchaseOrderNumber: t.exposeString('purchaseOrderNumber', {
+      nullable: true,
+      description: "The client's purchase order number, to quote on the invoice; null when there is none.",
+    }),
+    tagList: t.exposeStringList('tagList', { description: 'Its tags, trimmed, without blanks or repeats; empty when it has none.' }),
+    currency: t.exposeString('currency', { description: "ISO 4217 code of its amounts (`original` and `normalized` forms)." }),
     exchangeRate: t.string({
       description: "Units of the organization's default currency per unit of `currency`, as a decimal string.",
       select: { exchangeRate: true },
       resolve: (invoice) => formatRate(invoice.exchangeRate),
     }),
-    exchangeDate: t.expose('exchangeDate', { type: 'Date' }),
+    exchangeDate: t.expose('exchangeDate', {
+      type: 'Date',
+      description: 'The day `exchangeRate` applies to: `invoicedOn` when it was created, the day of the last change of currency or rate since.',
+    }),
     credited: t.boolean({
       description: 'Whether it has at least one credit note (not in the recycle bin).',
       resolve: async (invoice, _args, ctx) => (await creditSums(ctx).load(invoice.id)).count > 0,
     }),
-    archived: t.boolean({ select: { archivedAt: true }, resolve: (invoice) => invoice.archivedAt !== null }),
-    archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true }),
+    archived: t.boolean({
+      description: 'Whether it is archived: lists leave it out unless their filter mentions `archived`.',
+      select: { archivedAt: true },
+      resolve: (invoice) => invoice.archivedAt !== null,
+    }),
+    archivedAt: t.expose('archivedAt', { type: 'DateTime', nullable: true, description: 'When it was archived; null when it is not.' }),
     amount: t.field(money('amount', 'Without tax, as entered (negative on a credit note).')),
     amountTax: t.field(money('amountTax', '`amount` × `tax1Value` % + `amount` × `tax2Value` %, each rounded once.')),
     amountWithTax: t.field(money('amountWithTax', '`amount` + `amountTax`.')),
@@ -162,7 +174,7 @@ export const InvoiceRef = builder.prismaNode('Invoice', {
     amountWrittenOff: t.field(money('amountWrittenOff', 'What has been written off, as entered.')),
     amountUnpaid: t.field(money('amountUnpaid', '`amountWithTax` − `amountPaid` − `amountWrittenOff`.')),
     amountCredited: t.field(money('amountCredited', 'What its credit notes take off it: − the sum of their `amountWithTax`.')),
-    company: t.relation('company'),
+    company: t.relation('company', { description: "The client company invoiced; a credit note's is its invoice's." }),
     creator: t.relation('creator', { description: 'Who created it.' }),
     parentInvoice: liveRelation(t as never, 'parentInvoice', 'Invoice', "A credit note's invoice."),
     creditNotes: relatedListField(t as never, invoiceList, {
@@ -177,8 +189,8 @@ export const InvoiceRef = builder.prismaNode('Invoice', {
       foreignKey: 'invoiceId',
       description: 'The parts of its amount attributed to budgets, with the filters, orders and totals of `Query.invoiceAttributions`.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -217,20 +229,20 @@ export const invoiceList: ListSpec = {
         description: 'Invoices or credit notes.',
       },
       tags: { kind: 'custom', type: ['String'], where: anyTag, description: 'Invoices with any of these tags.' },
-      number: ops('string', { nullable: true }),
-      currency: ops('string'),
-      invoicedOn: ops('date'),
-      sentOn: ops('date', { nullable: true }),
-      payOn: ops('date', { nullable: true }),
-      paidOn: ops('date', { nullable: true }),
-      createdAt: ops('datetime'),
+      number: ops('string', { nullable: true, description: 'On the number; invoices without one match only `notEq` and `notContains`.' }),
+      currency: ops('string', { description: 'On the ISO 4217 code of its currency.' }),
+      invoicedOn: ops('date', { description: "On the invoice's date." }),
+      sentOn: ops('date', { nullable: true, description: 'On the day it was sent; `isNull: true` for unsent ones.' }),
+      payOn: ops('date', { nullable: true, description: 'On the due day; `isNull: true` for invoices without one.' }),
+      paidOn: ops('date', { nullable: true, description: 'On the day it was paid; `isNull: true` for unpaid ones.' }),
+      createdAt: ops('datetime', { description: 'On when it was created.' }),
     },
   },
   sorts: {
-    NUMBER: sortBy('string', 'number', { nullable: true, description: 'Invoices without a number come last.' }),
-    INVOICED_ON: sortBy('date', 'invoicedOn'),
-    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'Invoices without one come last.' }),
-    CREATED_AT: sortBy('datetime', 'createdAt'),
+    NUMBER: sortBy('string', 'number', { nullable: true, description: 'By number, as text; invoices without a number come last.' }),
+    INVOICED_ON: sortBy('date', 'invoicedOn', "By the invoice's date."),
+    PAY_ON: sortBy('date', 'payOn', { nullable: true, description: 'By the due day; invoices without one come last.' }),
+    CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
 };
 
@@ -242,41 +254,60 @@ builder.queryFields((t) => ({
 // ---- Writing -------------------------------------------------------------------------------
 
 const invoiceFields = (t: PothosSchemaTypes.InputFieldBuilder<Types, 'InputObject'>) => ({
-  companyId: t.id({ description: 'The client company. A credit note is to the company of its invoice.' }),
-  number: t.string({ description: "At most 255 characters; unique among the organization's invoices. Optional." }),
-  subject: t.string({ description: 'At most 255 characters.' }),
-  invoicedOn: t.field({ type: 'Date', description: 'Default: today. Also the day of the exchange rate.' }),
-  paymentTerms: t.int({ description: 'Days from `invoicedOn` to `payOn`, 0 to 3650. When given without `payOn`, `payOn` follows.' }),
-  payOn: t.field({ type: 'Date', description: 'Default: `invoicedOn` + `paymentTerms` when there are terms.' }),
-  sentOn: t.field({ type: 'Date' }),
-  deliveryOn: t.field({ type: 'Date' }),
-  paidOn: t.field({ type: 'Date', description: 'Set: the invoice is PAID.' }),
-  finalizedOn: t.field({ type: 'Date' }),
-  discount: t.string({ description: 'Per cent, 0 to 100 with at most 4 decimals, e.g. "10.5". Informative.' }),
-  tax1Name: t.string({ description: 'At most 255 characters.' }),
-  tax1Value: t.string({ description: 'Per cent of `amount`, 0 to 100 with at most 4 decimals, e.g. "25".' }),
-  tax2Name: t.string({ description: 'At most 255 characters.' }),
-  tax2Value: t.string({ description: 'Per cent of `amount`, 0 to 100 with at most 4 decimals.' }),
-  note: t.string({ description: 'At most 10000 characters.' }),
-  footer: t.string({ description: 'At most 10000 characters.' }),
-  purchaseOrderNumber: t.string({ description: 'At most 255 characters.' }),
-  tagList: t.stringList({ description: 'At most 50 tags of at most 100 characters; blanks and repeats are dropped.' }),
+  companyId: t.id({
+    description:
+      "The client company; a credit note's must be its invoice's, and an invoice with credit notes keeps its own. " +
+      'Required on create; null on update is `BLANK`.',
+  }),
+  number: t.string({
+    description: "At most 255 characters; unique among the organization's live invoices (else `TAKEN`). Optional; blank or null clears it.",
+  }),
+  subject: t.string({ description: 'The subject line, at most 255 characters. Optional; blank or null clears it.' }),
+  invoicedOn: t.field({
+    type: 'Date',
+    description:
+      "The invoice's date (a new invoice's rate applies to it; a later change of date keeps the rate's day). Default (also for " +
+      'null on create): today; null on update is `BLANK`.',
+  }),
+  paymentTerms: t.int({
+    description: 'Days from `invoicedOn` to `payOn`, 0 to 3650. When it (or `invoicedOn`) changes without `payOn`, `payOn` follows. Optional; null clears it.',
+  }),
+  payOn: t.field({ type: 'Date', description: 'The day it is due. Default: `invoicedOn` + `paymentTerms` when there are terms. Null clears it.' }),
+  sentOn: t.field({ type: 'Date', description: 'The day it was sent, which takes it out of DRAFT. Optional; null clears it.' }),
+  deliveryOn: t.field({ type: 'Date', description: 'The day what it bills was delivered. Optional; null clears it.' }),
+  paidOn: t.field({ type: 'Date', description: 'Set: the invoice is PAID. Optional; null clears it.' }),
+  finalizedOn: t.field({ type: 'Date', description: 'The day it was finalized, which takes it out of DRAFT. Optional; null clears it.' }),
+  discount: t.string({ description: 'Per cent, 0 to 100 with at most 4 decimals, e.g. "10.5". Informative. Optional; null clears it.' }),
+  tax1Name: t.string({ description: 'The first tax\'s name, at most 255 characters. Optional; blank or null clears it.' }),
+  tax1Value: t.string({ description: 'Per cent of `amount`, 0 to 100 with at most 4 decimals, e.g. "25". Optional (no tax); null clears it.' }),
+  tax2Name: t.string({ description: 'The second tax\'s name, at most 255 characters. Optional; blank or null clears it.' }),
+  tax2Value: t.string({ description: 'Per cent of `amount`, 0 to 100 with at most 4 decimals. Optional (no tax); null clears it.' }),
+  note: t.string({ description: 'A free-text note, at most 10000 characters. Optional; blank or null clears it.' }),
+  footer: t.string({ description: 'The text at the foot, at most 10000 characters. Optional; blank or null clears it.' }),
+  purchaseOrderNumber: t.string({ description: "The client's purchase order number, at most 255 characters. Optional; blank or null clears it." }),
+  tagList: t.stringList({ description: 'At most 50 tags of at most 100 characters; blanks and repeats are dropped. Given, it replaces the list; null clears it.' }),
   currency: t.string({
     description:
       "ISO 4217 code. Default: the organization's (a credit note's: its invoice's, which it must have). Changing it " +
-      "carries the new currency into the invoice's attributions.",
+      "carries the new currency into the invoice's attributions; not while it has credit notes. Null on update is `BLANK`.",
   }),
   exchangeRate: t.string({
     description:
       "Units of the organization's default currency per unit of `currency`, e.g. \"1.25\". 1 for the organization's " +
-      "currency (where it must be 1); a credit note's default is its invoice's rate; required for any other.",
+      "currency (where it must be 1); a credit note's default is its invoice's rate; required for any other. On update, " +
+      'left out or null keeps the stored rate unless `currency` changes.',
   }),
   amount: t.field({
     type: 'BigInt',
-    description: 'Without tax, in minor units of `currency`, within ±10^15: not negative on an invoice, not positive on a credit note. Default 0.',
+    description:
+      'Without tax, in minor units of `currency`, within ±10^15: not negative on an invoice, not positive on a credit note. ' +
+      'Default 0; null on update keeps it.',
   }),
-  amountPaid: t.field({ type: 'BigInt', description: 'In minor units, within ±10^15. Default 0.' }),
-  amountWrittenOff: t.field({ type: 'BigInt', description: 'In minor units, within ±10^15. Default 0.' }),
+  amountPaid: t.field({ type: 'BigInt', description: 'What has been paid, in minor units of `currency`, within ±10^15. Default 0; null on update keeps it.' }),
+  amountWrittenOff: t.field({
+    type: 'BigInt',
+    description: 'What has been written off, in minor units of `currency`, within ±10^15. Default 0; null on update keeps it.',
+  }),
 });
 
 const toDomainInput = domainInput<InvoiceInput>({ companyId: 'Company', parentInvoiceId: 'Invoice' });
@@ -284,9 +315,11 @@ const toDomainInput = domainInput<InvoiceInput>({ companyId: 'Company', parentIn
 const CreateInvoiceInput = builder.inputType('CreateInvoiceInput', {
   description: 'A new invoice or credit note. `companyId` is required; a credit note also needs `parentInvoiceId`.',
   fields: (t) => ({
-    invoiceType: t.field({ type: InvoiceTypeEnum, description: 'Default INVOICE.' }),
+    invoiceType: t.field({ type: InvoiceTypeEnum, description: 'Invoice or credit note, for good. Default (also for null): INVOICE.' }),
     parentInvoiceId: t.id({
-      description: 'The invoice a credit note credits: a live invoice of the organization, not a credit note. Credit notes only.',
+      description:
+        'The invoice a credit note credits: a live invoice of the organization, not a credit note. Required for a credit ' +
+        'note (`BLANK`), refused on an invoice (`INVALID`).',
     }),
     ...invoiceFields(t),
     idempotencyKey: idempotencyKeyField(t),
@@ -297,7 +330,7 @@ const UpdateInvoiceInput = builder.inputType('UpdateInvoiceInput', {
   description:
     "Changes to an invoice: fields left out stay as they are; `null` clears an optional field. A credit note's type " +
     'and invoice cannot change.',
-  fields: (t) => ({ id: t.id({ required: true }), ...invoiceFields(t) }),
+  fields: (t) => ({ id: t.id({ required: true, description: "The invoice or credit note to change. An unknown id, or another organization's, is `NOT_FOUND`." }), ...invoiceFields(t) }),
 });
 
 const invoiceId = (id: string | number) => inputDatabaseId(id, 'Invoice');
@@ -306,7 +339,7 @@ builder.mutationFields((t) => ({
   createInvoice: t.field({
     type: payloadType('CreateInvoicePayload', 'Invoice', 'The result of `createInvoice`.'),
     description: 'Creates an invoice or a credit note.',
-    args: { input: t.arg({ type: CreateInvoiceInput, required: true }) },
+    args: { input: t.arg({ type: CreateInvoiceInput, required: true, description: 'The new invoice or credit note.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createInvoice(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
@@ -315,7 +348,7 @@ builder.mutationFields((t) => ({
     description:
       "Changes an invoice. A new amount may not be less than what is attributed to budgets; a new currency or rate is " +
       'carried into its attributions in the same transaction.',
-    args: { input: t.arg({ type: UpdateInvoiceInput, required: true }) },
+    args: { input: t.arg({ type: UpdateInvoiceInput, required: true, description: 'The invoice and what to change.' }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateInvoice(ctx.db, ctx.viewer, invoiceId(input.id), toDomainInput(input))),
   }),
@@ -328,13 +361,13 @@ builder.mutationFields((t) => ({
     description:
       'Archives an invoice: it stays as it is, but lists leave it out unless asked. Archiving an archived invoice ' +
       'succeeds and changes nothing (the same `archivedAt` and `updatedAt`).',
-    args: { input: t.arg({ type: idInput('ArchiveInvoiceInput', 'The invoice to archive.'), required: true }) },
+    args: { input: t.arg({ type: idInput('ArchiveInvoiceInput', 'The invoice to archive.'), required: true, description: 'The invoice to archive.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await archiveInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
   }),
   unarchiveInvoice: t.field({
     type: payloadType('UnarchiveInvoicePayload', 'Invoice', 'The result of `unarchiveInvoice`.'),
     description: 'Takes an invoice out of the archive. Unarchiving one that is not archived succeeds and changes nothing.',
-    args: { input: t.arg({ type: idInput('UnarchiveInvoiceInput', 'The invoice to unarchive.'), required: true }) },
+    args: { input: t.arg({ type: idInput('UnarchiveInvoiceInput', 'The invoice to unarchive.'), required: true, description: 'The invoice to unarchive.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await unarchiveInvoice(ctx.db, ctx.viewer, invoiceId(input.id))),
   }),
 }));

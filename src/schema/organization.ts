@@ -9,10 +9,10 @@ builder.prismaNode('Organization', {
   description: 'A tenant. Every request is bound to exactly one (see the `X-Tenant` header).',
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: 'The numeric id, as used in `X-Tenant`.' }),
-    name: t.exposeString('name'),
+    name: t.exposeString('name', { description: "The organization's (the agency's) name." }),
     defaultCurrency: t.exposeString('defaultCurrency', {
       description: "ISO 4217 code of the currency of every money set's `default` form.",
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the organization was set up.' }),
   }),
 });

@@ -14,8 +14,8 @@ export const PageRef = builder.prismaNode('Page', {
   nullable: true,
   description: 'A document page of the organization or of a project. Pages nest: a subpage is in its parent page\'s project.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    title: t.exposeString('title'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this page.' }),
+    title: t.exposeString('title', { description: 'The title as shown in lists; 1 to 255 characters.' }),
     body: t.exposeString('body', { description: 'The content as the editor stores it: JSON text such as `{"text":"Page body 1"}`, or empty.' }),
     public: t.exposeBoolean('public', { description: 'Shared publicly.' }),
     position: t.exposeInt('position', { nullable: true, description: 'Its place among its siblings, when set.' }),
@@ -27,8 +27,8 @@ export const PageRef = builder.prismaNode('Page', {
       description: 'Its subpages (one level), with the filters, orders and paging of `Query.pages`. Deleting the page takes them along.',
     }),
     creator: t.relation('creator', { description: 'Who created it.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the page was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -43,11 +43,11 @@ export const pageList: ListSpec = {
       projectIds: idsIn('Project', 'projectId', 'Pages of any of these projects.'),
       parentPageIds: idsIn('Page', 'parentPageId', 'Subpages of any of these pages.'),
       topLevel: isNull('parentPageId', 'Pages without a parent page (true) or subpages (false).'),
-      title: ops('string'),
-      createdAt: ops('datetime'),
+      title: ops('string', { description: 'On the title.' }),
+      createdAt: ops('datetime', { description: 'On when it was created.' }),
     },
   },
-  sorts: { TITLE: sortBy('string', 'title'), CREATED_AT: sortBy('datetime', 'createdAt') },
+  sorts: { TITLE: sortBy('string', 'title', 'Alphabetically by title.'), CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.') },
   defaultOrder: [{ field: 'TITLE', direction: 'ASC' }],
 };
 
@@ -70,11 +70,13 @@ builder.prismaObjectFields('Project', (t) => ({
 const CreatePageInput = builder.inputType('CreatePageInput', {
   description: 'A new page. `title` is required.',
   fields: (t) => ({
-    title: t.string({ description: `At most ${MAX_PAGE_TITLE} characters.` }),
-    body: t.string({ description: `JSON text as the editor stores it, at most ${MAX_BODY} characters. Default: empty.` }),
-    projectId: t.id({ description: "The project it belongs to; none for a page of the organization. A subpage's is its parent's." }),
-    parentPageId: t.id({ description: 'The page it is a subpage of.' }),
-    public: t.boolean({ description: 'Shared publicly. Default false.' }),
+    title: t.string({ description: `The title, not blank, at most ${MAX_PAGE_TITLE} characters. Required: left out, null or blank is \`BLANK\`.` }),
+    body: t.string({ description: `JSON text as the editor stores it, at most ${MAX_BODY} characters. Default (also for null): empty.` }),
+    projectId: t.id({
+      description: "The project it belongs to; left out or null, a page of the organization. A subpage's is its parent's (another is `INVALID`).",
+    }),
+    parentPageId: t.id({ description: 'The live page it is a subpage of. Optional; null makes a top-level page.' }),
+    public: t.boolean({ description: 'Shared publicly. Default (also for null): false.' }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -82,7 +84,8 @@ const CreatePageInput = builder.inputType('CreatePageInput', {
 builder.mutationFields((t) => ({
   createPage: t.field({
     type: payloadType('CreatePagePayload', 'Page', 'The result of `createPage`.'),
-    args: { input: t.arg({ type: CreatePageInput, required: true }) },
+    description: 'Creates a page of the organization or of a project, possibly as a subpage of another.',
+    args: { input: t.arg({ type: CreatePageInput, required: true, description: 'The new page.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(
         await idempotent(ctx, info, input, (fields) => {
@@ -105,9 +108,9 @@ const UpdatePageInput = builder.inputType('UpdatePageInput', {
   description: 'Changes to a page: fields left out stay as they are. It stays where it is (its project and parent page).',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The page to change.' }),
-    title: t.string({ description: `Not blank, at most ${MAX_PAGE_TITLE} characters.` }),
+    title: t.string({ description: `Not blank, at most ${MAX_PAGE_TITLE} characters; null or blank is \`BLANK\`.` }),
     body: t.string({ description: `JSON text as the editor stores it, at most ${MAX_BODY} characters; null or empty empties the page.` }),
-    public: t.boolean({ description: 'Shared publicly (not null).' }),
+    public: t.boolean({ description: 'Shared publicly (null is `BLANK`).' }),
   }),
 });
 
@@ -115,7 +118,7 @@ builder.mutationFields((t) => ({
   updatePage: t.field({
     type: payloadType('UpdatePagePayload', 'Page', 'The result of `updatePage`.'),
     description: "Changes a page's title, body or public flag, with the checks of `createPage`.",
-    args: { input: t.arg({ type: UpdatePageInput, required: true }) },
+    args: { input: t.arg({ type: UpdatePageInput, required: true, description: 'The page and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updatePage(ctx.db, ctx.viewer, inputDatabaseId(id, 'Page'), changes as PageInput));

@@ -20,15 +20,15 @@ builder.prismaNode('Person', {
   nullable: true,
   description: 'A person who belongs to the organization.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    firstName: t.exposeString('firstName'),
-    lastName: t.exposeString('lastName'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this person.' }),
+    firstName: t.exposeString('firstName', { description: 'Their first name; `name` puts it before `lastName`.' }),
+    lastName: t.exposeString('lastName', { description: 'Their last name (family name).' }),
     name: t.string({
       description: 'First and last name.',
       select: { firstName: true, lastName: true },
       resolve: (p) => `${p.firstName} ${p.lastName}`.trim(),
     }),
-    email: t.exposeString('email'),
+    email: t.exposeString('email', { description: 'Their email address, which identifies them across organizations (`addMember` matches it whatever its case).' }),
     role: t.field({
       type: RoleRef,
       description: 'Their role in this organization.',
@@ -61,7 +61,8 @@ builder.prismaNode('Person', {
 const MANAGE = 'manage members';
 
 const COST_RATE =
-  "What an hour of their work costs, in minor units of the organization's default currency, 0 to 10^12 (default 0). " +
+  "What an hour of their work costs, in minor units of the organization's default currency, 0 to 10^12. Left out or " +
+  'null: 0 for a new member, unchanged otherwise. ' +
   'Time entries keep the cost worked out when they are recorded; a new rate applies to entries recorded (or changed) after it.';
 
 const AddMemberInput = builder.inputType('AddMemberInput', {
@@ -70,7 +71,7 @@ const AddMemberInput = builder.inputType('AddMemberInput', {
     email: t.string({ description: `Required, at most ${MAX_EMAIL} characters; matched whatever its case.` }),
     firstName: t.string({ description: `Required for a new person, at most ${MAX_PERSON_NAME} characters; a known person keeps theirs.` }),
     lastName: t.string({ description: `Required for a new person, at most ${MAX_PERSON_NAME} characters; a known person keeps theirs.` }),
-    role: t.field({ type: RoleRef, description: 'Default: MEMBER.' }),
+    role: t.field({ type: RoleRef, description: 'Their role here. Default (also for null): MEMBER, for a former member too.' }),
     costRate: t.field({ type: 'BigInt', description: COST_RATE }),
   }),
 });
@@ -79,8 +80,8 @@ const UpdateMemberInput = builder.inputType('UpdateMemberInput', {
   description: 'Changes to a membership; fields left out stay as they are. The organization always keeps an active admin (`LAST_ADMIN`).',
   fields: (t) => ({
     personId: t.id({ required: true, description: 'The member (a Person id).' }),
-    role: t.field({ type: RoleRef }),
-    active: t.boolean({ description: 'false deactivates the membership, true reactivates it.' }),
+    role: t.field({ type: RoleRef, description: 'Their new role. Null or left out keeps it.' }),
+    active: t.boolean({ description: '`false` deactivates the membership (keeping the first moment), `true` reactivates it. Null or left out keeps it.' }),
     costRate: t.field({ type: 'BigInt', description: COST_RATE }),
   }),
 });
@@ -89,7 +90,7 @@ builder.mutationFields((t) => ({
   addMember: t.field({
     type: payloadType('AddMemberPayload', 'Person', 'The result of `addMember`.'),
     description: "Adds a person to the organization (admins only). Their first token comes from the operator's CLI; then they manage their own.",
-    args: { input: t.arg({ type: AddMemberInput, required: true }) },
+    args: { input: t.arg({ type: AddMemberInput, required: true, description: 'Who to add, and as what.' }) },
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx, MANAGE);
       return toPayload(await ctx.members.add(input as NewMemberInput));
@@ -98,7 +99,7 @@ builder.mutationFields((t) => ({
   updateMember: t.field({
     type: payloadType('UpdateMemberPayload', 'Person', 'The result of `updateMember`.'),
     description: "Changes a member's role, or deactivates or reactivates them (admins only).",
-    args: { input: t.arg({ type: UpdateMemberInput, required: true }) },
+    args: { input: t.arg({ type: UpdateMemberInput, required: true, description: 'The member and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx, MANAGE);
       const { personId, ...change } = input;
@@ -113,7 +114,11 @@ builder.queryFields((t) => ({
     description: 'People of the organization, by id unless another order is given.',
     filter: {
       description: 'Which people to include.',
-      fields: { firstName: ops('string'), lastName: ops('string'), email: ops('string') },
+      fields: {
+        firstName: ops('string', { description: 'On the first name.' }),
+        lastName: ops('string', { description: 'On the last name.' }),
+        email: ops('string', { description: 'On the email address (`contains` and `startsWith` ignore case, `eq` does not).' }),
+      },
     },
     sorts: {
       NAME: {
@@ -130,7 +135,7 @@ builder.queryFields((t) => ({
         ],
         description: 'By last name, then first name.',
       },
-      EMAIL: sortBy('string', 'email'),
+      EMAIL: sortBy('string', 'email', 'Alphabetically by email address.'),
     },
   }),
 }));

@@ -44,10 +44,10 @@ export const ProjectRef = builder.prismaNode('Project', {
   nullable: true,
   description: 'A project of a client company; deals (budgets), tasks, pages and dashboards belong to it.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this project.' }),
+    name: t.exposeString('name', { description: "The project's name as shown in lists; 1 to 255 characters." }),
     number: t.exposeInt('number', { description: "The organization's project number, counted from 1." }),
-    company: t.relation('company'),
+    company: t.relation('company', { description: 'The client company it is for; it never changes.' }),
     revenue: t.field(rollup('revenue', "The sum of its live deals' `revenue`, in the organization's default currency (every form).")),
     cost: t.field(rollup('cost', "The sum of its live deals' `cost`, in the organization's default currency (every form).")),
     profit: t.field(rollup('profit', '`revenue` − `cost`.')),
@@ -63,7 +63,7 @@ export const ProjectRef = builder.prismaNode('Project', {
       select: { id: true },
       resolve: async (project, _args, ctx) => projectMoney(await projectSums(ctx).load(project.id), null, ctx.viewer.organization.defaultCurrency).workedTime,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the project was created.' }),
   }),
 });
 
@@ -75,16 +75,16 @@ builder.queryFields((t) => ({
       description: 'Which projects to include.',
       fields: {
         companyIds: idsIn('Company', 'companyId', 'Projects of any of these companies.'),
-        name: ops('string'),
-        number: ops('int'),
-        createdAt: ops('datetime'),
+        name: ops('string', { description: 'On the name.' }),
+        number: ops('int', { description: 'On the project number.' }),
+        createdAt: ops('datetime', { description: 'On when it was created.' }),
       },
     },
     sorts: {
-      NAME: sortBy('string', 'name'),
-      NUMBER: sortBy('int', 'number'),
+      NAME: sortBy('string', 'name', 'Alphabetically by name.'),
+      NUMBER: sortBy('int', 'number', 'By project number: in the order they were created.'),
       COMPANY_NAME: sortBy('string', ['company', 'name'], "By the company's name."),
-      CREATED_AT: sortBy('datetime', 'createdAt'),
+      CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
     },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
   }),
@@ -97,8 +97,8 @@ builder.queryFields((t) => ({
 const CreateProjectInput = builder.inputType('CreateProjectInput', {
   description: 'A new project. `companyId` and `name` are required.',
   fields: (t) => ({
-    companyId: t.id({ description: 'The client company it is for.' }),
-    name: t.string({ description: 'At most 255 characters.' }),
+    companyId: t.id({ description: 'The client company it is for, not archived. Required: left out or null is `BLANK`.' }),
+    name: t.string({ description: 'The name, not blank, at most 255 characters. Required: left out, null or blank is `BLANK`.' }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -107,7 +107,7 @@ builder.mutationFields((t) => ({
   createProject: t.field({
     type: payloadType('CreateProjectPayload', 'Project', 'The result of `createProject`.'),
     description: 'Creates a project with the next project number of the organization.',
-    args: { input: t.arg({ type: CreateProjectInput, required: true }) },
+    args: { input: t.arg({ type: CreateProjectInput, required: true, description: 'The new project.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(
         await idempotent(ctx, info, input, (fields) => {
@@ -126,7 +126,7 @@ const UpdateProjectInput = builder.inputType('UpdateProjectInput', {
   description: "Changes to a project. Its company stays: its deals belong to their project's company.",
   fields: (t) => ({
     id: t.id({ required: true, description: 'The project to change.' }),
-    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+    name: t.string({ description: 'The new name, not blank, at most 255 characters. Left out keeps it; null or blank is `BLANK`.' }),
   }),
 });
 
@@ -134,7 +134,7 @@ builder.mutationFields((t) => ({
   updateProject: t.field({
     type: payloadType('UpdateProjectPayload', 'Project', 'The result of `updateProject`.'),
     description: 'Renames a project.',
-    args: { input: t.arg({ type: UpdateProjectInput, required: true }) },
+    args: { input: t.arg({ type: UpdateProjectInput, required: true, description: 'The project and its new name.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updateProject(ctx.db, ctx.viewer, inputDatabaseId(id, 'Project'), changes));

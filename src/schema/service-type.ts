@@ -20,16 +20,16 @@ builder.prismaNode('ServiceType', {
   nullable: true,
   description: 'A kind of service or cost an expense is booked as.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this service type.' }),
+    name: t.exposeString('name', { description: 'The name as shown in lists, e.g. "Travel"; 1 to 255 characters.' }),
+    description: t.exposeString('description', { nullable: true, description: 'What it covers, in words; null when there is none.' }),
     archivedAt: t.expose('archivedAt', {
       type: 'DateTime',
       nullable: true,
       description: 'When it was archived: expenses and services keep it, new ones cannot choose it. Null while in use.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the service type was added.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it was last changed, archived or unarchived.' }),
   }),
 });
 
@@ -40,19 +40,21 @@ builder.queryFields((t) => ({
     filter: {
       description: 'Which service types to include.',
       fields: {
-        name: ops('string'),
+        name: ops('string', { description: 'On the name.' }),
         archived: notNull('archivedAt', 'Archived (`true`) or in use (`false`).'),
       },
     },
-    sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+    sorts: { NAME: sortBy('string', 'name', 'Alphabetically by name.'), CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was added.') },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
   }),
 }));
 
 const fields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T> ? T : never, 'InputObject'>) => ({
-  name: t.string({ description: `Not blank, at most ${MAX_SERVICE_TYPE_NAME} characters.` }),
-  description: t.string({ description: `At most ${MAX_SERVICE_TYPE_DESCRIPTION} characters; blank or null clears it.` }),
-  archived: t.boolean({ description: 'Archive it (`true`) or bring it back into use (`false`). Archiving keeps the first moment.' }),
+  name: t.string({ description: `The name, not blank, at most ${MAX_SERVICE_TYPE_NAME} characters. Required on create; on update, null or blank is \`BLANK\`.` }),
+  description: t.string({ description: `What it covers, at most ${MAX_SERVICE_TYPE_DESCRIPTION} characters. Optional; blank or null clears it.` }),
+  archived: t.boolean({
+    description: 'Archive it (`true`) or bring it back into use (`false`). Archiving keeps the first moment. Null or left out changes nothing (a new one is in use).',
+  }),
 });
 
 const CreateServiceTypeInput = builder.inputType('CreateServiceTypeInput', {
@@ -68,14 +70,14 @@ builder.mutationFields((t) => ({
   createServiceType: t.field({
     type: payloadType('CreateServiceTypePayload', 'ServiceType', 'The result of `createServiceType`.'),
     description: 'Adds a service type.',
-    args: { input: t.arg({ type: CreateServiceTypeInput, required: true }) },
+    args: { input: t.arg({ type: CreateServiceTypeInput, required: true, description: 'The new service type.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (values) => createServiceType(ctx.db, ctx.viewer, values as ServiceTypeInput))),
   }),
   updateServiceType: t.field({
     type: payloadType('UpdateServiceTypePayload', 'ServiceType', 'The result of `updateServiceType`.'),
     description: 'Renames, describes, archives or unarchives a service type.',
-    args: { input: t.arg({ type: UpdateServiceTypeInput, required: true }) },
+    args: { input: t.arg({ type: UpdateServiceTypeInput, required: true, description: 'The service type and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updateServiceType(ctx.db, ctx.viewer, inputDatabaseId(id, 'ServiceType'), changes as ServiceTypeInput));

@@ -50,14 +50,19 @@ export const ServiceRef = builder.prismaNode('Service', {
   nullable: true,
   description: 'A line of a budget (deal): what is sold, in what unit, at what price per unit, and how many units.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this service.' }),
+    name: t.exposeString('name', { description: 'The line\'s name as shown on the budget; 1 to 255 characters.' }),
+    description: t.exposeString('description', { nullable: true, description: 'What the line covers, in words; null when there is none.' }),
     position: t.exposeInt('position', { description: 'Its place among the services of its deal, from 1.' }),
-    billable: t.exposeBoolean('billable'),
-    unit: t.field({ type: ServiceUnitEnum, select: { unitId: true }, resolve: (s) => unitOf(s.unitId) }),
+    billable: t.exposeBoolean('billable', { description: 'Whether it is billed to the client; never with pricing type NOT_BILLABLE.' }),
+    unit: t.field({ type: ServiceUnitEnum, description: 'What `quantity` counts.', select: { unitId: true }, resolve: (s) => unitOf(s.unitId) }),
     unitId: t.exposeInt('unitId', { description: 'The REST number of `unit`: 1 hour, 2 piece, 3 day.' }),
-    pricingType: t.field({ type: PricingTypeEnum, select: { pricingTypeId: true }, resolve: (s) => pricingTypeOf(s.pricingTypeId) }),
+    pricingType: t.field({
+      type: PricingTypeEnum,
+      description: 'How it is billed.',
+      select: { pricingTypeId: true },
+      resolve: (s) => pricingTypeOf(s.pricingTypeId),
+    }),
     pricingTypeId: t.exposeInt('pricingTypeId', {
       description: 'The REST number of `pricingType`: 1 time and materials, 2 fixed price, 3 not billable.',
     }),
@@ -90,8 +95,11 @@ export const ServiceRef = builder.prismaNode('Service', {
       foreignKey: 'serviceId',
       description: 'People booked on it, with the filters, orders and paging of `Query.bookings`.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the service was added.' }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      description: "When it last changed, also when a change of its deal's currency re-expressed its price.",
+    }),
   }),
 });
 
@@ -106,14 +114,14 @@ export const serviceList: ListSpec = {
       dealIds: idsIn('Deal', 'dealId', 'Services of any of these deals.'),
       serviceTypeIds: idsIn('ServiceType', 'serviceTypeId', 'Services of any of these service types.'),
       billable: flag('billable', 'Billable (true) or not.'),
-      name: ops('string'),
-      createdAt: ops('datetime'),
+      name: ops('string', { description: 'On the name.' }),
+      createdAt: ops('datetime', { description: 'On when it was added.' }),
     },
   },
   sorts: {
     POSITION: sortBy('int', 'position', 'By the place among the services of their deal.'),
-    NAME: sortBy('string', 'name'),
-    CREATED_AT: sortBy('datetime', 'createdAt'),
+    NAME: sortBy('string', 'name', 'Alphabetically by name.'),
+    CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was added.'),
   },
 };
 
@@ -136,19 +144,21 @@ builder.prismaObjectFields('Deal', (t) => ({
 const CreateServiceInput = builder.inputType('CreateServiceInput', {
   description: 'A new service, after the last one of its deal. `dealId` and `name` are required.',
   fields: (t) => ({
-    dealId: t.id({ description: 'The budget (deal) it is a line of.' }),
-    name: t.string({ description: 'At most 255 characters.' }),
-    description: t.string({ description: 'At most 10000 characters.' }),
-    serviceTypeId: t.id({ description: 'Its kind of service (optional).' }),
-    billable: t.boolean({ description: 'Default: true, unless `pricingType` is NOT_BILLABLE (where it must be false).' }),
-    unit: t.field({ type: ServiceUnitEnum, description: 'Default HOUR.' }),
-    pricingType: t.field({ type: PricingTypeEnum, description: 'Default TIME_AND_MATERIALS.' }),
+    dealId: t.id({ description: 'The budget (deal) it is a line of. Required: left out or null is `BLANK`.' }),
+    name: t.string({ description: 'The line\'s name, not blank, at most 255 characters. Required: left out, null or blank is `BLANK`.' }),
+    description: t.string({ description: 'What the line covers, at most 10000 characters. Optional; blank or null stores none.' }),
+    serviceTypeId: t.id({ description: 'Its kind of service: a service type that is not archived. Optional; null leaves it without one.' }),
+    billable: t.boolean({ description: 'Default (also for null): true, unless `pricingType` is NOT_BILLABLE (where it must be false).' }),
+    unit: t.field({ type: ServiceUnitEnum, description: 'What `quantity` counts. Default (also for null): HOUR.' }),
+    pricingType: t.field({ type: PricingTypeEnum, description: 'How it is billed. Default (also for null): TIME_AND_MATERIALS.' }),
     quantity: t.string({
-      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Default "1".',
+      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Default (also for null): "1".',
     }),
     price: t.field({
       type: 'BigInt',
-      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` may not exceed 10^15 either. Default 0.",
+      description:
+        "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` may not exceed 10^15 either. " +
+        'Default (also for null): 0.',
     }),
     idempotencyKey: idempotencyKeyField(t),
   }),
@@ -159,7 +169,8 @@ const toDomainInput = domainInput<ServiceInput>({ dealId: 'Deal', serviceTypeId:
 builder.mutationFields((t) => ({
   createService: t.field({
     type: payloadType('CreateServicePayload', 'Service', 'The result of `createService`.'),
-    args: { input: t.arg({ type: CreateServiceInput, required: true }) },
+    description: 'Adds a line to a budget, after its last one.',
+    args: { input: t.arg({ type: CreateServiceInput, required: true, description: 'The new service.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createService(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
@@ -175,18 +186,18 @@ const UpdateServiceInput = builder.inputType('UpdateServiceInput', {
     "`serviceTypeId`. It stays on its budget: its price is in that deal's currency, and its time entries and bookings are that deal's work.",
   fields: (t) => ({
     id: t.id({ required: true, description: 'The service to change.' }),
-    name: t.string({ description: 'Not blank, at most 255 characters.' }),
+    name: t.string({ description: 'Not blank, at most 255 characters; null or blank is `BLANK`.' }),
     description: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
     serviceTypeId: t.id({ description: 'Its kind of service: a newly chosen one must not be archived (keeping an archived one passes). Null clears it.' }),
-    billable: t.boolean({ description: 'Not null; false when `pricingType` is NOT_BILLABLE. Left out, it stays, unless the pricing type becomes NOT_BILLABLE (then false).' }),
-    unit: t.field({ type: ServiceUnitEnum, description: 'Not null.' }),
-    pricingType: t.field({ type: PricingTypeEnum, description: 'Not null.' }),
+    billable: t.boolean({ description: 'Null is `BLANK`; false when `pricingType` is NOT_BILLABLE. Left out, it stays, unless the pricing type becomes NOT_BILLABLE (then false).' }),
+    unit: t.field({ type: ServiceUnitEnum, description: 'What `quantity` counts. Null is `BLANK`.' }),
+    pricingType: t.field({ type: PricingTypeEnum, description: 'How it is billed. Null is `BLANK`.' }),
     quantity: t.string({
-      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Not null.',
+      description: 'How many units: a decimal string, at least 0, at most 10 digits before the point and 4 after ("2.5"). Null is `BLANK`.',
     }),
     price: t.field({
       type: 'BigInt',
-      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` (given or stored) may not exceed 10^15 either. Not null.",
+      description: "Per unit, in minor units of the deal's currency, 0 to 10^15; `price` × `quantity` (given or stored) may not exceed 10^15 either. Null is `BLANK`.",
     }),
   }),
 });
@@ -195,7 +206,7 @@ builder.mutationFields((t) => ({
   updateService: t.field({
     type: payloadType('UpdateServicePayload', 'Service', 'The result of `updateService`.'),
     description: "Changes a service's name, description, type, billing, unit, quantity or price.",
-    args: { input: t.arg({ type: UpdateServiceInput, required: true }) },
+    args: { input: t.arg({ type: UpdateServiceInput, required: true, description: 'The service and what to change.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await updateService(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'Service'), toDomainInput(input))),
   }),
 }));

@@ -191,7 +191,7 @@ builder.subscriptionFields((t) => ({
   deletedItemChanged: t.field({
     type: DeletedItemChangeRef,
     description: 'Objects of any kind going to the recycle bin, coming back from it, or purged from it.',
-    args: { filter: t.arg({ type: DeletedItemChangedFilter, required: false }) },
+    args: { filter: t.arg({ type: DeletedItemChangedFilter, required: false, description: 'Which bin changes to hear; left out or null, every one.' }) },
     subscribe: (_root, { filter }, ctx) =>
       subscribe(ctx, () => {
         const itemTypes = filter?.itemTypes as readonly ItemType[] | null | undefined;

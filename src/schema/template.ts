@@ -12,13 +12,13 @@ export const TemplateRef = builder.prismaNode('Template', {
   nullable: true,
   description: 'A reusable project outline: a name, a description and the titles of the tasks a project made from it starts with.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this template.' }),
+    name: t.exposeString('name', { description: 'The name as shown in lists; 1 to 255 characters.' }),
+    description: t.exposeString('description', { nullable: true, description: 'What the template is for, in words; null when there is none.' }),
     taskTitles: t.exposeStringList('taskTitles', { description: 'The titles of the tasks it makes, in order.' }),
     creator: t.relation('creator', { description: 'Who created it.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the template was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 
@@ -27,9 +27,9 @@ export const templateList: ListSpec = {
   description: 'Project templates of the organization, by name unless another order is given.',
   filter: {
     description: 'Which templates to include.',
-    fields: { name: ops('string'), createdAt: ops('datetime') },
+    fields: { name: ops('string', { description: 'On the name.' }), createdAt: ops('datetime', { description: 'On when it was created.' }) },
   },
-  sorts: { NAME: sortBy('string', 'name'), CREATED_AT: sortBy('datetime', 'createdAt') },
+  sorts: { NAME: sortBy('string', 'name', 'Alphabetically by name.'), CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.') },
   defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
 };
 
@@ -40,10 +40,10 @@ builder.queryFields((t) => ({
 const CreateTemplateInput = builder.inputType('CreateTemplateInput', {
   description: 'A new project template. `name` is required.',
   fields: (t) => ({
-    name: t.string({ description: `At most ${MAX_TEMPLATE_NAME} characters.` }),
-    description: t.string({ description: `At most ${MAX_DESCRIPTION} characters.` }),
+    name: t.string({ description: `The name, not blank, at most ${MAX_TEMPLATE_NAME} characters. Required: left out, null or blank is \`BLANK\`.` }),
+    description: t.string({ description: `What it is for, at most ${MAX_DESCRIPTION} characters. Optional; blank or null stores none.` }),
     taskTitles: t.stringList({
-      description: `At most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters).`,
+      description: `At most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters). Left out or null: none.`,
     }),
     idempotencyKey: idempotencyKeyField(t),
   }),
@@ -52,7 +52,8 @@ const CreateTemplateInput = builder.inputType('CreateTemplateInput', {
 builder.mutationFields((t) => ({
   createTemplate: t.field({
     type: payloadType('CreateTemplatePayload', 'Template', 'The result of `createTemplate`.'),
-    args: { input: t.arg({ type: CreateTemplateInput, required: true }) },
+    description: 'Creates a project template.',
+    args: { input: t.arg({ type: CreateTemplateInput, required: true, description: 'The new template.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createTemplate(ctx.db, ctx.viewer, fields as TemplateInput))),
   }),
@@ -66,9 +67,9 @@ const UpdateTemplateInput = builder.inputType('UpdateTemplateInput', {
   description: 'Changes to a project template; fields left out stay as they are.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The template to change.' }),
-    name: t.string({ description: `Not blank, at most ${MAX_TEMPLATE_NAME} characters.` }),
+    name: t.string({ description: `Not blank, at most ${MAX_TEMPLATE_NAME} characters; null or blank is \`BLANK\`.` }),
     description: t.string({ description: `At most ${MAX_DESCRIPTION} characters; blank or null clears it.` }),
-    taskTitles: t.stringList({ description: `Replaces the list: at most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters).` }),
+    taskTitles: t.stringList({ description: `Replaces the list: at most ${MAX_TASK_TITLES} titles, each a valid task title (not blank, at most ${MAX_TITLE} characters). Null empties it.` }),
   }),
 });
 
@@ -76,7 +77,7 @@ builder.mutationFields((t) => ({
   updateTemplate: t.field({
     type: payloadType('UpdateTemplatePayload', 'Template', 'The result of `updateTemplate`.'),
     description: "Changes a template's name, description or task titles.",
-    args: { input: t.arg({ type: UpdateTemplateInput, required: true }) },
+    args: { input: t.arg({ type: UpdateTemplateInput, required: true, description: 'The template and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       const { id, ...changes } = input;
       return toPayload(await updateTemplate(ctx.db, ctx.viewer, inputDatabaseId(id, 'Template'), changes as TemplateInput));

@@ -26,8 +26,8 @@ export const TimeEntryRef = builder.prismaNode('TimeEntry', {
   nullable: true,
   description: 'Time a person worked on a service on a day, in minutes.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    date: t.expose('date', { type: 'Date' }),
+    databaseId: t.exposeInt('id', { description: 'The numeric id the REST API uses for this time entry.' }),
+    date: t.expose('date', { type: 'Date', description: 'The day the time was worked.' }),
     time: t.exposeInt('time', { description: 'Minutes worked, 0 to 1440.' }),
     billableTime: t.exposeInt('billableTime', { description: 'Minutes billed, 0 to 1440.' }),
     workCost: t.field({
@@ -38,21 +38,21 @@ export const TimeEntryRef = builder.prismaNode('TimeEntry', {
       select: { workCostDefault: true },
       resolve: (e, _args, ctx) => sameForms({ cents: e.workCostDefault, currency: ctx.viewer.organization.defaultCurrency }),
     }),
-    note: t.exposeString('note', { nullable: true }),
-    approved: t.exposeBoolean('approved'),
-    approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
+    note: t.exposeString('note', { nullable: true, description: 'What was done, in words; null when there is no note.' }),
+    approved: t.exposeBoolean('approved', { description: 'Whether it is approved: `approveTimeEntry` sets it; `unapproveTimeEntry` and `rejectTimeEntry` clear it.' }),
+    approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true, description: 'When it was approved; null unless `approved`.' }),
     service: t.relation('service', { description: 'The service it was worked on (deleting the service takes the entry along).' }),
     // A private task of others reads as null: the data layer prunes it from the entry's row.
     task: liveRelation(t as never, 'task', 'Task', 'The task it was worked on (a private task of others reads as null).'),
     person: t.relation('person', { description: 'Who worked.' }),
     creator: t.relation('creator', { description: 'Who entered it.' }),
-    approver: t.relation('approver', { nullable: true }),
-    rejected: t.exposeBoolean('rejected'),
-    rejectedAt: t.expose('rejectedAt', { type: 'DateTime', nullable: true }),
+    approver: t.relation('approver', { nullable: true, description: 'Who approved it; null unless `approved`.' }),
+    rejected: t.exposeBoolean('rejected', { description: 'Whether it is rejected (`rejectTimeEntry`); approving it clears this.' }),
+    rejectedAt: t.expose('rejectedAt', { type: 'DateTime', nullable: true, description: 'When it was rejected; null unless `rejected`.' }),
     rejectedReason: t.exposeString('rejectedReason', { nullable: true, description: 'Why it was rejected.' }),
     rejecter: t.relation('rejecter', { nullable: true, description: 'Who rejected it.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the entry was made.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed, approvals and rejections included.' }),
   }),
 });
 
@@ -70,14 +70,14 @@ export const timeEntryList: ListSpec = {
       dealIds: idsIn('Deal', ['service', 'dealId'], "Entries on any of these deals' services."),
       dateAfter: onOrAfter('date', 'On this day or later.'),
       dateBefore: onOrBefore('date', 'On this day or earlier.'),
-      date: ops('date'),
-      time: ops('int'),
-      createdAt: ops('datetime'),
+      date: ops('date', { description: 'On the day worked.' }),
+      time: ops('int', { description: 'On the minutes worked, e.g. `{ gte: 60 }` for an hour or more.' }),
+      createdAt: ops('datetime', { description: 'On when it was made.' }),
     },
   },
   sorts: {
-    DATE: sortBy('date', 'date'),
-    CREATED_AT: sortBy('datetime', 'createdAt'),
+    DATE: sortBy('date', 'date', 'By the day worked.'),
+    CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was made.'),
   },
   defaultOrder: [{ field: 'DATE', direction: 'ASC' }],
 };
@@ -91,13 +91,13 @@ builder.queryFields((t) => ({
 const CreateTimeEntryInput = builder.inputType('CreateTimeEntryInput', {
   description: 'A new time entry. `serviceId`, `date` and `time` are required.',
   fields: (t) => ({
-    serviceId: t.id({ description: 'The service worked on.' }),
-    taskId: t.id({ description: 'The task worked on (optional): a live task the viewer can see.' }),
-    personId: t.id({ description: 'Who worked: a member of the organization. Default: the viewer.' }),
-    date: t.field({ type: 'Date' }),
-    time: t.int({ description: 'Minutes worked, 0 to 1440.' }),
-    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Default: `time`.' }),
-    note: t.string({ description: 'At most 10000 characters.' }),
+    serviceId: t.id({ description: 'The live service worked on. Required: left out or null is `BLANK`.' }),
+    taskId: t.id({ description: 'The task worked on: a live task the caller can see. Optional; null leaves it without one.' }),
+    personId: t.id({ description: 'Who worked: a member of the organization. Default (also for null): the caller.' }),
+    date: t.field({ type: 'Date', description: 'The day worked. Required: left out or null is `BLANK`.' }),
+    time: t.int({ description: 'Minutes worked, 0 to 1440 (90 is an hour and a half). Required.' }),
+    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Default (also for null): `time`.' }),
+    note: t.string({ description: 'What was done, at most 10000 characters. Optional; blank or null stores none.' }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -107,7 +107,8 @@ const toDomainInput = domainInput<TimeEntryInput>({ serviceId: 'Service', taskId
 builder.mutationFields((t) => ({
   createTimeEntry: t.field({
     type: payloadType('CreateTimeEntryPayload', 'TimeEntry', 'The result of `createTimeEntry`.'),
-    args: { input: t.arg({ type: CreateTimeEntryInput, required: true }) },
+    description: 'Records time a person worked on a service on a day.',
+    args: { input: t.arg({ type: CreateTimeEntryInput, required: true, description: 'The new time entry.' }) },
     resolve: async (_root, { input }, ctx, info) =>
       toPayload(await idempotent(ctx, info, input, (fields) => createTimeEntry(ctx.db, ctx.viewer, toDomainInput(fields)))),
   }),
@@ -123,12 +124,12 @@ const UpdateTimeEntryInput = builder.inputType('UpdateTimeEntryInput', {
     'An approved or rejected entry stays so (as an expense does): `unapproveTimeEntry` withdraws an approval.',
   fields: (t) => ({
     id: t.id({ required: true, description: 'The time entry to change.' }),
-    serviceId: t.id({ description: 'Moves it to another live service of the organization. Not null.' }),
+    serviceId: t.id({ description: 'Moves it to another live service of the organization. Null is `BLANK`.' }),
     taskId: t.id({ description: 'The task worked on: a live task the viewer can see. Null clears it.' }),
-    personId: t.id({ description: 'Who worked: a member of the organization. Not null.' }),
-    date: t.field({ type: 'Date', description: 'Not null.' }),
-    time: t.int({ description: 'Minutes worked, 0 to 1440. Not null; `billableTime` stays as it is unless given.' }),
-    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Not null.' }),
+    personId: t.id({ description: 'Who worked: a member of the organization. Null is `BLANK`.' }),
+    date: t.field({ type: 'Date', description: 'The day worked. Null is `BLANK`.' }),
+    time: t.int({ description: 'Minutes worked, 0 to 1440. Null is `BLANK`; `billableTime` stays as it is unless given.' }),
+    billableTime: t.int({ description: 'Minutes billed, 0 to 1440. Null is `BLANK`.' }),
     note: t.string({ description: 'At most 10000 characters; blank or null clears it.' }),
   }),
 });
@@ -137,7 +138,7 @@ builder.mutationFields((t) => ({
   updateTimeEntry: t.field({
     type: payloadType('UpdateTimeEntryPayload', 'TimeEntry', 'The result of `updateTimeEntry`.'),
     description: "Changes a time entry's service, task, person, date, minutes or note.",
-    args: { input: t.arg({ type: UpdateTimeEntryInput, required: true }) },
+    args: { input: t.arg({ type: UpdateTimeEntryInput, required: true, description: 'The time entry and what to change.' }) },
     resolve: async (_root, { input }, ctx) =>
       toPayload(await updateTimeEntry(ctx.db, ctx.viewer, inputDatabaseId(input.id, 'TimeEntry'), toDomainInput(input))),
   }),
@@ -148,8 +149,8 @@ builder.mutationFields((t) => ({
 const RejectTimeEntryInput = builder.inputType('RejectTimeEntryInput', {
   description: 'The time entry to reject, and why.',
   fields: (t) => ({
-    id: t.id({ required: true }),
-    reason: t.string({ description: 'Why it is rejected; required, at most 1000 characters.' }),
+    id: t.id({ required: true, description: "The time entry to reject. An unknown id, or another organization's, is `NOT_FOUND`." }),
+    reason: t.string({ description: 'Why it is rejected, shown as `rejectedReason`: required (blank is `BLANK`), at most 1000 characters.' }),
   }),
 });
 
@@ -159,19 +160,19 @@ builder.mutationFields((t) => ({
   approveTimeEntry: t.field({
     type: payloadType('ApproveTimeEntryPayload', 'TimeEntry', 'The result of `approveTimeEntry`.'),
     description: 'Approves a time entry, recording who and when; it settles a rejection. Approving an approved entry is a user error.',
-    args: { input: t.arg({ type: idInput('ApproveTimeEntryInput', 'The time entry to approve.'), required: true }) },
+    args: { input: t.arg({ type: idInput('ApproveTimeEntryInput', 'The time entry to approve.'), required: true, description: 'The time entry to approve.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await approveTimeEntry(ctx.db, ctx.viewer, timeEntryId(input.id))),
   }),
   unapproveTimeEntry: t.field({
     type: payloadType('UnapproveTimeEntryPayload', 'TimeEntry', 'The result of `unapproveTimeEntry`.'),
     description: 'Withdraws an approval. Unapproving an entry that is not approved is a user error.',
-    args: { input: t.arg({ type: idInput('UnapproveTimeEntryInput', 'The time entry to unapprove.'), required: true }) },
+    args: { input: t.arg({ type: idInput('UnapproveTimeEntryInput', 'The time entry to unapprove.'), required: true, description: 'The time entry to unapprove.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await unapproveTimeEntry(ctx.db, ctx.viewer, timeEntryId(input.id))),
   }),
   rejectTimeEntry: t.field({
     type: payloadType('RejectTimeEntryPayload', 'TimeEntry', 'The result of `rejectTimeEntry`.'),
     description: 'Rejects a time entry with a reason, recording who and when; an approval is withdrawn.',
-    args: { input: t.arg({ type: RejectTimeEntryInput, required: true }) },
+    args: { input: t.arg({ type: RejectTimeEntryInput, required: true, description: 'The time entry to reject, and why.' }) },
     resolve: async (_root, { input }, ctx) => toPayload(await rejectTimeEntry(ctx.db, ctx.viewer, timeEntryId(input.id), input.reason)),
   }),
 }));

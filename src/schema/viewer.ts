@@ -24,7 +24,7 @@ const ViewerOrganization = builder.objectRef<MemberOf & { current: boolean }>('V
   fields: (t) => ({
     organizationId: t.string({ description: 'The organization\'s global id (`Organization`).', resolve: (o) => globalId('Organization', o.id) }),
     databaseId: t.exposeInt('id', { description: 'Its database id, as `X-Tenant` also takes it.' }),
-    name: t.exposeString('name'),
+    name: t.exposeString('name', { description: "The organization's name." }),
     defaultCurrency: t.exposeString('defaultCurrency', { description: 'ISO 4217 code of its default currency.' }),
     role: t.field({ type: RoleRef, description: 'The person\'s role there.', resolve: (o) => o.role }),
     current: t.exposeBoolean('current', { description: 'Whether this request is bound to it.' }),
@@ -38,10 +38,12 @@ ViewerRef.implement({
   fields: (t) => ({
     person: t.prismaField({
       type: 'Person',
+      description: 'The person the bearer token belongs to.',
       resolve: (query, viewer, _args, ctx) => ctx.db.person.findUniqueOrThrow({ ...query, where: { id: viewer.personId } }),
     }),
     organization: t.prismaField({
       type: 'Organization',
+      description: 'The organization this request is bound to (by `X-Tenant`, or the only one of the person).',
       resolve: (query, viewer, _args, ctx) =>
         ctx.db.organization.findUniqueOrThrow({ ...query, where: { id: viewer.organizationId } }),
     }),

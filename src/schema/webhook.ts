@@ -41,9 +41,9 @@ const WebhookDeliveryRef = builder.prismaObject('WebhookDelivery', {
       description: 'Also sent as the `Gateway-Delivery-Id` header.',
       resolve: (d) => globalId('WebhookDelivery', d.id),
     }),
-    status: t.field({ type: DeliveryStatus, select: { status: true }, resolve: (d) => d.status as DeliveryStatusValue }),
+    status: t.field({ type: DeliveryStatus, description: 'Where it stands.', select: { status: true }, resolve: (d) => d.status as DeliveryStatusValue }),
     attempts: t.exposeInt('attempts', { description: `Attempts made so far (the \`Gateway-Delivery-Attempt\` header of the last one).` }),
-    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true }),
+    lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true, description: 'When the last attempt was made; null before the first.' }),
     lastResponseCode: t.exposeInt('lastResponseCode', {
       nullable: true,
       description: 'The HTTP status of the last answer; null when there was none (refused, unreachable, timed out).',
@@ -56,15 +56,15 @@ const WebhookDeliveryRef = builder.prismaObject('WebhookDelivery', {
       select: { status: true, nextAttemptAt: true },
       resolve: (d) => (d.status === 'PENDING' ? d.nextAttemptAt : null),
     }),
-    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true, description: 'When the endpoint answered 2xx; null unless DELIVERED.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the delivery was queued: right after its event was committed.' }),
     event: t.field({
       type: ChangeEventRef,
       description: 'The event delivered: the body is made from it (docs/events.md).',
       select: { event: { select: { id: true, type: true, actorId: true, subjectId: true, payload: true, createdAt: true } } },
       resolve: (d) => d.event,
     }),
-    webhook: t.relation('webhook'),
+    webhook: t.relation('webhook', { description: 'The endpoint it is for.' }),
   }),
 });
 
@@ -76,6 +76,7 @@ const DeliveryConnection = builder.connectionObject(
   {
     type: WebhookDeliveryRef,
     name: 'WebhookDeliveryConnection',
+    description: "One page of an endpoint's deliveries, newest first, with `totalCount` of all that match.",
     fields: (c) => ({
       totalCount: c.int({
         description: 'How many match the status filter, across all pages.',
@@ -83,7 +84,7 @@ const DeliveryConnection = builder.connectionObject(
       }),
     }),
   },
-  { name: 'WebhookDeliveryEdge' },
+  { name: 'WebhookDeliveryEdge', description: 'One delivery of a page, with its cursor.' },
 );
 
 /** Newest first; the id (BigInt) is the only key, so it is the whole cursor. */
@@ -121,8 +122,8 @@ builder.prismaNode('Webhook', {
   description:
     'An endpoint the organization\'s events are POSTed to, signed with its secret (never shown after `createWebhook`). See docs/events.md.',
   fields: (t) => ({
-    databaseId: t.exposeInt('id'),
-    url: t.exposeString('url'),
+    databaseId: t.exposeInt('id', { description: 'The numeric id of the endpoint.' }),
+    url: t.exposeString('url', { description: 'Where events are POSTed: an http(s) URL.' }),
     events: t.field({
       type: [EventTypeRef],
       description: 'The event types it receives.',
@@ -135,13 +136,16 @@ builder.prismaNode('Webhook', {
       select: { disabledAt: true },
       resolve: (w) => w.disabledAt === null,
     }),
-    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true }),
-    disabledReason: t.exposeString('disabledReason', { nullable: true }),
+    disabledAt: t.expose('disabledAt', { type: 'DateTime', nullable: true, description: 'When it was disabled; null while enabled.' }),
+    disabledReason: t.exposeString('disabledReason', {
+      nullable: true,
+      description: 'Why it was disabled, in words (after failures: the last error); null while enabled.',
+    }),
     consecutiveFailures: t.exposeInt('consecutiveFailures', {
       description: 'Deliveries that failed in a row (each after all its attempts); one delivered resets it. The endpoint is disabled at the threshold of docs/events.md.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the endpoint was added.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When its settings last changed.' }),
     deliveries: t.connection(
       {
         type: WebhookDeliveryRef,
@@ -161,12 +165,12 @@ builder.queryFields((t) => ({
     filter: {
       description: 'Which endpoints to include.',
       fields: {
-        url: ops('string'),
+        url: ops('string', { description: 'On the URL.' }),
         enabled: isNull('disabledAt', 'Enabled (true) or disabled (false).'),
-        createdAt: ops('datetime'),
+        createdAt: ops('datetime', { description: 'On when it was added.' }),
       },
     },
-    sorts: { CREATED_AT: sortBy('datetime', 'createdAt'), URL: sortBy('string', 'url') },
+    sorts: { CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was added.'), URL: sortBy('string', 'url', 'Alphabetically by URL.') },
     defaultOrder: [{ field: 'CREATED_AT', direction: 'ASC' }],
     guard: (ctx) => requireAdmin(ctx, MANAGE),
   }),
@@ -175,7 +179,7 @@ builder.queryFields((t) => ({
       type: WebhookDeliveryRef,
       nullable: true,
       description: 'An endpoint\'s deliveries, newest first; null when the endpoint does not exist (in this organization).',
-      args: { webhookId: t.arg.id({ required: true }), status: t.arg({ type: [DeliveryStatus], description: STATUS_DESCRIPTION }) },
+      args: { webhookId: t.arg.id({ required: true, description: "The endpoint's global id; one of another type is `BAD_USER_INPUT`." }), status: t.arg({ type: [DeliveryStatus], description: STATUS_DESCRIPTION }) },
       resolve: async (_root, args, ctx, info) => {
         requireAdmin(ctx, MANAGE);
         const id = decodeIdOf(String(args.webhookId), 'Webhook', 'webhookId');
@@ -195,9 +199,11 @@ const SECRET_DESCRIPTION =
 const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
   description: 'A new endpoint. `url` and `events` are required.',
   fields: (t) => ({
-    url: t.string({ description: 'http(s), at most 2048 characters, no user name or password, not a private address (docs/events.md).' }),
-    events: t.field({ type: [EventTypeRef], description: 'The event types to receive; repeats count once.' }),
-    secret: t.string({ description: `${SECRET_DESCRIPTION}Left out, a random one is made; either way \`createWebhook\` answers it, and nothing shows it later.` }),
+    url: t.string({
+      description: 'http(s), at most 2048 characters, no user name or password, not a private address (docs/events.md). Required: left out, null or blank is `BLANK`.',
+    }),
+    events: t.field({ type: [EventTypeRef], description: 'The event types to receive; repeats count once. Required: left out, null or empty is `BLANK`.' }),
+    secret: t.string({ description: `${SECRET_DESCRIPTION}Left out or null, a random one is made; either way \`createWebhook\` answers it, and nothing shows it later.` }),
     idempotencyKey: idempotencyKeyField(t),
   }),
 });
@@ -205,13 +211,15 @@ const CreateWebhookInput = builder.inputType('CreateWebhookInput', {
 const UpdateWebhookInput = builder.inputType('UpdateWebhookInput', {
   description: 'Changes to an endpoint; fields left out stay as they are.',
   fields: (t) => ({
-    id: t.id({ required: true }),
-    url: t.string({ description: 'Pending deliveries go to the new URL.' }),
-    events: t.field({ type: [EventTypeRef], description: 'Replaces the list; repeats count once.' }),
+    id: t.id({ required: true, description: "The endpoint to change. An unknown id, or another organization's, is `NOT_FOUND`." }),
+    url: t.string({ description: 'A new URL, checked as on create; pending deliveries go to it. Null or blank is `BLANK`.' }),
+    events: t.field({ type: [EventTypeRef], description: 'Replaces the list; repeats count once. Null or empty is `BLANK`.' }),
     enabled: t.boolean({
-      description: 'false disables it; true enables it again and clears its failure count, and its pending deliveries go out, oldest first.',
+      description:
+        'false disables it; true enables it again and clears its failure count, and its pending deliveries go out, oldest ' +
+        'first. Null or left out changes nothing.',
     }),
-    secret: t.string({ description: `${SECRET_DESCRIPTION}Replaces the secret at once (rotation).` }),
+    secret: t.string({ description: `${SECRET_DESCRIPTION}Replaces the secret at once (rotation). Null is \`INVALID\`: a secret cannot be removed.` }),
   }),
 });
 
@@ -239,7 +247,7 @@ builder.mutationFields((t) => ({
   createWebhook: t.field({
     type: CreateWebhookPayload,
     description: `Adds an endpoint (at most 20 per organization: the user error \`LIMIT_REACHED\` beyond).`,
-    args: { input: t.arg({ type: CreateWebhookInput, required: true }) },
+    args: { input: t.arg({ type: CreateWebhookInput, required: true, description: 'The new endpoint.' }) },
     resolve: async (_root, { input }, ctx, info) => {
       requireAdmin(ctx, MANAGE);
       const result = await idempotent(ctx, info, input, (fields) => createWebhook(ctx.db, ctx.viewer, fields as WebhookInput, ctx.webhookPolicy));
@@ -250,7 +258,8 @@ builder.mutationFields((t) => ({
   }),
   updateWebhook: t.field({
     type: payloadType('UpdateWebhookPayload', 'Webhook', 'The result of `updateWebhook`.'),
-    args: { input: t.arg({ type: UpdateWebhookInput, required: true }) },
+    description: "Changes an endpoint's URL or event types, rotates its secret, or disables or enables it (admins only).",
+    args: { input: t.arg({ type: UpdateWebhookInput, required: true, description: 'The endpoint and what to change.' }) },
     resolve: async (_root, { input }, ctx) => {
       requireAdmin(ctx, MANAGE);
       const id = webhookId(input.id);

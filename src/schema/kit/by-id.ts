@@ -15,7 +15,7 @@ export function byIdField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
     type,
     nullable: true,
     description,
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: `The ${what}'s global id (its \`id\`). A malformed id or one of another type is \`BAD_USER_INPUT\`.` }) },
     resolve: async (query, _root, args, ctx) => {
       const id = decodeIdOf(String(args.id), type, 'id');
       // The scoped client leaves out other organizations' rows, the bin's and others' private ones.

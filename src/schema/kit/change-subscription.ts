@@ -305,7 +305,7 @@ export function changeSubscription(spec: ChangeSpec) {
     t.field({
       type: Change,
       description: spec.field,
-      args: { filter: t.arg({ type: Filter, required: false }) },
+      args: { filter: t.arg({ type: Filter, required: false, description: `Which ${spec.what} changes to hear; left out or null, every one.` }) },
       subscribe: (_root, { filter }, ctx) =>
         subscribe(ctx, () => ({
           types: typesOf(filter?.types as EventType[] | null | undefined, types, 'filter.types'),

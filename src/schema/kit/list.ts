@@ -323,8 +323,8 @@ function kitOf(spec: ListSpec): ListKit {
     ? builder.inputType(`${spec.type}Order`, {
         description: 'One sort key. Ties are broken by the next key, and finally by id, so pages never overlap.',
         fields: (f) => ({
-          field: f.field({ type: OrderField, required: true }),
-          direction: f.field({ type: SortDirection, defaultValue: 'ASC' }),
+          field: f.field({ type: OrderField, required: true, description: 'The key to sort by; required.' }),
+          direction: f.field({ type: SortDirection, defaultValue: 'ASC', description: 'Ascending when left out or null.' }),
         }),
       })
     : null;
@@ -349,6 +349,9 @@ function kitOf(spec: ListSpec): ListKit {
     {
       type: getRefFromModel(spec.type, builder),
       name: `${spec.type}Connection`,
+      description:
+        `One page of a list of \`${spec.type}\` objects, with \`totalCount\`${totals ? ' and `aggregates`' : ''} of the whole ` +
+        'filtered list. Read on with `first`/`after` or `last`/`before` and the cursors of `pageInfo`.',
       fields: (c) => ({
         totalCount: c.int({
           description: 'How many match the filter, across all pages.',
@@ -363,7 +366,7 @@ function kitOf(spec: ListSpec): ListKit {
         }),
       }),
     },
-    { name: `${spec.type}Edge` },
+    { name: `${spec.type}Edge`, description: `One \`${spec.type}\` of a page, with its cursor.` },
   );
   const kit: ListKit = { FilterInput, OrderInput: OrderInput as ListKit['OrderInput'], Connection };
   KITS.set(spec, kit);
@@ -374,8 +377,8 @@ function kitOf(spec: ListSpec): ListKit {
 function listArgs(kit: ListKit, t: { arg: (options: never) => unknown }): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   const arg = t.arg as (options: object) => unknown;
-  if (kit.FilterInput) args.filter = arg({ type: kit.FilterInput });
-  if (kit.OrderInput) args.orderBy = arg({ type: [kit.OrderInput], description: 'Sort keys, most significant first.' });
+  if (kit.FilterInput) args.filter = arg({ type: kit.FilterInput, description: 'Only the objects that match. Left out or null: every object the list shows by default.' });
+  if (kit.OrderInput) args.orderBy = arg({ type: [kit.OrderInput], description: "Sort keys, most significant first; the id breaks ties. Left out, null or empty: the list's default order." });
   return args;
 }
 

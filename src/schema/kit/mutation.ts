@@ -47,6 +47,10 @@ interface DeletePayload {
   userErrors: UserError[];
 }
 
+/** The description of every payload's `userErrors`. */
+const USER_ERRORS =
+  'Every problem of the input at once, in the order of its fields; empty when the mutation succeeded. When there is any, nothing was written.';
+
 /** The object type each payload type loads, by payload type name (what an idempotent replay must be able to read). */
 const payloadObjects = new Map<string, string>();
 
@@ -77,7 +81,7 @@ export function payloadType(name: string, type: keyof PrismaTypes & string, desc
           return delegateOf<{ findUnique(a: object): Promise<never> }>(ctx, type).findUnique({ ...selection, where: { id: payload.id } });
         },
       }),
-      userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
+      userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS, resolve: (payload) => payload.userErrors }),
     }),
   });
 }
@@ -94,8 +98,8 @@ export function deletePayloadType(name: string, field: string, description: stri
   return builder.objectRef<DeletePayload>(name).implement({
     description,
     fields: (t) => ({
-      [field]: t.exposeID('deletedId', { nullable: true, description: 'The global id of the deleted object.' }),
-      userErrors: t.field({ type: [UserErrorRef], resolve: (payload) => payload.userErrors }),
+      [field]: t.exposeID('deletedId', { nullable: true, description: 'The global id of the deleted object; null when there are user errors.' }),
+      userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS, resolve: (payload) => payload.userErrors }),
     }),
   });
 }
@@ -104,9 +108,13 @@ export function toDeletePayload(globalId: string, result: Result<unknown>): Dele
   return result.ok ? { deletedId: globalId, userErrors: [] } : { deletedId: null, userErrors: result.errors };
 }
 
+/** The `id` of an input that names the object to change. */
+const ID_DESCRIPTION =
+  "The object's global id; required. An unknown id, another organization's or one of another type is the user error `NOT_FOUND`.";
+
 /** An input that only names an object: `{ id: ID! }`. */
 export function idInput(name: string, description: string) {
-  return builder.inputType(name, { description, fields: (t) => ({ id: t.id({ required: true }) }) });
+  return builder.inputType(name, { description, fields: (t) => ({ id: t.id({ required: true, description: ID_DESCRIPTION }) }) });
 }
 
 /** The database id of a mutation's `input.id`; a malformed id or one of another type matches nothing. */
@@ -122,13 +130,17 @@ export function deleteField(
   type: string,
   options: { about?: string; what?: string; remove: (ctx: Context, id: number) => Promise<Result<unknown>> },
 ) {
+  const what = options.what ?? typeWords(type);
   return t.field({
+    description:
+      `Deletes the ${what} \`input.id\` names.${options.about ? ` ${options.about}` : ''} An unknown id, another ` +
+      "organization's, or one already deleted is the user error `NOT_FOUND`.",
     type: deletePayloadType(
       `Delete${type}Payload`,
       `deleted${type}Id`,
       `The result of \`delete${type}\`.${options.about ? ` ${options.about}` : ''}`,
     ),
-    args: { input: t.arg({ type: idInput(`Delete${type}Input`, `The ${options.what ?? typeWords(type)} to delete.`), required: true }) },
+    args: { input: t.arg({ type: idInput(`Delete${type}Input`, `The ${what} to delete.`), required: true, description: `The ${what} to delete.` }) },
     resolve: async (_root, { input }, ctx) => toDeletePayload(String(input.id), await options.remove(ctx, inputDatabaseId(input.id, type))),
   });
 }
