@@ -4,7 +4,7 @@
 // in id order, then attributions) is documented in src/domain/expenses.ts and
 // src/domain/invoice-attributions.ts.
 import { organizationSql, type ScopedTx } from '../../db/scope.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import { Prisma } from '../../generated/prisma/client.js';
 
 /** Locks live deals in id order; true when every one of them was there. */
 export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
@@ -43,14 +43,7 @@ export async function lockDeal(tx: ScopedTx, id: number, also?: Prisma.DealWhere
  * waits on the first row the first one holds, holding none. Raw SQL because Prisma cannot order an
  * update's locks; the statement names the organization itself (organizationSql).
  */
-export async function lockDealExpenses(tx: ScopedTx, dealId: number): Promise<number> {
-  const sql = organizationSql(tx);
-  const rows = await sql.$queryRaw<Array<{ id: number }>>`
-    SELECT id FROM "public"."expenses"
-     WHERE organization_id = ${sql.organizationId} AND deal_id = ${dealId} AND deleted_at IS NULL
-     ORDER BY id FOR UPDATE`;
-  return rows.length;
-}
+export const lockDealExpenses = (tx: ScopedTx, dealId: number): Promise<number> => lockDealRows(tx, 'expenses', dealId);
 
 /**
  * Locks a deal's live services in id order, as `lockDealExpenses` its expenses. A service's write
@@ -58,10 +51,13 @@ export async function lockDealExpenses(tx: ScopedTx, dealId: number): Promise<nu
  * that changes every service of a deal (a currency change, a delete) takes them the same way round:
  * its expenses, its services, then the deal.
  */
-export async function lockDealServices(tx: ScopedTx, dealId: number): Promise<number> {
+export const lockDealServices = (tx: ScopedTx, dealId: number): Promise<number> => lockDealRows(tx, 'services', dealId);
+
+/** SELECT ... ORDER BY id FOR UPDATE over a deal's live rows of one table (a fixed name, never input). */
+async function lockDealRows(tx: ScopedTx, table: 'expenses' | 'services', dealId: number): Promise<number> {
   const sql = organizationSql(tx);
   const rows = await sql.$queryRaw<Array<{ id: number }>>`
-    SELECT id FROM "public"."services"
+    SELECT id FROM ${Prisma.raw(`"public"."${table}"`)}
      WHERE organization_id = ${sql.organizationId} AND deal_id = ${dealId} AND deleted_at IS NULL
      ORDER BY id FOR UPDATE`;
   return rows.length;
