@@ -7,7 +7,7 @@ import { earlier, LAST_DAY, LAST_DAY_ISO } from './kit/dates.js';
 import { at, blank, fail, fieldAfter, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { DEAL, dealPlace } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import {
@@ -184,7 +184,7 @@ export async function updateContract(
 }
 
 /** Soft delete. The budgets it generated stay, and keep naming it as their contract. */
-export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'contract', id);
 }
 

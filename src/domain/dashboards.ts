@@ -5,7 +5,7 @@ import type { Dashboard } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { projectOr } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
@@ -61,7 +61,7 @@ export async function updateDashboard(db: ScopedClient, viewer: Viewer, id: numb
   });
 }
 
-export function deleteDashboard(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteDashboard(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'dashboard', id);
 }
 

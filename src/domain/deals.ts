@@ -25,7 +25,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
-import { binEntry, stampChildren } from './recycle-bin.js';
+import { binEntry, stampChildren, type Deleted } from './recycle-bin.js';
 import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
@@ -327,7 +327,7 @@ async function rewriteServices(
  * bin can bring back exactly those (not the ones deleted before, on their own). No live expense
  * then ever points at a deleted deal.
  */
-export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return transact(db, async (tx) => {
     const file = await binEntry(tx, viewer, { model: 'deal', id });
     const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
@@ -340,8 +340,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
     // Its expenses (again), attributions, contracts, services and purchase orders (`dealBin.children`, below).
     await stampChildren(tx, 'deal', [id], stamp.deletedAt, stamp.deleterId);
-    await file(stamp.deletedAt);
-    return ok({ id });
+    return ok({ id, entryId: await file(stamp.deletedAt) });
   });
 }
 

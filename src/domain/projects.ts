@@ -6,7 +6,7 @@ import type { Project } from '../generated/prisma/client.js';
 import { at, blank, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -54,7 +54,7 @@ export async function createProject(db: ScopedClient, viewer: Viewer, input: Pro
 }
 
 /** Soft delete with its tasks, pages and dashboards, under one stamp; one bin entry. */
-export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'project', id);
 }
 

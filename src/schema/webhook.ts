@@ -263,6 +263,7 @@ builder.mutationFields((t) => ({
   deleteWebhook: deleteField(t, 'Webhook', {
     about: 'The endpoint and its deliveries are gone for good.',
     what: 'endpoint',
+    noEntry: 'an endpoint is deleted for good, with its deliveries; it never goes to the recycle bin.',
     remove: (ctx, id) => (requireAdmin(ctx, MANAGE), deleteWebhook(ctx.db, id)),
   }),
 }));
