@@ -578,7 +578,8 @@ export const invoiceBin: BinRules = {
   what: 'Invoice',
   describe: async (tx, id) => {
     const invoice = await tx.invoice.findUnique({ where: { id }, select: { number: true, subject: true, company: { select: { name: true } } } });
-    return invoice && { itemType: 'invoice', name: invoice.number ?? invoice.subject ?? `Invoice ${id}`, location: `Company: ${invoice.company.name}` };
+    // "Invoice - 2016/01", as the reference; an invoice without a number is named by its subject, or its id.
+    return invoice && { itemType: 'invoice', name: `Invoice - ${invoice.number ?? invoice.subject ?? `#${id}`}`, location: `Company: ${invoice.company.name}` };
   },
   children: [
     { model: 'invoice', key: 'parentInvoiceId' },

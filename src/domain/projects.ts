@@ -7,6 +7,7 @@ import { at, blank, checkText, fail, given, inInputOrder, notFound, ok, type Res
 import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { deleteItem, type Deleted } from './recycle-bin.js';
+import { organizationName } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -95,8 +96,9 @@ export const projectBin: BinRules = {
   itemTypes: ['project'],
   what: 'Project',
   describe: async (tx, id) => {
-    const project = await tx.project.findUnique({ where: { id }, select: { name: true, company: { select: { name: true } } } });
-    return project && { itemType: 'project', name: project.name, location: `Company: ${project.company.name}` };
+    // The reference locates a project in its organization ("My organization"), not its company.
+    const project = await tx.project.findUnique({ where: { id }, select: { name: true } });
+    return project && { itemType: 'project', name: project.name, location: await organizationName(tx) };
   },
   children: [
     { model: 'task', key: 'projectId' },
