@@ -164,7 +164,8 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     const acme = gid('Company', a.companies.acme);
     const website = gid('Project', a.projects.website);
 
-    // Set-up: a company and a service type, changed and archived.
+    // Set-up: the organization's settings; a company and a service type, changed and archived.
+    await step(a, 'updateOrganization', { name: 'Agency d.o.o.', timeZone: 'Europe/Zagreb' }, ['organization.updated']);
     const client = await create(a, 'createCompany', { name: 'Globex' }, 'company.created');
     await step(a, 'updateCompany', { id: client, name: 'Globex Corp', archived: true }, ['company.updated']);
     const design = await create(a, 'createServiceType', { name: 'Design', description: 'Pixels' }, 'service_type.created');

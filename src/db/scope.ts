@@ -615,7 +615,7 @@ export interface OrganizationSql {
  * cannot express (xid8 ordering, an insert that fans out in one round trip). Nothing scopes it:
  * each statement states `organization_id = organizationId` itself, and callers are kept to a few
  * reviewed places (src/changes/outbox.ts, src/changes/log.ts, the idempotency claim in
- * src/domain/kit/idempotency.ts).
+ * src/domain/kit/idempotency.ts, the organization's row lock in src/domain/organizations.ts).
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
   const bound = BOUND.get(db);

@@ -26,6 +26,7 @@ import {
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
 import { binEntry, stampChildren, type Deleted } from './recycle-bin.js';
+import { checkDefaultCurrency } from './organizations.js';
 import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
@@ -172,6 +173,8 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
       data: { lastDealNumber: { increment: 1 } },
       select: { lastDealNumber: true },
     });
+    // That UPDATE waited for an organization update in progress: the currency checked must still be the default.
+    await checkDefaultCurrency(tx, viewer, 'currency');
     const now = new Date();
     const budget = input.budget ?? false;
     const date = input.date ?? today();

@@ -40,6 +40,7 @@ import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
 import { binEntry, type Deleted } from './recycle-bin.js';
+import { checkDefaultCurrency } from './organizations.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -377,6 +378,8 @@ export async function createInvoice(db: ScopedClient, viewer: Viewer, input: Inv
         exchangeDate: invoicedOn,
       },
     });
+    // Its insert waited for an organization update in progress: the currency checked must still be the default.
+    await checkDefaultCurrency(tx, viewer, 'currency');
     return ok(await withEvent(tx, viewer, 'invoice.created', 'Invoice', invoice, (i, v) => presentInvoice(tx, i, v)));
   });
 }
