@@ -202,7 +202,7 @@ test('every event payload equals node(id:) of what it shows, for every subject t
       { name: 'Taxi', dealId: deal, serviceTypeId: gid('ServiceType', a.serviceTypes.travel), amount: 1250, billableAmount: 2000, currency: 'USD', exchangeRate: '1', date: '2030-05-01', payOn: '2030-06-15', reimbursable: true },
       'expense.created',
     );
-    await step(a, 'updateExpense', { id: expense, name: 'Taxi (airport)', paidOn: '2030-06-02' }, ['expense.updated']);
+    await step(a, 'updateExpense', { id: expense, name: 'Taxi (airport)', paidOn: '2030-06-02', invoiced: true }, ['expense.updated']);
     await step(a, 'approveExpense', { id: expense }, ['expense.approved']);
     await step(a, 'unapproveExpense', { id: expense }, ['expense.unapproved']);
     await step(a, 'rejectExpense', { id: expense, reason: 'No receipt' }, ['expense.rejected']);

@@ -47,6 +47,8 @@ export interface ExpenseInput {
   position?: number | null;
   reimbursable?: boolean | null;
   reimbursedOn?: Date | null;
+  /** Whether it has been invoiced (a client exporting to accounting marks it); null leaves it as it is. */
+  invoiced?: boolean | null;
 }
 
 
@@ -313,6 +315,7 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
         position,
         reimbursable: input.reimbursable ?? null,
         reimbursedOn: input.reimbursedOn ?? null,
+        invoiced: input.invoiced ?? false,
         exchangeDate: input.date!,
         ...columns.value,
       },
@@ -376,6 +379,8 @@ export async function updateExpense(
         ...(given(input, 'name') && { name: input.name!.trim() }),
         ...(given(input, 'serviceTypeId') && { serviceTypeId: input.serviceTypeId! }),
         ...changed(input, ['personId', 'payOn', 'paidOn', 'reimbursable', 'reimbursedOn']),
+        // Not null: null is no change, as for a deal's flags.
+        ...(input.invoiced != null && { invoiced: input.invoiced }),
         ...(position !== undefined && { position }),
         dealId: deal.id,
         date,

@@ -64,7 +64,7 @@ export const ExpenseRef = builder.prismaNode('Expense', {
       resolve: (e) => expensePaymentStatus(e),
     }),
     position: t.exposeInt('position', { description: 'Order among the expenses of its deal.' }),
-    invoiced: t.exposeBoolean('invoiced'),
+    invoiced: t.exposeBoolean('invoiced', { description: 'Whether it has been invoiced, as `createExpense` or `updateExpense` set it.' }),
     approved: t.exposeBoolean('approved'),
     approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true }),
     rejected: t.exposeBoolean('rejected'),
@@ -221,6 +221,11 @@ const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ext
   position: t.int({ description: 'From 1 to 1 000 000. Defaults to after the last expense of the deal.' }),
   reimbursable: t.boolean(),
   reimbursedOn: t.field({ type: 'Date' }),
+  invoiced: t.boolean({
+    description:
+      'Whether it has been invoiced: a client that exports expenses to accounting marks them. Default false; on an update, ' +
+      'null (or left out) keeps it as it is. Nothing else sets it yet (invoice attributions are to deals, not expenses).',
+  }),
 });
 
 const toDomainInput = domainInput<ExpenseInput>({ dealId: 'Deal', serviceTypeId: 'ServiceType', personId: 'Person' });
