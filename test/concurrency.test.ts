@@ -364,7 +364,7 @@ describe('deals under concurrent writes', () => {
     );
     writes.splice(5, 0, deleteDeal(tenant.db, tenant.viewer, dealId));
     const results = await Promise.all(writes);
-    expect(results[5]).toEqual({ ok: true, value: { id: dealId } });
+    expect(results[5]).toEqual({ ok: true, value: { id: dealId, entryId: expect.any(Number) } });
     // Creates that came after the delete find no deal; none is left behind on it.
     for (const r of results) if (!r.ok) expect(r.errors).toEqual([{ field: ['input', 'dealId'], message: 'Deal not found', code: 'NOT_FOUND' }]);
     expect(await t.db.prisma.expense.count({ where: { dealId, deletedAt: null } })).toBe(0);

@@ -87,7 +87,7 @@ describe('dashboards', () => {
     const inProject = await dashboard(c, 'Dashboard aa', c.projects.app);
     await itemRoundTrip({
       app: t.app, owner: as(c), other: as(b), item: inProject, remove: remove(inProject.id), listed, table: t.db.prisma.dashboard,
-      itemType: 'DASHBOARD', typename: 'Dashboard', name: 'Dashboard aa', location: 'Project: App', restored: { name: 'Dashboard aa', project: { name: 'App' } },
+      itemType: 'DASHBOARD', typename: 'Dashboard', name: 'Dashboard aa', location: c.viewer.organization.name, restored: { name: 'Dashboard aa', project: { name: 'App' } },
     });
     const ofOrganization = await dashboard(c, 'KPIs');
     await itemRoundTrip({

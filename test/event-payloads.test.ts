@@ -164,7 +164,8 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     const acme = gid('Company', a.companies.acme);
     const website = gid('Project', a.projects.website);
 
-    // Set-up: a company and a service type, changed and archived.
+    // Set-up: the organization's settings; a company and a service type, changed and archived.
+    await step(a, 'updateOrganization', { name: 'Agency d.o.o.', timeZone: 'Europe/Zagreb' }, ['organization.updated']);
     const client = await create(a, 'createCompany', { name: 'Globex' }, 'company.created');
     await step(a, 'updateCompany', { id: client, name: 'Globex Corp', archived: true }, ['company.updated']);
     const design = await create(a, 'createServiceType', { name: 'Design', description: 'Pixels' }, 'service_type.created');
@@ -203,7 +204,7 @@ test('every event payload equals node(id:) of what it shows, for every subject t
       { name: 'Taxi', dealId: deal, serviceTypeId: gid('ServiceType', a.serviceTypes.travel), amount: 1250, billableAmount: 2000, currency: 'USD', exchangeRate: '1', date: '2030-05-01', payOn: '2030-06-15', reimbursable: true },
       'expense.created',
     );
-    await step(a, 'updateExpense', { id: expense, name: 'Taxi (airport)', paidOn: '2030-06-02' }, ['expense.updated']);
+    await step(a, 'updateExpense', { id: expense, name: 'Taxi (airport)', paidOn: '2030-06-02', invoiced: true }, ['expense.updated']);
     await step(a, 'approveExpense', { id: expense }, ['expense.approved']);
     await step(a, 'unapproveExpense', { id: expense }, ['expense.unapproved']);
     await step(a, 'rejectExpense', { id: expense, reason: 'No receipt' }, ['expense.rejected']);

@@ -770,6 +770,25 @@ describe('updateExpense', () => {
     expect(await row(e.databaseId)).toMatchObject({ payOn: null, paidOn: null, personId: null, reimbursable: null, reimbursedOn: null });
   });
 
+  test('invoiced: false on create unless given; an update sets and clears it, null keeps it; recorded in expense.updated', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const plain = await created(tenant);
+    expect(plain.invoiced).toBe(false);
+    const marked = await created(tenant, { invoiced: true });
+    expect(marked.invoiced).toBe(true);
+    // A client exporting to accounting marks the expense invoiced; nothing else changes.
+    const u = (await update(tenant, { id: plain.id, invoiced: true })).expense!;
+    expect(u).toEqual({ ...plain, invoiced: true });
+    expect((await update(tenant, { id: plain.id, invoiced: null, name: 'Still invoiced' })).expense).toMatchObject({ invoiced: true, name: 'Still invoiced' });
+    expect((await update(tenant, { id: plain.id, invoiced: false })).expense!.invoiced).toBe(false);
+    expect(await row(plain.databaseId)).toMatchObject({ invoiced: false });
+    const events = await t.db.prisma.changeEvent.findMany({ where: { organizationId: tenant.organizationId, subjectId: plain.id, type: 'expense.updated' }, orderBy: { id: 'asc' } });
+    expect(events.map((e) => (e.payload as { invoiced: boolean }).invoiced)).toEqual([true, true, false]);
+    // The list's filter finds them.
+    const listed = await data(t.app, List, { filter: { invoiced: true } }, { token: tenant.token });
+    expect(listed.expenses.nodes.map((n) => n.id)).toEqual([marked.id]);
+  });
+
   test('service type, person and position can be changed', async () => {
     const tenant = await createTenant(t.db.prisma);
     const member = await tenant.member();

@@ -3,6 +3,7 @@
 // reactivated; the organization always keeps an active admin, also under concurrent changes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { graphql } from './generated/index.js';
+import type { PersonFilter } from './generated/graphql.js';
 import { as, data, execute, type TestApp } from './helpers/app.js';
 import { addPerson, appWithTwoTenants, createTenant, gid, type Tenant } from './helpers/fixtures.js';
 import { newToken } from '../src/auth/tokens.js';
@@ -16,7 +17,7 @@ const UpdateMember = graphql(`
   mutation MbUpdate($input: UpdateMemberInput!) { updateMember(input: $input) { person { role deactivatedAt } userErrors { field message code } } }
 `);
 const Me = graphql(`query MbMe { viewer { role person { name } } }`);
-const People = graphql(`query MbPeople { people(first: 50) { nodes { email role deactivatedAt } } }`);
+const People = graphql(`query MbPeople($filter: PersonFilter) { people(first: 50, filter: $filter) { nodes { email role deactivatedAt } } }`);
 
 let t: TestApp;
 let a: Tenant;
@@ -102,7 +103,18 @@ describe('members', () => {
     const refused = await execute(t.app, Me, {}, as(member));
     expect([refused.status, refused.body.errors?.[0]?.extensions?.code]).toEqual([403, 'FORBIDDEN']);
     expect((await t.db.prisma.expense.findUniqueOrThrow({ where: { id: expense } })).personId).toBe(member.personId);
-    expect((await data(t.app, People, {}, as(c))).people.nodes.find((p) => p.deactivatedAt !== null)).toBeDefined();
+    // The people list leaves them out unless asked: only them, or everyone.
+    const listed = async (filter?: PersonFilter) => (await data(t.app, People, { filter }, as(c))).people.nodes.map((p) => p.email).sort();
+    const [admin, gone] = await Promise.all([c.personId, member.personId].map((id) => t.db.prisma.person.findUniqueOrThrow({ where: { id } })));
+    expect(await listed()).toEqual([admin!.email]);
+    expect(await listed({ deactivated: false })).toEqual([admin!.email]);
+    expect(await listed({ deactivated: true })).toEqual([gone!.email]);
+    expect(await listed({ deactivated: null })).toEqual([admin!.email, gone!.email].sort());
+    expect(await listed({ or: [{ deactivated: true }, { email: { eq: admin!.email } }] })).toEqual([admin!.email, gone!.email].sort());
+    expect((await data(t.app, People, { filter: { deactivated: true } }, as(c))).people.nodes[0]!.deactivatedAt).not.toBeNull();
+    // Another organization's deactivated members are not listed anywhere.
+    const asB = { token: b.token, tenant: b.organizationId }; // b's person may have joined another organization above
+    expect((await data(t.app, People, { filter: { deactivated: null } }, asB)).people.nodes.map((p) => p.email)).not.toContain(gone!.email);
 
     const on = await data(t.app, UpdateMember, { input: { personId: id, active: true, role: 'ADMIN' } }, as(c));
     expect(on.updateMember.person).toEqual({ role: 'ADMIN', deactivatedAt: null });

@@ -469,13 +469,13 @@ describe('the recycle bin round trip', () => {
     });
   });
 
-  test('a project: delete, its entry ("Company: <name>"), restore, delete again, purge', async () => {
+  test('a project: delete, its entry (located in the organization, as the reference), restore, delete again, purge', async () => {
     const c = await createTenant(t.db.prisma);
     const p = await project(c, 'test project', c.companies.globex);
     const deleted = await data(t.app, DeleteProject, { input: { id: p.id } }, as(c));
     expect(deleted.deleteProject).toEqual({ deletedProjectId: p.id, userErrors: [] });
     const entry = await entryOf(c, 'PROJECT', p.id);
-    expect(entry).toMatchObject({ itemType: 'PROJECT', name: 'test project', location: 'Company: Globex', private: false });
+    expect(entry).toMatchObject({ itemType: 'PROJECT', name: 'test project', location: c.viewer.organization.name, private: false });
     expect((await data(t.app, Projects, {}, as(c))).projects.nodes.map((n) => n.name)).toEqual(['App', 'Website']);
     expect(await nodeOf(c, p.id)).toBeNull();
 

@@ -84,7 +84,7 @@ describe('every delete files one entry', () => {
     expect(bin.deletedItems.nodes.map((n) => [n.itemType, n.name, n.location])).toEqual([
       ['DEAL', 'EUR budget', 'Company: Acme'],
       ['CONTRACT', 'USD budget', 'Deal: USD budget'],
-      ['INVOICE', '2021/07', 'Company: Globex'],
+      ['INVOICE', 'Invoice - 2021/07', 'Company: Globex'],
       ['INVOICE_ATTRIBUTION', '1000 USD to USD budget', 'Invoice: 2021/07'],
       ['BUDGET', 'Retainer', 'Project: Website'],
       ['EXPENSE', 'Taxi', 'Deal: EUR budget'],
@@ -174,6 +174,71 @@ describe('the bin', () => {
     expect((await execute(t.app, Entry, { id }, as(b))).body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await data(t.app, Node, { id }, as(b))).node).toBeNull();
     expect(await names(as(b), { filter: { deleterIds: [gid('Person', a.personId)] } })).toEqual([]);
+  });
+});
+
+describe("the reference's texts, and its `created_at (date)` filter", () => {
+  const DeleteProject = graphql(`mutation BinDeleteProject($input: DeleteProjectInput!) { deleteProject(input: $input) { deletedItem { itemType name location } } }`);
+  const DeleteDashboard = graphql(`
+    mutation BinDeleteDashboard($input: DeleteDashboardInput!) { deleteDashboard(input: $input) { deletedItem { itemType name location } } }
+  `);
+  const DeleteInvoiceEntry = graphql(`mutation BinDeleteInvoice($input: DeleteInvoiceInput!) { deleteInvoice(input: $input) { deletedItem { itemType name location } } }`);
+
+  test('a project and a dashboard are located in the organization; an invoice is named "Invoice - <number>"', async () => {
+    const a = await createTenant(t.db.prisma);
+    const organization = a.viewer.organization.name;
+    // The seed: "test project" in "My organization", "Dashboard q" in "My organization", "Invoice - 2016/01" of "Company: Client584".
+    const project = await a.db.project.create({ data: { organizationId: a.organizationId, companyId: a.companies.acme, name: 'test project', number: 9 } });
+    expect((await data(t.app, DeleteProject, { input: { id: gid('Project', project.id) } }, as(a))).deleteProject.deletedItem).toEqual({
+      itemType: 'PROJECT', name: 'test project', location: organization,
+    });
+    // A dashboard of a project is located in the organization too.
+    const dashboard = await a.db.dashboard.create({ data: { organizationId: a.organizationId, projectId: a.projects.website, creatorId: a.personId, name: 'Dashboard q' } });
+    expect((await data(t.app, DeleteDashboard, { input: { id: gid('Dashboard', dashboard.id) } }, as(a))).deleteDashboard.deletedItem).toEqual({
+      itemType: 'DASHBOARD', name: 'Dashboard q', location: organization,
+    });
+    const numbered = await invoice(a, '2016/01');
+    expect((await data(t.app, DeleteInvoiceEntry, { input: { id: gid('Invoice', numbered) } }, as(a))).deleteInvoice.deletedItem).toEqual({
+      itemType: 'INVOICE', name: 'Invoice - 2016/01', location: 'Company: Globex',
+    });
+    // Without a number: its subject, else its id.
+    const subject = await a.db.invoice.update({ where: { id: await invoice(a, 'x') }, data: { number: null, subject: 'Retainer' } });
+    expect((await data(t.app, DeleteInvoiceEntry, { input: { id: gid('Invoice', subject.id) } }, as(a))).deleteInvoice.deletedItem?.name).toBe('Invoice - Retainer');
+    const bare = await a.db.invoice.update({ where: { id: await invoice(a, 'y') }, data: { number: null } });
+    expect((await data(t.app, DeleteInvoiceEntry, { input: { id: gid('Invoice', bare.id) } }, as(a))).deleteInvoice.deletedItem?.name).toBe(`Invoice - #${bare.id}`);
+  });
+
+  test('createdAt takes a date: that whole day in UTC, from its first instant to the next day\'s', async () => {
+    const a = await createTenant(t.db.prisma);
+    const b = await createTenant(t.db.prisma);
+    let itemId = 0;
+    const at = (name: string, createdAt: string, tenant = a) =>
+      tenant.db.deletedItem.create({
+        data: { organizationId: tenant.organizationId, itemType: 'expense', itemId: (itemId += 1), name, location: 'x', deleterId: tenant.personId, stamp: new Date(createdAt), createdAt: new Date(createdAt) },
+      });
+    await at('before', '2025-07-31T23:59:59.999Z');
+    await at('first', '2025-08-01T00:00:00.000Z');
+    await at('last', '2025-08-01T23:59:59.999Z');
+    await at('after', '2025-08-02T00:00:00.000Z');
+    // The reference's example, 06:04 in +02:00, is 04:04 UTC on the same day.
+    await at('seed', '2025-08-01T06:04:59.606+02:00');
+    await at('theirs', '2025-08-01T12:00:00.000Z', b);
+    const names = async (createdAt: object) =>
+      (await data(t.app, Bin, { filter: { createdAt }, orderBy: [{ field: 'CREATED_AT' }] }, as(a))).deletedItems.nodes.map((n) => n.name);
+    expect(await names({ on: '2025-08-01' })).toEqual(['first', 'seed', 'last']);
+    expect(await names({ on: '01.08.2025' })).toEqual(['first', 'seed', 'last']);
+    expect(await names({ onOrAfter: '2025-08-01' })).toEqual(['first', 'seed', 'last', 'after']);
+    expect(await names({ onOrBefore: '2025-08-01' })).toEqual(['before', 'first', 'seed', 'last']);
+    expect(await names({ onOrAfter: '2025-08-02', onOrBefore: '2025-08-01' })).toEqual([]);
+    // Beside the instants it took before, which still mean what they meant.
+    expect(await names({ on: '2025-08-01', gt: '2025-08-01T00:00:00.000Z' })).toEqual(['seed', 'last']);
+    expect(await names({ lt: '2025-08-01T00:00:00.000Z' })).toEqual(['before']);
+    // The calendar's last day has no next one: nothing is refused.
+    expect(await names({ onOrBefore: '9999-12-31' })).toHaveLength(5);
+    expect(await names({ on: '9999-12-31' })).toEqual([]);
+    // Not a date: the client's mistake, named.
+    const bad = await execute(t.app, Bin, { filter: { createdAt: { on: '2025-08-01T00:00:00Z' } } }, as(a));
+    expect(bad.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
 

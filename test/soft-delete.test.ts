@@ -99,13 +99,15 @@ describe.each(Object.keys(make) as Model[])('%s', (model) => {
   test('delete hides it, records who and when and files one entry; restore brings it back', async () => {
     const id = await make[model](a);
     const before = Date.now();
-    expect(await remove[model](a.db, a.viewer, id)).toEqual({ ok: true, value: { id } });
+    const removed = await remove[model](a.db, a.viewer, id);
     expect(await visible(a, model, id)).toBe(false);
     const deleted = await raw(model, id);
     expect(deleted?.deleterId).toBe(a.personId);
     expect(deleted?.deletedAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
     const entry = await entryOf(a, model, id);
     expect(entry).toMatchObject({ deleterId: a.personId, stamp: deleted?.deletedAt, recoveredAt: null });
+    // The delete answers the entry it filed (the payload's `deletedItem`).
+    expect(removed).toEqual({ ok: true, value: { id, entryId: entry!.id } });
 
     // Deleting again: it is not there any more.
     const again = await remove[model](a.db, a.viewer, id);

@@ -27,6 +27,8 @@ const LIFECYCLE = ['created', 'deleted', 'restored', 'purged'] as const;
 
 /** What else happens to some of them, beyond their life cycle. */
 const MORE = [
+  // Set-up: the organization's settings (src/domain/organizations.ts).
+  'organization.updated',
   // Set-up: archived, never deleted (src/domain/companies.ts, src/domain/service-types.ts).
   'company.created',
   'company.updated',

@@ -616,7 +616,8 @@ export interface OrganizationSql {
  * rows). Nothing scopes it: each statement states `organization_id = organizationId` itself, and
  * callers are kept to a few reviewed places (src/changes/outbox.ts, src/changes/log.ts, the
  * idempotency claim in src/domain/kit/idempotency.ts, the ordered locks in src/domain/kit/locks.ts,
- * a deal's and a project's sums in src/domain/deal-totals.ts).
+ * a deal's and a project's sums in src/domain/deal-totals.ts, the organization's row lock in
+ * src/domain/organizations.ts).
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
   const bound = BOUND.get(db);

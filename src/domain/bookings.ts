@@ -10,7 +10,7 @@ import type { Booking } from '../generated/prisma/client.js';
 import { lockLive, lockMove } from './kit/locks.js';
 import { at, blank, fail, fieldAfter, given, inInputOrder, invalid, MESSAGES, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { dayName, fullName, servicePath } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
@@ -153,7 +153,7 @@ export async function updateBooking(db: ScopedClient, viewer: Viewer, id: number
   });
 }
 
-export function deleteBooking(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteBooking(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'booking', id);
 }
 

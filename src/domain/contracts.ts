@@ -9,7 +9,7 @@ import { at, blank, fail, fieldAfter, given, invalid, notFound, ok, type Result,
 import { transact } from './kit/transaction.js';
 import { chargeWork, reserveWork } from './kit/work.js';
 import { lockDeal } from './kit/locks.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { DEAL, dealPlace } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import {
@@ -231,7 +231,7 @@ export async function updateContract(
 }
 
 /** Soft delete. Its budgets (the template among them) stay, and keep naming it as their contract. */
-export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteContract(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'contract', id);
 }
 

@@ -5,8 +5,8 @@ import type { Dashboard } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
-import { projectOr } from './bin-items.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
+import { organizationName } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -61,7 +61,7 @@ export async function updateDashboard(db: ScopedClient, viewer: Viewer, id: numb
   });
 }
 
-export function deleteDashboard(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteDashboard(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'dashboard', id);
 }
 
@@ -90,8 +90,9 @@ export const dashboardBin: BinRules = {
   itemTypes: ['dashboard'],
   what: 'Dashboard',
   describe: async (tx, id) => {
-    const dashboard = await tx.dashboard.findUnique({ where: { id }, select: { name: true, project: { select: { name: true } } } });
-    return dashboard && { itemType: 'dashboard', name: dashboard.name, location: await projectOr(tx, dashboard.project) };
+    // The reference locates a dashboard in its organization ("My organization"), whatever its project.
+    const dashboard = await tx.dashboard.findUnique({ where: { id }, select: { name: true } });
+    return dashboard && { itemType: 'dashboard', name: dashboard.name, location: await organizationName(tx) };
   },
   parents: [{ model: 'project', key: 'projectId', what: 'project' }],
 };

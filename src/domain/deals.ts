@@ -25,7 +25,8 @@ import {
   type UserError,
 } from './kit/result.js';
 import { rewriteDealAttributions } from './invoice-attributions.js';
-import { binEntry, stampChildren } from './recycle-bin.js';
+import { binEntry, stampChildren, type Deleted } from './recycle-bin.js';
+import { checkDefaultCurrency } from './organizations.js';
 import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
@@ -181,6 +182,8 @@ export async function createDeal(db: ScopedClient, viewer: Viewer, input: DealIn
       data: { lastDealNumber: { increment: 1 } },
       select: { lastDealNumber: true },
     });
+    // That UPDATE waited for an organization update in progress: the currency checked must still be the default.
+    await checkDefaultCurrency(tx, viewer, 'currency');
     const now = new Date();
     const budget = input.budget ?? false;
     const date = input.date ?? today();
@@ -341,7 +344,7 @@ async function rewriteServices(
  * bin can bring back exactly those (not the ones deleted before, on their own). No live expense
  * then ever points at a deleted deal.
  */
-export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return transact(db, async (tx) => {
     const file = await binEntry(tx, viewer, { model: 'deal', id });
     const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
@@ -355,8 +358,7 @@ export async function deleteDeal(db: ScopedClient, viewer: Viewer, id: number): 
     if (count !== 1) return fail(notFound(at('id'), 'Deal'));
     // Its expenses (again), attributions, contracts, services and purchase orders (`dealBin.children`, below).
     await stampChildren(tx, 'deal', [id], stamp.deletedAt, stamp.deleterId);
-    await file(stamp.deletedAt);
-    return ok({ id });
+    return ok({ id, entryId: await file(stamp.deletedAt) });
   });
 }
 

@@ -4,7 +4,7 @@ import type { ScopedClient } from '../db/scope.js';
 import type { Event } from '../generated/prisma/client.js';
 import { at, blank, checkText, fail, given, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { organizationName } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
@@ -61,7 +61,7 @@ export async function updateEvent(db: ScopedClient, viewer: Viewer, id: number, 
 }
 
 /** To the recycle bin, with its bookings (`children` of its `BinRules`). */
-export function deleteEvent(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteEvent(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'event', id);
 }
 

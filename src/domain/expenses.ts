@@ -25,7 +25,7 @@ import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { transact } from './kit/transaction.js';
 import { transition, type Transitions } from './kit/transition.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { DEAL, dealMoney, dealPlace } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
@@ -47,6 +47,8 @@ export interface ExpenseInput {
   position?: number | null;
   reimbursable?: boolean | null;
   reimbursedOn?: Date | null;
+  /** Whether it has been invoiced (a client exporting to accounting marks it); null leaves it as it is. */
+  invoiced?: boolean | null;
 }
 
 
@@ -313,6 +315,7 @@ export async function createExpense(db: ScopedClient, viewer: Viewer, input: Exp
         position,
         reimbursable: input.reimbursable ?? null,
         reimbursedOn: input.reimbursedOn ?? null,
+        invoiced: input.invoiced ?? false,
         exchangeDate: input.date!,
         ...columns.value,
       },
@@ -376,6 +379,8 @@ export async function updateExpense(
         ...(given(input, 'name') && { name: input.name!.trim() }),
         ...(given(input, 'serviceTypeId') && { serviceTypeId: input.serviceTypeId! }),
         ...changed(input, ['personId', 'payOn', 'paidOn', 'reimbursable', 'reimbursedOn']),
+        // Not null: null is no change, as for a deal's flags.
+        ...(input.invoiced != null && { invoiced: input.invoiced }),
         ...(position !== undefined && { position }),
         dealId: deal.id,
         date,
@@ -388,7 +393,7 @@ export async function updateExpense(
 }
 
 /** Soft delete: the row stays for the recycle bin, with its entry there, and the scoped client hides it everywhere. */
-export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'expense', id);
 }
 

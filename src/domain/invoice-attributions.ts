@@ -19,7 +19,7 @@ import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Resul
 import { lockDeals, lockInvoices } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { DEAL } from './bin-items.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
@@ -140,7 +140,7 @@ export async function updateInvoiceAttribution(
 }
 
 /** Soft delete, like every deletable record. */
-export function deleteInvoiceAttribution(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteInvoiceAttribution(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'invoiceAttribution', id);
 }
 

@@ -39,7 +39,8 @@ import { checkMoney, rateUnlessInvalid } from './kit/rates.js';
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { chargeWork } from './kit/work.js';
-import { binEntry } from './recycle-bin.js';
+import { binEntry, type Deleted } from './recycle-bin.js';
+import { checkDefaultCurrency } from './organizations.js';
 import { live, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { withEvent } from '../changes/outbox.js';
@@ -377,6 +378,8 @@ export async function createInvoice(db: ScopedClient, viewer: Viewer, input: Inv
         exchangeDate: invoicedOn,
       },
     });
+    // Its insert waited for an organization update in progress: the currency checked must still be the default.
+    await checkDefaultCurrency(tx, viewer, 'currency');
     return ok(await withEvent(tx, viewer, 'invoice.created', 'Invoice', invoice, (i, v) => presentInvoice(tx, i, v)));
   });
 }
@@ -466,7 +469,7 @@ const sameRate = (a: string, b: string): boolean => formatRate(a) === formatRate
  * go to the recycle bin with it, stamped with the same moment and deleter, so that the bin can
  * bring back exactly those.
  */
-export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return transact(db, async (tx) => {
     const file = await binEntry(tx, viewer, { model: 'invoice', id });
     const stamp = { deletedAt: new Date(), deleterId: viewer.person.id };
@@ -477,8 +480,7 @@ export async function deleteInvoice(db: ScopedClient, viewer: Viewer, id: number
     const notes = await tx.invoice.findMany({ where: { parentInvoiceId: id }, select: { id: true } });
     if (notes.length) chargeWork((await tx.invoice.updateMany({ where: { id: { in: notes.map((n) => n.id) } }, data: stamp })).count);
     for (const invoiceId of [id, ...notes.map((n) => n.id)]) await deleteAttributionsOfInvoice(tx, invoiceId, stamp);
-    await file(stamp.deletedAt);
-    return ok({ id });
+    return ok({ id, entryId: await file(stamp.deletedAt) });
   });
 }
 
@@ -579,7 +581,8 @@ export const invoiceBin: BinRules = {
   what: 'Invoice',
   describe: async (tx, id) => {
     const invoice = await tx.invoice.findUnique({ where: { id }, select: { number: true, subject: true, company: { select: { name: true } } } });
-    return invoice && { itemType: 'invoice', name: invoice.number ?? invoice.subject ?? `Invoice ${id}`, location: `Company: ${invoice.company.name}` };
+    // "Invoice - 2016/01", as the reference; an invoice without a number is named by its subject, or its id.
+    return invoice && { itemType: 'invoice', name: `Invoice - ${invoice.number ?? invoice.subject ?? `#${id}`}`, location: `Company: ${invoice.company.name}` };
   },
   children: [
     { model: 'invoice', key: 'parentInvoiceId' },

@@ -6,7 +6,7 @@ import type { Page } from '../generated/prisma/client.js';
 import { lockLive } from './kit/locks.js';
 import { at, blank, checkText, fail, given, inInputOrder, invalid, notFound, ok, tooLong, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { projectOr } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
@@ -126,7 +126,7 @@ export async function updatePage(db: ScopedClient, viewer: Viewer, id: number, i
 }
 
 /** Soft delete with its subpages (and theirs), under one stamp; one bin entry. */
-export function deletePage(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deletePage(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'page', id);
 }
 

@@ -7,7 +7,8 @@ import type { Project } from '../generated/prisma/client.js';
 import { at, blank, checkText, fail, given, inInputOrder, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { lockLive } from './kit/locks.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
+import { organizationName } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
@@ -55,7 +56,7 @@ export async function createProject(db: ScopedClient, viewer: Viewer, input: Pro
 }
 
 /** Soft delete with its tasks, pages and dashboards, under one stamp; one bin entry. */
-export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteProject(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'project', id);
 }
 
@@ -107,8 +108,9 @@ export const projectBin: BinRules = {
   itemTypes: ['project'],
   what: 'Project',
   describe: async (tx, id) => {
-    const project = await tx.project.findUnique({ where: { id }, select: { name: true, company: { select: { name: true } } } });
-    return project && { itemType: 'project', name: project.name, location: `Company: ${project.company.name}` };
+    // The reference locates a project in its organization ("My organization"), not its company.
+    const project = await tx.project.findUnique({ where: { id }, select: { name: true } });
+    return project && { itemType: 'project', name: project.name, location: await organizationName(tx) };
   },
   children: [
     { model: 'task', key: 'projectId' },

@@ -15,7 +15,7 @@ import { lockDeals } from './kit/locks.js';
 import { checkMoney, resolveRate } from './kit/rates.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { DEAL, dealPlace } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
@@ -185,7 +185,7 @@ export async function updatePurchaseOrder(db: ScopedClient, viewer: Viewer, id: 
   });
 }
 
-export function deletePurchaseOrder(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deletePurchaseOrder(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'purchaseOrder', id);
 }
 

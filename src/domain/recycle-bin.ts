@@ -52,17 +52,29 @@ export interface BinItem {
 }
 
 /**
+ * What a delete answers: the object's id, and the id of the bin entry it filed (what
+ * `restoreDeletedItem` takes to undo it; the delete payload's `deletedItem`).
+ */
+export interface Deleted {
+  id: number;
+  entryId: number;
+}
+
+/**
  * Use inside a delete's transaction: describes the object while it is live, and returns what files
- * its bin entry once the delete has stamped it. Nothing is filed when the delete found nothing.
+ * its bin entry once the delete has stamped it, answering the entry's id. The delete has found its
+ * object by then (else it answers NOT_FOUND first), and the description was read in the same
+ * transaction: there is always one.
  */
 export async function binEntry(tx: ScopedTx, viewer: Viewer, item: BinItem) {
   const description = await rulesOf(item.model).describe(tx, item.id);
-  return async (stamp: Date): Promise<void> => {
-    if (!description) return;
+  return async (stamp: Date): Promise<number> => {
+    if (!description) throw new Error(`binEntry: ${item.model} ${item.id} was stamped but not described`);
     const entry = await tx.deletedItem.create({
       data: { organizationId: viewer.organization.id, private: false, ...description, itemId: item.id, deleterId: viewer.person.id, stamp },
     });
     if (!entry.private) await recordEvent(tx, viewer, binEventType(subjectOf(item.model), 'deleted'), { node: subjectOf(item.model), id: item.id }, (v) => presentDeletedItem(entry, v));
+    return entry.id;
   };
 }
 
@@ -87,15 +99,14 @@ const ids = (rows: Record<string, unknown>[]) => rows.map((row) => row.id as num
  * transaction that describes the object, stamps it with a guarded UPDATE (of two concurrent deletes
  * one wins, the other finds nothing: NOT_FOUND), stamps what goes with it, and files the entry.
  */
-export function deleteItem(db: ScopedClient, viewer: Viewer, model: BinModel, id: number): Promise<Result<{ id: number }>> {
+export function deleteItem(db: ScopedClient, viewer: Viewer, model: BinModel, id: number): Promise<Result<Deleted>> {
   return transact(db, async (tx) => {
     const file = await binEntry(tx, viewer, { model, id });
     const stamp = new Date();
     const { count } = await delegate(tx, model).updateMany({ where: { id }, data: { deletedAt: stamp, deleterId: viewer.person.id } });
     if (count !== 1) return fail(notFound(at('id'), rulesOf(model).what));
     await stampChildren(tx, model, [id], stamp, viewer.person.id);
-    await file(stamp);
-    return ok({ id });
+    return ok({ id, entryId: await file(stamp) });
   });
 }
 

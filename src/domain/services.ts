@@ -29,7 +29,7 @@ import {
   type UserError,
 } from './kit/result.js';
 import { transact } from './kit/transaction.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { dealMoney } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
 import type { Viewer } from './viewer.js';
@@ -199,7 +199,7 @@ export async function updateService(db: ScopedClient, viewer: Viewer, id: number
 }
 
 /** To the recycle bin, with its time entries and bookings (`children` of its `BinRules`). */
-export function deleteService(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteService(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'service', id);
 }
 

@@ -25,7 +25,7 @@ import {
 import { cleanTags } from './kit/tags.js';
 import { transact } from './kit/transaction.js';
 import { transition, type Transitions } from './kit/transition.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, ref, type Payload } from './kit/shown.js';
@@ -207,7 +207,7 @@ export function reopenTask(db: ScopedClient, viewer: Viewer, id: number): Promis
  * theirs to see, so not to delete either: the data layer narrows the delete to what the viewer
  * sees, and it is NOT_FOUND, as for an unknown id.
  */
-export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteTask(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'task', id);
 }
 

@@ -3,7 +3,7 @@
 import type { ScopedClient } from '../db/scope.js';
 import type { Template } from '../generated/prisma/client.js';
 import { at, checkText, fail, given, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { organizationName } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, optionalText } from './kit/result.js';
@@ -77,7 +77,7 @@ export async function updateTemplate(db: ScopedClient, viewer: Viewer, id: numbe
   });
 }
 
-export function deleteTemplate(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteTemplate(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'template', id);
 }
 

@@ -13,7 +13,7 @@ import { lockLive, lockMove } from './kit/locks.js';
 import { at, blank, fail, given, inInputOrder, invalid, notFound, ok, type Result, type UserError } from './kit/result.js';
 import { transact } from './kit/transaction.js';
 import { canSeeTask } from './tasks.js';
-import { deleteItem } from './recycle-bin.js';
+import { deleteItem, type Deleted } from './recycle-bin.js';
 import { dayName, fullName, minutesName, servicePath } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
 import { checkOptionalText, checkText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
@@ -234,7 +234,7 @@ export async function rejectTimeEntry(db: ScopedClient, viewer: Viewer, id: numb
   });
 }
 
-export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<{ id: number }>> {
+export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'timeEntry', id);
 }
 

@@ -17,7 +17,11 @@ builder.node(ApiTokenRef, {
     'Its secret is shown once, by `createApiToken`.',
   id: { resolve: (token) => token.id },
   // Only the caller's own: another person's token (or an unknown id) is null in node(id:).
-  loadMany: (ids, ctx) => ctx.ownTokens.find(ids.map(Number)),
+  // Answered in the order of `ids` (Relay matches them by position): found ones in their places, null elsewhere.
+  loadMany: async (ids, ctx) => {
+    const byId = new Map((await ctx.ownTokens.find(ids.map(Number))).map((token) => [token.id, token]));
+    return ids.map((id) => byId.get(Number(id)) ?? null);
+  },
   fields: (t) => ({
     databaseId: t.exposeInt('id', { description: "The token's numeric id, as the operator's CLI lists it (`token list`, `token revoke`)." }),
     name: t.exposeString('name', { description: 'What it is for, as given when it was made; up to 100 characters.' }),

@@ -12,7 +12,7 @@ import { inCalendar, LAST_DAY_ISO } from '../domain/kit/dates.js';
 import { BadInput } from '../domain/kit/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
-import { parseGlobalId } from './kit/global-id.js';
+import { parseGlobalId, type IdKind } from './kit/global-id.js';
 import { globalId } from '../domain/kit/global-id.js';
 import { serializeBigInt } from '../domain/kit/shown.js';
 
@@ -88,8 +88,8 @@ export const builder = new SchemaBuilder<{
     encodeGlobalID: (typename, id) => globalId(typename, id),
     // Strict: a malformed id, an unknown type or an impossible number is the client's mistake.
     decodeGlobalID: (text) => {
-      const { typename, id } = parseGlobalId(text, 'id', isNodeType);
-      return { typename, id: String(id) };
+      const { typename, key } = parseGlobalId(text, 'id', nodeIdKind);
+      return { typename, id: key };
     },
   },
   prisma: {
@@ -117,6 +117,20 @@ export const plainNode = (typename: string): void => void PLAIN_NODES.add(typena
 export function isNodeType(typename: string): boolean {
   const config = builder.configStore.typeConfigs.get(typename);
   return config?.kind === 'Object' && (config.extensions?.pothosPrismaModel !== undefined || PLAIN_NODES.has(typename));
+}
+
+const MODELS = getDatamodel().datamodel.models;
+
+/**
+ * The database type of a node type's ids, from its Prisma model (a plain node's is the model of its
+ * name, if any): `int8` for the event log and its deliveries (BigInt ids), `int4` otherwise;
+ * undefined for a type that is not a node type.
+ */
+export function nodeIdKind(typename: string): IdKind | undefined {
+  if (!isNodeType(typename)) return undefined;
+  const config = builder.configStore.typeConfigs.get(typename);
+  const model = (config?.extensions?.pothosPrismaModel as string | undefined) ?? typename;
+  return MODELS[model]?.fields.find((f) => f.name === 'id')?.type === 'BigInt' ? 'int8' : 'int4';
 }
 
 // The output rule lives with the payload helpers (src/domain/kit/shown.ts): events spell BigInts alike.

@@ -6,7 +6,7 @@ import type { CursorContext } from '../domain/kit/keyset.js';
 import type { PageArgs } from '../domain/kit/page.js';
 import { COMMIT_ORDER, readEventLog, type LogFilter } from '../changes/log.js';
 import { EVENT_TYPES, type EventType } from '../changes/types.js';
-import { builder } from './builder.js';
+import { builder, plainNode } from './builder.js';
 import { decodeId } from './ids.js';
 import { MAX_FILTER_LIST } from './kit/list.js';
 import { argumentsKey } from './kit/loaders.js';
@@ -59,14 +59,29 @@ export interface ChangeEventShape {
   createdAt: Date;
 }
 
-export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent').implement({
+/** The columns of an event that the type shows (the log's raw rows carry the same ones). */
+const SHOWN = { id: true, type: true, actorId: true, subjectId: true, payload: true, createdAt: true } as const;
+
+export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent');
+// A node read through the scoped client (its organization only), but not a Prisma object type: the
+// log's pages come from raw SQL in commit order (src/changes/log.ts), which Pothos' selections cannot drive.
+plainNode('ChangeEvent');
+
+builder.node(ChangeEventRef, {
   description:
-    'A change recorded with the write that made it: what happened, to which object, by whom, and the object as the API showed it then.',
+    'A change recorded with the write that made it: what happened, to which object, by whom, and the object as the API showed it then. ' +
+    '`node(id:)` finds one by its id, as `changeEvents` lists them: any event of the organization (private things record none).',
+  id: {
+    description: 'Unique among events; the `id` of a webhook body. Not in commit order: `changeEvents` and webhooks give events in the order they were committed.',
+    resolve: (event) => event.id,
+  },
+  // In the request's organization, or null: the scoped client leaves other organizations' events out.
+  loadMany: async (ids, ctx) => {
+    const rows = await ctx.db.changeEvent.findMany({ where: { id: { in: ids.map((id) => BigInt(id)) } }, select: SHOWN });
+    const byId = new Map(rows.map((row) => [String(row.id), row]));
+    return ids.map((id) => byId.get(String(id)) ?? null);
+  },
   fields: (t) => ({
-    id: t.id({
-      description: 'Unique among events; the `id` of a webhook body. Not in commit order: `changeEvents` and webhooks give events in the order they were committed.',
-      resolve: (event) => globalId('ChangeEvent', event.id),
-    }),
     type: t.field({ type: EventTypeRef, description: 'What happened, e.g. EXPENSE_APPROVED (`expense.approved` in webhook bodies).', resolve: (event) => event.type as EventType }),
     occurredAt: t.field({ type: 'DateTime', description: 'When the change was recorded.', resolve: (event) => event.createdAt }),
     actor: t.prismaField({
@@ -75,8 +90,9 @@ export const ChangeEventRef = builder.objectRef<ChangeEventShape>('ChangeEvent')
       description: 'Who made the change; null for the operator (CLI) or a person no longer in the organization.',
       // One statement for a page of events, whatever their number (the scoped client's lookups are not batched by Prisma).
       resolve: (query, event, _args, ctx) => {
+        // Pothos checks that the selection was read: read it even for an operator's event (no actor).
+        const selection = (query as { select?: Record<string, unknown> }).select ? { ...query, select: { ...(query as { select: object }).select, id: true } } : { ...query };
         if (event.actorId === null) return null;
-        const selection = (query as { select?: Record<string, unknown> }).select ? { ...query, select: { ...(query as { select: object }).select, id: true } } : query;
         return ctx.loaders
           .get<number, unknown>(`changeEvent.actor:${argumentsKey(selection)}`, async (ids) => {
             const rows = (await ctx.db.person.findMany({ ...(selection as object), where: { id: { in: [...ids] } } })) as Array<{ id: number }>;
@@ -137,8 +153,8 @@ function logFilter(filter: ChangeEventFilterValue | null | undefined): LogFilter
   }
   // Stored as the outbox encodes them, which is the only spelling decodeId accepts (an id re-encodes to itself).
   const subjects = filter.subjectIds?.map((id, i) => {
-    const { typename, id: databaseId } = decodeId(String(id), `filter.subjectIds[${i}]`);
-    return globalId(typename, databaseId);
+    const { typename, key } = decodeId(String(id), `filter.subjectIds[${i}]`);
+    return globalId(typename, key);
   });
   return {
     ...(filter.types && { types: [...new Set(filter.types)] }),

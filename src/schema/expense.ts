@@ -68,7 +68,7 @@ export const ExpenseRef = builder.prismaNode('Expense', {
       description: 'Its place among the live expenses of its deal, from 1; unique there. Deleting an expense leaves a gap.',
     }),
     invoiced: t.exposeBoolean('invoiced', {
-      description: 'Whether the cost has been billed on an invoice (the REST API\'s `invoiced`). No mutation of this API sets it yet.',
+      description: "Whether the cost has been billed on an invoice (the REST API's `invoiced`), as `createExpense` or `updateExpense` set it.",
     }),
     approved: t.exposeBoolean('approved', { description: 'Whether it is approved: `approveExpense` sets it; `unapproveExpense` and `rejectExpense` clear it.' }),
     approvedAt: t.expose('approvedAt', { type: 'DateTime', nullable: true, description: 'When it was approved; null unless `approved`.' }),
@@ -258,6 +258,11 @@ const expenseFields = (t: PothosSchemaTypes.InputFieldBuilder<typeof builder ext
   }),
   reimbursable: t.boolean({ description: 'Whether the cost is to be paid back to whoever laid it out. Optional; null clears it.' }),
   reimbursedOn: t.field({ type: 'Date', description: 'The day it was paid back. Optional; null clears it.' }),
+  invoiced: t.boolean({
+    description:
+      'Whether it has been invoiced: a client that exports expenses to accounting marks them. Default false; on an update, ' +
+      'null (or left out) keeps it as it is. Nothing else sets it yet (invoice attributions are to deals, not expenses).',
+  }),
 });
 
 const toDomainInput = domainInput<ExpenseInput>({ dealId: 'Deal', serviceTypeId: 'ServiceType', personId: 'Person' });

@@ -1,4 +1,5 @@
 // Operator inputs shared by every filterable type: the REST API's filter operations, typed.
+import { FIRST_DAY, inCalendar } from '../domain/kit/dates.js';
 import { builder } from './builder.js';
 
 export const StringOperators = builder.inputType('StringOperators', {
@@ -56,7 +57,9 @@ export const DateOperators = builder.inputType('DateOperators', {
 });
 
 export const DateTimeOperators = builder.inputType('DateTimeOperators', {
-  description: 'Conditions on a point in time; all given conditions must hold.',
+  description:
+    'Conditions on a point in time; all given conditions must hold. `on`, `onOrAfter` and `onOrBefore` take a date, ' +
+    'meaning that whole day in UTC (the reference\'s `created_at (date)` filter: `2025-08-01`).',
   fields: (t) => ({
     eq: t.field({ type: 'DateTime', description: 'At exactly this moment (to the millisecond).' }),
     notEq: t.field({ type: 'DateTime', description: 'At any other moment (or, on an optional field, none).' }),
@@ -64,8 +67,34 @@ export const DateTimeOperators = builder.inputType('DateTimeOperators', {
     gte: t.field({ type: 'DateTime', description: 'At this moment or after.' }),
     lt: t.field({ type: 'DateTime', description: 'Before this moment.' }),
     lte: t.field({ type: 'DateTime', description: 'At this moment or before.' }),
+    on: t.field({ type: 'Date', description: 'During this day (UTC): from its first instant to the next day\'s, excluded.' }),
+    onOrAfter: t.field({ type: 'Date', description: 'During this day (UTC) or later.' }),
+    onOrBefore: t.field({ type: 'Date', description: 'During this day (UTC) or earlier.' }),
   }),
 });
+
+/** The day conditions of `DateTimeOperators`: each a whole UTC day (a `Date` input is that day's midnight, UTC). */
+export interface DayOperators {
+  on?: Date | null;
+  onOrAfter?: Date | null;
+  onOrBefore?: Date | null;
+}
+
+/** The first instant after `day`; none after the calendar's last day (no instant is stored past it). */
+function nextDay(day: Date): { lt?: Date } {
+  const next = new Date(day.getTime() + 86_400_000);
+  return inCalendar(next) ? { lt: next } : {};
+}
+
+/** The day conditions as operators on the instant: `on: d` is `gte: d, lt: d + 1 day`. Each holds on its own. */
+export function dayRanges(ops: DayOperators): Array<{ gte?: Date; lt?: Date }> {
+  const out: Array<{ gte?: Date; lt?: Date }> = [];
+  if (ops.on != null) out.push({ gte: ops.on, ...nextDay(ops.on) });
+  if (ops.onOrAfter != null) out.push({ gte: ops.onOrAfter });
+  // Up to the calendar's end: any instant, but one must be there (an empty optional one is not on any day).
+  if (ops.onOrBefore != null) out.push({ gte: FIRST_DAY, ...nextDay(ops.onOrBefore) });
+  return out;
+}
 
 export const SortDirection = builder.enumType('SortDirection', {
   description: 'Ascending or descending.',

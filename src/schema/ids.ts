@@ -1,11 +1,10 @@
 // Global ids as arguments and inputs (the format and its strictness: src/schema/kit/global-id.ts).
 import { BadInput } from '../domain/kit/errors.js';
-import { isNodeType } from './builder.js';
-import { parseGlobalId } from './kit/global-id.js';
+import { nodeIdKind } from './builder.js';
+import { parseGlobalId, type DecodedId } from './kit/global-id.js';
 
 /** Decodes a global id of any node type, or throws `BadInput` naming `argument`. */
-export const decodeId = (globalId: string, argument: string): { typename: string; id: number } =>
-  parseGlobalId(globalId, argument, isNodeType);
+export const decodeId = (globalId: string, argument: string): DecodedId => parseGlobalId(globalId, argument, nodeIdKind);
 
 /** Decodes a global id that must be of `typename`. */
 export function decodeIdOf(globalId: string, typename: string, argument: string): number {

@@ -2,7 +2,7 @@
 // or deactivate them (src/domain/members.ts says what stays in place).
 import { MAX_EMAIL, MAX_PERSON_NAME, type MemberChange, type NewMemberInput } from '../domain/members.js';
 import { builder } from './builder.js';
-import { listField, ops, sortBy } from './kit/list.js';
+import { listField, mentions, ops, sortBy } from './kit/list.js';
 import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 import { requireAdmin } from './kit/roles.js';
 import { MoneyRef } from './money.js';
@@ -111,13 +111,24 @@ builder.mutationFields((t) => ({
 builder.queryFields((t) => ({
   people: listField(t, {
     type: 'Person',
-    description: 'People of the organization, by id unless another order is given.',
+    description:
+      'People of the organization, by id unless another order is given. Deactivated members are left out unless the ' +
+      'filter mentions `deactivated` (`deactivated: true` lists only them, `deactivated: null` everyone).',
+    // What a client picking a person (an assignee, an expense's person) wants; the admins' member list asks for the rest.
+    defaults: (filter) => (mentions(filter, 'deactivated') ? filter : { ...filter, deactivated: false }),
     filter: {
       description: 'Which people to include.',
       fields: {
         firstName: ops('string', { description: 'On the first name.' }),
         lastName: ops('string', { description: 'On the last name.' }),
         email: ops('string', { description: 'On the email address (`contains` and `startsWith` ignore case, `eq` does not).' }),
+        deactivated: {
+          kind: 'custom',
+          type: 'Boolean',
+          // The person's one membership here (the data layer narrows `memberships` to the organization).
+          where: (value: boolean) => ({ memberships: { some: { deactivatedAt: value ? { not: null } : null } } }),
+          description: 'Deactivated members (true) or active ones (false). Default when left out: false. `null` includes both.',
+        },
       },
     },
     sorts: {

@@ -1,6 +1,5 @@
 // Webhook endpoints and their deliveries. The rules are in src/domain/webhooks.ts; delivery itself
 // in src/webhooks (docs/events.md). A secret is shown once, in createWebhook's payload.
-import { globalId } from '../domain/kit/global-id.js';
 import { queryFromInfo } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { createWebhook, deleteWebhook, updateWebhook, type WebhookInput } from '../domain/webhooks.js';
@@ -33,14 +32,14 @@ const DeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
 
 type DeliveryStatusValue = 'PENDING' | 'DELIVERED' | 'FAILED';
 
-const WebhookDeliveryRef = builder.prismaObject('WebhookDelivery', {
+const WebhookDeliveryRef = builder.prismaNode('WebhookDelivery', {
+  id: { field: 'id', description: 'Also sent as the `Gateway-Delivery-Id` header.' },
   select: { id: true },
-  description: 'One event sent (or to be sent) to one endpoint, with how its attempts went.',
+  // Admins only: for a member (and for another organization) the data layer has no deliveries, so
+  // node(id:) is null (ADMIN_ONLY in src/db/scope.ts), as for webhooks.
+  nullable: true,
+  description: 'One event sent (or to be sent) to one endpoint, with how its attempts went. Only admins see deliveries.',
   fields: (t) => ({
-    id: t.id({
-      description: 'Also sent as the `Gateway-Delivery-Id` header.',
-      resolve: (d) => globalId('WebhookDelivery', d.id),
-    }),
     status: t.field({ type: DeliveryStatus, description: 'Where it stands.', select: { status: true }, resolve: (d) => d.status as DeliveryStatusValue }),
     attempts: t.exposeInt('attempts', { description: `Attempts made so far (the \`Gateway-Delivery-Attempt\` header of the last one).` }),
     lastAttemptAt: t.expose('lastAttemptAt', { type: 'DateTime', nullable: true, description: 'When the last attempt was made; null before the first.' }),
@@ -273,6 +272,7 @@ builder.mutationFields((t) => ({
   deleteWebhook: deleteField(t, 'Webhook', {
     about: 'The endpoint and its deliveries are gone for good.',
     what: 'endpoint',
+    noEntry: 'an endpoint is deleted for good, with its deliveries; it never goes to the recycle bin.',
     remove: (ctx, id) => (requireAdmin(ctx, MANAGE), deleteWebhook(ctx.db, id)),
   }),
 }));

@@ -27,7 +27,9 @@ import {
   BigIntOperators,
   DateOperators,
   DateTimeOperators,
+  dayRanges,
   IntOperators,
+  type DayOperators,
   SortDirection,
   StringOperators,
 } from '../filters.js';
@@ -234,6 +236,10 @@ function filterWhere(spec: ListSpec, filter: FilterValue | null | undefined, pat
     else {
       if (field.kind === 'string') refuseNul(value as Record<string, unknown>, `${path}.${name}`);
       all.push(...operatorConditions(field.path ?? [name], value as object, { nullable: field.nullable }));
+      // A date where an instant is filtered means that whole day, in UTC.
+      if (field.kind === 'datetime') {
+        for (const range of dayRanges(value as DayOperators)) all.push(...operatorConditions(field.path ?? [name], range, { nullable: field.nullable }));
+      }
     }
   }
   filter.and?.forEach((f, i) => all.push(filterWhere(spec, f, `${path}.and[${i}]`, depth + 1)));

@@ -1,7 +1,9 @@
 // The mutation kit: every mutation takes one `input` and returns a payload with the object as it is
-// now (null when there are user errors) and `userErrors`; deletes return the deleted id instead.
+// now (null when there are user errors) and `userErrors`; deletes return the deleted id and the
+// recycle bin entry they filed instead.
 // Domain functions return a `Result`; these helpers turn it into a payload.
 import type { Result, UserError } from '../../domain/kit/result.js';
+import type { Deleted } from '../../domain/recycle-bin.js';
 import { getDatamodel } from '../../generated/pothos-types.js';
 import type PrismaTypes from '../../generated/pothos-types.js';
 import { builder } from '../builder.js';
@@ -44,6 +46,8 @@ function covers(type: string, query: Record<string, unknown>, row: Record<string
 
 interface DeletePayload {
   deletedId: string | null;
+  /** The bin entry the delete filed; null with user errors, or for a type that files none. */
+  entryId: number | null;
   userErrors: UserError[];
 }
 
@@ -93,19 +97,40 @@ export function toPayload(result: Result<{ id: number }>): Payload {
   return value.replayed === true ? { id: value.id, userErrors: [] } : { id: value.id, row: value, userErrors: [] };
 }
 
-/** The payload of a delete: `<field>` is the deleted object's global id. */
-export function deletePayloadType(name: string, field: string, description: string) {
+/** What a delete mutation's `deletedItem` says by default: the entry its delete files. */
+const ENTRY =
+  'The recycle bin entry the delete filed, as `deletedItems` lists it: `restoreDeletedItem(input: { id })` with its `id` ' +
+  'undoes the delete. Null when there are user errors.';
+
+/**
+ * The payload of a delete: `<field>` is the deleted object's global id, `deletedItem` the bin entry
+ * it filed (`entry` describes it; a type that files none says so there).
+ */
+export function deletePayloadType(name: string, field: string, description: string, entry = ENTRY) {
   return builder.objectRef<DeletePayload>(name).implement({
     description,
     fields: (t) => ({
       [field]: t.exposeID('deletedId', { nullable: true, description: 'The global id of the deleted object; null when there are user errors.' }),
+      deletedItem: t.prismaField({
+        type: 'DeletedItem',
+        nullable: true,
+        description: entry,
+        // Read through the caller's client: the entry is theirs (they deleted it), private or not.
+        resolve: (query, payload, _args, ctx) => {
+          const selection = { ...query };
+          if (payload.entryId === null) return null;
+          return ctx.db.deletedItem.findUnique({ ...selection, where: { id: payload.entryId } });
+        },
+      }),
       userErrors: t.field({ type: [UserErrorRef], description: USER_ERRORS, resolve: (payload) => payload.userErrors }),
     }),
   });
 }
 
 export function toDeletePayload(globalId: string, result: Result<unknown>): DeletePayload {
-  return result.ok ? { deletedId: globalId, userErrors: [] } : { deletedId: null, userErrors: result.errors };
+  if (!result.ok) return { deletedId: null, entryId: null, userErrors: result.errors };
+  const entryId = (result.value as Partial<Deleted> | null)?.entryId;
+  return { deletedId: globalId, entryId: typeof entryId === 'number' ? entryId : null, userErrors: [] };
 }
 
 /** The `id` of an input that names the object to change. */
@@ -120,16 +145,28 @@ export function idInput(name: string, description: string) {
 /** The database id of a mutation's `input.id`; a malformed id or one of another type matches nothing. */
 export const inputDatabaseId = (id: string | number, type: string): number => inputId(String(id), type)!;
 
+/** What the delete mutation of a type does: `remove` deletes (through the bin, answering its entry). */
+interface DeleteOptions {
+  /** Follows "The result of `delete<Type>`." in the payload's description. */
+  about?: string;
+  /** Names the object in the input's description ("The <what> to delete.", by default the type in words). */
+  what?: string;
+  remove: (ctx: Context, id: number) => Promise<Result<Deleted>>;
+}
+
+/** A delete that files no bin entry (a webhook is gone for good): `noEntry` says why `deletedItem` is always null. */
+interface DeleteWithoutEntry extends Omit<DeleteOptions, 'remove'> {
+  noEntry: string;
+  remove: (ctx: Context, id: number) => Promise<Result<unknown>>;
+}
+
 /**
- * The delete mutation of a type: `delete<Type>(input: { id })` answering `deleted<Type>Id`.
- * `about` follows "The result of `delete<Type>`." in the payload's description; `what` names the
- * object in the input's ("The <what> to delete.", by default the type in words).
+ * The delete mutation of a type: `delete<Type>(input: { id })` answering `deleted<Type>Id` and
+ * `deletedItem`, the recycle bin entry it filed (src/domain/recycle-bin.ts `deleteItem`), so that an
+ * undo is one `restoreDeletedItem` call.
  */
-export function deleteField(
-  t: PothosSchemaTypes.MutationFieldBuilder<Types, object>,
-  type: string,
-  options: { about?: string; what?: string; remove: (ctx: Context, id: number) => Promise<Result<unknown>> },
-) {
+export function deleteField(t: PothosSchemaTypes.MutationFieldBuilder<Types, object>, type: string, options: DeleteOptions | DeleteWithoutEntry) {
+  const entry = 'noEntry' in options ? `Always null: ${options.noEntry}` : ENTRY;
   const what = options.what ?? typeWords(type);
   return t.field({
     description:
@@ -139,6 +176,7 @@ export function deleteField(
       `Delete${type}Payload`,
       `deleted${type}Id`,
       `The result of \`delete${type}\`.${options.about ? ` ${options.about}` : ''}`,
+      entry,
     ),
     args: { input: t.arg({ type: idInput(`Delete${type}Input`, `The ${what} to delete.`), required: true, description: `The ${what} to delete.` }) },
     resolve: async (_root, { input }, ctx) => toDeletePayload(String(input.id), await options.remove(ctx, inputDatabaseId(input.id, type))),
