@@ -314,6 +314,36 @@ describe('statements', () => {
     const many = await page(12);
     expect(many.count, many.log.join('\n')).toBe(few.count);
   });
+
+  test('a page of projects with their rollups costs the same statements for 2 projects as for 10', async () => {
+    async function page(projects: number) {
+      const tenant = await createTenant(t.db.prisma);
+      for (let i = 2; i < projects; i++) {
+        const project = await tenant.db.project.create({ data: { organizationId: tenant.organizationId, companyId: tenant.companies.acme, name: `P${i}`, number: 10 + i } });
+        await tenant.db.deal.create({
+          data: {
+            organizationId: tenant.organizationId, companyId: tenant.companies.acme, projectId: project.id, name: `D${i}`, number: 10 + i,
+            date: day('2021-04-15'), currency: 'EUR', exchangeRate: '1.25', exchangeDate: day('2021-04-15'),
+          },
+        });
+      }
+      for (const deal of await tenant.db.deal.findMany({ select: { id: true } })) {
+        const s = await service(tenant, { dealId: deal.id, quantity: '1.0', price: 100n });
+        await timeEntry(tenant, s, { time: 30 });
+      }
+      t.db.statements.reset();
+      const result = await gql(
+        tenant.token,
+        `{ projects(first: 50) { nodes { name revenue ${SET} cost ${SET} profit ${SET} profitMargin invoiced ${SET} pendingInvoicing ${SET} workedTime } } }`,
+      );
+      expect(result.projects.nodes).toHaveLength(projects);
+      for (const node of result.projects.nodes) expect(node.revenue.default.cents).toBe(node.name === 'App' ? 100 : 125);
+      return { count: t.db.statements.count, log: [...t.db.statements.log] };
+    }
+    const few = await page(2);
+    const many = await page(10);
+    expect(many.count, many.log.join('\n')).toBe(few.count);
+  });
 });
 
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('concurrency', () => {
