@@ -114,10 +114,9 @@ trap 'exit 130' INT; trap 'exit 143' TERM
 # Each start line execs down to node, so $! is the server's own PID.
 start_gw() { # port node [node options...]
   local port=$1 node=$2; shift 2
-  # No rate limiter (PostGraphile has none; one token would run dry under load), and a bucket large enough
-  # that page b's cost (1402 points) is not refused as larger than any bucket.
-  (cd "$GW_DIR" && exec env DATABASE_URL=$SRVURL SEED_DEMO=false NODE_ENV=production LOG_LEVEL=warn PORT=$port \
-    RATE_LIMIT_ENABLED=false RATE_LIMIT_POINTS=1000000 \
+  # The settings of gateway.env (no rate limiter, no in-process webhook delivery: why is written there;
+  # test/bench-gateway.test.ts starts a server with the same file).
+  (cd "$GW_DIR" && exec env $(grep -v '^#' "$BENCH/gateway.env" | xargs) DATABASE_URL=$SRVURL PORT=$port \
     taskset -c 0 "$node" "$@" --import tsx src/main/server.ts) >"$OUT/gw-$port.log" 2>&1 &
   PIDS+=($!); eval "GW_PID_$port=$!"
 }
