@@ -60,7 +60,7 @@ const Invoices = graphql(`
 const Work = graphql(`
   query DemoWork {
     services(first: 50) { nodes { id name deal { id name } timeEntries(first: 50) { totalCount } } }
-    timeEntries(first: 100) { totalCount nodes { approved rejected rejectedReason person { email } service { id } task { title } } }
+    timeEntries(first: 100) { totalCount nodes { time approved rejected rejectedReason workCost { default { cents currency } } person { email } service { id } task { title } } }
     tasks(first: 100) { nodes { title closed project { name } } }
     deletedItems { totalCount nodes { itemType name location recoveredAt } }
   }
@@ -204,6 +204,11 @@ describe('every part of the API has something, coherent', () => {
     for (const entry of timeEntries.nodes.filter((e) => e.rejected)) expect(entry.rejectedReason).toBeTruthy();
     expect(new Set(timeEntries.nodes.map((e) => e.person.email)).size).toBe(2);
     expect(timeEntries.nodes.some((e) => e.task)).toBe(true);
+    // Its people have cost rates (60.00 and 45.00 USD an hour): each entry's work cost is its minutes at one of them.
+    for (const entry of timeEntries.nodes) {
+      expect([6000, 4500].map((rate) => Math.round((entry.time * rate) / 60))).toContain(entry.workCost.default.cents);
+      expect(entry.workCost.default.currency).toBe('USD');
+    }
 
     expect(new Set(tasks.nodes.map((task) => task.closed))).toEqual(new Set([true, false]));
     expect(deletedItems.totalCount).toBeGreaterThanOrEqual(1);

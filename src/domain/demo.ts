@@ -82,8 +82,9 @@ function seed(prisma: PrismaClient, now: Date): Promise<{ created: boolean; orga
       const alex = await person('alex@example.com', 'Alex', 'Approver');
       await system.membership.createMany({
         data: [
-          { organizationId: organization.id, personId: dana.id, role: 'admin' },
-          { organizationId: organization.id, personId: alex.id, role: 'member' },
+          // Cost rates (USD cents an hour), so that the time entries below show a work cost.
+          { organizationId: organization.id, personId: dana.id, role: 'admin', costRate: 6000n },
+          { organizationId: organization.id, personId: alex.id, role: 'member', costRate: 4500n },
         ],
       });
       const db = scoped({ organizationId: organization.id });
