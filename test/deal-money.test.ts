@@ -383,4 +383,20 @@ describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('concurrency', () => {
     );
     expect(await deadlocks()).toBe(before);
   }, 60_000);
+
+  test("time entries' minutes changing while their deal is deleted deadlock nowhere", async () => {
+    const before = await deadlocks();
+    for (let round = 0; round < 3; round++) {
+      const tenant = await createTenant(t.db.prisma);
+      const worker = await memberAt(tenant, 5000n);
+      const services = await Promise.all(Array.from({ length: 4 }, (_, i) => service(tenant, { name: `S${i}` })));
+      const entries = await Promise.all(Array.from({ length: 16 }, (_, i) => timeEntry(tenant, services[i % 4]!, { personId: worker, time: 10 + i })));
+      const update = `mutation($input: UpdateTimeEntryInput!) { updateTimeEntry(input: $input) { userErrors { code } } }`;
+      const writes: Array<Promise<unknown>> = entries.map((id, i) => gql(tenant.token, update, { input: { id: gid('TimeEntry', id), time: 100 + i } }));
+      writes.splice(8, 0, gql(tenant.token, 'mutation($id: ID!) { deleteDeal(input: { id: $id }) { userErrors { code } } }', { id: gid('Deal', tenant.deals.eur) }));
+      const settled = await Promise.allSettled(writes);
+      expect(settled.filter((r) => r.status === 'rejected')).toEqual([]);
+    }
+    expect(await deadlocks()).toBe(before);
+  }, 60_000);
 });

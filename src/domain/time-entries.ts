@@ -148,9 +148,9 @@ export async function createTimeEntry(db: ScopedClient, viewer: Viewer, input: T
  * the wrong one), on any of its deals. As an expense, an approved or rejected entry may be changed and
  * stays approved or rejected: approval is a decision of its own (unapproveTimeEntry withdraws it).
  *
- * Concurrency: the entry's lock, and with it its latest committed state. A move first locks the
- * service it leaves and the one it joins (lockMove, src/domain/kit/locks.ts). A new task is locked
- * live, as a create locks it.
+ * Concurrency: its service's lock (a move: the service it leaves and the one it joins, lockMove in
+ * src/domain/kit/locks.ts), then the entry's, and with it its latest committed state. A new task is
+ * locked live, as a create locks it.
  */
 export async function updateTimeEntry(db: ScopedClient, viewer: Viewer, id: number, input: TimeEntryInput): Promise<Result<TimeEntry>> {
   const checked = check(input, false);
@@ -160,10 +160,12 @@ export async function updateTimeEntry(db: ScopedClient, viewer: Viewer, id: numb
     const target = input.serviceId ?? null;
     let from: number | null = null;
     let joined = true;
-    if (target !== null) {
-      const current = await tx.timeEntry.findUnique({ where: { id }, select: { serviceId: true } });
-      if (current && current.serviceId !== target) joined = await lockMove(tx, 'service', (from = current.serviceId), target);
-    }
+    // Its service before the entry, also when it stays: a change of minutes or person writes the work
+    // cost, whose trigger takes the deal next, and a deal's delete holds its services, then the deal,
+    // then stamps their entries (src/domain/kit/locks.ts, lockDealServices): the same order.
+    const current = await tx.timeEntry.findUnique({ where: { id }, select: { serviceId: true } });
+    if (current && target !== null && current.serviceId !== target) joined = await lockMove(tx, 'service', (from = current.serviceId), target);
+    else if (current) await lockLive(tx, 'service', current.serviceId);
     // The entry's lock, and with it its latest committed state; a deleted or foreign one matches nothing.
     const [existing] = await tx.timeEntry.updateManyAndReturn({ where: { id }, data: { updatedAt: new Date() } });
     if (!existing) return fail(notFound(at('id'), 'Time entry'));
