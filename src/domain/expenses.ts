@@ -24,7 +24,7 @@ import { checkMoney } from './kit/rates.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
 import { globalId } from './kit/global-id.js';
 import { transact } from './kit/transaction.js';
-import { transition, type Transitions } from './kit/transition.js';
+import { approve, reject, unapprove, type Transitions } from './kit/transition.js';
 import { deleteItem, type Deleted } from './recycle-bin.js';
 import { DEAL, dealMoney, dealPlace } from './bin-items.js';
 import { dealMoneyOf, lastIfTaken, refuse, type BinRules } from './kit/bin-rules.js';
@@ -53,7 +53,6 @@ export interface ExpenseInput {
 
 
 const MAX_NAME = 255;
-const MAX_REASON = 1000;
 /** Far above any real list of expenses on one deal, and far below int4: a next position always fits. */
 const MAX_POSITION = 1_000_000;
 /** 10^15 minor units: far above any real expense, and safe from overflow once multiplied by a rate. */
@@ -406,46 +405,14 @@ const EXPENSE_TRANSITIONS: Transitions<Expense> = {
   present: presentExpense,
 };
 
-export function approveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
-  return transition(db, viewer, EXPENSE_TRANSITIONS, id, {
-    from: { approved: false },
-    // Approving settles a rejection.
-    to: { approved: true, approvedAt: new Date(), approverId: viewer.person.id, rejected: false, rejectedAt: null, rejectedReason: null, rejecterId: null },
-    refused: { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
-    event: 'expense.approved',
-  });
-}
+export const approveExpense = (db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> =>
+  approve(db, viewer, EXPENSE_TRANSITIONS, id, 'expense.approved');
 
-export function unapproveExpense(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> {
-  return transition(db, viewer, EXPENSE_TRANSITIONS, id, {
-    from: { approved: true },
-    to: { approved: false, approvedAt: null, approverId: null },
-    refused: { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
-    event: 'expense.unapproved',
-  });
-}
+export const unapproveExpense = (db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Expense>> =>
+  unapprove(db, viewer, EXPENSE_TRANSITIONS, id, 'expense.unapproved');
 
-export async function rejectExpense(
-  db: ScopedClient,
-  viewer: Viewer,
-  id: number,
-  reason: string | null | undefined,
-): Promise<Result<Expense>> {
-  const problems: UserError[] = [];
-  checkText(problems, 'reason', reason, MAX_REASON);
-  if (problems.length) {
-    // Still report a missing expense first-class, alongside the problem with the reason.
-    const exists = await db.expense.count({ where: { id } });
-    return fail(...(exists ? [] : [notFound(at('id'), 'Expense')]), ...problems);
-  }
-  return transition(db, viewer, EXPENSE_TRANSITIONS, id, {
-    from: { rejected: false },
-    // A rejected expense is no longer approved.
-    to: { rejected: true, rejectedAt: new Date(), rejectedReason: reason!.trim(), rejecterId: viewer.person.id, approved: false, approvedAt: null, approverId: null },
-    refused: { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
-    event: 'expense.rejected',
-  });
-}
+export const rejectExpense = (db: ScopedClient, viewer: Viewer, id: number, reason: string | null | undefined): Promise<Result<Expense>> =>
+  reject(db, viewer, EXPENSE_TRANSITIONS, id, reason, 'expense.rejected');
 
 // ---- The event payload -------------------------------------------------------------------------
 

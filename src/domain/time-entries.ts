@@ -16,8 +16,8 @@ import { canSeeTask } from './tasks.js';
 import { deleteItem, type Deleted } from './recycle-bin.js';
 import { dayName, fullName, minutesName, servicePath } from './bin-items.js';
 import type { BinRules } from './kit/bin-rules.js';
-import { checkOptionalText, checkText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
-import { transition, type Transitions } from './kit/transition.js';
+import { checkOptionalText, MAX_LONG_TEXT, optionalText } from './kit/result.js';
+import { approve, reject, unapprove, type Transitions } from './kit/transition.js';
 import type { Viewer } from './viewer.js';
 import { globalId } from './kit/global-id.js';
 import { day, instant, moneySet, ref, type Payload } from './kit/shown.js';
@@ -190,8 +190,6 @@ export async function updateTimeEntry(db: ScopedClient, viewer: Viewer, id: numb
 
 // ---- Approval, as expenses have it ----------------------------------------------------------------
 
-const MAX_REASON = 1000;
-
 const TIME_ENTRY_TRANSITIONS: Transitions<ShownTimeEntry> = {
   model: 'timeEntry',
   node: 'TimeEntry',
@@ -201,40 +199,15 @@ const TIME_ENTRY_TRANSITIONS: Transitions<ShownTimeEntry> = {
 };
 
 /** Approves a time entry; approving settles a rejection. A second approval is ALREADY_APPROVED. */
-export function approveTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<ShownTimeEntry>> {
-  return transition(db, viewer, TIME_ENTRY_TRANSITIONS, id, {
-    from: { approved: false },
-    to: { approved: true, approvedAt: new Date(), approverId: viewer.person.id, rejected: false, rejectedAt: null, rejectedReason: null, rejecterId: null },
-    refused: { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
-    event: 'time_entry.approved',
-  });
-}
+export const approveTimeEntry = (db: ScopedClient, viewer: Viewer, id: number): Promise<Result<ShownTimeEntry>> =>
+  approve(db, viewer, TIME_ENTRY_TRANSITIONS, id, 'time_entry.approved');
 
-export function unapproveTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<ShownTimeEntry>> {
-  return transition(db, viewer, TIME_ENTRY_TRANSITIONS, id, {
-    from: { approved: true },
-    to: { approved: false, approvedAt: null, approverId: null },
-    refused: { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
-    event: 'time_entry.unapproved',
-  });
-}
+export const unapproveTimeEntry = (db: ScopedClient, viewer: Viewer, id: number): Promise<Result<ShownTimeEntry>> =>
+  unapprove(db, viewer, TIME_ENTRY_TRANSITIONS, id, 'time_entry.unapproved');
 
 /** Rejects a time entry with a reason (required); a rejected entry is no longer approved. */
-export async function rejectTimeEntry(db: ScopedClient, viewer: Viewer, id: number, reason: string | null | undefined): Promise<Result<ShownTimeEntry>> {
-  const problems: UserError[] = [];
-  checkText(problems, 'reason', reason, MAX_REASON);
-  if (problems.length) {
-    // A missing entry is reported too, beside the problem with the reason (as rejectExpense does).
-    const exists = await db.timeEntry.count({ where: { id } });
-    return fail(...(exists ? [] : [notFound(at('id'), 'Time entry')]), ...problems);
-  }
-  return transition(db, viewer, TIME_ENTRY_TRANSITIONS, id, {
-    from: { rejected: false },
-    to: { rejected: true, rejectedAt: new Date(), rejectedReason: reason!.trim(), rejecterId: viewer.person.id, approved: false, approvedAt: null, approverId: null },
-    refused: { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
-    event: 'time_entry.rejected',
-  });
-}
+export const rejectTimeEntry = (db: ScopedClient, viewer: Viewer, id: number, reason: string | null | undefined): Promise<Result<ShownTimeEntry>> =>
+  reject(db, viewer, TIME_ENTRY_TRANSITIONS, id, reason, 'time_entry.rejected');
 
 export function deleteTimeEntry(db: ScopedClient, viewer: Viewer, id: number): Promise<Result<Deleted>> {
   return deleteItem(db, viewer, 'timeEntry', id);

@@ -6,7 +6,7 @@
 import type { ScopedClient, ScopedTx } from '../../db/scope.js';
 import { withEvent } from '../../changes/outbox.js';
 import type { EventType } from '../../changes/types.js';
-import { at, fail, notFound, ok, type Result, type UserError } from './result.js';
+import { at, checkText, fail, notFound, ok, type Result, type UserError } from './result.js';
 import type { Payload } from './shown.js';
 import { transact } from './transaction.js';
 import type { Viewer } from '../viewer.js';
@@ -42,5 +42,54 @@ export function transition<Row extends { id: number }>(
     if (!row) return fail(notFound(at('id'), spec.what));
     if (count !== 1) return fail(change.refused);
     return ok(spec.unrecorded?.(row) ? row : await withEvent(tx, viewer, change.event, spec.node, row, spec.present));
+  });
+}
+
+// ---- Reviews: approval and rejection, as expenses and time entries have them ----------------------
+
+/** The longest rejection reason. */
+export const MAX_REASON = 1000;
+
+/** Approves a row; approving settles a rejection. A second approval is ALREADY_APPROVED. */
+export function approve<Row extends { id: number }>(db: ScopedClient, viewer: Viewer, spec: Transitions<Row>, id: number, event: EventType) {
+  return transition(db, viewer, spec, id, {
+    from: { approved: false },
+    to: { approved: true, approvedAt: new Date(), approverId: viewer.person.id, rejected: false, rejectedAt: null, rejectedReason: null, rejecterId: null },
+    refused: { field: at('id'), message: 'is already approved', code: 'ALREADY_APPROVED' },
+    event,
+  });
+}
+
+/** Withdraws an approval (clears it and its approver); NOT_APPROVED when there is none. */
+export function unapprove<Row extends { id: number }>(db: ScopedClient, viewer: Viewer, spec: Transitions<Row>, id: number, event: EventType) {
+  return transition(db, viewer, spec, id, {
+    from: { approved: true },
+    to: { approved: false, approvedAt: null, approverId: null },
+    refused: { field: at('id'), message: 'is not approved', code: 'NOT_APPROVED' },
+    event,
+  });
+}
+
+/** Rejects a row with a reason (required); a rejected row is no longer approved. A second rejection is ALREADY_REJECTED. */
+export async function reject<Row extends { id: number }>(
+  db: ScopedClient,
+  viewer: Viewer,
+  spec: Transitions<Row>,
+  id: number,
+  reason: string | null | undefined,
+  event: EventType,
+): Promise<Result<Row>> {
+  const problems: UserError[] = [];
+  checkText(problems, 'reason', reason, MAX_REASON);
+  if (problems.length) {
+    // A missing row is reported too, beside the problem with the reason.
+    const exists = await (db[spec.model] as unknown as { count(args: object): Promise<number> }).count({ where: { id } });
+    return fail(...(exists ? [] : [notFound(at('id'), spec.what)]), ...problems);
+  }
+  return transition(db, viewer, spec, id, {
+    from: { rejected: false },
+    to: { rejected: true, rejectedAt: new Date(), rejectedReason: reason!.trim(), rejecterId: viewer.person.id, approved: false, approvedAt: null, approverId: null },
+    refused: { field: at('id'), message: 'is already rejected', code: 'ALREADY_REJECTED' },
+    event,
   });
 }
