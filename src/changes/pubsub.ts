@@ -19,7 +19,8 @@
 // listens until the client pulls the first event, so an event committed right after the subscription
 // started could be missed), it does not tell when Redis has confirmed a SUBSCRIBE, and its
 // dispatchEvent drops the publish promise, so a Redis outage becomes an unhandled rejection.
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis } from 'ioredis';
 import { onEventsCommitted, type CommittedEvent } from './outbox.js';
 import { isEventType } from './types.js';
 
@@ -233,6 +234,8 @@ class RedisBus extends BaseBus {
     this.#timeoutMs = options.subscribeTimeoutMs ?? 5_000;
     // Publishing queues while Redis is away (ioredis' offline queue) and gives up after a few
     // reconnection attempts; the subscriber resubscribes its channels when it reconnects.
+    // ioredis is required here, not imported at the top: without REDIS_URL (the CLI, one instance) it is not loaded.
+    const { Redis } = createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
     this.#publisher = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
     this.#subscriber = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
     let up: boolean | undefined;

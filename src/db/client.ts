@@ -3,9 +3,8 @@
 // migrations serve both. PostgreSQL may come with read replicas (streaming standbys of the same
 // database): a client of their own each, which src/http/replicas.ts routes queries to.
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDirectory, type DirectoryLock } from './lock.js';
@@ -117,6 +116,8 @@ async function openPGlite(dataDir: string, owner: string, fromDump?: Blob): Prom
     // Before PGlite touches the folder: a second process must not open (and so damage) it.
     lock = lockDirectory(folder, owner);
   }
+  // Loaded here, not at the top: a process on PostgreSQL (the CLI above all) does not pay for PGlite.
+  const [{ PGlite }, { PrismaPGlite }] = await Promise.all([import('@electric-sql/pglite'), import('pglite-prisma-adapter')]);
   let lite: PGlite;
   try {
     lite = await PGlite.create(dataDir, fromDump ? { loadDataDir: fromDump } : {});
