@@ -157,7 +157,26 @@ export class ConfigError extends Error {
   }
 }
 
+/** The oldest Node.js line the gateway runs on: the LTS it is built and tested with (package.json's engines). */
+export const MIN_NODE_MAJOR = 24;
+
+/**
+ * Refuses a Node.js older than MIN_NODE_MAJOR (Node 20 is past its end of life). `npm install` brings a
+ * pinned Node 24 (the `node` development dependency) that the npm scripts run, whatever the system's
+ * Node is; an install without development dependencies needs Node 24 on the system, or the image.
+ */
+export function checkRuntime(version: string = process.versions.node): void {
+  const major = Number(version.split('.')[0]);
+  if (!(major >= MIN_NODE_MAJOR)) {
+    throw new ConfigError(
+      `This gateway needs Node.js ${MIN_NODE_MAJOR} or later; this is Node.js ${version}. ` +
+        'Run it through npm (`npm start`, `npm run cli`), which uses the Node.js that `npm install` put in node_modules, or use the container image.',
+    );
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  checkRuntime();
   // A .env file, when present, fills in what the environment leaves unset.
   if (env === process.env) dotenv.config({ quiet: true });
   // An empty setting is an unset one (a .env file's `REDIS_URL=`).

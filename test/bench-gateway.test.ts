@@ -1,10 +1,10 @@
 // The bench's gateway answers every query of the bench's pair file (issue 25): a server started as
-// bench/compare/run.sh starts it (bench/compare/gateway.env, `node --import tsx src/main/server.ts`),
+// bench/compare/run.sh starts it (bench/compare/gateway.env, `node dist/main/server.js`),
 // on PostgreSQL as the bench runs, asked each gateway side of the pairs bench/compare/gateway-pairs.mjs
 // writes, the write pair included. A change of the server's defaults (a rate limit, a cost limit, a
 // new required header) that would make `npm run bench:compare` fail its content check fails here
 // first. PostGraphile's side needs the bench's own install and is left to the bench.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -70,7 +70,10 @@ describe.runIf(Boolean(URL_))('the bench', () => {
     // The server, as run.sh starts it (in a process group of its own, so that cleanup reaches it).
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/graphql`;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/server.ts'], {
+    await new Promise<void>((resolve, reject) =>
+      execFile(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: ROOT }, (error) => (error ? reject(error) : resolve())),
+    );
+    const child = spawn(process.execPath, ['dist/main/server.js'], {
       cwd: ROOT,
       env: { ...process.env, ...env, DATABASE_URL: URL_, PORT: String(port), HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'pipe'],

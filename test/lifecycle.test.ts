@@ -176,7 +176,7 @@ afterAll(async () => {
 test('SIGTERM to npm start lets in-flight requests finish, then the whole process tree exits 0', async () => {
   const server = await startServer({ ...(await databaseEnv('sigterm')), SHUTDOWN_TIMEOUT_MS: '8000' });
   const tree = new Map(descendants(server.child.pid!).map((pid) => [pid, commandOf(pid)]));
-  expect([...tree.values()].some((command) => command?.includes('src/main/server.ts')), 'npm runs the server').toBe(true);
+  expect([...tree.values()].some((command) => command?.includes('dist/main/server.js')), 'npm runs the server').toBe(true);
 
   // An idle kept-alive connection must not hold the shutdown up until the deadline.
   const agent = new http.Agent({ keepAlive: true });

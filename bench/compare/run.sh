@@ -6,7 +6,7 @@
 #
 #   bash bench/compare/run.sh          # from the project root; all steps (~70 min); results in $OUT
 # The root's node_modules must exist (`npm ci` there first). This folder's own package (PostGraphile,
-# autocannon, pg, Node 22 from the npm registry) is installed with `npm ci` when its node_modules is missing.
+# autocannon, pg, Node 24 from the npm registry) is installed with `npm ci` when its node_modules is missing.
 #
 # Env (defaults):
 #   DB=perf_gw                            on 127.0.0.1:5432 as postgres (trust); reused when it has >= 100 000
@@ -14,23 +14,24 @@
 #   DB_ROLE=bench_compare                 the role the servers connect as (created, superuser, when missing):
 #                                         statement and CPU counts keep to this role's connections, so other
 #                                         clients of the same database (another bench) are left out
-#   GW_NODE=bench/compare/node_modules/.bin/node   the gateway's runtime: Node 22 like PostGraphile (`GW_NODE=node`: PATH's)
+#   GW_NODE=node_modules/.bin/node        the gateway's runtime: the project's pinned Node 24 (PostGraphile runs on
+#                                         this folder's own pinned Node, the same version)
 #   ROUNDS=5 DURATION=5 WARMUP=5 GAP=2 CONCURRENCIES="32 1"   run-pair.mjs settings (alternating A/B rounds,
 #                                         a pause after each load so that one side's leftover requests finish first)
 #   CPU_ROUNDS=3 CPU_DURATION=5 PROFILE_SECONDS=15        cpu-per-request.mjs rounds, length of the profiled load
-#   STEPS="statements pairs rss cpu profile node20"     which measurements to run
+#   STEPS="statements pairs rss cpu profile"     which measurements to run
 #   ONLY="createExpense"                  only the pairs whose name contains this (pairs step)
 #   OUT=/tmp/bench-compare                results: pairs.json (the pair file), statements.txt, pairs-c<N>.{txt,json},
-#                                         tables.md, rss.txt, cpu.txt, profile.txt, node20.txt, cli.log (stderr of
+#                                         tables.md, rss.txt, cpu.txt, profile.txt, cli.log (stderr of
 #                                         the project's CLI), *.log of each server
-#   GW_PORT=4400 GW2_PORT=4401 GW_PROF_PORT=4402 GW_N20_PORT=4403   gateway, second instance, profiled, Node 20
+#   GW_PORT=4400 GW2_PORT=4401 GW_PROF_PORT=4402   gateway, second instance, profiled
 #   PG_PORT=5778 PGAGG_PORT=5779 LIMIT_PORT=5800                     PostGraphile, PostGraphile + pg-aggregates, limit
 set -euo pipefail
 CALLER=$PWD
 cd "$(dirname "$0")"
 BENCH=$PWD
 GW_DIR=$(cd ../.. && pwd)
-N22=$BENCH/node_modules/.bin/node
+NBENCH=$BENCH/node_modules/.bin/node
 DB=${DB:-perf_gw}
 DB_ROLE=${DB_ROLE:-bench_compare}
 DBURL=postgresql://postgres@127.0.0.1:5432/$DB        # the project's CLI
@@ -39,9 +40,9 @@ OUT=${OUT:-/tmp/bench-compare}
 ROUNDS=${ROUNDS:-5}; DURATION=${DURATION:-5}; WARMUP=${WARMUP:-5}; GAP=${GAP:-2}
 CONCURRENCIES=${CONCURRENCIES:-"32 1"}
 CPU_ROUNDS=${CPU_ROUNDS:-3}; CPU_DURATION=${CPU_DURATION:-5}; PROFILE_SECONDS=${PROFILE_SECONDS:-15}
-STEPS=${STEPS:-"statements pairs rss cpu profile node20"}
-GW_NODE=${GW_NODE:-$N22}
-GW_PORT=${GW_PORT:-4400}; GW2_PORT=${GW2_PORT:-4401}; GW_PROF_PORT=${GW_PROF_PORT:-4402}; GW_N20_PORT=${GW_N20_PORT:-4403}
+STEPS=${STEPS:-"statements pairs rss cpu profile"}
+GW_NODE=${GW_NODE:-$GW_DIR/node_modules/.bin/node}
+GW_PORT=${GW_PORT:-4400}; GW2_PORT=${GW2_PORT:-4401}; GW_PROF_PORT=${GW_PROF_PORT:-4402}
 PG_PORT=${PG_PORT:-5778}; PGAGG_PORT=${PGAGG_PORT:-5779}; LIMIT_PORT=${LIMIT_PORT:-5800}
 export PGHOST=127.0.0.1 PGUSER=postgres
 case $OUT in /*) ;; *) OUT=$CALLER/$OUT ;; esac   # absolute: node requires $PAIRS by path
@@ -55,7 +56,7 @@ if [ ! -d "$GW_DIR/node_modules" ]; then
   echo "no node_modules in $GW_DIR: install the project first (cd $GW_DIR && npm ci), then run this again" >&2; exit 1
 fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
-[ -x "$N22" ] || { echo "$N22 is missing: remove $BENCH/node_modules and run again (npm ci installs it)" >&2; exit 1; }
+[ -x "$NBENCH" ] || { echo "$NBENCH is missing: remove $BENCH/node_modules and run again (npm ci installs it)" >&2; exit 1; }
 gwcli() { # stderr to $OUT/cli.log; on failure say why (on stderr: callers capture stdout)
   (cd "$GW_DIR" && DATABASE_URL=$DBURL npm run -s cli -- "$@" 2>>"$OUT/cli.log") ||
     { echo "the project's CLI failed: npm run cli -- $*  (last lines of $OUT/cli.log:)" >&2; tail -5 "$OUT/cli.log" >&2; return 1; }; }
@@ -111,19 +112,21 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT; trap 'exit 143' TERM
+# The gateway runs compiled (dist/, what `npm start` runs); built here once, not by each start.
+(cd "$GW_DIR" && "$GW_NODE" scripts/build.mjs --if-stale)
 # Each start line execs down to node, so $! is the server's own PID.
 start_gw() { # port node [node options...]
   local port=$1 node=$2; shift 2
   # The settings of gateway.env (no rate limiter, no in-process webhook delivery: why is written there;
   # test/bench-gateway.test.ts starts a server with the same file).
   (cd "$GW_DIR" && exec env $(grep -v '^#' "$BENCH/gateway.env" | xargs) DATABASE_URL=$SRVURL PORT=$port \
-    taskset -c 0 "$node" "$@" --import tsx src/main/server.ts) >"$OUT/gw-$port.log" 2>&1 &
+    taskset -c 0 "$node" "$@" dist/main/server.js) >"$OUT/gw-$port.log" 2>&1 &
   PIDS+=($!); eval "GW_PID_$port=$!"
 }
 start_pg() { # port config [env...]
   local port=$1 config=$2; shift 2
   (exec env DATABASE_URL=$SRVURL PG_SCHEMA=public PORT=$port PG_IGNORE_INDEXES=1 PG_FILTER=1 "$@" \
-    taskset -c 0 "$N22" node_modules/postgraphile/dist/cli-run.js -C "$config") >"$OUT/pg-$port.log" 2>&1 &
+    taskset -c 0 "$NBENCH" node_modules/postgraphile/dist/cli-run.js -C "$config") >"$OUT/pg-$port.log" 2>&1 &
   PIDS+=($!)
 }
 wait_port() { # until it answers, and not with 503 (the gateway's "starting"); fails at once when a server exited
@@ -132,18 +135,18 @@ wait_port() { # until it answers, and not with 503 (the gateway's "starting"); f
     [ "$code" != 000 ] && [ "$code" != 503 ] && return 0
     for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || { echo "a server exited (port taken?), see $OUT/*.log" >&2; exit 1; }; done
     i=$((i + 1)); [ $i -lt 300 ] || { echo "server on :$1 did not start (see $OUT)"; exit 1; }; sleep 0.2; done; }
-for p in $GW_PORT $GW2_PORT $GW_PROF_PORT $GW_N20_PORT $PG_PORT $PGAGG_PORT $LIMIT_PORT; do  # a server left over would be measured instead
+for p in $GW_PORT $GW2_PORT $GW_PROF_PORT $PG_PORT $PGAGG_PORT $LIMIT_PORT; do  # a server left over would be measured instead
   if (: <>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "port $p is already in use: stop what listens there first, or set the *_PORT variables"; exit 1; fi; done
 start_gw "$GW_PORT" "$GW_NODE"
 start_gw "$GW2_PORT" "$GW_NODE"
 start_pg "$PG_PORT" graphile.config.mjs PG_EXPORT_SDL="$OUT/postgraphile.graphql"; PG_PID=$!
 start_pg "$PGAGG_PORT" graphile-agg.config.mjs; PGAGG_PID=$!
-DATABASE_URL=$SRVURL PORT=$LIMIT_PORT ORG=$ORG taskset -c 0 "$N22" limit-server.mjs >"$OUT/limit-$LIMIT_PORT.log" 2>&1 & PIDS+=($!); LIMIT_PID=$!
+DATABASE_URL=$SRVURL PORT=$LIMIT_PORT ORG=$ORG taskset -c 0 "$NBENCH" limit-server.mjs >"$OUT/limit-$LIMIT_PORT.log" 2>&1 & PIDS+=($!); LIMIT_PID=$!
 for p in $GW_PORT $GW2_PORT $PG_PORT $PGAGG_PORT; do wait_port "$p"; done; wait_port "$LIMIT_PORT" /t
 for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null || { echo "a server exited (port taken?), see $OUT/*.log"; exit 1; }; done
 GW_PID=$(eval echo "\$GW_PID_$GW_PORT"); GW2_PID=$(eval echo "\$GW_PID_$GW2_PORT")
 echo "pids: gateway $GW_PID (2nd $GW2_PID), postgraphile $PG_PID, postgraphile+aggregates $PGAGG_PID, limit $LIMIT_PID"
-echo "gateway: $GW_DIR ($(git -C "$GW_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')), runtime $("$GW_NODE" -v); anchor runtime $("$N22" -v)"
+echo "gateway: $GW_DIR ($(git -C "$GW_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')), runtime $("$GW_NODE" -v); anchor runtime $("$NBENCH" -v)"
 
 GW_URL=http://127.0.0.1:$GW_PORT/graphql GW2_URL=http://127.0.0.1:$GW2_PORT/graphql PG_URL=http://127.0.0.1:$PG_PORT/graphql \
   PGAGG_URL=http://127.0.0.1:$PGAGG_PORT/graphql LIMIT_URL=http://127.0.0.1:$LIMIT_PORT \
@@ -241,15 +244,4 @@ if has profile; then
   node cpuprofile-top.mjs "$(ls -t "$OUT"/prof/*.cpuprofile | head -1)" --top 10 --skip "$skip" | tee "$OUT/profile.txt"
 fi
 
-# ---- the gateway's own runtime (Node 20, as its README says) vs Node 22 ----------------------
-if has node20; then
-  start_gw "$GW_N20_PORT" node; wait_port "$GW_N20_PORT"
-  node -e '
-    const pairs = require(process.argv[2]); const p = pairs.find((p) => p.name.includes("gateway vs gateway (2nd instance)"));
-    const other = { ...p.b, url: process.argv[3] };
-    require("fs").writeFileSync(process.argv[1], JSON.stringify([{ name: `b | gateway ${process.argv[4]} vs gateway ${process.argv[5]}`, a: p.a, b: other }]));' \
-    "$OUT/pairs-node20.json" "$PAIRS" "http://127.0.0.1:$GW_N20_PORT/graphql" "Node $("$GW_NODE" -v)" "Node $(node -v)"
-  taskset -c 1 node run-pair.mjs "$OUT/pairs-node20.json" --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" \
-    --gap "$GAP" --connections 32 | tee "$OUT/node20.txt" || true
-fi
 echo "results in $OUT"
