@@ -8,6 +8,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createApp, type AppOptions } from '../src/http/app.js';
+import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { addPerson, createTenant, gid } from './helpers/fixtures.js';
 import { connect, listen, type Closed, type Connection, type Frame, type Listening } from './helpers/websocket.js';
@@ -22,12 +23,25 @@ let t: TestApp;
 const servers: Listening[] = [];
 const connections: Connection[] = [];
 
+type Served = Listening & { metrics: Metrics };
+
 /** `options` as an app on a free port; closed after the file. */
-async function serve(options: Partial<AppOptions> = {}): Promise<Listening> {
-  const app = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, ...options });
+async function serve(options: Partial<AppOptions> = {}): Promise<Served> {
+  const metrics = createMetrics({ processMetrics: false });
+  const app = createApp({ prisma: t.db.prisma, logger: pino({ level: 'silent' }), rateLimit: { enabled: false }, metrics, ...options });
   const listening = await listen(app);
   servers.push(listening);
-  return listening;
+  return { ...listening, metrics };
+}
+
+/**
+ * Once `count` subscriptions are open on `server` (its gauge): each one listens from the moment it
+ * holds its slot, so an event written after this reaches it. Operations of one socket run
+ * concurrently, so a query answered after a subscribe does not say that.
+ */
+async function live(server: Served, count: number): Promise<void> {
+  const gauge = server.metrics.registry.getSingleMetric('gateway_subscriptions_open')!;
+  await expect.poll(async () => (await gauge.get()).values[0]?.value, { timeout: 5000 }).toBe(count);
 }
 
 function open(url: string, params?: Record<string, unknown>, options?: Parameters<typeof connect>[2]): Connection {
@@ -69,17 +83,14 @@ afterAll(async () => {
 });
 
 describe('subscriptions over graphql-ws', () => {
-  let server: Listening;
-  beforeAll(async () => {
-    server = await serve();
-  });
 
   test('an event written by another request (HTTP) arrives, with the fresh object; queries and mutations run over the socket too', async () => {
+    const server = await serve();
     const a = await createTenant(t.db.prisma);
     const id = await a.expense({ name: 'Over the socket' });
     const socket = open(server.wsUrl, bearer(a));
     const sub = socket.subscribe(EXPENSE_CHANGED);
-    // The subscription is live once a query sent after it on the same socket has been answered.
+    await live(server, 1);
     expect(dataOf(await socket.request(VIEWER)).viewer).toEqual({ person: { databaseId: a.personId }, organization: { databaseId: a.organizationId } });
 
     const approved = await http(server, a.token, APPROVE, { id: gid('Expense', id) });
@@ -100,6 +111,7 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   test("another organization's events never arrive", async () => {
+    const server = await serve();
     const a = await createTenant(t.db.prisma);
     const b = await createTenant(t.db.prisma);
     const mine = await a.expense({ name: 'Mine' });
@@ -107,7 +119,7 @@ describe('subscriptions over graphql-ws', () => {
     const spy = open(server.wsUrl, bearer(b));
     const all = spy.subscribe(CHANGES);
     const expenses = spy.subscribe(EXPENSE_CHANGED);
-    await spy.request(VIEWER);
+    await live(server, 2);
 
     expect(await http(server, a.token, APPROVE, { id: gid('Expense', mine) })).toEqual({ data: { approveExpense: { userErrors: [] } } });
     // a's id sent by b over the socket is not found, as over HTTP.
@@ -123,6 +135,7 @@ describe('subscriptions over graphql-ws', () => {
   });
 
   test('X-Tenant picks one of the person\'s organizations; the token may come in the upgrade request\'s headers instead', async () => {
+    const server = await serve();
     const a = await createTenant(t.db.prisma);
     const b = await createTenant(t.db.prisma);
     const both = await addPerson(t.db.prisma, [a.organizationId, b.organizationId]);
@@ -134,6 +147,7 @@ describe('subscriptions over graphql-ws', () => {
 
     const inB = open(server.wsUrl, undefined, { headers: { authorization: `Bearer ${both.token}`, 'x-tenant': String(b.organizationId) } });
     const sub = inB.subscribe(CHANGES);
+    await live(server, 1);
     expect(dataOf(await inB.request(VIEWER)).viewer.organization.databaseId).toBe(b.organizationId);
     await http(server, b.token, APPROVE, { id: gid('Expense', idInB) });
     expect(dataOf(await sub.next()).changeEvents.type).toBe('EXPENSE_APPROVED');
@@ -141,7 +155,7 @@ describe('subscriptions over graphql-ws', () => {
 });
 
 describe('refused sockets', () => {
-  let server: Listening;
+  let server: Served;
   beforeAll(async () => {
     server = await serve();
   });
@@ -214,10 +228,10 @@ describe('revocation', () => {
     const { person, token } = await addPerson(t.db.prisma, [a.organizationId]);
     const doomed = open(server.wsUrl, { authorization: `Bearer ${token}` });
     const subs = [doomed.subscribe(CHANGES), doomed.subscribe(EXPENSE_CHANGED)];
-    await doomed.request(VIEWER);
+    await live(server, 2);
     const other = open(server.wsUrl, bearer(a));
     const theirs = other.subscribe(CHANGES);
-    await other.request(VIEWER);
+    await live(server, 3);
 
     await t.db.prisma.apiToken.updateMany({ where: { personId: person.id }, data: { revokedAt: new Date() } });
     for (const sub of subs) {
@@ -233,5 +247,136 @@ describe('revocation', () => {
     const id = await a.expense({ name: 'Still heard' });
     await http(server, a.token, APPROVE, { id: gid('Expense', id) });
     expect(dataOf(await theirs.next()).changeEvents.type).toBe('EXPENSE_CREATED');
+  });
+});
+
+describe('slots: subscriptions and sockets per person', () => {
+  test('a person holds at most SUBSCRIPTIONS_PER_PERSON subscriptions (TOO_MANY_SUBSCRIPTIONS) and as many sockets (4429); stopping one frees its slot', async () => {
+    const server = await serve({ subscriptionsPerPerson: 2 });
+    const a = await createTenant(t.db.prisma);
+    const first = open(server.wsUrl, bearer(a));
+    const held = [first.subscribe(CHANGES), first.subscribe(EXPENSE_CHANGED)];
+    await live(server, 2);
+    // Slots are per person and instance, whatever the transport: a second socket has none left either.
+    const second = open(server.wsUrl, bearer(a));
+    const refused = second.subscribe(CHANGES);
+    expect(errorsOf(await refused.next())).toEqual([
+      expect.objectContaining({
+        message: 'You already hold 2 live subscriptions on this server, the most one person may: close one first.',
+        extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+      }),
+    ]);
+    expect(await refused.next()).toBe('done');
+    // A third socket of the same person is one too many.
+    expect(await open(server.wsUrl, bearer(a)).closed).toEqual({
+      closed: 4429,
+      reason: 'Too many WebSocket connections: you hold 2 on this server, the most one person may. Use one for all your subscriptions.',
+    });
+    // A colleague has slots of their own.
+    const colleague = await a.member();
+    const colleagues = open(server.wsUrl, { authorization: `Bearer ${colleague.token}` });
+    const theirs = colleagues.subscribe(CHANGES);
+    await live(server, 3);
+
+    // The held ones still work; once one is stopped, its slot is free again.
+    await a.expense({ name: 'Heard by all' });
+    for (const sub of [...held, theirs]) expect(dataOf(await sub.next())).toBeTruthy();
+    held[0]!.stop();
+    await live(server, 2);
+    const again = second.subscribe(CHANGES);
+    await live(server, 3);
+    await a.expense({ name: 'After a slot was freed' });
+    expect(dataOf(await again.next()).changeEvents.type).toBe('EXPENSE_CREATED');
+    // Closing a socket frees its socket slot.
+    await second.dispose();
+    await expect.poll(async () => {
+      const third = open(server.wsUrl, bearer(a));
+      const result = await Promise.race([third.request(VIEWER).then(() => 'connected'), third.closed.then((c) => c.reason)]);
+      return result;
+    }, { timeout: 5000 }).toBe('connected');
+  });
+});
+
+describe('costs and rate limits over the socket', () => {
+  test("queries report their cost; what never fits is MAX_COST_EXCEEDED; each event is charged, and the one the bucket cannot pay ends the subscription with THROTTLED", async () => {
+    const points = 20;
+    const server = await serve({ rateLimit: { enabled: true, points, restoreRate: points / 1000, keyPrefix: `ws-${randomUUID()}` } });
+    const a = await createTenant(t.db.prisma);
+    const socket = open(server.wsUrl, bearer(a));
+
+    const budget = await socket.request('query WsBudget { rateLimit { remaining } }');
+    expect(budget).toMatchObject({
+      data: { rateLimit: { remaining: points - 1 } },
+      extensions: { cost: { requested: 1, actual: 1, throttleStatus: { maximumAvailable: points, currentlyAvailable: points - 1 } } },
+    });
+    const tooBig = await socket.request('query WsTooBig { expenses(first: 50) { nodes { id } } }');
+    expect(tooBig.errors).toEqual([expect.objectContaining({ extensions: { code: 'MAX_COST_EXCEEDED', cost: 52, maximumAvailable: points } })]);
+    const bigSubscription = socket.subscribe('subscription WsBig { dealChanged { deal { expenses(first: 90) { nodes { id } } } } }');
+    expect(errorsOf(await bigSubscription.next())).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'MAX_COST_EXCEEDED' }) })]);
+    expect(await bigSubscription.next()).toBe('done');
+
+    // expenseChanged 1 + event 1 + expense 1 = 3 per event; opening keeps 1.
+    const sub = socket.subscribe(EXPENSE_CHANGED);
+    await live(server, 1);
+    const left = points - 1 - 1;
+    const paid = Math.floor(left / 3);
+    for (let i = 0; i <= paid; i++) {
+      // Written by the domain, not through this token: only the events touch its bucket.
+      await a.expense({ name: `Event ${i}` });
+      const frame = await sub.next();
+      if (i < paid) {
+        expect(dataOf(frame).expenseChanged.event.type).toBe('EXPENSE_CREATED');
+        expect((frame as Frame).extensions?.cost).toMatchObject({ requested: 3, actual: 3, throttleStatus: { currentlyAvailable: left - 3 * (i + 1) } });
+        continue;
+      }
+      expect(errorsOf(frame)).toEqual([
+        expect.objectContaining({
+          message: expect.stringMatching(/^Throttled: each event of this subscription costs up to 3 points and \d+ of 20 are left, so the subscription ended\./),
+          extensions: { code: 'THROTTLED' },
+        }),
+      ]);
+    }
+    expect(await sub.next()).toBe('done');
+    // An operation the bucket cannot pay is refused with THROTTLED, nothing run.
+    const refused = await socket.request('query WsRefused { viewer { person { id } organization { id } } }');
+    expect(refused.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/^Throttled: this operation costs 3 points/), extensions: { code: 'THROTTLED' } })]);
+    expect(refused.data).toBeUndefined();
+  });
+});
+
+describe('the same rules as HTTP for what runs over the socket', () => {
+  test('trusted documents: in `only` mode a query text is refused, a known documentId runs', async () => {
+    const { createHash } = await import('node:crypto');
+    const id = `sha256:${createHash('sha256').update(VIEWER).digest('hex')}`;
+    const server = await serve({ persistedOperations: { mode: 'only', documents: { [id]: VIEWER } } });
+    const a = await createTenant(t.db.prisma);
+    const socket = open(server.wsUrl, bearer(a));
+    expect((await socket.request(VIEWER)).errors).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_ONLY' } })]);
+    expect(dataOf(await socket.request('', undefined, { documentId: id })).viewer.person.databaseId).toBe(a.personId);
+    expect(dataOf(await socket.request('', undefined, { extensions: { persistedQuery: { version: 1, sha256Hash: id.slice(7) } } })).viewer.person.databaseId).toBe(a.personId);
+    expect((await socket.request('', undefined, { documentId: 'sha256:nope' })).errors).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } })]);
+  });
+
+  test('idempotent creates: a key sent twice over the socket, and once over HTTP, creates one company', async () => {
+    const server = await serve();
+    const a = await createTenant(t.db.prisma);
+    const socket = open(server.wsUrl, bearer(a));
+    const create = 'mutation WsCreateCompany($key: String) { createCompany(input: { name: "Once", idempotencyKey: $key }) { company { id } userErrors { code } } }';
+    const key = randomUUID();
+    const first = dataOf(await socket.request(create, { key })).createCompany;
+    expect(first.userErrors).toEqual([]);
+    expect(dataOf(await socket.request(create, { key })).createCompany).toEqual(first);
+    expect((await http(server, a.token, create, { key })).data?.createCompany).toEqual(first);
+    expect(await t.db.prisma.company.count({ where: { organizationId: a.organizationId, name: 'Once' } })).toBe(1);
+  });
+
+  test('bad variables and over-deep queries are refused as over HTTP', async () => {
+    const server = await serve();
+    const a = await createTenant(t.db.prisma);
+    const socket = open(server.wsUrl, bearer(a));
+    const tooMany = await socket.request('query WsIds($ids: [ID!]!) { nodes(ids: $ids) { id } }', { ids: Array.from({ length: 1001 }, (_, i) => String(i)) });
+    expect(tooMany.errors).toEqual([expect.objectContaining({ extensions: { code: 'REQUEST_TOO_LARGE', limit: 'variablesList' } })]);
+    const nested = await socket.request(`query WsNested { node(id: "x") { id ${'... on Node { '.repeat(14)}id${' }'.repeat(14)} } }`);
+    expect(nested.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX' }) })]);
   });
 });

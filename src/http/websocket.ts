@@ -31,6 +31,7 @@ import { schema } from '../schema/index.js';
 import { withLogFields } from '../observability/log-context.js';
 import { operationLabeler, outcomeOf } from './observability.js';
 import { LIMITS, withComplexityCodes } from './limits.js';
+import { maskError } from './errors.js';
 import { socketSettings, type App } from './app.js';
 
 export interface WebSocketOptions {
@@ -197,7 +198,11 @@ export function serveWebSockets(app: App, options: WebSocketOptions = {}): WebSo
       const result = refused
         ? { errors: [new GraphQLError(refused.message, { extensions: { code: 'THROTTLED', retryAfter: refused.retryAfter } })] }
         : await withLogFields({ requestId, organizationId: extra.state.organizationId }, () =>
-            app.getResultForParams({ params: params as never, request }, initial),
+            // Yoga's request handler answers what its onParams hooks throw (a trusted document
+            // refused); this is the answer it gives, masked as every other error.
+            (async () => app.getResultForParams({ params: params as never, request }, initial))().catch((error: unknown) => ({
+              errors: [maskError(error instanceof GraphQLError ? error : new GraphQLError('wrapped', { originalError: error as Error }), requestId, logger)],
+            })),
           );
       const outcome = isStream(result) ? 'ok' : outcomeOf(result, settings.operationOf(initial));
       const name = label(operationName ?? undefined);
