@@ -179,6 +179,14 @@ describe('X-RateLimit-* headers, as GitHub sends them', () => {
     expect(Number(page.headers.get('x-ratelimit-reset'))).toBe(reset);
   });
 
+  test('a browser client on another origin may read them (CORS)', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    const answer = await send(app, TWO, { token: tenant.token, headers: { origin: 'https://app.example' } });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const exposed = answer.headers.get('access-control-expose-headers')!.toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after']));
+  });
+
   test('a throttled answer has them, with Retry-After; one that can never run too', async () => {
     const app = appWith({ points: 3, restoreRate: 3 });
     const ok = await send(app, TWO, { token: tenant.token });

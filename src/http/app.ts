@@ -177,6 +177,8 @@ export function createApp(options: AppOptions) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // Yoga's CORS as it is (any origin), and a browser client on another origin may read these.
+    cors: { exposedHeaders: ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'] },
     // useRequestLimits refuses bodies over 1 MiB from their Content-Length; Yoga's own limit would
     // also pipe every body through a counting stream (8 % of the CPU of a small request).
     maxRequestBodySize: false,
