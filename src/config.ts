@@ -199,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A .env file, when present, fills in what the environment leaves unset.
   if (env === process.env) dotenv.config({ quiet: true });
   // An empty setting is an unset one (a .env file's `REDIS_URL=`).
-  const optional = ['DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'] as const;
+  const optional = ['DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'GRAPHIQL', 'INTROSPECTION'] as const;
   const parsed = schema.safeParse({ ...env, ...Object.fromEntries(optional.map((name) => [name, env[name]?.trim() || undefined])) });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

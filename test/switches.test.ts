@@ -44,6 +44,9 @@ describe('the settings', () => {
     expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: '1' })).toMatchObject({ GRAPHIQL: false, INTROSPECTION: true });
     expect(loadConfig({ GRAPHIQL: 'false' })).toMatchObject({ GRAPHIQL: false, INTROSPECTION: true });
     expect(loadConfig({ INTROSPECTION: '0' })).toMatchObject({ GRAPHIQL: true, INTROSPECTION: false });
+    // Empty is unset (a .env file's `GRAPHIQL=`): the NODE_ENV default.
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL: '', INTROSPECTION: ' ' })).toMatchObject({ GRAPHIQL: false, INTROSPECTION: false });
+    expect(loadConfig({ GRAPHIQL: '' })).toMatchObject({ GRAPHIQL: true });
   });
 
   test('anything but true, false, 1 or 0 is a configuration error naming the setting', () => {
