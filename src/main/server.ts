@@ -1,6 +1,6 @@
 // `npm start`: take the port, then open the database, migrate, seed the demo on first run and serve
 // /graphql. The port comes first so that a second start on a taken port fails before it touches the
-// database (and revokes the running server's demo token); until the database is ready, requests get
+// database (a PGlite folder in use, a demo token rotated by DEMO_TOKEN_ROTATE); until the database is ready, requests get
 // 503. On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (at most
 // SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections, close the database, exit 0 (1 when the
 // deadline cut requests). A second signal exits at once.
@@ -244,6 +244,7 @@ try {
           },
     ];
     printBanner(logger, logFormat, 'serving', lines);
+    if (config.GRAPHIQL && !config.INTROSPECTION) logger.warn('GraphiQL is on but introspection is off (INTROSPECTION=false): its docs and completion stay empty');
   }
 } catch (error) {
   if (error instanceof DatabaseLockedError) console.error(error.message);
