@@ -5,7 +5,19 @@ import { DEFAULT_SUBSCRIPTIONS_PER_PERSON } from './changes/slots.js';
 import type { WebhookSettings } from './webhooks/settings.js';
 import { AddressPolicy } from './webhooks/url-guard.js';
 
-const schema = z.object({
+/** A yes/no setting: true, false, 1 or 0. */
+const flag = () => z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const settings = z.object({
+  /** `production` turns GraphiQL and introspection off unless GRAPHIQL / INTROSPECTION say otherwise. */
+  NODE_ENV: z.string().default('development'),
+  /** GraphiQL at GET /graphql: on by default, off by default with NODE_ENV=production. */
+  GRAPHIQL: flag().optional(),
+  /**
+   * Introspection (`__schema`, `__type`; `__typename` always works) and field suggestions in error
+   * messages: on by default, off by default with NODE_ENV=production.
+   */
+  INTROSPECTION: flag().optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(4000),
   HOST: z.string().default('127.0.0.1'),
   /** Folder of the embedded PGlite database; ignored when DATABASE_URL is set. */
@@ -36,11 +48,13 @@ const schema = z.object({
       }
       return urls;
     }),
-  /** Seed the demo organization on first start and print a fresh demo token on every start. */
+  /** Seed the demo organization on first start and print the data folder's demo token on every start. */
   SEED_DEMO: z
     .enum(['true', 'false', '1', '0'])
     .default('true')
     .transform((v) => v === 'true' || v === '1'),
+  /** Revoke the demo token kept in DATA_DIR and print a new one at this start (as `npm run cli -- token rotate-demo`). */
+  DEMO_TOKEN_ROTATE: flag().default(false),
   /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before they are cut (exit code 1). */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Longest an SQL statement of a request may run (PostgreSQL cancels it); 0 for no limit. Migrations are exempt. */
@@ -147,6 +161,11 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
 });
 
+const schema = settings.transform((c) => {
+  const production = c.NODE_ENV === 'production';
+  return { ...c, GRAPHIQL: c.GRAPHIQL ?? !production, INTROSPECTION: c.INTROSPECTION ?? !production };
+});
+
 export type Config = z.infer<typeof schema>;
 
 /** A setting is wrong: its message names each setting and why, and is meant for the operator as is. */
@@ -180,7 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // A .env file, when present, fills in what the environment leaves unset.
   if (env === process.env) dotenv.config({ quiet: true });
   // An empty setting is an unset one (a .env file's `REDIS_URL=`).
-  const optional = ['DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME'] as const;
+  const optional = ['DATABASE_URL', 'REDIS_URL', 'METRICS_TOKEN', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_SERVICE_NAME', 'GRAPHIQL', 'INTROSPECTION'] as const;
   const parsed = schema.safeParse({ ...env, ...Object.fromEntries(optional.map((name) => [name, env[name]?.trim() || undefined])) });
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);

@@ -3,7 +3,7 @@
 // with argv as typed and the test's database; once as a real process, as an operator runs it.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { generate } from '../src/cli/generate.js';
 import { runCli } from '../src/cli/index.js';
 import { DEMO_EMAIL, seedDemo } from '../src/domain/demo.js';
-import { createToken, revokeTokens } from '../src/auth/tokens.js';
+import { createToken, hashToken, revokeTokens } from '../src/auth/tokens.js';
+import { DEMO_TOKEN_FILE, demoToken } from '../src/auth/demo-token.js';
 import { expenseMoneyColumns } from '../src/money/expense-amounts.js';
 import { graphql } from './generated/index.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
@@ -52,6 +53,42 @@ test('the demo seed runs once, and a token made for it opens the API', async () 
 
   expect(await revokeTokens(t.db.prisma, DEMO_EMAIL, 'cli test')).toBe(1);
   expect((await execute(t.app, Demo, {}, { token })).status).toBe(401);
+});
+
+test('token rotate-demo: a new demo token kept in DATA_DIR, the old one revoked; kept as it is otherwise', async () => {
+  await seedDemo(t.db.prisma);
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'gateway-demo-token-'));
+  try {
+    const rotate = async () => {
+      let out = '';
+      let err = '';
+      const code = await runCli(['token', 'rotate-demo'], { database: t.db, env: { DATA_DIR: dataDir }, stdout: (s) => (out += s), stderr: (s) => (err += s) });
+      expect(code, err).toBe(0);
+      return out.trim();
+    };
+    const first = await rotate();
+    expect(first).toMatch(/^agw_\S+$/);
+    expect((await readFile(path.join(dataDir, DEMO_TOKEN_FILE), 'utf8')).trim()).toBe(first);
+    expect((await data(t.app, Demo, {}, { token: first })).viewer.person.email).toBe(DEMO_EMAIL);
+    // What npm start does: the kept one, unchanged.
+    expect(await demoToken(t.db.prisma, dataDir, DEMO_EMAIL)).toEqual({ token: first, status: 'kept' });
+
+    const second = await rotate();
+    expect(second).not.toBe(first);
+    expect((await execute(t.app, Demo, {}, { token: first })).status).toBe(401);
+    expect((await data(t.app, Demo, {}, { token: second })).viewer.person.email).toBe(DEMO_EMAIL);
+
+    // Revoked by other means (token revoke): the next start makes a new one rather than print a dead one.
+    await t.db.prisma.apiToken.updateMany({ where: { tokenHash: hashToken(second) }, data: { revokedAt: new Date() } });
+    const replaced = await demoToken(t.db.prisma, dataDir, DEMO_EMAIL);
+    expect(replaced.status).toBe('created');
+    expect(replaced.token).not.toBe(second);
+    // A garbled file is no token: replaced too, never printed.
+    await writeFile(path.join(dataDir, DEMO_TOKEN_FILE), 'not a token\n');
+    expect((await demoToken(t.db.prisma, dataDir, DEMO_EMAIL)).status).toBe('created');
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
 });
 
 test('the generator spreads expenses over organizations with consistent money', async () => {

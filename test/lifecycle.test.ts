@@ -15,7 +15,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError, LOCK_FILE } from '../src/db/lock.js';
 import { migratedFolder } from './helpers/database.js';
-import { captured, exitOf, freePort, SPAWN_TIMEOUT, waitFor, type Captured } from './helpers/processes.js';
+import { captured, eventually, exitOf, freePort, SPAWN_TIMEOUT, waitFor, type Captured } from './helpers/processes.js';
 import { connect } from './helpers/websocket.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -109,23 +109,35 @@ interface Server extends Run {
   url: string;
 }
 
-/** `npm start`, resolved once it printed the demo token (it then serves). */
-async function startServer(env: Record<string, string>): Promise<Server> {
+/** The JSON log records a process printed so far (stdout is not a terminal: JSON lines), npm's own lines left out. */
+function records(run: Run): Array<Record<string, unknown>> {
+  return run
+    .stdout()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The ready banner's record (`serving`), once printed. */
+const banner = (run: Run) => records(run).find((r) => r.msg === 'serving');
+
+/** `npm start`, resolved once it printed its banner with the demo token (it then serves). */
+async function startServer(env: Record<string, string>, args: string[] = []): Promise<Server> {
   const port = Number(env.PORT ?? (await freePort()));
-  const run = npm(['start'], { ...env, PORT: String(port) });
-  const match = await waitFor(() => /Demo token: (\S+)/.exec(run.stdout()), {
+  const run = npm([...args, 'start'], { ...env, PORT: String(port) });
+  const ready = await waitFor(() => banner(run), {
     what: 'npm start to serve',
     exited: run.exited,
     output: () => `${run.stdout()}\n${run.stderr()}`,
   });
-  const token = match[1]!;
-  return { ...run, port, token, url: `http://127.0.0.1:${port}/graphql` };
+  return { ...run, port, token: String(ready.demoToken ?? ''), url: `http://127.0.0.1:${port}/graphql` };
 }
 
 /** A server on the suite's backend: a copy of the migrated PGlite folder, or the servers' PostgreSQL database. */
 async function databaseEnv(name: string): Promise<Record<string, string>> {
-  if (serverUrl) return { DATABASE_URL: serverUrl };
   const dataDir = path.join(tmp, name);
+  // On PostgreSQL the folder only keeps the demo token (not the repository's ./.data).
+  if (serverUrl) return { DATABASE_URL: serverUrl, DATA_DIR: dataDir };
   await cp(template, dataDir, { recursive: true });
   return { DATA_DIR: dataDir };
 }
@@ -347,7 +359,7 @@ test('npm start on a taken port fails before it touches the database', async () 
   const same = npm(['start'], { ...env, PORT: String(server.port) });
   expect(await exitCode(same)).not.toBe(0);
   expect(same.stderr()).toContain(`Port ${server.port} on 127.0.0.1 is already in use`);
-  expect(same.stdout()).not.toMatch(/migrations applied|database up to date|Demo token/);
+  expect(same.stdout()).not.toMatch(/migrations applied|database up to date|demoToken/);
   expect((await ask(server)).status).toBe(200);
 
   // A database never used: it stays untouched.
@@ -397,6 +409,8 @@ describe.skipIf(!PG_URL)('several instances (PostgreSQL)', () => {
     await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await adminQuery(`CREATE DATABASE "${name}"`);
     const env = { DATABASE_URL: adminUrl(name) };
+    // Each its own folder, so each keeps its own demo token.
+    const folders = [path.join(tmp, 'pair-a'), path.join(tmp, 'pair-b')];
     // Hold the start-up lock (STARTUP_LOCK in src/main/server.ts): both migrate, then wait for it
     // before seeding; released, they seed one after the other. Without the lock they would race.
     const holder = new pg.Client({ connectionString: adminUrl(name) });
@@ -404,7 +418,9 @@ describe.skipIf(!PG_URL)('several instances (PostgreSQL)', () => {
     await holder.query('SELECT pg_advisory_lock(72707370)');
     try {
       let served = 0;
-      const both = Promise.all([startServer(env), startServer(env)].map((s) => s.then((server) => ((served += 1), server))));
+      const both = Promise.all(
+        folders.map((dataDir) => startServer({ ...env, DATA_DIR: dataDir }).then((server) => ((served += 1), server))),
+      );
       // Both are blocked on the lock (as PostgreSQL shows), not merely slow to start: neither serves yet.
       await waitFor(
         async () => {
@@ -468,3 +484,125 @@ describe.skipIf(!PG_URL)('the statement timeout (PostgreSQL)', () => {
     }
   });
 });
+
+// ---- The start banner and the log (issue 26) -------------------------------------------------------
+
+describe('the start banner', () => {
+  test('in JSON log mode every line on stdout is JSON: the banner is a record, with the demo token', async () => {
+    // --silent: npm's own "> npm start" lines are npm's, not the server's (the image runs node directly).
+    const server = await startServer({ ...(await databaseEnv('json-banner')), LOG_FORMAT: 'json' }, ['--silent']);
+    process.kill(server.child.pid!, 'SIGTERM');
+    expect(await exitCode(server)).toBe(0);
+    const lines = server.stdout().split('\n').filter((line) => line.trim() !== '');
+    expect(lines.length).toBeGreaterThan(3);
+    for (const line of lines) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(banner(server)).toMatchObject({
+      level: 30,
+      graphiql: server.url,
+      introspection: 'on',
+      database: serverUrl ? 'PostgreSQL (DATABASE_URL)' : expect.stringMatching(/^PGlite in /),
+      demoToken: expect.stringMatching(/^agw_/),
+    });
+    expect(records(server).at(-1)).toMatchObject({ msg: 'stopped', forced: false });
+  }, SPAWN_TIMEOUT);
+
+  test('with SEED_DEMO=false it says how to make a token', async () => {
+    const env = { ...(await databaseEnv('no-demo')), SEED_DEMO: 'false' };
+    const json = await startServer({ ...env, LOG_FORMAT: 'json' });
+    expect(json.token).toBe('');
+    expect(banner(json)!.tokens).toMatch(/npm run cli -- token --email <member email> --name <label>/);
+    process.kill(json.child.pid!, 'SIGTERM');
+    expect(await exitCode(json)).toBe(0);
+
+    // And to a person at a terminal (pretty lines).
+    const run = npm(['start'], { ...env, LOG_FORMAT: 'pretty', PORT: String(await freePort()) });
+    const line = await waitFor(() => /^API tokens: +(.*)$/m.exec(run.stdout()), {
+      what: 'the banner',
+      exited: run.exited,
+      output: () => `${run.stdout()}\n${run.stderr()}`,
+    });
+    expect(line[1]).toMatch(/^no demo token \(SEED_DEMO=false\): create one with npm run cli -- token --email <member email> --name <label>/);
+    expect(run.stdout()).not.toMatch(/Demo token/);
+    process.kill(run.child.pid!, 'SIGTERM');
+    expect(await exitCode(run)).toBe(0);
+  }, SPAWN_TIMEOUT);
+});
+
+// ---- The start-up locks' connections (issue 26) ------------------------------------------------------
+
+describe.skipIf(!PG_URL)('after start (PostgreSQL)', () => {
+  test('no connection is left idle holding the start-up locks (last statement pg_advisory_unlock)', async () => {
+    const server = await startServer(await databaseEnv('idle-lock'));
+    const client = new pg.Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      const unlockers = async () =>
+        (
+          await client.query<{ pid: number; query: string }>(
+            "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query ILIKE '%pg_advisory_unlock%'",
+          )
+        ).rows;
+      // The sessions are closed before the banner; the backend may take a moment to be gone.
+      await eventually(unlockers, (rows) => rows.length === 0, 5_000);
+      // The server still serves, and holds neither start-up lock (migrations' 72707369, the seed's 72707370).
+      expect((await ask(server)).status).toBe(200);
+      const { rows } = await client.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database ' +
+          "WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objid IN (72707369, 72707370)",
+      );
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      await client.end();
+    }
+    process.kill(server.child.pid!, 'SIGTERM');
+    expect(await exitCode(server)).toBe(0);
+  }, SPAWN_TIMEOUT);
+});
+
+// ---- The demo token across restarts (issue 26) -------------------------------------------------------
+
+test('the demo token works across restarts; token rotate-demo and DEMO_TOKEN_ROTATE replace it', async () => {
+  const env = await databaseEnv('demo-token');
+  const stop = async (server: Server) => {
+    process.kill(server.child.pid!, 'SIGTERM');
+    expect(await exitCode(server)).toBe(0);
+  };
+  const graphiqlHeaders = async (server: Server) => {
+    const response = await fetch(server.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    return response.text();
+  };
+
+  const first = await startServer(env);
+  expect((await ask(first)).status).toBe(200);
+  await stop(first);
+  expect((await stat(path.join(env.DATA_DIR!, 'demo-token'))).mode & 0o777).toBe(0o600);
+
+  // The same token again, pre-filled in GraphiQL, and it works.
+  const second = await startServer(env);
+  expect(second.token).toBe(first.token);
+  expect((await ask(second)).body.data?.viewer.person.email).toBe('demo@example.com');
+  expect(await graphiqlHeaders(second)).toContain(`Bearer ${first.token}`);
+  await stop(second);
+
+  // Rotated by the CLI: the new one is printed (alone on stdout), the old one no longer works.
+  const rotate = npm(['run', '--silent', 'cli', '--', 'token', 'rotate-demo'], env);
+  expect(await exitCode(rotate), rotate.stderr()).toBe(0);
+  const rotated = rotate.stdout().trim();
+  expect(rotated).toMatch(/^agw_\S+$/);
+  expect(rotated).not.toBe(first.token);
+  const third = await startServer(env);
+  expect(third.token).toBe(rotated);
+  expect((await ask(third)).status).toBe(200);
+  expect((await ask(third, first.token)).status).toBe(401);
+  await stop(third);
+
+  // Rotated at start when a setting asks.
+  const fourth = await startServer({ ...env, DEMO_TOKEN_ROTATE: 'true' });
+  expect(fourth.token).toMatch(/^agw_/);
+  expect(fourth.token).not.toBe(rotated);
+  expect((await ask(fourth)).status).toBe(200);
+  expect((await ask(fourth, rotated)).status).toBe(401);
+  expect(await graphiqlHeaders(fourth)).toContain(`Bearer ${fourth.token}`);
+  await stop(fourth);
+}, SPAWN_TIMEOUT);

@@ -10,7 +10,9 @@ import { hashToken } from '../src/auth/tokens.js';
 import { createMetrics, type Metrics } from '../src/observability/metrics.js';
 import { connectRedis, type RateLimitOptions } from '../src/limits/rate-limit.js';
 import { createApp, type App } from '../src/http/app.js';
+import { parse } from 'graphql';
 import { startApp, type TestApp } from './helpers/app.js';
+import { subscribe } from './helpers/sse.js';
 import { createTenant, type Tenant } from './helpers/fixtures.js';
 
 let t: TestApp;
@@ -141,6 +143,90 @@ describe('the cost in every response', () => {
     expect(status).toBe(200);
     expect(body.extensions?.cost).toBeUndefined();
     expect(body.data?.rateLimit).toEqual({ enabled: false, cost: 1 + 2, limit: null, remaining: null, resetAt: null });
+  });
+});
+
+describe('X-RateLimit-* headers, as GitHub sends them', () => {
+  /** The headers say what extensions.cost says: the limit, what is left, the window's end in epoch seconds. */
+  function expectHeadersAgree({ headers, body }: Answer) {
+    const status = body.extensions!.cost!.throttleStatus!;
+    expect(headers.get('x-ratelimit-limit')).toBe(String(status.maximumAvailable));
+    expect(headers.get('x-ratelimit-remaining')).toBe(String(status.currentlyAvailable));
+    expect(headers.get('x-ratelimit-reset')).toBe(String(Math.ceil(Date.parse(status.resetAt) / 1000)));
+  }
+
+  test('they agree with extensions.cost and count down, on POST, GET and validation errors', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    const first = await send(app, TWO, { token: tenant.token });
+    expectHeadersAgree(first);
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('998');
+    const reset = Number(first.headers.get('x-ratelimit-reset'));
+    // A window of 20 s that started with this request.
+    expect(reset * 1000 - Date.now()).toBeGreaterThan(15_000);
+    expect(reset * 1000 - Date.now()).toBeLessThanOrEqual(21_000);
+
+    const get = await send(app, TWO, { token: tenant.token, method: 'GET' });
+    expectHeadersAgree(get);
+    expect(get.headers.get('x-ratelimit-remaining')).toBe('996');
+    const invalid = await send(app, '{ nope }', { token: tenant.token });
+    expectHeadersAgree(invalid);
+    expect(invalid.headers.get('x-ratelimit-remaining')).toBe('996');
+    // The refund is in them: 52 charged, 4 used.
+    const page = await send(app, '{ expenses(first: 50) { nodes { name } } }', { token: tenant.token });
+    expectHeadersAgree(page);
+    expect(page.headers.get('x-ratelimit-remaining')).toBe('992');
+    // The same window: the reset does not move.
+    expect(Number(page.headers.get('x-ratelimit-reset'))).toBe(reset);
+  });
+
+  test('a browser client on another origin may read them (CORS)', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    const answer = await send(app, TWO, { token: tenant.token, headers: { origin: 'https://app.example' } });
+    expect(answer.headers.get('access-control-allow-origin')).toBe('https://app.example');
+    const exposed = answer.headers.get('access-control-expose-headers')!.toLowerCase().split(/,\s*/);
+    expect(exposed).toEqual(expect.arrayContaining(['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after']));
+  });
+
+  test('a throttled answer has them, with Retry-After; one that can never run too', async () => {
+    const app = appWith({ points: 3, restoreRate: 3 });
+    const ok = await send(app, TWO, { token: tenant.token });
+    expect(ok.headers.get('x-ratelimit-remaining')).toBe('1');
+    const refused = await send(app, TWO, { token: tenant.token });
+    expect(refused.status).toBe(429);
+    expectHeadersAgree(refused);
+    expect(refused.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect(refused.headers.get('retry-after')).toBe('1');
+    const tooBig = await send(app, '{ expenses(first: 10) { nodes { id } } }', { token: tenant.token });
+    expect(tooBig.status).toBe(400);
+    expectHeadersAgree(tooBig);
+  });
+
+  test('none without a bucket: a failed authentication, no token, the limiter off', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    for (const answer of [await send(app, TWO, { token: 'agw_not-a-token' }), await send(app, TWO)]) {
+      expect(answer.status).toBe(401);
+      expect(answer.headers.get('x-ratelimit-limit')).toBeNull();
+      expect(answer.headers.get('x-ratelimit-remaining')).toBeNull();
+    }
+    const off = await send(appWith({ enabled: false }), TWO, { token: tenant.token });
+    expect(off.status).toBe(200);
+    for (const name of ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) expect(off.headers.get(name)).toBeNull();
+  });
+
+  test('a subscription (SSE) has them as its opening left the bucket', async () => {
+    const app = appWith({ points: 1000, restoreRate: 50 });
+    const before = await send(app, TWO, { token: tenant.token });
+    const subscription = await subscribe(app, parse('subscription { changeEvents { id } }'), {}, { token: tenant.token });
+    try {
+      expect(subscription.status).toBe(200);
+      expect(subscription.headers.get('content-type')).toMatch(/text\/event-stream/);
+      expect(subscription.headers.get('x-ratelimit-limit')).toBe('1000');
+      // Opening charged the subscription's requested cost (1: the field's object; `id` is free).
+      expect(Number(subscription.headers.get('x-ratelimit-remaining'))).toBe(Number(before.headers.get('x-ratelimit-remaining')) - 1);
+      expect(subscription.headers.get('x-ratelimit-reset')).toBe(before.headers.get('x-ratelimit-reset'));
+    } finally {
+      await subscription.close();
+    }
   });
 });
 

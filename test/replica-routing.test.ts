@@ -122,9 +122,9 @@ describe('DATABASE_REPLICA_URLS', () => {
     child.stderr!.on('data', (chunk) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
-      // Ready when it prints its demo token, however long a cold start takes (it took 34 s once).
-      await waitFor(() => /Demo token/.test(out), { what: 'npm start to serve', exited, output: () => out });
-      expect(out).toContain('Replicas:   ignored: DATABASE_REPLICA_URLS needs DATABASE_URL (PGlite has no replicas)');
+      // Ready when it prints its banner (a JSON record), however long a cold start takes (it took 34 s once).
+      await waitFor(() => /"msg":"serving"/.test(out), { what: 'npm start to serve', exited, output: () => out });
+      expect(out).toContain('"replicas":"ignored: DATABASE_REPLICA_URLS needs DATABASE_URL (PGlite has no replicas)"');
       expect(out).toMatch(/"level":40,.*"msg":"DATABASE_REPLICA_URLS ignored: read replicas need DATABASE_URL/);
       expect(out).not.toContain('s3cret');
       process.kill(child.pid!, 'SIGTERM');

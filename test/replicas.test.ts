@@ -13,6 +13,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -59,7 +61,8 @@ async function start(env: Record<string, string>): Promise<Instance> {
   const { stdout, stderr, exited } = captured(child);
   const token = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /Demo token: (\S+)/.exec(stdout());
+      // The banner, a JSON record (LOG_FORMAT=json).
+      const match = /"demoToken":"(agw_[^"]+)"/.exec(stdout());
       if (match) {
         clearInterval(timer);
         resolve(match[1]!);
@@ -195,7 +198,9 @@ describe.skipIf(!PRIMARY)('a primary, a streaming standby and two gateway proces
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
     };
-    [one, two] = await Promise.all([start(env), start(env)]);
+    // A folder each for their demo tokens (not the repository's ./.data): each keeps its own.
+    const folders = await Promise.all(['one', 'two'].map((name) => mkdtemp(path.join(tmpdir(), `gateway-replicas-${name}-`))));
+    [one, two] = await Promise.all(folders.map((DATA_DIR) => start({ ...env, DATA_DIR })));
   }, SPAWN_TIMEOUT);
 
   afterAll(async () => {

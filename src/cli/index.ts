@@ -21,6 +21,7 @@ import { OperatorError } from '../domain/kit/errors.js';
 import { generate } from './generate.js';
 import { addMember, createOrganization } from './organizations.js';
 import { DEMO_EMAIL, seedDemo } from '../domain/demo.js';
+import { demoToken } from '../auth/demo-token.js';
 import { createToken, listTokens, revokeTokenById, revokeTokensByName, type TokenInfo } from '../auth/tokens.js';
 
 export interface CliOptions {
@@ -265,6 +266,21 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
         );
       });
     });
+
+  token
+    .command('rotate-demo')
+    .description("Revoke the demo token npm start prints (kept in DATA_DIR's demo-token file) and print a new one, which every later start prints")
+    .action(() =>
+      withDatabase('token rotate-demo', async (db) => {
+        if (!(await db.prisma.person.findUnique({ where: { email: DEMO_EMAIL }, select: { id: true } }))) {
+          throw new OperatorError('token rotate-demo: there is no demo organization here (npm run cli -- seed, or npm start with SEED_DEMO=true, creates it)');
+        }
+        const { DATA_DIR } = loadConfig(env);
+        const { token: secret } = await demoToken(db.prisma, DATA_DIR, DEMO_EMAIL, { rotate: true });
+        // Only the secret on stdout, as token create; a running server on PostgreSQL pre-fills the old one until restarted.
+        print(secret);
+      }),
+    );
 
   const contracts = program.command('contracts').description('Contracts (recurring budgets)');
   contracts

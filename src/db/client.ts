@@ -17,6 +17,13 @@ import { countStatements, type StatementCounter } from './statements.js';
 export interface ScriptRunner {
   exec(sql: string): Promise<void>;
   query<T>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Runs `work` holding the session-level advisory lock `lockId`, on a session of its own that it is
+   * given (a lock and its unlock must run on one session). On PostgreSQL that session is a connection
+   * opened for it and closed right after the unlock (closing also ends the lock should the unlock
+   * fail): no idle connection is left behind once the lock is released.
+   */
+  locked<T>(lockId: number, work: (session: Omit<ScriptRunner, 'locked'>) => Promise<T>): Promise<T>;
 }
 
 export interface Database {
@@ -134,6 +141,12 @@ async function openPGlite(dataDir: string, owner: string, fromDump?: Blob): Prom
   }
   const counted = countStatements(new PrismaPGlite(lite));
   const prisma = new PrismaClient({ adapter: counted.factory, errorFormat: PRISMA_ERROR_FORMAT });
+  const session = {
+    exec: async (sql: string) => {
+      await lite.exec(sql);
+    },
+    query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
+  };
   return {
     kind: 'pglite',
     prisma,
@@ -141,10 +154,16 @@ async function openPGlite(dataDir: string, owner: string, fromDump?: Blob): Prom
     replicas: [],
     dump: () => lite.dumpDataDir('none'),
     scripts: {
-      exec: async (sql) => {
-        await lite.exec(sql);
+      ...session,
+      // PGlite has one session; the lock still keeps this process's own start-up steps in order.
+      locked: async (lockId, work) => {
+        await lite.exec(`SELECT pg_advisory_lock(${lockId})`);
+        try {
+          return await work(session);
+        } finally {
+          await lite.exec(`SELECT pg_advisory_unlock(${lockId})`);
+        }
       },
-      query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
     },
     close: once(async () => {
       try {
@@ -214,11 +233,9 @@ async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls
   // statement_timeout is sent as a startup parameter of every connection (a `statement_timeout` or
   // `options` parameter in the URL wins over it).
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) });
-  // Scripts get their own single connection without the timeout, so that a migration is never cut
-  // and its session-level advisory lock and unlock run on one session.
-  // idleTimeoutMillis 0: the session is never closed while idle, which would drop a lock it holds
-  // (start-up holds one while the demo seed runs on the other pool).
-  const scriptPool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 0 });
+  // Scripts get their own connection without the timeout, so that a migration is never cut. It is
+  // closed after 10 s idle (pg's default): no lock lives on it, locked sections have a session each.
+  const scriptPool = new pg.Pool({ connectionString: url, max: 1 });
   const counted = countStatements(new PrismaPg(pool));
   const prisma = new PrismaClient({ adapter: counted.factory, errorFormat: PRISMA_ERROR_FORMAT });
   const replicas = replicaUrls.map((replicaUrl, index) => openReplica(replicaUrl, index, statementTimeoutMs));
@@ -234,6 +251,29 @@ async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls
       },
       query: async <T>(sql: string, params?: unknown[]) =>
         (await scriptPool.query(sql, params as unknown[])).rows as T[],
+      locked: async (lockId, work) => {
+        // Without the statement timeout, as the scripts: waiting for the lock may take long.
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        // A dropped connection is an 'error' event: the running statement fails with it, and unheard it would end the process.
+        client.on('error', () => undefined);
+        try {
+          await client.query(`SELECT pg_advisory_lock(${lockId})`);
+          try {
+            return await work({
+              exec: async (sql) => {
+                await client.query(sql);
+              },
+              query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params as unknown[])).rows as T[],
+            });
+          } finally {
+            await client.query(`SELECT pg_advisory_unlock(${lockId})`).catch(() => undefined);
+          }
+        } finally {
+          // Closing the session releases the lock even when the unlock failed.
+          await client.end().catch(() => undefined);
+        }
+      },
     },
     close: once(async () => {
       try {

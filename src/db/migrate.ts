@@ -52,8 +52,7 @@ interface AppliedRow {
 /** Applies what is pending and returns the names applied. Refuses to run over a failed or edited migration. */
 export async function migrate(runner: ScriptRunner, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = await readMigrations(dir);
-  await runner.exec(`SELECT pg_advisory_lock(${PRISMA_MIGRATE_LOCK})`);
-  try {
+  return runner.locked(PRISMA_MIGRATE_LOCK, async (runner) => {
     await runner.exec(CREATE_TABLE);
     const rows = await runner.query<AppliedRow>(
       'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
@@ -85,7 +84,5 @@ export async function migrate(runner: ScriptRunner, dir = MIGRATIONS_DIR): Promi
       done.push(m.name);
     }
     return done;
-  } finally {
-    await runner.exec(`SELECT pg_advisory_unlock(${PRISMA_MIGRATE_LOCK})`);
-  }
+  });
 }

@@ -1,6 +1,7 @@
 // The HTTP application, without a listener: tests call `app.fetch(...)`, main.ts serves it.
 import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { GraphQLError } from 'graphql';
 import { createYoga, type GraphiQLOptions, type Plugin } from 'graphql-yoga';
 import { processEventBus, type EventBus } from '../changes/pubsub.js';
@@ -32,6 +33,13 @@ export interface AppOptions {
   authCacheMs?: number;
   /** Pre-filled in GraphiQL's headers so that explorers of a demo start authenticated. */
   graphiqlToken?: string;
+  /** GraphiQL at GET /graphql (GRAPHIQL); on by default. Off, a browser's GET gets 404 saying so. */
+  graphiql?: boolean;
+  /**
+   * Introspection (INTROSPECTION); on by default. Off, `__schema` and `__type` are refused (validation
+   * errors, nothing runs; `__typename` still works) and error messages suggest no field names.
+   */
+  introspection?: boolean;
   /** The app's Prometheus metrics; a fresh registry when not given. */
   metrics?: Metrics;
   /** /ready, /metrics and operation metrics (src/http/observability.ts). */
@@ -93,8 +101,8 @@ function graphiqlOptions(token: string | undefined): GraphiQLOptions {
     query: EXAMPLE_QUERY,
     defaultQuery: EXAMPLE_QUERY,
     headers: token ? JSON.stringify({ Authorization: `Bearer ${token}` }, null, 2) : undefined,
-    // Each `npm start` prints a fresh demo token: headers the browser kept from an earlier run would
-    // hold a revoked one (401). Without a demo token, people paste their own: keep it across reloads.
+    // The demo token is pre-filled on every load: headers the browser kept would win over it, and hold
+    // a revoked one after a rotation (401). Without a demo token, people paste their own: keep it.
     shouldPersistHeaders: !token,
   };
   return options;
@@ -137,7 +145,32 @@ export function socketSettings(app: App): SocketSettings {
   return settings;
 }
 
+/**
+ * With GraphiQL off, a browser's GET /graphql (one that asks for HTML and sends no operation) gets a
+ * 404 that says so, rather than Yoga's "Must provide query string".
+ */
+function graphiqlOffPlugin(endpoint: string): Plugin {
+  return {
+    onRequest({ url, request, fetchAPI, endResponse }) {
+      if (url.pathname !== endpoint || (request.method !== 'GET' && request.method !== 'HEAD')) return;
+      if (!(request.headers.get('accept') ?? '').includes('text/html')) return;
+      if (['query', 'documentId', 'extensions'].some((name) => url.searchParams.has(name))) return;
+      const message =
+        'GraphiQL is turned off on this server (GRAPHIQL=false). Send GraphQL operations to this URL with POST, ' +
+        'or with GET and a `query` parameter.';
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: 'GRAPHIQL_DISABLED' } }] }), {
+          status: 404,
+          headers: { 'content-type': 'application/json; charset=utf-8' },
+        }),
+      );
+    },
+  };
+}
+
 export function createApp(options: AppOptions) {
+  const graphiql = options.graphiql ?? true;
+  const introspection = options.introspection ?? true;
   const { prisma, logger } = options;
   const requestIds = new WeakMap<Request, string>();
   const tokens = options.authCacheMs ? tokenCache(options.authCacheMs) : undefined;
@@ -175,6 +208,8 @@ export function createApp(options: AppOptions) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // Yoga's CORS as it is (any origin), and a browser client on another origin may read these.
+    cors: { exposedHeaders: ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'] },
     // useRequestLimits refuses bodies over 1 MiB from their Content-Length; Yoga's own limit would
     // also pipe every body through a counting stream (8 % of the CPU of a small request).
     maxRequestBodySize: false,
@@ -200,11 +235,13 @@ export function createApp(options: AppOptions) {
     // and the module is loaded on the first visit rather than by every process that creates the app.
     renderGraphiQL: (opts) =>
       (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
-    graphiql: graphiqlOptions(options.graphiqlToken),
+    graphiql: graphiql ? graphiqlOptions(options.graphiqlToken) : false,
     plugins: [
       requestIdPlugin,
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
-      rootRedirectPlugin,
+      graphiql ? rootRedirectPlugin : graphiqlOffPlugin('/graphql'),
+      // graphql-js' NoSchemaIntrospectionCustomRule as a validation rule: refused before anything runs.
+      ...(introspection ? [] : [useDisableIntrospection()]),
       useRequestLimits(),
       ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
       rateLimit,
@@ -219,8 +256,9 @@ export function createApp(options: AppOptions) {
         costLimit: { maxCost: 250_000 },
         maxTokens: { n: 5000 },
         maxDirectives: { n: 50 },
-        // Field suggestions help people exploring in GraphiQL; the schema is public anyway.
-        blockFieldSuggestion: { enabled: false },
+        // Field suggestions help people exploring in GraphiQL; without introspection they would give
+        // the schema away one guess at a time, so they go with it.
+        blockFieldSuggestion: { enabled: !introspection },
       }),
     ],
   });

@@ -4,7 +4,8 @@
 // looked up. The actual cost is counted while the operation runs (src/limits/cost.ts: the fields
 // that ran, plus the rows domain functions report, src/domain/kit/work.ts); after execution the
 // difference with the charge is refunded, or taken when the operation did more than it was charged
-// for. Every response of a token reports it in `extensions.cost`, as Shopify does. A subscription
+// for. Every response of a token reports it in `extensions.cost`, as Shopify does, and in GitHub's
+// `X-RateLimit-Limit`, `-Remaining` and `-Reset` headers (the same bucket). A subscription
 // is charged per event (eventMeter): each event runs its selection again, and pays what its result
 // holds (events of one subscription share a context, so they cannot each have a running meter).
 //
@@ -239,6 +240,9 @@ function throttledResponse(fetchAPI: { Response: typeof Response }, message: str
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+/** X-RateLimit-Reset: when the bucket is full again, in whole seconds since the epoch (rounded up). */
+export const resetSeconds = (bucket: { resetAt: number }) => Math.ceil(bucket.resetAt / 1000);
+
 export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
   if (options.enabled === false) return {};
   const maximum = options.points ?? RATE_LIMIT_DEFAULTS.points;
@@ -264,6 +268,8 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
   let logger: Pick<Logger, 'warn'> | undefined = options.logger;
   let endpoint = '/graphql';
   const addresses = new WeakMap<Request, string>();
+  // The bucket a request's answer reports, for its X-RateLimit-* headers (the same as its extensions.cost).
+  const reported = new WeakMap<Request, BucketState>();
 
   const stateOf = (res: RateLimiterRes | null, consumed = res?.consumedPoints ?? 0): BucketState => {
     const now = Date.now();
@@ -355,6 +361,15 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
   }
 
   async function charge(operation: Operation, request: Request, context: object): Promise<void> {
+    try {
+      await chargeBucket(operation, request, context);
+    } finally {
+      // A subscription's headers go out with its stream: they show the bucket as its opening left it.
+      if (operation.bucket) reported.set(request, operation.bucket);
+    }
+  }
+
+  async function chargeBucket(operation: Operation, request: Request, context: object): Promise<void> {
     const token = bearerToken(request.headers);
     if (token === null) return; // Authentication refuses it next, for free.
     const key = hashToken(token);
@@ -575,6 +590,7 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
       const token = bearerToken(request.headers);
       if (result.errors?.some((e) => e.extensions?.code === 'UNAUTHENTICATED')) {
         // Nothing ran: the whole charge goes back. A token that is no token has no bucket to report.
+        reported.delete(request);
         if (operation?.key && operation.charged && operation.bucket) {
           await giveBack(operation.key, operation.charged, operation.bucket).catch(() => undefined);
         }
@@ -583,6 +599,7 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
       }
       if ((context as { viewer?: unknown }).viewer) await gate.succeeded(request);
       let cost;
+      let reportedBucket: BucketState | undefined;
       if (operation?.key !== undefined) {
         let actual = 0;
         if (operation.bucket && operation.meter) {
@@ -600,6 +617,7 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
             operation.bucket = await take(key, actual - operation.charged).catch(() => bucket);
           }
         }
+        reportedBucket = operation.bucket;
         cost = {
           requested: operation.requested,
           actual,
@@ -608,9 +626,22 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
       } else if (token !== null) {
         // Refused before the cost was known (syntax, validation): free, but the bucket is still reported.
         const bucket = stateOf(await buckets.get(hashToken(token)).catch(() => null));
+        reportedBucket = bucket;
         cost = { requested: 0, actual: 0, throttleStatus: throttleStatus(bucket) };
       }
       if (cost) setResult({ ...result, extensions: { ...result.extensions, cost } });
+      if (reportedBucket) reported.set(request, reportedBucket);
+      else reported.delete(request);
+    },
+
+    // GitHub's headers, from the bucket the answer's extensions.cost reports: the limit, what is
+    // left, and when the window ends (whole seconds since the epoch, rounded up: never too early).
+    onResponse({ request, response }) {
+      const bucket = reported.get(request);
+      if (!bucket) return;
+      response.headers.set('x-ratelimit-limit', String(maximum));
+      response.headers.set('x-ratelimit-remaining', String(bucket.remaining));
+      response.headers.set('x-ratelimit-reset', String(resetSeconds(bucket)));
     },
   };
 }

@@ -1,6 +1,6 @@
 // `npm start`: take the port, then open the database, migrate, seed the demo on first run and serve
 // /graphql. The port comes first so that a second start on a taken port fails before it touches the
-// database (and revokes the running server's demo token); until the database is ready, requests get
+// database (a PGlite folder in use, a demo token rotated by DEMO_TOKEN_ROTATE); until the database is ready, requests get
 // 503. On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (at most
 // SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections and WebSockets (1001, after their
 // subscriptions completed), close the database, exit 0 (1 when the deadline cut requests). A second
@@ -8,13 +8,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { loadConfigOrExit, webhookSettings } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { DEMO_EMAIL, seedDemo } from '../domain/demo.js';
-import { createToken, revokeTokens } from '../auth/tokens.js';
+import { DEMO_TOKEN_FILE, demoToken, type DemoToken } from '../auth/demo-token.js';
 import { chooseLogFormat, createLogger } from '../observability/logger.js';
+import { printBanner, type BannerLine } from '../observability/banner.js';
 import { createMetrics, webhookMetrics } from '../observability/metrics.js';
 import { connectRedis } from '../limits/rate-limit.js';
 import { startTracing } from '../observability/tracing.js';
@@ -24,7 +26,7 @@ import { serveWebSockets, type WebSocketService } from '../http/websocket.js';
 import { createEventBus } from '../changes/pubsub.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
 
-/** Before demo tokens were per instance, every start rotated this one name. */
+/** Before the demo token was kept in the data folder, every start rotated this name (later with ` on <host>:<port>`). */
 const LEGACY_DEMO_TOKEN_NAME = 'demo (printed by npm start)';
 /**
  * Start-up (migrations, the demo seed, the demo token) runs under this advisory lock, so that
@@ -40,7 +42,9 @@ const FORCED_EXIT_GRACE_MS = 3_000;
 const SAME_SIGNAL_WINDOW_MS = 1_000;
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));
+// JSON lines on stdout, or readable ones; the ready banner follows (a log record in JSON mode).
+const logFormat = chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true);
+const logger = createLogger(config.LOG_LEVEL, logFormat);
 // Tracing patches http and pg in place, so it may start after they are imported; off without an endpoint.
 const tracing = await startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME }).catch(
   (error: unknown) => {
@@ -127,38 +131,39 @@ if (!config.DATABASE_URL && config.DATABASE_REPLICA_URLS.length) {
   logger.warn('DATABASE_REPLICA_URLS ignored: read replicas need DATABASE_URL (the embedded PGlite has none)');
 }
 const startup = (async () => {
-  db = await openDatabase({
+  const database = (db = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
     owner: `the server (npm start, port ${config.PORT})`,
     replicaUrls,
-  });
+  }));
   const applied = await migrate(db.scripts);
   logger.info({ backend: db.kind, applied }, applied.length ? 'migrations applied' : 'database up to date');
   if (db.replicas.length) logger.info({ replicas: db.replicas.map((r) => r.name) }, 'read replicas: queries read from them');
 
-  let demoToken: string | undefined;
+  let demo: DemoToken | undefined;
   if (config.SEED_DEMO) {
-    // The scripts runner is one dedicated session: the lock holds while the seed runs on the pool.
-    await db.scripts.exec(`SELECT pg_advisory_lock(${STARTUP_LOCK})`);
-    try {
-      const { created, organizationId } = await seedDemo(db.prisma);
+    // A session of its own holds the lock while the seed runs on the pool, and is closed after.
+    demo = await database.scripts.locked(STARTUP_LOCK, async () => {
+      const { created, organizationId } = await seedDemo(database.prisma);
       if (created) logger.info({ organizationId }, 'demo organization seeded');
-      // Tokens are stored only as hashes, so each start rotates a fresh demo token it can print: its
-      // own, named after its address, so that another instance's start leaves this one's working.
-      const name = `${LEGACY_DEMO_TOKEN_NAME} on ${hostname()}:${config.PORT}`;
-      await revokeTokens(db.prisma, DEMO_EMAIL, LEGACY_DEMO_TOKEN_NAME);
-      await revokeTokens(db.prisma, DEMO_EMAIL, name);
-      demoToken = await createToken(db.prisma, DEMO_EMAIL, name);
-    } finally {
-      await db.scripts.exec(`SELECT pg_advisory_unlock(${STARTUP_LOCK})`);
-    }
+      // The data folder's demo token, the same at every start until rotated (src/auth/demo-token.ts).
+      // Earlier versions made one per start, under these names: the first start of this one revokes them.
+      return demoToken(database.prisma, config.DATA_DIR, DEMO_EMAIL, {
+        rotate: config.DEMO_TOKEN_ROTATE,
+        replaces: [LEGACY_DEMO_TOKEN_NAME, `${LEGACY_DEMO_TOKEN_NAME} on ${hostname()}:${config.PORT}`],
+      });
+    });
+    if (demo.status !== 'kept') logger.info({ status: demo.status }, demo.status === 'rotated' ? 'demo token rotated' : 'demo token created');
   }
+  const demoTokenValue = demo?.token;
   const app = createApp({
-    prisma: db.prisma,
+    prisma: database.prisma,
     logger,
-    graphiqlToken: demoToken,
+    graphiqlToken: demoTokenValue,
+    graphiql: config.GRAPHIQL,
+    introspection: config.INTROSPECTION,
     authCacheMs: config.AUTH_CACHE_MS,
     observability: { database: db, metricsToken: config.METRICS_TOKEN, tracing },
     persistedOperations: documents && { mode: config.PERSISTED_OPERATIONS, documents },
@@ -189,40 +194,69 @@ const startup = (async () => {
       metrics: webhookMetrics(metrics.registry),
     });
   }
-  return { app, demoToken };
+  return { app, demoToken: demoTokenValue };
 })();
 
 try {
-  const { app, demoToken } = await startup;
+  const { app, demoToken: token } = await startup;
   if (!closing) {
     handler = app;
     sockets = serveWebSockets(app);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
-    console.log(`\nGraphiQL:   ${url}`);
-    console.log(`Database:   ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}`}`);
-    console.log(
-      `Replicas:   ${
-        replicaUrls.length
+    const lines: BannerLine[] = [
+      config.GRAPHIQL
+        ? { label: 'GraphiQL', key: 'graphiql', value: url }
+        : { label: 'GraphQL', key: 'graphql', value: `${url} (GraphiQL off: GRAPHIQL=false)` },
+      { label: 'Introspection', key: 'introspection', value: config.INTROSPECTION ? 'on' : 'off (INTROSPECTION=false)' },
+      { label: 'Database', key: 'database', value: config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}` },
+      {
+        label: 'Replicas',
+        key: 'replicas',
+        value: replicaUrls.length
           ? `${replicaUrls.length} (DATABASE_REPLICA_URLS): queries read from them, mutations and authentication from the primary`
           : config.DATABASE_REPLICA_URLS.length
             ? 'ignored: DATABASE_REPLICA_URLS needs DATABASE_URL (PGlite has no replicas)'
-            : 'none: everything runs on the primary'
-      }`,
-    );
-    console.log(
-      `Rate limit: ${
-        config.RATE_LIMIT_ENABLED
+            : 'none: everything runs on the primary',
+      },
+      {
+        label: 'Rate limit',
+        key: 'rateLimit',
+        value: config.RATE_LIMIT_ENABLED
           ? `${config.RATE_LIMIT_POINTS} points per token, ${config.RATE_LIMIT_RESTORE_RATE}/s, ${redis ? 'in Redis (REDIS_URL)' : 'in memory'}`
-          : 'off'
-      }`,
-    );
-    console.log(`Events:     ${events.kind === 'redis' ? 'shared by every instance through Redis (REDIS_URL)' : 'this process only (set REDIS_URL to share them)'}`);
-    console.log(
-      `Webhooks:   ${webhooks.delivery === 'inline' ? `delivered by this process (${webhooks.concurrency} at once)` : 'not delivered here (WEBHOOK_DELIVERY=off): run npm run worker'}`,
-    );
-    if (demoToken) console.log(`Demo token: ${demoToken}\n            (Authorization: Bearer <token>; pre-filled in GraphiQL)\n`);
+          : 'off',
+      },
+      {
+        label: 'Events',
+        key: 'events',
+        value: events.kind === 'redis' ? 'shared by every instance through Redis (REDIS_URL)' : 'this process only (set REDIS_URL to share them)',
+      },
+      {
+        label: 'Webhooks',
+        key: 'webhooks',
+        value:
+          webhooks.delivery === 'inline'
+            ? `delivered by this process (${webhooks.concurrency} at once)`
+            : 'not delivered here (WEBHOOK_DELIVERY=off): run npm run worker',
+      },
+      token
+        ? {
+            label: 'Demo token',
+            key: 'demoToken',
+            value: token,
+            hint: `(Authorization: Bearer <token>; pre-filled in GraphiQL; kept in ${path.join(config.DATA_DIR, DEMO_TOKEN_FILE)} until npm run cli -- token rotate-demo)`,
+          }
+        : {
+            label: 'API tokens',
+            key: 'tokens',
+            value:
+              'no demo token (SEED_DEMO=false): create one with npm run cli -- token --email <member email> --name <label> ' +
+              '(on an empty database, first npm run cli -- org create --name <name> and member add --org <id> --email <email> --first-name <first> --last-name <last> --role admin)',
+          },
+    ];
+    printBanner(logger, logFormat, 'serving', lines);
+    if (config.GRAPHIQL && !config.INTROSPECTION) logger.warn('GraphiQL is on but introspection is off (INTROSPECTION=false): its docs and completion stay empty');
   }
 } catch (error) {
   if (error instanceof DatabaseLockedError) console.error(error.message);

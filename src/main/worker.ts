@@ -10,9 +10,11 @@ import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
 import { chooseLogFormat, createLogger } from '../observability/logger.js';
+import { printBanner } from '../observability/banner.js';
 
 const config = loadConfigOrExit();
-const logger = createLogger(config.LOG_LEVEL, chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true));
+const logFormat = chooseLogFormat(config.LOG_FORMAT, process.stdout.isTTY === true);
+const logger = createLogger(config.LOG_LEVEL, logFormat);
 const settings = webhookSettings(config);
 
 let db: Database | undefined;
@@ -63,9 +65,10 @@ try {
   await migrate(db.scripts);
   if (!stopping) {
     delivery = await startDelivery({ ...settings, prisma: db.prisma, scripts: db.scripts, connectionString: config.DATABASE_URL, logger });
-    console.log(
-      `Webhook worker: ${settings.concurrency} endpoints at once, on ${config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}`}`,
-    );
+    printBanner(logger, logFormat, 'webhook worker ready', [
+      { label: 'Webhook worker', key: 'concurrency', value: `${settings.concurrency} endpoints at once` },
+      { label: 'Database', key: 'database', value: config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}` },
+    ]);
   }
 } catch (error) {
   // The embedded database can be opened by one process only: with PGlite the gateway delivers itself.

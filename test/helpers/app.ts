@@ -32,7 +32,7 @@ export type TestDeliveryOptions = Omit<DeliveryServiceOptions, 'prisma' | 'scrip
  * The rate limiter is off unless a test asks for it (test/rate-limit.test.ts): other tests make
  * hundreds of requests with one token and compare whole response bodies, `extensions` included.
  */
-export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persistedOperations' | 'events' | 'webhooks'> & { delivery?: TestDeliveryOptions } = {}): Promise<TestApp> {
+export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persistedOperations' | 'events' | 'webhooks' | 'graphiql' | 'introspection'> & { delivery?: TestDeliveryOptions } = {}): Promise<TestApp> {
   const url = process.env.TEST_DATABASE_URL;
   // The delivery queue (pg-boss) keeps its jobs in the database: a PGlite of its own, so that it
   // never picks up another file's jobs.
@@ -54,6 +54,8 @@ export async function startApp(options: Pick<AppOptions, 'rateLimit' | 'persiste
     persistedOperations: options.persistedOperations,
     events: options.events,
     webhooks: options.webhooks,
+    graphiql: options.graphiql,
+    introspection: options.introspection,
   });
   const delivery = options.delivery
     ? await (await import('../../src/webhooks/queue.js')).startDelivery({
