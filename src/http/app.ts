@@ -11,6 +11,7 @@ import { deliveryBacklog } from '../webhooks/deliver.js';
 import { AddressPolicy } from '../webhooks/url-guard.js';
 import { tokenCache } from '../auth/authenticate.js';
 import { buildContext, type Context, type ContextSettings } from './context.js';
+import { useCompression } from './compression.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { useRequestLimits } from './limits.js';
 import type { Logger } from '../observability/logger.js';
@@ -191,6 +192,8 @@ export function createApp(options: AppOptions) {
         // Field suggestions help people exploring in GraphiQL; the schema is public anyway.
         blockFieldSuggestion: { enabled: false },
       }),
+      // Last: it replaces the response that the hooks above have finished (headers included).
+      useCompression(),
     ],
   });
 }
