@@ -13,6 +13,7 @@ import { tokenCache } from '../auth/authenticate.js';
 import { buildContext, type Context, type ContextSettings } from './context.js';
 import { useCompression } from './compression.js';
 import { maskError, useErrorMasking } from './errors.js';
+import { renderGraphiQLPage, useGraphiQLAssets } from './graphiql.js';
 import { useRequestLimits } from './limits.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
@@ -127,7 +128,6 @@ export function createApp(options: AppOptions) {
   // Queries on the replicas, everything else on the primary: chosen once per operation, when its context is built.
   const routing = readRouting(prisma, { ...options.readReplicas, metrics, logger });
   const contextSettings: ContextSettings = { primary: prisma, routing, webhookPolicy, tokens, events, subscriptionSlots: slots };
-  let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
     onRequest({ request }) {
@@ -164,17 +164,15 @@ export function createApp(options: AppOptions) {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    // GraphiQL's scripts, styles and editor workers come inlined from an npm package, not from a CDN
-    // (Yoga's default): the page works offline and on private networks, no request leaves the gateway.
-    // The page (about 9 MB) depends only on the `graphiql` options, fixed per app: it is rendered once,
-    // and the module is loaded on the first visit rather than by every process that creates the app.
-    renderGraphiQL: (opts) =>
-      (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
+    // GraphiQL's page is small and links its scripts, styles and workers, served by the gateway from
+    // an npm package (not a CDN) and cached by browsers (src/http/graphiql.ts).
+    renderGraphiQL: renderGraphiQLPage,
     graphiql: graphiqlOptions(options.graphiqlToken),
     plugins: [
       requestIdPlugin,
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       rootRedirectPlugin,
+      useGraphiQLAssets('/graphql'),
       useRequestLimits(),
       ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
       useRateLimit({ ...options.rateLimit, metrics }),
