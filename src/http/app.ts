@@ -15,6 +15,7 @@ import { useCompression } from './compression.js';
 import { maskError, useErrorMasking } from './errors.js';
 import { renderGraphiQLPage, useGraphiQLAssets } from './graphiql.js';
 import { useRequestLimits } from './limits.js';
+import { useDistinctConnectionsOnly } from './sse-modes.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
@@ -173,6 +174,7 @@ export function createApp(options: AppOptions) {
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       rootRedirectPlugin,
       useGraphiQLAssets('/graphql'),
+      useDistinctConnectionsOnly('/graphql'),
       useRequestLimits(),
       ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
       useRateLimit({ ...options.rateLimit, metrics }),
