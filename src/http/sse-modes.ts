@@ -1,9 +1,9 @@
 // graphql-sse has two modes. The distinct-connections mode (its client's default, and Yoga's SSE) is
 // served: each subscription is its own POST or GET with `Accept: text/event-stream`, authenticated,
 // charged and re-checked like any request. The single-connection mode is not: it reserves a stream
-// with `PUT`, then multiplexes operations POSTed apart from it, which would route around the
-// per-request authentication, rate limiting and subscription slots. Its `PUT` got Yoga's generic
-// "GraphQL only supports GET and POST requests."; this says what to do instead.
+// with `PUT`, then multiplexes operations POSTed apart from it, so authentication, tenant, cost,
+// slots and revocation (all per request here) would have to be carried over to the reservation.
+// Its `PUT` got Yoga's generic "GraphQL only supports GET and POST requests."; this says what to use.
 import type { Plugin } from 'graphql-yoga';
 
 export const SINGLE_CONNECTION_MESSAGE =
