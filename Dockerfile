@@ -1,5 +1,7 @@
-# The gateway as a container image. Untested here: the machines this project is built on have no
-# container engine running (see README, "Deployment"). Build: docker build -t agency-gateway .
+# The gateway as a container image. Build: docker build -t agency-gateway .
+# The machines this project is built on have no container engine: `npm run image:check` (in CI)
+# carries out these instructions without one and runs the CMD and HEALTHCHECK (scripts/image-check.mjs);
+# keep to the instructions it knows.
 #
 # One image for every instance: stateless, configured by the environment (DATABASE_URL,
 # DATABASE_REPLICA_URLS, REDIS_URL, ... see .env.example); it migrates on start under an advisory lock,

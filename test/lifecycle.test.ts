@@ -16,6 +16,7 @@ import { openDatabase } from '../src/db/client.js';
 import { DatabaseLockedError, LOCK_FILE } from '../src/db/lock.js';
 import { migratedFolder } from './helpers/database.js';
 import { captured, exitOf, freePort, SPAWN_TIMEOUT, waitFor, type Captured } from './helpers/processes.js';
+import { connect } from './helpers/websocket.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PG_URL = process.env.TEST_DATABASE_URL;
@@ -217,6 +218,22 @@ test('SIGTERM to npm start lets in-flight requests finish, then the whole proces
   const left = () => [...tree].filter(([pid, command]) => commandOf(pid) === command);
   await waitFor(() => left().length === 0, { what: `every process of the tree to exit (${JSON.stringify(left())})` });
   agent.destroy();
+}, SPAWN_TIMEOUT);
+
+test('SIGTERM with a WebSocket open: its subscription completes, the socket closes with 1001, the process exits 0', async () => {
+  const server = await startServer({ ...(await databaseEnv('sigterm-ws')), SHUTDOWN_TIMEOUT_MS: '8000' });
+  const socket = connect(server.url.replace('http:', 'ws:'), { authorization: `Bearer ${server.token}` });
+  const sub = socket.subscribe('subscription { changeEvents { type } }');
+  // Open once the server's gauge counts it (no METRICS_TOKEN: /metrics is open).
+  await waitFor(
+    async () => /^gateway_subscriptions_open 1$/m.test(await (await fetch(server.url.replace('/graphql', '/metrics'))).text()),
+    { what: 'the subscription to open', exited: server.exited, output: () => server.stdout() },
+  );
+  process.kill(server.child.pid!, 'SIGTERM');
+  expect(await sub.next(10_000)).toBe('done');
+  expect(await socket.closed).toEqual({ closed: 1001, reason: 'The server is shutting down: connect again.' });
+  expect(await exitCode(server)).toBe(0);
+  expect(server.stdout()).toMatch(/"forced":false/);
 }, SPAWN_TIMEOUT);
 
 function post(server: Server, body: string, agent?: http.Agent): Promise<{ status: number; body: string }> {

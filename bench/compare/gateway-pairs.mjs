@@ -2,6 +2,7 @@
 // Writes the pair file for the agency gateway (the project) against PostGraphile 5 and the raw-SQL
 // limit server (limit-server.mjs), all on the same generated database.
 //   GW_TOKEN=agw_... EXPENSE_ID=49779 DEAL_ID=198 ORG_ID=1 node gateway-pairs.mjs > pairs.json   (run.sh does this)
+// LEVER=1 (run.sh's BASE): only "this checkout vs base" pairs, every gateway query on GW_URL against GW2_URL.
 // Env (defaults): GW_URL (http://127.0.0.1:4400/graphql), GW2_URL (http://127.0.0.1:4401/graphql, a second
 // gateway for the self-pair), PG_URL (http://127.0.0.1:5778/graphql), PGAGG_URL (http://127.0.0.1:5779/graphql,
 // PostGraphile + @graphile/pg-aggregates), LIMIT_URL (http://127.0.0.1:5800), FROM/TO (2025-01-01/2025-12-31).
@@ -75,6 +76,12 @@ if (WRITE) {
 }
 const side = (url, q, headers = {}) => ({ url, headers, ...q });
 const pairs = [];
+if (e.LEVER) {
+  // run.sh with BASE=<checkout>: one lever's effect, this checkout (GW_URL) against the other one (GW2_URL).
+  for (const k of Object.keys(names)) pairs.push({ name: `${names[k]} | this checkout vs base`, a: side(GW, gw[k], auth), b: side(GW2, gw[k], auth) });
+  console.log(JSON.stringify(pairs, null, 2));
+  process.exit(0);
+}
 for (const k of ["a", "b", "n", "c", "d", "t"]) {
   pairs.push({ name: `${names[k]} | gateway vs postgraphile`, a: side(GW, gw[k], auth), b: side(k === "d" ? PGAGG : PG, pg[k]) });
   pairs.push({ name: `${names[k]} | gateway vs limit`, a: side(GW, gw[k], auth), b: side(`${LIMIT}/${k}`, gw[k]) });

@@ -19,8 +19,12 @@
 #   ROUNDS=5 DURATION=5 WARMUP=5 GAP=2 CONCURRENCIES="32 1"   run-pair.mjs settings (alternating A/B rounds,
 #                                         a pause after each load so that one side's leftover requests finish first)
 #   CPU_ROUNDS=3 CPU_DURATION=5 PROFILE_SECONDS=15        cpu-per-request.mjs rounds, length of the profiled load
-#   STEPS="statements pairs rss cpu profile"     which measurements to run
+#   STEPS="statements pairs rss cpu profile"     which measurements to run; also `soak` (RSS over SOAK_MINUTES=15
+#                                         of pair b at c=32, first read after SOAK_WARM=5: soak.txt)
 #   ONLY="createExpense"                  only the pairs whose name contains this (pairs step)
+#   BASE=<checkout>                       a lever's measurement: the second gateway runs this other checkout of the
+#                                         project (built with its own scripts/build.mjs) and the pair file holds
+#                                         only "this checkout vs BASE" for every gateway query (a, b, n, c, d, t, w)
 #   OUT=/tmp/bench-compare                results: pairs.json (the pair file), statements.txt, pairs-c<N>.{txt,json},
 #                                         tables.md, rss.txt, cpu.txt, profile.txt, cli.log (stderr of
 #                                         the project's CLI), *.log of each server
@@ -114,12 +118,17 @@ trap cleanup EXIT
 trap 'exit 130' INT; trap 'exit 143' TERM
 # The gateway runs compiled (dist/, what `npm start` runs); built here once, not by each start.
 (cd "$GW_DIR" && "$GW_NODE" scripts/build.mjs --if-stale)
+if [ -n "${BASE:-}" ]; then
+  BASE=$(cd "$CALLER" && cd "$BASE" && pwd)
+  [ -f "$BASE/scripts/build.mjs" ] || { echo "BASE=$BASE is not a checkout of the project with scripts/build.mjs" >&2; exit 1; }
+  (cd "$BASE" && "$GW_NODE" scripts/build.mjs --if-stale)
+fi
 # Each start line execs down to node, so $! is the server's own PID.
-start_gw() { # port node [node options...]
-  local port=$1 node=$2; shift 2
+start_gw() { # port node [node options...]; the checkout in $dir (default this one)
+  local port=$1 node=$2 from=${dir:-$GW_DIR}; shift 2
   # The settings of gateway.env (no rate limiter, no in-process webhook delivery: why is written there;
   # test/bench-gateway.test.ts starts a server with the same file).
-  (cd "$GW_DIR" && exec env $(grep -v '^#' "$BENCH/gateway.env" | xargs) DATABASE_URL=$SRVURL PORT=$port \
+  (cd "$from" && exec env $(grep -v '^#' "$BENCH/gateway.env" | xargs) DATABASE_URL=$SRVURL PORT=$port \
     taskset -c 0 "$node" "$@" dist/main/server.js) >"$OUT/gw-$port.log" 2>&1 &
   PIDS+=($!); eval "GW_PID_$port=$!"
 }
@@ -138,7 +147,7 @@ wait_port() { # until it answers, and not with 503 (the gateway's "starting"); f
 for p in $GW_PORT $GW2_PORT $GW_PROF_PORT $PG_PORT $PGAGG_PORT $LIMIT_PORT; do  # a server left over would be measured instead
   if (: <>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "port $p is already in use: stop what listens there first, or set the *_PORT variables"; exit 1; fi; done
 start_gw "$GW_PORT" "$GW_NODE"
-start_gw "$GW2_PORT" "$GW_NODE"
+dir=${BASE:-} start_gw "$GW2_PORT" "$GW_NODE"
 start_pg "$PG_PORT" graphile.config.mjs PG_EXPORT_SDL="$OUT/postgraphile.graphql"; PG_PID=$!
 start_pg "$PGAGG_PORT" graphile-agg.config.mjs; PGAGG_PID=$!
 DATABASE_URL=$SRVURL PORT=$LIMIT_PORT ORG=$ORG taskset -c 0 "$NBENCH" limit-server.mjs >"$OUT/limit-$LIMIT_PORT.log" 2>&1 & PIDS+=($!); LIMIT_PID=$!
@@ -151,7 +160,7 @@ echo "gateway: $GW_DIR ($(git -C "$GW_DIR" rev-parse --short HEAD 2>/dev/null ||
 GW_URL=http://127.0.0.1:$GW_PORT/graphql GW2_URL=http://127.0.0.1:$GW2_PORT/graphql PG_URL=http://127.0.0.1:$PG_PORT/graphql \
   PGAGG_URL=http://127.0.0.1:$PGAGG_PORT/graphql LIMIT_URL=http://127.0.0.1:$LIMIT_PORT \
   GW_TOKEN=$TOKEN EXPENSE_ID=$EXPENSE_ID DEAL_ID=$DEAL_ID ORG_ID=$ORG \
-  WRITE_DEAL_ID=$WRITE_DEAL_ID SERVICE_TYPE_ID=$SERVICE_TYPE_ID PERSON_ID=$PERSON_ID node gateway-pairs.mjs > "$PAIRS"
+  WRITE_DEAL_ID=$WRITE_DEAL_ID SERVICE_TYPE_ID=$SERVICE_TYPE_ID PERSON_ID=$PERSON_ID LEVER=${BASE:+1} node gateway-pairs.mjs > "$PAIRS"
 node content-check.mjs "$PAIRS"
 
 # ---- SQL statements per request (log_statement = all for the servers' role, briefly) -----------
@@ -214,6 +223,12 @@ rss() { awk -v who="$2" '/^VmRSS|^VmHWM/ { printf "%s %s %d MiB  ", who, $1, $2 
 if has rss; then
   { rss "$GW_PID" "gateway:$GW_PORT"; rss "$GW2_PID" "gateway:$GW2_PORT"; rss "$PG_PID" "postgraphile:$PG_PORT";
     rss "$PGAGG_PID" "postgraphile+agg:$PGAGG_PORT"; rss "$LIMIT_PID" "limit:$LIMIT_PORT"; } | tee "$OUT/rss.txt"
+fi
+
+# ---- memory under a long load: pair b at c = 32 for SOAK_MINUTES (not in the default STEPS) ----
+if has soak; then
+  name=$(node -e 'console.log(require(process.argv[1]).find((p) => p.name.startsWith("b 200")).name)' "$PAIRS")
+  taskset -c 1 node soak.mjs "$PAIRS" --only "$name" --pid "$GW_PID" --minutes "${SOAK_MINUTES:-15}" --warm "${SOAK_WARM:-5}" | tee "$OUT/soak.txt"
 fi
 
 # ---- CPU time per request: server process + PostgreSQL backends -------------------------------

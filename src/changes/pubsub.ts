@@ -155,6 +155,11 @@ class Listeners {
     return true;
   }
 
+  /** Whether anyone here listens to the organization's events. */
+  has(organizationId: number): boolean {
+    return this.#byOrganization.has(organizationId);
+  }
+
   deliver(event: LiveEvent, logger: BusLogger | undefined): void {
     for (const listener of [...(this.#byOrganization.get(event.organizationId) ?? [])]) {
       // One subscriber's failure is its own: the others still get the event.
@@ -209,6 +214,8 @@ class MemoryBus extends BaseBus {
   publish(events: readonly CommittedEvent[]): void {
     if (this.closed) return;
     for (const event of events) {
+      // No work for an organization nobody here subscribes to (most writes).
+      if (!this.listeners.has(event.organizationId)) continue;
       // Through the wire format, as over Redis: subscribers get the same thing either way.
       const live = decodeEvent(encodeEvent(event));
       if (live) this.listeners.deliver(live, this.logger);

@@ -9,7 +9,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { deliveryBacklog } from '../webhooks/deliver.js';
 import { AddressPolicy } from '../webhooks/url-guard.js';
-import { tokenCache } from '../auth/authenticate.js';
+import { authenticate, tokenCache, type Authenticated } from '../auth/authenticate.js';
 import { buildContext, type Context, type ContextSettings } from './context.js';
 import { useCompression } from './compression.js';
 import { maskError, useErrorMasking } from './errors.js';
@@ -19,8 +19,9 @@ import { useDistinctConnectionsOnly } from './sse-modes.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
-import { useRateLimit, type RateLimitOptions } from '../limits/rate-limit.js';
+import { useRateLimit, type AuthenticationGate, type RateLimitOptions } from '../limits/rate-limit.js';
 import { readRouting, type ReadReplicaOptions } from './replicas.js';
+import type { OperationTypeNode } from 'graphql';
 import { useTrustedDocuments, type PersistedDocuments, type PersistedOperationsMode } from './trusted-documents.js';
 
 export interface AppOptions {
@@ -111,6 +112,34 @@ const rootRedirectPlugin: Plugin = {
   },
 };
 
+/**
+ * What the WebSocket transport (src/http/websocket.ts) needs of an app beyond Yoga's own API: it
+ * authenticates a socket once, when it opens, outside Yoga's request hooks.
+ */
+export interface SocketSettings {
+  /** The viewer of these headers (`Authorization`, `X-Tenant`), as a request's context finds it. */
+  authenticate(headers: Headers): Promise<Authenticated>;
+  /** The failed-authentication limit; none when the rate limiter is off. */
+  gate?: AuthenticationGate;
+  logger: Logger;
+  metrics: Metrics;
+  /** Live subscriptions one person may hold on this instance; also the sockets they may hold open. */
+  perPerson: number;
+  /** The kind of the operation run with this initial context (known once its document is parsed). */
+  operationOf(initial: object): OperationTypeNode | undefined;
+  /** A new id for an operation of `request`, which its context and masked errors carry. */
+  assignRequestId(request: Request): string;
+}
+
+const socketSettingsOf = new WeakMap<object, SocketSettings>();
+
+/** The socket settings of an app made by `createApp`. */
+export function socketSettings(app: App): SocketSettings {
+  const settings = socketSettingsOf.get(app);
+  if (!settings) throw new Error('socketSettings: not an app made by createApp');
+  return settings;
+}
+
 export function createApp(options: AppOptions) {
   const { prisma, logger } = options;
   const requestIds = new WeakMap<Request, string>();
@@ -141,7 +170,9 @@ export function createApp(options: AppOptions) {
     },
   };
 
-  return createYoga<Record<string, unknown>, Context>({
+  const rateLimit = useRateLimit({ ...options.rateLimit, metrics });
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
@@ -177,7 +208,7 @@ export function createApp(options: AppOptions) {
       useDistinctConnectionsOnly('/graphql'),
       useRequestLimits(),
       ...(options.persistedOperations ? [useTrustedDocuments(options.persistedOperations.mode, options.persistedOperations.documents)] : []),
-      useRateLimit({ ...options.rateLimit, metrics }),
+      rateLimit,
       routing.plugin,
       useErrorMasking(logger),
       // Bounds on what one request may ask for: deep nesting, alias floods, huge documents.
@@ -196,6 +227,20 @@ export function createApp(options: AppOptions) {
       useCompression(),
     ],
   });
+  socketSettingsOf.set(yoga, {
+    authenticate: (headers) => authenticate(prisma, headers, tokens),
+    gate: rateLimit.gate,
+    logger,
+    metrics,
+    perPerson: slots.perPerson,
+    operationOf: (initial) => routing.operation(initial),
+    assignRequestId(request) {
+      const id = randomUUID();
+      requestIds.set(request, id);
+      return id;
+    },
+  });
+  return yoga;
 }
 
 export type App = ReturnType<typeof createApp>;

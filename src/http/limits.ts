@@ -94,6 +94,24 @@ async function bodyTooLarge(request: Request): Promise<boolean> {
 /** Armor's rejections read "Syntax Error: Query depth limit of 12 exceeded, found 13." with no code. */
 const ARMOR = /^Syntax Error: (.*\blimit of (\d+) exceeded.*)$/;
 
+/**
+ * Armor's rejections as QUERY_TOO_COMPLEX errors naming their limit; the same result when it has
+ * none. Yoga's HTTP responses get this from `useRequestLimits`; WebSockets call it themselves.
+ */
+export function withComplexityCodes<T extends { errors?: readonly GraphQLError[] }>(result: T): T {
+  if (!result.errors?.length) return result;
+  let changed = false;
+  const errors = result.errors.map((error) => {
+    const match = ARMOR.exec(error.message);
+    if (!match) return error;
+    changed = true;
+    return new GraphQLError(`Query too complex: ${match[1]}`, {
+      extensions: { code: 'QUERY_TOO_COMPLEX', limit: Number(match[2]), http: { status: 400 } },
+    });
+  });
+  return changed ? { ...result, errors } : result;
+}
+
 export function useRequestLimits(): Plugin {
   return {
     async onRequestParse({ request, endResponse, fetchAPI }) {
@@ -124,17 +142,9 @@ export function useRequestLimits(): Plugin {
       }
     },
     onResultProcess({ result, setResult }) {
-      if (Array.isArray(result) || !('errors' in result) || !result.errors?.length) return;
-      let changed = false;
-      const errors = result.errors.map((error) => {
-        const match = ARMOR.exec(error.message);
-        if (!match) return error;
-        changed = true;
-        return new GraphQLError(`Query too complex: ${match[1]}`, {
-          extensions: { code: 'QUERY_TOO_COMPLEX', limit: Number(match[2]), http: { status: 400 } },
-        });
-      });
-      if (changed) setResult({ ...result, errors });
+      if (Array.isArray(result) || !('errors' in result)) return;
+      const coded = withComplexityCodes(result);
+      if (coded !== result) setResult(coded);
     },
   };
 }

@@ -8,7 +8,8 @@ import type { Plugin } from 'graphql-yoga';
 
 export const SINGLE_CONNECTION_MESSAGE =
   "graphql-sse's single-connection mode (PUT for a reservation token) is not served: use the distinct-connections mode " +
-  '(its client\'s default, `singleConnection: false`): one POST or GET with `Accept: text/event-stream` per subscription.';
+  '(its client\'s default, `singleConnection: false`): one POST or GET with `Accept: text/event-stream` per subscription; ' +
+  'for many subscriptions on one connection, a WebSocket on the same URL (graphql-ws).';
 
 export function useDistinctConnectionsOnly(graphqlEndpoint: string): Plugin {
   return {

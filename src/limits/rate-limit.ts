@@ -130,6 +130,26 @@ export async function chargeSubscriptionEvent(context: object): Promise<EventRef
   return (await meters.get(context)?.charge()) ?? null;
 }
 
+/**
+ * The limit on failed authentications, for transports that authenticate outside Yoga's request
+ * hooks (WebSockets, src/http/websocket.ts: a socket is authenticated once, when it opens).
+ */
+export interface AuthenticationGate {
+  /**
+   * Where `request` comes from (its socket's address, or X-Forwarded-For by `trustProxy`), remembered
+   * for the failures it makes; the refusal when that address failed too often and its token is not
+   * known to be valid, else null.
+   */
+  admit(request: Request, serverContext: unknown): Promise<{ message: string; retryAfter: number } | null>;
+  /** `request`'s token failed authentication: one more failure of its address, and the token is no longer known. */
+  failed(request: Request): Promise<void>;
+  /** `request`'s token authenticated: it is known to be valid (never refused for its address's failures). */
+  succeeded(request: Request): Promise<void>;
+}
+
+/** The rate limiter's plugin, and its gate (none when the limiter is off). */
+export type RateLimitPlugin = Plugin & { gate?: AuthenticationGate };
+
 /** What the `rateLimit` field reports: the bucket right after this operation was charged. */
 export interface RateLimitStatus {
   cost: number;
@@ -219,7 +239,7 @@ function throttledResponse(fetchAPI: { Response: typeof Response }, message: str
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-export function useRateLimit(options: RateLimitOptions = {}): Plugin {
+export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
   if (options.enabled === false) return {};
   const maximum = options.points ?? RATE_LIMIT_DEFAULTS.points;
   const rate = options.restoreRate ?? RATE_LIMIT_DEFAULTS.restoreRate;
@@ -435,7 +455,49 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
     };
   }
 
+  const gate: AuthenticationGate = {
+    async admit(request, serverContext) {
+      const address = clientAddress(request, serverContext, trustProxy);
+      addresses.set(request, address);
+      const seen = await failures.get(address);
+      if (!seen || seen.consumedPoints < authFailures || seen.msBeforeNext <= 0) return null;
+      // A token known to be valid is let through: the failures are someone else's (behind a proxy
+      // without TRUST_PROXY, every client's). Only unknown tokens, the guesses, are refused.
+      const token = bearerToken(request.headers);
+      if (token !== null && (await known.get(hashToken(token)).catch(() => null))) return null;
+      const retryAfter = seconds(seen.msBeforeNext);
+      metrics?.rateLimitRejections.inc({ reason: 'authentication' });
+      return { message: `Too many failed authentications from your address (${authFailures} in ${authWindow} s): retry in ${retryAfter} s.`, retryAfter };
+    },
+
+    async failed(request) {
+      const token = bearerToken(request.headers);
+      // No token is no guess: authentication refuses it for free.
+      if (token === null) return;
+      // A revoked token is no longer known: its next uses count as failures like any guess.
+      const hash = hashToken(token);
+      marked.delete(hash);
+      await known.delete(hash).catch(() => undefined);
+      const address = addresses.get(request) ?? 'unknown';
+      const res = await failures.penalty(address, 1).catch(() => null);
+      if (res && res.consumedPoints === authFailures) {
+        logger?.warn({ address, failures: authFailures, windowSeconds: authWindow }, 'rate limits: too many failed authentications; address refused');
+      }
+    },
+
+    async succeeded(request) {
+      const token = bearerToken(request.headers);
+      if (token === null) return;
+      const hash = hashToken(token);
+      if (!marked.has(hash)) {
+        marked.set(hash, true);
+        await known.set(hash, 1, knownSeconds).catch(() => marked.delete(hash));
+      }
+    },
+  };
+
   return {
+    gate,
     onYogaInit({ yoga }) {
       endpoint = yoga.graphqlEndpoint;
       logger ??= yoga.logger as unknown as Pick<Logger, 'warn'>;
@@ -445,23 +507,8 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
     // parsing, and before any token is looked up.
     async onRequest({ request, url, serverContext, endResponse, fetchAPI }) {
       if (url.pathname !== endpoint) return;
-      const address = clientAddress(request, serverContext, trustProxy);
-      addresses.set(request, address);
-      const seen = await failures.get(address);
-      if (!seen || seen.consumedPoints < authFailures || seen.msBeforeNext <= 0) return;
-      // A token known to be valid is let through: the failures are someone else's (behind a proxy
-      // without TRUST_PROXY, every client's). Only unknown tokens, the guesses, are refused.
-      const token = bearerToken(request.headers);
-      if (token !== null && (await known.get(hashToken(token)).catch(() => null))) return;
-      const retryAfter = seconds(seen.msBeforeNext);
-      metrics?.rateLimitRejections.inc({ reason: 'authentication' });
-      endResponse(
-        throttledResponse(
-          fetchAPI,
-          `Too many failed authentications from your address (${authFailures} in ${authWindow} s): retry in ${retryAfter} s.`,
-          retryAfter,
-        ),
-      );
+      const refused = await gate.admit(request, serverContext);
+      if (refused) endResponse(throttledResponse(fetchAPI, refused.message, refused.retryAfter));
     },
 
     // Counting what runs: the fields (src/limits/cost.ts) and the rows domain functions report
@@ -531,26 +578,10 @@ export function useRateLimit(options: RateLimitOptions = {}): Plugin {
         if (operation?.key && operation.charged && operation.bucket) {
           await giveBack(operation.key, operation.charged, operation.bucket).catch(() => undefined);
         }
-        if (token !== null) {
-          // A revoked token is no longer known: its next uses count as failures like any guess.
-          const hash = hashToken(token);
-          marked.delete(hash);
-          await known.delete(hash).catch(() => undefined);
-          const address = addresses.get(request) ?? 'unknown';
-          const res = await failures.penalty(address, 1).catch(() => null);
-          if (res && res.consumedPoints === authFailures) {
-            logger?.warn({ address, failures: authFailures, windowSeconds: authWindow }, 'rate limits: too many failed authentications; address refused');
-          }
-        }
+        await gate.failed(request);
         return;
       }
-      if (token !== null && (context as { viewer?: unknown }).viewer) {
-        const hash = hashToken(token);
-        if (!marked.has(hash)) {
-          marked.set(hash, true);
-          await known.set(hash, 1, knownSeconds).catch(() => marked.delete(hash));
-        }
-      }
+      if ((context as { viewer?: unknown }).viewer) await gate.succeeded(request);
       let cost;
       if (operation?.key !== undefined) {
         let actual = 0;

@@ -2,9 +2,11 @@
 // /graphql. The port comes first so that a second start on a taken port fails before it touches the
 // database (and revokes the running server's demo token); until the database is ready, requests get
 // 503. On SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (at most
-// SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections, close the database, exit 0 (1 when the
-// deadline cut requests). A second signal exits at once.
+// SHUTDOWN_TIMEOUT_MS), close idle keep-alive connections and WebSockets (1001, after their
+// subscriptions completed), close the database, exit 0 (1 when the deadline cut requests). A second
+// signal exits at once.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import { loadConfigOrExit, webhookSettings } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
@@ -18,6 +20,7 @@ import { connectRedis } from '../limits/rate-limit.js';
 import { startTracing } from '../observability/tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from '../http/trusted-documents.js';
 import { createApp } from '../http/app.js';
+import { serveWebSockets, type WebSocketService } from '../http/websocket.js';
 import { createEventBus } from '../changes/pubsub.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
 
@@ -54,6 +57,13 @@ const starting: Handler = (_request, response) => {
 };
 
 let handler: Handler = starting;
+// GraphQL over WebSocket on the same port and path (src/http/websocket.ts), once the app is ready.
+let sockets: WebSocketService | undefined;
+const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  if (sockets && !closing) return sockets.handleUpgrade(request, socket, head);
+  socket.on('error', () => socket.destroy());
+  socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+};
 let closing = false;
 let firstSignalAt = 0;
 const server = createServer((request, response) => {
@@ -85,6 +95,7 @@ try {
   process.exit(1);
 }
 server.on('error', (error) => logger.error({ err: error }, 'server error'));
+server.on('upgrade', upgrade);
 
 process.on('SIGINT', () => onSignal('SIGINT'));
 process.on('SIGTERM', () => onSignal('SIGTERM'));
@@ -185,6 +196,7 @@ try {
   const { app, demoToken } = await startup;
   if (!closing) {
     handler = app;
+    sockets = serveWebSockets(app);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     const url = `http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}/graphql`;
@@ -246,6 +258,8 @@ async function shutdown(signal: NodeJS.Signals) {
     forced = true;
     logger.warn({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline reached: closing the remaining connections');
     server.closeAllConnections();
+    // Upgraded sockets are no longer the HTTP server's connections.
+    sockets?.terminate();
     setTimeout(() => process.exit(1), FORCED_EXIT_GRACE_MS);
   }, config.SHUTDOWN_TIMEOUT_MS);
 
@@ -255,6 +269,9 @@ async function shutdown(signal: NodeJS.Signals) {
   server.closeIdleConnections();
   // Subscriptions never end by themselves: closing the bus ends their streams, so their responses finish.
   await events.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the event bus failed'));
+  // WebSockets: their subscriptions have just completed; queries in flight finish, then each socket is
+  // closed with 1001 (the HTTP server waits for upgraded sockets too).
+  await sockets?.close(config.SHUTDOWN_TIMEOUT_MS);
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
   await drained;
   clearInterval(sweep);

@@ -1,5 +1,6 @@
 // The Subscription type (issue 13): live changes of the caller's organization, fed by the event bus
-// (src/changes/pubsub.ts) over Server-Sent Events, Yoga's default transport. Authentication is that of
+// (src/changes/pubsub.ts) over Server-Sent Events, Yoga's default transport, or WebSocket
+// (src/http/websocket.ts, the same pipeline per operation). Authentication is that of
 // queries (the Bearer token header), and the organization is the context's, never an argument: the
 // bus hands a subscription only its own organization's events.
 //
@@ -42,7 +43,7 @@ import {
 
 builder.subscriptionType({
   description:
-    'Live changes of your organization, over Server-Sent Events (`Accept: text/event-stream`), authenticated like queries. ' +
+    'Live changes of your organization, over Server-Sent Events (`Accept: text/event-stream`) or WebSocket (graphql-ws, `graphql-transport-ws`), authenticated like queries. ' +
     'Events are delivered at most once, in the order they were committed; a subscription hears events committed after it started. ' +
     'A person may hold a limited number at once on one server (50 by default); one more is the error `TOO_MANY_SUBSCRIPTIONS`. ' +
     "Each event costs what its selection read, taken from the token's rate-limit bucket and reported in the event's `extensions.cost`; " +
