@@ -12,8 +12,11 @@ import { deliveryBacklog } from '../webhooks/deliver.js';
 import { AddressPolicy } from '../webhooks/url-guard.js';
 import { authenticate, tokenCache, type Authenticated } from '../auth/authenticate.js';
 import { buildContext, type Context, type ContextSettings } from './context.js';
+import { useCompression } from './compression.js';
 import { maskError, useErrorMasking } from './errors.js';
+import { renderGraphiQLPage, useGraphiQLAssets } from './graphiql.js';
 import { useRequestLimits } from './limits.js';
+import { useDistinctConnectionsOnly } from './sse-modes.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
@@ -188,7 +191,6 @@ export function createApp(options: AppOptions) {
   // Queries on the replicas, everything else on the primary: chosen once per operation, when its context is built.
   const routing = readRouting(prisma, { ...options.readReplicas, metrics, logger });
   const contextSettings: ContextSettings = { primary: prisma, routing, webhookPolicy, tokens, events, subscriptionSlots: slots };
-  let graphiqlPage: Promise<string> | undefined;
 
   const requestIdPlugin: Plugin = {
     onRequest({ request }) {
@@ -229,17 +231,16 @@ export function createApp(options: AppOptions) {
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    // GraphiQL's scripts, styles and editor workers come inlined from an npm package, not from a CDN
-    // (Yoga's default): the page works offline and on private networks, no request leaves the gateway.
-    // The page (about 9 MB) depends only on the `graphiql` options, fixed per app: it is rendered once,
-    // and the module is loaded on the first visit rather than by every process that creates the app.
-    renderGraphiQL: (opts) =>
-      (graphiqlPage ??= import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(opts))),
+    // GraphiQL's page is small and links its scripts, styles and workers, served by the gateway from
+    // an npm package (not a CDN) and cached by browsers (src/http/graphiql.ts).
+    renderGraphiQL: renderGraphiQLPage,
     graphiql: graphiql ? graphiqlOptions(options.graphiqlToken) : false,
     plugins: [
       requestIdPlugin,
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       graphiql ? rootRedirectPlugin : graphiqlOffPlugin('/graphql'),
+      ...(graphiql ? [useGraphiQLAssets('/graphql')] : []),
+      useDistinctConnectionsOnly('/graphql'),
       // graphql-js' NoSchemaIntrospectionCustomRule as a validation rule: refused before anything runs.
       ...(introspection ? [] : [useDisableIntrospection()]),
       useRequestLimits(),
@@ -260,6 +261,8 @@ export function createApp(options: AppOptions) {
         // the schema away one guess at a time, so they go with it.
         blockFieldSuggestion: { enabled: !introspection },
       }),
+      // Last: it replaces the response that the hooks above have finished (headers included).
+      useCompression(),
     ],
   });
   socketSettingsOf.set(yoga, {

@@ -28,7 +28,7 @@ let page: Page;
 const requests: string[] = [];
 const pageErrors: string[] = [];
 
-/** Requests that left the gateway: inline data (data:) and the editor's workers (blob: of this origin) did not. */
+/** Requests that left the gateway (data: URLs, if any, did not). */
 function offsite(): string[] {
   return requests.filter((url) => !url.startsWith('data:') && new URL(url).origin !== server.origin);
 }
@@ -66,6 +66,8 @@ test('GraphiQL loads from the gateway alone and shows the example query', async 
   expect(query).not.toContain('Welcome');
   expect(pageErrors).toEqual([]);
   expect(requests).toContain(`${server.origin}/graphql`);
+  // GraphiQL's assets come from the gateway, each at its own URL.
+  expect(server.served.filter((path) => path.startsWith('/graphiql/')).length).toBeGreaterThanOrEqual(5);
   expect(offsite()).toEqual([]);
 });
 
@@ -103,6 +105,10 @@ test('after a restart (a new demo token), a reload runs with the new token, even
 
   await page.reload();
   await waitForExampleQuery(page);
+  // The page came again (it holds the token); GraphiQL's scripts, styles and workers came from the
+  // browser's cache (hashed URLs, cached for a year), not from the new server.
+  expect(server.served).toContain('/graphql');
+  expect(server.served.filter((path) => path.startsWith('/graphiql/'))).toEqual([]);
   expect((await runAndGetHeaders()).authorization).toBe(`Bearer ${server.token}`);
   expect(await page.locator('.graphiql-tab').count()).toBe(1);
 });

@@ -21,6 +21,8 @@ export interface DemoServer {
   /** e.g. http://127.0.0.1:41234 */
   origin: string;
   token: string;
+  /** The path of every request this server received (what the browser did not take from its cache). */
+  served: string[];
   close(): Promise<void>;
 }
 
@@ -34,7 +36,11 @@ export async function startDemoServer(port = 0): Promise<DemoServer> {
     // Warnings and errors only, on stderr: a failing request shows up in the test output.
     const logger = pino({ level: 'warn' }, pino.destination(2));
     const app = createApp({ prisma: db.prisma, logger, graphiqlToken: token });
-    const server = createServer(app);
+    const served: string[] = [];
+    const server = createServer((request, response) => {
+      served.push(request.url ?? '');
+      void app(request, response);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -42,6 +48,7 @@ export async function startDemoServer(port = 0): Promise<DemoServer> {
     return {
       origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       token,
+      served,
       async close() {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
