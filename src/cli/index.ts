@@ -4,6 +4,8 @@
 // Errors: a mistake the operator can fix (a bad option, an unknown email, a locked database folder,
 // a wrong setting) is one line on stderr and exit code 1. Anything else is one line too, with a hint;
 // the stack trace only with --verbose or DEBUG set.
+// The commands' own modules (the demo's seed, contracts, the bin, the generator, the event bus) are
+// imported when their command runs, not here: `token list` loads none of them (issue 25: about a second).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -11,16 +13,11 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
-import { createEventBus } from '../changes/pubsub.js';
 import { isCurrencyCode } from '../money/money.js';
 import { parseDay } from '../domain/recurrence.js';
-import { generateContractBudgets, summaryLine } from './contracts.js';
-import { purgeOldEntries, purgeSummaryLine } from './recycle-bin.js';
-import { purgeExpiredKeys, purgeKeysLine } from './idempotency.js';
 import { OperatorError } from '../domain/kit/errors.js';
-import { generate } from './generate.js';
 import { addMember, createOrganization } from './organizations.js';
-import { DEMO_EMAIL, seedDemo } from '../domain/demo.js';
+import { DEMO_EMAIL } from '../domain/demo-person.js';
 import { demoToken } from '../auth/demo-token.js';
 import { createToken, listTokens, revokeTokenById, revokeTokensByName, type TokenInfo } from '../auth/tokens.js';
 
@@ -133,6 +130,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     const config = loadConfig(env);
     if (!config.REDIS_URL) return work();
     const warn = (_: object, message: string) => stderr(`warning: ${message}\n`);
+    const { createEventBus } = await import('../changes/pubsub.js');
     const bus = createEventBus({ redisUrl: config.REDIS_URL, channelPrefix: config.EVENTS_CHANNEL_PREFIX, logger: { info: () => undefined, warn } });
     try {
       await work();
@@ -168,6 +166,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     .description('Create the demo organization, unless it exists')
     .action(() =>
       withDatabase('seed', async (db) => {
+        const { seedDemo } = await import('../domain/demo.js');
         const { created, organizationId } = await seedDemo(db.prisma);
         print(created ? `Seeded demo organization ${organizationId}.` : `Demo organization ${organizationId} already exists.`);
       }),
@@ -291,6 +290,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     .action((o: { until: Date; organization?: number }) =>
       withDatabase('contracts generate', (db) =>
         withEvents(async () => {
+          const { generateContractBudgets, summaryLine } = await import('./contracts.js');
           const summary = await generateContractBudgets(db.prisma, { until: o.until, organizationId: o.organization }, print);
           print(summaryLine(summary, o.until));
         }),
@@ -310,6 +310,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     .action((o: { olderThan: number; organization?: number }) =>
       withDatabase('bin purge', (db) =>
         withEvents(async () => {
+          const { purgeOldEntries, purgeSummaryLine } = await import('./recycle-bin.js');
           const summary = await purgeOldEntries(db.prisma, { olderThanDays: o.olderThan, organizationId: o.organization }, print);
           for (const r of summary.refused) print(`Organization ${r.organizationId}: entry ${r.entryId} not purged: ${r.message}.`);
           print(purgeSummaryLine(summary, o.olderThan));
@@ -324,6 +325,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     .description('Delete the keys older than 24 hours (they no longer answer; this only frees space)')
     .action(() =>
       withDatabase('idempotency purge', async (db) => {
+        const { purgeExpiredKeys, purgeKeysLine } = await import('./idempotency.js');
         print(purgeKeysLine(await purgeExpiredKeys(db.prisma)));
       }),
     );
@@ -337,6 +339,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
     .action((o: { scale: number; organizations: number; deals: number }) =>
       withDatabase('generate', async (db) => {
         const started = Date.now();
+        const { generate } = await import('./generate.js');
         const { organizationIds } = await generate(db.prisma, {
           expenses: o.scale,
           organizations: o.organizations,

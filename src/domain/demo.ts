@@ -27,8 +27,10 @@ import { createService } from './services.js';
 import { closeTask, createTask, deleteTask } from './tasks.js';
 import { approveTimeEntry, createTimeEntry, rejectTimeEntry } from './time-entries.js';
 import type { Viewer } from './viewer.js';
+import { DEMO_EMAIL } from './demo-person.js';
 
-export const DEMO_EMAIL = 'demo@example.com';
+export { DEMO_EMAIL };
+
 export const DEMO_ORGANIZATION = 'Demo Agency';
 /** The newest expense, and its deal: the first row of GraphiQL's example query (README, docs/graphiql.png). */
 export const DEMO_EXPENSE = 'Stock photos (paid in USD)';
