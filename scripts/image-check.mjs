@@ -5,7 +5,8 @@
 // --from, RUN, ENV, USER, EXPOSE, HEALTHCHECK, CMD), on this machine's Node of the image's major
 // version (the project's pinned one). Then it starts the image's CMD with the image's environment
 // on PostgreSQL, checks that the HEALTHCHECK command fails before the server is ready and passes
-// once it is, that development dependencies were pruned, and that SIGTERM ends it with exit code 0.
+// once it is, that development dependencies were pruned, that every line it logs is JSON, and that
+// SIGTERM ends it with exit code 0.
 //
 //   npm run image:check     (.ci/run runs it; ~2 min, most of it the stage's npm ci)
 // Env: IMAGE_CHECK_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/gateway_image_check,
@@ -200,9 +201,17 @@ const body = await answer.json();
 if (answer.status !== 401 || body.errors?.[0]?.extensions?.code !== 'UNAUTHENTICATED') {
   fail(`an anonymous query should be refused with 401 UNAUTHENTICATED, got ${answer.status} ${JSON.stringify(body)}`);
 }
-// JSON logs (LOG_FORMAT=json): every line of the server's output is a JSON object.
-const notJson = output.split('\n').filter((line) => line.trim() && !line.trim().startsWith('{'));
-if (notJson.length > 0) say(`note: lines of the server's output that are not JSON: ${notJson.slice(0, 3).join(' | ')}`);
+// JSON logs (LOG_FORMAT=json): every line of the server's output is a JSON object, the banner too.
+const notJson = output.split('\n').filter((line) => {
+  if (!line.trim()) return false;
+  try {
+    return typeof JSON.parse(line) !== 'object';
+  } catch {
+    return true;
+  }
+});
+if (notJson.length > 0) fail(`lines of the server's output that are not JSON (LOG_FORMAT=json): ${notJson.slice(0, 3).join(' | ')}`);
+if (!output.includes('"msg":"serving"')) fail(`no "serving" record in the server's output:\n${output.slice(-2000)}`);
 
 server.kill('SIGTERM');
 const end = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(undefined), 20_000))]);
