@@ -64,7 +64,7 @@ const settings = z.object({
    * revocation made by another process (the CLI, another instance) takes effect within this bound.
    */
   AUTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(5_000),
-  /** Cost-based rate limiting per API token (README, "Rate limits"); `false` turns it off. */
+  /** Cost-based rate limiting per API token (docs/rate-limits.md); `false` turns it off. */
   RATE_LIMIT_ENABLED: z
     .enum(['true', 'false', '1', '0'])
     .default('true')
@@ -107,7 +107,7 @@ const settings = z.object({
       return z.NEVER;
     }),
   /**
-   * Trusted documents (README): `allow` runs the web app's persisted documents by id and any query;
+   * Trusted documents (docs/api.md, "Trusted documents"): `allow` runs the web app's persisted documents by id and any query;
    * `only` runs the persisted documents and nothing else.
    */
   PERSISTED_OPERATIONS: z.enum(['allow', 'only']).default('allow'),

@@ -347,7 +347,7 @@ describe('the command line', () => {
       // An empty DATABASE_URL also keeps a developer's .env from pointing the CLI at their database.
       const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '' };
       delete env.DEBUG;
-      // `npm run cli`, as the README says: the compiled CLI (dist/) on the pinned Node.
+      // `npm run cli`, as docs/operations.md says: the compiled CLI (dist/) on the pinned Node.
       const child = spawn('npm', ['run', '-s', 'cli', '--', 'token', '--email', 'nobody@example.com'], {
         cwd: root,
         env,

@@ -1,4 +1,4 @@
-// The cost rule (src/limits/cost.ts, README "Rate limits"), on the real schema: what an operation is
+// The cost rule (src/limits/cost.ts, docs/rate-limits.md), on the real schema: what an operation is
 // charged before it runs, and what it actually cost after.
 import { parse } from 'graphql';
 import { describe, expect, test } from 'vitest';

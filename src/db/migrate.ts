@@ -1,7 +1,7 @@
 // Applies prisma/migrations/*/migration.sql in order and records them in `_prisma_migrations`
 // exactly as `prisma migrate deploy` does (same table, checksum and lock), so that the stock CLI
 // and this runner always agree about what is applied. The Prisma CLI's schema engine cannot be
-// downloaded on our machines, so the project applies its own migrations (see README).
+// downloaded on our machines, so the project applies its own migrations (see docs/migrations.md).
 import { createHash, randomUUID } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -162,7 +162,7 @@ async function bringBack(tx: ScopedTx, model: BinModel, id: number, stamp: Date,
   if (!item) refuse('it is no longer in the recycle bin');
   const returning: Returning = new Map();
   await collect(tx, model, [item!], stamp, returning);
-  // What comes back with it is paid for by its rows, before anything is written (README, "Rate limits").
+  // What comes back with it is paid for by its rows, before anything is written (docs/rate-limits.md).
   const cascade = [...returning.values()].reduce((sum, rows) => sum + rows.length, 0) - 1;
   await reserveWork(cascade);
   // Locks first, then what they protect is read: parents, places, numbers.

@@ -122,7 +122,7 @@ export async function stampChildren(viewerTx: ScopedTx, model: BinModel, parents
     const rows = ids(await delegate(tx, child.model).findMany({ where: { [child.key]: { in: parents } }, select: { id: true } }));
     if (!rows.length) continue;
     await delegate(tx, child.model).updateMany({ where: { id: { in: rows } }, data: { deletedAt: stamp, deleterId } });
-    chargeWork(rows.length); // a cascade costs what it stamps (README, "Rate limits")
+    chargeWork(rows.length); // a cascade costs what it stamps (docs/rate-limits.md)
     await stampChildren(tx, child.model, rows, stamp, deleterId);
   }
 }

@@ -1,6 +1,6 @@
 // What an operation costs, for the rate limiter (src/limits/rate-limit.ts): a pure function of the
 // schema, the validated document and the variables, computed before anything runs. The rule (close to
-// Shopify's public model; the README's "Rate limits" section is its user-facing description):
+// Shopify's public model; docs/rate-limits.md is its user-facing description):
 //
 // - scalars, enums and `__typename`: 0;
 // - an object field (also an interface or union, also `__schema`/`__type`): 1 + its selection;

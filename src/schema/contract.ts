@@ -243,7 +243,7 @@ builder.mutationFields((t) => ({
       'Creates, for each contract, a budget for every period starting on or before `until` (and the contract\'s ' +
       '`endsOn`), then advances `nextOccurrenceOn`. Running it again for the same day creates nothing. At most 500 ' +
       'periods per contract, and 500 rows across all contracts (each budget, its event and each copied expense is a ' +
-      'row), in one call; each row costs 1 point (README, "Rate limits"). Contracts whose template deal was deleted ' +
+      'row), in one call; each row costs 1 point (docs/rate-limits.md). Contracts whose template deal was deleted ' +
       'are left alone.',
     args: { input: t.arg({ type: GenerateInput, required: true, description: 'Up to which day, and for which contracts.' }) },
     resolve: async (_root, { input }, ctx) => {

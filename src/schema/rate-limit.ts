@@ -1,6 +1,6 @@
 // `rateLimit`: the caller's budget as GitHub reports it. The numbers come from the rate limiter
-// (src/limits/rate-limit.ts), which charged this operation before it ran; the rule is in the README
-// ("Rate limits") and src/limits/cost.ts.
+// (src/limits/rate-limit.ts), which charged this operation before it ran; the rule is in
+// docs/rate-limits.md and src/limits/cost.ts.
 import { operationCost } from '../limits/cost.js';
 import { rateLimitStatus } from '../limits/rate-limit.js';
 import { builder } from './builder.js';
@@ -16,7 +16,7 @@ interface RateLimitShape {
 
 const RateLimit = builder.objectRef<RateLimitShape>('RateLimit').implement({
   description:
-    "The calling token's rate limit: every operation costs points (see the README's \"Rate limits\"), taken from " +
+    "The calling token's rate limit: every operation costs points (see docs/rate-limits.md), taken from " +
     "a bucket of `limit` points that is full again at `resetAt`. Every response also reports it in `extensions.cost`.",
   fields: (t) => ({
     enabled: t.exposeBoolean('enabled', {
