@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { generate } from '../src/cli/generate.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
@@ -69,7 +70,6 @@ const someExpense = await db.prisma.expense.findFirstOrThrow({ where: { organiza
 const writeDeals = await db.prisma.deal.findMany({ where: { organizationId: organization.id }, select: { id: true }, take: 50 });
 const writeServiceType = await db.prisma.serviceType.findFirstOrThrow({ where: { organizationId: organization.id } });
 const BENCH_WRITE = 'bench write';
-let writes = 0;
 
 // The scenarios run without the rate limiter (one token would run out) and without tracing; the
 // overhead of each is measured on its own below, in the same run.
@@ -107,8 +107,10 @@ interface Scenario {
   name: string;
   targetP95Ms: number;
   query: string;
-  /** The same for every request, or made per request (a write needs its own idempotency key). */
-  variables?: Record<string, unknown> | (() => Record<string, unknown>);
+  variables?: Record<string, unknown>;
+  /** A write's per-request values: `"$KEY$"` in `variables` becomes a fresh idempotency key and
+   * `"$DEAL$"` the next of these deals' ids, in the load generator (bench/load-worker.mjs). */
+  perRequest?: { deals: string[] };
 }
 const scenarios: Scenario[] = [
   {
@@ -141,42 +143,38 @@ const scenarios: Scenario[] = [
     name: 'createExpense with an idempotency key, one organization, 50 deals in turn',
     targetP95Ms: 150,
     query: `mutation($input: CreateExpenseInput!) { createExpense(input: $input) { expense { id } userErrors { code } } }`,
-    variables: () => {
-      writes += 1;
-      const deal = writeDeals[writes % writeDeals.length]!;
-      return {
-        input: {
-          idempotencyKey: `bench-${process.pid}-${writes}`, name: BENCH_WRITE, dealId: gid('Deal', deal.id),
-          serviceTypeId: gid('ServiceType', writeServiceType.id), amount: 1250, currency: 'USD', date: '2026-01-15',
-        },
-      };
+    variables: {
+      input: {
+        idempotencyKey: '$KEY$', name: BENCH_WRITE, dealId: '$DEAL$',
+        serviceTypeId: gid('ServiceType', writeServiceType.id), amount: 1250, currency: 'USD', date: '2026-01-15',
+      },
     },
+    perRequest: { deals: writeDeals.map((deal) => gid('Deal', deal.id)) },
   },
 ];
 
+// The clients run in a worker thread (bench/load-worker.mjs), so the servers' thread does only the
+// servers' work; before 2026-12-07 they shared it, which cost every request its client's CPU too.
+const load = new Worker(new URL('./load-worker.mjs', import.meta.url));
+let rounds = 0;
 async function run(scenario: Scenario, duration = seconds) {
-  const body = () =>
-    JSON.stringify({ query: scenario.query, variables: typeof scenario.variables === 'function' ? scenario.variables() : scenario.variables });
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
-  const latencies: number[] = [];
-  let failures = 0;
-  const deadline = Date.now() + duration * 1000;
-  // This process's CPU (server and load generator; PostgreSQL is another process): on a shared,
-  // loaded machine CPU per request moves much less than requests per second.
-  const cpu = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < deadline) {
-        const started = performance.now();
-        const response = await fetch(endpoint, { method: 'POST', headers, body: body() });
-        const text = await response.text();
-        latencies.push(performance.now() - started);
-        // A user error counts as a failure too: a write that was refused measured nothing.
-        if (!response.ok || 'errors' in JSON.parse(text) || text.includes('"userErrors":[{')) failures += 1;
-      }
-    }),
-  );
-  const used = process.cpuUsage(cpu);
+  rounds += 1;
+  const task = {
+    endpoint, headers, concurrency, seconds: duration,
+    template: JSON.stringify({ query: scenario.query, variables: scenario.variables }),
+    deals: scenario.perRequest?.deals, keyPrefix: scenario.perRequest ? `bench-${process.pid}-${rounds}` : undefined,
+  };
+  // The servers' thread's CPU (not the load generator's, not PostgreSQL's): on a shared, loaded
+  // machine CPU per request moves much less than requests per second.
+  const cpu = process.threadCpuUsage();
+  const { latencies, failures } = await new Promise<{ latencies: number[]; failures: number }>((resolve, reject) => {
+    load.once('message', resolve);
+    load.once('error', reject);
+    load.postMessage(task);
+  });
+  load.removeAllListeners('error');
+  const used = process.threadCpuUsage(cpu);
   latencies.sort((x, y) => x - y);
   const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   const cpuMs = (used.user + used.system) / 1000 / Math.max(1, latencies.length);
@@ -212,7 +210,7 @@ for (const scenario of scenarios.filter((s) => !only || s.name.toLowerCase().inc
     endpoint = main.url;
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`  median req/s: before ${median(rps.before).toFixed(1)}, after ${median(rps.after).toFixed(1)}, ratio ${(median(rps.after) / median(rps.before)).toFixed(2)}`);
-    console.log(`  median CPU ms/request (this process): before ${median(cpuMs.before).toFixed(2)}, after ${median(cpuMs.after).toFixed(2)}, ratio ${(median(cpuMs.before) / median(cpuMs.after)).toFixed(2)}`);
+    console.log(`  median CPU ms/request (the servers' thread): before ${median(cpuMs.before).toFixed(2)}, after ${median(cpuMs.after).toFixed(2)}, ratio ${(median(cpuMs.before) / median(cpuMs.after)).toFixed(2)}`);
     continue;
   }
   const r = await run(scenario);
@@ -260,6 +258,7 @@ async function overheads() {
   limited.close();
 }
 if (!only && !before) await overheads();
+await load.terminate();
 main.close();
 await before?.close();
 await db.prisma.apiToken.deleteMany({ where: { tokenHash } });
