@@ -60,6 +60,11 @@ const settings = z.object({
   /** Longest an SQL statement of a request may run (PostgreSQL cancels it); 0 for no limit. Migrations are exempt. */
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(15_000),
   /**
+   * Named (prepared) statements on PostgreSQL: each distinct statement is parsed once per connection.
+   * `false` behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21).
+   */
+  PREPARED_STATEMENTS: flag().default(true),
+  /**
    * How long a valid token's person and organizations are cached in memory (ms), 0 for never. A
    * revocation made by another process (the CLI, another instance) takes effect within this bound.
    */

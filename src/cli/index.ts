@@ -110,6 +110,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       url: config.DATABASE_URL,
       dataDir: config.DATA_DIR,
       statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+    preparedStatements: config.PREPARED_STATEMENTS,
       owner: `the CLI (npm run cli -- ${command})`,
     });
     try {

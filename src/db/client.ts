@@ -9,6 +9,7 @@ import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { lockDirectory, type DirectoryLock } from './lock.js';
 import { countStatements, type StatementCounter } from './statements.js';
+import { isStalePlan, statementNames } from './prepared.js';
 
 /**
  * Runs migration scripts (many statements at once), which Prisma's prepared statements cannot. It does
@@ -94,6 +95,11 @@ export interface DatabaseOptions {
    * setting but never enforces it (no timer interrupts in its WebAssembly build), so it is not set there.
    */
   statementTimeoutMs?: number;
+  /**
+   * PostgreSQL only: name each distinct statement so that every connection parses it once
+   * (src/db/prepared.ts; PREPARED_STATEMENTS). Default true.
+   */
+  preparedStatements?: boolean;
   /** Who opens a PGlite folder, named to a second process that tries to open it (e.g. "server (npm start)"). */
   owner?: string;
   /**
@@ -107,7 +113,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < 0) throw new Error(`statementTimeoutMs must be an integer >= 0, not ${timeout}`);
   return options.url
-    ? openPostgres(options.url, timeout, options.replicaUrls ?? [])
+    ? openPostgres(options.url, timeout, options.replicaUrls ?? [], options.preparedStatements ?? true)
     : openPGlite(options.dataDir ?? 'memory://', options.owner ?? 'a gateway process', options.fromDump);
 }
 
@@ -186,7 +192,12 @@ export function describeUrl(url: string): string {
   }
 }
 
-function openReplica(url: string, index: number, statementTimeoutMs: number): { replica: DatabaseReplica; close(): Promise<void> } {
+function openReplica(
+  url: string,
+  index: number,
+  statementTimeoutMs: number,
+  names: { options: ConstructorParameters<typeof PrismaPg>[1]; onError(error: unknown): void },
+): { replica: DatabaseReplica; close(): Promise<void> } {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
@@ -197,11 +208,12 @@ function openReplica(url: string, index: number, statementTimeoutMs: number): { 
   // unheard, it would end the process. Prisma's adapter listens too, but only once it connected.
   const listeners = new Set<(error: unknown) => void>();
   const failed = (error: unknown) => {
+    names.onError(error);
     for (const listener of listeners) listener(error);
   };
   pool.on('error', failed);
   let closed = false;
-  const counted = countStatements(new PrismaPg(pool), { onError: failed });
+  const counted = countStatements(new PrismaPg(pool, names.options), { onError: failed });
   const prisma = new PrismaClient({ adapter: counted.factory, errorFormat: PRISMA_ERROR_FORMAT });
   const replica: DatabaseReplica = {
     name: `replica ${index + 1} (${describeUrl(url)})`,
@@ -229,16 +241,25 @@ function openReplica(url: string, index: number, statementTimeoutMs: number): { 
   };
 }
 
-async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls: readonly string[]): Promise<Database> {
+async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls: readonly string[], prepared: boolean): Promise<Database> {
+  // One set of names per pool: each adapter forgets its names when PostgreSQL refuses a stale one.
+  const named = () => {
+    const names = prepared ? statementNames() : undefined;
+    return {
+      options: names ? { statementNameGenerator: names } : {},
+      onError: (error: unknown) => (names && isStalePlan(error) ? names.forget() : undefined),
+    };
+  };
   // statement_timeout is sent as a startup parameter of every connection (a `statement_timeout` or
   // `options` parameter in the URL wins over it).
   const pool = new pg.Pool({ connectionString: url, max: 10, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) });
   // Scripts get their own connection without the timeout, so that a migration is never cut. It is
   // closed after 10 s idle (pg's default): no lock lives on it, locked sections have a session each.
   const scriptPool = new pg.Pool({ connectionString: url, max: 1 });
-  const counted = countStatements(new PrismaPg(pool));
+  const ownNames = named();
+  const counted = countStatements(new PrismaPg(pool, ownNames.options), { onError: ownNames.onError });
   const prisma = new PrismaClient({ adapter: counted.factory, errorFormat: PRISMA_ERROR_FORMAT });
-  const replicas = replicaUrls.map((replicaUrl, index) => openReplica(replicaUrl, index, statementTimeoutMs));
+  const replicas = replicaUrls.map((replicaUrl, index) => openReplica(replicaUrl, index, statementTimeoutMs, named()));
   return {
     kind: 'postgres',
     prisma,

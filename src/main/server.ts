@@ -135,6 +135,7 @@ const startup = (async () => {
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+    preparedStatements: config.PREPARED_STATEMENTS,
     owner: `the server (npm start, port ${config.PORT})`,
     replicaUrls,
   }));

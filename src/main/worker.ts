@@ -59,6 +59,7 @@ try {
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
+    preparedStatements: config.PREPARED_STATEMENTS,
     owner: 'the webhook worker (npm run worker)',
   });
   // Like every start: a worker may come up before any gateway instance has migrated.
