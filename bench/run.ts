@@ -158,6 +158,12 @@ const scenarios: Scenario[] = [
 const load = new Worker(new URL('./load-worker.mjs', import.meta.url));
 let rounds = 0;
 async function run(scenario: Scenario, duration = seconds) {
+  // A write starts from a vacuumed, frozen database. These machines run PostgreSQL with autovacuum
+  // off, and every write updates its deal twice and key-share-locks the rows its foreign keys name:
+  // under 8 writers the hot rows' version chains and multixacts pile up (pages that are always
+  // pinned are never pruned), and a later round measured the database's history more than the code
+  // (PostgreSQL's CPU per write tripled over a few runs; 602 -> 263 writes/s from round 1 to 3).
+  if (scenario.perRequest) await db.scripts.exec('VACUUM (FREEZE, ANALYZE)');
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   rounds += 1;
   const task = {
