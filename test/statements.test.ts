@@ -326,9 +326,9 @@ describe('statement counts', () => {
     expect(shape(withKey), withKey.join('\n')).toEqual([
       'SELECT api_tokens', // authentication
       'INSERT idempotency_keys', // the claim: ON CONFLICT answers a live key (one statement)
-      // The deal's lock, read with it (RETURNING) with its last position, and the service type checked
-      // in its WHERE (src/domain/expenses.ts, lockForCreate).
-      'UPDATE deals',
+      // The deal's lock (FOR NO KEY UPDATE), read with it with its last position, and the service type
+      // checked in its WHERE (src/domain/kit/locks.ts, lockDeal): no new version of the deal's row.
+      'SELECT deals',
       'INSERT expenses', // its payload and the event's come from the row it returns (presentExpense)
       'WITH event', // the event, its webhook deliveries and the key's result: one statement, no organization lock
     ]);

@@ -277,7 +277,7 @@ async function makeRoom(tx: ScopedTx, dealId: number, position: number, self: nu
 async function lockForCreate(tx: ScopedTx, input: ExpenseInput): Promise<Locked | undefined> {
   if (input.dealId == null) return undefined;
   if (input.serviceTypeId != null) {
-    const deal = await lockDeal(tx, input.dealId, { organization: { serviceTypes: { some: { id: input.serviceTypeId, archivedAt: null } } } });
+    const deal = await lockDeal(tx, input.dealId, input.serviceTypeId);
     if (deal) return { deal, serviceTypeFound: true };
   }
   return { deal: await lockDeal(tx, input.dealId), serviceTypeFound: false };

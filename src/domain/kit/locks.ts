@@ -1,5 +1,6 @@
 // Row locks taken with an UPDATE that changes no value of the row's own (`x = x + 0`): the scoped
-// client refuses raw SQL, so this is its SELECT ... FOR UPDATE. A row out of scope or deleted
+// client refuses raw SQL, so this is its SELECT ... FOR UPDATE (the hottest one, an expense create's
+// lock of its deal, is raw SQL through organizationSql instead: lockDeal). A row out of scope or deleted
 // matches nothing, also through the recycle bin's client (hence the explicit `deletedAt: null`). The order writes take them in (expenses before their deal; invoice, then deals
 // in id order, then attributions) is documented in src/domain/expenses.ts and
 // src/domain/invoice-attributions.ts.
@@ -19,18 +20,37 @@ export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<bo
 /** What a write that locks one deal reads of it with the lock. */
 export const LOCKED_DEAL = { id: true, currency: true, exchangeRate: true, lastExpensePosition: true } as const;
 
+export interface LockedDeal {
+  id: number;
+  currency: string;
+  exchangeRate: Prisma.Decimal;
+  lastExpensePosition: number;
+}
+
 /**
- * Locks one live deal and reads it in the same statement (UPDATE ... RETURNING); null when it is not
- * there. `also`: a further condition the same statement checks (a create's other references, as
- * relation filters the scoped client narrows to the organization and to live rows): null when it
- * does not hold either, and nothing is locked.
+ * Locks one live deal and reads it in the same statement (SELECT ... FOR NO KEY UPDATE, the lock an
+ * UPDATE of it takes); null when it is not there. `serviceTypeId`: a live, unarchived service type
+ * of the organization the same statement checks (an expense's create): null when it is not there
+ * either, and nothing is locked.
+ *
+ * Raw SQL (organizationSql) because the no-op UPDATE this was before wrote a new version of the
+ * deal at every expense create, beside the one the trigger that keeps its sums writes: under
+ * concurrent writes to a few deals those versions piled up faster than pages that are always pinned
+ * could be pruned, and PostgreSQL's CPU per write grew with them (bench/results/2026-12-07-prepared.md).
  */
-export async function lockDeal(tx: ScopedTx, id: number, also?: Prisma.DealWhereInput) {
-  const [deal] = await tx.deal.updateManyAndReturn({
-    where: { id, deletedAt: null, ...also },
-    data: { number: { increment: 0 } },
-    select: LOCKED_DEAL,
-  });
+export async function lockDeal(tx: ScopedTx, id: number, serviceTypeId?: number): Promise<LockedDeal | null> {
+  const sql = organizationSql(tx);
+  const serviceType =
+    serviceTypeId === undefined
+      ? Prisma.empty
+      : Prisma.sql`AND EXISTS (SELECT 1 FROM "public"."service_types" s
+                                WHERE s.organization_id = ${sql.organizationId} AND s.id = ${serviceTypeId}
+                                  AND s.deleted_at IS NULL AND s.archived_at IS NULL)`;
+  const [deal] = await sql.$queryRaw<LockedDeal[]>`
+    SELECT d.id, d.currency, d.exchange_rate AS "exchangeRate", d.last_expense_position AS "lastExpensePosition"
+      FROM "public"."deals" d
+     WHERE d.organization_id = ${sql.organizationId} AND d.id = ${id} AND d.deleted_at IS NULL ${serviceType}
+       FOR NO KEY UPDATE OF d`;
   return deal ?? null;
 }
 
