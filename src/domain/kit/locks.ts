@@ -7,14 +7,20 @@
 import { organizationSql, type ScopedTx } from '../../db/scope.js';
 import { Prisma } from '../../generated/prisma/client.js';
 
-/** Locks live deals in id order; true when every one of them was there. */
+/**
+ * Locks live deals in id order (one statement: PostgreSQL locks the rows after sorting them); true
+ * when every one of them was there. FOR NO KEY UPDATE, the lock an UPDATE takes, without writing a
+ * version of each deal (see lockDeal), so a deal's `updatedAt` stays the time the deal itself changed.
+ */
 export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<boolean> {
-  let all = true;
-  for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
-    const { count } = await tx.deal.updateMany({ where: { id, deletedAt: null }, data: { number: { increment: 0 } } });
-    all &&= count === 1;
-  }
-  return all;
+  const wanted = [...new Set(ids)].sort((a, b) => a - b);
+  if (wanted.length === 0) return true;
+  const sql = organizationSql(tx);
+  const rows = await sql.$queryRaw<Array<{ id: number }>>`
+    SELECT id FROM "public"."deals"
+     WHERE organization_id = ${sql.organizationId} AND id = ANY(${wanted}::int4[]) AND deleted_at IS NULL
+     ORDER BY id FOR NO KEY UPDATE`;
+  return rows.length === wanted.length;
 }
 
 /** What a write that locks one deal reads of it with the lock. */
