@@ -8,9 +8,13 @@
 //                          [--warmup 5] [--gap 2] [--only <words of pair names>] [--out results.json] [--allow-mismatch]
 // Pair file: [{ "name", "a": {url, headers?, query, variables?}, "b": {...} }, ...]
 // A side whose body contains __FRESH__ (a write's idempotency key) gets a value of its own in every request.
+// --vacuum <postgres url>: VACUUM (FREEZE, ANALYZE) that database before each pair. These machines run
+// PostgreSQL with autovacuum off: the write pair's thousands of rows left dead tuples that slowed every
+// pair after it (pair b on both sides: 110 and 235 req/s before the writes, 41-61 and 44-53 after).
 import autocannon from "autocannon";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import pg from "pg";
 
 const { values: o, positionals } = parseArgs({
   allowPositionals: true,
@@ -21,6 +25,7 @@ const { values: o, positionals } = parseArgs({
     warmup: { type: "string", default: "5" },
     gap: { type: "string", default: "2" },
     only: { type: "string" },
+    vacuum: { type: "string" },
     out: { type: "string" },
     "allow-mismatch": { type: "boolean", default: false },
   },
@@ -68,8 +73,15 @@ const load = (side, duration) =>
 
 let failed = false;
 const report = [];
+const vacuum = async () => {
+  if (!o.vacuum) return;
+  const client = new pg.Client({ connectionString: o.vacuum });
+  await client.connect();
+  try { await client.query("VACUUM (FREEZE, ANALYZE)"); } finally { await client.end(); }
+};
 for (const p of pairs) {
   console.log(`\n== ${p.name}`);
+  await vacuum();
   const [ca, cb] = await Promise.all([check(p.a), check(p.b)]);
   console.log(`  check  A: ${ca.error ?? ca.items + " items"}   B: ${cb.error ?? cb.items + " items"}`);
   if (ca.error || cb.error) { failed = true; continue; }

@@ -203,7 +203,7 @@ if has pairs; then
   for c in $CONCURRENCIES; do
     echo; echo "######## c = $c"; rm -f "$OUT/pairs-c$c.json"
     taskset -c 1 node run-pair.mjs "$PAIRS" --rounds "$ROUNDS" --duration "$DURATION" --warmup "$WARMUP" \
-      --gap "$GAP" --connections "$c" --out "$OUT/pairs-c$c.json" ${ONLY:+--only "$ONLY"} | tee "$OUT/pairs-c$c.txt" || echo "(run-pair reported a problem, see above)"
+      --gap "$GAP" --connections "$c" --vacuum "$DBURL" --out "$OUT/pairs-c$c.json" ${ONLY:+--only "$ONLY"} | tee "$OUT/pairs-c$c.txt" || echo "(run-pair reported a problem, see above)"
   done
   node -e '
     const fs = require("fs"); const [out, ...cs] = process.argv.slice(1); const f = (x) => (Number.isFinite(x) ? x.toFixed(2) : "n/a"); let md = "";
