@@ -13,6 +13,8 @@ COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts codegen.ts schema.graphql tsconfig.json ./
 COPY src/operations ./src/operations
+# patches/: patch-package applies them in npm ci's postinstall (docs/development.md, "Patches").
+COPY patches ./patches
 # npm ci runs prisma generate and GraphQL Code Generator (the client and the trusted documents).
 RUN npm ci
 COPY src ./src
