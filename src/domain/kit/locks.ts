@@ -26,12 +26,8 @@ export async function lockDeals(tx: ScopedTx, ids: Iterable<number>): Promise<bo
 /** What a write that locks one deal reads of it with the lock. */
 export const LOCKED_DEAL = { id: true, currency: true, exchangeRate: true, lastExpensePosition: true } as const;
 
-export interface LockedDeal {
-  id: number;
-  currency: string;
-  exchangeRate: Prisma.Decimal;
-  lastExpensePosition: number;
-}
+/** The row lockDeal reads: the same shape as Prisma's select of LOCKED_DEAL (its SQL names these columns). */
+export type LockedDeal = Prisma.DealGetPayload<{ select: typeof LOCKED_DEAL }>;
 
 /**
  * Locks one live deal and reads it in the same statement (SELECT ... FOR NO KEY UPDATE, the lock an
