@@ -34,6 +34,17 @@ describe('requested cost', () => {
     expect(cost('{ expenses(first: 10) { nodes { id deal { name company { name } } } } }')).toBe(2 + 10 * 3);
   });
 
+  test('groups cost by the number a page can hold: 2 + n × (the group and every object under it); totalCount is free', () => {
+    const groups = (args: string, node: string) => cost(`{ expenses(first: 0) { groupedAggregates(groupBy: [{ field: DEAL }]${args}) { totalCount nodes { ${node} } } } }`);
+    // The list (first: 0) costs 2, the groups' connection 2; totalCount comes with the groups' statement.
+    expect(groups(', first: 10', 'count')).toBe(2 + 2 + 10);
+    // Per group: itself, its keys, the deal and the deal's company.
+    expect(groups(', first: 10', 'count keys { deal { name company { name } } }')).toBe(2 + 2 + 10 * 4);
+    expect(groups(', first: 10', 'aggregates { totalAmount { default { cents } } }')).toBe(2 + 2 + 10 * 4);
+    expect(groups('', 'count')).toBe(2 + 2 + 30);
+    expect(groups(', last: 1000', 'count')).toBe(2 + 2 + 200);
+  });
+
   test('pages above the maximum (200) are charged as the maximum: the field refuses them anyway', () => {
     expect(cost('{ expenses(first: 1000) { nodes { id } } }')).toBe(2 + 200);
   });

@@ -617,7 +617,8 @@ export interface OrganizationSql {
  * callers are kept to a few reviewed places (src/changes/outbox.ts, src/changes/log.ts, the
  * idempotency claim in src/domain/kit/idempotency.ts, the ordered locks in src/domain/kit/locks.ts,
  * a deal's and a project's sums in src/domain/deal-totals.ts, the organization's row lock in
- * src/domain/organizations.ts).
+ * src/domain/organizations.ts). Grouped totals (src/domain/kit/groups.ts) are raw SQL too, but around
+ * a statement this client compiled for the list's rows (src/db/embed.ts), not through this function.
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
   const bound = BOUND.get(db);

@@ -1,6 +1,7 @@
 // Counts the SQL statements Prisma sends through its driver adapter, inside transactions too.
 // Tests use it to prove that nested lists cost one statement per level, not one per row.
 import type { SqlDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { embedded, type ResultSet } from './embed.js';
 
 export interface StatementCounter {
   count: number;
@@ -73,6 +74,12 @@ export function countStatements<F extends SqlDriverAdapterFactory>(
         if (typeof value !== 'function') return value;
         if (COUNTED.has(prop as string)) {
           return (query: { sql: string; args?: unknown[]; argTypes?: unknown[] }, ...rest: unknown[]) => {
+            // A read taken into a statement of our own (src/db/embed.ts) is sent as that statement.
+            const embed = embedded(query);
+            if (embed) {
+              record(embed.query);
+              return watch(value.call(obj, embed.query, ...rest) as Promise<ResultSet>).then(embed.keep);
+            }
             record(query);
             return watch(value.call(obj, query, ...rest) as Promise<unknown>);
           };

@@ -3,7 +3,7 @@
 // the Relay connection with `totalCount` (and `aggregates` when the spec has totals), and reads
 // pages by keyset (src/domain/kit/keyset.ts). Every list of the schema goes through `listField`.
 import { queryFromInfo, getRefFromModel } from '@pothos/plugin-prisma';
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { and, nest, NOTHING, operatorConditions, present, type Where } from '../../domain/kit/conditions.js';
 import { BadInput } from '../../domain/kit/errors.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
@@ -12,7 +12,6 @@ import {
   moneyTotals,
   moneyTotalsBy,
   type Aggregator,
-  type MoneyForm,
   type MoneyTotalSpec,
   type MoneyTotals,
   type Totals,
@@ -21,6 +20,8 @@ import type { Context } from '../context.js';
 import { builder } from '../builder.js';
 import { delegateOf } from './delegate.js';
 import { argumentsKey } from './loaders.js';
+import { fieldsIn, wantedTotals } from './selection.js';
+import { groupedAggregatesField, type GroupedRows, type GroupSpec } from './groups.js';
 import { filterIds } from '../ids.js';
 import { MoneyTotalRef } from '../money.js';
 import {
@@ -162,6 +163,8 @@ export interface ListSpec {
   /** The order when none is asked for (the id always breaks ties). */
   defaultOrder?: ReadonlyArray<{ field: string; direction: 'ASC' | 'DESC' }>;
   totals?: { description: string; fields: Record<string, MoneyTotalField> };
+  /** How the list's rows can be grouped (`groupedAggregates`, with the totals above); needs `totals`. */
+  groups?: GroupSpec;
   /**
    * The filter as the list reads it, given the client's: for defaults a filter leaves unsaid
    * (invoices leave archived ones out unless the filter mentions `archived`).
@@ -180,6 +183,8 @@ type ListArgs = PageArgs & { filter?: FilterValue | null; orderBy?: OrderValue[]
 interface ConnectionParent {
   totalCount: () => Promise<number>;
   aggregates: () => Promise<Record<string, MoneyTotals>>;
+  /** The rows `groupedAggregates` groups: set by top-level lists only. */
+  groupedRows?: GroupedRows;
 }
 
 /** The filter input of a spec, with `and`/`or`/`not` over itself. */
@@ -269,35 +274,6 @@ function orderTerms(spec: ListSpec, orderBy: readonly OrderValue[] | null | unde
   return { terms: withId(terms), name };
 }
 
-/** Names of the fields selected directly on the connection, through fragments too. */
-/** The fields selected in `sets` (through fragments), by field name, with their own selection sets. */
-function fieldsIn(info: GraphQLResolveInfo, sets: ReadonlyArray<SelectionSetNode | undefined>): Map<string, SelectionSetNode[]> {
-  const fields = new Map<string, SelectionSetNode[]>();
-  const visit = (set: SelectionSetNode | undefined) => {
-    for (const selection of set?.selections ?? []) {
-      if (selection.kind === Kind.FIELD) {
-        const name = selection.name.value;
-        if (!fields.has(name)) fields.set(name, []);
-        if (selection.selectionSet) fields.get(name)!.push(selection.selectionSet);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
-      else visit(info.fragments[selection.name.value]?.selectionSet);
-    }
-  };
-  sets.forEach(visit);
-  return fields;
-}
-
-const MONEY_FORMS: ReadonlySet<string> = new Set<MoneyForm>(['original', 'default', 'normalized']);
-
-/** Which totals, and which of their forms, `aggregates { ... }` asks for (aliases merged). */
-function wantedTotals(info: GraphQLResolveInfo, aggregates: SelectionSetNode[]): Record<string, Set<MoneyForm>> {
-  const wanted: Record<string, Set<MoneyForm>> = {};
-  for (const [name, sets] of fieldsIn(info, aggregates)) {
-    wanted[name] = new Set([...fieldsIn(info, sets).keys()].filter((f): f is MoneyForm => MONEY_FORMS.has(f)));
-  }
-  return wanted;
-}
-
 const emptyPageInfo = { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null };
 
 interface ListDelegate extends Aggregator {
@@ -370,6 +346,10 @@ function kitOf(spec: ListSpec): ListKit {
             resolve: (parent) => parent as unknown as ConnectionParent,
           }),
         }),
+        ...(Aggregates &&
+          spec.groups && {
+            groupedAggregates: groupedAggregatesField(c as never, spec.type, spec.groups, totals!.fields, Aggregates),
+          }),
       }),
     },
     { name: `${spec.type}Edge`, description: `One \`${spec.type}\` of a page, with its cursor.` },
@@ -436,6 +416,7 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
         const extras: ConnectionParent = {
           totalCount: async () => (totals && selected.has('aggregates') ? (await sumsOnce()).count : db.count({ where })),
           aggregates: async () => (await sumsOnce()).money,
+          groupedRows: { where },
         };
         if (!selected.has('edges') && !selected.has('nodes') && !selected.has('pageInfo')) {
           // Validated all the same: a bad argument is an error whatever is selected.

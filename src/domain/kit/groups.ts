@@ -1,0 +1,293 @@
+// Grouped totals over a list: the rows the list's filter matches, grouped by date buckets,
+// relations and enum-like values, each group with its count and money totals under the same
+// currency rules as the list's `aggregates` (src/domain/kit/totals.ts), filtered by conditions on
+// those totals, ordered and paged -- in one statement. The rows are exactly those of the list:
+// Prisma's own statement for them, with every scope the request's client adds, is the statement's
+// subquery (src/db/embed.ts). Everything else in the SQL is built here from the list's spec and
+// from values this file has checked (integers, enum names), never from client text.
+import { createHash } from 'node:crypto';
+import { selectAround } from '../../db/embed.js';
+import type { Money } from '../../money/money.js';
+import type { Where } from './conditions.js';
+import { BadInput } from './errors.js';
+import type { MoneyForm, MoneyTotalSpec, MoneyTotals } from './totals.js';
+
+export type DateBucket = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
+
+/** How a list's rows can be grouped. SQL is over the list's table, read as `r`, and the joins it names. */
+export type GroupKeySpec =
+  /** A date (`timestamp: false`) or an instant, grouped by the first day of its bucket. */
+  | { kind: 'date'; column: string; timestamp?: boolean }
+  /** A to-one relation: the related row's id (null when there is none). */
+  | { kind: 'id'; sql: string; join?: string }
+  /** A value named by text: an enum's value, a currency code. */
+  | { kind: 'text'; sql: string; join?: string };
+
+export interface GroupSource {
+  /** The list's table (Prisma's statement must read it). */
+  table: string;
+  /** Joins keys may use, by alias: SQL that joins the alias to `r` within the organization. */
+  joins?: Record<string, string>;
+}
+
+export type KeyValue = string | number | Date | null;
+
+export interface GroupKeyRequest {
+  name: string;
+  spec: GroupKeySpec;
+  bucket?: DateBucket;
+}
+
+/** Comparisons a `having` condition may make (GraphQL's IntOperators/BigIntOperators). */
+export interface NumberOperators {
+  eq?: number | bigint | null;
+  notEq?: number | bigint | null;
+  gt?: number | bigint | null;
+  gte?: number | bigint | null;
+  lt?: number | bigint | null;
+  lte?: number | bigint | null;
+  in?: ReadonlyArray<number | bigint> | null;
+}
+
+export interface GroupOrderTerm {
+  /** `keys`: the group's keys in the order grouped by; `count`; or a total's name (its default form). */
+  by: string;
+  desc: boolean;
+}
+
+export interface GroupsRequest<Name extends string> {
+  organizationId: number;
+  keys: readonly GroupKeyRequest[];
+  totals: Record<Name, MoneyTotalSpec>;
+  /** The totals and forms the query selects (only those are summed). */
+  wanted: Partial<Record<Name, ReadonlySet<MoneyForm>>>;
+  /** Conditions on the count and on totals' default forms (the organization's currency). */
+  having: { count?: NumberOperators | null } & Partial<Record<Name, NumberOperators | null>>;
+  order: readonly GroupOrderTerm[];
+  offset: number;
+  /** Rows to return; one more is read to tell whether more follow. */
+  limit: number;
+  /** Read from the end (`last`): the order reversed, the rows handed back in the order asked. */
+  fromEnd: boolean;
+  defaultCurrency: string;
+}
+
+export interface Group<Name extends string> {
+  keys: KeyValue[];
+  count: number;
+  money: Record<Name, MoneyTotals>;
+}
+
+export interface Groups<Name extends string> {
+  groups: Array<Group<Name>>;
+  /** Groups in all, after `having`. */
+  total: number;
+  /** Whether more groups follow the ones returned (in the direction read). */
+  more: boolean;
+}
+
+/** What reads the list's rows: `findMany` of the request's scoped client. */
+export interface RowReader {
+  findMany(args: { where: Where; select: { id: true } }): Promise<unknown>;
+}
+
+/** `amount_default` for `amountDefault`: the schema maps every field to its snake_case column. */
+export function column(field: string): string {
+  const name = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`not a column name: ${field}`);
+  return name;
+}
+
+const TRUNC: Record<DateBucket, string> = { DAY: 'day', WEEK: 'week', MONTH: 'month', QUARTER: 'quarter', YEAR: 'year' };
+
+/** A whole number as SQL: only integers checked here ever reach the text of a statement. */
+function integer(value: unknown, path: string): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  throw new BadInput(`\`${path}\` must be a whole number.`, path);
+}
+
+/** The longest `in` list of a `having` condition (as filters' lists). */
+const MAX_HAVING_LIST = 500;
+
+/** The SQL conditions of one `having` operator object on `expression`. */
+function comparisons(expression: string, ops: NumberOperators, path: string): string[] {
+  const out: string[] = [];
+  const simple = { eq: '=', notEq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+  for (const [op, sign] of Object.entries(simple) as Array<[keyof typeof simple, string]>) {
+    const value = ops[op];
+    if (value != null) out.push(`${expression} ${sign} ${integer(value, `${path}.${op}`)}`);
+  }
+  if (ops.in != null) {
+    if (ops.in.length > MAX_HAVING_LIST) throw new BadInput(`\`${path}.in\` may hold at most ${MAX_HAVING_LIST} values, got ${ops.in.length}.`, `${path}.in`);
+    out.push(ops.in.length ? `${expression} IN (${ops.in.map((v, i) => integer(v, `${path}.in[${i}]`)).join(', ')})` : 'false');
+  }
+  return out;
+}
+
+function keySql(key: GroupKeyRequest): string {
+  const { spec } = key;
+  if (spec.kind !== 'date') return spec.sql;
+  const unit = TRUNC[key.bucket!];
+  // An instant falls on the day it is in the organization's time zone (UTC when it has none).
+  // A date is truncated as a timestamp without zone: as a date PostgreSQL would make it an instant in
+  // the session's time zone.
+  const value = spec.timestamp ? `(r.${spec.column} AT TIME ZONE COALESCE(o.time_zone, 'UTC'))` : `r.${spec.column}::timestamp`;
+  return `to_char(date_trunc('${unit}', ${value}), 'YYYY-MM-DD')`;
+}
+
+/**
+ * The statement around Prisma's (`inner`), and how to read its columns back. The groups are a CTE,
+ * counted whole and paged: the outer join keeps one row when the page is empty, so the number of
+ * groups is known for any offset.
+ */
+function statement<Name extends string>(source: GroupSource, request: GroupsRequest<Name>, inner: string) {
+  const keys = request.keys.map((key, i) => ({ ...key, alias: `k${i}`, sql: keySql(key) }));
+  const sums = new Map<string, string>();
+  const sum = (field: string) => {
+    if (!sums.has(field)) sums.set(field, `s${sums.size}`);
+    return sums.get(field)!;
+  };
+  const currencies = new Map<string, string>();
+  const currency = (field: string) => {
+    if (!currencies.has(field)) currencies.set(field, `c${currencies.size}`);
+    return currencies.get(field)!;
+  };
+  for (const [name, forms] of Object.entries(request.wanted) as Array<[Name, ReadonlySet<MoneyForm>]>) {
+    const spec = request.totals[name];
+    if (forms.has('default')) sum(spec.default);
+    if (forms.has('original')) (sum(spec.original.sum), currency(spec.original.currency));
+    if (forms.has('normalized')) (sum(spec.normalized.sum), currency(spec.normalized.currency));
+  }
+
+  const having: string[] = [];
+  for (const [name, ops] of Object.entries(request.having) as Array<[string, NumberOperators | null | undefined]>) {
+    if (!ops) continue;
+    const expression = name === 'count' ? 'count(*)' : `sum(r.${column(request.totals[name as Name].default)})`;
+    having.push(...comparisons(expression, ops, `having.${name}`));
+  }
+
+  // Keys break ties in the order grouped by, so the order is total and offsets are stable.
+  const terms: Array<{ sql: string; desc: boolean }> = [];
+  for (const term of request.order) {
+    if (term.by === 'keys') keys.forEach((k) => terms.push({ sql: `g.${k.alias}`, desc: term.desc }));
+    else terms.push({ sql: term.by === 'count' ? 'g.n' : `g.${sum(request.totals[term.by as Name].default)}`, desc: term.desc });
+  }
+  keys.forEach((k) => terms.some((term) => term.sql === `g.${k.alias}`) || terms.push({ sql: `g.${k.alias}`, desc: false }));
+  const order = terms.map(({ sql, desc }) => {
+    const descending = desc !== request.fromEnd;
+    // Empty keys (no person, no paid day) come last in the order asked, first when read from the end.
+    return `${sql} ${descending ? 'DESC' : 'ASC'} NULLS ${request.fromEnd ? 'FIRST' : 'LAST'}`;
+  });
+
+  const joins = new Set<string>();
+  for (const key of keys) {
+    if (key.spec.kind === 'date' && key.spec.timestamp) joins.add('JOIN "public"."organizations" AS o ON o.id = r.organization_id');
+    if (key.spec.kind !== 'date' && key.spec.join) joins.add(source.joins![key.spec.join]!);
+  }
+  const grouped = [
+    ...keys.map((k) => `${k.sql} AS ${k.alias}`),
+    'count(*) AS n',
+    ...[...sums].map(([field, alias]) => `sum(r.${column(field)}) AS ${alias}`),
+    // Amounts in different currencies are summed but never shown: a form is null unless one currency.
+    ...[...currencies].map(([field, alias]) => `CASE WHEN count(DISTINCT r.${column(field)}) = 1 THEN min(r.${column(field)}) END AS ${alias}`),
+  ];
+  const shown = [...keys.map((k) => `g.${k.alias}::text AS ${k.alias}`), 'g.n::text AS n', ...[...sums.values()].map((a) => `g.${a}::text AS ${a}`), ...[...currencies.values()].map((a) => `g.${a}`)];
+  const sql = [
+    'WITH g AS (',
+    `SELECT ${grouped.join(', ')}`,
+    `FROM "public"."${source.table}" AS r`,
+    ...joins,
+    `WHERE r.organization_id = ${integer(request.organizationId, 'organizationId')} AND r.id IN (${inner})`,
+    `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`,
+    ...(having.length ? [`HAVING ${having.join(' AND ')}`] : []),
+    ')',
+    'SELECT page.*, (SELECT count(*) FROM g)::text AS groups',
+    'FROM (SELECT 1) AS one LEFT JOIN LATERAL (',
+    `SELECT ${shown.join(', ')} FROM g`,
+    `ORDER BY ${order.join(', ')}`,
+    `LIMIT ${integer(request.limit + 1, 'limit')} OFFSET ${integer(request.offset, 'offset')}`,
+    ') AS page ON true',
+  ].join('\n');
+  return { sql, keys, sums, currencies };
+}
+
+/** Reads one page of groups in one statement. */
+export async function readGroups<Name extends string>(
+  db: RowReader,
+  source: GroupSource,
+  where: Where,
+  request: GroupsRequest<Name>,
+): Promise<Groups<Name>> {
+  let shape: ReturnType<typeof statement<Name>> | undefined;
+  const result = await selectAround(
+    source.table,
+    () => db.findMany({ where, select: { id: true } }),
+    (inner) => (shape = statement(source, request, inner)).sql,
+  );
+  if (!result || !shape || result.rows.length === 0) return { groups: [], total: 0, more: false };
+  const at = new Map(result.columnNames.map((name, i) => [name, i]));
+  const value = (row: unknown[], alias: string) => row[at.get(alias)!] as string | null;
+  const money = (cents: string | null, currency: string | null): Money | null => (currency ? { cents: BigInt(cents ?? 0), currency } : null);
+  // An empty page is one row without a group (n is null) that still carries the number of groups.
+  const found = result.rows.filter((row) => value(row, 'n') !== null);
+  const rows = found.slice(0, request.limit);
+  const groups = rows.map((row): Group<Name> => {
+    const keys = shape!.keys.map((key): KeyValue => {
+      const raw = value(row, key.alias);
+      if (raw === null) return null;
+      if (key.spec.kind === 'date') return new Date(`${raw}T00:00:00Z`);
+      return key.spec.kind === 'id' ? Number(raw) : raw;
+    });
+    const totals = Object.fromEntries(
+      (Object.entries(request.wanted) as Array<[Name, ReadonlySet<MoneyForm>]>).map(([name, forms]) => {
+        const spec = request.totals[name];
+        const form = (sumField: string, currencyField: string) =>
+          money(value(row, shape!.sums.get(sumField)!), value(row, shape!.currencies.get(currencyField)!));
+        return [
+          name,
+          {
+            ...(forms.has('original') && { original: form(spec.original.sum, spec.original.currency) }),
+            ...(forms.has('default') && { default: { cents: BigInt(value(row, shape!.sums.get(spec.default)!) ?? 0), currency: request.defaultCurrency } }),
+            ...(forms.has('normalized') && { normalized: form(spec.normalized.sum, spec.normalized.currency) }),
+          },
+        ];
+      }),
+    ) as Record<Name, MoneyTotals>;
+    return { keys, count: Number(value(row, 'n')), money: totals };
+  });
+  if (request.fromEnd) groups.reverse();
+  return { groups, total: Number(value(result.rows[0]!, 'groups')), more: found.length > request.limit };
+}
+
+// A group's cursor: its place in one grouping (a hash of the list, its filter, the keys, `having`
+// and the order) for one organization. A cursor of another grouping would point at another group,
+// so it is refused rather than read as a bare offset.
+const MAX_OFFSET = 1_000_000;
+
+const groupingHash = (grouping: string) => createHash('sha256').update(grouping).digest('base64url').slice(0, 16);
+
+export function encodeGroupCursor(grouping: string, organizationId: number, index: number): string {
+  return Buffer.from(JSON.stringify({ g: groupingHash(grouping), o: organizationId, i: index }), 'utf8').toString('base64url');
+}
+
+/** The place a cursor holds, or a `BadInput` naming the argument. */
+export function decodeGroupCursor(cursor: string, grouping: string, organizationId: number, argument: string): number {
+  const refuse = (why: string): never => {
+    throw new BadInput(`\`${argument}\` is not a valid cursor for these groups: ${why}.`, argument);
+  };
+  if (cursor.length === 0 || cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) refuse('it is not a cursor this API issued');
+  let parsed: unknown = null;
+  try {
+    const json = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (Buffer.from(json, 'utf8').toString('base64url') === cursor) parsed = JSON.parse(json);
+  } catch {
+    parsed = null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return refuse('it is not a cursor this API issued');
+  const doc = parsed as { g?: unknown; o?: unknown; i?: unknown };
+  if (doc.o !== organizationId) refuse('it belongs to another organization');
+  if (doc.g !== groupingHash(grouping)) refuse('it was issued for another grouping, filter or order; start again from the first page');
+  if (typeof doc.i !== 'number' || !Number.isSafeInteger(doc.i) || doc.i < 0 || doc.i > MAX_OFFSET) refuse('it is malformed');
+  return doc.i as number;
+}

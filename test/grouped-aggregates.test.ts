@@ -1,0 +1,385 @@
+// Grouped totals of a list (`expenses { groupedAggregates(...) }`): every kind of key, currency
+// mixes, `having`, orders, paging and cursors, tenancy, the recycle bin, bad input, and the number
+// of statements. Expected totals are summed here from the same expenses read one by one.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { approveExpense, deleteExpense, rejectExpense } from '../src/domain/expenses.js';
+import { graphql } from './generated/index.js';
+import type { ExpenseFilter, ExpenseGroupBy, ExpenseGroupHaving, ExpenseGroupOrder, ReadExpenseGroupsQueryVariables } from './generated/graphql.js';
+import { data, execute, startApp, type TestApp } from './helpers/app.js';
+import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+
+const Groups = graphql(`
+  query ReadExpenseGroups(
+    $filter: ExpenseFilter
+    $groupBy: [ExpenseGroupBy!]!
+    $having: ExpenseGroupHaving
+    $orderBy: [ExpenseGroupOrder!]
+    $first: Int
+    $after: String
+    $last: Int
+    $before: String
+  ) {
+    expenses(filter: $filter, first: 0) {
+      groupedAggregates(groupBy: $groupBy, having: $having, orderBy: $orderBy, first: $first, after: $after, last: $last, before: $before) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges {
+          cursor
+          node {
+            keys {
+              date paidOn createdAt approvalStatus paymentStatus currency
+              deal { databaseId name } company { name } project { name } serviceType { name } person { databaseId } creator { databaseId }
+            }
+            count
+            aggregates {
+              totalAmount { original { cents currency } default { cents currency } normalized { cents currency } }
+              totalProfit { default { cents } }
+            }
+          }
+        }
+      }
+    }
+  }
+`);
+
+const Lean = graphql(`
+  query ReadExpenseGroupsLean($groupBy: [ExpenseGroupBy!]!, $first: Int) {
+    expenses {
+      groupedAggregates(groupBy: $groupBy, first: $first) {
+        nodes { keys { date currency } count aggregates { totalAmount { default { cents } } } }
+      }
+    }
+  }
+`);
+
+const WithDeals = graphql(`
+  query ReadExpenseGroupsWithDeals {
+    expenses {
+      groupedAggregates(groupBy: [{ field: DEAL }, { field: PERSON }]) {
+        nodes { keys { deal { name company { name } } person { databaseId } } count }
+      }
+    }
+  }
+`);
+
+const Rows = graphql(`
+  query ReadExpenseRowsForGroups($filter: ExpenseFilter) {
+    expenses(filter: $filter, first: 200) {
+      nodes {
+        databaseId date currency approvalStatus
+        amount { original { cents } default { cents } }
+        profit { default { cents } }
+        deal { databaseId company { name } }
+        person { databaseId }
+      }
+    }
+  }
+`);
+
+const Related = graphql(`
+  query ReadRelatedExpenseGroups($id: ID!) {
+    deal(id: $id) { expenses { groupedAggregates(groupBy: [{ field: CURRENCY }]) { totalCount } } }
+  }
+`);
+
+let t: TestApp;
+let a: Tenant;
+let b: Tenant;
+let p2: number;
+const e: Record<number, number> = {};
+
+beforeAll(async () => {
+  t = await startApp();
+  a = await createTenant(t.db.prisma);
+  b = await createTenant(t.db.prisma);
+  p2 = (await a.member()).personId;
+  const p1 = a.personId;
+  const hw = await a.db.deal.create({
+    data: {
+      organizationId: a.organizationId, companyId: a.companies.acme, projectId: null, name: 'Hardware budget', number: 3,
+      date: day('2021-04-15'), currency: 'USD', exchangeRate: '1', exchangeDate: day('2021-04-15'),
+    },
+  });
+  const { deals, serviceTypes } = a;
+  // default (USD) amounts: e1 12500, e2 31250, e3 11000, e4 150000, e5 2000
+  e[1] = await a.expense({ dealId: deals.eur, serviceTypeId: serviceTypes.travel, amount: 10000n, currency: 'EUR', billableAmount: 2000n, date: day('2021-04-15'), paidOn: day('2021-05-03'), personId: p1 });
+  e[2] = await a.expense({ dealId: deals.eur, serviceTypeId: serviceTypes.travel, amount: 25000n, currency: 'EUR', billableAmount: 30000n, date: day('2021-04-01'), personId: p2 });
+  e[3] = await a.expense({ dealId: deals.usd, serviceTypeId: serviceTypes.software, amount: 11000n, currency: 'USD', billableAmount: 2400n, date: day('2021-05-01') });
+  e[4] = await a.expense({ dealId: hw.id, serviceTypeId: serviceTypes.hardware, amount: 150000n, currency: 'USD', billableAmount: 150000n, date: day('2021-04-30'), paidOn: day('2021-06-01'), personId: p1 });
+  e[5] = await a.expense({ dealId: deals.eur, serviceTypeId: serviceTypes.software, amount: 2000n, currency: 'USD', billableAmount: 2100n, date: day('2021-03-31'), paidOn: day('2021-04-30'), personId: p2 });
+  expect((await approveExpense(a.db, a.viewer, e[1]!)).ok).toBe(true);
+  expect((await approveExpense(a.db, a.viewer, e[4]!)).ok).toBe(true);
+  expect((await rejectExpense(a.db, a.viewer, e[2]!, 'too expensive')).ok).toBe(true);
+  // Entered at 23:30 UTC on 5 January: the 6th in Berlin.
+  await a.db.expense.updateMany({ where: { id: e[1]! }, data: { createdAt: new Date('2021-01-05T23:30:00Z') } });
+  // Organization b: one expense in April 2021 that must never show in a's groups.
+  await b.expense({ dealId: b.deals.usd, serviceTypeId: b.serviceTypes.travel, amount: 999n, currency: 'USD', date: day('2021-04-10') });
+});
+afterAll(() => t.close());
+
+type Variables = ReadExpenseGroupsQueryVariables;
+async function groups(tenant: Tenant, variables: Variables) {
+  return (await data(t.app, Groups, variables, { token: tenant.token })).expenses.groupedAggregates;
+}
+const by = (field: ExpenseGroupBy['field'], bucket?: ExpenseGroupBy['bucket']): ExpenseGroupBy => ({ field, ...(bucket && { bucket }) });
+const order = (field: ExpenseGroupOrder['field'], direction: ExpenseGroupOrder['direction'] = 'ASC'): ExpenseGroupOrder => ({ field, direction });
+const nodes = (page: Awaited<ReturnType<typeof groups>>) => page.edges.map((edge) => edge.node);
+
+/** The expenses as the list shows them, grouped here by `key` and summed in the test. */
+async function summed(key: (row: Awaited<ReturnType<typeof rows>>[number]) => string, filter?: ExpenseFilter) {
+  const byKey = new Map<string, { count: number; default: bigint; profit: bigint; currencies: Set<string>; original: bigint }>();
+  for (const row of await rows(filter)) {
+    const k = key(row);
+    const sum = byKey.get(k) ?? { count: 0, default: 0n, profit: 0n, currencies: new Set(), original: 0n };
+    sum.count += 1;
+    sum.default += BigInt(row.amount.default.cents);
+    sum.profit += BigInt(row.profit.default.cents);
+    sum.original += BigInt(row.amount.original.cents);
+    sum.currencies.add(row.currency);
+    byKey.set(k, sum);
+  }
+  return byKey;
+}
+async function rows(filter?: ExpenseFilter) {
+  return (await data(t.app, Rows, { filter }, { token: a.token })).expenses.nodes;
+}
+
+describe('grouping by each kind of key', () => {
+  test('by month of the date: counts and totals as summed from the rows; an original total is null where currencies mix', async () => {
+    const page = await groups(a, { groupBy: [by('DATE', 'MONTH')] });
+    const expected = await summed((row) => `${row.date.slice(0, 7)}-01`);
+    expect(page.totalCount).toBe(3);
+    expect(nodes(page).map((n) => n.keys.date)).toEqual(['2021-03-01', '2021-04-01', '2021-05-01']);
+    for (const node of nodes(page)) {
+      const sum = expected.get(node.keys.date!)!;
+      expect(node.count).toBe(sum.count);
+      expect(node.aggregates.totalAmount.default).toEqual({ cents: Number(sum.default), currency: 'USD' });
+      expect(node.aggregates.totalProfit.default.cents).toBe(Number(sum.profit));
+      expect(node.aggregates.totalAmount.original).toEqual(
+        sum.currencies.size === 1 ? { cents: Number(sum.original), currency: [...sum.currencies][0] } : null,
+      );
+    }
+    // April mixes EUR (e1, e2) and USD (e4): no original total, the default one is exact.
+    expect(nodes(page)[1]).toMatchObject({ count: 3, aggregates: { totalAmount: { original: null, default: { cents: 193750 } } } });
+    // Keys not grouped by are null.
+    expect(nodes(page)[0]!.keys).toMatchObject({ deal: null, currency: null, approvalStatus: null, createdAt: null });
+  });
+
+  test('every bucket of a date: day, ISO week (Monday), quarter, year', async () => {
+    const keys = async (bucket: ExpenseGroupBy['bucket']) => nodes(await groups(a, { groupBy: [by('DATE', bucket)] })).map((n) => [n.keys.date, n.count]);
+    expect(await keys('DAY')).toEqual([['2021-03-31', 1], ['2021-04-01', 1], ['2021-04-15', 1], ['2021-04-30', 1], ['2021-05-01', 1]]);
+    // 31 March and 1 April 2021 are the Wednesday and Thursday of the week of Monday 29 March.
+    expect(await keys('WEEK')).toEqual([['2021-03-29', 2], ['2021-04-12', 1], ['2021-04-26', 2]]);
+    expect(await keys('QUARTER')).toEqual([['2021-01-01', 1], ['2021-04-01', 4]]);
+    expect(await keys('YEAR')).toEqual([['2021-01-01', 5]]);
+  });
+
+  test("an instant falls on its day in the organization's time zone, UTC without one", async () => {
+    const days = async () => nodes(await groups(a, { groupBy: [by('CREATED_AT', 'DAY')], filter: { dateBefore: '2021-04-15', dateAfter: '2021-04-15' } })).map((n) => n.keys.createdAt);
+    expect(await days()).toEqual(['2021-01-05']);
+    await t.db.prisma.organization.update({ where: { id: a.organizationId }, data: { timeZone: 'Europe/Berlin' } });
+    try {
+      expect(await days()).toEqual(['2021-01-06']);
+    } finally {
+      await t.db.prisma.organization.update({ where: { id: a.organizationId }, data: { timeZone: null } });
+    }
+  });
+
+  test('by relations: the related objects themselves; the group without one is last', async () => {
+    const page = await groups(a, { groupBy: [by('PERSON')] });
+    expect(nodes(page).map((n) => [n.keys.person?.databaseId ?? null, n.count])).toEqual([
+      [Math.min(a.personId, p2), 2],
+      [Math.max(a.personId, p2), 2],
+      [null, 1],
+    ]);
+    const companies = await groups(a, { groupBy: [by('COMPANY'), by('DATE', 'QUARTER')] });
+    const expected = await summed((row) => `${row.deal.company.name}|${row.date < '2021-04-01' ? 'Q1' : 'Q2'}`);
+    const got = nodes(companies).map((n) => [n.keys.company!.name, n.keys.date, n.count, n.aggregates.totalProfit.default.cents]);
+    expect(got).toEqual([
+      ['Acme', '2021-01-01', 1, Number(expected.get('Acme|Q1')!.profit)],
+      ['Acme', '2021-04-01', 3, Number(expected.get('Acme|Q2')!.profit)],
+      ['Globex', '2021-04-01', 1, Number(expected.get('Globex|Q2')!.profit)],
+    ]);
+    const projects = nodes(await groups(a, { groupBy: [by('PROJECT')] })).map((n) => [n.keys.project?.name ?? null, n.count]);
+    expect(projects).toEqual([['Website', 3], ['App', 1], [null, 1]]);
+    const types = nodes(await groups(a, { groupBy: [by('SERVICE_TYPE')] })).map((n) => [n.keys.serviceType!.name, n.count]);
+    // Related objects in the order of their ids (the fixture creates the three types at once).
+    const byId = (['travel', 'software', 'hardware'] as const).map((n) => [a.serviceTypes[n], n] as const).sort(([x], [y]) => x - y);
+    const counts = { travel: ['Travel', 2], software: ['Software', 2], hardware: ['Hardware', 1] };
+    expect(types).toEqual(byId.map(([, n]) => counts[n]));
+  });
+
+  test('by enum values and currency, several keys at once', async () => {
+    const page = await groups(a, { groupBy: [by('APPROVAL_STATUS'), by('CURRENCY')] });
+    expect(nodes(page).map((n) => [n.keys.approvalStatus, n.keys.currency, n.count, n.aggregates.totalAmount.original])).toEqual([
+      ['APPROVED', 'EUR', 1, { cents: 10000, currency: 'EUR' }],
+      ['APPROVED', 'USD', 1, { cents: 150000, currency: 'USD' }],
+      ['NOT_APPROVED', 'USD', 2, { cents: 13000, currency: 'USD' }],
+      ['REJECTED', 'EUR', 1, { cents: 25000, currency: 'EUR' }],
+    ]);
+    const paid = nodes(await groups(a, { groupBy: [by('PAYMENT_STATUS')] })).map((n) => [n.keys.paymentStatus, n.count]);
+    expect(paid).toEqual([['PAID', 3], ['UNPAID', 2]]);
+  });
+
+  test("the list's filter applies: only EUR expenses of the eur deal", async () => {
+    const page = await groups(a, { groupBy: [by('DEAL')], filter: { currency: { eq: 'EUR' } } });
+    expect(nodes(page).map((n) => [n.keys.deal!.databaseId, n.count, n.aggregates.totalAmount.original])).toEqual([
+      [a.deals.eur, 2, { cents: 35000, currency: 'EUR' }],
+    ]);
+    const none = await groups(a, { groupBy: [by('DEAL')], filter: { currency: { in: [] } } });
+    expect(none).toMatchObject({ totalCount: 0, edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null } });
+  });
+});
+
+describe('having and order', () => {
+  test('conditions on the count and on default totals; order by a total or the count, keys breaking ties', async () => {
+    const more = await groups(a, { groupBy: [by('DATE', 'MONTH')], having: { count: { gte: 2 } } });
+    expect(nodes(more).map((n) => n.keys.date)).toEqual(['2021-04-01']);
+    expect(more.totalCount).toBe(1);
+    const big: ExpenseGroupHaving = { totalAmount: { gt: 10000 } };
+    const byTotal = await groups(a, { groupBy: [by('DATE', 'MONTH')], having: big, orderBy: [order('TOTAL_AMOUNT', 'DESC')] });
+    expect(nodes(byTotal).map((n) => [n.keys.date, n.aggregates.totalAmount.default.cents])).toEqual([
+      ['2021-04-01', 193750],
+      ['2021-05-01', 11000],
+    ]);
+    const byCount = await groups(a, { groupBy: [by('PERSON')], orderBy: [order('COUNT', 'ASC')] });
+    // One expense for no one, then two each for p1 and p2 (ties in the order of the keys).
+    expect(nodes(byCount).map((n) => [n.keys.person?.databaseId ?? null, n.count])).toEqual([
+      [null, 1],
+      [Math.min(a.personId, p2), 2],
+      [Math.max(a.personId, p2), 2],
+    ]);
+    const none = await groups(a, { groupBy: [by('DATE', 'MONTH')], having: { count: { in: [] } } });
+    expect(none.totalCount).toBe(0);
+  });
+
+  test('keys descending still put the group without a value last', async () => {
+    const page = await groups(a, { groupBy: [by('PERSON')], orderBy: [order('KEYS', 'DESC')] });
+    expect(nodes(page).map((n) => n.keys.person?.databaseId ?? null)).toEqual([Math.max(a.personId, p2), Math.min(a.personId, p2), null]);
+  });
+});
+
+describe('paging', () => {
+  const day5 = { groupBy: [by('DATE', 'DAY')] };
+  test('first/after walks every group once; last/before walks back; totalCount stays', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const page: Awaited<ReturnType<typeof groups>> = await groups(a, { ...day5, first: 2, after });
+      expect(page.totalCount).toBe(5);
+      seen.push(...nodes(page).map((n) => n.keys.date!));
+      expect(page.pageInfo.hasPreviousPage).toBe(i > 0);
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(['2021-03-31', '2021-04-01', '2021-04-15', '2021-04-30', '2021-05-01']);
+
+    const last = await groups(a, { ...day5, last: 2 });
+    expect(nodes(last).map((n) => n.keys.date)).toEqual(['2021-04-30', '2021-05-01']);
+    expect(last.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: false });
+    const back = await groups(a, { ...day5, last: 2, before: last.pageInfo.startCursor });
+    expect(nodes(back).map((n) => n.keys.date)).toEqual(['2021-04-01', '2021-04-15']);
+    expect(back.pageInfo).toMatchObject({ hasPreviousPage: true, hasNextPage: true });
+    const start = await groups(a, { ...day5, last: 5, before: back.pageInfo.startCursor });
+    expect(nodes(start).map((n) => n.keys.date)).toEqual(['2021-03-31']);
+    const between = await groups(a, { ...day5, first: 5, after: start.pageInfo.endCursor, before: last.pageInfo.startCursor });
+    expect(nodes(between).map((n) => n.keys.date)).toEqual(['2021-04-01', '2021-04-15']);
+    const pastEnd = await groups(a, { ...day5, first: 2, after: last.pageInfo.endCursor });
+    expect(pastEnd).toMatchObject({ totalCount: 5, edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: true } });
+  });
+
+  test("a cursor of another grouping, order, filter or organization, or a forged one, is refused and says which argument", async () => {
+    const page = await groups(a, { ...day5, first: 1 });
+    const cursor = page.pageInfo.endCursor!;
+    const refused = async (tenant: Tenant, variables: Variables) => {
+      const { body } = await execute(t.app, Groups, variables, { token: tenant.token });
+      expect(body.data).toBeNull();
+      return body.errors!.map((error) => [error.extensions?.code, error.message]);
+    };
+    const why = (reason: string) => [['BAD_USER_INPUT', `\`after\` is not a valid cursor for these groups: ${reason}.`]];
+    const other = 'it was issued for another grouping, filter or order; start again from the first page';
+    expect(await refused(a, { groupBy: [by('DATE', 'MONTH')], after: cursor })).toEqual(why(other));
+    expect(await refused(a, { ...day5, orderBy: [order('COUNT')], after: cursor })).toEqual(why(other));
+    expect(await refused(a, { ...day5, filter: { currency: { eq: 'EUR' } }, after: cursor })).toEqual(why(other));
+    expect(await refused(b, { ...day5, after: cursor })).toEqual(why('it belongs to another organization'));
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(cursor, 'base64url').toString()), i: -1 })).toString('base64url');
+    expect(await refused(a, { ...day5, after: forged })).toEqual(why('it is malformed'));
+    expect(await refused(a, { ...day5, after: 'x'.repeat(5000) })).toEqual(why('it is not a cursor this API issued'));
+    expect(await refused(a, { ...day5, after: `${cursor}\u0000` })).toEqual(why('it is not a cursor this API issued'));
+  });
+});
+
+describe('tenancy and the recycle bin', () => {
+  test("another organization's rows never count; its own groups hold only its expense", async () => {
+    const april = await groups(a, { groupBy: [by('DATE', 'MONTH')], filter: { dateAfter: '2021-04-01', dateBefore: '2021-04-30' } });
+    expect(nodes(april).map((n) => n.count)).toEqual([3]);
+    const theirs = await groups(b, { groupBy: [by('DEAL'), by('CREATOR')] });
+    expect(nodes(theirs).map((n) => [n.keys.deal!.databaseId, n.keys.creator!.databaseId, n.count])).toEqual([[b.deals.usd, b.personId, 1]]);
+    // a's deal ids in b's filter match nothing.
+    const probe = await groups(b, { groupBy: [by('DEAL')], filter: { dealIds: [gid('Deal', a.deals.eur)] } });
+    expect(probe.totalCount).toBe(0);
+  });
+
+  test('an expense in the recycle bin leaves its group', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const kept = await tenant.expense({ amount: 100n, currency: 'USD', dealId: tenant.deals.usd });
+    const binned = await tenant.expense({ amount: 200n, currency: 'USD', dealId: tenant.deals.usd });
+    expect((await deleteExpense(tenant.db, tenant.viewer, binned)).ok).toBe(true);
+    const page = await groups(tenant, { groupBy: [by('DEAL')] });
+    expect(nodes(page).map((n) => [n.count, n.aggregates.totalAmount.original])).toEqual([[1, { cents: 100, currency: 'USD' }]]);
+    expect(kept).toBeLessThan(binned);
+  });
+});
+
+describe('bad input changes nothing and names the argument', () => {
+  const refusal = async (variables: Variables) => {
+    const { status, body } = await execute(t.app, Groups, variables, { token: a.token });
+    expect(status).toBe(200);
+    return body.errors!.map((error) => [error.extensions?.code, error.message]);
+  };
+  test.each([
+    [{ groupBy: [] }, '`groupBy` takes 1 to 4 keys, got 0.'],
+    [{ groupBy: [by('DEAL'), by('PERSON'), by('CURRENCY'), by('COMPANY'), by('PROJECT')] }, '`groupBy` takes 1 to 4 keys, got 5.'],
+    [{ groupBy: [by('DEAL'), by('DEAL')] }, '`groupBy[1]`: DEAL is already a key.'],
+    [{ groupBy: [by('DATE')] }, '`groupBy[0]`: DATE is a date; say which `bucket` to group it by.'],
+    [{ groupBy: [by('DEAL', 'MONTH')] }, '`groupBy[0]`: DEAL is not a date; leave `bucket` out.'],
+    [{ groupBy: [by('DEAL')], first: 201 }, '`first` must be between 0 and 200, got 201.'],
+    [{ groupBy: [by('DEAL')], first: 1, last: 1 }, 'Pass either `first` or `last`, not both.'],
+  ] as Array<[Variables, string]>)('%j', async (variables, message) => {
+    expect(await refusal(variables)).toEqual([['BAD_USER_INPUT', message]]);
+  });
+
+  test('a having list past the filter bound, and amounts past 64 bits, are refused', async () => {
+    const long = await refusal({ groupBy: [by('DEAL')], having: { count: { in: Array.from({ length: 501 }, (_, i) => i) } } });
+    expect(long).toEqual([['BAD_USER_INPUT', '`having.count.in` may hold at most 500 values, got 501.']]);
+    const { body } = await execute(t.app, Groups, { groupBy: [by('DEAL')], having: { totalAmount: { gt: '9223372036854775808' } } }, { token: a.token });
+    expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    const huge = await groups(a, { groupBy: [by('DEAL')], having: { totalAmount: { lt: '9223372036854775807' } } });
+    expect(huge.totalCount).toBe(3);
+  });
+
+  test('a list under another object answers that grouping is for top-level lists', async () => {
+    const { body } = await execute(t.app, Related, { id: gid('Deal', a.deals.eur) }, { token: a.token });
+    expect(body.errors!.map((error) => [error.extensions?.code, error.message])).toEqual([
+      ['BAD_USER_INPUT', '`groupedAggregates` is offered on top-level lists only: group the top-level list with a filter instead.'],
+    ]);
+  });
+});
+
+describe('statements', () => {
+  test('one statement for the groups; one more per type of related object shown', async () => {
+    t.db.statements.reset();
+    const lean = await data(t.app, Lean, { groupBy: [by('DATE', 'MONTH'), by('CURRENCY')], first: 10 }, { token: a.token });
+    expect(lean.expenses.groupedAggregates.nodes).toHaveLength(4);
+    const groupsOnly = t.db.statements.log.filter((sql) => !/api_tokens/.test(sql));
+    expect(groupsOnly).toHaveLength(1);
+    expect(groupsOnly[0]).toMatch(/^WITH g AS/);
+
+    t.db.statements.reset();
+    const withDeals = await data(t.app, WithDeals, {}, { token: a.token });
+    expect(withDeals.expenses.groupedAggregates.nodes.map((n) => n.keys.deal!.company.name).sort()).toEqual(['Acme', 'Acme', 'Acme', 'Globex']);
+    const reads = t.db.statements.log.filter((sql) => !/api_tokens/.test(sql));
+    // The groups, the deals with their companies (one statement), the people.
+    expect(reads.map((sql) => (/^WITH g AS/.test(sql) ? 'groups' : /FROM "public"\."(\w+)"/.exec(sql)?.[1]))).toEqual(['groups', 'deals', 'people']);
+  });
+});
