@@ -4,13 +4,14 @@
 //   (a) the first page (`first: 30`) with `totalCount`,
 //   (b) a deep page: 30 rows after a cursor from the middle of the list (reached by paging with
 //       `first: 200`),
-// and for expenses (c) `totalCount` + `aggregates` over a few filters. The statements Prisma sends
+// and for expenses (c) `totalCount` + `aggregates` over a few filters, and (d) `groupedAggregates`
+// of expenses and deals in the shapes reports ask for (`--groups`: only those). The statements Prisma sends
 // through the driver adapter are captured with their arguments (src/db/statements.ts) and replayed
 // under `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)` through the same pool, with the same parameters.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/gateway_explain npx tsx bench/explain.ts \
 //     [--scale 100000] [--org 1] [--depth 0.5] [--repeat 3] [--out .data/explain-plans-100000.txt] [--only expenses]
-//     [--no-vacuum]
+//     [--no-vacuum] [--groups]
 //
 // Prints, per order, the plan's top nodes, whether a Sort or a Seq Scan appears, how many rows the
 // list's main scan read and threw away, and the execution time; writes every plan in full (with its
@@ -43,6 +44,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     org: { type: 'string', default: '1' },
     'no-vacuum': { type: 'boolean', default: false },
+    groups: { type: 'boolean', default: false },
   },
 });
 const scale = Number(values.scale);
@@ -128,7 +130,7 @@ const lists: ListInfo[] = Object.values(schema.getQueryType()!.getFields())
       orderFields: orderEnum ? orderEnum.getValues().map((v) => v.name) : [],
     };
   })
-  .filter((l) => !only || only.has(l.field));
+  .filter((l) => !values.groups && (!only || only.has(l.field)));
 
 // ---- Statements and plans ----------------------------------------------------------------------
 
@@ -241,7 +243,8 @@ interface Explained {
 }
 
 async function explain(kind: string, entry: StatementEntry, table: string): Promise<Explained> {
-  if (!/^\s*SELECT\b/i.test(entry.sql)) throw new Error(`Not a SELECT, refusing to EXPLAIN ANALYZE it: ${entry.sql}`);
+  // A grouped statement is `WITH g AS (SELECT ...) SELECT ...`: read-only too.
+  if (!/^\s*(SELECT|WITH g AS \(\s*SELECT)\b/i.test(entry.sql)) throw new Error(`Not a SELECT, refusing to EXPLAIN ANALYZE it: ${entry.sql}`);
   const p = params(entry);
   let plan = '';
   const times: number[] = [];
@@ -359,6 +362,32 @@ if (lists.some((l) => l.field === 'expenses')) {
   }
 }
 
+// (d) Grouped totals: one statement each, around the list's own statement for its rows.
+const grouped: Array<{ name: string; explained: Explained; requestMs: number; groups: number }> = [];
+if (values.groups || lists.some((l) => l.field === 'expenses')) {
+  const shapes: Array<[string, string, string, Json]> = [
+    ['expenses per month, all', 'expenses', '[{ field: DATE, bucket: MONTH }]', {}],
+    ['expenses per month per company, one year', 'expenses', '[{ field: DATE, bucket: MONTH }, { field: COMPANY }]', { dateAfter: '2025-01-01', dateBefore: '2025-12-31' }],
+    ['expenses per deal, count > 50, by total desc', 'expenses', '[{ field: DEAL }], having: { count: { gt: 50 } }, orderBy: [{ field: TOTAL_AMOUNT, direction: DESC }]', {}],
+    ['expenses per day entered (time zone), per approval status', 'expenses', '[{ field: CREATED_AT, bucket: DAY }, { field: APPROVAL_STATUS }]', {}],
+    ['deals per company per quarter', 'deals', '[{ field: COMPANY }, { field: DATE, bucket: QUARTER }]', {}],
+  ];
+  for (const [name, field, groupBy, filter] of shapes) {
+    const filterType = field === 'expenses' ? 'ExpenseFilter' : 'DealFilter';
+    const total = field === 'expenses' ? 'totalAmount { default { cents } }' : 'totalProfit { cents }';
+    const r = await gql(
+      `query($filter: ${filterType}) { ${field}(filter: $filter) { groupedAggregates(groupBy: ${groupBy}, first: 100) { totalCount nodes { count aggregates { ${total} } } } } }`,
+      { filter },
+    );
+    const statement = r.entries.find((e) => /^WITH g AS/.test(e.sql));
+    if (!statement) throw new Error(`No grouping statement captured (${name})`);
+    const explained = await explain(`grouped: ${name}`, statement, field);
+    const groups = (r.data[field] as { groupedAggregates: { totalCount: number } }).groupedAggregates.totalCount;
+    grouped.push({ name, explained, requestMs: r.ms, groups });
+    console.log(`grouped, ${name}: ${explained.summary.executionMs.toFixed(2)} ms (request ${r.ms.toFixed(1)} ms, ${groups} groups)  ${explained.summary.chain}`);
+  }
+}
+
 // ---- Output ------------------------------------------------------------------------------------
 
 const ms = (e?: Explained) => (e ? e.summary.executionMs.toFixed(2) : '-');
@@ -401,10 +430,18 @@ if (aggregates.length) {
   for (const a of aggregates) console.log(`| ${a.name} | ${a.total} | ${a.explained.summary.chain}<br>${flags(a.explained)} | ${ms(a.explained)} |`);
 }
 
+if (grouped.length) {
+  console.log('\n### groupedAggregates (one statement each, first: 100)\n');
+  console.log('| shape | groups | plan | ms | request ms |');
+  console.log('|---|---|---|---|---|');
+  for (const g of grouped) console.log(`| ${g.name} | ${g.groups} | ${g.explained.summary.chain}<br>${flags(g.explained)} | ${ms(g.explained)} | ${g.requestMs.toFixed(1)} |`);
+}
+
 const all: Explained[] = [
   ...report.flatMap((r) => [r.first, r.deep].filter((e): e is Explained => !!e)),
   ...counts.values(),
   ...aggregates.map((a) => a.explained),
+  ...grouped.map((g) => g.explained),
 ];
 const text = all
   .map(

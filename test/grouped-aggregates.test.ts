@@ -6,7 +6,8 @@ import { approveExpense, deleteExpense, rejectExpense } from '../src/domain/expe
 import { graphql } from './generated/index.js';
 import type { ExpenseFilter, ExpenseGroupBy, ExpenseGroupHaving, ExpenseGroupOrder, ReadExpenseGroupsQueryVariables } from './generated/graphql.js';
 import { data, execute, startApp, type TestApp } from './helpers/app.js';
-import { createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { addPerson, createTenant, day, gid, type Tenant } from './helpers/fixtures.js';
+import { service, timeEntry } from './helpers/records.js';
 
 const Groups = graphql(`
   query ReadExpenseGroups(
@@ -72,6 +73,30 @@ const Rows = graphql(`
         deal { databaseId company { name } }
         person { databaseId }
       }
+    }
+  }
+`);
+
+const DealGroups = graphql(`
+  query ReadDealGroups($filter: DealFilter, $groupBy: [DealGroupBy!]!, $orderBy: [DealGroupOrder!]) {
+    deals(filter: $filter) {
+      aggregates { totalRevenue { cents currency } totalCost { cents } totalProfit { cents } }
+      groupedAggregates(groupBy: $groupBy, orderBy: $orderBy) {
+        totalCount
+        nodes {
+          keys { company { name } project { name } date salesStatus responsible { databaseId } }
+          count
+          aggregates { totalRevenue { cents currency } totalCost { cents } totalProfit { cents } }
+        }
+      }
+    }
+  }
+`);
+
+const DealRows = graphql(`
+  query ReadDealRowsForGroups {
+    deals(first: 200) {
+      nodes { databaseId date company { name } revenue { default { cents } } cost { default { cents } } profit { default { cents } } }
     }
   }
 `);
@@ -381,5 +406,78 @@ describe('statements', () => {
     const reads = t.db.statements.log.filter((sql) => !/api_tokens/.test(sql));
     // The groups, the deals with their companies (one statement), the people.
     expect(reads.map((sql) => (/^WITH g AS/.test(sql) ? 'groups' : /FROM "public"\."(\w+)"/.exec(sql)?.[1]))).toEqual(['groups', 'deals', 'people']);
+  });
+});
+
+describe('deals: money computed from services, time and expenses', () => {
+  test('profit per company per quarter, to the cent, against the deals summed here; revenue and cost too', async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const { person } = await addPerson(t.db.prisma, [tenant.organizationId]);
+    await t.db.prisma.membership.update({
+      where: { organizationId_personId: { organizationId: tenant.organizationId, personId: person.id } },
+      data: { costRate: 3333n },
+    });
+    // A third deal in another quarter, for Globex in USD at 1.
+    const later = await tenant.db.deal.create({
+      data: {
+        organizationId: tenant.organizationId, companyId: tenant.companies.globex, projectId: null, name: 'Later', number: 3,
+        date: day('2021-08-02'), currency: 'USD', exchangeRate: '1', exchangeDate: day('2021-08-02'),
+      },
+    });
+    // Amounts chosen so that each conversion rounds (EUR at 1.25; 90 minutes at 33.33 an hour).
+    const design = await service(tenant, { dealId: tenant.deals.eur, unit: 'HOUR', quantity: '10.5', price: 10001n });
+    await service(tenant, { dealId: tenant.deals.usd, unit: 'PIECE', pricingType: 'FIXED_PRICE', quantity: '1.5', price: 20001n });
+    await service(tenant, { dealId: later.id, unit: 'HOUR', quantity: '3', price: 777n });
+    await timeEntry(tenant, design, { personId: person.id, time: 90, billableTime: 45 });
+    await tenant.expense({ dealId: tenant.deals.eur, amount: 10003n, currency: 'EUR', billableAmount: 333n });
+    await tenant.expense({ dealId: later.id, amount: 999n, currency: 'USD', billableAmount: 1001n });
+    await tenant.expense({ dealId: tenant.deals.usd, amount: 4321n, currency: 'USD', billableAmount: 0n });
+
+    const deals = (await data(t.app, DealRows, {}, { token: tenant.token })).deals.nodes;
+    const quarterOf = (date: string) => `${date.slice(0, 4)}-${String(Math.floor((Number(date.slice(5, 7)) - 1) / 3) * 3 + 1).padStart(2, '0')}-01`;
+    const expected = new Map<string, { count: number; revenue: bigint; cost: bigint; profit: bigint }>();
+    for (const deal of deals) {
+      const key = `${deal.company.name}|${quarterOf(deal.date)}`;
+      const sum = expected.get(key) ?? { count: 0, revenue: 0n, cost: 0n, profit: 0n };
+      sum.count += 1;
+      sum.revenue += BigInt(deal.revenue.default.cents);
+      sum.cost += BigInt(deal.cost.default.cents);
+      sum.profit += BigInt(deal.profit.default.cents);
+      expected.set(key, sum);
+    }
+    expect([...expected.keys()]).toHaveLength(3);
+
+    const grouped = (await data(t.app, DealGroups, { groupBy: [{ field: 'COMPANY' }, { field: 'DATE', bucket: 'QUARTER' }] }, { token: tenant.token })).deals;
+    expect(grouped.groupedAggregates.nodes.map((n) => [n.keys.company!.name, n.keys.date, n.count, n.aggregates])).toEqual(
+      [...expected].map(([key, sum]) => [
+        ...key.split('|'),
+        sum.count,
+        {
+          totalRevenue: { cents: Number(sum.revenue), currency: 'USD' },
+          totalCost: { cents: Number(sum.cost) },
+          totalProfit: { cents: Number(sum.profit) },
+        },
+      ]),
+    );
+    // Nothing is zero by accident: every group has revenue and cost.
+    expect([...expected.values()].every((sum) => sum.revenue !== 0n && sum.cost !== 0n)).toBe(true);
+    // The list's own totals are the sums of the groups.
+    const all = [...expected.values()].reduce((a, b) => ({ count: a.count + b.count, revenue: a.revenue + b.revenue, cost: a.cost + b.cost, profit: a.profit + b.profit }));
+    expect(grouped.aggregates).toEqual({
+      totalRevenue: { cents: Number(all.revenue), currency: 'USD' },
+      totalCost: { cents: Number(all.cost) },
+      totalProfit: { cents: Number(all.profit) },
+    });
+
+    // By project (the later deal has none) ordered by profit, and by sales status (budgets have none).
+    const byProfit = (await data(t.app, DealGroups, { groupBy: [{ field: 'PROJECT' }], orderBy: [{ field: 'TOTAL_PROFIT', direction: 'DESC' }] }, { token: tenant.token })).deals;
+    const profits = byProfit.groupedAggregates.nodes.map((n) => n.aggregates.totalProfit.cents);
+    expect(profits).toEqual([...profits].sort((x, y) => Number(y) - Number(x)));
+    expect(byProfit.groupedAggregates.nodes.map((n) => n.keys.project?.name ?? null).sort()).toEqual(['App', 'Website', null].sort());
+    const bySales = (await data(t.app, DealGroups, { groupBy: [{ field: 'SALES_STATUS' }] }, { token: tenant.token })).deals;
+    expect(bySales.groupedAggregates.nodes.map((n) => [n.keys.salesStatus, n.count])).toEqual([[null, 3]]);
+    await tenant.db.deal.update({ where: { id: later.id }, data: { salesStatusId: 2 } });
+    const won = (await data(t.app, DealGroups, { groupBy: [{ field: 'SALES_STATUS' }], filter: { salesStatus: ['WON'] } }, { token: tenant.token })).deals;
+    expect(won.groupedAggregates.nodes.map((n) => [n.keys.salesStatus, n.count])).toEqual([['WON', 1]]);
   });
 });

@@ -70,6 +70,21 @@ const One = graphql(`
   query AttributionsOne($id: ID!) { invoiceAttribution(id: $id) { databaseId } }
 `);
 
+const Grouped = graphql(`
+  query AttributionsGrouped($filter: InvoiceAttributionFilter, $groupBy: [InvoiceAttributionGroupBy!]!) {
+    invoiceAttributions(filter: $filter) {
+      groupedAggregates(groupBy: $groupBy) {
+        totalCount
+        nodes {
+          keys { budget { databaseId } invoice { databaseId } company { name } dateFrom currency }
+          count
+          aggregates { totalAmount { original { cents currency } default { cents } normalized { cents currency } } }
+        }
+      }
+    }
+  }
+`);
+
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
@@ -280,6 +295,29 @@ describe('reading', () => {
     expect(all.aggregates.totalAmount).toEqual({ original: null, default: { cents: 1250 + 2500 + 4000 } });
     const eurOnly = (await data(t.app, List, { filter: { invoiceIds: [gid('Invoice', one)] } }, as(tenant))).invoiceAttributions;
     expect(eurOnly.aggregates.totalAmount.original).toEqual({ cents: 3000, currency: 'EUR' });
+
+    // Grouped: per budget, the usd budget mixes an EUR and a USD invoice (no original total); per
+    // invoice, one currency each; per quarter of dateFrom, z (without one) last.
+    const grouped = async (groupBy: object[], filter?: object, tenantOf = tenant) =>
+      (await data(t.app, Grouped, { groupBy: groupBy as never, filter }, as(tenantOf))).invoiceAttributions.groupedAggregates;
+    const byBudget = await grouped([{ field: 'BUDGET' }]);
+    expect(byBudget.nodes.map((n) => [n.keys.budget!.databaseId, n.count, n.aggregates.totalAmount])).toEqual([
+      [tenant.deals.eur, 1, { original: { cents: 1000, currency: 'EUR' }, default: { cents: 1250 }, normalized: { cents: 1000, currency: 'EUR' } }],
+      [tenant.deals.usd, 2, { original: null, default: { cents: 2500 + 4000 }, normalized: { cents: 2500 + 4000, currency: 'USD' } }],
+    ]);
+    const byInvoice = await grouped([{ field: 'INVOICE' }, { field: 'CURRENCY' }]);
+    expect(byInvoice.nodes.map((n) => [n.keys.invoice!.databaseId, n.keys.currency, n.count, n.aggregates.totalAmount.original])).toEqual([
+      [one, 'EUR', 2, { cents: 3000, currency: 'EUR' }],
+      [two, 'USD', 1, { cents: 4000, currency: 'USD' }],
+    ]);
+    const byQuarter = await grouped([{ field: 'DATE_FROM', bucket: 'QUARTER' }, { field: 'COMPANY' }]);
+    expect(byQuarter.nodes.map((n) => [n.keys.dateFrom, n.keys.company!.name, n.count])).toEqual([
+      ['2021-01-01', 'Acme', 1],
+      ['2021-01-01', 'Globex', 1],
+      [null, 'Globex', 1],
+    ]);
+    expect((await grouped([{ field: 'BUDGET' }], undefined, b)).nodes.map((n) => n.keys.budget!.databaseId)).not.toContain(tenant.deals.eur);
+    expect((await grouped([{ field: 'BUDGET' }], { invoiceIds: [gid('Invoice', one)] }, b)).totalCount).toBe(0);
 
     expect((await data(t.app, List, {}, as(b))).invoiceAttributions.nodes.map((n) => n.databaseId)).not.toContain(x.databaseId);
     expect((await data(t.app, List, { filter: { invoiceIds: [gid('Invoice', one)] } }, as(b))).invoiceAttributions.totalCount).toBe(0);

@@ -23,7 +23,8 @@ import type { Context } from './context.js';
 import { expenseList } from './expense.js';
 import { invoiceAttributionList } from './invoice-attribution.js';
 import { byIdField } from './kit/by-id.js';
-import { flag, idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
+import { byDate, byRelation, byValue } from './kit/groups.js';
+import { defaultTotal, flag, idsIn, isNull, listField, ops, relatedListField, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
@@ -224,6 +225,36 @@ export const dealList: ListSpec = {
     PROFIT: sortBy('decimal', 'sortProfitDefault', "By profit in the organization's default currency."),
     COMPANY_NAME: sortBy('string', ['company', 'name'], "By the company's name."),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
+  },
+  // The same sums the money sorts use: kept on the deal row by the database, equal to each deal's
+  // `revenue.default`, `cost.default` and `profit.default` (services, time entries and expenses).
+  totals: {
+    description: "Totals over every deal matching the filter, not only the current page, in the organization's default currency.",
+    fields: {
+      totalRevenue: defaultTotal('sortRevenueDefault', 'Sum of `revenue.default`.'),
+      totalCost: defaultTotal('sortCostDefault', 'Sum of `cost.default`.'),
+      totalProfit: defaultTotal('sortProfitDefault', 'Sum of `profit.default`.'),
+    },
+  },
+  // Keys are SQL over the deal row `r` (src/domain/kit/groups.ts).
+  groups: {
+    source: { table: 'deals' },
+    keys: {
+      DATE: byDate('date', 'The day it starts, by `bucket`.'),
+      CLOSED_AT: byDate('closedAt', "When it was closed, by `bucket`, in the organization's time zone; open deals form one group.", { timestamp: true }),
+      CREATED_AT: byDate('createdAt', "When it was created, by `bucket`, in the organization's time zone.", { timestamp: true }),
+      COMPANY: byRelation('company', 'Company', 'r.company_id', 'The client company.'),
+      PROJECT: byRelation('project', 'Project', 'r.project_id', 'The project; deals without one form one group.'),
+      RESPONSIBLE: byRelation('responsible', 'Person', 'r.responsible_id', 'Who is responsible for it; deals without anyone form one group.'),
+      DEAL_STATUS: byRelation('dealStatus', 'DealStatus', 'r.deal_status_id', 'Its pipeline stage; deals without one form one group.'),
+      SALES_STATUS: byValue(
+        'salesStatus',
+        SalesStatusEnum,
+        `CASE r.sales_status_id ${Object.entries(SALES_STATUSES).map(([name, id]) => `WHEN ${id} THEN '${name}'`).join(' ')} END`,
+        'Its sales status; budgets (which have none) form one group.',
+      ),
+      CURRENCY: byValue('currency', 'String', 'r.currency', 'Its currency.'),
+    },
   },
 };
 

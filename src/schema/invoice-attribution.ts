@@ -10,6 +10,7 @@ import type { Result } from '../domain/kit/result.js';
 import { attributionMoneySet } from '../money/attribution-amounts.js';
 import { builder } from './builder.js';
 import { byIdField } from './kit/by-id.js';
+import { byDate, byRelation, byValue } from './kit/groups.js';
 import { idsIn, listField, moneyTotal, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
@@ -58,6 +59,22 @@ export const invoiceAttributionList: ListSpec = {
   sorts: {
     DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'By the start of the period covered; attributions without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
+  },
+  // Keys are SQL over the attribution `r` and its budget `d` (src/domain/kit/groups.ts).
+  groups: {
+    source: {
+      table: 'invoice_attributions',
+      joins: { d: 'LEFT JOIN "public"."deals" AS d ON d.organization_id = r.organization_id AND d.id = r.deal_id' },
+    },
+    keys: {
+      DATE_FROM: byDate('dateFrom', 'The start of the period it covers, by `bucket`; attributions without one form one group.'),
+      CREATED_AT: byDate('createdAt', "When it was created, by `bucket`, in the organization's time zone.", { timestamp: true }),
+      INVOICE: byRelation('invoice', 'Invoice', 'r.invoice_id', 'The invoice (or credit note) whose amount it attributes.'),
+      BUDGET: byRelation('budget', 'Deal', 'r.deal_id', 'The budget (deal) it is attributed to.'),
+      COMPANY: byRelation('company', 'Company', 'd.company_id', "The company of the attribution's budget.", 'd'),
+      PROJECT: byRelation('project', 'Project', 'd.project_id', "The project of the attribution's budget; budgets without one form one group.", 'd'),
+      CURRENCY: byValue('currency', 'String', 'r.currency', "The invoice's currency, that of `amount.original`."),
+    },
   },
   totals: {
     description: 'Totals over every attribution matching the filter, not only the current page.',

@@ -156,8 +156,8 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
   for (const [name, forms] of Object.entries(request.wanted) as Array<[Name, ReadonlySet<MoneyForm>]>) {
     const spec = request.totals[name];
     if (forms.has('default')) sum(spec.default);
-    if (forms.has('original')) (sum(spec.original.sum), currency(spec.original.currency));
-    if (forms.has('normalized')) (sum(spec.normalized.sum), currency(spec.normalized.currency));
+    if (forms.has('original') && spec.original) (sum(spec.original.sum), currency(spec.original.currency));
+    if (forms.has('normalized') && spec.normalized) (sum(spec.normalized.sum), currency(spec.normalized.currency));
   }
 
   const having: string[] = [];
@@ -247,9 +247,9 @@ export async function readGroups<Name extends string>(
         return [
           name,
           {
-            ...(forms.has('original') && { original: form(spec.original.sum, spec.original.currency) }),
+            ...(forms.has('original') && spec.original && { original: form(spec.original.sum, spec.original.currency) }),
             ...(forms.has('default') && { default: { cents: BigInt(value(row, shape!.sums.get(spec.default)!) ?? 0), currency: request.defaultCurrency } }),
-            ...(forms.has('normalized') && { normalized: form(spec.normalized.sum, spec.normalized.currency) }),
+            ...(forms.has('normalized') && spec.normalized && { normalized: form(spec.normalized.sum, spec.normalized.currency) }),
           },
         ];
       }),

@@ -5,11 +5,23 @@
 import type { Money } from '../../money/money.js';
 import type { Where } from './conditions.js';
 
-/** Which columns hold one money field's forms. The default form is in the organization's currency. */
+/**
+ * Which columns hold one money field's forms. The default form is in the organization's currency.
+ * A total with only a default column (a deal's revenue, kept on its row in that currency alone) is
+ * a plain amount: it has no original or normalized form.
+ */
 export interface MoneyTotalSpec {
-  original: { sum: string; currency: string };
+  original?: { sum: string; currency: string };
   default: string;
-  normalized: { sum: string; currency: string };
+  normalized?: { sum: string; currency: string };
+}
+
+/** A sum as Prisma returns it (bigint, number, or Decimal for numeric columns) as a bigint, exactly. */
+export function exactSum(value: unknown): bigint {
+  if (value == null) return 0n;
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'object' && 'toFixed' in value) return BigInt((value as { toFixed(): string }).toFixed());
+  return BigInt(value as number | string);
 }
 
 export interface MoneyTotals {
@@ -23,7 +35,7 @@ export interface Totals<Name extends string> {
   money: Record<Name, MoneyTotals>;
 }
 
-type Group = Record<string, unknown> & { _sum?: Record<string, bigint | number | null>; _count: { _all: number } };
+type Group = Record<string, unknown> & { _sum?: Record<string, unknown>; _count: { _all: number } };
 
 /** The forms of a money total a request can ask for. */
 export type MoneyForm = 'original' | 'default' | 'normalized';
@@ -98,9 +110,9 @@ function sumPlan<Name extends string>(
   const currencies = new Set<string>();
   const sums = new Set<string>();
   for (const [, spec, forms] of entries) {
-    if (forms.has('original')) (currencies.add(spec.original.currency), sums.add(spec.original.sum));
+    if (forms.has('original') && spec.original) (currencies.add(spec.original.currency), sums.add(spec.original.sum));
     if (forms.has('default')) sums.add(spec.default);
-    if (forms.has('normalized')) (currencies.add(spec.normalized.currency), sums.add(spec.normalized.sum));
+    if (forms.has('normalized') && spec.normalized) (currencies.add(spec.normalized.currency), sums.add(spec.normalized.sum));
   }
   // Prisma refuses an empty `_sum`: leave it out when nothing is summed (only the count is wanted).
   const summed = sums.size ? { _sum: Object.fromEntries([...sums].map((c) => [c, true])) as Record<string, true> } : {};
@@ -108,7 +120,7 @@ function sumPlan<Name extends string>(
 }
 
 function totalsOf<Name extends string>(plan: SumPlan<Name>, groups: readonly Group[], defaultCurrency: string): Totals<Name> {
-  const sum = (column: string) => groups.reduce((total, g) => total + BigInt(g._sum?.[column] ?? 0), 0n);
+  const sum = (column: string) => groups.reduce((total, g) => total + exactSum(g._sum?.[column]), 0n);
   const only = (column: string) => {
     const values = new Set(groups.map((g) => g[column] as string));
     return values.size === 1 ? [...values][0]! : null;
@@ -118,9 +130,9 @@ function totalsOf<Name extends string>(plan: SumPlan<Name>, groups: readonly Gro
     plan.entries.map(([name, s, forms]) => [
       name,
       {
-        ...(forms.has('original') && { original: money(sum(s.original.sum), only(s.original.currency)) }),
+        ...(forms.has('original') && s.original && { original: money(sum(s.original.sum), only(s.original.currency)) }),
         ...(forms.has('default') && { default: { cents: sum(s.default), currency: defaultCurrency } }),
-        ...(forms.has('normalized') && { normalized: money(sum(s.normalized.sum), only(s.normalized.currency)) }),
+        ...(forms.has('normalized') && s.normalized && { normalized: money(sum(s.normalized.sum), only(s.normalized.currency)) }),
       },
     ]),
   ) as Record<Name, MoneyTotals>;

@@ -23,7 +23,7 @@ import { argumentsKey } from './loaders.js';
 import { fieldsIn, wantedTotals } from './selection.js';
 import { groupedAggregatesField, type GroupedRows, type GroupSpec } from './groups.js';
 import { filterIds } from '../ids.js';
-import { MoneyTotalRef } from '../money.js';
+import { MoneyRef, MoneyTotalRef } from '../money.js';
 import {
   BigIntOperators,
   DateOperators,
@@ -142,6 +142,9 @@ export interface SortField {
 export interface MoneyTotalField extends MoneyTotalSpec {
   description: string;
 }
+
+/** A total kept in the organization's default currency only (a `Money`, not a `MoneyTotal`). */
+export const defaultTotal = (column: string, description: string): MoneyTotalField => ({ default: column, description });
 
 /**
  * The total of a money column stored the usual way: `<column>` in `currency`, `<column>Default` in
@@ -318,11 +321,17 @@ function kitOf(spec: ListSpec): ListKit {
           Object.fromEntries(
             Object.entries(totals.fields).map(([name, field]) => [
               name,
-              a.field({
-                type: MoneyTotalRef,
-                description: field.description,
-                resolve: async (parent) => (await parent.aggregates())[name]!,
-              }),
+              field.original
+                ? a.field({
+                    type: MoneyTotalRef,
+                    description: field.description,
+                    resolve: async (parent) => (await parent.aggregates())[name]!,
+                  })
+                : a.field({
+                    type: MoneyRef,
+                    description: `${field.description} In the organization's default currency.`,
+                    resolve: async (parent) => (await parent.aggregates())[name]!.default,
+                  }),
             ]),
           ),
       })
@@ -411,7 +420,7 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
             where,
             totals!.fields,
             ctx.viewer.organization.defaultCurrency,
-            wantedTotals(info, fields.get('aggregates') ?? []),
+            wantedTotals(info, fields.get('aggregates') ?? [], totals!.fields),
           ));
         const extras: ConnectionParent = {
           totalCount: async () => (totals && selected.has('aggregates') ? (await sumsOnce()).count : db.count({ where })),
@@ -494,7 +503,7 @@ export function relatedListField(
           checkPageArgs(raw);
           cursorBounds(raw, context);
           const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
-          const wanted = spec.totals && fields.has('aggregates') ? wantedTotals(info, fields.get('aggregates')!) : {};
+          const wanted = spec.totals && fields.has('aggregates') ? wantedTotals(info, fields.get('aggregates')!, spec.totals.fields) : {};
           const loader = ctx.loaders.get<number, Totals<string>>(`${list}:${argumentsKey({ where, wanted })}`, async (ids) => {
             const byParent = await moneyTotalsBy(
               delegateOf<ListDelegate>(ctx, spec.type),
