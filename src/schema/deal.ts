@@ -236,24 +236,24 @@ export const dealList: ListSpec = {
       totalProfit: defaultTotal('sortProfitDefault', 'Sum of `profit.default`.'),
     },
   },
-  // Keys are SQL over the deal row `r` (src/domain/kit/groups.ts).
+  // Keys are SQL over the deal row `r`, by field name (src/domain/kit/groups.ts).
   groups: {
     source: { table: 'deals' },
     keys: {
       DATE: byDate('date', 'The day it starts, by `bucket`.'),
       CLOSED_AT: byDate('closedAt', "When it was closed, by `bucket`, in the organization's time zone; open deals form one group.", { timestamp: true }),
       CREATED_AT: byDate('createdAt', "When it was created, by `bucket`, in the organization's time zone.", { timestamp: true }),
-      COMPANY: byRelation('company', 'Company', 'r.company_id', 'The client company.'),
-      PROJECT: byRelation('project', 'Project', 'r.project_id', 'The project; deals without one form one group.'),
-      RESPONSIBLE: byRelation('responsible', 'Person', 'r.responsible_id', 'Who is responsible for it; deals without anyone form one group.'),
-      DEAL_STATUS: byRelation('dealStatus', 'DealStatus', 'r.deal_status_id', 'Its pipeline stage; deals without one form one group.'),
+      COMPANY: byRelation('company', 'Company', 'r."companyId"', 'The client company.'),
+      PROJECT: byRelation('project', 'Project', 'r."projectId"', 'The project; deals without one form one group.'),
+      RESPONSIBLE: byRelation('responsible', 'Person', 'r."responsibleId"', 'Who is responsible for it; deals without anyone form one group.'),
+      DEAL_STATUS: byRelation('dealStatus', 'DealStatus', 'r."dealStatusId"', 'Its pipeline stage; deals without one form one group.'),
       SALES_STATUS: byValue(
         'salesStatus',
         SalesStatusEnum,
-        `CASE r.sales_status_id ${Object.entries(SALES_STATUSES).map(([name, id]) => `WHEN ${id} THEN '${name}'`).join(' ')} END`,
+        `CASE r."salesStatusId" ${Object.entries(SALES_STATUSES).map(([name, id]) => `WHEN ${id} THEN '${name}'`).join(' ')} END`,
         'Its sales status; budgets (which have none) form one group.',
       ),
-      CURRENCY: byValue('currency', 'String', 'r.currency', 'Its currency.'),
+      CURRENCY: byValue('currency', 'String', 'r."currency"', 'Its currency.'),
     },
   },
 };

@@ -182,31 +182,31 @@ export const expenseList: ListSpec = {
     SERVICE_TYPE_NAME: sortBy('string', 'serviceTypeName', "By the service type's name."),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when the expense was entered.'),
   },
-  // The SQL of each key is over the expense row `r` (src/domain/kit/groups.ts); `d` is its deal.
+  // The SQL of each key is over the expense row `r`, by field name (src/domain/kit/groups.ts); `d` is its deal.
   // Approval statuses are worked out as expenseApprovalStatus does.
   groups: {
     source: {
       table: 'expenses',
-      joins: { d: 'LEFT JOIN "public"."deals" AS d ON d.organization_id = r.organization_id AND d.id = r.deal_id' },
+      joins: { d: 'LEFT JOIN "public"."deals" AS d ON d.organization_id = r."organizationId" AND d.id = r."dealId"' },
     },
     keys: {
       DATE: byDate('date', 'The day the cost was incurred, by `bucket`.'),
       PAID_ON: byDate('paidOn', 'The day it was paid, by `bucket`; unpaid expenses form the group without one.'),
       CREATED_AT: byDate('createdAt', "When the expense was entered, by `bucket`, in the organization's time zone.", { timestamp: true }),
-      DEAL: byRelation('deal', 'Deal', 'r.deal_id', 'The deal (budget) it is booked on.'),
+      DEAL: byRelation('deal', 'Deal', 'r."dealId"', 'The deal (budget) it is booked on.'),
       COMPANY: byRelation('company', 'Company', 'd.company_id', "The company of the expense's deal.", 'd'),
       PROJECT: byRelation('project', 'Project', 'd.project_id', "The project of the expense's deal; expenses of deals without one form one group.", 'd'),
-      SERVICE_TYPE: byRelation('serviceType', 'ServiceType', 'r.service_type_id', 'What kind of cost it is.'),
-      PERSON: byRelation('person', 'Person', 'r.person_id', 'Whom it is for; expenses for no one form one group.'),
-      CREATOR: byRelation('creator', 'Person', 'r.creator_id', 'Who entered it.'),
+      SERVICE_TYPE: byRelation('serviceType', 'ServiceType', 'r."serviceTypeId"', 'What kind of cost it is.'),
+      PERSON: byRelation('person', 'Person', 'r."personId"', 'Whom it is for; expenses for no one form one group.'),
+      CREATOR: byRelation('creator', 'Person', 'r."creatorId"', 'Who entered it.'),
       APPROVAL_STATUS: byValue(
         'approvalStatus',
         ApprovalStatus,
-        "CASE WHEN r.approved THEN 'APPROVED' WHEN r.rejected THEN 'REJECTED' ELSE 'NOT_APPROVED' END",
+        `CASE WHEN r."approved" THEN 'APPROVED' WHEN r."rejected" THEN 'REJECTED' ELSE 'NOT_APPROVED' END`,
         'Where it stands in approval.',
       ),
-      PAYMENT_STATUS: byValue('paymentStatus', PaymentStatus, "CASE WHEN r.paid_on IS NULL THEN 'UNPAID' ELSE 'PAID' END", 'Paid or unpaid.'),
-      CURRENCY: byValue('currency', 'String', 'r.currency', 'The currency of `amount.original`.'),
+      PAYMENT_STATUS: byValue('paymentStatus', PaymentStatus, `CASE WHEN r."paidOn" IS NULL THEN 'UNPAID' ELSE 'PAID' END`, 'Paid or unpaid.'),
+      CURRENCY: byValue('currency', 'String', 'r."currency"', 'The currency of `amount.original`.'),
     },
   },
   // Billable amounts and profit are kept in the deal's currency (see money/expense-amounts.ts).

@@ -60,20 +60,20 @@ export const invoiceAttributionList: ListSpec = {
     DATE_FROM: sortBy('date', 'dateFrom', { nullable: true, description: 'By the start of the period covered; attributions without one come last.' }),
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
   },
-  // Keys are SQL over the attribution `r` and its budget `d` (src/domain/kit/groups.ts).
+  // Keys are SQL over the attribution `r` (by field name) and its budget `d` (src/domain/kit/groups.ts).
   groups: {
     source: {
       table: 'invoice_attributions',
-      joins: { d: 'LEFT JOIN "public"."deals" AS d ON d.organization_id = r.organization_id AND d.id = r.deal_id' },
+      joins: { d: 'LEFT JOIN "public"."deals" AS d ON d.organization_id = r."organizationId" AND d.id = r."dealId"' },
     },
     keys: {
       DATE_FROM: byDate('dateFrom', 'The start of the period it covers, by `bucket`; attributions without one form one group.'),
       CREATED_AT: byDate('createdAt', "When it was created, by `bucket`, in the organization's time zone.", { timestamp: true }),
-      INVOICE: byRelation('invoice', 'Invoice', 'r.invoice_id', 'The invoice (or credit note) whose amount it attributes.'),
-      BUDGET: byRelation('budget', 'Deal', 'r.deal_id', 'The budget (deal) it is attributed to.'),
+      INVOICE: byRelation('invoice', 'Invoice', 'r."invoiceId"', 'The invoice (or credit note) whose amount it attributes.'),
+      BUDGET: byRelation('budget', 'Deal', 'r."dealId"', 'The budget (deal) it is attributed to.'),
       COMPANY: byRelation('company', 'Company', 'd.company_id', "The company of the attribution's budget.", 'd'),
       PROJECT: byRelation('project', 'Project', 'd.project_id', "The project of the attribution's budget; budgets without one form one group.", 'd'),
-      CURRENCY: byValue('currency', 'String', 'r.currency', "The invoice's currency, that of `amount.original`."),
+      CURRENCY: byValue('currency', 'String', 'r."currency"', "The invoice's currency, that of `amount.original`."),
     },
   },
   totals: {

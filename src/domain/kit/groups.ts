@@ -2,9 +2,11 @@
 // relations and enum-like values, each group with its count and money totals under the same
 // currency rules as the list's `aggregates` (src/domain/kit/totals.ts), filtered by conditions on
 // those totals, ordered and paged -- in one statement. The rows are exactly those of the list:
-// Prisma's own statement for them, with every scope the request's client adds, is the statement's
-// subquery (src/db/embed.ts). Everything else in the SQL is built here from the list's spec and
-// from values this file has checked (integers, enum names), never from client text.
+// Prisma's own statement for them (`findMany` of the fields the grouping reads), with every scope the
+// request's client adds, is the statement's row source `r` (src/db/embed.ts); Prisma names its
+// columns by field (`"dealId"`), so keys and sums are written over `r."<field>"`. Everything else in
+// the SQL is built here from the list's spec and from values this file has checked (integers, enum
+// names), never from client text.
 import { createHash } from 'node:crypto';
 import { selectAround } from '../../db/embed.js';
 import type { Money } from '../../money/money.js';
@@ -14,10 +16,13 @@ import type { MoneyForm, MoneyTotalSpec, MoneyTotals } from './totals.js';
 
 export type DateBucket = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
 
-/** How a list's rows can be grouped. SQL is over the list's table, read as `r`, and the joins it names. */
+/**
+ * How a list's rows can be grouped. SQL is over the list's rows, read as `r` with Prisma's field
+ * names (`r."dealId"`), and over the joins it names.
+ */
 export type GroupKeySpec =
-  /** A date (`timestamp: false`) or an instant, grouped by the first day of its bucket. */
-  | { kind: 'date'; column: string; timestamp?: boolean }
+  /** A date field (`timestamp: false`) or an instant, grouped by the first day of its bucket. */
+  | { kind: 'date'; field: string; timestamp?: boolean }
   /** A to-one relation: the related row's id (null when there is none). */
   | { kind: 'id'; sql: string; join?: string }
   /** A value named by text: an enum's value, a currency code. */
@@ -26,7 +31,7 @@ export type GroupKeySpec =
 export interface GroupSource {
   /** The list's table (Prisma's statement must read it). */
   table: string;
-  /** Joins keys may use, by alias: SQL that joins the alias to `r` within the organization. */
+  /** Joins keys may use, by alias: SQL that joins the alias to `r` within the organization (`r."organizationId"`). */
   joins?: Record<string, string>;
 }
 
@@ -88,15 +93,17 @@ export interface Groups<Name extends string> {
 
 /** What reads the list's rows: `findMany` of the request's scoped client. */
 export interface RowReader {
-  findMany(args: { where: Where; select: { id: true } }): Promise<unknown>;
+  findMany(args: { where: Where; select: Record<string, true> }): Promise<unknown>;
 }
 
-/** `amount_default` for `amountDefault`: the schema maps every field to its snake_case column. */
-export function column(field: string): string {
-  const name = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`not a column name: ${field}`);
-  return name;
+/** `r."amountDefault"`: a field of the rows as Prisma's statement names its column. */
+export function field(name: string): string {
+  if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`not a field name: ${name}`);
+  return `r."${name}"`;
 }
+
+/** The fields of `r` a piece of the statement reads, for Prisma's select. */
+const fieldsOf = (sql: string) => [...sql.matchAll(/\br\."([A-Za-z0-9]+)"/g)].map((m) => m[1]!);
 
 const TRUNC: Record<DateBucket, string> = { DAY: 'day', WEEK: 'week', MONTH: 'month', QUARTER: 'quarter', YEAR: 'year' };
 
@@ -132,7 +139,7 @@ function keySql(key: GroupKeyRequest): string {
   // An instant falls on the day it is in the organization's time zone (UTC when it has none).
   // A date is truncated as a timestamp without zone: as a date PostgreSQL would make it an instant in
   // the session's time zone.
-  const value = spec.timestamp ? `(r.${spec.column} AT TIME ZONE COALESCE(o.time_zone, 'UTC'))` : `r.${spec.column}::timestamp`;
+  const value = spec.timestamp ? `(${field(spec.field)} AT TIME ZONE COALESCE(o.time_zone, 'UTC'))` : `${field(spec.field)}::timestamp`;
   return `to_char(date_trunc('${unit}', ${value}), 'YYYY-MM-DD')`;
 }
 
@@ -163,7 +170,7 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
   const having: string[] = [];
   for (const [name, ops] of Object.entries(request.having) as Array<[string, NumberOperators | null | undefined]>) {
     if (!ops) continue;
-    const expression = name === 'count' ? 'count(*)' : `sum(r.${column(request.totals[name as Name].default)})`;
+    const expression = name === 'count' ? 'count(*)' : `sum(${field(request.totals[name as Name].default)})`;
     having.push(...comparisons(expression, ops, `having.${name}`));
   }
 
@@ -182,23 +189,24 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
 
   const joins = new Set<string>();
   for (const key of keys) {
-    if (key.spec.kind === 'date' && key.spec.timestamp) joins.add('JOIN "public"."organizations" AS o ON o.id = r.organization_id');
+    if (key.spec.kind === 'date' && key.spec.timestamp) joins.add('JOIN "public"."organizations" AS o ON o.id = r."organizationId"');
     if (key.spec.kind !== 'date' && key.spec.join) joins.add(source.joins![key.spec.join]!);
   }
   const grouped = [
     ...keys.map((k) => `${k.sql} AS ${k.alias}`),
     'count(*) AS n',
-    ...[...sums].map(([field, alias]) => `sum(r.${column(field)}) AS ${alias}`),
+    ...[...sums].map(([name, alias]) => `sum(${field(name)}) AS ${alias}`),
     // Amounts in different currencies are summed but never shown: a form is null unless one currency.
-    ...[...currencies].map(([field, alias]) => `CASE WHEN count(DISTINCT r.${column(field)}) = 1 THEN min(r.${column(field)}) END AS ${alias}`),
+    ...[...currencies].map(([name, alias]) => `CASE WHEN count(DISTINCT ${field(name)}) = 1 THEN min(${field(name)}) END AS ${alias}`),
   ];
   const shown = [...keys.map((k) => `g.${k.alias}::text AS ${k.alias}`), 'g.n::text AS n', ...[...sums.values()].map((a) => `g.${a}::text AS ${a}`), ...[...currencies.values()].map((a) => `g.${a}`)];
   const sql = [
     'WITH g AS (',
     `SELECT ${grouped.join(', ')}`,
-    `FROM "public"."${source.table}" AS r`,
+    `FROM (${inner}) AS r`,
     ...joins,
-    `WHERE r.organization_id = ${integer(request.organizationId, 'organizationId')} AND r.id IN (${inner})`,
+    // Prisma's statement is scoped already; the organization is named here as well.
+    `WHERE r."organizationId" = ${integer(request.organizationId, 'organizationId')}`,
     `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`,
     ...(having.length ? [`HAVING ${having.join(' AND ')}`] : []),
     ')',
@@ -219,10 +227,12 @@ export async function readGroups<Name extends string>(
   where: Where,
   request: GroupsRequest<Name>,
 ): Promise<Groups<Name>> {
+  // The statement is built before Prisma's is known, to learn which fields it reads.
+  const fields = new Set(['organizationId', ...fieldsOf(statement(source, request, '').sql)]);
   let shape: ReturnType<typeof statement<Name>> | undefined;
   const result = await selectAround(
     source.table,
-    () => db.findMany({ where, select: { id: true } }),
+    () => db.findMany({ where, select: Object.fromEntries([...fields].map((f) => [f, true])) }),
     (inner) => (shape = statement(source, request, inner)).sql,
   );
   if (!result || !shape || result.rows.length === 0) return { groups: [], total: 0, more: false };

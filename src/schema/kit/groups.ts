@@ -7,7 +7,6 @@ import type { GraphQLResolveInfo } from 'graphql';
 import { BadInput } from '../../domain/kit/errors.js';
 import type { Where } from '../../domain/kit/conditions.js';
 import {
-  column,
   decodeGroupCursor,
   encodeGroupCursor,
   readGroups,
@@ -47,13 +46,13 @@ export interface GroupSpec {
 
 /** Group by a date field (`timestamp`: an instant, bucketed in the organization's time zone). */
 export const byDate = (field: string, description: string, options: { timestamp?: boolean } = {}): GroupKeyField => ({
-  spec: { kind: 'date', column: column(field), timestamp: options.timestamp },
+  spec: { kind: 'date', field, timestamp: options.timestamp },
   field,
   type: 'Date',
   description,
 });
 
-/** Group by a to-one relation: `sql` is its id over the list's row `r` (or a join the source names). */
+/** Group by a to-one relation: `sql` is its id over the list's row `r` (`r."dealId"`) or a join the source names. */
 export const byRelation = (field: string, model: string, sql: string, description: string, join?: string): GroupKeyField => ({
   spec: { kind: 'id', sql, join },
   field,
