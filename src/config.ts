@@ -65,6 +65,12 @@ const settings = z.object({
    */
   PREPARED_STATEMENTS: flag().default(true),
   /**
+   * PostgreSQL's `plan_cache_mode` for the gateway's connections: `auto` (PostgreSQL's default) or
+   * `force_generic_plan` (plan each prepared statement once per connection; 1.14-1.19x on list pages,
+   * docs/operations.md) or `force_custom_plan`.
+   */
+  PLAN_CACHE_MODE: z.enum(['auto', 'force_generic_plan', 'force_custom_plan']).default('auto'),
+  /**
    * How long a valid token's person and organizations are cached in memory (ms), 0 for never. A
    * revocation made by another process (the CLI, another instance) takes effect within this bound.
    */

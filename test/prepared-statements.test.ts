@@ -48,6 +48,12 @@ describe('statement names', () => {
     expect(loadConfig({ PREPARED_STATEMENTS: 'false' }).PREPARED_STATEMENTS).toBe(false);
     expect(() => loadConfig({ PREPARED_STATEMENTS: 'sometimes' })).toThrow(/PREPARED_STATEMENTS/);
   });
+
+  test("PLAN_CACHE_MODE is PostgreSQL's own (auto) by default; only its three values are taken", () => {
+    expect(loadConfig({}).PLAN_CACHE_MODE).toBe('auto');
+    expect(loadConfig({ PLAN_CACHE_MODE: 'force_generic_plan' }).PLAN_CACHE_MODE).toBe('force_generic_plan');
+    expect(() => loadConfig({ PLAN_CACHE_MODE: 'generic; DROP TABLE x' })).toThrow(/PLAN_CACHE_MODE/);
+  });
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('on PostgreSQL', () => {
@@ -63,6 +69,21 @@ describe.runIf(process.env.TEST_DATABASE_URL)('on PostgreSQL', () => {
       await db.close();
     }
   };
+
+  test('PLAN_CACHE_MODE reaches every connection of the pool; auto leaves the server default', async () => {
+    const mode = async (planCacheMode?: 'auto' | 'force_generic_plan') => {
+      const db = await openTestDatabase(planCacheMode ? { planCacheMode } : {});
+      try {
+        const [row] = await db.prisma.$queryRawUnsafe<{ plan_cache_mode: string }[]>('SHOW plan_cache_mode');
+        const [inTx] = await db.prisma.$transaction((tx) => tx.$queryRawUnsafe<{ plan_cache_mode: string }[]>('SHOW plan_cache_mode'));
+        return [row!.plan_cache_mode, inTx!.plan_cache_mode];
+      } finally {
+        await db.close();
+      }
+    };
+    expect(await mode('force_generic_plan')).toEqual(['force_generic_plan', 'force_generic_plan']);
+    expect(await mode()).toEqual(['auto', 'auto']);
+  });
 
   test("Prisma's statements are prepared once per connection", async () => {
     const statements = await prepared();

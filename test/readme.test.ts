@@ -200,6 +200,7 @@ describe('settings', () => {
     ENV: 'a Dockerfile instruction',
     HEALTHCHECK: 'a Dockerfile instruction',
     GRAPHIQL_DISABLED: 'an error code the gateway answers',
+    PGOPTIONS: "libpq's and node-postgres' own variable, for a bench tool's connections",
   };
 
   test.each([README, 'docs/operations.md'])('every setting %s names in backticks is in .env.example', (file) => {

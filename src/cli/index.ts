@@ -111,6 +111,7 @@ export async function runCli(argv: string[], options: CliOptions = {}): Promise<
       dataDir: config.DATA_DIR,
       statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
     preparedStatements: config.PREPARED_STATEMENTS,
+    planCacheMode: config.PLAN_CACHE_MODE,
       owner: `the CLI (npm run cli -- ${command})`,
     });
     try {

@@ -100,6 +100,11 @@ export interface DatabaseOptions {
    * (src/db/prepared.ts; PREPARED_STATEMENTS). Default true.
    */
   preparedStatements?: boolean;
+  /**
+   * PostgreSQL only: `plan_cache_mode` of every connection of the pools (PLAN_CACHE_MODE). `auto`
+   * (default) leaves PostgreSQL's own choice between custom and generic plans.
+   */
+  planCacheMode?: 'auto' | 'force_generic_plan' | 'force_custom_plan';
   /** Who opens a PGlite folder, named to a second process that tries to open it (e.g. "server (npm start)"). */
   owner?: string;
   /**
@@ -113,7 +118,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const timeout = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   if (!Number.isInteger(timeout) || timeout < 0) throw new Error(`statementTimeoutMs must be an integer >= 0, not ${timeout}`);
   return options.url
-    ? openPostgres(options.url, timeout, options.replicaUrls ?? [], options.preparedStatements ?? true)
+    ? openPostgres(options.url, timeout, options.replicaUrls ?? [], options.preparedStatements ?? true, options.planCacheMode ?? 'auto')
     : openPGlite(options.dataDir ?? 'memory://', options.owner ?? 'a gateway process', options.fromDump);
 }
 
@@ -195,14 +200,14 @@ export function describeUrl(url: string): string {
 function openReplica(
   url: string,
   index: number,
-  statementTimeoutMs: number,
+  settings: ReturnType<typeof sessionSettings>,
   names: { options: ConstructorParameters<typeof PrismaPg>[1]; onError(error: unknown): void },
 ): { replica: DatabaseReplica; close(): Promise<void> } {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
     connectionTimeoutMillis: REPLICA_CONNECT_TIMEOUT_MS,
-    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+    ...settings,
   });
   // An idle connection the replica drops (a restart, a failover) is an 'error' event of the pool;
   // unheard, it would end the process. Prisma's adapter listens too, but only once it connected.
@@ -241,7 +246,21 @@ function openReplica(
   };
 }
 
-async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls: readonly string[], prepared: boolean): Promise<Database> {
+/** A pool's startup settings: the statement timeout, and the plan cache mode unless PostgreSQL's own. */
+function sessionSettings(statementTimeoutMs: number, planCacheMode: NonNullable<DatabaseOptions['planCacheMode']>) {
+  return {
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}),
+    ...(planCacheMode !== 'auto' && { options: `-c plan_cache_mode=${planCacheMode}` }),
+  };
+}
+
+async function openPostgres(
+  url: string,
+  statementTimeoutMs: number,
+  replicaUrls: readonly string[],
+  prepared: boolean,
+  planCacheMode: NonNullable<DatabaseOptions['planCacheMode']>,
+): Promise<Database> {
   // One set of names per pool: each adapter forgets its names when PostgreSQL refuses a stale one.
   const named = () => {
     const names = prepared ? statementNames() : undefined;
@@ -252,14 +271,14 @@ async function openPostgres(url: string, statementTimeoutMs: number, replicaUrls
   };
   // statement_timeout is sent as a startup parameter of every connection (a `statement_timeout` or
   // `options` parameter in the URL wins over it).
-  const pool = new pg.Pool({ connectionString: url, max: 10, ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs } : {}) });
+  const pool = new pg.Pool({ connectionString: url, max: 10, ...sessionSettings(statementTimeoutMs, planCacheMode) });
   // Scripts get their own connection without the timeout, so that a migration is never cut. It is
   // closed after 10 s idle (pg's default): no lock lives on it, locked sections have a session each.
   const scriptPool = new pg.Pool({ connectionString: url, max: 1 });
   const ownNames = named();
   const counted = countStatements(new PrismaPg(pool, ownNames.options), { onError: ownNames.onError });
   const prisma = new PrismaClient({ adapter: counted.factory, errorFormat: PRISMA_ERROR_FORMAT });
-  const replicas = replicaUrls.map((replicaUrl, index) => openReplica(replicaUrl, index, statementTimeoutMs, named()));
+  const replicas = replicaUrls.map((replicaUrl, index) => openReplica(replicaUrl, index, sessionSettings(statementTimeoutMs, planCacheMode), named()));
   return {
     kind: 'postgres',
     prisma,

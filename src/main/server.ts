@@ -136,6 +136,7 @@ const startup = (async () => {
     dataDir: config.DATA_DIR,
     statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
     preparedStatements: config.PREPARED_STATEMENTS,
+    planCacheMode: config.PLAN_CACHE_MODE,
     owner: `the server (npm start, port ${config.PORT})`,
     replicaUrls,
   }));

@@ -60,6 +60,7 @@ try {
     dataDir: config.DATA_DIR,
     statementTimeoutMs: config.STATEMENT_TIMEOUT_MS,
     preparedStatements: config.PREPARED_STATEMENTS,
+    planCacheMode: config.PLAN_CACHE_MODE,
     owner: 'the webhook worker (npm run worker)',
   });
   // Like every start: a worker may come up before any gateway instance has migrated.
