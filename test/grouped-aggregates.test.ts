@@ -101,6 +101,31 @@ const DealRows = graphql(`
   }
 `);
 
+const EntryGroups = graphql(`
+  query ReadTimeEntryGroups($groupBy: [TimeEntryGroupBy!]!) {
+    timeEntries {
+      aggregates { totalTime totalBillableTime totalWorkCost { cents currency } }
+      groupedAggregates(groupBy: $groupBy) {
+        nodes { keys { person { databaseId } deal { databaseId } company { name } date } count aggregates { totalTime totalBillableTime totalWorkCost { cents } } }
+      }
+    }
+  }
+`);
+
+const EntryRows = graphql(`
+  query ReadTimeEntryRowsForGroups {
+    timeEntries(first: 200) { nodes { time billableTime workCost { default { cents } } person { databaseId } task { title } } }
+  }
+`);
+
+const MakeTask = graphql(`
+  mutation GroupsMakeTask($input: CreateTaskInput!) { createTask(input: $input) { task { id } userErrors { code message } } }
+`);
+
+const MakeEntry = graphql(`
+  mutation GroupsMakeEntry($input: CreateTimeEntryInput!) { createTimeEntry(input: $input) { timeEntry { id } userErrors { code message } } }
+`);
+
 const Related = graphql(`
   query ReadRelatedExpenseGroups($id: ID!) {
     deal(id: $id) { expenses { groupedAggregates(groupBy: [{ field: CURRENCY }]) { totalCount } } }
@@ -479,5 +504,60 @@ describe('deals: money computed from services, time and expenses', () => {
     await tenant.db.deal.update({ where: { id: later.id }, data: { salesStatusId: 2 } });
     const won = (await data(t.app, DealGroups, { groupBy: [{ field: 'SALES_STATUS' }], filter: { salesStatus: ['WON'] } }, { token: tenant.token })).deals;
     expect(won.groupedAggregates.nodes.map((n) => [n.keys.salesStatus, n.count])).toEqual([['WON', 1]]);
+  });
+});
+
+describe('time entries: minutes and work cost, and privacy', () => {
+  test("hours and work cost per person are the list's, summed per viewer; an entry on a private task counts only as the list shows it", async () => {
+    const tenant = await createTenant(t.db.prisma);
+    const member = await tenant.member();
+    await t.db.prisma.membership.update({
+      where: { organizationId_personId: { organizationId: tenant.organizationId, personId: member.personId } },
+      data: { costRate: 3333n },
+    });
+    const design = await service(tenant, { dealId: tenant.deals.eur, unit: 'HOUR', quantity: '10', price: 10000n });
+    const build = await service(tenant, { dealId: tenant.deals.usd, unit: 'HOUR', quantity: '10', price: 10000n });
+    await timeEntry(tenant, design, { personId: tenant.personId, time: 90, billableTime: 60, date: day('2025-08-01') });
+    await timeEntry(tenant, build, { personId: member.personId, time: 480, billableTime: 450, date: day('2025-08-02') });
+    await timeEntry(tenant, design, { personId: member.personId, time: 45, billableTime: 0, date: day('2025-09-02') });
+    // The member's private task, and 30 minutes on it, made as the member.
+    const task = (await data(t.app, MakeTask, { input: { projectId: gid('Project', tenant.projects.website), title: 'Secret', private: true } }, { token: member.token })).createTask;
+    expect(task.userErrors).toEqual([]);
+    const entry = (await data(t.app, MakeEntry, { input: { serviceId: gid('Service', design), taskId: task.task!.id, date: '2025-09-03', time: 30 } }, { token: member.token })).createTimeEntry;
+    expect(entry.userErrors).toEqual([]);
+
+    for (const viewer of [tenant, member]) {
+      const rows = (await data(t.app, EntryRows, {}, { token: viewer.token })).timeEntries.nodes;
+      const expected = new Map<number, { count: number; time: number; billable: number; cost: number }>();
+      for (const row of rows) {
+        const sum = expected.get(row.person.databaseId) ?? { count: 0, time: 0, billable: 0, cost: 0 };
+        sum.count += 1;
+        sum.time += row.time;
+        sum.billable += row.billableTime;
+        sum.cost += Number(row.workCost.default.cents);
+        expected.set(row.person.databaseId, sum);
+      }
+      const grouped = (await data(t.app, EntryGroups, { groupBy: [{ field: 'PERSON' }] }, { token: viewer.token })).timeEntries;
+      expect(grouped.groupedAggregates.nodes.map((n) => [n.keys.person!.databaseId, n.count, n.aggregates])).toEqual(
+        [...expected].sort(([x], [y]) => x - y).map(([person, sum]) => [person, sum.count, { totalTime: sum.time, totalBillableTime: sum.billable, totalWorkCost: { cents: sum.cost } }]),
+      );
+      expect(grouped.aggregates).toEqual({
+        totalTime: rows.reduce((n, r) => n + r.time, 0),
+        totalBillableTime: rows.reduce((n, r) => n + r.billableTime, 0),
+        totalWorkCost: { cents: rows.reduce((n, r) => n + Number(r.workCost.default.cents), 0), currency: 'USD' },
+      });
+      // The private task shows only to its creator; its entry is listed (and counted) with the task hidden.
+      expect(rows.map((r) => r.task?.title ?? null).filter(Boolean)).toEqual(viewer === member ? ['Secret'] : []);
+    }
+    // The member's work cost is 3333 an hour: 480 + 45 + 30 minutes.
+    const perDeal = (await data(t.app, EntryGroups, { groupBy: [{ field: 'COMPANY' }, { field: 'DATE', bucket: 'MONTH' }] }, { token: tenant.token })).timeEntries;
+    expect(perDeal.groupedAggregates.nodes.map((n) => [n.keys.company!.name, n.keys.date, n.aggregates.totalTime])).toEqual([
+      ['Acme', '2025-08-01', 90],
+      ['Acme', '2025-09-01', 75],
+      ['Globex', '2025-08-01', 480],
+    ]);
+    // Tasks are not a key: the grouping statement could not prune a private task of others.
+    const { body } = await execute(t.app, EntryGroups, { groupBy: [{ field: 'TASK' as never }] }, { token: tenant.token });
+    expect(body.errors?.[0]?.message).toMatch(/TASK/);
   });
 });

@@ -12,7 +12,8 @@ import {
 import { builder } from './builder.js';
 import { MoneySetRef } from './money.js';
 import { sameForms } from '../money/money.js';
-import { idsIn, listField, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
+import { byDate, byRelation, byValue } from './kit/groups.js';
+import { defaultTotal, idsIn, listField, minutesTotal, onOrAfter, onOrBefore, ops, sortBy, type ListSpec } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { domainInput } from './kit/input.js';
 import { liveRelation } from './kit/relations.js';
@@ -80,6 +81,44 @@ export const timeEntryList: ListSpec = {
     CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was made.'),
   },
   defaultOrder: [{ field: 'DATE', direction: 'ASC' }],
+  totals: {
+    description: 'Totals over every time entry matching the filter, not only the current page.',
+    fields: {
+      totalTime: minutesTotal('time', 'Sum of `time`, in minutes.'),
+      totalBillableTime: minutesTotal('billableTime', 'Sum of `billableTime`, in minutes.'),
+      totalWorkCost: defaultTotal('workCostDefault', 'Sum of `workCost`.'),
+    },
+  },
+  // Keys are SQL over the entry `r` (by field name), its service `s` and that service's deal `d`.
+  // Not by task: a private task of others is pruned from the rows the API shows (src/db/scope.ts),
+  // after the query, which a grouping statement would not be.
+  groups: {
+    source: {
+      table: 'time_entries',
+      joins: {
+        s: 'LEFT JOIN "public"."services" AS s ON s.organization_id = r."organizationId" AND s.id = r."serviceId"',
+        d: [
+          'LEFT JOIN "public"."services" AS s ON s.organization_id = r."organizationId" AND s.id = r."serviceId"',
+          'LEFT JOIN "public"."deals" AS d ON d.organization_id = s.organization_id AND d.id = s.deal_id',
+        ],
+      },
+    },
+    keys: {
+      DATE: byDate('date', 'The day worked, by `bucket`.'),
+      CREATED_AT: byDate('createdAt', "When it was made, by `bucket`, in the organization's time zone.", { timestamp: true }),
+      PERSON: byRelation('person', 'Person', 'r."personId"', 'Who worked.'),
+      SERVICE: byRelation('service', 'Service', 'r."serviceId"', 'The service worked on.'),
+      DEAL: byRelation('deal', 'Deal', 's.deal_id', "The deal of the entry's service.", 's'),
+      COMPANY: byRelation('company', 'Company', 'd.company_id', "The company of the entry's deal.", 'd'),
+      PROJECT: byRelation('project', 'Project', 'd.project_id', "The project of the entry's deal; deals without one form one group.", 'd'),
+      APPROVAL_STATUS: byValue(
+        'approvalStatus',
+        'String',
+        `CASE WHEN r."approved" THEN 'APPROVED' WHEN r."rejected" THEN 'REJECTED' ELSE 'NOT_APPROVED' END`,
+        'Where it stands in approval: `APPROVED`, `REJECTED` or `NOT_APPROVED`.',
+      ),
+    },
+  },
 };
 
 builder.queryFields((t) => ({

@@ -31,8 +31,11 @@ export type GroupKeySpec =
 export interface GroupSource {
   /** The list's table (Prisma's statement must read it). */
   table: string;
-  /** Joins keys may use, by alias: SQL that joins the alias to `r` within the organization (`r."organizationId"`). */
-  joins?: Record<string, string>;
+  /**
+   * Joins keys may use, by alias: SQL that joins the alias to `r` within the organization
+   * (`r."organizationId"`), or the joins it needs first and then its own.
+   */
+  joins?: Record<string, string | readonly string[]>;
 }
 
 export type KeyValue = string | number | Date | null;
@@ -190,7 +193,7 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
   const joins = new Set<string>();
   for (const key of keys) {
     if (key.spec.kind === 'date' && key.spec.timestamp) joins.add('JOIN "public"."organizations" AS o ON o.id = r."organizationId"');
-    if (key.spec.kind !== 'date' && key.spec.join) joins.add(source.joins![key.spec.join]!);
+    if (key.spec.kind !== 'date' && key.spec.join) for (const join of [source.joins![key.spec.join]!].flat()) joins.add(join);
   }
   const grouped = [
     ...keys.map((k) => `${k.sql} AS ${k.alias}`),

@@ -14,6 +14,11 @@ export interface MoneyTotalSpec {
   original?: { sum: string; currency: string };
   default: string;
   normalized?: { sum: string; currency: string };
+  /**
+   * `minutes`: not money but a sum of minutes (time worked), kept in `default`'s place: summed and
+   * compared the same way, shown as a whole number.
+   */
+  unit?: 'minutes';
 }
 
 /** A sum as Prisma returns it (bigint, number, or Decimal for numeric columns) as a bigint, exactly. */

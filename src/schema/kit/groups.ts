@@ -102,6 +102,10 @@ type GroupArgs = PageArgs & {
   orderBy?: Array<{ field: string; direction?: 'ASC' | 'DESC' | null }> | null;
 };
 
+/** How a total is compared: a sum of minutes, or money in the default currency. */
+const totalWords = (total: MoneyTotalSpec) =>
+  total.unit === 'minutes' ? ', in minutes' : total.original ? " (its `default` form), in minor units of the organization's default currency" : " in minor units of the organization's default currency";
+
 /** `TOTAL_AMOUNT` for `totalAmount`. */
 const enumName = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 
@@ -132,10 +136,10 @@ export function groupedAggregatesField(
   const Having = builder.inputType(`${type}GroupHaving`, {
     description:
       'Conditions on the groups (all must hold): on their count, and on totals in the organization\'s default currency ' +
-      '(the `default` form, the one comparable across currencies), in minor units.',
+      '(the `default` form, the one comparable across currencies), in minor units, or in minutes for times.',
     fields: (f) => ({
       count: f.field({ type: IntOperators, description: 'On the number of rows in the group.' }),
-      ...Object.fromEntries(totalNames.map((n) => [n, f.field({ type: BigIntOperators, description: `On \`${n}.default\`.` })])),
+      ...Object.fromEntries(totalNames.map((n) => [n, f.field({ type: BigIntOperators, description: `On \`${n}\`${totalWords(totals[n]!)}.` })])),
     }),
   });
   const OrderField = builder.enumType(`${type}GroupOrderField`, {
@@ -143,7 +147,7 @@ export function groupedAggregatesField(
     values: {
       KEYS: { description: 'The keys, in the order grouped by (dates by day, related objects by id, values by name); empty keys last.' },
       COUNT: { description: 'The number of rows in the group.' },
-      ...Object.fromEntries(totalNames.map((n) => [enumName(n), { description: `\`${n}\` in the organization's default currency.` }])),
+      ...Object.fromEntries(totalNames.map((n) => [enumName(n), { description: `\`${n}\`${totalWords(totals[n]!)}.` }])),
     },
   });
   const Order = builder.inputType(`${type}GroupOrder`, {

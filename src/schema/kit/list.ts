@@ -146,6 +146,9 @@ export interface MoneyTotalField extends MoneyTotalSpec {
 /** A total kept in the organization's default currency only (a `Money`, not a `MoneyTotal`). */
 export const defaultTotal = (column: string, description: string): MoneyTotalField => ({ default: column, description });
 
+/** A sum of minutes (a `BigInt`: many rows of a day each can pass 2³¹ minutes). */
+export const minutesTotal = (column: string, description: string): MoneyTotalField => ({ default: column, description, unit: 'minutes' });
+
 /**
  * The total of a money column stored the usual way: `<column>` in `currency`, `<column>Default` in
  * the organization's default currency, `<column>Normalized` in `normalizedCurrency`.
@@ -321,7 +324,13 @@ function kitOf(spec: ListSpec): ListKit {
           Object.fromEntries(
             Object.entries(totals.fields).map(([name, field]) => [
               name,
-              field.original
+              field.unit === 'minutes'
+                ? a.field({
+                    type: 'BigInt',
+                    description: field.description,
+                    resolve: async (parent) => (await parent.aggregates())[name]!.default.cents,
+                  })
+                : field.original
                 ? a.field({
                     type: MoneyTotalRef,
                     description: field.description,
