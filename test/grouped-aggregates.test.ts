@@ -417,6 +417,19 @@ describe('bad input changes nothing and names the argument', () => {
 });
 
 describe('statements', () => {
+  test('one SQL text per grouping shape: the organization, the page and having values are parameters', async () => {
+    const text = async (tenant: Tenant, variables: Variables) => {
+      t.db.statements.reset();
+      await groups(tenant, variables);
+      return t.db.statements.log.find((sql) => /^WITH g AS/.test(sql))!;
+    };
+    const shape = { groupBy: [by('DEAL')], having: { count: { gt: 0 } }, first: 1 };
+    const first = await text(a, shape);
+    const page = await groups(a, shape);
+    expect(await text(a, { ...shape, after: page.pageInfo.endCursor })).toBe(first);
+    expect(await text(b, { groupBy: [by('DEAL')], having: { count: { gt: 7 } }, first: 2 })).toBe(first);
+  });
+
   test('one statement for the groups; one more per type of related object shown', async () => {
     t.db.statements.reset();
     const lean = await data(t.app, Lean, { groupBy: [by('DATE', 'MONTH'), by('CURRENCY')], first: 10 }, { token: a.token });

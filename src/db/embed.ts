@@ -5,7 +5,8 @@
 // so rather than a second translation of filters and scopes into SQL, the statement Prisma compiles
 // for `findMany({ where, select: { id: true } })` is taken as it reaches the driver adapter
 // (src/db/statements.ts passes every statement through `embedded`) and sent inside ours:
-// `... WHERE r.id IN (<Prisma's statement>)`. Prisma gets an empty result back; ours is kept here.
+// `... FROM (<Prisma's statement>) AS r`, with Prisma's parameters and ours after them. Prisma gets an
+// empty result back; ours is kept here.
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 interface Query {
@@ -20,9 +21,11 @@ export interface ResultSet {
   rows: unknown[][];
 }
 
+/** Our statement around Prisma's, and the parameters it adds after Prisma's `$1`..`$argCount`. */
+export type Wrap = (inner: string, argCount: number) => { sql: string; args: string[] };
+
 interface Capture {
-  /** Our statement around Prisma's (whose `$n` parameters it keeps and must not add to). */
-  wrap: (inner: string) => string;
+  wrap: Wrap;
   /** The table Prisma's statement must read, as a guard against wrapping anything else. */
   table: string;
   result?: ResultSet;
@@ -37,7 +40,7 @@ const capture = new AsyncLocalStorage<Capture>();
  * answered without the database, e.g. `id: { in: [] }`) returns null, as does an empty filter
  * result when the wrapped statement itself returns no rows.
  */
-export async function selectAround(table: string, read: () => Promise<unknown>, wrap: (inner: string) => string): Promise<ResultSet | null> {
+export async function selectAround(table: string, read: () => Promise<unknown>, wrap: Wrap): Promise<ResultSet | null> {
   const state: Capture = { wrap, table, taken: false };
   // Prisma's promises are lazy: the read starts when awaited, so it is awaited inside the context.
   await capture.run(state, async () => {
@@ -62,8 +65,12 @@ export function embedded(query: Query): { query: Query; keep(result: ResultSet):
   if (!/^\s*SELECT\b/i.test(query.sql) || !query.sql.includes(`FROM "public"."${state.table}"`)) {
     throw new Error(`selectAround: expected one SELECT from ${state.table}`);
   }
+  const args = query.args ?? [];
+  const wrapped = state.wrap(query.sql, args.length);
+  // Our parameters are text the statement casts; the adapters read an argument's type only for dates and bytes.
+  const types = wrapped.args.map(() => ({ scalarType: 'string', arity: 'scalar' }));
   return {
-    query: { ...query, sql: state.wrap(query.sql) },
+    query: { sql: wrapped.sql, args: [...args, ...wrapped.args], argTypes: [...(query.argTypes ?? args.map(() => ({ scalarType: 'unknown', arity: 'scalar' }))), ...types] },
     keep: (result) => {
       state.result = { columnNames: result.columnNames, rows: result.rows };
       return EMPTY;

@@ -4,9 +4,9 @@
 // those totals, ordered and paged -- in one statement. The rows are exactly those of the list:
 // Prisma's own statement for them (`findMany` of the fields the grouping reads), with every scope the
 // request's client adds, is the statement's row source `r` (src/db/embed.ts); Prisma names its
-// columns by field (`"dealId"`), so keys and sums are written over `r."<field>"`. Everything else in
-// the SQL is built here from the list's spec and from values this file has checked (integers, enum
-// names), never from client text.
+// columns by field (`"dealId"`), so keys and sums are written over `r."<field>"`. The rest of the SQL
+// is built here from the list's spec and enum names; values (the organization, the page, `having`)
+// are parameters after Prisma's, checked as whole numbers first.
 import { createHash } from 'node:crypto';
 import { selectAround } from '../../db/embed.js';
 import type { Money } from '../../money/money.js';
@@ -110,27 +110,41 @@ const fieldsOf = (sql: string) => [...sql.matchAll(/\br\."([A-Za-z0-9]+)"/g)].ma
 
 const TRUNC: Record<DateBucket, string> = { DAY: 'day', WEEK: 'week', MONTH: 'month', QUARTER: 'quarter', YEAR: 'year' };
 
-/** A whole number as SQL: only integers checked here ever reach the text of a statement. */
+/** A whole number checked here, as the text of a statement parameter. */
 function integer(value: unknown, path: string): string {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
   throw new BadInput(`\`${path}\` must be a whole number.`, path);
 }
 
+/**
+ * The statement's own parameters, numbered after Prisma's: values never enter its text, so one
+ * grouping shape is one SQL text whatever the organization, page or `having` values (a prepared
+ * statement each, src/db/prepared.ts).
+ */
+class Params {
+  readonly values: string[] = [];
+  constructor(private readonly after: number) {}
+  add(value: string, type: 'int4' | 'int8' | 'numeric'): string {
+    this.values.push(value);
+    return `$${this.after + this.values.length}::${type}`;
+  }
+}
+
 /** The longest `in` list of a `having` condition (as filters' lists). */
 const MAX_HAVING_LIST = 500;
 
 /** The SQL conditions of one `having` operator object on `expression`. */
-function comparisons(expression: string, ops: NumberOperators, path: string): string[] {
+function comparisons(expression: string, ops: NumberOperators, path: string, params: Params): string[] {
   const out: string[] = [];
   const simple = { eq: '=', notEq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
   for (const [op, sign] of Object.entries(simple) as Array<[keyof typeof simple, string]>) {
     const value = ops[op];
-    if (value != null) out.push(`${expression} ${sign} ${integer(value, `${path}.${op}`)}`);
+    if (value != null) out.push(`${expression} ${sign} ${params.add(integer(value, `${path}.${op}`), 'numeric')}`);
   }
   if (ops.in != null) {
     if (ops.in.length > MAX_HAVING_LIST) throw new BadInput(`\`${path}.in\` may hold at most ${MAX_HAVING_LIST} values, got ${ops.in.length}.`, `${path}.in`);
-    out.push(ops.in.length ? `${expression} IN (${ops.in.map((v, i) => integer(v, `${path}.in[${i}]`)).join(', ')})` : 'false');
+    out.push(ops.in.length ? `${expression} IN (${ops.in.map((v, i) => params.add(integer(v, `${path}.in[${i}]`), 'numeric')).join(', ')})` : 'false');
   }
   return out;
 }
@@ -151,7 +165,8 @@ function keySql(key: GroupKeyRequest): string {
  * counted whole and paged: the outer join keeps one row when the page is empty, so the number of
  * groups is known for any offset.
  */
-function statement<Name extends string>(source: GroupSource, request: GroupsRequest<Name>, inner: string) {
+function statement<Name extends string>(source: GroupSource, request: GroupsRequest<Name>, inner: string, argCount: number) {
+  const params = new Params(argCount);
   const keys = request.keys.map((key, i) => ({ ...key, alias: `k${i}`, sql: keySql(key) }));
   const sums = new Map<string, string>();
   const sum = (field: string) => {
@@ -174,7 +189,7 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
   for (const [name, ops] of Object.entries(request.having) as Array<[string, NumberOperators | null | undefined]>) {
     if (!ops) continue;
     const expression = name === 'count' ? 'count(*)' : `sum(${field(request.totals[name as Name].default)})`;
-    having.push(...comparisons(expression, ops, `having.${name}`));
+    having.push(...comparisons(expression, ops, `having.${name}`, params));
   }
 
   // Keys break ties in the order grouped by, so the order is total and offsets are stable.
@@ -209,7 +224,7 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
     `FROM (${inner}) AS r`,
     ...joins,
     // Prisma's statement is scoped already; the organization is named here as well.
-    `WHERE r."organizationId" = ${integer(request.organizationId, 'organizationId')}`,
+    `WHERE r."organizationId" = ${params.add(integer(request.organizationId, 'organizationId'), 'int4')}`,
     `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`,
     ...(having.length ? [`HAVING ${having.join(' AND ')}`] : []),
     ')',
@@ -217,10 +232,10 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
     'FROM (SELECT 1) AS one LEFT JOIN LATERAL (',
     `SELECT ${shown.join(', ')} FROM g`,
     `ORDER BY ${order.join(', ')}`,
-    `LIMIT ${integer(request.limit + 1, 'limit')} OFFSET ${integer(request.offset, 'offset')}`,
+    `LIMIT ${params.add(integer(request.limit + 1, 'limit'), 'int8')} OFFSET ${params.add(integer(request.offset, 'offset'), 'int8')}`,
     ') AS page ON true',
   ].join('\n');
-  return { sql, keys, sums, currencies };
+  return { sql, args: params.values, keys, sums, currencies };
 }
 
 /** Reads one page of groups in one statement. */
@@ -231,12 +246,12 @@ export async function readGroups<Name extends string>(
   request: GroupsRequest<Name>,
 ): Promise<Groups<Name>> {
   // The statement is built before Prisma's is known, to learn which fields it reads.
-  const fields = new Set(['organizationId', ...fieldsOf(statement(source, request, '').sql)]);
+  const fields = new Set(['organizationId', ...fieldsOf(statement(source, request, '', 0).sql)]);
   let shape: ReturnType<typeof statement<Name>> | undefined;
   const result = await selectAround(
     source.table,
     () => db.findMany({ where, select: Object.fromEntries([...fields].map((f) => [f, true])) }),
-    (inner) => (shape = statement(source, request, inner)).sql,
+    (inner, argCount) => (shape = statement(source, request, inner, argCount)),
   );
   if (!result || !shape || result.rows.length === 0) return { groups: [], total: 0, more: false };
   const at = new Map(result.columnNames.map((name, i) => [name, i]));
