@@ -3,7 +3,7 @@
 // HAVING and paging over groups), over exactly the rows a list shows. Those rows are what the
 // request's scoped client reads for the list's filter -- organization, recycle bin, privacy --
 // so rather than a second translation of filters and scopes into SQL, the statement Prisma compiles
-// for `findMany({ where, select: { id: true } })` is taken as it reaches the driver adapter
+// for `findMany({ where, select: <the fields the grouping reads> })` is taken as it reaches the driver adapter
 // (src/db/statements.ts passes every statement through `embedded`) and sent inside ours:
 // `... FROM (<Prisma's statement>) AS r`, with Prisma's parameters and ours after them. Prisma gets an
 // empty result back; ours is kept here.
