@@ -5,6 +5,9 @@
 //   (b) a deep page: 30 rows after a cursor from the middle of the list (reached by paging with
 //       `first: 200`),
 // and for expenses (c) `totalCount` + `aggregates` over a few filters, and (d) `groupedAggregates`
+// (`--generic`, PostgreSQL only: each first and deep page is also run as a named prepared statement 8
+// times on a connection of its own under `plan_cache_mode` auto and force_generic_plan, to see whether a
+// generic plan makes any order slower: PLAN_CACHE_MODE, docs/operations.md)
 // of expenses and deals in the shapes reports ask for (`--groups`: only those). The statements Prisma sends
 // through the driver adapter are captured with their arguments (src/db/statements.ts) and replayed
 // under `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)` through the same pool, with the same parameters.
@@ -18,6 +21,7 @@
 // SQL and parameters) to --out. Uses DATABASE_URL when set, otherwise a PGlite folder like
 // bench/run.ts (BENCH_DATA_DIR); the data set is generated once and reused while its size matches.
 import { mkdir, writeFile } from 'node:fs/promises';
+import pg from 'pg';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -45,6 +49,7 @@ const { values } = parseArgs({
     org: { type: 'string', default: '1' },
     'no-vacuum': { type: 'boolean', default: false },
     groups: { type: 'boolean', default: false },
+    generic: { type: 'boolean', default: false },
   },
 });
 const scale = Number(values.scale);
@@ -153,6 +158,33 @@ function toParam(arg: unknown, type: { scalarType?: string; dbType?: string; ari
 }
 
 const params = (e: StatementEntry) => e.args.map((a, i) => toParam(a, e.argTypes?.[i] as never));
+
+/**
+ * The median time of the last 5 of 8 runs of a statement prepared under a name on a connection of its
+ * own, with `plan_cache_mode` set: from the 6th run PostgreSQL may use its generic plan under auto.
+ */
+async function preparedMs(entry: StatementEntry, mode: 'auto' | 'force_generic_plan'): Promise<number> {
+  const client = new pg.Client({ connectionString: url, options: `-c plan_cache_mode=${mode}` });
+  await client.connect();
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      const started = performance.now();
+      await client.query({ name: 'explain_generic', text: entry.sql, values: params(entry) });
+      times.push(performance.now() - started);
+    }
+    const last = times.slice(3).sort((a, b) => a - b);
+    return last[Math.floor(last.length / 2)]!;
+  } finally {
+    await client.end();
+  }
+}
+
+const generic: Array<{ what: string; auto: number; generic: number }> = [];
+async function compareGeneric(what: string, entry: StatementEntry | undefined) {
+  if (!values.generic || !url || !entry) return;
+  generic.push({ what, auto: await preparedMs(entry, 'auto'), generic: await preparedMs(entry, 'force_generic_plan') });
+}
 
 interface PlanNode {
   indent: number;
@@ -334,6 +366,8 @@ for (const list of lists) {
       if (!deep) throw new Error(`No page statement captured for a deep page of ${list.field}`);
       row.deep = await explain(`${list.field} ${row.order}: 30 after row ${target + 1} of ${conn.totalCount}`, deep, list.table);
     }
+    await compareGeneric(`${list.field} ${row.order}: first page`, page);
+    await compareGeneric(`${list.field} ${row.order}: deep page`, row.deep ? pageStatement((await gql(pageQuery, { ...variables, f: 30, a: cursor })).entries, list.table) : undefined);
     report.push(row);
     console.log(
       `${row.first.summary.executionMs.toFixed(2)} ms / deep ${row.deep ? row.deep.summary.executionMs.toFixed(2) : '-'} ms ` +
@@ -432,6 +466,12 @@ if (aggregates.length) {
   for (const a of aggregates) console.log(`| ${a.name} | ${a.total} | ${a.explained.summary.chain}<br>${flags(a.explained)} | ${ms(a.explained)} |`);
 }
 
+if (generic.length) {
+  console.log('\n### Prepared statements: auto against force_generic_plan (median of runs 4-8, ms)\n');
+  console.log('| statement | auto | generic | generic / auto |');
+  console.log('|---|---|---|---|');
+  for (const g of generic) console.log(`| ${g.what} | ${g.auto.toFixed(2)} | ${g.generic.toFixed(2)} | ${(g.generic / g.auto).toFixed(2)}${g.generic > 1.5 * g.auto && g.generic - g.auto > 1 ? ' **slower**' : ''} |`);
+}
 if (grouped.length) {
   console.log('\n### groupedAggregates (one statement each, first: 100)\n');
   console.log('| shape | groups | plan | ms | request ms |');
