@@ -12,6 +12,7 @@ import { selectAround } from '../../db/embed.js';
 import type { Money } from '../../money/money.js';
 import type { Where } from './conditions.js';
 import { BadInput } from './errors.js';
+import { cursorDocument } from './keyset.js';
 import type { MoneyForm, MoneyTotalSpec, MoneyTotals } from './totals.js';
 
 export type DateBucket = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
@@ -73,7 +74,7 @@ export interface GroupsRequest<Name extends string> {
   having: { count?: NumberOperators | null } & Partial<Record<Name, NumberOperators | null>>;
   order: readonly GroupOrderTerm[];
   offset: number;
-  /** Rows to return; one more is read to tell whether more follow. */
+  /** Groups to return. */
   limit: number;
   /** Read from the end (`last`): the order reversed, the rows handed back in the order asked. */
   fromEnd: boolean;
@@ -88,10 +89,8 @@ export interface Group<Name extends string> {
 
 export interface Groups<Name extends string> {
   groups: Array<Group<Name>>;
-  /** Groups in all, after `having`. */
+  /** Groups in all, after `having`: where a page stands follows from it and the offset. */
   total: number;
-  /** Whether more groups follow the ones returned (in the direction read). */
-  more: boolean;
 }
 
 /** What reads the list's rows: `findMany` of the request's scoped client. */
@@ -168,16 +167,15 @@ function keySql(key: GroupKeyRequest): string {
 function statement<Name extends string>(source: GroupSource, request: GroupsRequest<Name>, inner: string, argCount: number) {
   const params = new Params(argCount);
   const keys = request.keys.map((key, i) => ({ ...key, alias: `k${i}`, sql: keySql(key) }));
+  // Each field summed (s0, s1...) or whose currency is shown (c0...) once, however many totals use it.
   const sums = new Map<string, string>();
-  const sum = (field: string) => {
-    if (!sums.has(field)) sums.set(field, `s${sums.size}`);
-    return sums.get(field)!;
-  };
   const currencies = new Map<string, string>();
-  const currency = (field: string) => {
-    if (!currencies.has(field)) currencies.set(field, `c${currencies.size}`);
-    return currencies.get(field)!;
+  const alias = (names: Map<string, string>, prefix: string) => (field: string) => {
+    if (!names.has(field)) names.set(field, `${prefix}${names.size}`);
+    return names.get(field)!;
   };
+  const sum = alias(sums, 's');
+  const currency = alias(currencies, 'c');
   for (const [name, forms] of Object.entries(request.wanted) as Array<[Name, ReadonlySet<MoneyForm>]>) {
     const spec = request.totals[name];
     if (forms.has('default')) sum(spec.default);
@@ -232,7 +230,7 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
     'FROM (SELECT 1) AS one LEFT JOIN LATERAL (',
     `SELECT ${shown.join(', ')} FROM g`,
     `ORDER BY ${order.join(', ')}`,
-    `LIMIT ${params.add(integer(request.limit + 1, 'limit'), 'int8')} OFFSET ${params.add(integer(request.offset, 'offset'), 'int8')}`,
+    `LIMIT ${params.add(integer(request.limit, 'limit'), 'int8')} OFFSET ${params.add(integer(request.offset, 'offset'), 'int8')}`,
     ') AS page ON true',
   ].join('\n');
   return { sql, args: params.values, keys, sums, currencies };
@@ -253,13 +251,12 @@ export async function readGroups<Name extends string>(
     () => db.findMany({ where, select: Object.fromEntries([...fields].map((f) => [f, true])) }),
     (inner, argCount) => (shape = statement(source, request, inner, argCount)),
   );
-  if (!result || !shape || result.rows.length === 0) return { groups: [], total: 0, more: false };
+  if (!result || !shape || result.rows.length === 0) return { groups: [], total: 0 };
   const at = new Map(result.columnNames.map((name, i) => [name, i]));
   const value = (row: unknown[], alias: string) => row[at.get(alias)!] as string | null;
   const money = (cents: string | null, currency: string | null): Money | null => (currency ? { cents: BigInt(cents ?? 0), currency } : null);
   // An empty page is one row without a group (n is null) that still carries the number of groups.
-  const found = result.rows.filter((row) => value(row, 'n') !== null);
-  const rows = found.slice(0, request.limit);
+  const rows = result.rows.filter((row) => value(row, 'n') !== null);
   const groups = rows.map((row): Group<Name> => {
     const keys = shape!.keys.map((key): KeyValue => {
       const raw = value(row, key.alias);
@@ -285,7 +282,7 @@ export async function readGroups<Name extends string>(
     return { keys, count: Number(value(row, 'n')), money: totals };
   });
   if (request.fromEnd) groups.reverse();
-  return { groups, total: Number(value(result.rows[0]!, 'groups')), more: found.length > request.limit };
+  return { groups, total: Number(value(result.rows[0]!, 'groups')) };
 }
 
 // A group's cursor: its place in one grouping (a hash of the list, its filter, the keys, `having`
@@ -304,14 +301,7 @@ export function decodeGroupCursor(cursor: string, grouping: string, organization
   const refuse = (why: string): never => {
     throw new BadInput(`\`${argument}\` is not a valid cursor for these groups: ${why}.`, argument);
   };
-  if (cursor.length === 0 || cursor.length > 200 || !/^[A-Za-z0-9_-]+$/.test(cursor)) refuse('it is not a cursor this API issued');
-  let parsed: unknown = null;
-  try {
-    const json = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (Buffer.from(json, 'utf8').toString('base64url') === cursor) parsed = JSON.parse(json);
-  } catch {
-    parsed = null;
-  }
+  const parsed = cursorDocument(cursor, 200);
   if (typeof parsed !== 'object' || parsed === null) return refuse('it is not a cursor this API issued');
   const doc = parsed as { g?: unknown; o?: unknown; i?: unknown };
   if (doc.o !== organizationId) refuse('it belongs to another organization');

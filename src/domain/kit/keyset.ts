@@ -130,24 +130,30 @@ function encodeValue(value: Value, type: KeyType): string | number | null {
   }
 }
 
+/**
+ * The JSON document a cursor of this API encodes (base64url), or undefined when the text is not one:
+ * empty, longer than `maxLength`, other characters, or not exactly the encoding of a JSON value.
+ */
+export function cursorDocument(cursor: string, maxLength = MAX_CURSOR_LENGTH): unknown {
+  if (cursor.length === 0 || cursor.length > maxLength || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  try {
+    const json = Buffer.from(cursor, 'base64url').toString('utf8');
+    // The decoder drops trailing characters that do not make a whole byte: a cursor with one
+    // appended would still decode. Ours are exactly what their JSON encodes to.
+    if (Buffer.from(json, 'utf8').toString('base64url') !== cursor) return undefined;
+    return JSON.parse(json) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The sort values a cursor carries, or a `BadInput` naming the argument when it is not one of ours. */
 export function decodeCursor(cursor: string, context: CursorContext, argument: string): Value[] {
   const refuse = (why: string): never => {
     throw new BadInput(`\`${argument}\` is not a valid cursor for this list and order: ${why}.`, argument);
   };
-  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) {
-    refuse('it is not a cursor this API issued');
-  }
-  let parsed: unknown;
-  try {
-    const json = Buffer.from(cursor, 'base64url').toString('utf8');
-    // The decoder drops trailing characters that do not make a whole byte: a cursor with one
-    // appended would still decode. Ours are exactly what their JSON encodes to.
-    if (Buffer.from(json, 'utf8').toString('base64url') !== cursor) return refuse('it is not a cursor this API issued');
-    parsed = JSON.parse(json);
-  } catch {
-    return refuse('it is not a cursor this API issued');
-  }
+  const parsed = cursorDocument(cursor);
+  if (parsed === undefined) return refuse('it is not a cursor this API issued');
   const doc = parsed as { l?: unknown; s?: unknown; o?: unknown; v?: unknown };
   if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.v)) refuse('it is not a cursor this API issued');
   if (doc.l !== context.list) refuse('it belongs to another list');

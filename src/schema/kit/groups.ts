@@ -287,7 +287,7 @@ async function resolveGroups(
   }
 
   const selected = fieldsIn(info, info.fieldNodes.map((n) => n.selectionSet));
-  const nodeSets = [...(selected.get('nodes') ?? []), ...[...fieldsIn(info, selected.get('edges') ?? []).entries()].filter(([n]) => n === 'node').flatMap(([, s]) => s)];
+  const nodeSets = [...(selected.get('nodes') ?? []), ...(fieldsIn(info, selected.get('edges') ?? []).get('node') ?? [])];
   const wanted = wantedTotals(info, fieldsIn(info, nodeSets).get('aggregates') ?? [], list.totals);
 
   const read = await readGroups(delegateOf<RowReader>(ctx, list.type), list.groups.source, rows.where, {
