@@ -291,21 +291,23 @@ describe('deals under concurrent writes', () => {
   test('rate and currency changes racing expense writes on the deal leave every expense converted at the final rate', async () => {
     const tenant = await createTenant(t.db.prisma);
     const dealId = tenant.deals.eur;
-    const seeded = await Promise.all(Array.from({ length: 5 }, () => tenant.expense({ dealId, currency: 'USD', exchangeRate: '1', billableAmount: 3333n })));
+    // Five expenses are updated below; the sixth is deleted. Deleting one that is also updated made
+    // the update's NOT_FOUND a matter of which commits first (a CI run lost that race).
+    const seeded = await Promise.all(Array.from({ length: 6 }, () => tenant.expense({ dealId, currency: 'USD', exchangeRate: '1', billableAmount: 3333n })));
     const rates = ['1.1', '2', '0.7', '1.3333', '1.25', '3', '0.9', '1.05'];
     const writes: Array<Promise<Result<unknown>>> = [];
     for (let i = 0; i < rates.length; i += 1) {
       // Both currencies are foreign to the organization (USD): each change names its rate.
       writes.push(updateDeal(tenant.db, tenant.viewer, dealId, { currency: i % 3 === 2 ? 'GBP' : 'EUR', exchangeRate: rates[i]! }));
       writes.push(createExpense(tenant.db, tenant.viewer, usdInput(tenant, { dealId, billableAmount: BigInt(1000 + i) })));
-      writes.push(updateExpense(tenant.db, tenant.viewer, seeded[i % seeded.length]!, { amount: BigInt(2000 + i) }));
+      writes.push(updateExpense(tenant.db, tenant.viewer, seeded[i % 5]!, { amount: BigInt(2000 + i) }));
     }
-    writes.push(deleteExpense(tenant.db, tenant.viewer, seeded[4]!));
+    writes.push(deleteExpense(tenant.db, tenant.viewer, seeded[5]!));
     const results = await Promise.all(writes);
     expect(results.filter((r) => !r.ok)).toEqual([]);
 
     const live = await t.db.prisma.expense.findMany({ where: { dealId, deletedAt: null }, select: { id: true } });
-    expect(live).toHaveLength(5 - 1 + rates.length);
+    expect(live).toHaveLength(6 - 1 + rates.length);
     const rows = await Promise.all(live.map(({ id }) => expectConsistent(id)));
     // The sort sums the database keeps equal the rows' sums.
     const deal = await t.db.prisma.deal.findUniqueOrThrow({ where: { id: dealId } });
