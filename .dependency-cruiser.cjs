@@ -4,17 +4,18 @@
 //   http/ (the Yoga app, its context and plugins)
 //   schema/ (the GraphQL API)
 //   limits/ (cost analysis and rate limits)
-//   domain/, changes/, webhooks/, auth/ (rules, change events and their delivery, tokens: never the API)
+//   domain/, changes/, webhooks/, auth/, exports/ (rules, change events and their delivery, tokens,
+//     bulk exports' runs: never the API; an export runs the schema it is handed)
 //   db/, money/, observability/ (storage, arithmetic, logs and metrics: nothing above them)
 // main/ and cli/ never import each other; only they read config.ts (settings are passed down). No cycles.
-const ALL = ['main', 'cli', 'config', 'http', 'schema', 'limits', 'domain', 'changes', 'webhooks', 'auth', 'db', 'money', 'observability'];
+const ALL = ['main', 'cli', 'config', 'http', 'schema', 'limits', 'domain', 'changes', 'webhooks', 'auth', 'exports', 'db', 'money', 'observability'];
 const ABOVE = {
   main: ['cli'],
   cli: ['main', 'http'],
   http: ['main', 'cli', 'config'],
   schema: ['main', 'cli', 'config', 'http'],
   limits: ['main', 'cli', 'config', 'http', 'schema'],
-  ...Object.fromEntries(['domain', 'changes', 'webhooks', 'auth'].map((layer) => [layer, ['main', 'cli', 'config', 'http', 'schema', 'limits']])),
+  ...Object.fromEntries(['domain', 'changes', 'webhooks', 'auth', 'exports'].map((layer) => [layer, ['main', 'cli', 'config', 'http', 'schema', 'limits']])),
   db: ALL.filter((layer) => layer !== 'db'),
   money: ALL.filter((layer) => layer !== 'money'),
   observability: ALL.filter((layer) => layer !== 'observability'),

@@ -167,6 +167,17 @@ const settings = z.object({
   WEBHOOK_SLOW_MS: z.coerce.number().int().min(10).max(120_000).default(2_000),
   /** How often (ms) endpoints with a due delivery are looked for (catches events of other processes). */
   WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  // ---- Bulk exports (docs/api.md, "Bulk exports") ----
+  /** `inline`: the gateway process runs bulk exports; `off`: a separate `npm run worker` process does. */
+  BULK_EXPORTS: z.enum(['inline', 'off']).default('inline'),
+  /** Exports one process runs at once. */
+  BULK_EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  /** How long a completed export's file can be downloaded, in hours; then it is deleted. */
+  BULK_EXPORT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  /** How often exports to run (new ones, ones whose process stopped) and expired files are looked for (ms). */
+  BULK_EXPORT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
+  /** The gateway's address as clients reach it (`https://api.example.com`), for the URLs it hands out; the request's own when unset. */
+  PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** `json` lines, `pretty` (pino-pretty) lines, or `auto`: pretty when stdout is a terminal, JSON otherwise. */
   LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
@@ -246,5 +257,15 @@ export function webhookSettings(config: Config): WebhookSettings {
     organizationConcurrency: config.WEBHOOK_ORGANIZATION_CONCURRENCY,
     slowMs: config.WEBHOOK_SLOW_MS,
     sweepIntervalMs: config.WEBHOOK_SWEEP_INTERVAL_MS,
+  };
+}
+
+/** The bulk export settings of a process (src/exports/queue.ts), from its configuration. */
+export function exportSettings(config: Config) {
+  return {
+    exports: config.BULK_EXPORTS,
+    concurrency: config.BULK_EXPORT_CONCURRENCY,
+    retentionMs: config.BULK_EXPORT_RETENTION_HOURS * 3_600_000,
+    sweepIntervalMs: config.BULK_EXPORT_SWEEP_INTERVAL_MS,
   };
 }

@@ -272,6 +272,10 @@ test('every event payload equals node(id:) of what it shows, for every subject t
     await step(a, 'updateDeal', { id: budgets[0]!, name: 'July, on its own' }, ['deal.updated']);
     await step(a, 'restoreDeletedItem', { id: await entryOf(a, contract) }, ['contract.restored']);
 
+    // A bulk export cancelled: its finished event (one that completes is written by its run: test/bulk-exports.test.ts).
+    const started = await gql(a, 'mutation { startBulkExport(input: { query: "{ deals { nodes { id } } }" }) { bulkExport { id } userErrors { code } } }', {});
+    await step(a, 'cancelBulkExport', { id: started.startBulkExport.bulkExport.id }, ['bulk_export.finished']);
+
     // The recycle bin, for every type: deleted (the entry), restored (the object), purged (the entry as it was).
     await lifecycle(a, 'booking', absence, 'deleteBooking');
     await lifecycle(a, 'booking', booking, 'deleteBooking');

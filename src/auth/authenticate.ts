@@ -59,6 +59,32 @@ export type TokenCache = LRUCache<string, TokenRow[]>;
 
 export const tokenCache = (ttlMs: number): TokenCache => new LRUCache({ max: 10_000, ttl: ttlMs });
 
+/** The token's person and the organizations it belongs to, from `loadToken`'s rows (at least one). */
+function personOf(rows: TokenRow[]) {
+  const first = rows[0]!;
+  const person = { id: first.person_id, firstName: first.first_name, lastName: first.last_name, email: first.email };
+  const organizations = rows
+    .filter((r) => r.organization_id !== null)
+    // A role the database holds but this code does not know grants nothing beyond a member's.
+    .map((r): MemberOf => ({ id: r.organization_id!, name: r.organization_name!, defaultCurrency: r.default_currency!, role: isRole(r.role!) ? r.role : 'member' }));
+  return { person, organizations };
+}
+
+/**
+ * The viewer a token stored by its hash is in `organizationId`, read afresh (no cache): for work that
+ * runs as a token after its request (a bulk export, src/exports/). Null when the token was revoked
+ * or its person is no longer a member there.
+ */
+export async function viewerOfToken(system: PrismaClient, tokenHash: string, organizationId: number): Promise<Authenticated | null> {
+  const rows = await loadToken(system, tokenHash);
+  if (!rows[0] || rows[0].revoked_at !== null) return null;
+  const { person, organizations } = personOf(rows);
+  const membership = organizations.find((o) => o.id === organizationId);
+  if (!membership) return null;
+  const { role, ...organization } = membership;
+  return { person, organization, role, organizations };
+}
+
 /** The viewer, and every organization its person belongs to (`viewer { organizations }`). */
 export interface Authenticated extends Viewer {
   organizations: readonly MemberOf[];
@@ -81,11 +107,7 @@ export async function authenticate(system: PrismaClient, headers: Headers, cache
   // Stored once per load: refreshing on every hit would keep a revoked token alive while it is used.
   if (!hit) cache?.set(tokenHash, rows);
 
-  const person = { id: first.person_id, firstName: first.first_name, lastName: first.last_name, email: first.email };
-  const organizations = rows
-    .filter((r) => r.organization_id !== null)
-    // A role the database holds but this code does not know grants nothing beyond a member's.
-    .map((r): MemberOf => ({ id: r.organization_id!, name: r.organization_name!, defaultCurrency: r.default_currency!, role: isRole(r.role!) ? r.role : 'member' }));
+  const { person, organizations } = personOf(rows);
   const tenantHeader = headers.get('x-tenant');
   let organization;
   if (tenantHeader !== null && tenantHeader.trim() !== '') {

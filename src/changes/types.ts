@@ -60,6 +60,8 @@ const MORE = [
   'invoice.archived',
   'invoice.unarchived',
   'invoice_attribution.updated',
+  // A bulk export ended: completed, failed or cancelled (src/domain/bulk-exports.ts).
+  'bulk_export.finished',
 ] as const;
 
 type Lifecycle = `${(typeof BIN_SUBJECTS)[BinSubject]}.${(typeof LIFECYCLE)[number]}`;

@@ -10,6 +10,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { deliveryBacklog } from '../webhooks/deliver.js';
 import { AddressPolicy } from '../webhooks/url-guard.js';
+import { useExportDownloads } from './downloads.js';
 import { authenticate, tokenCache, type Authenticated } from '../auth/authenticate.js';
 import { buildContext, type Context, type ContextSettings } from './context.js';
 import { useCompression } from './compression.js';
@@ -71,6 +72,8 @@ export interface AppOptions {
   events?: EventBus;
   /** Live subscriptions one person may hold open on this instance (SUBSCRIPTIONS_PER_PERSON; 50 by default). */
   subscriptionsPerPerson?: number;
+  /** PUBLIC_URL: the gateway's address as clients reach it, for the URLs it hands out; the request's own when not given. */
+  publicUrl?: string;
 }
 
 /** GraphiQL's example query (the README's screenshot shows its answer on the demo; test/demo.test.ts runs it). */
@@ -190,7 +193,7 @@ export function createApp(options: AppOptions) {
   registerSubscriptionMetrics(metrics.registry, () => slots.open);
   // Queries on the replicas, everything else on the primary: chosen once per operation, when its context is built.
   const routing = readRouting(prisma, { ...options.readReplicas, metrics, logger });
-  const contextSettings: ContextSettings = { primary: prisma, routing, webhookPolicy, tokens, events, subscriptionSlots: slots };
+  const contextSettings: ContextSettings = { primary: prisma, routing, webhookPolicy, tokens, events, subscriptionSlots: slots, publicUrl: options.publicUrl?.replace(/\/+$/, '') };
 
   const requestIdPlugin: Plugin = {
     onRequest({ request }) {
@@ -239,6 +242,8 @@ export function createApp(options: AppOptions) {
       requestIdPlugin,
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       graphiql ? rootRedirectPlugin : graphiqlOffPlugin('/graphql'),
+      // Bulk exports' files (GET /bulk-exports/<id>): before the GraphQL plugins, which it never reaches.
+      useExportDownloads(prisma),
       ...(graphiql ? [useGraphiQLAssets('/graphql')] : []),
       useDistinctConnectionsOnly('/graphql'),
       // graphql-js' NoSchemaIntrospectionCustomRule as a validation rule: refused before anything runs.

@@ -36,6 +36,8 @@ export interface ContextSettings {
   tokens?: TokenCache;
   events?: EventBus;
   subscriptionSlots?: SubscriptionSlots;
+  /** PUBLIC_URL: the gateway's address as clients reach it, when the request's own (behind a proxy) is not. */
+  publicUrl?: string;
 }
 
 /** Bound to the person as well: private rows of others are hidden by the data layer (src/db/scope.ts). */
@@ -62,6 +64,8 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
     subscriptionSlots: settings.subscriptionSlots,
     reauthenticate: (options) => authenticate(primary, initial.request.headers, options?.fresh ? undefined : tokens),
     credentials: `${hashToken(bearerToken(initial.request.headers) ?? '')}:${initial.request.headers.get('x-tenant') ?? ''}`,
+    tokenHash: hashToken(bearerToken(initial.request.headers) ?? ''),
+    origin: settings.publicUrl ?? new URL(initial.request.url).origin,
   };
 }
 
@@ -72,4 +76,23 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
  */
 export function contextOn(context: Context, client: PrismaClient): Context {
   return { ...context, db: scopedClient(client, scopeOf(context.viewer)), loaders: new Loaders() };
+}
+
+/**
+ * A context for work that runs as a viewer after its request (a bulk export's pages, src/exports/run.ts):
+ * on the primary, with fresh loaders. Built anew for every page: Pothos and the list kit keep their
+ * caches by context object, and a long export must not keep a page's rows.
+ */
+export function backgroundContext(primary: PrismaClient, viewer: Viewer, requestId: string, webhookPolicy: AddressPolicy): Context {
+  const scope = scopeOf(viewer);
+  return {
+    requestId,
+    viewer,
+    ownTokens: ownTokens(primary, viewer.person.id),
+    members: organizationMembers(primary, viewer.organization.id),
+    webhookPolicy,
+    db: scopedClient(primary, scope),
+    bin: scopedClient(primary, { ...scope, includeDeleted: true }),
+    loaders: new Loaders(),
+  };
 }

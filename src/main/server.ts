@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { loadConfigOrExit, webhookSettings } from '../config.js';
+import { exportSettings, loadConfigOrExit, webhookSettings } from '../config.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
@@ -22,6 +22,8 @@ import { connectRedis } from '../limits/rate-limit.js';
 import { startTracing } from '../observability/tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from '../http/trusted-documents.js';
 import { createApp } from '../http/app.js';
+import { startExportService } from '../http/downloads.js';
+import type { ExportService } from '../exports/queue.js';
 import { serveWebSockets, type WebSocketService } from '../http/websocket.js';
 import { createEventBus } from '../changes/pubsub.js';
 import { startDelivery, type DeliveryService } from '../webhooks/queue.js';
@@ -109,6 +111,9 @@ let db: Database | undefined;
 // Webhook delivery in this process (WEBHOOK_DELIVERY=inline), started once the database is ready.
 let delivery: DeliveryService | undefined;
 const webhooks = webhookSettings(config);
+// Bulk exports in this process (BULK_EXPORTS=inline), started once the database is ready.
+let exportService: ExportService | undefined;
+const exportsSettings = exportSettings(config);
 // The app's /metrics, shared with delivery in this process (its attempt counters).
 const metrics = createMetrics();
 // The rate limiter's buckets, shared by every instance; it connects (and reconnects) in the background.
@@ -174,6 +179,7 @@ const startup = (async () => {
     metrics,
     events,
     subscriptionsPerPerson: config.SUBSCRIPTIONS_PER_PERSON,
+    publicUrl: config.PUBLIC_URL,
     rateLimit: {
       enabled: config.RATE_LIMIT_ENABLED,
       points: config.RATE_LIMIT_POINTS,
@@ -194,6 +200,17 @@ const startup = (async () => {
       connectionString: config.DATABASE_URL,
       logger,
       metrics: webhookMetrics(metrics.registry),
+    });
+  }
+  if (exportsSettings.exports === 'inline') {
+    exportService = await startExportService({
+      ...exportsSettings,
+      prisma: db.prisma,
+      scripts: db.scripts,
+      connectionString: config.DATABASE_URL,
+      logger,
+      publicUrl: config.PUBLIC_URL?.replace(/\/+$/, ''),
+      webhookPolicy: webhooks.policy,
     });
   }
   return { app, demoToken: demoTokenValue };
@@ -242,6 +259,14 @@ try {
             ? `delivered by this process (${webhooks.concurrency} at once)`
             : 'not delivered here (WEBHOOK_DELIVERY=off): run npm run worker',
       },
+      {
+        label: 'Bulk exports',
+        key: 'bulkExports',
+        value:
+          exportsSettings.exports === 'inline'
+            ? `run by this process (${exportsSettings.concurrency} at once)`
+            : 'not run here (BULK_EXPORTS=off): run npm run worker',
+      },
       token
         ? {
             label: 'Demo token',
@@ -269,6 +294,7 @@ try {
   server.close();
   server.closeAllConnections();
   await delivery?.stop().catch(() => undefined);
+  await exportService?.stop().catch(() => undefined);
   await events.close().catch(() => undefined);
   await db?.close().catch(() => undefined);
   redis?.disconnect();
@@ -317,6 +343,8 @@ async function shutdown(signal: NodeJS.Signals) {
   try {
     // Drains under way finish their attempt (or are cut at the deadline; their leases make them due again).
     await delivery?.stop(config.SHUTDOWN_TIMEOUT_MS);
+    // An export's page under way finishes; the export continues from there in the next process that runs exports.
+    await exportService?.stop(config.SHUTDOWN_TIMEOUT_MS);
     await db?.close();
   } catch (error) {
     logger.error({ err: error }, 'closing the database failed');

@@ -4,7 +4,9 @@
 // attempt twice. Same settings as `npm start` (DATABASE_URL, WEBHOOK_*). On SIGTERM/SIGINT: stop
 // taking jobs, let the running attempts finish (at most SHUTDOWN_TIMEOUT_MS), close the database,
 // exit 0. A second signal exits at once.
-import { loadConfigOrExit, webhookSettings } from '../config.js';
+import { exportSettings, loadConfigOrExit, webhookSettings } from '../config.js';
+import { startExportService } from '../http/downloads.js';
+import type { ExportService } from '../exports/queue.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
 import { migrate } from '../db/migrate.js';
@@ -19,6 +21,8 @@ const settings = webhookSettings(config);
 
 let db: Database | undefined;
 let delivery: DeliveryService | undefined;
+let exportService: ExportService | undefined;
+const exportsSettings = exportSettings(config);
 let stopping = false;
 let firstSignalAt = 0;
 /**
@@ -42,6 +46,7 @@ async function stop(signal: NodeJS.Signals) {
   let failed = false;
   try {
     await delivery?.stop(config.SHUTDOWN_TIMEOUT_MS);
+    await exportService?.stop(config.SHUTDOWN_TIMEOUT_MS);
   } catch (error) {
     logger.error({ err: error }, 'stopping webhook delivery failed');
     failed = true;
@@ -67,8 +72,19 @@ try {
   await migrate(db.scripts);
   if (!stopping) {
     delivery = await startDelivery({ ...settings, prisma: db.prisma, scripts: db.scripts, connectionString: config.DATABASE_URL, logger });
+    // The worker runs bulk exports too: any number of processes may, each export's lease decides which.
+    exportService = await startExportService({
+      ...exportsSettings,
+      prisma: db.prisma,
+      scripts: db.scripts,
+      connectionString: config.DATABASE_URL,
+      logger,
+      publicUrl: config.PUBLIC_URL?.replace(/\/+$/, ''),
+      webhookPolicy: settings.policy,
+    });
     printBanner(logger, logFormat, 'webhook worker ready', [
       { label: 'Webhook worker', key: 'concurrency', value: `${settings.concurrency} endpoints at once` },
+      { label: 'Bulk exports', key: 'bulkExports', value: `${exportsSettings.concurrency} at once` },
       { label: 'Database', key: 'database', value: config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}` },
     ]);
   }

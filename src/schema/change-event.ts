@@ -29,6 +29,7 @@ const HAPPENED: Record<string, string> = {
   closed: 'was closed',
   reopened: 'was reopened',
   occurrence_generated: 'generated the budget of one of its periods',
+  finished: 'finished: completed, failed or was cancelled (its `status` says which)',
 };
 
 /** "An expense was approved (`expense.approved`)." */

@@ -39,4 +39,8 @@ export interface Context {
    * same authenticate the same, so a periodic check of many subscriptions reads each once.
    */
   credentials?: string;
+  /** The SHA-256 of the request's bearer token: what a bulk export runs as and is downloaded with. */
+  tokenHash?: string;
+  /** Where this gateway is reached (scheme, host, port), for the URLs it hands out (a bulk export's file). */
+  origin?: string;
 }

@@ -29,6 +29,7 @@ import './webhook.js';
 import './subscription.js';
 import './viewer.js';
 import './api-token.js';
+import './bulk-export.js';
 import './rate-limit.js';
 
 export const schema = lexicographicSortSchema(builder.toSchema());

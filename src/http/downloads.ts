@@ -1,0 +1,94 @@
+// `GET /bulk-exports/<id>`: a completed bulk export's file (src/exports/run.ts), streamed chunk by
+// chunk from the database, so that memory stays flat whatever its size and any instance can serve
+// it. Only the token that started the export downloads it, while it works and its person is still a
+// member, until the export's `expiresAt`. Anything else is a 404 that says nothing about whether
+// the export exists (another token's, another organization's, or none).
+import type { Plugin } from 'graphql-yoga';
+import { viewerOfToken } from '../auth/authenticate.js';
+import { bearerToken, hashToken } from '../auth/tokens.js';
+import { scopedClient } from '../db/scope.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { parseGlobalId } from '../schema/kit/global-id.js';
+import { nodeIdKind } from '../schema/builder.js';
+import { schema } from '../schema/index.js';
+import { startExports, type ExportService, type ExportServiceOptions } from '../exports/queue.js';
+import { AddressPolicy } from '../webhooks/url-guard.js';
+import { backgroundContext } from './context.js';
+import { maskError } from './errors.js';
+
+export const DOWNLOAD_PATH = '/bulk-exports/';
+
+const problem = (fetchAPI: { Response: typeof Response }, status: number, message: string, headers: Record<string, string> = {}) =>
+  new fetchAPI.Response(JSON.stringify({ error: message }), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+/** The id in the path, or null for anything that is not one BulkExport global id. */
+function exportIdOf(path: string): number | null {
+  try {
+    const decoded = parseGlobalId(decodeURIComponent(path.slice(DOWNLOAD_PATH.length)), 'id', nodeIdKind);
+    return decoded.typename === 'BulkExport' ? decoded.id : null;
+  } catch {
+    return null;
+  }
+}
+
+export function useExportDownloads(prisma: PrismaClient): Plugin {
+  return {
+    async onRequest({ url, request, fetchAPI, endResponse }) {
+      if (!url.pathname.startsWith(DOWNLOAD_PATH)) return;
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        return endResponse(problem(fetchAPI, 405, 'Only GET downloads an export.', { allow: 'GET, HEAD' }));
+      }
+      const token = bearerToken(request.headers);
+      if (token === null) {
+        return endResponse(problem(fetchAPI, 401, 'Authentication required: send the `Authorization: Bearer <token>` that started the export.', { 'www-authenticate': 'Bearer' }));
+      }
+      const id = exportIdOf(url.pathname);
+      const tokenHash = hashToken(token);
+      const found = id === null ? null : await prisma.bulkExport.findFirst({ where: { id, tokenHash } });
+      // The token must still work, and its person still be a member where the export was made.
+      const viewer = found && (await viewerOfToken(prisma, tokenHash, found.organizationId));
+      if (!found || !viewer) return endResponse(problem(fetchAPI, 404, 'No such export for this token.'));
+      if (found.status === 'EXPIRED' || (found.expiresAt && found.expiresAt <= new Date())) {
+        return endResponse(problem(fetchAPI, 410, 'This export has expired: its file was deleted. Start a new one.'));
+      }
+      if (found.status !== 'COMPLETED') return endResponse(problem(fetchAPI, 409, `This export is ${found.status}: only a COMPLETED one has a file.`));
+
+      const headers = {
+        'content-type': 'application/jsonl; charset=utf-8',
+        'content-length': String(found.byteCount),
+        'content-disposition': `attachment; filename="bulk-export-${found.id}.jsonl"`,
+        'cache-control': 'private, no-store',
+      };
+      if (request.method === 'HEAD') return endResponse(new fetchAPI.Response(null, { status: 200, headers }));
+      const db = scopedClient(prisma, { organizationId: found.organizationId });
+      const encoder = new TextEncoder();
+      let next = 0;
+      // One chunk (a page of rows) in memory at a time, read when the client is ready for it.
+      const body = new fetchAPI.ReadableStream({
+        async pull(controller) {
+          const [chunk] = await db.bulkExportChunk.findMany({ where: { exportId: found.id, seq: { gte: next } }, orderBy: { seq: 'asc' }, take: 1 });
+          if (!chunk) return controller.close();
+          next = chunk.seq + 1;
+          controller.enqueue(encoder.encode(chunk.data));
+        },
+      });
+      return endResponse(new fetchAPI.Response(body, { status: 200, headers }));
+    },
+  };
+}
+
+/**
+ * The bulk export service of a process (src/exports/queue.ts) over this API's schema: each page
+ * runs as an ordinary query of the export's token, in a context of its own.
+ */
+export function startExportService(
+  options: Omit<ExportServiceOptions, 'schema' | 'contextFor' | 'mask'> & { webhookPolicy?: AddressPolicy },
+): Promise<ExportService> {
+  const policy = options.webhookPolicy ?? new AddressPolicy();
+  return startExports({
+    ...options,
+    schema,
+    contextFor: (viewer, requestId) => backgroundContext(options.prisma, viewer, requestId, policy),
+    mask: (error, requestId) => maskError(error, requestId, options.logger),
+  });
+}

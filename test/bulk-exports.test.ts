@@ -1,0 +1,371 @@
+// Bulk exports (issue 27): start, run page after page, download with the same token, cancel, resume
+// after a run died, fail cleanly, expire; tenancy and privacy; the pg-boss service end to end.
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { purgeExpired } from '../src/exports/queue.js';
+import { runExport, type RunOptions } from '../src/exports/run.js';
+import { backgroundContext } from '../src/http/context.js';
+import { maskError } from '../src/http/errors.js';
+import { startExportService } from '../src/http/downloads.js';
+import { schema } from '../src/schema/index.js';
+import { AddressPolicy } from '../src/webhooks/url-guard.js';
+import { graphql } from './generated/index.js';
+import { as, data, execute, type Caller, type TestApp } from './helpers/app.js';
+import { appWithTwoTenants, gid, type Tenant } from './helpers/fixtures.js';
+
+const Start = graphql(`
+  mutation StartExport($input: StartBulkExportInput!) {
+    startBulkExport(input: $input) {
+      bulkExport { id status rowCount query }
+      userErrors { field message code }
+    }
+  }
+`);
+
+const Cancel = graphql(`
+  mutation CancelExport($input: CancelBulkExportInput!) {
+    cancelBulkExport(input: $input) {
+      bulkExport { id status }
+      userErrors { field message code }
+    }
+  }
+`);
+
+const Show = graphql(`
+  query ShowExport($id: ID!) {
+    bulkExport(id: $id) {
+      id databaseId status rowCount totalCount progress fileSize cost errorCode errorMessage url expiresAt startedAt finishedAt
+    }
+  }
+`);
+
+const Current = graphql(`
+  query CurrentExport {
+    currentBulkExport { id status }
+  }
+`);
+
+const ExpenseIds = graphql(`
+  query ExportedExpenseIds($after: String) {
+    expenses(first: 200, after: $after, orderBy: [{ field: DATE, direction: DESC }]) {
+      nodes { id name }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`);
+
+const EXPENSES = '{ expenses(orderBy: [{ field: DATE, direction: DESC }]) { nodes { id name amount { original { cents currency } } deal { name } } } }';
+
+let t: TestApp;
+let a: Tenant;
+let b: Tenant;
+const logger = pino({ level: 'silent' });
+
+const runOptions = (overrides: Partial<RunOptions> = {}): RunOptions => ({
+  prisma: t.db.prisma,
+  schema,
+  contextFor: (viewer, requestId) => backgroundContext(t.db.prisma, viewer, requestId, new AddressPolicy()),
+  logger,
+  mask: (error, requestId) => maskError(error, requestId, logger),
+  pageSize: 3,
+  retentionMs: 3_600_000,
+  ...overrides,
+});
+
+async function start(caller: Caller, query: string) {
+  return (await data(t.app, Start, { input: { query } }, caller)).startBulkExport;
+}
+
+async function started(caller: Caller, query = EXPENSES): Promise<{ id: string; databaseId: number }> {
+  const result = await start(caller, query);
+  expect(result.userErrors).toEqual([]);
+  const id = result.bulkExport!.id;
+  return { id, databaseId: Number(Buffer.from(id, 'base64').toString().split(':')[1]) };
+}
+
+const show = async (caller: Caller, id: string) => (await data(t.app, Show, { id }, caller)).bulkExport;
+
+async function download(caller: Caller, url: string, method = 'GET') {
+  const headers: Record<string, string> = {};
+  if (caller.token) headers.authorization = `Bearer ${caller.token}`;
+  return t.app.fetch(url.replace(/^https?:\/\/[^/]+/, 'http://test'), { method, headers });
+}
+
+const lines = (text: string) => text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; name: string });
+
+/** Every expense id the list shows `caller`, in the export's order. */
+async function listed(caller: Caller): Promise<string[]> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page: { nodes: Array<{ id: string }>; pageInfo: { hasNextPage: boolean; endCursor?: string | null } } = (await data(t.app, ExpenseIds, { after }, caller)).expenses;
+    const { nodes, pageInfo } = page;
+    ids.push(...nodes.map((n) => n.id));
+    if (!pageInfo.hasNextPage) return ids;
+    after = pageInfo.endCursor ?? null;
+  }
+}
+
+/** Cancels whatever `caller`'s token still runs, so that each test starts from none. */
+async function settle(caller: Caller) {
+  const current = (await data(t.app, Current, {}, caller)).currentBulkExport;
+  if (current && (current.status === 'CREATED' || current.status === 'RUNNING')) await data(t.app, Cancel, { input: { id: current.id } }, caller);
+}
+
+beforeAll(async () => {
+  ({ t, a, b } = await appWithTwoTenants());
+  for (let i = 0; i < 10; i++) await a.expense({ name: `a ${i}`, currency: 'USD', dealId: i % 2 ? a.deals.eur : a.deals.usd, date: new Date(Date.UTC(2026, 0, 1 + i)) });
+  for (let i = 0; i < 4; i++) await b.expense({ name: `b ${i}`, currency: 'USD', dealId: b.deals.usd });
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+describe('an export runs page after page and is downloaded with its token', () => {
+  test('every row the list shows, once and in its order, as JSON lines; status, counts, progress, url and the finished event', async () => {
+    await settle(as(a));
+    const { id, databaseId } = await started(as(a));
+    const before = await show(as(a), id);
+    expect(before).toMatchObject({ status: 'CREATED', rowCount: 0, totalCount: null, progress: null, url: null, startedAt: null });
+    expect((await data(t.app, Current, {}, as(a))).currentBulkExport).toEqual({ id, status: 'CREATED' });
+
+    expect(await runExport(runOptions(), databaseId)).toBe('done');
+    const done = await show(as(a), id);
+    expect(done).toMatchObject({ status: 'COMPLETED', rowCount: 10, totalCount: 10, progress: 1, errorCode: null });
+    expect(done!.url).toBe(`http://test/bulk-exports/${id}`);
+    expect(new Date(done!.expiresAt!).getTime()).toBeGreaterThan(Date.now());
+
+    const response = await download(as(a), done!.url!);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/jsonl; charset=utf-8');
+    const text = await response.text();
+    expect(Buffer.byteLength(text)).toBe(Number(done!.fileSize));
+    expect(response.headers.get('content-length')).toBe(String(done!.fileSize));
+    const rows = lines(text);
+    expect(rows.map((r) => r.id)).toEqual(await listed(as(a)));
+    expect(rows[0]).toMatchObject({ name: 'a 9', amount: { original: { currency: expect.any(String) } }, deal: { name: expect.any(String) } });
+    // Ten rows in pages of three: four chunks.
+    expect(await t.db.prisma.bulkExportChunk.count({ where: { exportId: databaseId } })).toBe(4);
+    // Points: each row what one node of the selection costs.
+    expect(BigInt(done!.cost)).toBeGreaterThanOrEqual(10n);
+
+    const event = await t.db.prisma.changeEvent.findFirst({ where: { organizationId: a.organizationId, type: 'bulk_export.finished', subjectId: id } });
+    expect(event?.payload).toMatchObject({ id, status: 'COMPLETED', rowCount: 10, fileSize: done!.fileSize });
+    // The run has no request to take an origin from: the URL is a path, or PUBLIC_URL's (below).
+    expect(event?.payload).toMatchObject({ query: EXPENSES, progress: 1, totalCount: 10, url: `/bulk-exports/${id}` });
+    // HEAD answers the headers only.
+    const head = await download(as(a), done!.url!, 'HEAD');
+    expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, String(done!.fileSize), '']);
+  });
+
+  test('edges { node } exports the nodes too; filters and nested objects as in the query; an empty list completes with no rows', async () => {
+    await settle(as(a));
+    const filtered = await started(as(a), `{ expenses(filter: { name: { startsWith: "a 1" } }) { edges { cursor node { name } } } }`);
+    await runExport(runOptions(), filtered.databaseId);
+    const shown = await show(as(a), filtered.id);
+    expect(lines(await (await download(as(a), shown!.url!)).text())).toEqual([{ name: 'a 1' }]);
+
+    const none = await started(as(a), `{ expenses(filter: { name: { eq: "nothing" } }) { nodes { id } } }`);
+    await runExport(runOptions({ publicUrl: 'https://api.example.com' }), none.databaseId);
+    const event = await t.db.prisma.changeEvent.findFirst({ where: { type: 'bulk_export.finished', subjectId: none.id } });
+    expect(event?.payload).toMatchObject({ status: 'COMPLETED', url: `https://api.example.com/bulk-exports/${none.id}` });
+    const empty = await show(as(a), none.id);
+    expect(empty).toMatchObject({ status: 'COMPLETED', rowCount: 0, totalCount: 0, progress: 1, fileSize: 0 });
+    expect(await (await download(as(a), empty!.url!)).text()).toBe('');
+  });
+});
+
+describe('tenancy and privacy', () => {
+  test("another organization neither sees, cancels nor downloads an export; a member sees it but neither cancels nor downloads it; its rows are the caller's organization's only", async () => {
+    await settle(as(a));
+    await settle(as(b));
+    const { id, databaseId } = await started(as(a));
+    const shown = await execute(t.app, Show, { id }, as(b));
+    expect(shown.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await data(t.app, Cancel, { input: { id } }, as(b))).cancelBulkExport.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+    const member = { token: (await a.member()).token };
+    expect((await show(member, id))!.status).toBe('CREATED');
+    expect((await data(t.app, Cancel, { input: { id } }, member)).cancelBulkExport.userErrors).toEqual([
+      { field: ['input', 'id'], code: 'FORBIDDEN', message: 'Only the person who started the export, or an admin, may cancel it.' },
+    ]);
+    await runExport(runOptions(), databaseId);
+    const url = (await show(as(a), id))!.url!;
+    expect((await show(member, id))!.url).toBe(url);
+    for (const other of [as(b), member, { token: 'not-a-token' }]) {
+      const response = await download(other, url);
+      expect(response.status).toBe(404);
+      expect(await response.json()).toEqual({ error: 'No such export for this token.' });
+    }
+    expect((await download({}, url)).status).toBe(401);
+    // A forged path: another type's id, garbage, an unknown export.
+    for (const path of [`/bulk-exports/${gid('Expense', databaseId)}`, '/bulk-exports/%00%ff', `/bulk-exports/${gid('BulkExport', 2 ** 31 - 1)}`, '/bulk-exports/']) {
+      expect((await t.app.fetch(`http://test${path}`, { headers: { authorization: `Bearer ${a.token}` } })).status).toBe(404);
+    }
+    expect((await t.app.fetch(`http://test/bulk-exports/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${a.token}` } })).status).toBe(405);
+
+    // b's export of the same list holds b's rows only.
+    const mine = await started(as(b));
+    await runExport(runOptions(), mine.databaseId);
+    const rows = lines(await (await download(as(b), (await show(as(b), mine.id))!.url!)).text());
+    expect(rows.map((r) => r.name).sort()).toEqual(['b 0', 'b 1', 'b 2', 'b 3']);
+  });
+});
+
+describe('one export per token', () => {
+  test('a second start while one is unfinished is CONFLICT naming it; another token of the same person may start its own', async () => {
+    await settle(as(a));
+    const first = await started(as(a));
+    const again = await start(as(a), EXPENSES);
+    expect(again.bulkExport).toBeNull();
+    expect(again.userErrors).toEqual([{ field: ['input', 'query'], code: 'CONFLICT', message: `This token already has an export running (${first.id}): wait for it to finish or cancel it.` }]);
+    await data(t.app, Cancel, { input: { id: first.id } }, as(a));
+    await settle(as(a));
+  });
+
+  test('20 starts at once: one export, 19 CONFLICT', async () => {
+    await settle(as(b));
+    const results = await Promise.all(Array.from({ length: 20 }, () => start(as(b), EXPENSES)));
+    expect(results.filter((r) => r.bulkExport).length).toBe(1);
+    expect(results.filter((r) => r.userErrors[0]?.code === 'CONFLICT').length).toBe(19);
+    await settle(as(b));
+  });
+});
+
+describe('a query that cannot be exported is INVALID at input.query, with the reason', () => {
+  test.each([
+    ['', 'The query is blank.'],
+    ['{ expenses { nodes { id } }', 'The query does not parse: Syntax Error: Expected Name, found <EOF>.'],
+    ['mutation { deleteExpense(input: { id: "x" }) { deletedId } }', 'Only a query can be exported, not a mutation or a subscription.'],
+    ['query Q($n: Int) { expenses { nodes { id } } }', 'Variables are not supported: write the values into the query.'],
+    ['{ expenses { nodes { id } } deals { nodes { id } } }', 'The query must select exactly one field at its root: a list (connection) such as `expenses`.'],
+    ['{ viewer { person { id } } }', '`viewer` is not a list of the API: the root field must be a connection such as `expenses`.'],
+    ['{ expenses(first: 5) { nodes { id } } }', 'Leave out `first`: the export reads every page itself.'],
+    ['{ expenses { totalCount nodes { id } } }', '`totalCount` cannot be exported: an export writes the list\'s nodes, one per line (ask for totals and groups with an ordinary query).'],
+    ['{ expenses { pageInfo { hasNextPage } } }', '`pageInfo` cannot be exported: an export writes the list\'s nodes, one per line (ask for totals and groups with an ordinary query).'],
+    ['{ expenses { nodes { id } edges { node { id } } } }', 'Select the nodes once: `nodes { ... }` or `edges { node { ... } }`.'],
+    ['{ expenses { nodes { nope } } }', 'Cannot query field "nope" on type "Expense".'],
+    ['{ expenses(filter: { name: { eq: 5 } }) { nodes { id } } }', 'String cannot represent a non string value: 5'],
+    ['{ expenses { nodes { id } } } fragment F on Expense { id }', 'Fragment "F" is never used.'],
+    [`{ expenses { nodes { name\u0000 } } }`, 'The query does not parse: Syntax Error: Unexpected character: U+0000.'],
+    [`{ expenses { nodes { id ${'name '.repeat(5000)} } } }`, 'The query is longer than 20000 characters.'],
+  ])('case %#', async (query, message) => {
+    const result = await start(as(a), query);
+    expect(result).toEqual({ bulkExport: null, userErrors: [{ field: ['input', 'query'], code: 'INVALID', message }] });
+  });
+
+  test('a megabyte query is refused before it runs; nothing was filed', async () => {
+    const before = await t.db.prisma.bulkExport.count();
+    const response = await execute(t.app, Start, { input: { query: 'x'.repeat(1_100_000) } }, as(a));
+    expect(response.status).toBe(413);
+    expect(await t.db.prisma.bulkExport.count()).toBe(before);
+  });
+});
+
+describe('cancel, failure, resume, expiry', () => {
+  test('cancel: CANCELED, the finished event says so, a run finds nothing to do; a finished one is CONFLICT', async () => {
+    await settle(as(a));
+    const { id, databaseId } = await started(as(a));
+    const cancelled = (await data(t.app, Cancel, { input: { id } }, as(a))).cancelBulkExport;
+    expect(cancelled).toEqual({ bulkExport: { id, status: 'CANCELED' }, userErrors: [] });
+    expect(await runExport(runOptions(), databaseId)).toBe('stopped');
+    expect(await t.db.prisma.bulkExportChunk.count({ where: { exportId: databaseId } })).toBe(0);
+    const event = await t.db.prisma.changeEvent.findFirst({ where: { type: 'bulk_export.finished', subjectId: id } });
+    expect(event?.payload).toMatchObject({ status: 'CANCELED' });
+    const again = (await data(t.app, Cancel, { input: { id } }, as(a))).cancelBulkExport;
+    expect(again.userErrors).toEqual([{ field: ['input', 'id'], code: 'CONFLICT', message: 'The export has already finished (CANCELED).' }]);
+  });
+
+  test('a run that died after two pages is taken over once its lease lapsed and continues from its cursor: every row once, in order', async () => {
+    await settle(as(a));
+    const { id, databaseId } = await started(as(a));
+    let pages = 0;
+    const dying = runOptions({
+      contextFor: (viewer, requestId) => {
+        if (++pages > 2) throw new Error('the process died');
+        return backgroundContext(t.db.prisma, viewer, requestId, new AddressPolicy());
+      },
+    });
+    await expect(runExport(dying, databaseId)).rejects.toThrow('the process died');
+    expect(await show(as(a), id)).toMatchObject({ status: 'RUNNING', rowCount: 6, progress: 0.6, url: null });
+    // Its lease holds: another run does not take it yet.
+    expect(await runExport(runOptions(), databaseId)).toBe('stopped');
+    expect(await runExport(runOptions({ leaseMs: 0 }), databaseId)).toBe('done');
+    const done = await show(as(a), id);
+    expect(done).toMatchObject({ status: 'COMPLETED', rowCount: 10 });
+    const rows = lines(await (await download(as(a), done!.url!)).text());
+    expect(rows.map((r) => r.id)).toEqual(await listed(as(a)));
+  });
+
+  test("an admin may cancel a member's export", async () => {
+    const member = { token: (await a.member()).token };
+    const { id } = await started(member);
+    expect((await data(t.app, Cancel, { input: { id } }, as(a))).cancelBulkExport).toEqual({ bulkExport: { id, status: 'CANCELED' }, userErrors: [] });
+  });
+
+  test('a token revoked during the run fails the export cleanly: FAILED, UNAUTHENTICATED, no file', async () => {
+    const person = await a.member();
+    const caller = { token: person.token };
+    const { id, databaseId } = await started(caller);
+    await t.db.prisma.apiToken.updateMany({ where: { personId: person.personId }, data: { revokedAt: new Date() } });
+    expect(await runExport(runOptions(), databaseId)).toBe('done');
+    const row = await t.db.prisma.bulkExport.findUniqueOrThrow({ where: { id: databaseId } });
+    expect([row.status, row.errorCode, row.rowCount]).toEqual(['FAILED', 'UNAUTHENTICATED', 0]);
+    expect(await t.db.prisma.bulkExportChunk.count({ where: { exportId: databaseId } })).toBe(0);
+    const event = await t.db.prisma.changeEvent.findFirst({ where: { type: 'bulk_export.finished', subjectId: id } });
+    expect(event?.payload).toMatchObject({ status: 'FAILED', errorCode: 'UNAUTHENTICATED' });
+  });
+
+  test('an error the query meets on a page fails it with that error; never a half file marked done', async () => {
+    await settle(as(a));
+    // A cursor of another list makes the list refuse its page: the run's own cursor is stored, so forge one.
+    const { id, databaseId } = await started(as(a));
+    await t.db.prisma.bulkExport.update({ where: { id: databaseId }, data: { cursor: 'forged' } });
+    await runExport(runOptions(), databaseId);
+    const failed = await show(as(a), id);
+    expect(failed).toMatchObject({ status: 'FAILED', errorCode: 'BAD_USER_INPUT', url: null });
+    expect(failed!.errorMessage).toMatch(/after/);
+  });
+
+  test('past its retention the file is deleted: EXPIRED, no url, the download is 410', async () => {
+    await settle(as(a));
+    const { id, databaseId } = await started(as(a));
+    await runExport(runOptions(), databaseId);
+    const url = (await show(as(a), id))!.url!;
+    await t.db.prisma.bulkExport.update({ where: { id: databaseId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await download(as(a), url)).status).toBe(410);
+    expect(await purgeExpired(t.db.prisma)).toBeGreaterThanOrEqual(1);
+    expect(await show(as(a), id)).toMatchObject({ status: 'EXPIRED', url: null, rowCount: 10, progress: 1 });
+    expect(await t.db.prisma.bulkExportChunk.count({ where: { exportId: databaseId } })).toBe(0);
+    expect((await download(as(a), url)).status).toBe(410);
+  });
+});
+
+describe('the export service', () => {
+  test('on pg-boss: a started export is run by the service of this process and completes', async () => {
+    const service = await startExportService({
+      prisma: t.db.prisma,
+      scripts: t.db.scripts,
+      connectionString: process.env.TEST_DATABASE_URL,
+      logger,
+      concurrency: 1,
+      sweepIntervalMs: 0,
+      retentionMs: 3_600_000,
+      pollingIntervalSeconds: 0.5,
+    });
+    try {
+      await settle(as(b));
+      const { id } = await started(as(b));
+      const deadline = Date.now() + 20_000;
+      let status = 'CREATED';
+      while (status !== 'COMPLETED' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await show(as(b), id))!.status;
+      }
+      expect(status).toBe('COMPLETED');
+      expect((await show(as(b), id))!.rowCount).toBe(4);
+    } finally {
+      await service.stop();
+    }
+  });
+});
