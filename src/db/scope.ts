@@ -618,7 +618,9 @@ export interface OrganizationSql {
  * idempotency claim in src/domain/kit/idempotency.ts, the ordered locks in src/domain/kit/locks.ts,
  * a deal's and a project's sums in src/domain/deal-totals.ts, the organization's row lock in
  * src/domain/organizations.ts). Grouped totals (src/domain/kit/groups.ts) are raw SQL too, but around
- * a statement this client compiled for the list's rows (src/db/embed.ts), not through this function.
+ * a statement this client compiled for the list's rows (src/db/embed.ts), not through this function;
+ * the joins and computed values their list specs add name the organization themselves (the deal of
+ * an expense, time entry or invoice attribution; a project's live deals' sums in src/schema/project.ts).
  */
 export function organizationSql(db: ScopedClient | ScopedTx): OrganizationSql {
   const bound = BOUND.get(db);

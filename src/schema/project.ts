@@ -6,7 +6,8 @@ import { builder } from './builder.js';
 import type { Context } from './context.js';
 import { MoneySetRef } from './money.js';
 import { inputId } from './ids.js';
-import { idsIn, listField, ops, sortBy } from './kit/list.js';
+import { byDate, byRelation } from './kit/groups.js';
+import { defaultTotal, idsIn, listField, ops, sortBy } from './kit/list.js';
 import { idempotencyKeyField, idempotent } from './kit/idempotency.js';
 import { deleteField, inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
@@ -87,6 +88,36 @@ builder.queryFields((t) => ({
       CREATED_AT: sortBy('datetime', 'createdAt', 'By when it was created.'),
     },
     defaultOrder: [{ field: 'NAME', direction: 'ASC' }],
+    // A project's money is its live deals': the sums the database keeps on each deal row (equal to
+    // the deal's `revenue.default`, `cost.default`, `profit.default`), the same the project's own
+    // `revenue`, `cost` and `profit` add up. They are not columns of the project row, so the
+    // grouping statement computes them per project (`computed`), for `aggregates` too.
+    totals: {
+      description: "Totals over every project matching the filter, not only the current page, in the organization's default currency.",
+      fields: {
+        totalRevenue: defaultTotal('revenue', "Sum of the projects' `revenue.default`."),
+        totalCost: defaultTotal('cost', "Sum of the projects' `cost.default`."),
+        totalProfit: defaultTotal('profit', "Sum of the projects' `profit.default`."),
+      },
+    },
+    groups: {
+      source: {
+        table: 'projects',
+        computed: {
+          // One row per project (an aggregate without GROUP BY), zero when it has no live deal.
+          join:
+            'LEFT JOIN LATERAL (SELECT coalesce(sum(d.sort_revenue_default), 0) AS revenue, coalesce(sum(d.sort_cost_default), 0) AS cost, ' +
+            'coalesce(sum(d.sort_profit_default), 0) AS profit FROM "public"."deals" AS d ' +
+            'WHERE d.organization_id = r."organizationId" AND d.project_id = r."id" AND d.deleted_at IS NULL) AS m ON true',
+          values: { revenue: 'm.revenue', cost: 'm.cost', profit: 'm.profit' },
+        },
+      },
+      // Projects have no other date, to-one relation or enum-like column, and no currency.
+      keys: {
+        CREATED_AT: byDate('createdAt', "When it was created, by `bucket`, in the organization's time zone.", { timestamp: true }),
+        COMPANY: byRelation('company', 'Company', 'r."companyId"', 'The client company.'),
+      },
+    },
   }),
 }));
 

@@ -4,7 +4,8 @@
 // those totals, ordered and paged -- in one statement. The rows are exactly those of the list:
 // Prisma's own statement for them (`findMany` of the fields the grouping reads), with every scope the
 // request's client adds, is the statement's row source `r` (src/db/embed.ts); Prisma names its
-// columns by field (`"dealId"`), so keys and sums are written over `r."<field>"`. The rest of the SQL
+// columns by field (`"dealId"`), so keys and sums are written over `r."<field>"`, or over a join the
+// list's spec adds for sums that are not columns (a project's money, from its deals). The rest of the SQL
 // is built here from the list's spec and enum names; values (the organization, the page, `having`)
 // are parameters after Prisma's, checked as whole numbers first.
 import { createHash } from 'node:crypto';
@@ -13,7 +14,7 @@ import type { Money } from '../../money/money.js';
 import type { Where } from './conditions.js';
 import { BadInput } from './errors.js';
 import { cursorDocument } from './keyset.js';
-import type { MoneyForm, MoneyTotalSpec, MoneyTotals } from './totals.js';
+import type { MoneyForm, MoneyTotalSpec, MoneyTotals, Totals } from './totals.js';
 
 export type DateBucket = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
 
@@ -37,6 +38,14 @@ export interface GroupSource {
    * (`r."organizationId"`), or the joins it needs first and then its own.
    */
   joins?: Record<string, string | readonly string[]>;
+  /**
+   * Values the totals sum that are not columns of `r` (a project's money is its deals'): SQL over
+   * `join`, one row per row of `r` (a LATERAL aggregate `ON true`), by the name a total gives in
+   * place of a field. The join is made only when a summed or compared total needs it. A list whose
+   * source has these sums its `aggregates` here too, with no keys (`readTotals`): Prisma's aggregate
+   * cannot.
+   */
+  computed?: { join: string; values: Record<string, string> };
 }
 
 export type KeyValue = string | number | Date | null;
@@ -102,6 +111,14 @@ export interface RowReader {
 export function field(name: string): string {
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`not a field name: ${name}`);
   return `r."${name}"`;
+}
+
+/** What a total sums: a computed value of the source, or a field of `r`. */
+function summed(source: GroupSource, name: string, used: Set<string>): string {
+  const computed = source.computed?.values[name];
+  if (computed === undefined) return field(name);
+  used.add(name);
+  return computed;
 }
 
 /** The fields of `r` a piece of the statement reads, for Prisma's select. */
@@ -174,6 +191,9 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
     if (!names.has(field)) names.set(field, `${prefix}${names.size}`);
     return names.get(field)!;
   };
+  // Computed values the statement reads, so that their join is made only when needed.
+  const computed = new Set<string>();
+  const value = (name: string) => summed(source, name, computed);
   const sum = alias(sums, 's');
   const currency = alias(currencies, 'c');
   for (const [name, forms] of Object.entries(request.wanted) as Array<[Name, ReadonlySet<MoneyForm>]>) {
@@ -186,7 +206,7 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
   const having: string[] = [];
   for (const [name, ops] of Object.entries(request.having) as Array<[string, NumberOperators | null | undefined]>) {
     if (!ops) continue;
-    const expression = name === 'count' ? 'count(*)' : `sum(${field(request.totals[name as Name].default)})`;
+    const expression = name === 'count' ? 'count(*)' : `sum(${value(request.totals[name as Name].default)})`;
     having.push(...comparisons(expression, ops, `having.${name}`, params));
   }
 
@@ -211,10 +231,12 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
   const grouped = [
     ...keys.map((k) => `${k.sql} AS ${k.alias}`),
     'count(*) AS n',
-    ...[...sums].map(([name, alias]) => `sum(${field(name)}) AS ${alias}`),
+    ...[...sums].map(([name, alias]) => `sum(${value(name)}) AS ${alias}`),
     // Amounts in different currencies are summed but never shown: a form is null unless one currency.
-    ...[...currencies].map(([name, alias]) => `CASE WHEN count(DISTINCT ${field(name)}) = 1 THEN min(${field(name)}) END AS ${alias}`),
+    ...[...currencies].map(([name, alias]) => `CASE WHEN count(DISTINCT ${value(name)}) = 1 THEN min(${value(name)}) END AS ${alias}`),
   ];
+  // Last: its SQL may read the other joins' aliases as well as `r`.
+  if (computed.size) joins.add(source.computed!.join);
   const shown = [...keys.map((k) => `g.${k.alias}::text AS ${k.alias}`), 'g.n::text AS n', ...[...sums.values()].map((a) => `g.${a}::text AS ${a}`), ...[...currencies.values()].map((a) => `g.${a}`)];
   const sql = [
     'WITH g AS (',
@@ -223,13 +245,14 @@ function statement<Name extends string>(source: GroupSource, request: GroupsRequ
     ...joins,
     // Prisma's statement is scoped already; the organization is named here as well.
     `WHERE r."organizationId" = ${params.add(integer(request.organizationId, 'organizationId'), 'int4')}`,
-    `GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`,
+    // No keys: one group of every row (an aggregate without GROUP BY), also when there is none.
+    ...(keys.length ? [`GROUP BY ${keys.map((_, i) => i + 1).join(', ')}`] : []),
     ...(having.length ? [`HAVING ${having.join(' AND ')}`] : []),
     ')',
     'SELECT page.*, (SELECT count(*) FROM g)::text AS groups',
     'FROM (SELECT 1) AS one LEFT JOIN LATERAL (',
     `SELECT ${shown.join(', ')} FROM g`,
-    `ORDER BY ${order.join(', ')}`,
+    ...(order.length ? [`ORDER BY ${order.join(', ')}`] : []),
     `LIMIT ${params.add(integer(request.limit, 'limit'), 'int8')} OFFSET ${params.add(integer(request.offset, 'offset'), 'int8')}`,
     ') AS page ON true',
   ].join('\n');
@@ -283,6 +306,36 @@ export async function readGroups<Name extends string>(
   });
   if (request.fromEnd) groups.reverse();
   return { groups, total: Number(value(result.rows[0]!, 'groups')) };
+}
+
+/**
+ * The totals and the count of all the rows, as the list's `aggregates`, in one statement: the
+ * grouping with no keys. For sources whose totals are computed (Prisma's aggregate cannot sum them).
+ */
+export async function readTotals<Name extends string>(
+  db: RowReader,
+  source: GroupSource,
+  where: Where,
+  request: Pick<GroupsRequest<Name>, 'organizationId' | 'totals' | 'wanted' | 'defaultCurrency'>,
+): Promise<Totals<Name>> {
+  const read = await readGroups(db, source, where, { ...request, keys: [], having: {}, order: [], offset: 0, limit: 1, fromEnd: false });
+  const all = read.groups[0];
+  if (all) return { count: all.count, money: all.money };
+  // Prisma answered without the database (a filter that matches nothing): zero, as an empty sum.
+  const money = Object.fromEntries(
+    (Object.entries(request.wanted) as Array<[Name, ReadonlySet<MoneyForm>]>).map(([name, forms]) => {
+      const spec = request.totals[name];
+      return [
+        name,
+        {
+          ...(forms.has('original') && spec.original && { original: null }),
+          ...(forms.has('default') && { default: { cents: 0n, currency: request.defaultCurrency } }),
+          ...(forms.has('normalized') && spec.normalized && { normalized: null }),
+        },
+      ];
+    }),
+  ) as Record<Name, MoneyTotals>;
+  return { count: 0, money };
 }
 
 // A group's cursor: its place in one grouping (a hash of the list, its filter, the keys, `having`

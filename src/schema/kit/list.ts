@@ -6,6 +6,7 @@ import { queryFromInfo, getRefFromModel } from '@pothos/plugin-prisma';
 import type { GraphQLResolveInfo } from 'graphql';
 import { and, nest, NOTHING, operatorConditions, present, type Where } from '../../domain/kit/conditions.js';
 import { BadInput } from '../../domain/kit/errors.js';
+import { readTotals } from '../../domain/kit/groups.js';
 import { withId, type OrderTerm, type SortKey, type CursorContext } from '../../domain/kit/keyset.js';
 import { readPage, checkPageArgs, cursorBounds, pageFromRows, pageQuery, withSortColumns, type PageArgs } from '../../domain/kit/page.js';
 import {
@@ -421,16 +422,18 @@ export function listField(t: PothosSchemaTypes.QueryFieldBuilder<Types, object>,
         const fields = fieldsIn(info, info.fieldNodes.map((node) => node.selectionSet));
         const selected = new Set(fields.keys());
         // One statement gives the totals and the count when both are asked for; it sums only the
-        // totals and forms the query selects.
-        let sums: ReturnType<typeof moneyTotals> | undefined;
-        const sumsOnce = () =>
-          (sums ??= moneyTotals(
-            db,
-            where,
-            totals!.fields,
-            ctx.viewer.organization.defaultCurrency,
-            wantedTotals(info, fields.get('aggregates') ?? [], totals!.fields),
-          ));
+        // totals and forms the query selects. Computed totals (a source with `computed`) are summed
+        // by the grouping statement with no keys; the others by Prisma's aggregate.
+        let sums: Promise<Totals<string>> | undefined;
+        const sumsOnce = () => {
+          if (sums) return sums;
+          const wanted = wantedTotals(info, fields.get('aggregates') ?? [], totals!.fields);
+          const defaultCurrency = ctx.viewer.organization.defaultCurrency;
+          const source = spec.groups?.source;
+          return (sums = source?.computed
+            ? readTotals(db, source, where, { organizationId: ctx.viewer.organization.id, totals: totals!.fields, wanted, defaultCurrency })
+            : moneyTotals(db, where, totals!.fields, defaultCurrency, wanted));
+        };
         const extras: ConnectionParent = {
           totalCount: async () => (totals && selected.has('aggregates') ? (await sumsOnce()).count : db.count({ where })),
           aggregates: async () => (await sumsOnce()).money,
@@ -486,6 +489,8 @@ export function relatedListField(
   related: { relation: string; foreignKey: string; description: string },
 ) {
   const kit = kitOf(spec);
+  // Per-parent totals are Prisma's grouped aggregate, which cannot sum computed values.
+  if (spec.groups?.source.computed) throw new Error(`${spec.type}: a list with computed totals cannot be a related list (${related.relation})`);
   const list = `${related.relation}:${spec.type}`;
   const connection = (t as unknown as { connection: Connect }).connection(
     {
