@@ -2,7 +2,7 @@
 // (timings depend on the machine); it prints latency percentiles and throughput per scenario and
 // flags those above their target.
 //
-//   npm run bench -- [--scale 100000] [--seconds 10] [--concurrency 8] [--only <words of a scenario's name>]
+//   npm run bench -- [--scale 100000] [--seconds 10] [--concurrency 8] [--only <words of a scenario's name, or "export">]
 //                    [--before <checkout> [--rounds 3] [--warmup 5]]
 // Uses DATABASE_URL when set, otherwise a PGlite folder of its own (BENCH_DATA_DIR, default .data/bench),
 // and generates the data set once (it is reused while its size matches).
@@ -29,6 +29,7 @@ import { newToken } from '../src/auth/tokens.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startTracing } from '../src/observability/tracing.js';
 import { createApp } from '../src/http/app.js';
+import { startExportService } from '../src/http/downloads.js';
 
 const { values } = parseArgs({
   options: {
@@ -264,6 +265,80 @@ async function overheads() {
   limited.close();
 }
 if (!only && !before) await overheads();
+
+// A bulk export of 100 000 expenses (issue 27), run by this process's export service as the gateway
+// runs it (BULK_EXPORTS=inline), then downloaded: its time, and the process's memory sampled every
+// 50 ms from start to end (RSS and heap), by quarter of the rows, to show it stays flat. Its own
+// organization of 100 000 expenses, generated once and reused.
+const EXPORT_ROWS = 100_000;
+async function exportBench() {
+  let exportOrg = await db.prisma.organization.findFirst({ where: { name: { startsWith: 'Export org ' } }, orderBy: { id: 'desc' } });
+  if (!exportOrg || (await db.prisma.expense.count({ where: { organizationId: exportOrg.id } })) !== EXPORT_ROWS) {
+    console.log(`\nGenerating ${EXPORT_ROWS} expenses for the export...`);
+    const { organizationIds } = await generate(db.prisma, { expenses: EXPORT_ROWS, organizations: 1, dealsPerOrganization: 500, progress: true, seed: 7 });
+    // Renamed at once: the scenarios above look for "Scale org 1".
+    exportOrg = await db.prisma.organization.update({ where: { id: organizationIds[0]! }, data: { name: `Export org (${new Date().toISOString()})` } });
+  }
+  const exporter = await db.prisma.membership.findFirstOrThrow({ where: { organizationId: exportOrg.id } });
+  const exportToken = newToken();
+  await db.prisma.apiToken.create({ data: { personId: exporter.personId, name: 'bench export', tokenHash: exportToken.tokenHash } });
+  const service = await startExportService({
+    prisma: db.prisma, scripts: db.scripts, connectionString: url, logger, concurrency: 1, sweepIntervalMs: 0, retentionMs: 3_600_000, pollingIntervalSeconds: 0.5,
+  });
+  const query = '{ expenses(orderBy: [{ field: DATE, direction: DESC }]) { nodes { id name date amount { original { cents currency } default { cents currency } } deal { name company { name } } serviceType { name } } } }';
+  const samples: Array<{ rows: number; rss: number; heap: number }> = [];
+  let rowsNow = 0;
+  // With --expose-gc (NODE_OPTIONS), every sample follows a full collection: what is live, not garbage
+  // V8 has not collected yet (it lets the heap grow while there is room).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const sampler = setInterval(() => {
+    gc?.();
+    const m = process.memoryUsage();
+    samples.push({ rows: rowsNow, rss: m.rss, heap: m.heapUsed });
+  }, gc ? 250 : 50);
+  const mb = (n: number) => (n / 2 ** 20).toFixed(0);
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${exportToken.token}` };
+  const began = performance.now();
+  const started = (await (
+    await fetch(main.url, { method: 'POST', headers, body: JSON.stringify({ query: 'mutation($q: String!) { startBulkExport(input: { query: $q }) { bulkExport { databaseId } userErrors { message } } }', variables: { q: query } }) })
+  ).json()) as { data: { startBulkExport: { bulkExport: { databaseId: number } | null; userErrors: unknown[] } } };
+  const exportId = started.data.startBulkExport.bulkExport?.databaseId;
+  if (!exportId) throw new Error(`startBulkExport: ${JSON.stringify(started.data.startBulkExport.userErrors)}`);
+  let row = await db.prisma.bulkExport.findUniqueOrThrow({ where: { id: exportId } });
+  while (row.status === 'CREATED' || row.status === 'RUNNING') {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    row = await db.prisma.bulkExport.findUniqueOrThrow({ where: { id: exportId } });
+    rowsNow = row.rowCount;
+  }
+  const ran = (performance.now() - began) / 1000;
+  const during = samples.splice(0);
+  // The download, streamed and counted, never held whole.
+  const downloadBegan = performance.now();
+  const response = await fetch(main.url.replace('/graphql', `/bulk-exports/${gid('BulkExport', exportId)}`), { headers: { authorization: headers.authorization } });
+  let bytes = 0;
+  let lines = 0;
+  for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += part.byteLength;
+    for (const byte of part) if (byte === 10) lines += 1;
+  }
+  const downloaded = (performance.now() - downloadBegan) / 1000;
+  clearInterval(sampler);
+  const download = samples.splice(0);
+  console.log(`\nBulk export of ${row.rowCount} expenses${gc ? ' (memory after a full GC at each sample)' : ''} (${row.status}${row.errorMessage ? `: ${row.errorMessage}` : ''}), pages of 200:`);
+  console.log(`  run ${ran.toFixed(1)} s (${(row.rowCount / ran).toFixed(0)} rows/s), file ${mb(Number(row.byteCount))} MB; download ${downloaded.toFixed(1)} s, ${lines} lines, ${mb(bytes)} MB (HTTP ${response.status})`);
+  const peak = (xs: typeof during, key: 'rss' | 'heap') => Math.max(...xs.map((x) => x[key]));
+  for (let q = 0; q < 4; q++) {
+    const part = during.filter((x) => x.rows >= (q * row.rowCount) / 4 && x.rows < ((q + 1) * row.rowCount) / 4 + (q === 3 ? 1 : 0));
+    if (part.length) console.log(`  rows ${q * 25}-${(q + 1) * 25} %: peak RSS ${mb(peak(part, 'rss'))} MB, peak heap ${mb(peak(part, 'heap'))} MB (${part.length} samples)`);
+  }
+  console.log(`  whole run: RSS ${mb(during[0]?.rss ?? 0)} MB at start, peak ${mb(peak(during, 'rss'))} MB; download: peak RSS ${mb(peak(download, 'rss'))} MB`);
+  if (row.status !== 'COMPLETED' || lines !== row.rowCount || bytes !== Number(row.byteCount)) over += 1;
+  await service.stop();
+  await db.prisma.bulkExport.delete({ where: { id: exportId } });
+  await db.prisma.changeEvent.deleteMany({ where: { organizationId: exportOrg.id, type: 'bulk_export.finished' } });
+  await db.prisma.apiToken.deleteMany({ where: { tokenHash: exportToken.tokenHash } });
+}
+if (!before && (!only || 'bulk export'.includes(only))) await exportBench();
 await load.terminate();
 main.close();
 await before?.close();

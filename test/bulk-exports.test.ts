@@ -254,6 +254,14 @@ describe('a query that cannot be exported is INVALID at input.query, with the re
     expect(result).toEqual({ bulkExport: null, userErrors: [{ field: ['input', 'query'], code: 'INVALID', message }] });
   });
 
+  test('a node whose nested lists make a page too large is refused, with its cost', async () => {
+    const nested = '{ deals { nodes { id expenses(first: 200) { nodes { id deal { company { name } } serviceType { name } } } } } }';
+    const result = await start(as(a), nested);
+    expect(result.bulkExport).toBeNull();
+    expect(result.userErrors[0]).toMatchObject({ field: ['input', 'query'], code: 'INVALID' });
+    expect(result.userErrors[0]!.message).toBe('One node of this selection costs 804 points; an export allows at most 500 (ask nested lists for fewer items).');
+  });
+
   test('a megabyte query is refused before it runs; nothing was filed', async () => {
     const before = await t.db.prisma.bulkExport.count();
     const response = await execute(t.app, Start, { input: { query: 'x'.repeat(1_100_000) } }, as(a));
@@ -301,6 +309,26 @@ describe('cancel, failure, resume, expiry', () => {
     const member = { token: (await a.member()).token };
     const { id } = await started(member);
     expect((await data(t.app, Cancel, { input: { id } }, as(a))).cancelBulkExport).toEqual({ bulkExport: { id, status: 'CANCELED' }, userErrors: [] });
+  });
+
+  test('a process that stops lets its export go after the page under way; the next run continues at once, from its cursor', async () => {
+    await settle(as(a));
+    const { id, databaseId } = await started(as(a));
+    const stopping = new AbortController();
+    const stopped = runOptions({
+      signal: stopping.signal,
+      contextFor: (viewer, requestId) => {
+        stopping.abort(); // the process is told to stop during its first page
+        return backgroundContext(t.db.prisma, viewer, requestId, new AddressPolicy());
+      },
+    });
+    expect(await runExport(stopped, databaseId)).toBe('stopped');
+    const row = await t.db.prisma.bulkExport.findUniqueOrThrow({ where: { id: databaseId } });
+    expect([row.status, row.rowCount, row.runner, row.heartbeatAt]).toEqual(['RUNNING', 3, null, null]);
+    // No lease to wait for.
+    expect(await runExport(runOptions(), databaseId)).toBe('done');
+    const rows = lines(await (await download(as(a), (await show(as(a), id))!.url!)).text());
+    expect(rows.map((r) => r.id)).toEqual(await listed(as(a)));
   });
 
   test('a token revoked during the run fails the export cleanly: FAILED, UNAUTHENTICATED, no file', async () => {

@@ -64,11 +64,14 @@ export async function startExports(options: ExportServiceOptions): Promise<Expor
     // Long exports: far above one run of a million rows.
     expireInSeconds: 6 * 60 * 60,
   });
+  // Stopping lets each run go after its page under way (src/exports/run.ts), rather than after its whole export.
+  const stopped = new AbortController();
+  const runOptions = { ...options, signal: stopped.signal };
   const workers: string[] = [];
   for (let i = 0; i < options.concurrency; i++) {
     workers.push(
       await boss.work<ExportJob>(EXPORT_QUEUE, { batchSize: 1, pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async ([job]) => {
-        await runExport(options, job!.data.exportId);
+        await runExport(runOptions, job!.data.exportId);
       }),
     );
   }
@@ -104,6 +107,7 @@ export async function startExports(options: ExportServiceOptions): Promise<Expor
     sweep,
     async stop(timeoutMs = 10_000) {
       stopping = true;
+      stopped.abort();
       clearInterval(timer);
       unsubscribe();
       await sweeping?.catch(() => undefined);

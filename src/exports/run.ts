@@ -34,6 +34,8 @@ export interface RunOptions {
   leaseMs?: number;
   /** How long a finished file can be downloaded, in ms; then it is deleted. */
   retentionMs: number;
+  /** Aborted when the process stops: the run lets its export go after the page under way, for another process to continue at once. */
+  signal?: AbortSignal;
   /** PUBLIC_URL: the origin of the file's URL in `bulk_export.finished` (the run has no request); a path without it. */
   publicUrl?: string;
 }
@@ -76,6 +78,12 @@ export async function runExport(options: RunOptions, exportId: number): Promise<
   const document = pageDocument(options.schema, row.query);
   if (typeof document === 'string') return finish(db, row, runner, { status: 'FAILED', errorCode: 'INVALID_QUERY', errorMessage: document }, null, options);
   for (;;) {
+    if (options.signal?.aborted) {
+      // Let go: with no heartbeat, the next sweep anywhere finds it due and continues from its cursor.
+      await prisma.bulkExport.updateMany({ where: { id: row.id, runner, status: 'RUNNING' }, data: { runner: null, heartbeatAt: null } });
+      log.info({ rows: row.rowCount }, 'bulk export let go: this process is stopping');
+      return 'stopped';
+    }
     // As the token sees it now: a revoked token or a person who left stops the export.
     const viewer = await viewerOfToken(prisma, row.tokenHash, row.organizationId);
     if (!viewer) {

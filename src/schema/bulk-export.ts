@@ -11,6 +11,9 @@ import { builder } from './builder.js';
 import { byIdField } from './kit/by-id.js';
 import { inputDatabaseId, payloadType, toPayload } from './kit/mutation.js';
 
+/** The most one exported node may cost (src/limits/cost.ts): a page of 200 is at most 200 times this. */
+const MAX_ROW_COST = 500;
+
 const BulkExportStatus = builder.enumType('BulkExportStatus', {
   description: 'Where a bulk export stands.',
   values: {
@@ -119,11 +122,23 @@ builder.mutationFields((t) => ({
       'token (another is `CONFLICT`). Follow it with `bulkExport(id)` or `currentBulkExport`, or wait for `bulk_export.finished`.',
     args: { input: t.arg({ type: StartBulkExportInput, required: true, description: 'The query to export.' }) },
     resolve: async (_root, { input }, ctx, info) => {
+      // The export runs as this token; a context without one (none is built so) must not share ''.
+      if (!ctx.tokenHash) throw new Error('startBulkExport: the request has no token hash');
       const planned = planExport(info.schema, input.query);
       if (!planned.ok) return toPayload(fail({ field: at('query'), message: planned.message, code: 'INVALID' }));
       // What a page costs, per row: the export's rows are counted at this rate (`BulkExport.cost`).
       const pageCost = requestedCost(info.schema, parse(planned.plan.page), { bulkFirst: DEFAULT_PAGE_SIZE, bulkAfter: null });
       const rowCost = Math.max(1, Math.ceil(pageCost / DEFAULT_PAGE_SIZE));
+      // A page is held in memory while it is written: a node with large nested lists would make it huge.
+      if (rowCost > MAX_ROW_COST) {
+        return toPayload(
+          fail({
+            field: at('query'),
+            message: `One node of this selection costs ${rowCost} points; an export allows at most ${MAX_ROW_COST} (ask nested lists for fewer items).`,
+            code: 'INVALID',
+          }),
+        );
+      }
       return toPayload(await startBulkExport(ctx.db, ctx.viewer, { query: input.query, tokenHash: ctx.tokenHash ?? '', rowCost }));
     },
   }),
