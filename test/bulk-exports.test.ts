@@ -7,10 +7,11 @@ import { runExport, type RunOptions } from '../src/exports/run.js';
 import { backgroundContext } from '../src/http/context.js';
 import { maskError } from '../src/http/errors.js';
 import { startExportService } from '../src/http/downloads.js';
+import { tokenChargeOf } from '../src/http/app.js';
 import { schema } from '../src/schema/index.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
-import { as, data, execute, type Caller, type TestApp } from './helpers/app.js';
+import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, gid, type Tenant } from './helpers/fixtures.js';
 
 const Start = graphql(`
@@ -366,6 +367,29 @@ describe('cancel, failure, resume, expiry', () => {
     expect(await show(as(a), id)).toMatchObject({ status: 'EXPIRED', url: null, rowCount: 10, progress: 1 });
     expect(await t.db.prisma.bulkExportChunk.count({ where: { exportId: databaseId } })).toBe(0);
     expect((await download(as(a), url)).status).toBe(410);
+  });
+});
+
+describe('cost', () => {
+  test("the rows are charged to the token's bucket as they are written, at what one node costs; the export is never refused for it", async () => {
+    const limited = await startApp({ rateLimit: { enabled: true, points: 1000, restoreRate: 0.01 } });
+    try {
+      const caller = { token: (await a.member()).token };
+      const remaining = async () => {
+        const { body } = await execute(limited.app, graphql(`query Budget { rateLimit { remaining } }`), {}, caller);
+        return body.data!.rateLimit.remaining!;
+      };
+      const before = await remaining();
+      const { id, databaseId } = await started(caller);
+      expect(await runExport(runOptions({ charge: tokenChargeOf(limited.app) }), databaseId)).toBe('done');
+      const done = await show(caller, id);
+      expect(done).toMatchObject({ status: 'COMPLETED', rowCount: 10 });
+      // 10 rows at 5 points (id, name, amount's original money, deal's name), and the `rateLimit` query itself.
+      expect(Number(done!.cost)).toBe(50);
+      expect(before - (await remaining())).toBe(50 + 1);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

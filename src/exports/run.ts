@@ -34,6 +34,8 @@ export interface RunOptions {
   leaseMs?: number;
   /** How long a finished file can be downloaded, in ms; then it is deleted. */
   retentionMs: number;
+  /** Takes a page's points from the token's rate-limit bucket (src/limits/rate-limit.ts TokenCharge); none when the limiter is off. */
+  charge?(tokenHash: string, points: number): Promise<void>;
   /** Aborted when the process stops: the run lets its export go after the page under way, for another process to continue at once. */
   signal?: AbortSignal;
   /** PUBLIC_URL: the origin of the file's URL in `bulk_export.finished` (the run has no request); a path without it. */
@@ -133,6 +135,9 @@ export async function runExport(options: RunOptions, exportId: number): Promise<
       return 'stopped';
     }
     row = next.value;
+    // The token pays for the rows as an ordinary page of them would (never refused: the export goes
+    // on, and the token's own requests wait for its bucket). A limiter that fails lets it through.
+    await options.charge?.(row.tokenHash, page.nodes.length * row.rowCost).catch((error: unknown) => log.warn({ err: error }, 'bulk export: the token could not be charged'));
     if (!page.pageInfo.hasNextPage) {
       return finish(db, row, runner, { status: 'COMPLETED', errorCode: null, errorMessage: null }, viewer, options);
     }

@@ -21,7 +21,7 @@ import { useDistinctConnectionsOnly } from './sse-modes.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
-import { useRateLimit, type AuthenticationGate, type RateLimitOptions } from '../limits/rate-limit.js';
+import { useRateLimit, type AuthenticationGate, type RateLimitOptions, type TokenCharge } from '../limits/rate-limit.js';
 import { readRouting, type ReadReplicaOptions } from './replicas.js';
 import type { OperationTypeNode } from 'graphql';
 import { useTrustedDocuments, type PersistedDocuments, type PersistedOperationsMode } from './trusted-documents.js';
@@ -143,6 +143,7 @@ export interface SocketSettings {
 }
 
 const socketSettingsOf = new WeakMap<object, SocketSettings>();
+const chargesOf = new WeakMap<object, TokenCharge>();
 
 /** The socket settings of an app made by `createApp`. */
 export function socketSettings(app: App): SocketSettings {
@@ -270,6 +271,7 @@ export function createApp(options: AppOptions) {
       useCompression(),
     ],
   });
+  if (rateLimit.charge) chargesOf.set(yoga, rateLimit.charge);
   socketSettingsOf.set(yoga, {
     authenticate: (headers) => authenticate(prisma, headers, tokens),
     gate: rateLimit.gate,
@@ -287,3 +289,6 @@ export function createApp(options: AppOptions) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** How the app's rate limiter charges a token for work after its request (a bulk export's rows); none when the limiter is off. */
+export const tokenChargeOf = (app: App): TokenCharge | undefined => chargesOf.get(app);

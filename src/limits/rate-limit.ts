@@ -148,8 +148,15 @@ export interface AuthenticationGate {
   succeeded(request: Request): Promise<void>;
 }
 
-/** The rate limiter's plugin, and its gate (none when the limiter is off). */
-export type RateLimitPlugin = Plugin & { gate?: AuthenticationGate };
+/**
+ * Takes `points` from the bucket of the token whose hash is `tokenHash`, for work that runs after its
+ * request (a bulk export's rows, src/exports/run.ts): never refused, it may leave the bucket empty,
+ * and the token's next operations then wait for the window to end.
+ */
+export type TokenCharge = (tokenHash: string, points: number) => Promise<void>;
+
+/** The rate limiter's plugin, its gate and its background charge (none when the limiter is off). */
+export type RateLimitPlugin = Plugin & { gate?: AuthenticationGate; charge?: TokenCharge };
 
 /** What the `rateLimit` field reports: the bucket right after this operation was charged. */
 export interface RateLimitStatus {
@@ -513,6 +520,9 @@ export function useRateLimit(options: RateLimitOptions = {}): RateLimitPlugin {
 
   return {
     gate,
+    async charge(tokenHash, points) {
+      if (points > 0) await take(tokenHash, points);
+    },
     onYogaInit({ yoga }) {
       endpoint = yoga.graphqlEndpoint;
       logger ??= yoga.logger as unknown as Pick<Logger, 'warn'>;

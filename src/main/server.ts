@@ -21,7 +21,7 @@ import { createMetrics, webhookMetrics } from '../observability/metrics.js';
 import { connectRedis } from '../limits/rate-limit.js';
 import { startTracing } from '../observability/tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from '../http/trusted-documents.js';
-import { createApp } from '../http/app.js';
+import { createApp, tokenChargeOf } from '../http/app.js';
 import { startExportService } from '../http/downloads.js';
 import type { ExportService } from '../exports/queue.js';
 import { serveWebSockets, type WebSocketService } from '../http/websocket.js';
@@ -211,6 +211,8 @@ const startup = (async () => {
       logger,
       publicUrl: config.PUBLIC_URL?.replace(/\/+$/, ''),
       webhookPolicy: webhooks.policy,
+      // The app's own buckets: in memory, or the Redis every instance shares.
+      charge: tokenChargeOf(app),
     });
   }
   return { app, demoToken: demoTokenValue };

@@ -6,6 +6,7 @@
 // exit 0. A second signal exits at once.
 import { exportSettings, loadConfigOrExit, webhookSettings } from '../config.js';
 import { startExportService } from '../http/downloads.js';
+import { connectRedis, useRateLimit } from '../limits/rate-limit.js';
 import type { ExportService } from '../exports/queue.js';
 import { openDatabase, type Database } from '../db/client.js';
 import { DatabaseLockedError } from '../db/lock.js';
@@ -23,6 +24,12 @@ let db: Database | undefined;
 let delivery: DeliveryService | undefined;
 let exportService: ExportService | undefined;
 const exportsSettings = exportSettings(config);
+// Exports' rows are charged to their tokens' buckets: the gateways' buckets are reached through the
+// Redis they share; without it a worker's own buckets would be nobody's, so nothing is charged.
+const redis = config.RATE_LIMIT_ENABLED && config.REDIS_URL ? connectRedis(config.REDIS_URL, logger) : undefined;
+const charge = redis
+  ? useRateLimit({ points: config.RATE_LIMIT_POINTS, restoreRate: config.RATE_LIMIT_RESTORE_RATE, redis, keyPrefix: config.RATE_LIMIT_KEY_PREFIX, logger }).charge
+  : undefined;
 let stopping = false;
 let firstSignalAt = 0;
 /**
@@ -47,6 +54,7 @@ async function stop(signal: NodeJS.Signals) {
   try {
     await delivery?.stop(config.SHUTDOWN_TIMEOUT_MS);
     await exportService?.stop(config.SHUTDOWN_TIMEOUT_MS);
+    await redis?.quit().catch(() => redis.disconnect());
   } catch (error) {
     logger.error({ err: error }, 'stopping webhook delivery failed');
     failed = true;
@@ -81,10 +89,15 @@ try {
       logger,
       publicUrl: config.PUBLIC_URL?.replace(/\/+$/, ''),
       webhookPolicy: settings.policy,
+      charge,
     });
     printBanner(logger, logFormat, 'webhook worker ready', [
       { label: 'Webhook worker', key: 'concurrency', value: `${settings.concurrency} endpoints at once` },
-      { label: 'Bulk exports', key: 'bulkExports', value: `${exportsSettings.concurrency} at once` },
+      {
+        label: 'Bulk exports',
+        key: 'bulkExports',
+        value: `${exportsSettings.concurrency} at once; ${charge ? "rows charged to the tokens' buckets in Redis" : 'rows not charged to tokens (RATE_LIMIT_ENABLED with REDIS_URL charges them)'}`,
+      },
       { label: 'Database', key: 'database', value: config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.DATA_DIR}` },
     ]);
   }
