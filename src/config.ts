@@ -174,6 +174,10 @@ const settings = z.object({
   BULK_EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   /** How long a completed export's file can be downloaded, in hours; then it is deleted. */
   BULK_EXPORT_RETENTION_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(24),
+  /** Rows per page of an export (each page is one transaction and one chunk of the file). */
+  BULK_EXPORT_PAGE_SIZE: z.coerce.number().int().min(1).max(200).default(200),
+  /** How long a run may go without writing a page before another process takes its export over (s). */
+  BULK_EXPORT_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** How often exports to run (new ones, ones whose process stopped) and expired files are looked for (ms). */
   BULK_EXPORT_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(10_000),
   /** The gateway's address as clients reach it (`https://api.example.com`), for the URLs it hands out; the request's own when unset. */
@@ -266,6 +270,8 @@ export function exportSettings(config: Config) {
     exports: config.BULK_EXPORTS,
     concurrency: config.BULK_EXPORT_CONCURRENCY,
     retentionMs: config.BULK_EXPORT_RETENTION_HOURS * 3_600_000,
+    pageSize: config.BULK_EXPORT_PAGE_SIZE,
+    leaseMs: config.BULK_EXPORT_LEASE_SECONDS * 1000,
     sweepIntervalMs: config.BULK_EXPORT_SWEEP_INTERVAL_MS,
   };
 }

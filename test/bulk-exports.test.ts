@@ -13,6 +13,7 @@ import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { graphql } from './generated/index.js';
 import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, gid, type Tenant } from './helpers/fixtures.js';
+import { subscribe } from './helpers/sse.js';
 
 const Start = graphql(`
   mutation StartExport($input: StartBulkExportInput!) {
@@ -367,6 +368,31 @@ describe('cancel, failure, resume, expiry', () => {
     expect(await show(as(a), id)).toMatchObject({ status: 'EXPIRED', url: null, rowCount: 10, progress: 1 });
     expect(await t.db.prisma.bulkExportChunk.count({ where: { exportId: databaseId } })).toBe(0);
     expect((await download(as(a), url)).status).toBe(410);
+  });
+});
+
+describe('the finished event', () => {
+  test('a subscription to BULK_EXPORT_FINISHED hears the export complete, with its url; no other organization hears it', async () => {
+    await settle(as(a));
+    const Finished = graphql(`
+      subscription ExportFinished {
+        changeEvents(types: [BULK_EXPORT_FINISHED]) { type subjectId payload }
+      }
+    `);
+    const mine = await subscribe(t.app, Finished, {}, as(a));
+    const theirs = await subscribe(t.app, Finished, {}, as(b));
+    try {
+      const { id, databaseId } = await started(as(a));
+      await runExport(runOptions({ publicUrl: 'https://api.example.com' }), databaseId);
+      const heard = await mine.next(10_000);
+      expect(heard).not.toBe('done');
+      const event = (heard as { data: { changeEvents: { type: string; subjectId: string; payload: Record<string, unknown> } } }).data.changeEvents;
+      expect(event).toMatchObject({ type: 'BULK_EXPORT_FINISHED', subjectId: id, payload: { status: 'COMPLETED', rowCount: 10, url: `https://api.example.com/bulk-exports/${id}` } });
+      await theirs.quiet(300);
+    } finally {
+      await mine.close();
+      await theirs.close();
+    }
   });
 });
 
