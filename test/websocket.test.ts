@@ -110,6 +110,24 @@ describe('subscriptions over graphql-ws', () => {
     sub.stop();
   });
 
+  test("a URL the API hands out over the socket points at the socket's host (a bulk export's file); PUBLIC_URL wins", async () => {
+    const a = await createTenant(t.db.prisma);
+    const START = 'mutation WsStartExport { startBulkExport(input: { query: "{ deals { nodes { id } } }" }) { bulkExport { databaseId } userErrors { code } } }';
+    const SHOW = 'query WsShowExport($id: ID!) { bulkExport(id: $id) { url } }';
+    const served = await serve();
+    const socket = open(served.wsUrl, bearer(a));
+    const started = dataOf(await socket.request(START)).startBulkExport;
+    expect(started.userErrors).toEqual([]);
+    const id = gid('BulkExport', started.bulkExport.databaseId);
+    // Completed by hand: the run itself is test/bulk-exports.test.ts's.
+    await t.db.prisma.bulkExport.update({ where: { id: started.bulkExport.databaseId }, data: { status: 'COMPLETED', expiresAt: new Date(Date.now() + 60_000) } });
+    const port = new URL(served.wsUrl).port;
+    expect(dataOf(await socket.request(SHOW, { id })).bulkExport.url).toBe(`http://127.0.0.1:${port}/bulk-exports/${id}`);
+    const behindProxy = await serve({ publicUrl: 'https://api.example.com/' });
+    const proxied = open(behindProxy.wsUrl, bearer(a));
+    expect(dataOf(await proxied.request(SHOW, { id })).bulkExport.url).toBe(`https://api.example.com/bulk-exports/${id}`);
+  });
+
   test("another organization's events never arrive", async () => {
     const server = await serve();
     const a = await createTenant(t.db.prisma);

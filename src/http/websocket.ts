@@ -101,6 +101,12 @@ function param(params: Readonly<Record<string, unknown>>, name: string): unknown
 
 class BadParams extends Error {}
 
+/** The upgrade request's Host when it is a plain host[:port], else localhost (it only names where the socket came in). */
+const hostOf = (request: IncomingMessage): string => {
+  const host = request.headers.host;
+  return host && /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/.test(host) ? host : 'localhost';
+};
+
 /** The socket's credentials: from `connection_init`'s payload, else from the upgrade request's headers. */
 function credentialsOf(params: Readonly<Record<string, unknown>>, request: IncomingMessage): Headers {
   const headers = new Headers();
@@ -185,7 +191,8 @@ export function serveWebSockets(app: App, options: WebSocketOptions = {}): WebSo
     headers.set('content-type', 'application/json');
     const forwarded = extra.request.headers['x-forwarded-for'];
     if (typeof forwarded === 'string') headers.set('x-forwarded-for', forwarded);
-    const request = new Request(`http://localhost${endpoint}`, { method: 'POST', headers });
+    // On the socket's host, so that URLs the API hands out (a bulk export's file) point back at it (PUBLIC_URL wins).
+    const request = new Request(`http://${hostOf(extra.request)}${endpoint}`, { method: 'POST', headers });
     // Yoga's server context, as Node's adapter makes it: the client's address is read from `req`.
     const initial: Record<string, unknown> = { req: extra.request };
     const requestId = settings.assignRequestId(request);
