@@ -2,6 +2,8 @@
 // after a run died, fail cleanly, expire; tenancy and privacy; the pg-boss service end to end.
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { scopedClient } from '../src/db/scope.js';
+import { createTask } from '../src/domain/tasks.js';
 import { purgeExpired } from '../src/exports/queue.js';
 import { runExport, type RunOptions } from '../src/exports/run.js';
 import { backgroundContext } from '../src/http/context.js';
@@ -211,6 +213,27 @@ describe('tenancy and privacy', () => {
     await runExport(runOptions(), mine.databaseId);
     const rows = lines(await (await download(as(b), (await show(as(b), mine.id))!.url!)).text());
     expect(rows.map((r) => r.name).sort()).toEqual(['b 0', 'b 1', 'b 2', 'b 3']);
+  });
+});
+
+describe('privacy', () => {
+  test("a private task is in its creator's export and in nobody else's", async () => {
+    const owner = await a.member();
+    const ownerViewer = { ...a.viewer, person: { ...a.viewer.person, id: owner.personId }, role: 'member' as const };
+    const ownerDb = scopedClient(t.db.prisma, { organizationId: a.organizationId, personId: owner.personId, role: 'member' });
+    const secret = await createTask(ownerDb, ownerViewer, { projectId: a.projects.website, title: 'Secret plan', private: true });
+    const open = await createTask(ownerDb, ownerViewer, { projectId: a.projects.website, title: 'Open plan', private: false });
+    if (!secret.ok || !open.ok) throw new Error('tasks');
+    const titles = async (caller: Caller) => {
+      await settle(caller);
+      const { id, databaseId } = await started(caller, '{ tasks { nodes { title } } }');
+      await runExport(runOptions(), databaseId);
+      return lines(await (await download(caller, (await show(caller, id))!.url!)).text()).map((r) => (r as unknown as { title: string }).title);
+    };
+    expect(await titles({ token: owner.token })).toEqual(expect.arrayContaining(['Secret plan', 'Open plan']));
+    const others = await titles(as(a));
+    expect(others).toContain('Open plan');
+    expect(others).not.toContain('Secret plan');
   });
 });
 
