@@ -12,7 +12,7 @@ import { migrate } from '../src/db/migrate.js';
 import { startBulkExport } from '../src/domain/bulk-exports.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
-import { captured, exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
+import { captured, exitOf, SPAWN_TIMEOUT, waitFor, killLeftovers } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const testUrl = process.env.TEST_DATABASE_URL;
@@ -30,16 +30,7 @@ beforeAll(async () => {
   await migrate(db.scripts);
 });
 
-afterEach(() => {
-  for (const child of spawned.splice(0)) {
-    if (child.pid === undefined || child.exitCode !== null) continue;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
+afterEach(() => killLeftovers(spawned));
 
 afterAll(async () => {
   if (!testUrl) return;

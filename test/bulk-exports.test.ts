@@ -16,6 +16,7 @@ import { graphql } from './generated/index.js';
 import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, gid, type Tenant } from './helpers/fixtures.js';
 import { subscribe } from './helpers/sse.js';
+import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 
 const Start = graphql(`
   mutation StartExport($input: StartBulkExportInput!) {
@@ -444,10 +445,12 @@ describe('cost', () => {
 
 describe('the export service', () => {
   test('on pg-boss: a started export is run by the service of this process and completes', async () => {
+    // On PostgreSQL, pg-boss's tables in a database of their own (see test/webhooks-delivery.test.ts).
+    const queueUrl = process.env.TEST_DATABASE_URL ? await siblingDatabase(process.env.TEST_DATABASE_URL, 'exportqueue') : undefined;
     const service = await startExportService({
       prisma: t.db.prisma,
       scripts: t.db.scripts,
-      connectionString: process.env.TEST_DATABASE_URL,
+      connectionString: queueUrl,
       logger,
       concurrency: 1,
       sweepIntervalMs: 0,
@@ -467,6 +470,7 @@ describe('the export service', () => {
       expect((await show(as(b), id))!.rowCount).toBe(4);
     } finally {
       await service.stop();
+      if (queueUrl) await dropDatabase(queueUrl);
     }
   });
 });

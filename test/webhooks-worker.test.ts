@@ -17,7 +17,7 @@ import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { migratedFolder } from './helpers/database.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
-import { captured, exitOf, SPAWN_TIMEOUT, waitFor } from './helpers/processes.js';
+import { captured, exitOf, SPAWN_TIMEOUT, waitFor, killLeftovers } from './helpers/processes.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const testUrl = process.env.TEST_DATABASE_URL;
@@ -44,16 +44,7 @@ beforeAll(async () => {
   else dataDir = await migratedFolder(mkdtempSync(path.join(tmpdir(), 'gateway-worker-')));
 });
 
-afterEach(() => {
-  for (const child of spawned.splice(0)) {
-    if (child.pid === undefined || child.exitCode !== null) continue;
-    try {
-      process.kill(-child.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-});
+afterEach(() => killLeftovers(spawned));
 
 afterAll(async () => {
   await new Promise<void>((resolve) => receiver.close(() => resolve()));

@@ -7,10 +7,9 @@
 // sweep, which also finds exports started elsewhere, and those whose run stopped (its process died:
 // the lease lapses and the export continues from its last page). The sweep deletes the files of
 // exports past their retention as well.
-import PgBoss from 'pg-boss';
 import type { ScriptRunner } from '../db/client.js';
+import { startJobQueue } from '../db/job-queue.js';
 import { onExportsStarted } from '../domain/bulk-exports.js';
-import { QUEUE_SCHEMA, scriptsAdapter } from '../webhooks/queue.js';
 import { DEFAULT_LEASE_MS, runExport, type RunOptions } from './run.js';
 
 export const EXPORT_QUEUE = 'bulk-export';
@@ -43,18 +42,8 @@ interface ExportJob {
 export async function startExports(options: ExportServiceOptions): Promise<ExportService> {
   const { prisma } = options;
   const log = options.logger.child({ component: 'bulk-export' });
-  const boss = new PgBoss({
-    ...(options.connectionString
-      ? { connectionString: options.connectionString, max: QUEUE_POOL_SIZE, application_name: 'gateway-exports' }
-      : { db: scriptsAdapter(options.scripts) }),
-    schema: QUEUE_SCHEMA,
-    schedule: false,
-    archiveCompletedAfterSeconds: 60 * 60,
-    deleteAfterDays: 1,
-  });
   let stopping = false;
-  boss.on('error', (error) => stopping || log.error({ err: error }, 'export queue error'));
-  await boss.start();
+  const boss = await startJobQueue({ ...options, poolSize: QUEUE_POOL_SIZE, name: 'exports' }, (error: Error) => stopping || log.error({ err: error }, 'export queue error'));
   await boss.createQueue(EXPORT_QUEUE, {
     name: EXPORT_QUEUE,
     policy: 'short',

@@ -22,11 +22,10 @@
 // then age), so a busy organization's backlog never stands in front of another's new event, and
 // the backlog's jobs take turns among themselves (each goes to the back when sent again).
 //
-// PGlite has no TCP connections: pg-boss then runs its SQL through the database's script runner
-// (`db` option). On PostgreSQL it gets a small pool of its own (`connectionString`): the script
-// runner is one session reserved for migrations and start-up locks.
-import PgBoss from 'pg-boss';
+// The queue itself (pg-boss, its pool or PGlite's script runner): src/db/job-queue.ts.
+import type PgBoss from 'pg-boss';
 import type { ScriptRunner } from '../db/client.js';
+import { startJobQueue } from '../db/job-queue.js';
 import { onEventsCommitted } from '../changes/outbox.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../observability/logger.js';
@@ -35,8 +34,6 @@ import { drainWebhook, dueWebhooks, slowShare, type DeliveryOptions } from './de
 import { onWebhookNudge } from './nudges.js';
 
 export const DRAIN_QUEUE = 'webhook-drain';
-/** pg-boss's tables live in their own schema, beside ours. */
-export const QUEUE_SCHEMA = 'pgboss';
 /** A drain due within this is woken by a timer of this process rather than found by polling. */
 const SOON_MS = 60_000;
 /** Connections of the queue's own pool on PostgreSQL. */
@@ -75,29 +72,6 @@ export interface DeliveryService {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-/** pg-boss's scripts: `BEGIN; SET LOCAL ...; SELECT pg_advisory_xact_lock(...); ...; COMMIT;`. */
-const EXPLICIT_TRANSACTION = /^\s*BEGIN\s*;([\s\S]*)COMMIT\s*;\s*$/i;
-
-/**
- * pg-boss's `db` over the script runner. pg-boss sends two kinds of SQL: parameterized single
- * statements (a prepared statement: `query`), and, without parameters, scripts of several
- * statements in BEGIN ... COMMIT (migrations, maintenance: `exec`, which returns no rows; the
- * statements pg-boss reads rows from without parameters are single ones). A script runs without
- * its BEGIN/COMMIT, as the one implicit transaction of a multi-statement query: a failure then rolls
- * it back by itself, where an explicit BEGIN would leave the session in an aborted transaction --
- * on PGlite, the one session every request uses.
- */
-export function scriptsAdapter(scripts: ScriptRunner): PgBoss.Db {
-  return {
-    async executeSql(text: string, values?: unknown[]) {
-      if (values?.length) return { rows: await scripts.query(text, values) };
-      if (!/;\s*\S/.test(text)) return { rows: await scripts.query(text) };
-      await scripts.exec(EXPLICIT_TRANSACTION.exec(text)?.[1] ?? text);
-      return { rows: [] };
-    },
-  };
-}
-
 interface DrainJob {
   webhookId: number;
 }
@@ -105,21 +79,9 @@ interface DrainJob {
 export async function startDelivery(options: DeliveryServiceOptions): Promise<DeliveryService> {
   const { prisma, logger } = options;
   const log = logger.child({ component: 'webhooks' });
-  const boss = new PgBoss({
-    ...(options.connectionString
-      ? { connectionString: options.connectionString, max: QUEUE_POOL_SIZE, application_name: 'gateway-webhooks' }
-      : { db: scriptsAdapter(options.scripts) }),
-    schema: QUEUE_SCHEMA,
-    // The sweep below does what pg-boss's cron would, at any interval.
-    schedule: false,
-    // Finished jobs are only history: keep an hour of it, archived for a day.
-    archiveCompletedAfterSeconds: 60 * 60,
-    deleteAfterDays: 1,
-  });
   let stopping = false;
   // While stopping, a worker's last poll may meet the closing pool: not worth an error line.
-  boss.on('error', (error) => stopping || log.error({ err: error }, 'webhook queue error'));
-  await boss.start();
+  const boss = await startJobQueue({ ...options, poolSize: QUEUE_POOL_SIZE, name: 'webhooks' }, (error: Error) => stopping || log.error({ err: error }, 'webhook queue error'));
   await boss.createQueue(DRAIN_QUEUE, {
     name: DRAIN_QUEUE,
     policy: 'short',

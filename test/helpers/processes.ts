@@ -108,3 +108,15 @@ export function captured(child: ChildProcess): Captured {
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
 }
+
+/** Kills (SIGKILL) the process groups of `children` a test spawned detached and left running, and empties the list. */
+export function killLeftovers(children: ChildProcess[]): void {
+  for (const child of children.splice(0)) {
+    if (child.pid === undefined || child.exitCode !== null) continue;
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
