@@ -73,7 +73,7 @@ export async function runExport(options: RunOptions, exportId: number): Promise<
   let row = await prisma.bulkExport.findUniqueOrThrow({ where: { id: exportId } });
   if (!row.startedAt) row = await prisma.bulkExport.update({ where: { id: exportId }, data: { startedAt: now } });
   const log = options.logger.child({ component: 'bulk-export', exportId, organizationId: row.organizationId });
-  // Written as the organization, not as the person: the export's row is private to them, the run is the operator's.
+  // The run's own writes (progress, chunks, the finished event) as the organization's operator; the pages run as the token.
   const db = scopedClient(prisma, { organizationId: row.organizationId });
   log.info({ resumedAt: row.rowCount || undefined }, row.rowCount ? 'bulk export resumed' : 'bulk export started');
 
