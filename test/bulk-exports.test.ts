@@ -16,6 +16,7 @@ import { graphql } from './generated/index.js';
 import { as, data, execute, startApp, type Caller, type TestApp } from './helpers/app.js';
 import { appWithTwoTenants, gid, type Tenant } from './helpers/fixtures.js';
 import { subscribe } from './helpers/sse.js';
+import { sample } from './helpers/metrics.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 
 const Start = graphql(`
@@ -417,6 +418,22 @@ describe('the finished event', () => {
       await mine.close();
       await theirs.close();
     }
+  });
+});
+
+describe('metrics', () => {
+  test('/metrics counts the unfinished exports by state, stalled ones apart', async () => {
+    await settle(as(a));
+    const scrape = async (state: string) => sample(await (await t.app.fetch('http://test/metrics')).text(), 'gateway_bulk_exports_unfinished', { state }) ?? 0;
+    const before = { created: await scrape('created'), running: await scrape('running'), stalled: await scrape('stalled') };
+    const { id, databaseId } = await started(as(a));
+    expect(await scrape('created')).toBe(before.created + 1);
+    await t.db.prisma.bulkExport.update({ where: { id: databaseId }, data: { status: 'RUNNING', runner: 'gone', heartbeatAt: new Date(Date.now() - 3_600_000) } });
+    expect([await scrape('created'), await scrape('running'), await scrape('stalled')]).toEqual([before.created, before.running, before.stalled + 1]);
+    await t.db.prisma.bulkExport.update({ where: { id: databaseId }, data: { heartbeatAt: new Date() } });
+    expect([await scrape('running'), await scrape('stalled')]).toEqual([before.running + 1, before.stalled]);
+    await data(t.app, Cancel, { input: { id } }, as(a));
+    expect([await scrape('created'), await scrape('running'), await scrape('stalled')]).toEqual([before.created, before.running, before.stalled]);
   });
 });
 

@@ -116,3 +116,14 @@ export async function purgeExpired(prisma: RunOptions['prisma'], now = new Date(
   ]);
   return ids.length;
 }
+
+/** The unfinished exports of every organization, for /metrics: `stalled` runs wrote nothing within the lease (their process died). */
+export async function exportBacklog(prisma: RunOptions['prisma'], leaseMs = DEFAULT_LEASE_MS): Promise<Record<'created' | 'running' | 'stalled', number>> {
+  const stale = new Date(Date.now() - leaseMs);
+  const [created, running, stalled] = await Promise.all([
+    prisma.bulkExport.count({ where: { status: 'CREATED' } }),
+    prisma.bulkExport.count({ where: { status: 'RUNNING' } }),
+    prisma.bulkExport.count({ where: { status: 'RUNNING', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: stale } }] } }),
+  ]);
+  return { created, running: running - stalled, stalled };
+}

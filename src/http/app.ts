@@ -19,7 +19,8 @@ import { renderGraphiQLPage, useGraphiQLAssets } from './graphiql.js';
 import { useRequestLimits } from './limits.js';
 import { useDistinctConnectionsOnly } from './sse-modes.js';
 import type { Logger } from '../observability/logger.js';
-import { createMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
+import { createMetrics, registerExportMetrics, registerSubscriptionMetrics, registerWebhookQueueMetrics, type Metrics } from '../observability/metrics.js';
+import { exportBacklog } from '../exports/queue.js';
 import { useObservability, type ObservabilityOptions } from './observability.js';
 import { useRateLimit, type AuthenticationGate, type RateLimitOptions, type TokenCharge } from '../limits/rate-limit.js';
 import { readRouting, type ReadReplicaOptions } from './replicas.js';
@@ -188,6 +189,8 @@ export function createApp(options: AppOptions) {
     // The delivery queue's depth, whichever process delivers: it is read from the database.
     registerWebhookQueueMetrics(metrics.registry, () => deliveryBacklog(prisma));
   }
+  // Unfinished bulk exports, whichever process runs them: read from the database at each scrape.
+  registerExportMetrics(metrics.registry, () => exportBacklog(prisma));
   const events = options.events ?? processEventBus();
   // Live subscriptions are re-checked as often as a token may be cached: a revoked one ends within AUTH_CACHE_MS.
   const slots = new SubscriptionSlots(options.subscriptionsPerPerson, { recheckMs: options.authCacheMs || undefined });

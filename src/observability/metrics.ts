@@ -244,3 +244,23 @@ export function registerWebhookQueueMetrics(registry: Registry, read: () => Prom
     },
   });
 }
+
+const EXPORTS_UNFINISHED = 'gateway_bulk_exports_unfinished';
+
+/** Bulk exports not finished yet, by status, read from the database at each scrape (whichever process runs them). */
+export function registerExportMetrics(registry: Registry, read: () => Promise<Record<'created' | 'running' | 'stalled', number>>): void {
+  if (registry.getSingleMetric(EXPORTS_UNFINISHED)) return;
+  new Gauge({
+    name: EXPORTS_UNFINISHED,
+    help: 'Bulk exports not finished, by state: created (waiting for a worker), running, stalled (running, but no page written within the lease).',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      try {
+        for (const [state, n] of Object.entries(await read())) this.set({ state }, n);
+      } catch {
+        this.reset();
+      }
+    },
+  });
+}
