@@ -198,11 +198,13 @@ describe('tenancy and privacy', () => {
     await runExport(runOptions(), databaseId);
     const url = (await show(as(a), id))!.url!;
     expect((await show(member, id))!.url).toBe(url);
-    for (const other of [as(b), member, { token: 'not-a-token' }]) {
+    for (const other of [as(b), member]) {
       const response = await download(other, url);
       expect(response.status).toBe(404);
       expect(await response.json()).toEqual({ error: 'No such export for this token.' });
     }
+    const forged = await download({ token: 'not-a-token' }, url);
+    expect([forged.status, await forged.json()]).toEqual([401, { error: 'Invalid or revoked API token.' }]);
     expect((await download({}, url)).status).toBe(401);
     // A forged path: another type's id, garbage, an unknown export.
     for (const path of [`/bulk-exports/${gid('Expense', databaseId)}`, '/bulk-exports/%00%ff', `/bulk-exports/${gid('BulkExport', 2 ** 31 - 1)}`, '/bulk-exports/']) {
@@ -417,6 +419,24 @@ describe('the finished event', () => {
     } finally {
       await mine.close();
       await theirs.close();
+    }
+  });
+});
+
+describe('guessing tokens at the download', () => {
+  test('bad tokens count as failed authentications: past the limit the address gets 429 before any lookup; a working token is never refused for them', async () => {
+    const limited = await startApp({ rateLimit: { enabled: true, authFailures: 3, authWindowSeconds: 60 } });
+    try {
+      const path = `http://test/bulk-exports/${gid('BulkExport', 2 ** 31 - 1)}`;
+      const attempt = (token: string) => limited.app.fetch(path, { headers: { authorization: `Bearer ${token}` } });
+      expect((await attempt(a.token)).status).toBe(404); // known to be valid from now on
+      for (let i = 0; i < 3; i++) expect((await attempt(`guess-${i}`)).status).toBe(401);
+      const refused = await attempt('guess-4');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect((await attempt(a.token)).status).toBe(404);
+    } finally {
+      await limited.close();
     }
   });
 });

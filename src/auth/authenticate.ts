@@ -85,6 +85,12 @@ export async function viewerOfToken(system: PrismaClient, tokenHash: string, org
   return { person, organization, role, organizations };
 }
 
+/** Whether a token stored by its hash exists and is not revoked (read afresh). */
+export async function isLiveToken(system: PrismaClient, tokenHash: string): Promise<boolean> {
+  const [first] = await loadToken(system, tokenHash);
+  return first !== undefined && first.revoked_at === null;
+}
+
 /** The viewer, and every organization its person belongs to (`viewer { organizations }`). */
 export interface Authenticated extends Viewer {
   organizations: readonly MemberOf[];

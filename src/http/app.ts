@@ -247,7 +247,7 @@ export function createApp(options: AppOptions) {
       useObservability({ logger, requestId: (request) => requestIds.get(request), ...options.observability, metrics }),
       graphiql ? rootRedirectPlugin : graphiqlOffPlugin('/graphql'),
       // Bulk exports' files (GET /bulk-exports/<id>): before the GraphQL plugins, which it never reaches.
-      useExportDownloads(prisma),
+      useExportDownloads(prisma, rateLimit.gate),
       ...(graphiql ? [useGraphiQLAssets('/graphql')] : []),
       useDistinctConnectionsOnly('/graphql'),
       // graphql-js' NoSchemaIntrospectionCustomRule as a validation rule: refused before anything runs.

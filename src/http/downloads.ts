@@ -1,10 +1,12 @@
 // `GET /bulk-exports/<id>`: a completed bulk export's file (src/exports/run.ts), streamed chunk by
 // chunk from the database, so that memory stays flat whatever its size and any instance can serve
 // it. Only the token that started the export downloads it, while it works and its person is still a
-// member, until the export's `expiresAt`. Anything else is a 404 that says nothing about whether
-// the export exists (another token's, another organization's, or none).
+// member, until the export's `expiresAt`. No token, or one that does not work, is 401 (counted by
+// the failed-authentication limit); a working token asking for anything but its own export gets a
+// 404 that says nothing about whether the export exists (another token's, another organization's, none).
 import type { Plugin } from 'graphql-yoga';
-import { viewerOfToken } from '../auth/authenticate.js';
+import { isLiveToken, viewerOfToken } from '../auth/authenticate.js';
+import type { AuthenticationGate } from '../limits/rate-limit.js';
 import { bearerToken, hashToken } from '../auth/tokens.js';
 import { scopedClient } from '../db/scope.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -31,9 +33,13 @@ function exportIdOf(path: string): number | null {
   }
 }
 
-export function useExportDownloads(prisma: PrismaClient): Plugin {
+/**
+ * `gate`: the rate limiter's limit on failed authentications (none when it is off), as on the GraphQL
+ * endpoint: an address that sent too many bad tokens gets 429 before any is looked up.
+ */
+export function useExportDownloads(prisma: PrismaClient, gate?: AuthenticationGate): Plugin {
   return {
-    async onRequest({ url, request, fetchAPI, endResponse }) {
+    async onRequest({ url, request, fetchAPI, endResponse, serverContext }) {
       if (!url.pathname.startsWith(DOWNLOAD_PATH)) return;
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         return endResponse(problem(fetchAPI, 405, 'Only GET downloads an export.', { allow: 'GET, HEAD' }));
@@ -42,10 +48,17 @@ export function useExportDownloads(prisma: PrismaClient): Plugin {
       if (token === null) {
         return endResponse(problem(fetchAPI, 401, 'Authentication required: send the `Authorization: Bearer <token>` that started the export.', { 'www-authenticate': 'Bearer' }));
       }
-      const id = exportIdOf(url.pathname);
+      const refused = await gate?.admit(request, serverContext);
+      if (refused) return endResponse(problem(fetchAPI, 429, refused.message, { 'retry-after': String(refused.retryAfter) }));
       const tokenHash = hashToken(token);
+      if (!(await isLiveToken(prisma, tokenHash))) {
+        await gate?.failed(request);
+        return endResponse(problem(fetchAPI, 401, 'Invalid or revoked API token.', { 'www-authenticate': 'Bearer' }));
+      }
+      await gate?.succeeded(request);
+      const id = exportIdOf(url.pathname);
       const found = id === null ? null : await prisma.bulkExport.findFirst({ where: { id, tokenHash } });
-      // The token must still work, and its person still be a member where the export was made.
+      // Its person must still be a member where the export was made.
       const viewer = found && (await viewerOfToken(prisma, tokenHash, found.organizationId));
       if (!found || !viewer) return endResponse(problem(fetchAPI, 404, 'No such export for this token.'));
       if (found.status === 'EXPIRED' || (found.expiresAt && found.expiresAt <= new Date())) {
