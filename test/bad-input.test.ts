@@ -3,6 +3,7 @@
 // BAD_USER_INPUT error naming the argument; mutation inputs give a userError on the field; and
 // nothing is written. Documents are sent as raw text, as a hostile client would.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { isoDay } from '../src/domain/kit/shown.js';
 import { startApp, type TestApp } from './helpers/app.js';
 import { createTenant, gid, type Tenant } from './helpers/fixtures.js';
 
@@ -208,6 +209,19 @@ describe('mutation inputs', () => {
     expect(latest.errors).toBeUndefined();
     expect(await t.db.prisma.expense.count({ where: { organizationId: a.organizationId } })).toBe(before);
     for (const date of ['0001-01-01', '9999-12-31']) expect((await create({ date, payOn: date })).userErrors).toEqual([]);
+  });
+
+  test('the Date scalar answers every day of the calendar as toISOString would: both ends, years under 1000, leap days', async () => {
+    const days = ['0001-01-01', '0009-02-28', '0099-12-31', '0999-06-15', '1000-01-01', '1900-02-28', '2000-02-29', '2024-02-29', '9999-12-31'];
+    for (let i = 0; i < 2000; i++) days.push(new Date(Date.parse('0001-01-01T00:00:00Z') + Math.floor(Math.random() * 3_652_058) * 86_400_000).toISOString().slice(0, 10));
+    for (const date of days) expect(isoDay(new Date(`${date}T00:00:00Z`)), date).toBe(date);
+    // Through the API, at both ends.
+    for (const date of ['0001-01-01', '0999-06-15', '9999-12-31']) {
+      const made = await create({ date, payOn: date });
+      expect(made.userErrors).toEqual([]);
+      const shown = await send('query($id: ID!) { expense(id: $id) { date payOn } }', { id: gid('Expense', made.expense!.databaseId as number) });
+      expect(shown.data).toEqual({ expense: { date, payOn: date } });
+    }
   });
 
   test('a (nearly) megabyte name or reason is TOO_LONG, with the limit in the message', async () => {

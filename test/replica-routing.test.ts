@@ -489,7 +489,8 @@ describe.skipIf(!PG_URL)('routing (PostgreSQL; two read-only replicas of the tes
     await gql(app, tenant.token, EXPENSES);
     text = await scrape(app);
     expect(sample(text, 'gateway_db_statements_total', { target: 'replica' })).toBeGreaterThan(replica);
-    expect(sample(text, 'gateway_db_statements_total', { target: 'primary' })).toBe(primary + 1); // the token
+    // The token, and the first scrape's read of the unfinished bulk exports (collected after the counter).
+    expect(sample(text, 'gateway_db_statements_total', { target: 'primary' })).toBe(primary + 2);
   });
 
   test('a query the standby cancels (conflict with recovery) halfway runs again on the primary; the standby stays in rotation', async () => {

@@ -117,13 +117,18 @@ export async function purgeExpired(prisma: RunOptions['prisma'], now = new Date(
   return ids.length;
 }
 
-/** The unfinished exports of every organization, for /metrics: `stalled` runs wrote nothing within the lease (their process died). */
+/**
+ * The unfinished exports of every organization, for /metrics, in one statement (at most one per
+ * token): `stalled` runs wrote nothing within the lease (their process died).
+ */
 export async function exportBacklog(prisma: RunOptions['prisma'], leaseMs = DEFAULT_LEASE_MS): Promise<Record<'created' | 'running' | 'stalled', number>> {
-  const stale = new Date(Date.now() - leaseMs);
-  const [created, running, stalled] = await Promise.all([
-    prisma.bulkExport.count({ where: { status: 'CREATED' } }),
-    prisma.bulkExport.count({ where: { status: 'RUNNING' } }),
-    prisma.bulkExport.count({ where: { status: 'RUNNING', OR: [{ heartbeatAt: null }, { heartbeatAt: { lt: stale } }] } }),
-  ]);
-  return { created, running: running - stalled, stalled };
+  const stale = Date.now() - leaseMs;
+  const rows = await prisma.bulkExport.findMany({ where: { status: { in: ['CREATED', 'RUNNING'] } }, select: { status: true, heartbeatAt: true } });
+  const backlog = { created: 0, running: 0, stalled: 0 };
+  for (const row of rows) {
+    if (row.status === 'CREATED') backlog.created += 1;
+    else if (!row.heartbeatAt || row.heartbeatAt.getTime() < stale) backlog.stalled += 1;
+    else backlog.running += 1;
+  }
+  return backlog;
 }

