@@ -40,6 +40,12 @@ export interface ContextSettings {
   publicUrl?: string;
 }
 
+/** `scheme://host[:port]` of an absolute URL, without parsing it whole (every request builds a context). */
+const originOf = (url: string): string => {
+  const path = url.indexOf('/', url.indexOf('//') + 2);
+  return path === -1 ? url : url.slice(0, path);
+};
+
 /** Bound to the person as well: private rows of others are hidden by the data layer (src/db/scope.ts). */
 const scopeOf = (viewer: Viewer): Scope => ({ organizationId: viewer.organization.id, personId: viewer.person.id, role: viewer.role });
 
@@ -49,6 +55,7 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
   const { primary, routing, tokens } = settings;
   const viewer = await authenticate(primary, initial.request.headers, tokens);
   const scope = scopeOf(viewer);
+  const tokenHash = hashToken(bearerToken(initial.request.headers) ?? '');
   return {
     requestId,
     viewer,
@@ -63,9 +70,9 @@ export async function buildContext(settings: ContextSettings, initial: YogaIniti
     events: settings.events,
     subscriptionSlots: settings.subscriptionSlots,
     reauthenticate: (options) => authenticate(primary, initial.request.headers, options?.fresh ? undefined : tokens),
-    credentials: `${hashToken(bearerToken(initial.request.headers) ?? '')}:${initial.request.headers.get('x-tenant') ?? ''}`,
-    tokenHash: hashToken(bearerToken(initial.request.headers) ?? ''),
-    origin: settings.publicUrl ?? new URL(initial.request.url).origin,
+    credentials: `${tokenHash}:${initial.request.headers.get('x-tenant') ?? ''}`,
+    tokenHash,
+    origin: settings.publicUrl ?? originOf(initial.request.url),
   };
 }
 
