@@ -29,7 +29,7 @@ import { newToken } from '../src/auth/tokens.js';
 import { createLogger } from '../src/observability/logger.js';
 import { startTracing } from '../src/observability/tracing.js';
 import { createApp } from '../src/http/app.js';
-import { startExportService } from '../src/http/downloads.js';
+import { startExportService } from '../src/http/bulk-exports.js';
 
 const { values } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ import { purgeExpired } from '../src/exports/queue.js';
 import { runExport, type RunOptions } from '../src/exports/run.js';
 import { backgroundContext } from '../src/http/context.js';
 import { maskError } from '../src/http/errors.js';
-import { startExportService } from '../src/http/downloads.js';
+import { startExportService } from '../src/http/bulk-exports.js';
 import { tokenChargeOf } from '../src/http/app.js';
 import { schema } from '../src/schema/index.js';
 import { AddressPolicy } from '../src/webhooks/url-guard.js';

@@ -71,24 +71,25 @@ function personOf(rows: TokenRow[]) {
 }
 
 /**
- * The viewer a token stored by its hash is in `organizationId`, read afresh (no cache): for work that
- * runs as a token after its request (a bulk export, src/exports/). Null when the token was revoked
- * or its person is no longer a member there.
+ * The viewers a token stored by its hash may be, read afresh (no cache): for work that runs as a
+ * token after its request (a bulk export, src/exports/) and for its download. Null when the token is
+ * unknown or revoked; else the viewer in an organization, null where its person is not a member.
  */
-export async function viewerOfToken(system: PrismaClient, tokenHash: string, organizationId: number): Promise<Authenticated | null> {
+export async function tokenViewers(system: PrismaClient, tokenHash: string): Promise<((organizationId: number) => Authenticated | null) | null> {
   const rows = await loadToken(system, tokenHash);
   if (!rows[0] || rows[0].revoked_at !== null) return null;
   const { person, organizations } = personOf(rows);
-  const membership = organizations.find((o) => o.id === organizationId);
-  if (!membership) return null;
-  const { role, ...organization } = membership;
-  return { person, organization, role, organizations };
+  return (organizationId) => {
+    const membership = organizations.find((o) => o.id === organizationId);
+    if (!membership) return null;
+    const { role, ...organization } = membership;
+    return { person, organization, role, organizations };
+  };
 }
 
-/** Whether a token stored by its hash exists and is not revoked (read afresh). */
-export async function isLiveToken(system: PrismaClient, tokenHash: string): Promise<boolean> {
-  const [first] = await loadToken(system, tokenHash);
-  return first !== undefined && first.revoked_at === null;
+/** The viewer of a token stored by its hash in `organizationId` (see `tokenViewers`); null if it does not work there. */
+export async function viewerOfToken(system: PrismaClient, tokenHash: string, organizationId: number): Promise<Authenticated | null> {
+  return (await tokenViewers(system, tokenHash))?.(organizationId) ?? null;
 }
 
 /** The viewer, and every organization its person belongs to (`viewer { organizations }`). */

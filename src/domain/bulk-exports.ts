@@ -1,5 +1,5 @@
 // Bulk exports: the rules of starting and cancelling one, and what its events show. Running one is
-// src/exports/run.ts; the GraphQL side src/schema/bulk-export.ts; the download src/http/downloads.ts.
+// src/exports/run.ts; the GraphQL side src/schema/bulk-export.ts; the download src/http/bulk-exports.ts.
 //
 // The organization sees its exports (like every object, and their events go to every member); one
 // runs as, and its file is downloaded by, the token that started it only. A token has at most one unfinished export (CREATED or RUNNING):
@@ -97,7 +97,7 @@ export function exportProgress(row: Pick<BulkExport, 'status' | 'rowCount' | 'to
   return row.totalCount === 0 ? 0 : Math.min(1, row.rowCount / row.totalCount);
 }
 
-/** Where the file is downloaded (src/http/downloads.ts), while there is one. */
+/** Where the file is downloaded (src/http/bulk-exports.ts), while there is one. */
 export function exportUrl(row: Pick<BulkExport, 'id' | 'status' | 'expiresAt'>, origin: string, now = new Date()): string | null {
   return row.status === 'COMPLETED' && row.expiresAt && row.expiresAt > now ? `${origin}/bulk-exports/${globalId('BulkExport', row.id)}` : null;
 }

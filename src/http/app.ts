@@ -10,7 +10,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import { schema } from '../schema/index.js';
 import { deliveryBacklog } from '../webhooks/deliver.js';
 import { AddressPolicy } from '../webhooks/url-guard.js';
-import { useExportDownloads } from './downloads.js';
+import { useExportDownloads } from './bulk-exports.js';
 import { authenticate, tokenCache, type Authenticated } from '../auth/authenticate.js';
 import { buildContext, type Context, type ContextSettings } from './context.js';
 import { useCompression } from './compression.js';

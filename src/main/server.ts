@@ -22,7 +22,7 @@ import { connectRedis } from '../limits/rate-limit.js';
 import { startTracing } from '../observability/tracing.js';
 import { loadPersistedDocuments, type PersistedDocuments } from '../http/trusted-documents.js';
 import { createApp, tokenChargeOf } from '../http/app.js';
-import { startExportService } from '../http/downloads.js';
+import { startExportService } from '../http/bulk-exports.js';
 import type { ExportService } from '../exports/queue.js';
 import { serveWebSockets, type WebSocketService } from '../http/websocket.js';
 import { createEventBus } from '../changes/pubsub.js';

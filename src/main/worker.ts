@@ -5,7 +5,7 @@
 // taking jobs, let the running attempts finish (at most SHUTDOWN_TIMEOUT_MS), close the database,
 // exit 0. A second signal exits at once.
 import { exportSettings, loadConfigOrExit, webhookSettings } from '../config.js';
-import { startExportService } from '../http/downloads.js';
+import { startExportService } from '../http/bulk-exports.js';
 import { connectRedis, useRateLimit } from '../limits/rate-limit.js';
 import type { ExportService } from '../exports/queue.js';
 import { openDatabase, type Database } from '../db/client.js';

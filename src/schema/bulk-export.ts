@@ -1,6 +1,6 @@
 // Bulk exports (docs/api.md "Bulk exports"): `startBulkExport`, `bulkExport(id)`,
 // `currentBulkExport`, `cancelBulkExport`. The rules are in src/domain/bulk-exports.ts, the run in
-// src/exports/run.ts, the download in src/http/downloads.ts.
+// src/exports/run.ts, the download in src/http/bulk-exports.ts.
 import { parse } from 'graphql';
 import { cancelBulkExport, exportProgress, exportUrl, startBulkExport, UNFINISHED } from '../domain/bulk-exports.js';
 import { at, fail } from '../domain/kit/result.js';

@@ -1,3 +1,6 @@
+// Bulk exports at the HTTP level: their download, and the service that runs them over this API's
+// schema (`startExportService`, for npm start and the worker).
+//
 // `GET /bulk-exports/<id>`: a completed bulk export's file (src/exports/run.ts), streamed chunk by
 // chunk from the database, so that memory stays flat whatever its size and any instance can serve
 // it. Only the token that started the export downloads it, while it works and its person is still a
@@ -5,7 +8,7 @@
 // the failed-authentication limit); a working token asking for anything but its own export gets a
 // 404 that says nothing about whether the export exists (another token's, another organization's, none).
 import type { Plugin } from 'graphql-yoga';
-import { isLiveToken, viewerOfToken } from '../auth/authenticate.js';
+import { tokenViewers } from '../auth/authenticate.js';
 import type { AuthenticationGate } from '../limits/rate-limit.js';
 import { bearerToken, hashToken } from '../auth/tokens.js';
 import { scopedClient } from '../db/scope.js';
@@ -51,7 +54,8 @@ export function useExportDownloads(prisma: PrismaClient, gate?: AuthenticationGa
       const refused = await gate?.admit(request, serverContext);
       if (refused) return endResponse(problem(fetchAPI, 429, refused.message, { 'retry-after': String(refused.retryAfter) }));
       const tokenHash = hashToken(token);
-      if (!(await isLiveToken(prisma, tokenHash))) {
+      const viewerIn = await tokenViewers(prisma, tokenHash);
+      if (!viewerIn) {
         await gate?.failed(request);
         return endResponse(problem(fetchAPI, 401, 'Invalid or revoked API token.', { 'www-authenticate': 'Bearer' }));
       }
@@ -59,7 +63,7 @@ export function useExportDownloads(prisma: PrismaClient, gate?: AuthenticationGa
       const id = exportIdOf(url.pathname);
       const found = id === null ? null : await prisma.bulkExport.findFirst({ where: { id, tokenHash } });
       // Its person must still be a member where the export was made.
-      const viewer = found && (await viewerOfToken(prisma, tokenHash, found.organizationId));
+      const viewer = found && viewerIn(found.organizationId);
       if (!found || !viewer) return endResponse(problem(fetchAPI, 404, 'No such export for this token.'));
       if (found.status === 'EXPIRED' || (found.expiresAt && found.expiresAt <= new Date())) {
         return endResponse(problem(fetchAPI, 410, 'This export has expired: its file was deleted. Start a new one.'));
