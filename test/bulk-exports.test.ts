@@ -252,6 +252,24 @@ describe('one export per token', () => {
     await settle(as(a));
   });
 
+  test('20 cancels at once: one CANCELED, 19 CONFLICT, one finished event', async () => {
+    await settle(as(a));
+    const { id } = await started(as(a));
+    const results = await Promise.all(Array.from({ length: 20 }, () => data(t.app, Cancel, { input: { id } }, as(a))));
+    expect(results.filter((r) => r.cancelBulkExport.bulkExport?.status === 'CANCELED')).toHaveLength(1);
+    expect(results.filter((r) => r.cancelBulkExport.userErrors[0]?.code === 'CONFLICT')).toHaveLength(19);
+    expect(await t.db.prisma.changeEvent.count({ where: { type: 'bulk_export.finished', subjectId: id } })).toBe(1);
+  });
+
+  test('forged and out-of-range ids are clear errors, never an unexpected one', async () => {
+    for (const id of [gid('BulkExport', 2 ** 31 - 1), gid('BulkExport', 2 ** 31), gid('Expense', 1), 'not an id', '\u0000', 'x'.repeat(10_000)]) {
+      const shown = await execute(t.app, Show, { id }, as(a));
+      expect(['NOT_FOUND', 'BAD_USER_INPUT'], id.slice(0, 20)).toContain(shown.body.errors?.[0]?.extensions?.code);
+      const cancel = (await data(t.app, Cancel, { input: { id } }, as(a))).cancelBulkExport;
+      expect(cancel.userErrors.map((e) => e.code)).toEqual(['NOT_FOUND']);
+    }
+  });
+
   test('20 starts at once: one export, 19 CONFLICT', async () => {
     await settle(as(b));
     const results = await Promise.all(Array.from({ length: 20 }, () => start(as(b), EXPENSES)));
