@@ -75,6 +75,8 @@ export interface AppOptions {
   subscriptionsPerPerson?: number;
   /** PUBLIC_URL: the gateway's address as clients reach it, for the URLs it hands out; the request's own when not given. */
   publicUrl?: string;
+  /** BULK_EXPORT_LEASE_SECONDS in ms: after it, /metrics counts a running export without a page as stalled. */
+  bulkExportLeaseMs?: number;
 }
 
 /** GraphiQL's example query (the README's screenshot shows its answer on the demo; test/demo.test.ts runs it). */
@@ -190,7 +192,7 @@ export function createApp(options: AppOptions) {
     registerWebhookQueueMetrics(metrics.registry, () => deliveryBacklog(prisma));
   }
   // Unfinished bulk exports, whichever process runs them: read from the database at each scrape.
-  registerExportMetrics(metrics.registry, () => exportBacklog(prisma));
+  registerExportMetrics(metrics.registry, () => exportBacklog(prisma, options.bulkExportLeaseMs));
   const events = options.events ?? processEventBus();
   // Live subscriptions are re-checked as often as a token may be cached: a revoked one ends within AUTH_CACHE_MS.
   const slots = new SubscriptionSlots(options.subscriptionsPerPerson, { recheckMs: options.authCacheMs || undefined });

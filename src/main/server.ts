@@ -180,6 +180,7 @@ const startup = (async () => {
     events,
     subscriptionsPerPerson: config.SUBSCRIPTIONS_PER_PERSON,
     publicUrl: config.PUBLIC_URL,
+    bulkExportLeaseMs: exportsSettings.leaseMs,
     rateLimit: {
       enabled: config.RATE_LIMIT_ENABLED,
       points: config.RATE_LIMIT_POINTS,
