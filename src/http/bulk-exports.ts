@@ -21,6 +21,8 @@ import { AddressPolicy } from '../webhooks/url-guard.js';
 import { backgroundContext } from './context.js';
 import { maskError } from './errors.js';
 
+type OnRequestPayload = Parameters<NonNullable<Plugin['onRequest']>>[0];
+
 export const DOWNLOAD_PATH = '/bulk-exports/';
 
 const problem = (fetchAPI: { Response: typeof Response }, status: number, message: string, headers: Record<string, string> = {}) =>
@@ -42,56 +44,64 @@ function exportIdOf(path: string): number | null {
  */
 export function useExportDownloads(prisma: PrismaClient, gate?: AuthenticationGate): Plugin {
   return {
-    async onRequest({ url, request, fetchAPI, endResponse, serverContext }) {
-      if (!url.pathname.startsWith(DOWNLOAD_PATH)) return;
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        return endResponse(problem(fetchAPI, 405, 'Only GET downloads an export.', { allow: 'GET, HEAD' }));
-      }
-      const token = bearerToken(request.headers);
-      if (token === null) {
-        return endResponse(problem(fetchAPI, 401, 'Authentication required: send the `Authorization: Bearer <token>` that started the export.', { 'www-authenticate': 'Bearer' }));
-      }
-      const refused = await gate?.admit(request, serverContext);
-      if (refused) return endResponse(problem(fetchAPI, 429, refused.message, { 'retry-after': String(refused.retryAfter) }));
-      const tokenHash = hashToken(token);
-      const viewerIn = await tokenViewers(prisma, tokenHash);
-      if (!viewerIn) {
-        await gate?.failed(request);
-        return endResponse(problem(fetchAPI, 401, 'Invalid or revoked API token.', { 'www-authenticate': 'Bearer' }));
-      }
-      await gate?.succeeded(request);
-      const id = exportIdOf(url.pathname);
-      const found = id === null ? null : await prisma.bulkExport.findFirst({ where: { id, tokenHash } });
-      // Its person must still be a member where the export was made.
-      const viewer = found && viewerIn(found.organizationId);
-      if (!found || !viewer) return endResponse(problem(fetchAPI, 404, 'No such export for this token.'));
-      if (found.status === 'EXPIRED' || (found.expiresAt && found.expiresAt <= new Date())) {
-        return endResponse(problem(fetchAPI, 410, 'This export has expired: its file was deleted. Start a new one.'));
-      }
-      if (found.status !== 'COMPLETED') return endResponse(problem(fetchAPI, 409, `This export is ${found.status}: only a COMPLETED one has a file.`));
-
-      const headers = {
-        'content-type': 'application/jsonl; charset=utf-8',
-        'content-length': String(found.byteCount),
-        'content-disposition': `attachment; filename="bulk-export-${found.id}.jsonl"`,
-        'cache-control': 'private, no-store',
-      };
-      if (request.method === 'HEAD') return endResponse(new fetchAPI.Response(null, { status: 200, headers }));
-      const db = scopedClient(prisma, { organizationId: found.organizationId });
-      const encoder = new TextEncoder();
-      let next = 0;
-      // One chunk (a page of rows) in memory at a time, read when the client is ready for it.
-      const body = new fetchAPI.ReadableStream({
-        async pull(controller) {
-          const [chunk] = await db.bulkExportChunk.findMany({ where: { exportId: found.id, seq: { gte: next } }, orderBy: { seq: 'asc' }, take: 1 });
-          if (!chunk) return controller.close();
-          next = chunk.seq + 1;
-          controller.enqueue(encoder.encode(chunk.data));
-        },
-      });
-      return endResponse(new fetchAPI.Response(body, { status: 200, headers }));
-    },
+    // Synchronous on every other path: a hook that returns a promise makes Yoga run the rest of every
+    // request's hooks asynchronously (bench/results/2026-12-07-floor.md).
+    onRequest: (payload) => (payload.url.pathname.startsWith(DOWNLOAD_PATH) ? download(prisma, gate, payload) : undefined),
   };
+}
+
+/** GET /bulk-exports/<id>: the file of a COMPLETED export of the request's token, chunk by chunk. */
+async function download(
+  prisma: PrismaClient,
+  gate: AuthenticationGate | undefined,
+  { url, request, fetchAPI, endResponse, serverContext }: OnRequestPayload,
+): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return endResponse(problem(fetchAPI, 405, 'Only GET downloads an export.', { allow: 'GET, HEAD' }));
+  }
+  const token = bearerToken(request.headers);
+  if (token === null) {
+    return endResponse(problem(fetchAPI, 401, 'Authentication required: send the `Authorization: Bearer <token>` that started the export.', { 'www-authenticate': 'Bearer' }));
+  }
+  const refused = await gate?.admit(request, serverContext);
+  if (refused) return endResponse(problem(fetchAPI, 429, refused.message, { 'retry-after': String(refused.retryAfter) }));
+  const tokenHash = hashToken(token);
+  const viewerIn = await tokenViewers(prisma, tokenHash);
+  if (!viewerIn) {
+    await gate?.failed(request);
+    return endResponse(problem(fetchAPI, 401, 'Invalid or revoked API token.', { 'www-authenticate': 'Bearer' }));
+  }
+  await gate?.succeeded(request);
+  const id = exportIdOf(url.pathname);
+  const found = id === null ? null : await prisma.bulkExport.findFirst({ where: { id, tokenHash } });
+  // Its person must still be a member where the export was made.
+  const viewer = found && viewerIn(found.organizationId);
+  if (!found || !viewer) return endResponse(problem(fetchAPI, 404, 'No such export for this token.'));
+  if (found.status === 'EXPIRED' || (found.expiresAt && found.expiresAt <= new Date())) {
+    return endResponse(problem(fetchAPI, 410, 'This export has expired: its file was deleted. Start a new one.'));
+  }
+  if (found.status !== 'COMPLETED') return endResponse(problem(fetchAPI, 409, `This export is ${found.status}: only a COMPLETED one has a file.`));
+
+  const headers = {
+    'content-type': 'application/jsonl; charset=utf-8',
+    'content-length': String(found.byteCount),
+    'content-disposition': `attachment; filename="bulk-export-${found.id}.jsonl"`,
+    'cache-control': 'private, no-store',
+  };
+  if (request.method === 'HEAD') return endResponse(new fetchAPI.Response(null, { status: 200, headers }));
+  const db = scopedClient(prisma, { organizationId: found.organizationId });
+  const encoder = new TextEncoder();
+  let next = 0;
+  // One chunk (a page of rows) in memory at a time, read when the client is ready for it.
+  const body = new fetchAPI.ReadableStream({
+    async pull(controller) {
+      const [chunk] = await db.bulkExportChunk.findMany({ where: { exportId: found.id, seq: { gte: next } }, orderBy: { seq: 'asc' }, take: 1 });
+      if (!chunk) return controller.close();
+      next = chunk.seq + 1;
+      controller.enqueue(encoder.encode(chunk.data));
+    },
+  });
+  return endResponse(new fetchAPI.Response(body, { status: 200, headers }));
 }
 
 /**

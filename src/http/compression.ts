@@ -75,7 +75,9 @@ export function varyOnEncoding(headers: Headers): void {
 /** Must be the last plugin with an onResponse hook: it replaces the response with its compressed copy. */
 export function useCompression(): Plugin {
   return {
-    async onResponse({ request, response, setResponse, fetchAPI }) {
+    // Synchronous when nothing is compressed: a hook that returns a promise makes Yoga finish the
+    // request asynchronously (bench/results/2026-12-07-floor.md).
+    onResponse({ request, response, setResponse, fetchAPI }) {
       if (!response.body || response.headers.has('content-encoding')) return;
       const type = response.headers.get('content-type');
       if (!type || !COMPRESSIBLE.test(type)) return;
@@ -83,15 +85,20 @@ export function useCompression(): Plugin {
       varyOnEncoding(response.headers);
       const encoding = chooseEncoding(request.headers.get('accept-encoding'));
       if (!encoding) return;
-      const raw = new Uint8Array(await response.arrayBuffer());
-      const headers = new fetchAPI.Headers(response.headers);
-      let body: Uint8Array<ArrayBuffer> = raw;
-      if (raw.byteLength >= MIN_COMPRESSED_BYTES) {
-        body = new Uint8Array(await compress(raw, encoding));
-        headers.set('content-encoding', encoding);
-      }
-      headers.set('content-length', String(body.byteLength));
-      setResponse(new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers }));
+      return compressed(response, encoding, fetchAPI).then(setResponse);
     },
   };
+}
+
+/** The response with its body compressed (when it is large enough to gain), and its length. */
+async function compressed(response: Response, encoding: Encoding, fetchAPI: { Headers: typeof Headers; Response: typeof Response }): Promise<Response> {
+  const raw = new Uint8Array(await response.arrayBuffer());
+  const headers = new fetchAPI.Headers(response.headers);
+  let body: Uint8Array<ArrayBuffer> = raw;
+  if (raw.byteLength >= MIN_COMPRESSED_BYTES) {
+    body = new Uint8Array(await compress(raw, encoding));
+    headers.set('content-encoding', encoding);
+  }
+  headers.set('content-length', String(body.byteLength));
+  return new fetchAPI.Response(body, { status: response.status, statusText: response.statusText, headers });
 }

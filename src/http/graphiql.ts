@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga';
 import { chooseEncoding, compress, varyOnEncoding, type Encoding } from './compression.js';
 
+type OnRequestPayload = Parameters<NonNullable<Plugin['onRequest']>>[0];
+
 /** Where the assets are served; outside the GraphQL endpoint, so that no GraphQL handling touches them. */
 export const GRAPHIQL_ASSETS_PATH = '/graphiql/';
 
@@ -118,25 +120,9 @@ export async function renderGraphiQLPage(opts: GraphiQLOptions & { favicon?: str
  */
 export function useGraphiQLAssets(graphqlEndpoint: string): Plugin {
   return {
-    async onRequest({ url, request, fetchAPI, endResponse }) {
-      if (!url.pathname.startsWith(GRAPHIQL_ASSETS_PATH)) return;
-      const answer = (status: number, message: string, headers: Record<string, string> = {}) =>
-        endResponse(new fetchAPI.Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } }));
-      if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'GraphiQL assets are read with GET.\n', { allow: 'GET, HEAD' });
-      const a = (await loadAssets()).byFile.get(url.pathname.slice(GRAPHIQL_ASSETS_PATH.length));
-      // An old hash (the package was upgraded since the page was loaded) is not found: reload the page.
-      if (!a) return answer(404, 'No such GraphiQL asset: reload the page at /graphql.\n', { 'cache-control': 'no-store' });
-      const headers = new fetchAPI.Headers({ 'content-type': a.type, 'cache-control': IMMUTABLE, etag: a.etag });
-      varyOnEncoding(headers);
-      if (request.headers.get('if-none-match')?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === a.etag)) {
-        return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
-      }
-      const encoding = chooseEncoding(request.headers.get('accept-encoding'));
-      const body = encoding ? await encoded(a, encoding) : a.body;
-      if (encoding) headers.set('content-encoding', encoding);
-      headers.set('content-length', String(body.byteLength));
-      endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers }));
-    },
+    // Synchronous on every other path: a hook that returns a promise makes Yoga run the rest of every
+    // request's hooks asynchronously (bench/results/2026-12-07-floor.md).
+    onRequest: (payload) => (payload.url.pathname.startsWith(GRAPHIQL_ASSETS_PATH) ? serveAsset(payload) : undefined),
     onResponse({ request, response }) {
       if (
         request.method === 'GET' &&
@@ -150,4 +136,24 @@ export function useGraphiQLAssets(graphqlEndpoint: string): Plugin {
       }
     },
   };
+}
+
+/** GET /graphql/assets/<file>: one of GraphiQL's assets, compressed as the browser accepts. */
+async function serveAsset({ url, request, fetchAPI, endResponse }: OnRequestPayload): Promise<void> {
+  const answer = (status: number, message: string, headers: Record<string, string> = {}) =>
+    endResponse(new fetchAPI.Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } }));
+  if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'GraphiQL assets are read with GET.\n', { allow: 'GET, HEAD' });
+  const a = (await loadAssets()).byFile.get(url.pathname.slice(GRAPHIQL_ASSETS_PATH.length));
+  // An old hash (the package was upgraded since the page was loaded) is not found: reload the page.
+  if (!a) return answer(404, 'No such GraphiQL asset: reload the page at /graphql.\n', { 'cache-control': 'no-store' });
+  const headers = new fetchAPI.Headers({ 'content-type': a.type, 'cache-control': IMMUTABLE, etag: a.etag });
+  varyOnEncoding(headers);
+  if (request.headers.get('if-none-match')?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === a.etag)) {
+    return endResponse(new fetchAPI.Response(null, { status: 304, headers }));
+  }
+  const encoding = chooseEncoding(request.headers.get('accept-encoding'));
+  const body = encoding ? await encoded(a, encoding) : a.body;
+  if (encoding) headers.set('content-encoding', encoding);
+  headers.set('content-length', String(body.byteLength));
+  endResponse(new fetchAPI.Response(request.method === 'HEAD' ? null : body, { status: 200, headers }));
 }

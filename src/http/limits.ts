@@ -73,10 +73,15 @@ function variablesProblem(value: unknown): string | null {
   return null;
 }
 
-async function bodyTooLarge(request: Request): Promise<boolean> {
+/** Whether the body is over the limit: known at once from Content-Length, else (chunked) by counting it. */
+function bodyTooLarge(request: Request): boolean | Promise<boolean> {
   const declared = request.headers.get('content-length');
   if (declared !== null) return Number(declared) > LIMITS.bodyBytes;
   if (!request.body) return false;
+  return chunkedBodyTooLarge(request);
+}
+
+async function chunkedBodyTooLarge(request: Request): Promise<boolean> {
   // No declared length (chunked): count what arrives, on a copy, and stop at the limit.
   const reader = request.clone().body!.getReader();
   let size = 0;
@@ -114,15 +119,22 @@ export function withComplexityCodes<T extends { errors?: readonly GraphQLError[]
 
 export function useRequestLimits(): Plugin {
   return {
-    async onRequestParse({ request, endResponse, fetchAPI }) {
-      if (request.method !== 'POST' || !(await bodyTooLarge(request))) return;
-      const error = tooLarge(`The request body is larger than ${LIMITS.bodyBytes} bytes.`, 'bodyBytes', 413);
-      endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'REQUEST_TOO_LARGE', limit: 'bodyBytes' } }] }), {
-          status: 413,
-          headers: { 'content-type': 'application/json' },
-        }),
-      );
+    // Synchronous unless the body is chunked: a hook that returns a promise makes Yoga run the rest of
+    // every request's hooks asynchronously (bench/results/2026-12-07-floor.md).
+    onRequestParse({ request, endResponse, fetchAPI }) {
+      if (request.method !== 'POST') return;
+      const refuse = (tooBig: boolean) => {
+        if (!tooBig) return;
+        const error = tooLarge(`The request body is larger than ${LIMITS.bodyBytes} bytes.`, 'bodyBytes', 413);
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ errors: [{ message: error.message, extensions: { code: 'REQUEST_TOO_LARGE', limit: 'bodyBytes' } }] }), {
+            status: 413,
+            headers: { 'content-type': 'application/json' },
+          }),
+        );
+      };
+      const tooBig = bodyTooLarge(request);
+      return typeof tooBig === 'boolean' ? refuse(tooBig) : tooBig.then(refuse);
     },
     onParams({ params, setResult }) {
       if (typeof params.query === 'string' && textNesting(params.query) > LIMITS.textNesting) {
