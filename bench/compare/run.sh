@@ -19,6 +19,7 @@
 #   ROUNDS=5 DURATION=5 WARMUP=5 GAP=2 CONCURRENCIES="32 1"   run-pair.mjs settings (alternating A/B rounds,
 #                                         a pause after each load so that one side's leftover requests finish first)
 #   CPU_ROUNDS=3 CPU_DURATION=5 PROFILE_SECONDS=15        cpu-per-request.mjs rounds, length of the profiled load
+#   PROFILE_PAIR=b                               the pair the profile step loads (its letter: a, b, n, c, d, t)
 #   STEPS="statements pairs rss cpu profile"     which measurements to run; also `soak` (RSS over SOAK_MINUTES=15
 #                                         of pair b at c=32, first read after SOAK_WARM=5: soak.txt)
 #   ONLY="createExpense"                  only the pairs whose name contains this (pairs step)
@@ -43,7 +44,7 @@ SRVURL=postgresql://$DB_ROLE@127.0.0.1:5432/$DB       # every server
 OUT=${OUT:-/tmp/bench-compare}
 ROUNDS=${ROUNDS:-5}; DURATION=${DURATION:-5}; WARMUP=${WARMUP:-5}; GAP=${GAP:-2}
 CONCURRENCIES=${CONCURRENCIES:-"32 1"}
-CPU_ROUNDS=${CPU_ROUNDS:-3}; CPU_DURATION=${CPU_DURATION:-5}; PROFILE_SECONDS=${PROFILE_SECONDS:-15}
+CPU_ROUNDS=${CPU_ROUNDS:-3}; CPU_DURATION=${CPU_DURATION:-5}; PROFILE_SECONDS=${PROFILE_SECONDS:-15}; PROFILE_PAIR=${PROFILE_PAIR:-b}
 STEPS=${STEPS:-"statements pairs rss cpu profile"}
 GW_NODE=${GW_NODE:-$GW_DIR/node_modules/.bin/node}
 GW_PORT=${GW_PORT:-4400}; GW2_PORT=${GW2_PORT:-4401}; GW_PROF_PORT=${GW_PROF_PORT:-4402}
@@ -246,16 +247,16 @@ if has cpu; then
   done | tee "$OUT/cpu.txt"
 fi
 
-# ---- where the gateway's time goes: --cpu-prof under pair b, c = 32 --------------------------
+# ---- where the gateway's time goes: --cpu-prof under pair PROFILE_PAIR (b), c = 32 --------------------------
 if has profile; then
   rm -rf "$OUT/prof"; t0=$(date +%s.%N)
   start_gw "$GW_PROF_PORT" "$GW_NODE" --cpu-prof --cpu-prof-dir="$OUT/prof"; PROF_PID=$!
   wait_port "$GW_PROF_PORT"
   taskset -c 1 node -e '
-    const autocannon = require("autocannon"); const p = require(process.argv[2]).find((p) => p.name.startsWith("b ") && p.name.endsWith("gateway vs postgraphile"));
+    const autocannon = require("autocannon"); const p = require(process.argv[2]).find((p) => p.name.startsWith(process.argv[4] + " ") && p.name.endsWith("gateway vs postgraphile"));
     const opts = { url: process.argv[3], method: "POST", headers: { "content-type": "application/json", ...p.a.headers }, body: JSON.stringify({ query: p.a.query, variables: p.a.variables }), connections: 32 };
     (async () => { await autocannon({ ...opts, duration: 5 }); const r = await autocannon({ ...opts, duration: Number(process.argv[1]) }); console.log(`profiled load: ${r.requests.average} req/s, p50 ${r.latency.p50} ms`); })();' \
-    "$PROFILE_SECONDS" "$PAIRS" "http://127.0.0.1:$GW_PROF_PORT/graphql"
+    "$PROFILE_SECONDS" "$PAIRS" "http://127.0.0.1:$GW_PROF_PORT/graphql" "$PROFILE_PAIR"
   skip=$(echo "$(date +%s.%N) - $t0 - $PROFILE_SECONDS" | bc)   # keep only the measured load
   kill -INT "$PROF_PID"; while kill -0 "$PROF_PID" 2>/dev/null; do sleep 0.2; done
   live=(); for p in "${PIDS[@]}"; do [ "$p" = "$PROF_PID" ] || live+=("$p"); done; PIDS=("${live[@]}")
