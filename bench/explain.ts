@@ -13,7 +13,7 @@
 // under `EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT)` through the same pool, with the same parameters.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/gateway_explain npx tsx bench/explain.ts \
-//     [--scale 100000] [--org 1] [--depth 0.5] [--repeat 3] [--out .data/explain-plans-100000.txt] [--only expenses]
+//     [--scale 100000] [--org 1|2|small] [--small-organizations 50] [--small-size 200] [--depth 0.5] [--repeat 3] [--out .data/explain-plans-100000.txt] [--only expenses]
 //     [--no-vacuum] [--groups]
 //
 // Prints, per order, the plan's top nodes, whether a Sort or a Seq Scan appears, how many rows the
@@ -50,6 +50,8 @@ const { values } = parseArgs({
     'no-vacuum': { type: 'boolean', default: false },
     groups: { type: 'boolean', default: false },
     generic: { type: 'boolean', default: false },
+    'small-organizations': { type: 'string', default: '0' },
+    'small-size': { type: 'string', default: '200' },
   },
 });
 const scale = Number(values.scale);
@@ -57,8 +59,15 @@ const depth = Number(values.depth);
 const repeat = Math.max(1, Number(values.repeat));
 const outFile = values.out ?? `.data/explain-plans-${scale}.txt`;
 const only = values.only ? new Set(values.only.split(',')) : null;
-/** Which of the generated organizations to read as (1 or 2): their rows sit in different id ranges. */
-const orgNumber = Number(values.org);
+/**
+ * Which of the generated organizations to read as: 1 or 2 (their rows sit in different id ranges), or
+ * `small`: the first of `--small-organizations` (each `--small-size` expenses, 10 deals) generated
+ * beside them, so that one database holds organizations of very different sizes, as a generic plan
+ * (PLAN_CACHE_MODE) must serve: it is estimated for an average organization.
+ */
+const orgNumber = values.org === 'small' ? 0 : Number(values.org);
+const smallOrganizations = Number(values['small-organizations']);
+const smallSize = Number(values['small-size']);
 
 const url = process.env.DATABASE_URL || undefined;
 const dataDir = process.env.BENCH_DATA_DIR ?? '.data/bench';
@@ -68,14 +77,25 @@ await migrate(db.scripts);
 
 // ---- Data, as bench/run.ts makes it ------------------------------------------------------------
 
-let organization = await db.prisma.organization.findFirst({ where: { name: { startsWith: 'Scale org 1 ' } }, orderBy: { id: 'desc' } });
-const existing = organization ? await db.prisma.expense.count({ where: { organizationId: organization.id } }) : 0;
-if (!organization || existing !== Math.ceil(scale / 2)) {
+// The large pair's first organization: the newest 'Scale org 1' of the right size (small ones share the name).
+const sizes = await db.prisma.expense.groupBy({ by: ['organizationId'], _count: { _all: true } });
+const sizeOf = new Map(sizes.map((g) => [g.organizationId, g._count._all]));
+const candidates = await db.prisma.organization.findMany({ where: { name: { startsWith: 'Scale org ' } }, orderBy: { id: 'desc' } });
+let organization = candidates.find((o) => o.name.startsWith('Scale org 1 ') && sizeOf.get(o.id) === Math.ceil(scale / 2));
+if (!organization) {
   console.log(`Generating ${scale} expenses...`);
   const { organizationIds } = await generate(db.prisma, { expenses: scale, organizations: 2, dealsPerOrganization: 500, progress: true });
   organization = await db.prisma.organization.findUniqueOrThrow({ where: { id: organizationIds[0]! } });
 }
-if (orgNumber !== 1) {
+const small = candidates.filter((o) => sizeOf.get(o.id) === smallSize);
+if (small.length < smallOrganizations) {
+  console.log(`Generating ${smallOrganizations - small.length} organizations of ${smallSize} expenses...`);
+  const made = await generate(db.prisma, { expenses: (smallOrganizations - small.length) * smallSize, organizations: smallOrganizations - small.length, dealsPerOrganization: 10, seed: 7 });
+  small.push(...(await db.prisma.organization.findMany({ where: { id: { in: made.organizationIds } } })));
+}
+if (orgNumber === 0) {
+  organization = small[0] ?? (() => { throw new Error('--org small needs --small-organizations'); })();
+} else if (orgNumber !== 1) {
   const stamp = / \((\w+)\)$/.exec(organization.name)?.[1];
   organization = await db.prisma.organization.findFirstOrThrow({ where: { name: `Scale org ${orgNumber} (${stamp})` } });
 }
@@ -343,7 +363,10 @@ for (const list of lists) {
     if (!page) throw new Error(`No page statement captured for ${list.field}:\n${a.entries.map((e) => e.sql).join('\n')}`);
     row.first = await explain(`${list.field} ${row.order}: first page`, page, list.table);
     const count = countStatement(a.entries, list.table);
-    if (count && !counts.has(list.field)) counts.set(list.field, await explain(`${list.field}: totalCount`, count, list.table));
+    if (count && !counts.has(list.field)) {
+      counts.set(list.field, await explain(`${list.field}: totalCount`, count, list.table));
+      await compareGeneric(`${list.field}: totalCount`, count);
+    }
 
     // (b) A cursor from the middle of the list (paging with first: 200), then the 30 rows after it.
     const target = Math.max(0, Math.floor(conn.totalCount * depth) - 1);
@@ -394,6 +417,7 @@ if (lists.some((l) => l.field === 'expenses')) {
     const statement = countStatement(r.entries, 'expenses');
     if (!statement) throw new Error(`No grouped statement captured for aggregates (${name})`);
     const explained = await explain(`expenses aggregates + totalCount, ${name}`, statement, 'expenses');
+    await compareGeneric(`expenses aggregates + totalCount, ${name}`, statement);
     aggregates.push({ name, explained, requestMs: r.ms, total: (r.data.expenses as { totalCount: number }).totalCount });
     console.log(`expenses aggregates, ${name}: ${explained.summary.executionMs.toFixed(2)} ms  ${explained.summary.chain}`);
   }
@@ -419,6 +443,7 @@ if (values.groups || lists.some((l) => l.field === 'expenses')) {
     const statement = r.entries.find((e) => /^WITH g AS/.test(e.sql));
     if (!statement) throw new Error(`No grouping statement captured (${name})`);
     const explained = await explain(`grouped: ${name}`, statement, field);
+    await compareGeneric(`grouped: ${name}`, statement);
     const groups = (r.data[field] as { groupedAggregates: { totalCount: number } }).groupedAggregates.totalCount;
     grouped.push({ name, explained, requestMs: r.ms, groups });
     console.log(`grouped, ${name}: ${explained.summary.executionMs.toFixed(2)} ms (request ${r.ms.toFixed(1)} ms, ${groups} groups)  ${explained.summary.chain}`);
@@ -446,7 +471,10 @@ const verdict = (e?: Explained) => {
   return s.rowsRemoved > 1000 ? 'index order, filtered' : 'index range';
 };
 
-console.log(`\n${db.kind}, ${scale} expenses in 2 organizations; organization ${organization.id}; median of ${repeat} EXPLAIN ANALYZE runs\n`);
+console.log(
+  `\n${db.kind}, ${scale} expenses in 2 organizations${smallOrganizations ? ` and ${small.length} of ${smallSize}` : ''}; ` +
+    `organization ${organization.id} (${sizeOf.get(organization.id) ?? scale / 2} expenses); median of ${repeat} EXPLAIN ANALYZE runs\n`,
+);
 for (const list of lists) {
   console.log(`### ${list.field}\n`);
   console.log('| order | first page: plan | ms | deep page: plan | ms | verdict (first / deep) |');

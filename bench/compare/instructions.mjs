@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Instructions per request of the gateway, counted by valgrind's callgrind: repeatable where seconds are
-// not (on these shared machines the same server's rounds differ by 2x in req/s and 30 % in CPU per request;
-// instruction counts of a steady server differ by a few percent). For one lever at a time, when the
-// difference is smaller than what timed rounds can see.
+// Instructions per request of the gateway, counted by valgrind's callgrind: steadier than seconds (on these
+// shared machines the same server's timed rounds differ by 2x in req/s and 30 % in CPU per request; its
+// rounds of instructions by about 10 %, and about one round in five by 2x, when a major GC falls in it:
+// compare the least and the median). For one lever at a time, when the difference is smaller than what
+// timed rounds can see.
 //
 //   node instructions.mjs --pairs /tmp/bench-compare/pairs.json [--pair t] [--checkout /work/main ...]
 //                         [--warmup 1500] [--requests 2000] [--rounds 3]
