@@ -138,7 +138,7 @@ export function useGraphiQLAssets(graphqlEndpoint: string): Plugin {
   };
 }
 
-/** GET /graphql/assets/<file>: one of GraphiQL's assets, compressed as the browser accepts. */
+/** GET /graphiql/<file>: one of GraphiQL's assets, compressed as the browser accepts. */
 async function serveAsset({ url, request, fetchAPI, endResponse }: OnRequestPayload): Promise<void> {
   const answer = (status: number, message: string, headers: Record<string, string> = {}) =>
     endResponse(new fetchAPI.Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } }));
