@@ -3,8 +3,7 @@
 // lease has lapsed and continues from the last written page: every row once, COMPLETED. PostgreSQL
 // only: a PGlite folder is one process's, and there the gateway itself resumes its exports when it
 // starts again (the same sweep, tested in test/bulk-exports.test.ts through the runner).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { hashToken } from '../src/auth/tokens.js';
 import { openDatabase, type Database } from '../src/db/client.js';
@@ -12,9 +11,8 @@ import { migrate } from '../src/db/migrate.js';
 import { startBulkExport } from '../src/domain/bulk-exports.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
-import { captured, exitOf, SPAWN_TIMEOUT, waitFor, killLeftovers } from './helpers/processes.js';
+import { exitOf, SPAWN_TIMEOUT, waitFor, killLeftovers, spawnWorker } from './helpers/processes.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const testUrl = process.env.TEST_DATABASE_URL;
 const ROWS = 300;
 
@@ -39,24 +37,16 @@ afterAll(async () => {
 });
 
 function worker() {
-  const child = spawn('npm', ['run', 'worker'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+  return spawnWorker(
+    {
       DATABASE_URL: databaseUrl,
       // One row per page, so that the export is long enough to be killed in its middle.
       BULK_EXPORT_PAGE_SIZE: '1',
       BULK_EXPORT_LEASE_SECONDS: '1',
       BULK_EXPORT_SWEEP_INTERVAL_MS: '200',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-      npm_config_update_notifier: 'false',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  spawned.push(child);
-  return captured(child);
+    spawned,
+  );
 }
 
 test.runIf(Boolean(testUrl))('a worker killed in the middle of an export: the next one continues it from its last page, every row once', { timeout: SPAWN_TIMEOUT }, async () => {

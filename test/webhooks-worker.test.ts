@@ -1,13 +1,12 @@
 // `npm run worker`, the separate delivery process: it opens the configured database (a PGlite
 // folder, or its own PostgreSQL database here so that its sweep sees no other test's endpoints),
 // delivers what is pending, and on SIGTERM stops cleanly with exit code 0.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { migrate } from '../src/db/migrate.js';
@@ -17,9 +16,8 @@ import { AddressPolicy } from '../src/webhooks/url-guard.js';
 import { migratedFolder } from './helpers/database.js';
 import { dropDatabase, siblingDatabase } from './helpers/databases.js';
 import { createTenant } from './helpers/fixtures.js';
-import { captured, exitOf, SPAWN_TIMEOUT, waitFor, killLeftovers } from './helpers/processes.js';
+import { exitOf, SPAWN_TIMEOUT, waitFor, killLeftovers, spawnWorker } from './helpers/processes.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const testUrl = process.env.TEST_DATABASE_URL;
 
 let receiver: Server;
@@ -68,23 +66,15 @@ test('delivers what is pending and stops cleanly on SIGTERM', { timeout: SPAWN_T
   await tenant.expense({ name: 'for the worker' });
   await db.close();
 
-  const child = spawn('npm', ['run', 'worker'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+  const { child, stdout, stderr, exited } = spawnWorker(
+    {
       DATABASE_URL: databaseUrl ?? '',
       DATA_DIR: dataDir ?? '',
       WEBHOOK_ALLOW_PRIVATE_ADDRESSES: '127.0.0.1/32',
       WEBHOOK_SWEEP_INTERVAL_MS: '200',
-      LOG_FORMAT: 'json',
-      LOG_LEVEL: 'info',
-      npm_config_update_notifier: 'false',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  spawned.push(child);
-  const { stdout, stderr, exited } = captured(child);
+    spawned,
+  );
 
   // However long the worker takes to start on a busy machine: the test's timeout bounds it.
   await waitFor(() => received.length > 0, { what: 'the worker to deliver', exited, output: () => `${stdout()}\n${stderr()}` });

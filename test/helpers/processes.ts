@@ -2,8 +2,9 @@
 // client can see), never for a fixed time. A cold `npm start` on PGlite took 34 s on a busy 2-core
 // machine, where fixed waits of 15 or 20 s failed; the only bound is the test's own timeout, which
 // these tests set generously (SPAWN_TIMEOUT), and a test that fails says what it was waiting for.
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { onTestFailed } from 'vitest';
 
 /** The timeout of a test or hook that starts `npm start`, `npm run ...` or waits for one to exit. */
@@ -107,6 +108,23 @@ export function captured(child: ChildProcess): Captured {
   child.stderr!.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * `npm run worker` with `env` over this process's environment and JSON info logs, in a process group of
+ * its own (killLeftovers ends it), added to `spawned`.
+ */
+export function spawnWorker(env: Record<string, string>, spawned: ChildProcess[]): Captured {
+  const child = spawn('npm', ['run', 'worker'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_FORMAT: 'json', LOG_LEVEL: 'info', npm_config_update_notifier: 'false' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  spawned.push(child);
+  return captured(child);
 }
 
 /** Kills (SIGKILL) the process groups of `children` a test spawned detached and left running, and empties the list. */
